@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One-way cache-line ring; see channels/ring.h for the protocol. Sequence
+ * numbers are 64-bit locally and 32-bit in the slot header: slot i holds
+ * sequence numbers i+1, i+1+N, ..., so a stale slot never carries the
+ * number the receiver expects next.
+ */
+#include <channels/ring.h>
+#include <abi/errors.h>
+#include <string.h>
+
+#define HDR_SEQ(h) ((uint32_t)(h))
+#define HDR_TYPE(h) ((uint8_t)((h) >> 32))
+#define HDR_LEN(h) ((uint8_t)((h) >> 40))
+#define HDR_FLAGS(h) ((uint8_t)((h) >> 48))
+
+void chan_frame_init(struct chan_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void chan_tx_init(struct chan_tx *tx, struct chan_frame *f)
+{
+	tx->f = f;
+	tx->seq = __atomic_load_n(&f->tx.sent, __ATOMIC_RELAXED);
+}
+
+void chan_rx_init(struct chan_rx *rx, struct chan_frame *f)
+{
+	rx->f = f;
+	rx->seq = __atomic_load_n(&f->rx.ack, __ATOMIC_RELAXED);
+}
+
+unsigned chan_tx_space(const struct chan_tx *tx)
+{
+	uint64_t ack = __atomic_load_n(&tx->f->rx.ack, __ATOMIC_ACQUIRE);
+	uint64_t used = tx->seq - ack;
+
+	/* a receiver that claims to be ahead of us is lying: no space */
+	if (used > CHAN_NSLOTS) {
+		return 0;
+	}
+	return CHAN_NSLOTS - (unsigned)used;
+}
+
+int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
+	      const void *payload, size_t len)
+{
+	struct chan_slot *s;
+	uint64_t seq, h;
+
+	if (len > CHAN_PAYLOAD) {
+		return ERR_TOOBIG;
+	}
+	if (chan_tx_space(tx) == 0) {
+		chan_tx_count_drop(tx);
+		return ERR_FULL;
+	}
+	seq = tx->seq + 1;
+	s = &tx->f->slots[(seq - 1) % CHAN_NSLOTS];
+	memcpy(s->payload, payload, len);
+	h = (uint32_t)seq | (uint64_t)type << 32 | (uint64_t)len << 40 |
+	    (uint64_t)flags << 48;
+	/* payload before header: the header makes the slot visible */
+	__atomic_store_n(&s->header, h, __ATOMIC_RELEASE);
+	tx->seq = seq;
+	__atomic_store_n(&tx->f->tx.sent, seq, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void chan_tx_count_drop(struct chan_tx *tx)
+{
+	uint64_t d = __atomic_load_n(&tx->f->tx.dropped, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&tx->f->tx.dropped, d + 1, __ATOMIC_RELAXED);
+}
+
+bool chan_tx_needs_doorbell(const struct chan_tx *tx)
+{
+	/* pairs with the fence in chan_rx_sleep: either we see the flag or
+	 * the receiver sees our slot */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&tx->f->rx.sleeping, __ATOMIC_RELAXED) != 0;
+}
+
+bool chan_rx_pending(const struct chan_rx *rx)
+{
+	const struct chan_slot *s = &rx->f->slots[rx->seq % CHAN_NSLOTS];
+	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
+
+	return HDR_SEQ(h) == (uint32_t)(rx->seq + 1);
+}
+
+int chan_recv(struct chan_rx *rx, struct chan_msg *m)
+{
+	const struct chan_slot *s = &rx->f->slots[rx->seq % CHAN_NSLOTS];
+	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
+
+	if (HDR_SEQ(h) != (uint32_t)(rx->seq + 1)) {
+		return ERR_AGAIN;
+	}
+	rx->seq++;
+	if (HDR_LEN(h) > CHAN_PAYLOAD) {
+		return ERR_FORMAT;
+	}
+	m->type = HDR_TYPE(h);
+	m->flags = HDR_FLAGS(h);
+	m->len = HDR_LEN(h);
+	memcpy(m->payload, s->payload, m->len);
+	return m->len;
+}
+
+void chan_rx_ack(struct chan_rx *rx)
+{
+	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);
+}
+
+void chan_rx_sleep(struct chan_rx *rx)
+{
+	__atomic_store_n(&rx->f->rx.sleeping, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void chan_rx_wake(struct chan_rx *rx)
+{
+	__atomic_store_n(&rx->f->rx.sleeping, 0, __ATOMIC_RELAXED);
+}
+
+uint64_t chan_tx_dropped(const struct chan_frame *f)
+{
+	return __atomic_load_n(&f->tx.dropped, __ATOMIC_RELAXED);
+}

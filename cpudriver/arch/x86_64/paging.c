@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Four-level page tables. Intermediate entries are always present, writable
+ * and user-accessible; the leaf decides what is allowed. No locks: only the
+ * owning core (or, before it runs, its booter) ever touches a core's tables.
+ */
+#include <arch/paging.h>
+#include <arch/memlayout.h>
+#include <abi/errors.h>
+
+#define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+
+static uint64_t *table(struct pt_alloc *a, uint64_t phys)
+{
+	return a->p2v(a, phys & PTE_ADDR);
+}
+
+/* next: the table below entry e, made if absent; NULL if out of frames or
+ * the entry is a large page. */
+static uint64_t *next(struct pt_alloc *a, uint64_t *e)
+{
+	uint64_t phys;
+
+	if (*e & PTE_P) {
+		if (*e & PTE_PS) {
+			return 0;
+		}
+		return table(a, *e);
+	}
+	phys = a->alloc(a);
+	if (!phys) {
+		return 0;
+	}
+	*e = phys | PTE_P | PTE_W | PTE_U;
+	return table(a, phys);
+}
+
+int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
+	   uint64_t size, uint64_t flags, bool large)
+{
+	uint64_t *l4 = table(a, pml4);
+
+	flags |= PTE_P;
+	while (size) {
+		uint64_t *l3 = next(a, &l4[IDX(va, 3)]);
+		uint64_t *l2 = l3 ? next(a, &l3[IDX(va, 2)]) : 0;
+		uint64_t *l1;
+
+		if (!l2) {
+			return ERR_NOMEM;
+		}
+		if (large && !(va & (LARGE_PAGE_SIZE - 1)) &&
+		    !(pa & (LARGE_PAGE_SIZE - 1)) && size >= LARGE_PAGE_SIZE &&
+		    !(l2[IDX(va, 1)] & PTE_P)) {
+			l2[IDX(va, 1)] = pa | flags | PTE_PS;
+			va += LARGE_PAGE_SIZE;
+			pa += LARGE_PAGE_SIZE;
+			size -= LARGE_PAGE_SIZE;
+			continue;
+		}
+		l1 = next(a, &l2[IDX(va, 1)]);
+		if (!l1) {
+			return ERR_NOMEM;
+		}
+		l1[IDX(va, 0)] = pa | flags;
+		va += PAGE_SIZE;
+		pa += PAGE_SIZE;
+		size -= PAGE_SIZE;
+	}
+	return 0;
+}
+
+void pt_unmap(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t size)
+{
+	uint64_t end = va + size;
+
+	while (va < end) {
+		uint64_t *l4 = table(a, pml4), *l3, *l2, *l1;
+
+		if (!(l4[IDX(va, 3)] & PTE_P)) {
+			va = (va | ((1ull << 39) - 1)) + 1;
+			continue;
+		}
+		l3 = table(a, l4[IDX(va, 3)]);
+		if (!(l3[IDX(va, 2)] & PTE_P)) {
+			va = (va | ((1ull << 30) - 1)) + 1;
+			continue;
+		}
+		l2 = table(a, l3[IDX(va, 2)]);
+		if (!(l2[IDX(va, 1)] & PTE_P) || (l2[IDX(va, 1)] & PTE_PS)) {
+			l2[IDX(va, 1)] = 0;
+			va = (va | (LARGE_PAGE_SIZE - 1)) + 1;
+			continue;
+		}
+		l1 = table(a, l2[IDX(va, 1)]);
+		l1[IDX(va, 0)] = 0;
+		va += PAGE_SIZE;
+	}
+}
+
+uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
+		      uint64_t *flags)
+{
+	uint64_t e = pml4 | PTE_P | PTE_W | PTE_U, acc = PTE_U | PTE_W;
+
+	for (int level = 3; level >= 0; level--) {
+		e = table(a, e)[IDX(va, level)];
+		if (!(e & PTE_P)) {
+			return UINT64_MAX;
+		}
+		acc &= e | ~(PTE_U | PTE_W);
+		if (level > 0 && (e & PTE_PS)) {
+			uint64_t off = va & ((1ull << (12 + 9 * level)) - 1);
+			*flags = (e & ~(PTE_U | PTE_W)) | acc;
+			return (e & PTE_ADDR & ~((1ull << (12 + 9 * level)) - 1)) +
+			       off;
+		}
+	}
+	*flags = (e & ~(PTE_U | PTE_W)) | acc;
+	return (e & PTE_ADDR) + (va & (PAGE_SIZE - 1));
+}
+
+static void free_level(struct pt_alloc *a, uint64_t phys, int level,
+		       void (*free_frame)(uint64_t phys))
+{
+	uint64_t *t = table(a, phys);
+
+	for (int i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P)) {
+			continue;
+		}
+		if (level == 0) {
+			free_frame(t[i] & PTE_ADDR);
+		} else if (!(t[i] & PTE_PS)) {
+			free_level(a, t[i] & PTE_ADDR, level - 1, free_frame);
+		}
+	}
+	free_frame(phys);
+}
+
+void pt_free_user(struct pt_alloc *a, uint64_t pml4,
+		  void (*free_frame)(uint64_t phys))
+{
+	uint64_t *l4 = table(a, pml4);
+
+	for (int i = 0; i < 256; i++) {
+		if (l4[i] & PTE_P) {
+			free_level(a, l4[i] & PTE_ADDR, 2, free_frame);
+			l4[i] = 0;
+		}
+	}
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Core 0's boot phase: from GRUB's hand-off to the moment core 0 enters its
+ * own instance of the CPU driver.
+ *
+ * It runs on the image GRUB loaded, with the boot page tables of boot32.S,
+ * and is the only code that reads firmware and boot-loader input: the
+ * Multiboot2 information, ACPI, the manifest. It checks all of it, splits
+ * RAM into partitions and writes the system boot table (struct boottab)
+ * into the shared boot region, which every core then maps read-only. Any
+ * bad input stops the boot here with one clear "error:" line.
+ *
+ * Reserved before anything is allocated: everything below 1 MiB, the
+ * kernel image, the Multiboot2 information and every module.
+ */
+#include "kernel.h"
+#include "boot.h"
+#include "bootmod.h"
+#include "mb2.h"
+#include "acpi.h"
+#include "elf.h"
+#include "manifest.h"
+#include "partition.h"
+#include "smp.h"
+#include <arch/lapic.h>
+#include <arch/memlayout.h>
+#include <arch/pit.h>
+#include <arch/x86.h>
+#include <channels/ring.h>
+#include <drivers/uart.h>
+#include <string.h>
+
+STATIC_ASSERT(sizeof(struct boot_core) == 32, "boot table layout");
+STATIC_ASSERT(sizeof(struct boot_start) == 168, "boot table layout");
+STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
+
+#define MIN_PARTITION (2ull << 20)
+#define BOOT_IDENTITY_LIMIT (4ull << 30) /* what boot32.S maps */
+
+extern char __kimage_phys_start[], __kimage_phys_end[];
+
+/* boot-phase state: lives in the GRUB-loaded image's bss only */
+static struct mb2_info mb;
+static struct acpi_info acpi;
+static struct manifest man;
+static struct mem_range ram[PART_MAX_RANGES], res[BOOT_MAX_MODULES + 8];
+static struct mem_range freer[PART_MAX_RANGES], parts[BOOT_MAX_CORES];
+
+static const void *acpi_map(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	if (phys >= BOOT_IDENTITY_LIMIT || len > BOOT_IDENTITY_LIMIT - phys) {
+		return 0;
+	}
+	return dmap(phys);
+}
+
+static bool app_exists(void *ctx, const char *app)
+{
+	const struct boottab *bt = ctx;
+
+	return bootmod_find(bt, app) != 0 && strcmp(app, "monitor") != 0 &&
+	       strcmp(app, "manifest") != 0;
+}
+
+static void take_modules(struct boottab *bt)
+{
+	for (uint32_t i = 0; i < mb.n_modules; i++) {
+		const struct mb2_module *m = &mb.modules[i];
+		struct boot_module *b = &bt->modules[bt->nmodules++];
+
+		b->start = m->start;
+		b->end = m->end;
+		strlcpy(b->name, m->cmdline ? m->cmdline : "", BOOT_NAME_MAX);
+	}
+}
+
+static void check_monitor(const struct boottab *bt)
+{
+	const struct boot_module *m = bootmod_find(bt, "monitor");
+	struct elf_image img;
+	int r;
+
+	if (!m) {
+		boot_fail("no monitor module in the boot image (GRUB must load "
+			  "one with the command line 'monitor')");
+	}
+	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
+		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+	if (r < 0) {
+		boot_fail("module 'monitor' is not a valid ELF program: %s",
+			  err_msg(r));
+	}
+}
+
+static void read_manifest(struct boottab *bt, uint32_t found)
+{
+	const struct boot_module *m = bootmod_find(bt, "manifest");
+	struct manifest_error err;
+
+	memset(&man, 0, sizeof(man));
+	if (m && manifest_parse(dmap(m->start), m->end - m->start, &man,
+				&err) < 0) {
+		boot_fail("manifest: %s", err.msg);
+	}
+	if (manifest_check(&man, found, app_exists, bt, &err) < 0) {
+		boot_fail("manifest: %s", err.msg);
+	}
+	for (uint32_t i = 0; i < man.n_starts && i < BOOT_MAX_STARTS; i++) {
+		struct boot_start *s = &bt->starts[bt->nstarts++];
+
+		s->core = man.starts[i].core;
+		s->line = man.starts[i].line;
+		strlcpy(s->app, man.starts[i].app, BOOT_NAME_MAX);
+		strlcpy(s->args, man.starts[i].args, BOOT_ARGS_MAX);
+	}
+}
+
+/* order_cores: the boot processor is core 0, then the MADT's order. */
+static uint32_t order_cores(struct boottab *bt, uint32_t bsp)
+{
+	uint32_t n = 1;
+
+	bt->cores[0].apic_id = bsp;
+	for (uint32_t i = 0; i < acpi.n_cpus && n < BOOT_MAX_CORES; i++) {
+		uint32_t id = acpi.cpus[i].apic_id;
+		if (id == bsp) {
+			continue;
+		}
+		if (id >= 255) {
+			kprintf("skipping CPU with APIC id %u: this driver "
+				"starts xAPIC ids below 255 only", id);
+			continue;
+		}
+		bt->cores[n++].apic_id = id;
+	}
+	return n;
+}
+
+static unsigned reserve(uint64_t mbi, uint32_t mbi_size)
+{
+	unsigned n = 0;
+
+	res[n++] = (struct mem_range){0, 1ull << 20};
+	res[n++] = (struct mem_range){(uint64_t)__kimage_phys_start,
+				      (uint64_t)__kimage_phys_end};
+	res[n++] = (struct mem_range){mbi, mbi + mbi_size};
+	for (uint32_t i = 0; i < mb.n_modules; i++) {
+		res[n++] = (struct mem_range){mb.modules[i].start,
+					      mb.modules[i].end};
+	}
+	return n;
+}
+
+static unsigned usable_ram(void)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < mb.n_mmap && n < PART_MAX_RANGES; i++) {
+		if (mb.mmap[i].type == 1 && mb.mmap[i].len) {
+			ram[n++] = (struct mem_range){
+				mb.mmap[i].base, mb.mmap[i].base + mb.mmap[i].len};
+		}
+	}
+	return n;
+}
+
+/* carve: takes `size` bytes for the shared boot region out of the first
+ * free range that holds them. */
+static uint64_t carve(unsigned nfree, uint64_t size)
+{
+	for (unsigned i = 0; i < nfree; i++) {
+		if (freer[i].end - freer[i].base >= size) {
+			uint64_t b = freer[i].base;
+			freer[i].base += size;
+			return b;
+		}
+	}
+	return 0;
+}
+
+static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
+			 uint32_t mbi_size)
+{
+	uint64_t shared = sizeof(struct boottab) + ncores * PAGE_SIZE;
+	unsigned nram = usable_ram(), nres = reserve(mbi, mbi_size);
+	int nfree, r;
+	uint64_t base, total;
+
+	shared = (shared + PART_ALIGN - 1) & ~(PART_ALIGN - 1);
+	nfree = part_free_ranges(ram, nram, res, nres, 1ull << 20, PART_ALIGN,
+				 freer, PART_MAX_RANGES);
+	total = nfree > 0 ? part_total(freer, (unsigned)nfree) : 0;
+	base = nfree > 0 ? carve((unsigned)nfree, shared) : 0;
+	r = base ? part_split(freer, (unsigned)nfree, ncores, man.mem,
+			      PART_ALIGN, MIN_PARTITION, parts)
+		 : ERR_NOMEM;
+	if (r == ERR_NOMEM) {
+		boot_fail("too little RAM: %u cores need at least %lu MiB "
+			  "(%lu MiB each plus %lu MiB shared), but only %lu MiB "
+			  "is usable",
+			  ncores, (ncores * MIN_PARTITION + shared) >> 20,
+			  MIN_PARTITION >> 20, shared >> 20, total >> 20);
+	}
+	if (r < 0) {
+		boot_fail("cannot split memory: %s", err_msg(r));
+	}
+	/* the boot table must be writable now: it lies below 4 GiB */
+	if (base + shared > BOOT_IDENTITY_LIMIT) {
+		boot_fail("no room for the boot table below 4 GiB");
+	}
+	memcpy(dmap(base), bt, sizeof(*bt));
+	bt = dmap(base);
+	bt->shared_base = base;
+	bt->shared_end = base + shared;
+	for (uint32_t c = 0; c < ncores; c++) {
+		bt->cores[c].part_base = parts[c].base;
+		bt->cores[c].part_end = parts[c].end;
+		bt->cores[c].console_frame =
+			base + ((sizeof(struct boottab) + PAGE_SIZE - 1) &
+				~(PAGE_SIZE - 1)) + c * PAGE_SIZE;
+		chan_frame_init(dmap(bt->cores[c].console_frame));
+		bt->ram_bytes += parts[c].end - parts[c].base;
+	}
+	self.bt = bt;
+}
+
+static struct boottab staging;
+
+void boot_main(uint32_t mbi, uint64_t tsc)
+{
+	struct boottab *bt = &staging;
+	uint32_t total, found, ncores;
+	int r;
+
+	uart_init();
+	self.id = 0;
+	memcpy(&total, dmap(mbi), 4);
+	r = mb2_parse(dmap(mbi), total < (1u << 20) ? total : (1u << 20), &mb);
+	if (r < 0) {
+		boot_fail("bad Multiboot2 information: %s", err_msg(r));
+	}
+	memset(bt, 0, sizeof(*bt));
+	bt->magic = BOOTTAB_MAGIC;
+	bt->tsc_entry = tsc;
+	bt->bootinfo_base = mbi;
+	bt->bootinfo_end = mbi + total;
+	bt->kimage_phys = (uint64_t)__kimage_phys_start;
+	take_modules(bt);
+	check_monitor(bt);
+	if (!mb.rsdp) {
+		boot_fail("the boot loader passed no ACPI RSDP");
+	}
+	r = acpi_parse(mb.rsdp, mb.rsdp_len, acpi_map, 0, &acpi);
+	if (r < 0) {
+		boot_fail("cannot read the ACPI tables: %s", err_msg(r));
+	}
+	bt->lapic_phys = acpi.lapic_base ? acpi.lapic_base : 0xfee00000ull;
+	lapic_set_base(dmap(bt->lapic_phys));
+	lapic_init();
+	found = order_cores(bt, lapic_id());
+	read_manifest(bt, found);
+	ncores = man.cores ? man.cores : found;
+	bt->ncores = ncores;
+	bt->ncores_found = found;
+	if (pit_calibrate(&bt->tsc_khz, &bt->lapic_khz) < 0) {
+		kprintf("PIT did not count: timer rates are guesses");
+	}
+	self.tsc_khz = bt->tsc_khz;
+	split_memory(bt, ncores, mbi, total);
+	smp_install_trampoline();
+	smp_enter_core0(self.bt);
+}

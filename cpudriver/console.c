@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Console routing (see console.h). Core 0 is the only writer of the UART
+ * (except panic); it reads every other core's console ring when a doorbell
+ * arrives or before it halts, assembles fragments per core and prints
+ * complete lines. Which core a message came from is the ring it arrived
+ * on, never what the message says.
+ */
+#include "console.h"
+#include "kernel.h"
+#include "frame.h"
+#include <arch/lapic.h>
+#include <arch/x86.h>
+#include <channels/ring.h>
+#include <drivers/uart.h>
+#include <fmt.h>
+#include <string.h>
+
+enum cons_type {
+	CONS_LOG = 1,  /* a line fragment; CHAN_F_MORE if more follow */
+	CONS_UP = 2,   /* the sender's monitor is up */
+	CONS_LOST = 3, /* payload: u32 count, u32 core ids that never started */
+};
+
+/* core 0 */
+static struct chan_rx rx[BOOT_MAX_CORES];
+static char *lbuf[BOOT_MAX_CORES];
+static uint16_t llen[BOOT_MAX_CORES];
+static uint64_t drops_seen[BOOT_MAX_CORES];
+static uint8_t up[BOOT_MAX_CORES];
+static uint8_t lost[BOOT_MAX_CORES];
+static uint32_t nup, nlost;
+static bool ready_printed;
+
+/* other cores */
+static struct chan_tx tx;
+static bool up_pending;
+
+static void print_ready(void)
+{
+	char buf[96];
+	uint64_t ms = (rdtsc() - self.bt->tsc_entry) / self.tsc_khz;
+	int n = fmt_snprintf(buf, sizeof(buf),
+			     "system ready: %u cores, %lu MiB, %lu ms", nup,
+			     self.bt->ram_bytes >> 20, ms);
+
+	uart_write(buf, (size_t)n);
+	uart_write("\n", 1);
+	ready_printed = true;
+}
+
+static void check_ready(void)
+{
+	if (!ready_printed && nup + nlost == self.ncores) {
+		print_ready();
+	}
+}
+
+static void mark_up(uint32_t core)
+{
+	if (core < self.ncores && !up[core] && !lost[core]) {
+		up[core] = 1;
+		nup++;
+		check_ready();
+	}
+}
+
+static void mark_lost(uint32_t core)
+{
+	if (core < self.ncores && core != 0 && !up[core] && !lost[core]) {
+		lost[core] = 1;
+		nlost++;
+		kprintf("core %u did not start", core);
+		check_ready();
+	}
+}
+
+void console_init(void)
+{
+	if (self.id != 0) {
+		chan_tx_init(&tx, dmap(self.bt->cores[self.id].console_frame));
+		return;
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		static uint64_t page;
+
+		chan_rx_init(&rx[c], dmap(self.bt->cores[c].console_frame));
+		if (c % 16 == 1) {
+			page = frame_alloc();
+			if (!page) {
+				panic("console: no memory for line buffers");
+			}
+		}
+		lbuf[c] = (char *)dmap(page) + (c % 16) * 256;
+	}
+}
+
+static void send_fragments(const char *s, size_t n)
+{
+	unsigned need = n ? (unsigned)((n + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD) : 1;
+
+	if (chan_tx_space(&tx) < need) {
+		chan_tx_count_drop(&tx);
+		return;
+	}
+	do {
+		size_t k = n > CHAN_PAYLOAD ? CHAN_PAYLOAD : n;
+		chan_send(&tx, CONS_LOG, n > k ? CHAN_F_MORE : 0, s, k);
+		s += k;
+		n -= k;
+	} while (n);
+}
+
+static void ring_core0(void)
+{
+	if (chan_tx_needs_doorbell(&tx)) {
+		lapic_send_ipi(self.bt->cores[0].apic_id, VEC_DOORBELL);
+	}
+}
+
+static void retry_pending(void)
+{
+	if (up_pending && chan_send(&tx, CONS_UP, 0, 0, 0) == 0) {
+		up_pending = false;
+		ring_core0();
+	}
+}
+
+void console_line(const char *s, size_t n)
+{
+	if (n > CONSOLE_LINE_MAX) {
+		n = CONSOLE_LINE_MAX;
+	}
+	if (self.id == 0) {
+		uart_write(s, n);
+		uart_write("\n", 1);
+		return;
+	}
+	retry_pending();
+	send_fragments(s, n);
+	ring_core0();
+}
+
+void console_monitor_up(void)
+{
+	if (self.id == 0) {
+		mark_up(0);
+		return;
+	}
+	up_pending = true;
+	retry_pending();
+}
+
+void console_cores_lost(const uint32_t *ids, uint32_t n)
+{
+	if (self.id == 0) {
+		for (uint32_t i = 0; i < n; i++) {
+			mark_lost(ids[i]);
+		}
+		return;
+	}
+	while (n) {
+		uint32_t k = n > 13 ? 13 : n, msg[14];
+		msg[0] = k;
+		memcpy(&msg[1], ids, k * 4);
+		if (chan_send(&tx, CONS_LOST, 0, msg, 4 + k * 4)) {
+			break; /* full: core 0 will wait forever for them; it
+				  also logs the drop count */
+		}
+		ids += k;
+		n -= k;
+	}
+	ring_core0();
+}
+
+static void take_log(uint32_t c, const struct chan_msg *m)
+{
+	size_t room = CONSOLE_LINE_MAX - llen[c];
+	size_t k = m->len < room ? m->len : room;
+
+	memcpy(lbuf[c] + llen[c], m->payload, k);
+	llen[c] += k;
+	if (!(m->flags & CHAN_F_MORE)) {
+		uart_write(lbuf[c], llen[c]);
+		uart_write("\n", 1);
+		llen[c] = 0;
+	}
+}
+
+static void take_lost(uint32_t c, const struct chan_msg *m)
+{
+	uint32_t k, id;
+
+	if (m->len < 4) {
+		goto bad;
+	}
+	memcpy(&k, m->payload, 4);
+	if (k > 13 || m->len != 4 + k * 4) {
+		goto bad;
+	}
+	for (uint32_t i = 0; i < k; i++) {
+		memcpy(&id, m->payload + 4 + 4 * i, 4);
+		mark_lost(id);
+	}
+	return;
+bad:
+	kprintf("console: core %u sent a malformed lost-cores message", c);
+}
+
+static void drain_one(uint32_t c)
+{
+	struct chan_msg m;
+	int r;
+	uint64_t d;
+
+	while ((r = chan_recv(&rx[c], &m)) != ERR_AGAIN) {
+		if (r < 0) {
+			kprintf("console: core %u sent a malformed slot", c);
+			continue;
+		}
+		switch (m.type) {
+		case CONS_LOG:
+			take_log(c, &m);
+			break;
+		case CONS_UP:
+			mark_up(c);
+			break;
+		case CONS_LOST:
+			take_lost(c, &m);
+			break;
+		default:
+			kprintf("console: core %u sent unknown message type %u",
+				c, m.type);
+		}
+	}
+	chan_rx_ack(&rx[c]);
+	d = chan_tx_dropped(rx[c].f);
+	if (d != drops_seen[c]) {
+		kprintf("console: core %u dropped %lu line(s), ring full",
+			c, d - drops_seen[c]);
+		drops_seen[c] = d;
+	}
+}
+
+void console_doorbell(void)
+{
+	if (self.id != 0) {
+		return;
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		drain_one(c);
+	}
+}
+
+bool console_idle(void)
+{
+	if (self.id != 0) {
+		retry_pending();
+		return false;
+	}
+	console_doorbell();
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		chan_rx_sleep(&rx[c]);
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		if (chan_rx_pending(&rx[c])) {
+			console_woken();
+			return true;
+		}
+	}
+	return false;
+}
+
+void console_woken(void)
+{
+	if (self.id != 0) {
+		return;
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		chan_rx_wake(&rx[c]);
+	}
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The console: the serial port is a device owned by core 0. Other cores'
+ * kernels and programs send their lines to core 0 over a per-core console
+ * channel (one ring in a frame of the shared boot region). Core 0 prints
+ * each line whole, so lines never interleave. A full ring drops the line
+ * and counts it; core 0 reports the count. Nothing here ever waits.
+ *
+ * The same channel carries "monitor up" notices; when every core's monitor
+ * is up, core 0 prints the one `system ready` line.
+ */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_LINE_MAX 224 /* 4 slots */
+
+/* console_init: attach to this core's channel(s); after frame_init. */
+void console_init(void);
+
+/* console_line: print (core 0) or send one line of n bytes (no newline). */
+void console_line(const char *s, size_t n);
+
+/* console_monitor_up: this core's monitor is running. */
+void console_monitor_up(void);
+
+/* console_cores_lost: cores [first..] in `ids` never started (told by their
+ * booter); core 0 stops waiting for them. */
+void console_cores_lost(const uint32_t *ids, uint32_t n);
+
+/* console_doorbell: a console doorbell IPI arrived (core 0). */
+void console_doorbell(void);
+
+/* console_idle: called by the idle loop before halting. Returns true if
+ * work came in and the core must not halt. console_woken: after the halt. */
+bool console_idle(void);
+void console_woken(void);
+
+#endif

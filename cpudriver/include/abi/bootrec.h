@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot records: what one core tells the next when it boots it.
+ *
+ * struct boottab is the system boot table. Core 0 fills it once, before any
+ * other core starts, in the shared boot region; after that every core maps
+ * it read-only. It says where every core's partition lies, where the boot
+ * modules are and what the manifest asks for.
+ *
+ * struct bootrec is one core's own record, written by its booter into the
+ * new core's partition just before INIT-SIPI-SIPI: the new core's identity,
+ * its partition, how much of the partition its boot structures used, and
+ * where its page tables are. Only the new core reads it afterwards.
+ *
+ * Both are read by another core, so their layouts are fixed (see the
+ * STATIC_ASSERTs in cpudriver/boot.c).
+ */
+#ifndef ABI_BOOTREC_H
+#define ABI_BOOTREC_H
+
+#include <stdint.h>
+
+#define BOOTTAB_MAGIC 0x4d4b424f4f544142ull /* "BATOOBKM" */
+#define BOOTREC_MAGIC 0x4d4b434552544f42ull
+#define BOOT_MAX_CORES 256
+#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_STARTS 64
+#define BOOT_NAME_MAX 32
+#define BOOT_ARGS_MAX 128
+
+struct boot_core {
+	uint32_t apic_id;
+	uint32_t pad;
+	uint64_t part_base; /* partition [part_base, part_end), 2 MiB aligned */
+	uint64_t part_end;
+	uint64_t console_frame; /* this core's console channel frame (phys) */
+};
+
+struct boot_module {
+	uint64_t start; /* [start, end) physical, read-only for everyone */
+	uint64_t end;
+	char name[BOOT_NAME_MAX];
+};
+
+struct boot_start {
+	uint32_t core;
+	uint32_t line; /* manifest line, for messages */
+	char app[BOOT_NAME_MAX];
+	char args[BOOT_ARGS_MAX];
+};
+
+struct boottab {
+	uint64_t magic;
+	uint32_t ncores;       /* cores to boot */
+	uint32_t ncores_found; /* cores the firmware reported */
+	uint64_t tsc_entry;    /* TSC when core 0's driver was entered */
+	uint64_t tsc_khz;      /* calibrated TSC frequency */
+	uint64_t lapic_khz;    /* LAPIC timer ticks per ms (divide by 1) */
+	uint64_t lapic_phys;
+	uint64_t ram_bytes;    /* sum of all partitions */
+	uint64_t shared_base;  /* the shared boot region [base, end) */
+	uint64_t shared_end;
+	uint64_t bootinfo_base; /* Multiboot2 information [base, end) */
+	uint64_t bootinfo_end;
+	uint64_t kimage_phys;  /* kernel text+rodata as GRUB loaded it */
+	uint32_t nmodules;
+	uint32_t nstarts;
+	struct boot_core cores[BOOT_MAX_CORES];
+	struct boot_module modules[BOOT_MAX_MODULES];
+	struct boot_start starts[BOOT_MAX_STARTS];
+};
+
+struct bootrec {
+	uint64_t magic;
+	uint32_t core_id;
+	uint32_t booter_core; /* the core that booted this one */
+	uint64_t boottab;     /* physical address of the boot table */
+	uint64_t part_base;
+	uint64_t part_end;
+	uint64_t alloc_next;  /* first partition byte not used at boot */
+	uint64_t kern_phys;   /* this instance's writable memory (bss) */
+	uint64_t pml4;        /* physical address of this core's PML4 */
+	uint64_t window_pd;   /* physical: the PD behind the boot window */
+};
+
+#endif

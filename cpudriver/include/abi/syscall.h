@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The system-call ABI, shared by the CPU driver and every ring-3 program.
+ *
+ * A program enters with `syscall`: number in rax, arguments in rdi, rsi,
+ * rdx, r10, r8, r9; the result comes back in rax (>= 0 success, < 0 an
+ * error from abi/errors.h). rcx and r11 are clobbered. No system call
+ * blocks inside the kernel: SYS_WAIT takes the calling process off the run
+ * queue until its next event and the CPU driver runs something else or
+ * halts.
+ */
+#ifndef ABI_SYSCALL_H
+#define ABI_SYSCALL_H
+
+#include <stdint.h>
+
+enum sys_number {
+	SYS_LOG = 0,        /* (const char *buf, u64 len): one console line */
+	SYS_EXIT = 1,       /* (i64 status): never returns */
+	SYS_YIELD = 2,      /* (): let the next runnable process run */
+	SYS_WAIT = 3,       /* (u64 timeout_ns): 0 = no timeout; returns
+			       event bits (SYS_EV_*) */
+	SYS_INFO = 4,       /* (struct sys_info *out) */
+	SYS_SPAWN = 5,      /* (const char *app, u64 app_len, const char *args,
+			       u64 args_len): monitor only; returns pid */
+	SYS_MONITOR_UP = 6, /* (): monitor only; this core's monitor is up */
+	SYS_BOOT_START = 7, /* (u64 index, struct sys_boot_start *out):
+			       monitor only; the index-th manifest `start`
+			       for this core, ERR_NOENT past the end */
+	SYS_TIME_NS = 8,    /* (): nanoseconds since this core's driver began */
+	SYS_COUNT
+};
+
+/* Event bits returned by SYS_WAIT. */
+#define SYS_EV_TIMER 0x1u    /* the timeout passed */
+#define SYS_EV_DOORBELL 0x2u /* a doorbell (IPI) arrived */
+#define SYS_EV_CHILD 0x4u    /* a process this one spawned exited */
+
+/* pid = core << 16 | slot: the owning core can be read off any pid. */
+#define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))
+
+struct sys_info {
+	uint32_t core_id;   /* this core's index, 0..ncores-1 */
+	uint32_t apic_id;   /* its local APIC id */
+	uint32_t ncores;    /* cores booted */
+	uint32_t pid;       /* the caller's pid */
+	uint64_t part_base; /* this core's memory partition [base, end) */
+	uint64_t part_end;
+	uint64_t free_bytes; /* free memory left in the partition */
+	uint64_t kern_phys;  /* physical address of this core's CPU driver
+				instance (its writable memory) */
+	uint64_t tsc_khz;    /* calibrated TSC frequency */
+	uint32_t nprocs;     /* processes on this core */
+	uint32_t pad;
+};
+
+#define SYS_NAME_MAX 32
+#define SYS_ARGS_MAX 128
+
+struct sys_boot_start {
+	char app[SYS_NAME_MAX];
+	char args[SYS_ARGS_MAX];
+};
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every part of the CPU driver sees of its own core.
+ *
+ * There is no per-CPU array and no GS-indexed data: every core runs its own
+ * instance of the driver whose bss lives in that core's partition, so a
+ * plain global such as `self` is this core's and no other core can reach
+ * it. Nothing here needs a lock.
+ */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <abi/bootrec.h>
+#include <abi/errors.h>
+
+struct self {
+	uint32_t id;      /* core index, 0..ncores-1 */
+	uint32_t apic_id;
+	uint32_t ncores;
+	uint32_t booter;
+	const struct boottab *bt; /* read-only, through DMAP */
+	uint64_t part_base;       /* this core's partition */
+	uint64_t part_end;
+	uint64_t kern_phys;       /* physical address of this instance's bss */
+	uint64_t pml4;            /* kernel page tables (physical) */
+	uint64_t *window_pd;      /* the boot window's PD (through DMAP) */
+	uint64_t tsc_khz;
+	uint64_t lapic_khz;
+	uint64_t tsc_start;       /* TSC when this core entered its driver */
+};
+
+extern struct self self;
+
+#define STATIC_ASSERT(c, m) _Static_assert(c, m)
+
+#ifdef DEBUG
+#define ASSERT(c)                                                             \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			panic("assertion failed: %s at %s:%d", #c, __FILE__,  \
+			      __LINE__);                                      \
+		}                                                             \
+	} while (0)
+#else
+#define ASSERT(c)                                                             \
+	do {                                                                  \
+	} while (0)
+#endif
+
+/* kprintf: one log line from this core's kernel, prefixed "core N: ".
+ * On core 0 it goes to the UART; elsewhere into the console channel (a full
+ * channel drops the line and counts it). Any context. */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* kputs_raw: one line exactly as given (no prefix), same route. */
+void kputs_raw(const char *s);
+
+/* panic: report on the UART directly (the one allowed exception to console
+ * ownership) and stop this core. Never returns. */
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt,
+							    ...);
+
+/* boot_fail: a fatal error in the boot input (manifest, modules, RAM):
+ * prints "error: ..." and "system halted", exits QEMU through
+ * isa-debug-exit if present, else stops. Core 0's boot phase only. */
+__attribute__((noreturn, format(printf, 1, 2))) void boot_fail(const char *fmt,
+								...);
+
+/* dmap: the kernel address of physical address phys in this core's direct
+ * map (valid only for what this core maps: its partition, boot data, its
+ * channel frames). */
+static inline void *dmap(uint64_t phys)
+{
+	return (void *)(phys + 0xffff800000000000ull);
+}
+
+/* tsc_to_ns / ns_to_tsc: with this core's calibrated TSC. */
+uint64_t tsc_to_ns(uint64_t tsc);
+uint64_t ns_to_tsc(uint64_t ns);
+
+#endif

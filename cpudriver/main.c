@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where every core's own CPU driver instance begins (core 0's too, once its
+ * boot phase has built it). By now the core runs on its own page tables,
+ * its own zeroed bss and its own stack; the boot record its booter left in
+ * its partition says who it is.
+ *
+ * Order: descriptor tables and LAPIC, tell the booter we started, frame
+ * allocator and console, boot our children in the tree, drop the
+ * trampoline mappings, start the monitor, schedule.
+ */
+#include "kernel.h"
+#include "console.h"
+#include "frame.h"
+#include "proc.h"
+#include "smp.h"
+#include <arch/lapic.h>
+#include <arch/memlayout.h>
+#include <arch/trap.h>
+#include <arch/x86.h>
+
+/* check_bootrec: the record comes from another core: trust nothing that
+ * would make us scribble outside our partition. */
+static bool check_bootrec(const struct bootrec *br)
+{
+	return br->magic == BOOTREC_MAGIC && br->part_base < br->part_end &&
+	       br->alloc_next >= br->part_base &&
+	       br->alloc_next <= br->part_end &&
+	       br->core_id < BOOT_MAX_CORES;
+}
+
+void kernel_entry(struct bootrec *br)
+{
+	const struct boottab *bt;
+	int r;
+
+	if (!check_bootrec(br)) {
+		panic("malformed boot record at %p", (void *)br);
+	}
+	bt = dmap(br->boottab);
+	self.tsc_start = rdtsc();
+	self.id = br->core_id;
+	self.booter = br->booter_core;
+	self.bt = bt;
+	self.ncores = bt->ncores;
+	self.part_base = br->part_base;
+	self.part_end = br->part_end;
+	self.kern_phys = br->kern_phys;
+	self.pml4 = br->pml4;
+	self.window_pd = dmap(br->window_pd);
+	self.tsc_khz = bt->tsc_khz;
+	self.lapic_khz = bt->lapic_khz;
+	self.apic_id = bt->cores[self.id].apic_id;
+
+	trap_init();
+	lapic_set_base(dmap(bt->lapic_phys));
+	lapic_init();
+	if (self.id != 0) {
+		lapic_send_ipi(bt->cores[self.booter].apic_id, VEC_WAKE);
+	}
+	frame_init(br->alloc_next, self.part_end);
+	console_init();
+	smp_boot_children();
+	smp_boot_done();
+
+	r = proc_spawn("monitor", "", 0, true);
+	if (r < 0) {
+		kprintf("cannot start the monitor: %s", err_msg(r));
+	}
+	sched_start();
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes and the per-core scheduler (see proc.h).
+ *
+ * Switching: every trap from ring 3 leaves the running process's registers
+ * in a frame on the kernel stack. To switch, sched_return saves that frame
+ * into the old process, copies the new process's frame over it and loads
+ * the new address space; the trap then "returns" into the new process.
+ */
+#include "proc.h"
+#include "kernel.h"
+#include "frame.h"
+#include "console.h"
+#include "elf.h"
+#include "bootmod.h"
+#include <abi/syscall.h>
+#include <arch/lapic.h>
+#include <arch/memlayout.h>
+#include <arch/paging.h>
+#include <arch/x86.h>
+#include <string.h>
+
+#define SLICE_NS 10000000ull /* 10 ms */
+
+static struct proc procs[PROC_MAX];
+static struct proc *cur;
+static bool need_resched;
+static uint32_t next_gen;
+
+struct proc *proc_current(void)
+{
+	return cur;
+}
+
+uint32_t proc_count(void)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < PROC_MAX; i++) {
+		n += procs[i].state != PROC_FREE;
+	}
+	return n;
+}
+
+static struct proc *find_pid(uint32_t pid)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE && procs[i].pid == pid) {
+			return &procs[i];
+		}
+	}
+	return 0;
+}
+
+static void free_space(uint64_t pml4)
+{
+	pt_free_user(&kpt, pml4, frame_free);
+	frame_free(pml4);
+}
+
+/* map_fresh: a zeroed user frame at va; its kernel address in *kva */
+static int map_fresh(uint64_t pml4, uint64_t va, uint64_t flags, void **kva)
+{
+	uint64_t f = frame_alloc();
+
+	if (!f) {
+		return ERR_NOMEM;
+	}
+	if (pt_map(&kpt, pml4, va, f, PAGE_SIZE, flags | PTE_U, false)) {
+		frame_free(f);
+		return ERR_NOMEM;
+	}
+	*kva = dmap(f);
+	return 0;
+}
+
+static int load_segment(uint64_t pml4, const uint8_t *file,
+			const struct elf_segment *s)
+{
+	uint64_t flags = (s->flags & ELF_PF_W ? PTE_W : 0) |
+			 (s->flags & ELF_PF_X ? 0 : PTE_NX);
+	uint64_t va = s->vaddr & ~(PAGE_SIZE - 1);
+
+	for (; va < s->vaddr + s->memsz; va += PAGE_SIZE) {
+		uint8_t *kva;
+		/* the file bytes that land in this page */
+		uint64_t lo = va > s->vaddr ? va : s->vaddr;
+		uint64_t hi = va + PAGE_SIZE;
+
+		if (map_fresh(pml4, va, flags, (void **)&kva)) {
+			return ERR_NOMEM;
+		}
+		if (hi > s->vaddr + s->filesz) {
+			hi = s->vaddr + s->filesz;
+		}
+		if (lo < hi) {
+			memcpy(kva + (lo - va), file + s->offset + (lo - s->vaddr),
+			       hi - lo);
+		}
+	}
+	return 0;
+}
+
+static int build_space(uint64_t pml4, const uint8_t *file,
+		       const struct elf_image *img, const char *args,
+		       uint64_t *args_va)
+{
+	uint64_t *l4 = dmap(pml4), *k4 = dmap(self.pml4);
+	uint8_t *top = 0;
+	size_t alen = strlen(args) + 1;
+
+	for (int i = 256; i < 512; i++) {
+		l4[i] = k4[i];
+	}
+	for (uint32_t i = 0; i < img->n_segments; i++) {
+		if (load_segment(pml4, file, &img->seg[i])) {
+			return ERR_NOMEM;
+		}
+	}
+	/* stack; the page below it stays unmapped as a guard */
+	for (uint64_t va = USER_STACK_TOP - USER_STACK_SIZE; va < USER_STACK_TOP;
+	     va += PAGE_SIZE) {
+		if (map_fresh(pml4, va, PTE_W | PTE_NX, (void **)&top)) {
+			return ERR_NOMEM;
+		}
+	}
+	memcpy(top + PAGE_SIZE - 256, args, alen);
+	*args_va = USER_STACK_TOP - 256;
+	return 0;
+}
+
+int proc_spawn(const char *app, const char *args, uint32_t parent,
+	       bool monitor)
+{
+	const struct boot_module *m = bootmod_find(self.bt, app);
+	struct elf_image img;
+	struct proc *p = 0;
+	uint64_t pml4, args_va;
+	int r;
+
+	if (!m) {
+		return ERR_NOENT;
+	}
+	if (strlen(args) >= PROC_ARGS_MAX) {
+		return ERR_TOOBIG;
+	}
+	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
+		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+	if (r < 0) {
+		return ERR_FORMAT;
+	}
+	for (int i = 0; i < PROC_MAX && !p; i++) {
+		if (procs[i].state == PROC_FREE) {
+			p = &procs[i];
+		}
+	}
+	if (!p) {
+		return ERR_TOOBIG;
+	}
+	pml4 = frame_alloc();
+	if (!pml4) {
+		return ERR_NOMEM;
+	}
+	if (build_space(pml4, dmap(m->start), &img, args, &args_va)) {
+		free_space(pml4);
+		return ERR_NOMEM;
+	}
+	memset(p, 0, sizeof(*p));
+	next_gen = (next_gen + 1) & 0xffff;
+	if (!next_gen) {
+		next_gen = 1;
+	}
+	p->pid = self.id << 16 | next_gen;
+	p->parent = parent;
+	p->monitor = monitor;
+	strlcpy(p->name, app, sizeof(p->name));
+	p->pml4 = pml4;
+	p->frame.rip = img.entry;
+	p->frame.cs = GDT_UCODE;
+	p->frame.ss = GDT_UDATA;
+	p->frame.rflags = 0x202;
+	p->frame.rsp = args_va - 64;
+	p->frame.rdi = args_va;
+	p->frame.rsi = self.id;
+	p->frame.vector = 0;
+	p->state = PROC_RUNNABLE;
+	return (int)p->pid;
+}
+
+void proc_exit(struct trap_frame *f, int64_t status)
+{
+	struct proc *p = cur, *parent;
+
+	(void)f;
+	(void)status;
+	if (!p) {
+		return;
+	}
+	/* leave the dying address space before freeing its tables */
+	write_cr3(self.pml4);
+	free_space(p->pml4);
+	p->state = PROC_FREE;
+	cur = 0;
+	parent = p->parent ? find_pid(p->parent) : 0;
+	if (parent) {
+		parent->events |= SYS_EV_CHILD;
+		if (parent->state == PROC_WAITING) {
+			parent->state = PROC_RUNNABLE;
+		}
+	}
+}
+
+void sched_yield(void)
+{
+	need_resched = true;
+}
+
+void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
+{
+	if (cur->events) {
+		f->rax = cur->events;
+		cur->events = 0;
+		return;
+	}
+	cur->state = PROC_WAITING;
+	cur->wake_tsc = timeout_ns ? rdtsc() + ns_to_tsc(timeout_ns) : 0;
+}
+
+static void wake_expired(void)
+{
+	uint64_t now = rdtsc();
+
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &procs[i];
+		if (p->state == PROC_WAITING && p->wake_tsc &&
+		    p->wake_tsc <= now) {
+			p->events |= SYS_EV_TIMER;
+		}
+		if (p->state == PROC_WAITING && p->events) {
+			p->state = PROC_RUNNABLE;
+			p->wake_tsc = 0;
+			p->frame.rax = p->events;
+			p->events = 0;
+		}
+	}
+}
+
+void sched_tick(struct trap_frame *f)
+{
+	(void)f;
+	need_resched = true;
+}
+
+static struct proc *pick(void)
+{
+	int start = cur ? (int)(cur - procs) + 1 : 0;
+
+	if (cur && cur->state == PROC_RUNNABLE && !need_resched) {
+		return cur;
+	}
+	for (int k = 0; k < PROC_MAX; k++) {
+		struct proc *p = &procs[(start + k) % PROC_MAX];
+		if (p->state == PROC_RUNNABLE) {
+			return p;
+		}
+	}
+	return 0;
+}
+
+static void arm_timer(void)
+{
+	uint64_t now = rdtsc(), deadline = 0, delta;
+	int runnable = 0;
+
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &procs[i];
+		runnable += p->state == PROC_RUNNABLE;
+		if (p->state == PROC_WAITING && p->wake_tsc &&
+		    (!deadline || p->wake_tsc < deadline)) {
+			deadline = p->wake_tsc;
+		}
+	}
+	if (runnable > 1) {
+		uint64_t slice = now + ns_to_tsc(SLICE_NS);
+		if (!deadline || slice < deadline) {
+			deadline = slice;
+		}
+	}
+	if (!deadline) {
+		lapic_timer_oneshot(0);
+		return;
+	}
+	delta = deadline > now ? deadline - now : 1;
+	if (delta > self.tsc_khz * 1000) {
+		delta = self.tsc_khz * 1000; /* at most 1 s, then re-arm */
+	}
+	delta = delta * self.lapic_khz / self.tsc_khz;
+	lapic_timer_oneshot(delta ? (uint32_t)(delta > 0xffffffffu ? 0xffffffffu : delta) : 1);
+}
+
+/* idle: halt until some process can run. Interrupts taken here are
+ * kernel-mode traps: they only record events. */
+static struct proc *idle(void)
+{
+	struct proc *p;
+
+	for (;;) {
+		wake_expired();
+		p = pick();
+		if (p) {
+			return p;
+		}
+		arm_timer();
+		if (console_idle()) {
+			continue;
+		}
+		irq_enable_and_halt();
+		irq_disable();
+		console_woken();
+	}
+}
+
+void sched_return(struct trap_frame *f)
+{
+	struct proc *next;
+
+	/* save first: a wait may end (and set rax) before we pick */
+	if (cur) {
+		cur->frame = *f;
+	}
+	wake_expired();
+	next = pick();
+	if (!next) {
+		next = idle();
+	}
+	need_resched = false;
+	*f = next->frame;
+	if (next != cur) {
+		write_cr3(next->pml4);
+		cur = next;
+	}
+	arm_timer();
+}
+
+void sched_start(void)
+{
+	struct proc *p = idle();
+
+	cur = p;
+	need_resched = false;
+	write_cr3(p->pml4);
+	arm_timer();
+	trap_enter_user(&p->frame);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Processes and this core's round-robin scheduler.
+ *
+ * A process is an address space (user half of its own PML4; the kernel
+ * half is this core's) plus one saved register frame. There are no kernel
+ * threads: the kernel runs on one stack per core, on behalf of whichever
+ * process trapped, and never blocks. A process that waits is simply not
+ * runnable; when nothing is runnable the core halts. The LAPIC timer is
+ * armed only when it is needed: to preempt when two or more processes are
+ * runnable, or for the earliest wait timeout.
+ */
+#ifndef PROC_H
+#define PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <arch/trap.h>
+
+#define PROC_MAX 32
+#define PROC_NAME_MAX 32
+#define PROC_ARGS_MAX 128
+
+enum proc_state { PROC_FREE = 0, PROC_RUNNABLE, PROC_WAITING };
+
+struct proc {
+	enum proc_state state;
+	uint32_t pid;
+	uint32_t parent; /* pid of the spawner, 0 if none */
+	bool monitor;
+	char name[PROC_NAME_MAX];
+	uint64_t pml4;
+	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */
+	uint32_t events;   /* SYS_EV_* not yet delivered */
+	struct trap_frame frame; /* saved while not running */
+};
+
+/* proc_current: the process whose frame is on the kernel stack, or NULL. */
+struct proc *proc_current(void);
+
+/* proc_spawn: loads boot module `app` (an ELF) into this core's partition
+ * as a new process with `args` (NUL-terminated, < PROC_ARGS_MAX). Returns
+ * its pid or a negative error (ERR_NOENT no such module, ERR_FORMAT not a
+ * valid ELF, ERR_NOMEM, ERR_TOOBIG too many processes). */
+int proc_spawn(const char *app, const char *args, uint32_t parent,
+	       bool monitor);
+
+/* proc_count: processes on this core. */
+uint32_t proc_count(void);
+
+/* proc_exit: the current process (whose frame is f) ends with status. */
+void proc_exit(struct trap_frame *f, int64_t status);
+
+/* sched_yield / sched_wait: the current process gives up the core, or
+ * waits for an event or timeout_ns (0 = no timeout). */
+void sched_yield(void);
+void sched_wait(struct trap_frame *f, uint64_t timeout_ns);
+
+/* sched_tick: the timer fired (any mode). */
+void sched_tick(struct trap_frame *f);
+
+/* sched_return: at the end of every trap from ring 3: picks what runs next
+ * (halting while nothing can), puts its frame in f and arms the timer. */
+void sched_return(struct trap_frame *f);
+
+/* sched_start: run the first process; never returns. */
+__attribute__((noreturn)) void sched_start(void);
+
+#endif

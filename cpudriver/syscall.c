@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * System-call handlers. User memory is reached through the caller's own
+ * mapping (its address space is loaded while it traps), after checking
+ * that every page of the range is mapped user-accessible (and writable,
+ * for results) in its page tables. A bad pointer is ERR_FAULT, never a
+ * kernel fault.
+ */
+#include "syscall.h"
+#include "kernel.h"
+#include "proc.h"
+#include "frame.h"
+#include "console.h"
+#include <abi/syscall.h>
+#include <arch/memlayout.h>
+#include <arch/paging.h>
+#include <arch/x86.h>
+#include <string.h>
+
+#define LOG_MAX 1024
+
+static bool user_range_ok(uint64_t va, uint64_t len, bool write)
+{
+	struct proc *p = proc_current();
+	uint64_t end = va + len, flags;
+
+	if (len == 0) {
+		return true;
+	}
+	if (end < va || va < PAGE_SIZE || end > USER_TOP) {
+		return false;
+	}
+	for (uint64_t pg = va & ~(PAGE_SIZE - 1); pg < end; pg += PAGE_SIZE) {
+		if (pt_translate(&kpt, p->pml4, pg, &flags) == UINT64_MAX) {
+			return false;
+		}
+		if (!(flags & PTE_U) || (write && !(flags & PTE_W))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int copy_in(void *dst, uint64_t uva, uint64_t len)
+{
+	if (!user_range_ok(uva, len, false)) {
+		return ERR_FAULT;
+	}
+	memcpy(dst, (const void *)uva, len);
+	return 0;
+}
+
+static int copy_out(uint64_t uva, const void *src, uint64_t len)
+{
+	if (!user_range_ok(uva, len, true)) {
+		return ERR_FAULT;
+	}
+	memcpy((void *)uva, src, len);
+	return 0;
+}
+
+/* copy_str: a string of len bytes (no NUL needed) into buf[size]. */
+static int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
+{
+	if (len >= size) {
+		return ERR_TOOBIG;
+	}
+	if (copy_in(buf, uva, len)) {
+		return ERR_FAULT;
+	}
+	buf[len] = 0;
+	if (strlen(buf) != len) {
+		return ERR_INVAL;
+	}
+	return 0;
+}
+
+static int64_t sys_log(uint64_t uva, uint64_t len)
+{
+	char buf[LOG_MAX];
+	size_t start = 0;
+
+	if (len > LOG_MAX) {
+		len = LOG_MAX;
+	}
+	if (copy_in(buf, uva, len)) {
+		return ERR_FAULT;
+	}
+	/* one console line per '\n'-separated piece */
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || buf[i] == '\n') {
+			if (i > start || i < len) {
+				console_line(buf + start, i - start);
+			}
+			start = i + 1;
+		}
+	}
+	return (int64_t)len;
+}
+
+static int64_t sys_info(uint64_t uva)
+{
+	struct sys_info in;
+	struct proc *p = proc_current();
+
+	memset(&in, 0, sizeof(in));
+	in.core_id = self.id;
+	in.apic_id = self.apic_id;
+	in.ncores = self.ncores;
+	in.pid = p->pid;
+	in.part_base = self.part_base;
+	in.part_end = self.part_end;
+	in.free_bytes = frame_free_bytes();
+	in.kern_phys = self.kern_phys;
+	in.tsc_khz = self.tsc_khz;
+	in.nprocs = proc_count();
+	return copy_out(uva, &in, sizeof(in));
+}
+
+static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
+			 uint64_t args_len)
+{
+	char name[SYS_NAME_MAX], a[SYS_ARGS_MAX];
+	int r;
+
+	if (!proc_current()->monitor) {
+		return ERR_PERM;
+	}
+	if ((r = copy_str(name, sizeof(name), app, app_len)) ||
+	    (r = copy_str(a, sizeof(a), args, args_len))) {
+		return r;
+	}
+	return proc_spawn(name, a, proc_current()->pid, false);
+}
+
+static int64_t sys_boot_start(uint64_t index, uint64_t uva)
+{
+	const struct boottab *bt = self.bt;
+	struct sys_boot_start out;
+	uint64_t seen = 0;
+
+	if (!proc_current()->monitor) {
+		return ERR_PERM;
+	}
+	for (uint32_t i = 0; i < bt->nstarts && i < BOOT_MAX_STARTS; i++) {
+		if (bt->starts[i].core != self.id) {
+			continue;
+		}
+		if (seen++ == index) {
+			memset(&out, 0, sizeof(out));
+			strlcpy(out.app, bt->starts[i].app, sizeof(out.app));
+			strlcpy(out.args, bt->starts[i].args, sizeof(out.args));
+			return copy_out(uva, &out, sizeof(out));
+		}
+	}
+	return ERR_NOENT;
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
+	int64_t r;
+
+	switch (f->rax) {
+	case SYS_LOG:
+		r = sys_log(a0, a1);
+		break;
+	case SYS_EXIT:
+		proc_exit(f, (int64_t)a0);
+		return;
+	case SYS_YIELD:
+		sched_yield();
+		r = 0;
+		break;
+	case SYS_WAIT:
+		f->rax = 0;
+		sched_wait(f, a0);
+		return;
+	case SYS_INFO:
+		r = sys_info(a0);
+		break;
+	case SYS_SPAWN:
+		r = sys_spawn(a0, a1, a2, a3);
+		break;
+	case SYS_MONITOR_UP:
+		if (!proc_current()->monitor) {
+			r = ERR_PERM;
+			break;
+		}
+		console_monitor_up();
+		r = 0;
+		break;
+	case SYS_BOOT_START:
+		r = sys_boot_start(a0, a1);
+		break;
+	case SYS_TIME_NS:
+		r = (int64_t)tsc_to_ns(rdtsc() - self.tsc_start);
+		break;
+	default:
+		r = ERR_NOSYS;
+	}
+	f->rax = (uint64_t)r;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Polled 16550 UART (COM1). Only the core that owns the console calls
+ * these, except panic, which may write as a last resort.
+ */
+#ifndef DRIVERS_UART_H
+#define DRIVERS_UART_H
+
+#include <stddef.h>
+
+/* uart_init: 115200 8N1, FIFOs on, interrupts off. */
+void uart_init(void);
+
+/* uart_write: writes n bytes, turning "\n" into "\r\n". Polls; bounded
+ * wait per byte so a missing UART cannot hang the caller. */
+void uart_write(const char *s, size_t n);
+
+/* uart_getc: a received byte, or -1 if none. */
+int uart_getc(void);
+
+#endif

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Polled 16550 driver for COM1. Output waits for the transmit register
+ * with a bounded loop: under QEMU it is always ready; on hardware without
+ * a UART we give up on the byte rather than hang the core.
+ */
+#include <drivers/uart.h>
+#include <arch/x86.h>
+#include "uart_reg.h"
+
+void uart_init(void)
+{
+	outb(UART_COM1 + UART_IER, 0);
+	outb(UART_COM1 + UART_LCR, UART_LCR_DLAB);
+	outb(UART_COM1 + UART_DLL, 1); /* 115200 baud */
+	outb(UART_COM1 + UART_DLM, 0);
+	outb(UART_COM1 + UART_LCR, UART_LCR_8N1);
+	outb(UART_COM1 + UART_FCR, 0x07); /* enable and clear FIFOs */
+	outb(UART_COM1 + UART_MCR, 0x03); /* DTR, RTS */
+}
+
+static void put(char c)
+{
+	for (int i = 0; i < 100000; i++) {
+		if (inb(UART_COM1 + UART_LSR) & UART_LSR_THRE) {
+			break;
+		}
+	}
+	outb(UART_COM1 + UART_THR, (uint8_t)c);
+}
+
+void uart_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			put('\r');
+		}
+		put(s[i]);
+	}
+}
+
+int uart_getc(void)
+{
+	if (!(inb(UART_COM1 + UART_LSR) & UART_LSR_DR)) {
+		return -1;
+	}
+	return inb(UART_COM1 + UART_RBR);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Program entry. The CPU driver starts a process with rdi = its argument
+ * string, rsi = its core; libos_start splits the arguments, calls main and
+ * exits with its result.
+ */
+	.section .text.start, "ax"
+	.globl _start
+_start:
+	xor %ebp, %ebp
+	and $-16, %rsp
+	call libos_start
+1:	ud2
+	jmp 1b

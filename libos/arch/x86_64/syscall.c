@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/* System-call stubs: `syscall` with the ABI of abi/syscall.h. */
+#include <libos/sys.h>
+#include <string.h>
+
+long sys_call(long nr, long a0, long a1, long a2, long a3)
+{
+	long r;
+	register long r10 __asm__("r10") = a3;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+long sys_log(const char *buf, size_t len)
+{
+	return sys_call(SYS_LOG, (long)buf, (long)len, 0, 0);
+}
+
+void sys_exit(long status)
+{
+	sys_call(SYS_EXIT, status, 0, 0, 0);
+	for (;;) {
+	}
+}
+
+long sys_yield(void)
+{
+	return sys_call(SYS_YIELD, 0, 0, 0, 0);
+}
+
+long sys_wait(uint64_t timeout_ns)
+{
+	return sys_call(SYS_WAIT, (long)timeout_ns, 0, 0, 0);
+}
+
+long sys_info(struct sys_info *out)
+{
+	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
+}
+
+long sys_spawn(const char *app, const char *args)
+{
+	return sys_call(SYS_SPAWN, (long)app, (long)strlen(app), (long)args,
+			(long)strlen(args));
+}
+
+long sys_monitor_up(void)
+{
+	return sys_call(SYS_MONITOR_UP, 0, 0, 0, 0);
+}
+
+long sys_boot_start(uint64_t index, struct sys_boot_start *out)
+{
+	return sys_call(SYS_BOOT_START, (long)index, (long)out, 0, 0);
+}
+
+uint64_t sys_time_ns(void)
+{
+	return (uint64_t)sys_call(SYS_TIME_NS, 0, 0, 0, 0);
+}

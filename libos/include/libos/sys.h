@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System-call wrappers for ring-3 programs (numbers and meanings in
+ * abi/syscall.h). Each returns what the kernel returned: >= 0 success, a
+ * negative ERR_* on failure.
+ */
+#ifndef LIBOS_SYS_H
+#define LIBOS_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <abi/syscall.h>
+#include <abi/errors.h>
+
+long sys_log(const char *buf, size_t len);
+__attribute__((noreturn)) void sys_exit(long status);
+long sys_yield(void);
+long sys_wait(uint64_t timeout_ns);
+long sys_info(struct sys_info *out);
+long sys_spawn(const char *app, const char *args);
+long sys_monitor_up(void);
+long sys_boot_start(uint64_t index, struct sys_boot_start *out);
+uint64_t sys_time_ns(void);
+
+/* sys_call: the raw system call. */
+long sys_call(long nr, long a0, long a1, long a2, long a3);
+
+#endif

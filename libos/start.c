@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * C start-up: split the argument string the CPU driver passed into argv
+ * (space separated), run main, flush, exit with main's result.
+ */
+#include <libos/sys.h>
+#include <stdio.h>
+
+#define ARGV_MAX 16
+
+int main(int argc, char **argv);
+
+static char args_copy[SYS_ARGS_MAX];
+
+__attribute__((noreturn)) void libos_start(const char *args, long core);
+
+void libos_start(const char *args, long core)
+{
+	char *argv[ARGV_MAX + 1];
+	int argc = 0;
+	size_t i = 0;
+	char *p;
+
+	(void)core;
+	for (; args[i] && i < sizeof(args_copy) - 1; i++) {
+		args_copy[i] = args[i];
+	}
+	args_copy[i] = 0;
+	argv[argc++] = "prog";
+	for (p = args_copy; *p && argc < ARGV_MAX;) {
+		while (*p == ' ') {
+			*p++ = 0;
+		}
+		if (!*p) {
+			break;
+		}
+		argv[argc++] = p;
+		while (*p && *p != ' ') {
+			p++;
+		}
+	}
+	argv[argc] = 0;
+	int r = main(argc, argv);
+	fflush_stdout();
+	sys_exit(r);
+}

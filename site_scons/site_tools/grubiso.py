@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+"""The GRUB (Multiboot2) boot ISO.
+
+env.BootIso(target, cpudriver, modules, MANIFEST=file) stages
+  /boot/cpudriver, /boot/<name> for every (name, node) in modules,
+  /boot/manifest (if MANIFEST is not None) and /boot/grub/grub.cfg
+and runs grub-mkrescue. Each module's GRUB command line is its name; the CPU
+driver finds the monitor, the programs and the manifest by that name.
+A module node may be any file (tests use this for broken images).
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from SCons.Script import Action, Builder
+
+GRUB_CFG = '''set timeout=0
+set default=0
+menuentry "multikernel" {
+	multiboot2 /boot/cpudriver
+%s	boot
+}
+'''
+
+
+def _build_iso(target, source, env):
+    names = env['ISO_MODULE_NAMES']
+    kernel = str(source[0])
+    mods = [str(s) for s in source[1:1 + len(names)]]
+    manifest = str(source[1 + len(names)]) if env.get('ISO_HAS_MANIFEST') else None
+    stage = tempfile.mkdtemp(prefix='iso-', dir=os.path.dirname(str(target[0])) or '.')
+    try:
+        boot = os.path.join(stage, 'boot')
+        os.makedirs(os.path.join(boot, 'grub'))
+        shutil.copy(kernel, os.path.join(boot, 'cpudriver'))
+        lines = ''
+        for name, path in zip(names, mods):
+            shutil.copy(path, os.path.join(boot, name))
+            lines += '\tmodule2 /boot/%s %s\n' % (name, name)
+        if manifest:
+            shutil.copy(manifest, os.path.join(boot, 'manifest'))
+            lines += '\tmodule2 /boot/manifest manifest\n'
+        with open(os.path.join(boot, 'grub', 'grub.cfg'), 'w') as f:
+            f.write(GRUB_CFG % lines)
+        r = subprocess.run(['grub-mkrescue', '-o', str(target[0]), stage],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(r.stdout + r.stderr)
+            return 1
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return 0
+
+
+def _boot_iso(env, target, cpudriver, modules, MANIFEST=None):
+    names = [n for n, _ in modules]
+    nodes = [m for _, m in modules]
+    srcs = [cpudriver] + nodes + ([MANIFEST] if MANIFEST is not None else [])
+    iso = env.Command(target, srcs,
+                      Action(_build_iso, None if env.get('VERBOSE') else 'ISO     $TARGET'),
+                      ISO_MODULE_NAMES=names, ISO_HAS_MANIFEST=MANIFEST is not None)
+    env.Depends(iso, env.Value(repr(names)))
+    return iso[0]
+
+
+def generate(env):
+    env.AddMethod(_boot_iso, 'BootIso')
+
+
+def exists(env):
+    return env.Detect('grub-mkrescue') and env.Detect('xorriso')
