@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MIT
+"""The test plan that `scons test` runs.
+
+While the SConscripts are read, the site tool hosttest.py records here what
+there is to test: host unit test programs (env.HostTest), fuzz targets
+(env.FuzzTarget), ISO images for system tests (env.SystemTestIso) and the
+system test declarations (env.SystemTests, files in tests/system/).
+
+The tests run after SCons has finished building (and written its .sconsign),
+from an exit handler: that way a build error in one component does not hide
+the results of tests that do not depend on it (the build keeps going past
+errors when `test` is asked for), the last line printed is always the
+`N passed, N failed` summary, and the exit status is the tests' verdict.
+runner.py does the running; spec.py reads the .test files; cmocka.py reads
+cmocka's output.
+"""
+
+
+class Plan:
+    def __init__(self):
+        self.env = None          # the top-level environment (options)
+        self.unit = []           # (name, program node)
+        self.fuzz = []           # (name, program node, seed corpus dir or None)
+        self.isos = {}           # ISO name -> node
+        self.system = []         # spec.SystemTest, or (path, error text)
+        self.armed = False       # exit handler registered
+        self.alias = None        # the `test` alias node
+
+
+PLAN = Plan()
