@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot manifest parser and checker (see manifest.h for the grammar and the
+ * contract).
+ *
+ * The text is never modified and never assumed to be NUL-terminated: the
+ * parser walks it line by line with explicit lengths, strips the CR and the
+ * comment, checks that what is left is printable ASCII, and splits it into
+ * tokens that point into the text. Numbers are parsed here with explicit
+ * overflow checks. Error messages are built with a tiny bounded appender
+ * (the kernel has no snprintf); it truncates and always NUL-terminates.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "abi/errors.h"
+#include "manifest.h"
+
+#define MF_QUOTE_MAX 40 /* longer tokens are cut in messages */
+
+/* ---- Bounded message appender ---------------------------------------- */
+
+struct mf_msg {
+	char *buf; /* NULL: discard everything */
+	size_t cap;
+	size_t len;
+};
+
+static void msg_char(struct mf_msg *m, char ch)
+{
+	if (m->buf == NULL || m->len + 1 >= m->cap) {
+		return;
+	}
+	m->buf[m->len++] = ch;
+	m->buf[m->len] = '\0';
+}
+
+static void msg_str(struct mf_msg *m, const char *s)
+{
+	while (*s != '\0') {
+		msg_char(m, *s++);
+	}
+}
+
+static void msg_u64(struct mf_msg *m, uint64_t v)
+{
+	char digits[20];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0) {
+		msg_char(m, digits[--n]);
+	}
+}
+
+/* 'token', cut to MF_QUOTE_MAX characters. Tokens are printable ASCII. */
+static void msg_quote(struct mf_msg *m, const char *p, size_t n)
+{
+	size_t i;
+
+	msg_char(m, '\'');
+	for (i = 0; i < n && i < MF_QUOTE_MAX; i++) {
+		msg_char(m, p[i]);
+	}
+	if (n > MF_QUOTE_MAX) {
+		msg_str(m, "...");
+	}
+	msg_char(m, '\'');
+}
+
+/* Starts err's message: "line N: " (nothing for line 0). */
+static struct mf_msg msg_begin(struct manifest_error *err, uint32_t line)
+{
+	struct mf_msg m = {.buf = NULL, .cap = 0, .len = 0};
+
+	if (err != NULL) {
+		m.buf = err->msg;
+		m.cap = sizeof(err->msg);
+		err->msg[0] = '\0';
+		err->line = line;
+	}
+	if (line != 0) {
+		msg_str(&m, "line ");
+		msg_u64(&m, line);
+		msg_str(&m, ": ");
+	}
+	return m;
+}
+
+static void err_clear(struct manifest_error *err)
+{
+	if (err != NULL) {
+		err->line = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+/* ---- Lines and tokens ------------------------------------------------- */
+
+struct mf_tok {
+	const char *p;
+	size_t n;
+};
+
+struct mf_parse {
+	struct manifest *m;
+	struct manifest_error *err;
+	uint32_t line;	/* 1-based number of the current line */
+	const char *lp; /* current line, comment and CR removed */
+	size_t ln;
+	size_t pos; /* tokenizer position in the line */
+};
+
+static bool mf_space(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool mf_next(struct mf_parse *c, struct mf_tok *t)
+{
+	while (c->pos < c->ln && mf_space(c->lp[c->pos])) {
+		c->pos++;
+	}
+	if (c->pos == c->ln) {
+		return false;
+	}
+	t->p = c->lp + c->pos;
+	while (c->pos < c->ln && !mf_space(c->lp[c->pos])) {
+		c->pos++;
+	}
+	t->n = (size_t)(c->lp + c->pos - t->p);
+	return true;
+}
+
+static bool mf_is(const struct mf_tok *t, const char *word)
+{
+	size_t n = strlen(word);
+
+	return t->n == n && memcmp(t->p, word, n) == 0;
+}
+
+static int mf_fail(struct mf_parse *c, int code, const char *what)
+{
+	struct mf_msg mm = msg_begin(c->err, c->line);
+
+	msg_str(&mm, what);
+	return code;
+}
+
+/* "line N: <a>'<tok>'<b>" */
+static int mf_fail_tok(struct mf_parse *c, int code, const char *a,
+		       const struct mf_tok *t, const char *b)
+{
+	struct mf_msg mm = msg_begin(c->err, c->line);
+
+	msg_str(&mm, a);
+	msg_quote(&mm, t->p, t->n);
+	msg_str(&mm, b);
+	return code;
+}
+
+/* "line N: <a> given twice (first on line M)" with a quoted token. */
+static int mf_fail_dup(struct mf_parse *c, const char *a,
+		       const struct mf_tok *t, uint32_t first)
+{
+	struct mf_msg mm = msg_begin(c->err, c->line);
+
+	msg_str(&mm, a);
+	if (t != NULL) {
+		msg_quote(&mm, t->p, t->n);
+	}
+	msg_str(&mm, " given twice (first on line ");
+	msg_u64(&mm, first);
+	msg_str(&mm, ")");
+	return ERR_FORMAT;
+}
+
+/* ---- Numbers ---------------------------------------------------------- */
+
+/* Decimal digits only: ERR_FORMAT if malformed, ERR_RANGE on overflow. */
+static int mf_dec(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0, d;
+	size_t i;
+
+	if (n == 0) {
+		return ERR_FORMAT;
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			return ERR_FORMAT;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		d = (uint64_t)(p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			return ERR_RANGE;
+		}
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Decimal bytes with an optional K, M or G suffix (binary multiples). */
+static int mf_size(const struct mf_tok *t, uint64_t *out)
+{
+	unsigned shift = 0;
+	size_t n = t->n;
+	uint64_t v;
+	int rc;
+
+	if (n > 0) {
+		switch (t->p[n - 1]) {
+		case 'K':
+		case 'k':
+			shift = 10;
+			break;
+		case 'M':
+		case 'm':
+			shift = 20;
+			break;
+		case 'G':
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			break;
+		}
+	}
+	rc = mf_dec(t->p, shift != 0 ? n - 1 : n, &v);
+	if (rc < 0) {
+		return rc;
+	}
+	if (v > (UINT64_MAX >> shift)) {
+		return ERR_RANGE;
+	}
+	*out = v << shift;
+	return 0;
+}
+
+/* A core number 0..MANIFEST_MAX_CORES-1, with the error reported. */
+static int mf_core(struct mf_parse *c, const struct mf_tok *t, uint32_t *core)
+{
+	uint64_t v;
+	int rc = mf_dec(t->p, t->n, &v);
+
+	if (rc == ERR_FORMAT) {
+		return mf_fail_tok(c, rc, "bad core number ", t, "");
+	}
+	if (rc < 0 || v >= MANIFEST_MAX_CORES) {
+		return mf_fail_tok(c, ERR_RANGE, "core ", t,
+				   " is out of range (0..254)");
+	}
+	*core = (uint32_t)v;
+	return 0;
+}
+
+/* Copies a name token into a MANIFEST_NAME_MAX buffer. */
+static int mf_name(struct mf_parse *c, const struct mf_tok *t, char *dst,
+		   const char *what)
+{
+	struct mf_msg mm;
+
+	if (t->n >= MANIFEST_NAME_MAX) {
+		mm = msg_begin(c->err, c->line);
+		msg_str(&mm, what);
+		msg_str(&mm, " ");
+		msg_quote(&mm, t->p, t->n);
+		msg_str(&mm, " is too long (at most 31 characters)");
+		return ERR_TOOBIG;
+	}
+	memcpy(dst, t->p, t->n);
+	dst[t->n] = '\0';
+	return 0;
+}
+
+/* ---- Directives ------------------------------------------------------- */
+
+static int mf_cores(struct mf_parse *c)
+{
+	struct mf_tok n, extra;
+	uint64_t v;
+	int rc;
+
+	if (!mf_next(c, &n) || mf_next(c, &extra)) {
+		return mf_fail(c, ERR_FORMAT,
+			       "'cores' takes one number: cores N");
+	}
+	rc = mf_dec(n.p, n.n, &v);
+	if (rc == ERR_FORMAT) {
+		return mf_fail_tok(c, rc, "bad core count ", &n, "");
+	}
+	if (rc < 0 || v < 1 || v > MANIFEST_MAX_CORES) {
+		return mf_fail_tok(c, ERR_RANGE, "core count ", &n,
+				   " is out of range (1..255)");
+	}
+	if (c->m->cores_line != 0) {
+		return mf_fail_dup(c, "'cores'", NULL, c->m->cores_line);
+	}
+	c->m->cores = (uint32_t)v;
+	c->m->cores_line = c->line;
+	return 0;
+}
+
+static int mf_mem(struct mf_parse *c)
+{
+	struct mf_tok core, size, extra;
+	uint32_t i;
+	uint64_t v;
+	int rc;
+
+	if (!mf_next(c, &core) || !mf_next(c, &size) || mf_next(c, &extra)) {
+		return mf_fail(c, ERR_FORMAT,
+			       "'mem' takes a core and a size: mem CORE SIZE");
+	}
+	rc = mf_core(c, &core, &i);
+	if (rc < 0) {
+		return rc;
+	}
+	rc = mf_size(&size, &v);
+	if (rc == ERR_FORMAT) {
+		return mf_fail_tok(c, rc, "bad size ", &size,
+				   " (bytes, or a number with K, M or G)");
+	}
+	if (rc < 0 || v == 0) {
+		return mf_fail_tok(c, ERR_RANGE, "size ", &size,
+				   " is out of range");
+	}
+	if (c->m->mem_line[i] != 0) {
+		return mf_fail_dup(c, "'mem' for core ", &core,
+				   c->m->mem_line[i]);
+	}
+	c->m->mem[i] = v;
+	c->m->mem_line[i] = c->line;
+	return 0;
+}
+
+/* The rest of the line after the tokenizer position, trimmed. */
+static struct mf_tok mf_rest(struct mf_parse *c)
+{
+	struct mf_tok t = {.p = c->lp + c->pos, .n = c->ln - c->pos};
+
+	while (t.n > 0 && mf_space(t.p[0])) {
+		t.p++;
+		t.n--;
+	}
+	while (t.n > 0 && mf_space(t.p[t.n - 1])) {
+		t.n--;
+	}
+	c->pos = c->ln;
+	return t;
+}
+
+static int mf_start(struct mf_parse *c)
+{
+	struct mf_tok app, on, core, args;
+	struct manifest_start *s;
+	int rc;
+
+	if (!mf_next(c, &app) || !mf_next(c, &on) || !mf_is(&on, "on") ||
+	    !mf_next(c, &core)) {
+		return mf_fail(c, ERR_FORMAT,
+			       "'start' takes a program and a core: "
+			       "start APP on CORE [ARGS...]");
+	}
+	if (c->m->n_starts >= MANIFEST_MAX_STARTS) {
+		return mf_fail(c, ERR_TOOBIG,
+			       "too many 'start' lines (at most 64)");
+	}
+	s = &c->m->starts[c->m->n_starts];
+	rc = mf_name(c, &app, s->app, "program name");
+	if (rc == 0) {
+		rc = mf_core(c, &core, &s->core);
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	args = mf_rest(c);
+	if (args.n >= MANIFEST_ARGS_MAX) {
+		return mf_fail(c, ERR_TOOBIG,
+			       "arguments are too long (at most 127 "
+			       "characters)");
+	}
+	memcpy(s->args, args.p, args.n);
+	s->args[args.n] = '\0';
+	s->line = c->line;
+	c->m->n_starts++;
+	return 0;
+}
+
+static int mf_device(struct mf_parse *c)
+{
+	struct mf_tok name, core, extra;
+	struct manifest_device *d;
+	uint32_t i;
+	int rc;
+
+	if (!mf_next(c, &name) || !mf_next(c, &core) || mf_next(c, &extra)) {
+		return mf_fail(c, ERR_FORMAT,
+			       "'device' takes a name and a core: "
+			       "device NAME CORE");
+	}
+	for (i = 0; i < c->m->n_devices; i++) {
+		d = &c->m->devices[i];
+		if (strlen(d->name) == name.n &&
+		    memcmp(d->name, name.p, name.n) == 0) {
+			return mf_fail_dup(c, "device ", &name, d->line);
+		}
+	}
+	if (c->m->n_devices >= MANIFEST_MAX_DEVICES) {
+		return mf_fail(c, ERR_TOOBIG,
+			       "too many 'device' lines (at most 16)");
+	}
+	d = &c->m->devices[c->m->n_devices];
+	rc = mf_name(c, &name, d->name, "device name");
+	if (rc == 0) {
+		rc = mf_core(c, &core, &d->core);
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	d->line = c->line;
+	c->m->n_devices++;
+	return 0;
+}
+
+/* Checks the bytes of the current line (comment already removed). */
+static int mf_check_bytes(struct mf_parse *c)
+{
+	struct mf_msg mm;
+	unsigned char ch;
+	size_t i;
+
+	for (i = 0; i < c->ln; i++) {
+		ch = (unsigned char)c->lp[i];
+		if (ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
+			continue;
+		}
+		mm = msg_begin(c->err, c->line);
+		msg_str(&mm, "unexpected byte ");
+		msg_u64(&mm, ch);
+		msg_str(&mm, " (only printable ASCII outside comments)");
+		return ERR_FORMAT;
+	}
+	return 0;
+}
+
+static int mf_line(struct mf_parse *c)
+{
+	struct mf_tok d;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c->ln && c->lp[i] != '#'; i++) {
+	}
+	c->ln = i;
+	c->pos = 0;
+	rc = mf_check_bytes(c);
+	if (rc < 0 || !mf_next(c, &d)) {
+		return rc;
+	}
+	if (mf_is(&d, "cores")) {
+		return mf_cores(c);
+	}
+	if (mf_is(&d, "mem")) {
+		return mf_mem(c);
+	}
+	if (mf_is(&d, "start")) {
+		return mf_start(c);
+	}
+	if (mf_is(&d, "device")) {
+		return mf_device(c);
+	}
+	return mf_fail_tok(c, ERR_FORMAT, "unknown directive ", &d, "");
+}
+
+int manifest_parse(const char *text, size_t len, struct manifest *out,
+		   struct manifest_error *err)
+{
+	struct mf_parse c = {.m = out, .err = err, .line = 0};
+	size_t pos = 0, end;
+	int rc;
+
+	err_clear(err);
+	if (out == NULL || (text == NULL && len > 0)) {
+		return mf_fail(&c, ERR_INVAL,
+			       "bad arguments to manifest_parse");
+	}
+	memset(out, 0, sizeof(*out));
+	while (pos < len) {
+		if (c.line == UINT32_MAX) {
+			return mf_fail(&c, ERR_TOOBIG, "too many lines");
+		}
+		c.line++;
+		for (end = pos; end < len && text[end] != '\n'; end++) {
+			if (text[end] == '\0') {
+				return mf_fail(&c, ERR_FORMAT,
+					       "NUL byte in the manifest");
+			}
+		}
+		c.lp = text + pos;
+		c.ln = end - pos;
+		if (c.ln > 0 && c.lp[c.ln - 1] == '\r') {
+			c.ln--;
+		}
+		rc = mf_line(&c);
+		if (rc < 0) {
+			return rc;
+		}
+		pos = end + 1;
+	}
+	return 0;
+}
+
+/* ---- Checking against the machine ------------------------------------ */
+
+static bool mf_terminated(const char *s, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < cap; i++) {
+		if (s[i] == '\0') {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool mf_well_formed(const struct manifest *m)
+{
+	uint32_t i;
+
+	if (m->n_starts > MANIFEST_MAX_STARTS ||
+	    m->n_devices > MANIFEST_MAX_DEVICES ||
+	    m->cores > MANIFEST_MAX_CORES) {
+		return false;
+	}
+	for (i = 0; i < m->n_starts; i++) {
+		if (!mf_terminated(m->starts[i].app, MANIFEST_NAME_MAX) ||
+		    !mf_terminated(m->starts[i].args, MANIFEST_ARGS_MAX)) {
+			return false;
+		}
+	}
+	for (i = 0; i < m->n_devices; i++) {
+		if (!mf_terminated(m->devices[i].name, MANIFEST_NAME_MAX)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* "line L: <a>'<name>'<b> core C, but only N cores are used" */
+static int mf_core_used(struct manifest_error *err, uint32_t line,
+			const char *a, const char *name, const char *b,
+			uint32_t core, uint32_t ncores)
+{
+	struct mf_msg mm = msg_begin(err, line);
+
+	msg_str(&mm, a);
+	if (name != NULL) {
+		msg_quote(&mm, name, strlen(name));
+	}
+	msg_str(&mm, b);
+	msg_str(&mm, " core ");
+	msg_u64(&mm, core);
+	msg_str(&mm, ", but only ");
+	msg_u64(&mm, ncores);
+	msg_str(&mm, ncores == 1 ? " core is used" : " cores are used");
+	return ERR_RANGE;
+}
+
+static int mf_check_starts(const struct manifest *m, uint32_t ncores,
+			   bool (*app_exists)(void *ctx, const char *app),
+			   void *ctx, struct manifest_error *err)
+{
+	const struct manifest_start *s;
+	struct mf_msg mm;
+	uint32_t i;
+
+	for (i = 0; i < m->n_starts; i++) {
+		s = &m->starts[i];
+		if (s->core >= ncores) {
+			return mf_core_used(err, s->line, "", s->app,
+					    " is to start on", s->core, ncores);
+		}
+		if (app_exists != NULL && !app_exists(ctx, s->app)) {
+			mm = msg_begin(err, s->line);
+			msg_str(&mm, "unknown program ");
+			msg_quote(&mm, s->app, strlen(s->app));
+			return ERR_NOENT;
+		}
+	}
+	return 0;
+}
+
+int manifest_check(const struct manifest *m, uint32_t cores_present,
+		   bool (*app_exists)(void *ctx, const char *app), void *ctx,
+		   struct manifest_error *err)
+{
+	const struct manifest_device *d;
+	struct mf_msg mm;
+	uint32_t ncores, i;
+	int rc;
+
+	err_clear(err);
+	if (m == NULL || cores_present == 0 || !mf_well_formed(m)) {
+		mm = msg_begin(err, 0);
+		msg_str(&mm, "bad arguments to manifest_check");
+		return ERR_INVAL;
+	}
+	if (m->cores > cores_present) {
+		mm = msg_begin(err, m->cores_line);
+		msg_str(&mm, "manifest asks for ");
+		msg_u64(&mm, m->cores);
+		msg_str(&mm, " cores but only ");
+		msg_u64(&mm, cores_present);
+		msg_str(&mm, cores_present == 1 ? " exists" : " exist");
+		return ERR_RANGE;
+	}
+	ncores = m->cores != 0 ? m->cores : cores_present;
+	for (i = ncores; i < MANIFEST_MAX_CORES; i++) {
+		if (m->mem[i] != 0) {
+			return mf_core_used(err, m->mem_line[i],
+					    "'mem' is given for", NULL, "", i,
+					    ncores);
+		}
+	}
+	rc = mf_check_starts(m, ncores, app_exists, ctx, err);
+	if (rc < 0) {
+		return rc;
+	}
+	for (i = 0; i < m->n_devices; i++) {
+		d = &m->devices[i];
+		if (d->core >= ncores) {
+			return mf_core_used(err, d->line, "device ", d->name,
+					    " is given to", d->core, ncores);
+		}
+	}
+	return 0;
+}

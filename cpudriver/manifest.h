@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot manifest: a plain-text GRUB module that says how many cores to
+ * boot, how to split memory, which programs start where and which core
+ * owns which device.
+ *
+ * Grammar (one directive a line; '#' starts a comment to the end of the
+ * line; blank lines are ignored; tokens are separated by spaces or tabs;
+ * a CR before the LF is ignored; outside comments only printable ASCII):
+ *
+ *   cores N                      boot N cores (1..255); at most once;
+ *                                default: all the firmware reports
+ *   mem CORE SIZE                partition size of CORE: decimal bytes or
+ *                                with a K, M or G suffix (any case), > 0;
+ *                                at most once per core; cores without a
+ *                                `mem` line share the rest equally
+ *   start APP on CORE [ARGS...]  start boot-image program APP on CORE;
+ *                                ARGS is the rest of the line, trimmed
+ *   device NAME CORE             device NAME is owned by CORE; at most
+ *                                once per name
+ *
+ * Usage: manifest_parse() on the module's bytes checks the syntax alone;
+ * manifest_check() then checks the result against the machine (cores that
+ * exist, programs in the boot image). Both explain a failure in one
+ * sentence naming the manifest line, for the boot console.
+ *
+ * Pure code: no global state, callable on any core.
+ */
+#ifndef CPUDRIVER_MANIFEST_H
+#define CPUDRIVER_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MANIFEST_MAX_CORES 255
+#define MANIFEST_MAX_STARTS 64
+#define MANIFEST_MAX_DEVICES 16
+#define MANIFEST_NAME_MAX 32 /* bytes with the NUL: names <= 31 chars */
+#define MANIFEST_ARGS_MAX 128
+
+struct manifest_start {
+	char app[MANIFEST_NAME_MAX]; /* NUL-terminated, non-empty */
+	uint32_t core;
+	char args[MANIFEST_ARGS_MAX]; /* NUL-terminated, maybe empty */
+	uint32_t line;		      /* manifest line, 1-based */
+};
+
+struct manifest_device {
+	char name[MANIFEST_NAME_MAX]; /* NUL-terminated, non-empty */
+	uint32_t core;
+	uint32_t line;
+};
+
+struct manifest {
+	uint32_t cores;			       /* 0 = all that exist */
+	uint32_t cores_line;		       /* line of `cores`, 0 if none */
+	uint64_t mem[MANIFEST_MAX_CORES];      /* bytes; 0 = equal share */
+	uint32_t mem_line[MANIFEST_MAX_CORES]; /* 0 where mem[] is 0 */
+	uint32_t n_starts;
+	struct manifest_start starts[MANIFEST_MAX_STARTS]; /* file order */
+	uint32_t n_devices;
+	struct manifest_device devices[MANIFEST_MAX_DEVICES]; /* file order */
+};
+
+struct manifest_error {
+	uint32_t line; /* 1-based, 0 if not tied to a line */
+	char msg[128]; /* one sentence, e.g. "line 3: unknown directive 'x'" */
+};
+
+/*
+ * manifest_parse: parse `len` bytes of manifest text at `text` (need not be
+ * NUL-terminated; text may be NULL if len is 0) into *out.
+ *
+ * Returns 0, or a negative error with *err filled (if err is not NULL):
+ *   ERR_INVAL    out NULL, or text NULL with len > 0
+ *   ERR_FORMAT   a NUL byte, a control or non-ASCII byte outside a comment,
+ *                an unknown directive, wrong arguments, a malformed
+ *                number or size, a repeated `cores`, `mem` for one core or
+ *                `device` name
+ *   ERR_RANGE    cores outside 1..255, a core number above 254, a size of 0
+ *                or one that does not fit in 64 bits
+ *   ERR_TOOBIG   a name over 31 or arguments over 127 characters, more than
+ *                MANIFEST_MAX_STARTS starts or MANIFEST_MAX_DEVICES devices
+ * *out is unspecified after an error. On success err->line is 0 and
+ * err->msg is "".
+ *
+ * Context: any; reads only [text, text + len).
+ */
+int manifest_parse(const char *text, size_t len, struct manifest *out,
+		   struct manifest_error *err);
+
+/*
+ * manifest_check: check a parsed manifest against the machine.
+ *
+ * cores_present is the number of cores the firmware reported (> 0). The
+ * effective core count is m->cores, or cores_present if m->cores is 0.
+ * app_exists(ctx, name) says whether the boot image holds program `name`;
+ * if app_exists is NULL, program names are not checked.
+ *
+ * Returns 0, or a negative error with *err filled (if err is not NULL):
+ *   ERR_INVAL    m NULL, cores_present 0, or *m not as manifest_parse
+ *                leaves it (counts too large, strings not terminated)
+ *   ERR_RANGE    m->cores > cores_present, or a `mem`, `start` or `device`
+ *                core >= the effective core count
+ *   ERR_NOENT    a `start` names a program app_exists does not know
+ * Problems are reported in this order: core count, mem, starts, devices.
+ *
+ * Context: any; calls app_exists.
+ */
+int manifest_check(const struct manifest *m, uint32_t cores_present,
+		   bool (*app_exists)(void *ctx, const char *app), void *ctx,
+		   struct manifest_error *err);
+
+#endif
