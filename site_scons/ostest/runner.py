@@ -12,9 +12,7 @@ import queue
 import re
 import shlex
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -287,15 +285,21 @@ class Matcher:
 def _stop(p):
     if p.poll() is not None:
         return
+    p.terminate()
     try:
-        os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=5)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    except subprocess.TimeoutExpired:
+        p.kill()
         p.wait()
+
+
+def _orphan_guard():
+    """QEMU stays in our process group (Ctrl-C reaches it too); setpriv
+    --pdeathsig also kills it if this process dies without cleaning up
+    (a CI time limit, a SIGKILL)."""
+    if shutil.which('setpriv'):
+        return ['setpriv', '--pdeathsig', 'KILL', '--']
+    return []
 
 
 def run_system(t, plan_env, iso, top, stop):
@@ -314,9 +318,9 @@ def run_system(t, plan_env, iso, top, stop):
     start = time.monotonic()
     try:
         with open(qlog, 'wb') as q:
-            p = subprocess.Popen(cmd, cwd=top, stdin=subprocess.DEVNULL,
-                                 stdout=q, stderr=subprocess.STDOUT,
-                                 env=plan_env['ENV'], start_new_session=True)
+            p = subprocess.Popen(_orphan_guard() + cmd, cwd=top,
+                                 stdin=subprocess.DEVNULL, stdout=q,
+                                 stderr=subprocess.STDOUT, env=plan_env['ENV'])
     except OSError as e:
         return Result(name, False, 'cannot run QEMU: %s' % e)
     con = Console(log)
@@ -328,7 +332,9 @@ def run_system(t, plan_env, iso, top, stop):
             for line in con.read(final=rc is not None):
                 m.feed(line)
             elapsed = time.monotonic() - start
-            if m.rejected:
+            if stop.is_set():
+                ok, why = False, 'interrupted'
+            elif m.rejected:
                 ok, why = False, 'console printed %r (rejected: %s)' % (
                     m.rejected[1].strip(), m.rejected[0])
             elif rc is not None:
@@ -347,8 +353,6 @@ def run_system(t, plan_env, iso, top, stop):
                 else:
                     ok, why = False, 'timeout after %d s: %s' % (t.timeout,
                                                                  m.missing())
-            elif stop.is_set():
-                ok, why = False, 'interrupted'
             else:
                 time.sleep(POLL)
     finally:

@@ -18,7 +18,6 @@ guest write of V to port 0xf4 exit with (V << 1) | 1, so the kernel's fatal
 error code 0x10 gives 33; -no-reboot turns a triple fault into exit 0.
 """
 
-import os
 import shlex
 import subprocess
 
