@@ -51,7 +51,7 @@ def report(r):
     if info:
         line += ' (%s)' % ', '.join(info)
     if not r.ok and r.reason:
-        line += ': ' + r.reason
+        line += ': ' + ' '.join(r.reason.split())
     _out(line)
     if not r.ok:
         for t in r.tail:
@@ -402,15 +402,18 @@ def _build_failures():
         msg = bf.errstr or 'failed'
         if re.match(r'^Error -?\d+$', msg):
             msg = 'build step failed (%s; its output is above)' % msg
+        cmd = bf.command
+        if isinstance(cmd, (list, tuple)):
+            cmd = ' '.join(str(c) for c in cmd)
         out.append(Result(node, False, msg,
-                          [bf.command] if isinstance(bf.command, str) else []))
+                          ['command: ' + cmd] if isinstance(cmd, str) and cmd else []))
     return out
 
 
 class Run:
     def __init__(self, plan, only):
         self.plan = plan
-        self.only = [w for w in (only or '').split(',') if w.strip()]
+        self.only = [w.strip() for w in (only or '').split(',') if w.strip()]
         self.results = []
 
     def add(self, r):
