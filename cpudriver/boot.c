@@ -99,12 +99,11 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 	struct manifest_error err;
 
 	memset(&man, 0, sizeof(man));
-	if (m && manifest_parse(dmap(m->start), m->end - m->start, &man,
-				&err) < 0) {
-		boot_fail("manifest: %s", err.msg);
-	}
-	if (manifest_check(&man, found, app_exists, bt, &err) < 0) {
-		boot_fail("manifest: %s", err.msg);
+	if ((m && manifest_parse(dmap(m->start), m->end - m->start, &man,
+				 &err) < 0) ||
+	    manifest_check(&man, found, app_exists, bt, &err) < 0) {
+		/* messages read "line N: ..." or are a whole sentence */
+		boot_fail("%s%s", err.line ? "manifest " : "", err.msg);
 	}
 	for (uint32_t i = 0; i < man.n_starts && i < BOOT_MAX_STARTS; i++) {
 		struct boot_start *s = &bt->starts[bt->nstarts++];
@@ -199,8 +198,10 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 		boot_fail("too little RAM: %u cores need at least %lu MiB "
 			  "(%lu MiB each plus %lu MiB shared), but only %lu MiB "
 			  "is usable",
-			  ncores, (ncores * MIN_PARTITION + shared) >> 20,
-			  MIN_PARTITION >> 20, shared >> 20, total >> 20);
+			  ncores,
+			  (unsigned long)((ncores * MIN_PARTITION + shared) >> 20),
+			  (unsigned long)(MIN_PARTITION >> 20),
+			  (unsigned long)(shared >> 20), (unsigned long)(total >> 20));
 	}
 	if (r < 0) {
 		boot_fail("cannot split memory: %s", err_msg(r));

@@ -18,8 +18,19 @@ def _map_emitter(target, source, env):
     return target, source
 
 
+def _objects(env, sources):
+    """Compiles what is source; passes object nodes through."""
+    objs = []
+    for s in env.Flatten(sources):
+        if str(s).endswith('.o'):
+            objs.append(s)
+        else:
+            objs += env.Object(s)
+    return objs
+
+
 def _cpudriver(env, target, sources):
-    objs = env.Object(sources)
+    objs = _objects(env, sources)
     ld = env.File('#cpudriver/arch/x86_64/kernel.ld')
     elf = env.KernelLink(target, objs, LDSCRIPT=ld)
     env.Depends(elf, ld)
@@ -31,7 +42,7 @@ def _cpudriver(env, target, sources):
 
 
 def _user_program(env, target, sources, LIBOS=None):
-    objs = env.Object(sources)
+    objs = _objects(env, sources)
     ld = env.File('#libos/arch/x86_64/user.ld')
     srcs = []
     lib = []

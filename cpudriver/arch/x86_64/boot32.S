@@ -179,3 +179,5 @@ boot_tsc:
 	.skip 8
 boot_mbi:
 	.skip 8
+
+	.section .note.GNU-stack, "", @progbits

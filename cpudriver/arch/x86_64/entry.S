@@ -141,3 +141,5 @@ trap_vectors:
 	.balign 8
 syscall_user_rsp:
 	.skip 8
+
+	.section .note.GNU-stack, "", @progbits

@@ -80,3 +80,5 @@ tramp_gdtr:
 	.word tramp_gdt_end - tramp_gdt - 1
 	.long T(tramp_gdt)
 tramp_end:
+
+	.section .note.GNU-stack, "", @progbits

@@ -12,3 +12,5 @@ _start:
 	call libos_start
 1:	ud2
 	jmp 1b
+
+	.section .note.GNU-stack, "", @progbits
