@@ -103,7 +103,9 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 				 &err) < 0) ||
 	    manifest_check(&man, found, app_exists, bt, &err) < 0) {
 		/* messages read "line N: ..." or are a whole sentence */
-		boot_fail("%s%s", err.line ? "manifest " : "", err.msg);
+		boot_fail("%s%s",
+			  strncmp(err.msg, "line ", 5) == 0 ? "manifest " : "",
+			  err.msg);
 	}
 	for (uint32_t i = 0; i < man.n_starts && i < BOOT_MAX_STARTS; i++) {
 		struct boot_start *s = &bt->starts[bt->nstarts++];

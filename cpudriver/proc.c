@@ -25,6 +25,7 @@
 static struct proc procs[PROC_MAX];
 static struct proc *cur;
 static bool need_resched;
+static uint64_t slice_end; /* TSC when the running process's slice ends */
 static uint32_t next_gen;
 
 struct proc *proc_current(void)
@@ -248,7 +249,9 @@ static void wake_expired(void)
 void sched_tick(struct trap_frame *f)
 {
 	(void)f;
-	need_resched = true;
+	if (rdtsc() >= slice_end) {
+		need_resched = true;
+	}
 }
 
 static struct proc *pick(void)
@@ -280,11 +283,8 @@ static void arm_timer(void)
 			deadline = p->wake_tsc;
 		}
 	}
-	if (runnable > 1) {
-		uint64_t slice = now + ns_to_tsc(SLICE_NS);
-		if (!deadline || slice < deadline) {
-			deadline = slice;
-		}
+	if (runnable > 1 && (!deadline || slice_end < deadline)) {
+		deadline = slice_end;
 	}
 	if (!deadline) {
 		lapic_timer_oneshot(0);
@@ -333,6 +333,9 @@ void sched_return(struct trap_frame *f)
 	if (!next) {
 		next = idle();
 	}
+	if (next != cur || need_resched) {
+		slice_end = rdtsc() + ns_to_tsc(SLICE_NS);
+	}
 	need_resched = false;
 	*f = next->frame;
 	if (next != cur) {
@@ -348,6 +351,7 @@ void sched_start(void)
 
 	cur = p;
 	need_resched = false;
+	slice_end = rdtsc() + ns_to_tsc(SLICE_NS);
 	write_cr3(p->pml4);
 	arm_timer();
 	trap_enter_user(&p->frame);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* spin: burns the CPU without system calls for N rounds (argument, default
- * 3), printing a line per round: shows that the timer preempts it and
- * other processes on its core still run. */
+/*
+ * spin ROUNDS [TAG]: burns the CPU for ROUNDS rounds of 50 ms each (wall
+ * time) without yielding, printing "spin TAG on core N: round R of ROUNDS"
+ * after each. Two spins on one core finish in an order that shows whether
+ * the timer preempts: a 1-round spin started after a 5-round one finishes
+ * first only if the core shares its time between them.
+ */
 #include <stdio.h>
 #include <libos/sys.h>
 
@@ -9,7 +13,7 @@ static long parse(const char *s)
 {
 	long v = 0;
 
-	while (*s >= '0' && *s <= '9') {
+	while (*s >= '0' && *s <= '9' && v < 1000000) {
 		v = v * 10 + (*s++ - '0');
 	}
 	return v;
@@ -18,17 +22,20 @@ static long parse(const char *s)
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? parse(argv[1]) : 3;
+	const char *tag = argc > 2 ? argv[2] : "-";
 	struct sys_info in;
 
-	sys_info(&in);
+	if (sys_info(&in) < 0) {
+		return 1;
+	}
 	for (long r = 1; r <= rounds; r++) {
 		uint64_t until = sys_time_ns() + 50000000ull;
 		while (sys_time_ns() < until) {
-			for (volatile int i = 0; i < 100000; i++) {
+			for (volatile int i = 0; i < 10000; i++) {
 			}
 		}
-		printf("spin on core %u: round %ld of %ld\n", in.core_id, r,
-		       rounds);
+		printf("spin %s on core %u: round %ld of %ld\n", tag,
+		       in.core_id, r, rounds);
 	}
 	return 0;
 }
