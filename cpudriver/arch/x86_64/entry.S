@@ -109,33 +109,23 @@ trap_enter_instance:
 	xor %ebp, %ebp
 	jmp *%rdx
 
-/* Vector stubs: the CPU pushes an error code for 8, 10-14, 17, 21, 29, 30;
- * for the rest we push 0 so every frame has the same shape. */
-.macro VECTOR n
-	.balign 16
-vector_\n:
-	.if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
-	.else
-	push $0
-	.endif
-	push $\n
-	jmp trap_common
-.endm
-
+/* Vector stubs, 16 bytes apart (trap.c computes gate addresses from that):
+ * the CPU pushes an error code for 8, 10-14, 17, 21, 29, 30; for the rest we
+ * push 0 so every frame has the same shape. */
 	.balign 16
 	.globl trap_vectors
 trap_vectors:
-.altmacro
-.macro VECTORS from, to
-	VECTOR %from
-	.if \to-\from
-	VECTORS %(\from+1), \to
+	.set vec, 0
+	.rept 256
+	.balign 16
+	.if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.else
+	push $0
 	.endif
-.endm
-	VECTORS 0, 63
-	VECTORS 64, 127
-	VECTORS 128, 191
-	VECTORS 192, 255
+	push $vec
+	jmp trap_common
+	.set vec, vec + 1
+	.endr
 
 	.bss
 	.balign 8

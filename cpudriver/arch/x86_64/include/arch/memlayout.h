@@ -15,28 +15,35 @@
 #ifndef ARCH_MEMLAYOUT_H
 #define ARCH_MEMLAYOUT_H
 
-#define KERNEL_VMA 0xffffffff80000000ull
-#define KERNEL_PHYS 0x100000ull
-#define DMAP_BASE 0xffff800000000000ull
-#define WINDOW_BASE 0xffffff0000000000ull
-#define WINDOW_SIZE (64ull << 20)
+/* constants usable from C and assembly alike */
+#ifdef __ASSEMBLER__
+#define ULL(x) x
+#else
+#define ULL(x) x##ull
+#endif
 
-#define USER_BASE 0x400000ull
-#define USER_TOP 0x00007ffffffff000ull
-#define USER_STACK_TOP 0x00007fff00000000ull
-#define USER_STACK_SIZE (64ull << 10)
+#define KERNEL_VMA ULL(0xffffffff80000000)
+#define KERNEL_PHYS ULL(0x100000)
+#define DMAP_BASE ULL(0xffff800000000000)
+#define WINDOW_BASE ULL(0xffffff0000000000)
+#define WINDOW_SIZE (ULL(64) << 20)
 
-#define PAGE_SIZE 4096ull
-#define LARGE_PAGE_SIZE (2ull << 20)
+#define USER_BASE ULL(0x400000)
+#define USER_TOP ULL(0x00007ffffffff000)
+#define USER_STACK_TOP ULL(0x00007fff00000000)
+#define USER_STACK_SIZE (ULL(64) << 10)
+
+#define PAGE_SIZE ULL(4096)
+#define LARGE_PAGE_SIZE (ULL(2) << 20)
 #define PART_ALIGN LARGE_PAGE_SIZE
 
 /* AP trampoline, below 1 MiB. SIPI vector = TRAMP_CODE >> 12. */
-#define TRAMP_CODE 0x8000ull
-#define TRAMP_PML4 0x9000ull
-#define TRAMP_PDPT 0xa000ull
-#define TRAMP_PD 0xb000ull
-#define TRAMP_SLOTS 0xc000ull /* 256 slots of 64 bytes: 4 pages */
-#define TRAMP_END 0x10000ull
+#define TRAMP_CODE ULL(0x8000)
+#define TRAMP_PML4 ULL(0x9000)
+#define TRAMP_PDPT ULL(0xa000)
+#define TRAMP_PD ULL(0xb000)
+#define TRAMP_SLOTS ULL(0xc000) /* 256 slots of 64 bytes: 4 pages */
+#define TRAMP_END ULL(0x10000)
 
 /* One slot per APIC id; written by the booter, read by the trampoline. */
 #define TSLOT_CR3 0
