@@ -228,6 +228,39 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 	self.bt = bt;
 }
 
+/* cmdline_flags: BOOT_F_* for the words of the CPU driver's command line */
+static uint32_t cmdline_flags(const char *c)
+{
+	static const struct {
+		const char *word;
+		uint32_t flag;
+	} words[] = {
+		{"ktest", BOOT_F_KTEST},
+		{"ktest=fault", BOOT_F_KTEST | BOOT_F_KTEST_FAULT},
+		{"ktest=overflow", BOOT_F_KTEST | BOOT_F_KTEST_OVERFLOW},
+	};
+	uint32_t flags = 0;
+
+	while (c && *c) {
+		size_t n = 0;
+
+		while (*c == ' ') {
+			c++;
+		}
+		while (c[n] && c[n] != ' ') {
+			n++;
+		}
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			if (strlen(words[i].word) == n &&
+			    strncmp(words[i].word, c, n) == 0) {
+				flags |= words[i].flag;
+			}
+		}
+		c += n;
+	}
+	return flags;
+}
+
 static struct boottab staging;
 
 void boot_main(uint32_t mbi, uint64_t tsc)
@@ -249,6 +282,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 	bt->bootinfo_base = mbi;
 	bt->bootinfo_end = mbi + total;
 	bt->kimage_phys = (uint64_t)__kimage_phys_start;
+	bt->flags = cmdline_flags(mb.cmdline);
 	take_modules(bt);
 	check_monitor(bt);
 	if (!mb.rsdp) {

@@ -14,6 +14,7 @@
 #include "frame.h"
 #include "proc.h"
 #include "smp.h"
+#include "ktest.h"
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/trap.h>
@@ -67,5 +68,6 @@ void kernel_entry(struct bootrec *br)
 	if (r < 0) {
 		kprintf("cannot start the monitor: %s", err_msg(r));
 	}
+	ktest_run();
 	sched_start();
 }

@@ -43,6 +43,18 @@ uint32_t proc_count(void)
 	return n;
 }
 
+uint32_t proc_address_spaces(uint64_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < PROC_MAX && n < max; i++) {
+		if (procs[i].state != PROC_FREE) {
+			out[n++] = procs[i].pml4;
+		}
+	}
+	return n;
+}
+
 static struct proc *find_pid(uint32_t pid)
 {
 	for (int i = 0; i < PROC_MAX; i++) {

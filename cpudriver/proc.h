@@ -45,6 +45,10 @@ struct proc *proc_current(void);
 int proc_spawn(const char *app, const char *args, uint32_t parent,
 	       bool monitor);
 
+/* proc_address_spaces: the PML4s of up to max processes into out;
+ * returns how many. */
+uint32_t proc_address_spaces(uint64_t *out, uint32_t max);
+
 /* proc_count: processes on this core. */
 uint32_t proc_count(void);
 

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The GRUB (Multiboot2) boot ISO.
 
-env.BootIso(target, cpudriver, modules, MANIFEST=file) stages
+env.BootIso(target, cpudriver, modules, MANIFEST=file, CMDLINE='') stages
   /boot/cpudriver, /boot/<name> for every (name, node) in modules,
   /boot/manifest (if MANIFEST is not None) and /boot/grub/grub.cfg
 and runs grub-mkrescue. Each module's GRUB command line is its name; the CPU
 driver finds the monitor, the programs and the manifest by that name.
-A module node may be any file (tests use this for broken images).
+A module node may be any file (tests use this for broken images). CMDLINE
+is the CPU driver's command line (e.g. 'ktest', see docs/cpudriver.md).
 """
 
 import os
@@ -19,7 +20,7 @@ from SCons.Script import Action, Builder
 GRUB_CFG = '''set timeout=0
 set default=0
 menuentry "multikernel" {
-	multiboot2 /boot/cpudriver
+	multiboot2 /boot/cpudriver%s
 %s	boot
 }
 '''
@@ -43,7 +44,8 @@ def _build_iso(target, source, env):
             shutil.copy(manifest, os.path.join(boot, 'manifest'))
             lines += '\tmodule2 /boot/manifest manifest\n'
         with open(os.path.join(boot, 'grub', 'grub.cfg'), 'w') as f:
-            f.write(GRUB_CFG % lines)
+            cmd = env.get('ISO_CMDLINE', '')
+            f.write(GRUB_CFG % ((' ' + cmd) if cmd else '', lines))
         r = subprocess.run(['grub-mkrescue', '-o', str(target[0]), stage],
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -54,14 +56,15 @@ def _build_iso(target, source, env):
     return 0
 
 
-def _boot_iso(env, target, cpudriver, modules, MANIFEST=None):
+def _boot_iso(env, target, cpudriver, modules, MANIFEST=None, CMDLINE=''):
     names = [n for n, _ in modules]
     nodes = [m for _, m in modules]
     srcs = [cpudriver] + nodes + ([MANIFEST] if MANIFEST is not None else [])
     iso = env.Command(target, srcs,
                       Action(_build_iso, None if env.get('VERBOSE') else 'ISO     $TARGET'),
-                      ISO_MODULE_NAMES=names, ISO_HAS_MANIFEST=MANIFEST is not None)
-    env.Depends(iso, env.Value(repr(names)))
+                      ISO_MODULE_NAMES=names, ISO_HAS_MANIFEST=MANIFEST is not None,
+                      ISO_CMDLINE=CMDLINE)
+    env.Depends(iso, env.Value(repr((names, CMDLINE))))
     return iso[0]
 
 

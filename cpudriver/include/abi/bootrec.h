@@ -28,6 +28,12 @@
 #define BOOT_NAME_MAX 32
 #define BOOT_ARGS_MAX 128
 
+/* boottab.flags */
+#define BOOT_F_KTEST 0x1u          /* "ktest": run the in-kernel tests */
+#define BOOT_F_KTEST_FAULT 0x2u    /* "ktest=fault": last core faults */
+#define BOOT_F_KTEST_OVERFLOW 0x4u /* "ktest=overflow": last core overflows
+				      its kernel stack */
+
 struct boot_core {
 	uint32_t apic_id;
 	uint32_t pad;
@@ -65,6 +71,8 @@ struct boottab {
 	uint64_t kimage_phys;  /* kernel text+rodata as GRUB loaded it */
 	uint32_t nmodules;
 	uint32_t nstarts;
+	uint32_t flags;        /* BOOT_F_*, from the CPU driver's command line */
+	uint32_t pad;
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * In-kernel tests (see ktest.h) and the provoked faults that system tests
+ * use to check panic reports. The isolation tests walk this core's page
+ * tables and check the multikernel rule itself: no page maps another
+ * core's partition, and everything writable is this core's partition, a
+ * console frame it is an end of, or its LAPIC.
+ */
+#include "ktest.h"
+#include "kernel.h"
+#include "frame.h"
+#include "proc.h"
+#include <arch/memlayout.h>
+#include <arch/paging.h>
+#include <arch/trap.h>
+#include <arch/x86.h>
+#include <fmt.h>
+#include <stdarg.h>
+
+extern const struct ktest __ktests_start[], __ktests_end[];
+extern char __ktext_start[], __kbss_start[], __kguard0[], __kguard1[];
+
+int ktest_fail(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+struct walk {
+	int (*leaf)(struct walk *w, uint64_t va, uint64_t pa, uint64_t size,
+		    uint64_t flags);
+	char *why;
+	size_t n;
+	uint64_t count;
+};
+
+static uint64_t canonical(uint64_t va)
+{
+	return (va & (1ull << 47)) ? va | 0xffff000000000000ull : va;
+}
+
+/* walk: calls w->leaf for every present leaf under table phys; flags are
+ * the leaf's with W and U cleared unless every level has them. */
+static int walk(struct walk *w, uint64_t phys, int level, uint64_t va,
+		uint64_t acc, int from, int to)
+{
+	const uint64_t *t = dmap(phys);
+
+	for (int i = from; i < to; i++) {
+		uint64_t e = t[i], v = canonical(va | (uint64_t)i << (12 + 9 * level));
+		uint64_t a = acc & (e | ~(PTE_W | PTE_U));
+		int r;
+
+		if (!(e & PTE_P)) {
+			continue;
+		}
+		if (level == 0 || (e & PTE_PS)) {
+			uint64_t size = 1ull << (12 + 9 * level);
+			w->count++;
+			r = w->leaf(w, v, e & PTE_ADDR & ~(size - 1), size,
+				    (e & ~(PTE_W | PTE_U)) | a);
+		} else {
+			r = walk(w, e & PTE_ADDR, level - 1, v, a, 0, 512);
+		}
+		if (r) {
+			return r;
+		}
+	}
+	return 0;
+}
+
+static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t be)
+{
+	return a < be && b < a + an;
+}
+
+static bool may_write(uint64_t pa, uint64_t size)
+{
+	const struct boottab *bt = self.bt;
+
+	if (pa >= self.part_base && pa + size <= self.part_end) {
+		return true;
+	}
+	if (size == PAGE_SIZE && pa == bt->lapic_phys) {
+		return true;
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		if ((self.id == 0 || c == self.id) && size == PAGE_SIZE &&
+		    pa == bt->cores[c].console_frame) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_leaf(struct walk *w, uint64_t va, uint64_t pa,
+		      uint64_t size, uint64_t flags)
+{
+	const struct boottab *bt = self.bt;
+
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		if (c != self.id && overlaps(pa, size, bt->cores[c].part_base,
+					     bt->cores[c].part_end)) {
+			return ktest_fail(w->why, w->n,
+					  "va 0x%lx maps core %u's partition "
+					  "(pa 0x%lx)", va, c, pa);
+		}
+	}
+	if ((flags & PTE_W) && !may_write(pa, size)) {
+		return ktest_fail(w->why, w->n,
+				  "va 0x%lx maps pa 0x%lx (+0x%lx) writable, "
+				  "outside this core's own memory", va, pa, size);
+	}
+	return 0;
+}
+
+KTEST(isolation)
+{
+	struct walk w = {check_leaf, why, n, 0};
+	int r = walk(&w, self.pml4, 3, 0, PTE_W | PTE_U, 0, 512);
+
+	if (!r && w.count == 0) {
+		return ktest_fail(why, n, "no mappings found");
+	}
+	return r;
+}
+
+static int check_user_leaf(struct walk *w, uint64_t va, uint64_t pa,
+			   uint64_t size, uint64_t flags)
+{
+	if (!(flags & PTE_U)) {
+		return ktest_fail(w->why, w->n, "user va 0x%lx not user", va);
+	}
+	if (size != PAGE_SIZE || pa < self.part_base ||
+	    pa + size > self.part_end) {
+		return ktest_fail(w->why, w->n,
+				  "user va 0x%lx maps pa 0x%lx outside this "
+				  "core's partition", va, pa);
+	}
+	return 0;
+}
+
+KTEST(process_isolation)
+{
+	struct walk w = {check_user_leaf, why, n, 0};
+	uint64_t pml4s[PROC_MAX];
+	uint32_t k = proc_address_spaces(pml4s, PROC_MAX);
+
+	if (k == 0) {
+		return ktest_fail(why, n, "no process to check");
+	}
+	for (uint32_t i = 0; i < k; i++) {
+		int r = walk(&w, pml4s[i], 3, 0, PTE_W | PTE_U, 0, 256);
+		if (r) {
+			return r;
+		}
+	}
+	return w.count ? 0 : ktest_fail(why, n, "processes map nothing");
+}
+
+KTEST(own_instance)
+{
+	uint64_t flags, pa = pt_translate(&kpt, self.pml4, (uint64_t)__kbss_start,
+					  &flags);
+
+	if (pa != self.kern_phys) {
+		return ktest_fail(why, n, "bss at pa 0x%lx, expected 0x%lx", pa,
+				  self.kern_phys);
+	}
+	if (pa < self.part_base || pa >= self.part_end) {
+		return ktest_fail(why, n, "bss outside the partition");
+	}
+	if (!(flags & PTE_W) || !(flags & PTE_NX)) {
+		return ktest_fail(why, n, "bss flags 0x%lx", flags);
+	}
+	pa = pt_translate(&kpt, self.pml4, (uint64_t)__ktext_start, &flags);
+	if (pa == UINT64_MAX || (flags & PTE_W) || (flags & PTE_NX)) {
+		return ktest_fail(why, n, "text not read-only executable");
+	}
+	return 0;
+}
+
+KTEST(stack_guards)
+{
+	uint64_t flags;
+
+	if (pt_translate(&kpt, self.pml4, (uint64_t)__kguard0, &flags) !=
+		    UINT64_MAX ||
+	    pt_translate(&kpt, self.pml4, (uint64_t)__kguard1, &flags) !=
+		    UINT64_MAX) {
+		return ktest_fail(why, n, "a stack guard page is mapped");
+	}
+	return 0;
+}
+
+KTEST(frame_roundtrip)
+{
+	uint64_t before = frame_free_bytes(), f = frame_alloc(), g;
+	const uint64_t *p;
+
+	if (!f || f < self.part_base || f >= self.part_end) {
+		return ktest_fail(why, n, "frame 0x%lx outside partition", f);
+	}
+	p = dmap(f);
+	for (int i = 0; i < 512; i++) {
+		if (p[i]) {
+			frame_free(f);
+			return ktest_fail(why, n, "frame not zeroed");
+		}
+	}
+	frame_free(f);
+	g = frame_alloc();
+	frame_free(g);
+	if (g != f || frame_free_bytes() != before) {
+		return ktest_fail(why, n, "free list lost a frame");
+	}
+	return 0;
+}
+
+/* provoked faults: each must end in a panic report, never a triple fault */
+static void __attribute__((noinline)) fault_now(void)
+{
+	*(volatile uint64_t *)0xffffffffdead0000ull = 1;
+}
+
+static uint64_t __attribute__((noinline)) overflow(uint64_t depth)
+{
+	volatile uint8_t pad[512];
+
+	pad[0] = (uint8_t)depth;
+	if (depth > (1ull << 40)) { /* never: a 16 KiB stack ends far sooner */
+		return pad[0];
+	}
+	return overflow(depth + 1) + pad[0];
+}
+
+void ktest_run(void)
+{
+	char why[160];
+	uint32_t flags = self.bt->flags;
+	uint32_t passed = 0, failed = 0;
+
+	if (!(flags & BOOT_F_KTEST)) {
+		return;
+	}
+	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
+		why[0] = 0;
+		if (t->fn(why, sizeof(why)) == 0) {
+			kprintf("ktest %s: PASS", t->name);
+			passed++;
+		} else {
+			kprintf("ktest %s: FAIL: %s", t->name, why);
+			failed++;
+		}
+	}
+	kprintf("ktest: %u passed, %u failed", passed, failed);
+	if (self.id == self.ncores - 1 && (flags & BOOT_F_KTEST_FAULT)) {
+		fault_now();
+	}
+	if (self.id == self.ncores - 1 && (flags & BOOT_F_KTEST_OVERFLOW)) {
+		overflow(0);
+	}
+}
