@@ -1,12 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * hello [long]: says which core it runs on, then exits 0. With "long" it
- * also prints one line several console slots long, so tests can check
- * that lines arrive whole.
+ * hello [long | flood N]: says which core it runs on, then exits 0. With
+ * "long" it also prints one line several console slots long, so tests can
+ * check that lines arrive whole; with "flood N" it prints N such lines as
+ * fast as it can (more than the console ring holds: some are dropped and
+ * counted, none may arrive cut), then "flood from core K done".
  */
 #include <stdio.h>
 #include <string.h>
 #include <libos/sys.h>
+
+static void long_line(uint32_t core)
+{
+	printf("long line from core %u: ", core);
+	for (int i = 0; i < 15; i++) {
+		printf("0123456789");
+	}
+	printf(" end\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -17,11 +28,17 @@ int main(int argc, char **argv)
 	}
 	printf("hello from core %u (pid 0x%x)\n", in.core_id, in.pid);
 	if (argc > 1 && strcmp(argv[1], "long") == 0) {
-		printf("long line from core %u: ", in.core_id);
-		for (int i = 0; i < 15; i++) {
-			printf("0123456789");
+		long_line(in.core_id);
+	}
+	if (argc > 2 && strcmp(argv[1], "flood") == 0) {
+		long n = 0;
+		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++) {
+			n = n * 10 + (*p - '0');
 		}
-		printf(" end\n");
+		for (long i = 0; i < n && i < 1000000; i++) {
+			long_line(in.core_id);
+		}
+		printf("flood from core %u done\n", in.core_id);
 	}
 	return 0;
 }
