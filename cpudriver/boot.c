@@ -30,7 +30,7 @@
 #include <drivers/uart.h>
 #include <string.h>
 
-STATIC_ASSERT(sizeof(struct boot_core) == 32, "boot table layout");
+STATIC_ASSERT(sizeof(struct boot_core) == 40, "boot table layout");
 STATIC_ASSERT(sizeof(struct boot_start) == 168, "boot table layout");
 STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
 
@@ -183,7 +183,8 @@ static uint64_t carve(unsigned nfree, uint64_t size)
 static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 			 uint32_t mbi_size)
 {
-	uint64_t shared = sizeof(struct boottab) + ncores * PAGE_SIZE;
+	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t shared = tab + 2 * ncores * PAGE_SIZE;
 	unsigned nram = usable_ram(), nres = reserve(mbi, mbi_size);
 	int nfree, r;
 	uint64_t base, total;
@@ -219,10 +220,11 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 	for (uint32_t c = 0; c < ncores; c++) {
 		bt->cores[c].part_base = parts[c].base;
 		bt->cores[c].part_end = parts[c].end;
-		bt->cores[c].console_frame =
-			base + ((sizeof(struct boottab) + PAGE_SIZE - 1) &
-				~(PAGE_SIZE - 1)) + c * PAGE_SIZE;
+		bt->cores[c].console_frame = base + tab + c * PAGE_SIZE;
+		bt->cores[c].monlink_frame =
+			base + tab + (ncores + c) * PAGE_SIZE;
 		chan_frame_init(dmap(bt->cores[c].console_frame));
+		memset(dmap(bt->cores[c].monlink_frame), 0, PAGE_SIZE);
 		bt->ram_bytes += parts[c].end - parts[c].base;
 	}
 	self.bt = bt;

@@ -135,6 +135,14 @@ static int check_user_leaf(struct walk *w, uint64_t va, uint64_t pa,
 	if (!(flags & PTE_U)) {
 		return ktest_fail(w->why, w->n, "user va 0x%lx not user", va);
 	}
+	if (flags & PTE_SHARED) {
+		/* channel frames: only in the channel area, never executable */
+		if (va < USER_CHAN_BASE || !(flags & PTE_NX)) {
+			return ktest_fail(w->why, w->n,
+					  "shared frame at va 0x%lx", va);
+		}
+		return 0;
+	}
 	if (size != PAGE_SIZE || pa < self.part_base ||
 	    pa + size > self.part_end) {
 		return ktest_fail(w->why, w->n,

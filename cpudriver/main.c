@@ -64,7 +64,7 @@ void kernel_entry(struct bootrec *br)
 	smp_boot_children();
 	smp_boot_done();
 
-	r = proc_spawn("monitor", "", 0, true);
+	r = proc_spawn("monitor", "", 0, true, 0);
 	if (r < 0) {
 		kprintf("cannot start the monitor: %s", err_msg(r));
 	}

@@ -55,7 +55,15 @@ uint32_t proc_address_spaces(uint64_t *out, uint32_t max)
 	return n;
 }
 
-static struct proc *find_pid(uint32_t pid)
+/* exits not yet collected by the monitor (SYS_REAP); oldest first */
+#define EXITQ 64
+static struct {
+	uint32_t pid;
+	int64_t status;
+} exitq[EXITQ];
+static uint32_t exitq_head, exitq_len;
+
+struct proc *proc_find(uint32_t pid)
 {
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (procs[i].state != PROC_FREE && procs[i].pid == pid) {
@@ -143,9 +151,10 @@ static int build_space(uint64_t pml4, const uint8_t *file,
 }
 
 int proc_spawn(const char *app, const char *args, uint32_t parent,
-	       bool monitor)
+	       bool monitor, uint64_t chan_phys)
 {
 	const struct boot_module *m = bootmod_find(self.bt, app);
+	struct proc *spawner = proc_current();
 	struct elf_image img;
 	struct proc *p = 0;
 	uint64_t pml4, args_va;
@@ -156,6 +165,9 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	}
 	if (strlen(args) >= PROC_ARGS_MAX) {
 		return ERR_TOOBIG;
+	}
+	if (chan_phys && (!spawner || !proc_maps_shared(spawner, chan_phys))) {
+		return ERR_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
 		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
@@ -196,6 +208,14 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.rdi = args_va;
 	p->frame.rsi = self.id;
 	p->frame.vector = 0;
+	p->chan_next = USER_CHAN_BASE;
+	if (chan_phys) {
+		p->frame.rdx = proc_map_shared(p, chan_phys);
+		if (!p->frame.rdx) {
+			free_space(pml4);
+			return ERR_NOMEM;
+		}
+	}
 	p->state = PROC_RUNNABLE;
 	return (int)p->pid;
 }
@@ -205,7 +225,6 @@ void proc_exit(struct trap_frame *f, int64_t status)
 	struct proc *p = cur, *parent;
 
 	(void)f;
-	(void)status;
 	if (!p) {
 		return;
 	}
@@ -214,13 +233,65 @@ void proc_exit(struct trap_frame *f, int64_t status)
 	free_space(p->pml4);
 	p->state = PROC_FREE;
 	cur = 0;
-	parent = p->parent ? find_pid(p->parent) : 0;
+	if (exitq_len < EXITQ) {
+		uint32_t i = (exitq_head + exitq_len++) % EXITQ;
+		exitq[i].pid = p->pid;
+		exitq[i].status = status;
+	}
+	parent = p->parent ? proc_find(p->parent) : 0;
 	if (parent) {
 		parent->events |= SYS_EV_CHILD;
 		if (parent->state == PROC_WAITING) {
 			parent->state = PROC_RUNNABLE;
 		}
 	}
+}
+
+uint64_t proc_map_shared(struct proc *p, uint64_t phys)
+{
+	uint64_t va = p->chan_next;
+
+	if (va >= USER_CHAN_BASE + USER_CHAN_MAX * PAGE_SIZE ||
+	    pt_map(&kpt, p->pml4, va, phys, PAGE_SIZE,
+		   PTE_U | PTE_W | PTE_NX | PTE_SHARED, false)) {
+		return 0;
+	}
+	p->chan_next += PAGE_SIZE;
+	return va;
+}
+
+bool proc_maps_shared(struct proc *p, uint64_t phys)
+{
+	uint64_t flags;
+
+	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
+		if (pt_translate(&kpt, p->pml4, va, &flags) == phys &&
+		    (flags & PTE_SHARED)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void proc_doorbell(void)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state == PROC_WAITING) {
+			procs[i].events |= SYS_EV_DOORBELL;
+		}
+	}
+}
+
+int proc_reap(uint32_t *pid, int64_t *status)
+{
+	if (!exitq_len) {
+		return ERR_AGAIN;
+	}
+	*pid = exitq[exitq_head].pid;
+	*status = exitq[exitq_head].status;
+	exitq_head = (exitq_head + 1) % EXITQ;
+	exitq_len--;
+	return 0;
 }
 
 void sched_yield(void)

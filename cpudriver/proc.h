@@ -32,6 +32,7 @@ struct proc {
 	uint64_t pml4;
 	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */
 	uint32_t events;   /* SYS_EV_* not yet delivered */
+	uint64_t chan_next; /* next free address for a channel frame */
 	struct trap_frame frame; /* saved while not running */
 };
 
@@ -43,7 +44,24 @@ struct proc *proc_current(void);
  * its pid or a negative error (ERR_NOENT no such module, ERR_FORMAT not a
  * valid ELF, ERR_NOMEM, ERR_TOOBIG too many processes). */
 int proc_spawn(const char *app, const char *args, uint32_t parent,
-	       bool monitor);
+	       bool monitor, uint64_t chan_phys);
+
+/* proc_map_shared: maps channel frame phys (PTE_SHARED, never freed with
+ * the process) at p's next channel address; returns it, or 0 if p has no
+ * room left. */
+uint64_t proc_map_shared(struct proc *p, uint64_t phys);
+
+/* proc_maps_shared: true if p maps phys as a channel frame. */
+bool proc_maps_shared(struct proc *p, uint64_t phys);
+
+/* proc_find: the process with this pid on this core, or NULL. */
+struct proc *proc_find(uint32_t pid);
+
+/* proc_doorbell: a doorbell arrived: every waiting process wakes. */
+void proc_doorbell(void);
+
+/* proc_reap: takes one recorded exit; ERR_AGAIN if none. */
+int proc_reap(uint32_t *pid, int64_t *status);
 
 /* proc_address_spaces: the PML4s of up to max processes into out;
  * returns how many. */

@@ -14,6 +14,7 @@
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
+#include <arch/lapic.h>
 #include <arch/x86.h>
 #include <string.h>
 
@@ -114,11 +115,12 @@ static int64_t sys_info(uint64_t uva)
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;
 	in.nprocs = proc_count();
+	in.monlink_phys = self.id ? self.bt->cores[self.id].monlink_frame : 0;
 	return copy_out(uva, &in, sizeof(in));
 }
 
 static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
-			 uint64_t args_len)
+			 uint64_t args_len, uint64_t chan)
 {
 	char name[SYS_NAME_MAX], a[SYS_ARGS_MAX];
 	int r;
@@ -130,7 +132,7 @@ static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
 	    (r = copy_str(a, sizeof(a), args, args_len))) {
 		return r;
 	}
-	return proc_spawn(name, a, proc_current()->pid, false);
+	return proc_spawn(name, a, proc_current()->pid, false, chan);
 }
 
 static int64_t sys_boot_start(uint64_t index, uint64_t uva)
@@ -156,9 +158,140 @@ static int64_t sys_boot_start(uint64_t index, uint64_t uva)
 	return ERR_NOENT;
 }
 
+static int64_t sys_chan_create(uint64_t uva)
+{
+	struct proc *p = proc_current();
+	struct sys_chan out;
+
+	if (!p->monitor) {
+		return ERR_PERM;
+	}
+	if (!user_range_ok(uva, sizeof(out), true)) {
+		return ERR_FAULT;
+	}
+	out.phys = frame_alloc();
+	if (!out.phys) {
+		return ERR_NOMEM;
+	}
+	out.va = proc_map_shared(p, out.phys);
+	if (!out.va) {
+		frame_free(out.phys);
+		return ERR_NOMEM;
+	}
+	return copy_out(uva, &out, sizeof(out));
+}
+
+/* chan_frame_ok: may this core's monitor map phys as a channel frame it
+ * did not create? Its own monitor link, any link for core 0 (it is the
+ * other end of all of them), or a frame of another core's partition
+ * (offered by that core's monitor). */
+static bool chan_frame_ok(uint64_t phys)
+{
+	const struct boottab *bt = self.bt;
+
+	if (phys & (PAGE_SIZE - 1)) {
+		return false;
+	}
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		if (phys == bt->cores[c].monlink_frame) {
+			return c != 0 && (self.id == 0 || c == self.id);
+		}
+		if (c != self.id && phys >= bt->cores[c].part_base &&
+		    phys < bt->cores[c].part_end) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int64_t sys_chan_map(uint64_t phys, uint64_t uva)
+{
+	struct proc *p = proc_current();
+	struct sys_chan out = {0, phys};
+
+	if (!p->monitor) {
+		return ERR_PERM;
+	}
+	if (!chan_frame_ok(phys)) {
+		return ERR_RANGE;
+	}
+	if (!user_range_ok(uva, sizeof(out), true)) {
+		return ERR_FAULT;
+	}
+	out.va = proc_map_shared(p, phys);
+	if (!out.va) {
+		return ERR_NOMEM;
+	}
+	return copy_out(uva, &out, sizeof(out));
+}
+
+static int64_t sys_chan_grant(uint64_t pid, uint64_t phys)
+{
+	struct proc *p = proc_current(), *to;
+	uint64_t va;
+
+	if (!p->monitor) {
+		return ERR_PERM;
+	}
+	to = proc_find((uint32_t)pid);
+	if (!to) {
+		return ERR_NOENT;
+	}
+	if (!proc_maps_shared(p, phys)) {
+		return ERR_PERM;
+	}
+	va = proc_map_shared(to, phys);
+	return va ? (int64_t)va : ERR_NOMEM;
+}
+
+static int64_t sys_core_info(uint64_t core, uint64_t uva)
+{
+	const struct boot_core *b;
+	struct sys_core out;
+
+	if (core >= self.ncores) {
+		return ERR_RANGE;
+	}
+	b = &self.bt->cores[core];
+	memset(&out, 0, sizeof(out));
+	out.apic_id = b->apic_id;
+	out.part_base = b->part_base;
+	out.part_end = b->part_end;
+	out.monlink_phys = core ? b->monlink_frame : 0;
+	return copy_out(uva, &out, sizeof(out));
+}
+
+static int64_t sys_doorbell(uint64_t core)
+{
+	if (core >= self.ncores) {
+		return ERR_RANGE;
+	}
+	lapic_send_ipi(self.bt->cores[core].apic_id, VEC_DOORBELL);
+	return 0;
+}
+
+static int64_t sys_reap(uint64_t uva)
+{
+	struct sys_exit out;
+	int r;
+
+	if (!proc_current()->monitor) {
+		return ERR_PERM;
+	}
+	if (!user_range_ok(uva, sizeof(out), true)) {
+		return ERR_FAULT;
+	}
+	memset(&out, 0, sizeof(out));
+	r = proc_reap(&out.pid, &out.status);
+	if (r < 0) {
+		return r;
+	}
+	return copy_out(uva, &out, sizeof(out));
+}
+
 void syscall_dispatch(struct trap_frame *f)
 {
-	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10;
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8;
 	int64_t r;
 
 	switch (f->rax) {
@@ -180,7 +313,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_info(a0);
 		break;
 	case SYS_SPAWN:
-		r = sys_spawn(a0, a1, a2, a3);
+		r = sys_spawn(a0, a1, a2, a3, a4);
 		break;
 	case SYS_MONITOR_UP:
 		if (!proc_current()->monitor) {
@@ -195,6 +328,24 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_TIME_NS:
 		r = (int64_t)tsc_to_ns(rdtsc() - self.tsc_start);
+		break;
+	case SYS_CHAN_CREATE:
+		r = sys_chan_create(a0);
+		break;
+	case SYS_CHAN_MAP:
+		r = sys_chan_map(a0, a1);
+		break;
+	case SYS_CHAN_GRANT:
+		r = sys_chan_grant(a0, a1);
+		break;
+	case SYS_DOORBELL:
+		r = sys_doorbell(a0);
+		break;
+	case SYS_REAP:
+		r = sys_reap(a0);
+		break;
+	case SYS_CORE_INFO:
+		r = sys_core_info(a0, a1);
 		break;
 	default:
 		r = ERR_NOSYS;

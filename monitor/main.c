@@ -24,7 +24,7 @@ static void start_manifest_programs(uint32_t core)
 			       core, (unsigned long)i, err_msg((int)r));
 			return;
 		}
-		r = sys_spawn(s.app, s.args);
+		r = sys_spawn(s.app, s.args, 0);
 		if (r < 0) {
 			printf("monitor %u: cannot start %s: %s\n", core, s.app,
 			       err_msg((int)r));

@@ -130,7 +130,9 @@ static void free_level(struct pt_alloc *a, uint64_t phys, int level,
 			continue;
 		}
 		if (level == 0) {
-			free_frame(t[i] & PTE_ADDR);
+			if (!(t[i] & PTE_SHARED)) {
+				free_frame(t[i] & PTE_ADDR);
+			}
 		} else if (!(t[i] & PTE_PS)) {
 			free_level(a, t[i] & PTE_ADDR, level - 1, free_frame);
 		}

@@ -173,6 +173,7 @@ static void interrupt(struct trap_frame *f)
 	case VEC_DOORBELL:
 		lapic_eoi();
 		console_doorbell();
+		proc_doorbell();
 		return;
 	case VEC_WAKE:
 		lapic_eoi();

@@ -40,6 +40,8 @@ struct boot_core {
 	uint64_t part_base; /* partition [part_base, part_end), 2 MiB aligned */
 	uint64_t part_end;
 	uint64_t console_frame; /* this core's console channel frame (phys) */
+	uint64_t monlink_frame; /* channel frame between this core's monitor
+				   and core 0's (phys; unused for core 0) */
 };
 
 struct boot_module {

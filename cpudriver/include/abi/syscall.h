@@ -22,12 +22,31 @@ enum sys_number {
 			       event bits (SYS_EV_*) */
 	SYS_INFO = 4,       /* (struct sys_info *out) */
 	SYS_SPAWN = 5,      /* (const char *app, u64 app_len, const char *args,
-			       u64 args_len): monitor only; returns pid */
+			       u64 args_len, u64 chan_phys): monitor only;
+			       chan_phys (0 = none) is a channel frame from
+			       SYS_CHAN_CREATE mapped into the new process,
+			       whose start-up gets its address; returns pid */
 	SYS_MONITOR_UP = 6, /* (): monitor only; this core's monitor is up */
 	SYS_BOOT_START = 7, /* (u64 index, struct sys_boot_start *out):
 			       monitor only; the index-th manifest `start`
 			       for this core, ERR_NOENT past the end */
 	SYS_TIME_NS = 8,    /* (): nanoseconds since this core's driver began */
+	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out): monitor only; a zeroed
+				frame of this core's partition for a channel,
+				mapped into the caller */
+	SYS_CHAN_MAP = 10,   /* (u64 phys, struct sys_chan *out): monitor only;
+				maps a channel frame another core offered:
+				phys must lie in another core's partition or
+				be this core's monitor link frame */
+	SYS_CHAN_GRANT = 11, /* (u32 pid, u64 phys): monitor only; maps a
+				channel frame the caller has mapped into
+				process pid of this core; returns its address
+				there */
+	SYS_DOORBELL = 12,   /* (u32 core): interrupt that core so that its
+				waiting processes wake (SYS_EV_DOORBELL) */
+	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one
+				exited process of this core, ERR_AGAIN if none */
+	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
 	SYS_COUNT
 };
 
@@ -52,6 +71,28 @@ struct sys_info {
 	uint64_t tsc_khz;    /* calibrated TSC frequency */
 	uint32_t nprocs;     /* processes on this core */
 	uint32_t pad;
+	uint64_t monlink_phys; /* this core's monitor link frame (to core 0's
+				  monitor); 0 on core 0 */
+};
+
+/* What any core may know of another from the boot table. */
+struct sys_core {
+	uint32_t apic_id;
+	uint32_t pad;
+	uint64_t part_base; /* its partition [base, end) */
+	uint64_t part_end;
+	uint64_t monlink_phys; /* its monitor link frame; 0 for core 0 */
+};
+
+struct sys_chan {
+	uint64_t va;   /* where the frame is mapped in the caller */
+	uint64_t phys; /* its physical address, to offer to the peer */
+};
+
+struct sys_exit {
+	uint32_t pid;
+	uint32_t pad;
+	int64_t status; /* exit status; -128 - vector if killed by a fault */
 };
 
 #define SYS_NAME_MAX 32

@@ -3,16 +3,22 @@
 #include <libos/sys.h>
 #include <string.h>
 
-long sys_call(long nr, long a0, long a1, long a2, long a3)
+long sys_call5(long nr, long a0, long a1, long a2, long a3, long a4)
 {
 	long r;
 	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
 
 	__asm__ volatile("syscall"
 			 : "=a"(r)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
 			 : "rcx", "r11", "memory");
 	return r;
+}
+
+long sys_call(long nr, long a0, long a1, long a2, long a3)
+{
+	return sys_call5(nr, a0, a1, a2, a3, 0);
 }
 
 long sys_log(const char *buf, size_t len)
@@ -42,10 +48,40 @@ long sys_info(struct sys_info *out)
 	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
 }
 
-long sys_spawn(const char *app, const char *args)
+long sys_spawn(const char *app, const char *args, uint64_t chan_phys)
 {
-	return sys_call(SYS_SPAWN, (long)app, (long)strlen(app), (long)args,
-			(long)strlen(args));
+	return sys_call5(SYS_SPAWN, (long)app, (long)strlen(app), (long)args,
+			 (long)strlen(args), (long)chan_phys);
+}
+
+long sys_chan_create(struct sys_chan *out)
+{
+	return sys_call(SYS_CHAN_CREATE, (long)out, 0, 0, 0);
+}
+
+long sys_chan_map(uint64_t phys, struct sys_chan *out)
+{
+	return sys_call(SYS_CHAN_MAP, (long)phys, (long)out, 0, 0);
+}
+
+long sys_chan_grant(uint32_t pid, uint64_t phys)
+{
+	return sys_call(SYS_CHAN_GRANT, (long)pid, (long)phys, 0, 0);
+}
+
+long sys_doorbell(uint32_t core)
+{
+	return sys_call(SYS_DOORBELL, (long)core, 0, 0, 0);
+}
+
+long sys_reap(struct sys_exit *out)
+{
+	return sys_call(SYS_REAP, (long)out, 0, 0, 0);
+}
+
+long sys_core_info(uint32_t core, struct sys_core *out)
+{
+	return sys_call(SYS_CORE_INFO, (long)core, (long)out, 0, 0);
 }
 
 long sys_monitor_up(void)

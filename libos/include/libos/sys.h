@@ -17,12 +17,19 @@ __attribute__((noreturn)) void sys_exit(long status);
 long sys_yield(void);
 long sys_wait(uint64_t timeout_ns);
 long sys_info(struct sys_info *out);
-long sys_spawn(const char *app, const char *args);
+long sys_spawn(const char *app, const char *args, uint64_t chan_phys);
+long sys_chan_create(struct sys_chan *out);
+long sys_chan_map(uint64_t phys, struct sys_chan *out);
+long sys_chan_grant(uint32_t pid, uint64_t phys);
+long sys_doorbell(uint32_t core);
+long sys_reap(struct sys_exit *out);
+long sys_core_info(uint32_t core, struct sys_core *out);
 long sys_monitor_up(void);
 long sys_boot_start(uint64_t index, struct sys_boot_start *out);
 uint64_t sys_time_ns(void);
 
-/* sys_call: the raw system call. */
+/* sys_call / sys_call5: the raw system call. */
 long sys_call(long nr, long a0, long a1, long a2, long a3);
+long sys_call5(long nr, long a0, long a1, long a2, long a3, long a4);
 
 #endif

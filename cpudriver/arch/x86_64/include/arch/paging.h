@@ -18,6 +18,8 @@
 #define PTE_PCD 0x10ull
 #define PTE_PS 0x80ull
 #define PTE_G 0x100ull
+#define PTE_SHARED 0x200ull /* software bit: a channel frame this address
+			       space shares; never freed with it */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -47,7 +49,8 @@ uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 		      uint64_t *flags);
 
 /* pt_free_user: frees (through free_frame) every user-half table and
- * every frame mapped 4 KiB at a user address in the tables at pml4. */
+ * every frame mapped 4 KiB at a user address in the tables at pml4, except
+ * frames mapped with PTE_SHARED (channel frames, owned elsewhere). */
 void pt_free_user(struct pt_alloc *a, uint64_t pml4,
 		  void (*free_frame)(uint64_t phys));
 
