@@ -137,8 +137,25 @@ static int acpi_madt_entry(const uint8_t *e, uint8_t type, uint8_t len,
 		if (len < sizeof(struct acpi_reg_madt_ioapic)) {
 			return ERR_FORMAT;
 		}
-		out->n_ioapics++;
+		if (out->n_ioapics++ == 0) {
+			struct acpi_reg_madt_ioapic io;
+			memcpy(&io, e, sizeof(io));
+			out->ioapic_base = io.address;
+			out->ioapic_gsi_base = io.gsi_base;
+		}
 		return 0;
+	case ACPI_MADT_ISO: {
+		struct acpi_reg_madt_iso iso;
+		if (len < sizeof(iso)) {
+			return ERR_FORMAT;
+		}
+		memcpy(&iso, e, sizeof(iso));
+		if (iso.bus == 0 && iso.source < 16) {
+			out->isa[iso.source].gsi = iso.gsi;
+			out->isa[iso.source].flags = iso.flags;
+		}
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -295,6 +312,9 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 		return ERR_INVAL;
 	}
 	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; i < 16; i++) {
+		out->isa[i].gsi = i;
+	}
 	rc = acpi_pick_root(rsdp, rsdp_len, &root, &esize);
 	if (rc < 0) {
 		return rc;

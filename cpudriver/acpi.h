@@ -54,6 +54,12 @@ struct acpi_info {
 	uint32_t n_cpus;     /* enabled processors, distinct APIC ids */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS]; /* in MADT order */
 	uint32_t n_ioapics;
+	uint64_t ioapic_base;     /* the first I/O APIC's registers, 0 if none */
+	uint32_t ioapic_gsi_base; /* its first global system interrupt */
+	struct {
+		uint32_t gsi;   /* where ISA IRQ i arrives (default: i) */
+		uint16_t flags; /* MPS INTI flags (0 = bus default) */
+	} isa[16];
 	uint32_t n_mcfg; /* 0 if there is no MCFG */
 	struct acpi_mcfg mcfg[ACPI_MAX_MCFG];
 };

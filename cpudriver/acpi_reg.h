@@ -64,6 +64,7 @@ struct acpi_reg_madt_entry {
 
 #define ACPI_MADT_LAPIC 0	   /* 5.2.12.2 */
 #define ACPI_MADT_IOAPIC 1	   /* 5.2.12.3 */
+#define ACPI_MADT_ISO 2		   /* 5.2.12.5 interrupt source override */
 #define ACPI_MADT_LAPIC_OVERRIDE 5 /* 5.2.12.8 */
 #define ACPI_MADT_X2APIC 9	   /* 5.2.12.12 */
 
@@ -86,6 +87,15 @@ struct acpi_reg_madt_ioapic {
 	uint8_t reserved;
 	uint32_t address;
 	uint32_t gsi_base;
+} __attribute__((packed));
+
+struct acpi_reg_madt_iso {
+	uint8_t type;
+	uint8_t length; /* 10 */
+	uint8_t bus;    /* 0 = ISA */
+	uint8_t source; /* ISA IRQ */
+	uint32_t gsi;
+	uint16_t flags; /* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
 } __attribute__((packed));
 
 struct acpi_reg_madt_lapic_override {
@@ -127,6 +137,7 @@ _Static_assert(sizeof(struct acpi_reg_madt_ioapic) == 12, "MADT IOAPIC");
 _Static_assert(sizeof(struct acpi_reg_madt_lapic_override) == 12,
 	       "MADT LAPIC override");
 _Static_assert(sizeof(struct acpi_reg_madt_x2apic) == 16, "MADT x2APIC");
+_Static_assert(sizeof(struct acpi_reg_madt_iso) == 10, "MADT ISO");
 _Static_assert(sizeof(struct acpi_reg_mcfg) == 44, "MCFG");
 _Static_assert(sizeof(struct acpi_reg_mcfg_entry) == 16, "MCFG entry");
 

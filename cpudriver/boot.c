@@ -295,6 +295,10 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 		boot_fail("cannot read the ACPI tables: %s", err_msg(r));
 	}
 	bt->lapic_phys = acpi.lapic_base ? acpi.lapic_base : 0xfee00000ull;
+	bt->ioapic_phys = acpi.ioapic_base & ~(PAGE_SIZE - 1);
+	bt->ioapic_gsi_base = acpi.ioapic_gsi_base;
+	bt->uart_gsi = acpi.isa[4].gsi;
+	bt->uart_gsi_flags = acpi.isa[4].flags;
 	lapic_set_base(dmap(bt->lapic_phys));
 	lapic_init();
 	found = order_cores(bt, lapic_id());

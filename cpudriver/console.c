@@ -9,6 +9,8 @@
 #include "console.h"
 #include "kernel.h"
 #include "frame.h"
+#include "proc.h"
+#include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/x86.h>
 #include <channels/ring.h>
@@ -240,6 +242,52 @@ static void drain_one(uint32_t c)
 			c, d - drops_seen[c]);
 		drops_seen[c] = d;
 	}
+}
+
+/* typed input (core 0): a byte ring; overflow drops the newest byte */
+#define INPUT_MAX 512
+static char input[INPUT_MAX];
+static uint32_t in_head, in_len;
+
+void console_input_init(void)
+{
+	const struct boottab *bt = self.bt;
+
+	if (self.id != 0 || !bt->ioapic_phys) {
+		return;
+	}
+	if (ioapic_route(dmap(bt->ioapic_phys), bt->ioapic_gsi_base,
+			 bt->uart_gsi, (uint16_t)bt->uart_gsi_flags, VEC_UART,
+			 self.apic_id) < 0) {
+		kprintf("console: I/O APIC has no input for GSI %u; no typing",
+			bt->uart_gsi);
+		return;
+	}
+	uart_enable_rx_irq();
+}
+
+void console_input_irq(void)
+{
+	int c;
+
+	while ((c = uart_getc()) >= 0) {
+		if (in_len < INPUT_MAX) {
+			input[(in_head + in_len++) % INPUT_MAX] = (char)c;
+		}
+	}
+	proc_console_input();
+}
+
+size_t console_read(char *buf, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && in_len) {
+		buf[k++] = input[in_head];
+		in_head = (in_head + 1) % INPUT_MAX;
+		in_len--;
+	}
+	return k;
 }
 
 void console_doorbell(void)

@@ -34,6 +34,16 @@ void console_cores_lost(const uint32_t *ids, uint32_t n);
 /* console_doorbell: a console doorbell IPI arrived (core 0). */
 void console_doorbell(void);
 
+/* console_input_init: route the UART's interrupt to core 0 (core 0). */
+void console_input_init(void);
+
+/* console_input_irq: VEC_UART arrived: buffer what was typed and wake
+ * waiting processes (SYS_EV_CONSOLE). */
+void console_input_irq(void);
+
+/* console_read: up to n buffered input bytes into buf; returns the count. */
+size_t console_read(char *buf, size_t n);
+
 /* console_idle: called by the idle loop before halting. Returns true if
  * work came in and the core must not halt. console_woken: after the halt. */
 bool console_idle(void);

@@ -88,6 +88,10 @@ static bool may_write(uint64_t pa, uint64_t size)
 	if (size == PAGE_SIZE && pa == bt->lapic_phys) {
 		return true;
 	}
+	if (self.id == 0 && size == PAGE_SIZE && bt->ioapic_phys &&
+	    pa == bt->ioapic_phys) {
+		return true;
+	}
 	for (uint32_t c = 1; c < self.ncores; c++) {
 		if ((self.id == 0 || c == self.id) && size == PAGE_SIZE &&
 		    pa == bt->cores[c].console_frame) {

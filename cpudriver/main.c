@@ -61,6 +61,7 @@ void kernel_entry(struct bootrec *br)
 	}
 	frame_init(br->alloc_next, self.part_end);
 	console_init();
+	console_input_init();
 	smp_boot_children();
 	smp_boot_done();
 

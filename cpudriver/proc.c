@@ -282,6 +282,15 @@ void proc_doorbell(void)
 	}
 }
 
+void proc_console_input(void)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state == PROC_WAITING) {
+			procs[i].events |= SYS_EV_CONSOLE;
+		}
+	}
+}
+
 int proc_reap(uint32_t *pid, int64_t *status)
 {
 	if (!exitq_len) {

@@ -60,6 +60,10 @@ struct proc *proc_find(uint32_t pid);
 /* proc_doorbell: a doorbell arrived: every waiting process wakes. */
 void proc_doorbell(void);
 
+/* proc_console_input: typed input arrived: waiting processes wake with
+ * SYS_EV_CONSOLE. */
+void proc_console_input(void);
+
 /* proc_reap: takes one recorded exit; ERR_AGAIN if none. */
 int proc_reap(uint32_t *pid, int64_t *status);
 

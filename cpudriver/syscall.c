@@ -261,6 +261,24 @@ static int64_t sys_core_info(uint64_t core, uint64_t uva)
 	return copy_out(uva, &out, sizeof(out));
 }
 
+static int64_t sys_console_read(uint64_t uva, uint64_t len)
+{
+	char buf[256];
+	size_t n;
+
+	if (self.id != 0) {
+		return ERR_UNSUPPORTED;
+	}
+	if (len > sizeof(buf)) {
+		len = sizeof(buf);
+	}
+	if (!user_range_ok(uva, len, true)) {
+		return ERR_FAULT;
+	}
+	n = console_read(buf, len);
+	return copy_out(uva, buf, n) ?: (int64_t)n;
+}
+
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
@@ -346,6 +364,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_CORE_INFO:
 		r = sys_core_info(a0, a1);
+		break;
+	case SYS_CONSOLE_READ:
+		r = sys_console_read(a0, a1);
 		break;
 	default:
 		r = ERR_NOSYS;

@@ -39,6 +39,13 @@ void uart_write(const char *s, size_t n)
 	}
 }
 
+void uart_enable_rx_irq(void)
+{
+	/* OUT2 gates the UART's interrupt line on PC-compatible boards */
+	outb(UART_COM1 + UART_MCR, 0x0b);
+	outb(UART_COM1 + UART_IER, 0x01);
+}
+
 int uart_getc(void)
 {
 	if (!(inb(UART_COM1 + UART_LSR) & UART_LSR_DR)) {

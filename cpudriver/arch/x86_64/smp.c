@@ -143,6 +143,12 @@ static int map_boot_data(struct pt_alloc *a, uint64_t pml4, uint32_t c)
 	}
 	r = r ?: pt_map(a, pml4, DMAP_BASE + bt->lapic_phys, bt->lapic_phys,
 			PAGE_SIZE, PTE_W | PTE_NX | PTE_PCD | PTE_PWT, false);
+	/* the I/O APIC routes the console's interrupt: core 0's device */
+	if (c == 0 && bt->ioapic_phys) {
+		r = r ?: pt_map(a, pml4, DMAP_BASE + bt->ioapic_phys,
+				bt->ioapic_phys, PAGE_SIZE,
+				PTE_W | PTE_NX | PTE_PCD | PTE_PWT, false);
+	}
 	r = r ?: pt_map(a, pml4, TRAMP_CODE, TRAMP_CODE, PAGE_SIZE, 0, false);
 	r = r ?: pt_map(a, pml4, DMAP_BASE + TRAMP_SLOTS, TRAMP_SLOTS,
 			TRAMP_END - TRAMP_SLOTS, PTE_W | PTE_NX, false);

@@ -178,6 +178,10 @@ static void interrupt(struct trap_frame *f)
 	case VEC_WAKE:
 		lapic_eoi();
 		return;
+	case VEC_UART:
+		console_input_irq();
+		lapic_eoi();
+		return;
 	case VEC_SPURIOUS:
 		return;
 	default:

@@ -74,7 +74,10 @@ struct boottab {
 	uint32_t nmodules;
 	uint32_t nstarts;
 	uint32_t flags;        /* BOOT_F_*, from the CPU driver's command line */
-	uint32_t pad;
+	uint32_t uart_gsi;     /* where COM1's IRQ 4 arrives at the I/O APIC */
+	uint64_t ioapic_phys;  /* I/O APIC registers (0: none); core 0 only */
+	uint32_t ioapic_gsi_base;
+	uint32_t uart_gsi_flags; /* MPS INTI polarity/trigger flags */
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];

@@ -47,6 +47,8 @@ enum sys_number {
 	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one
 				exited process of this core, ERR_AGAIN if none */
 	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
+	SYS_CONSOLE_READ = 15, /* (char *buf, u64 len): bytes typed on the
+				  console so far (0 if none); core 0 only */
 	SYS_COUNT
 };
 
@@ -54,6 +56,7 @@ enum sys_number {
 #define SYS_EV_TIMER 0x1u    /* the timeout passed */
 #define SYS_EV_DOORBELL 0x2u /* a doorbell (IPI) arrived */
 #define SYS_EV_CHILD 0x4u    /* a process this one spawned exited */
+#define SYS_EV_CONSOLE 0x8u  /* console input arrived (core 0) */
 
 /* pid = core << 16 | slot: the owning core can be read off any pid. */
 #define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))

@@ -15,6 +15,9 @@ void uart_init(void);
  * wait per byte so a missing UART cannot hang the caller. */
 void uart_write(const char *s, size_t n);
 
+/* uart_enable_rx_irq: interrupt on received data (IRQ 4 on a PC). */
+void uart_enable_rx_irq(void);
+
 /* uart_getc: a received byte, or -1 if none. */
 int uart_getc(void);
 

@@ -79,6 +79,11 @@ long sys_reap(struct sys_exit *out)
 	return sys_call(SYS_REAP, (long)out, 0, 0, 0);
 }
 
+long sys_console_read(char *buf, size_t len)
+{
+	return sys_call(SYS_CONSOLE_READ, (long)buf, (long)len, 0, 0);
+}
+
 long sys_core_info(uint32_t core, struct sys_core *out)
 {
 	return sys_call(SYS_CORE_INFO, (long)core, (long)out, 0, 0);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define VEC_TIMER 0x20
+#define VEC_UART 0x24     /* COM1 input, through the I/O APIC (core 0) */
 #define VEC_DOORBELL 0x40 /* a channel's receiver was asleep */
 #define VEC_WAKE 0x41     /* a booted core tells its booter it started */
 #define VEC_SPURIOUS 0xff
