@@ -58,7 +58,9 @@ int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 	}
 	seq = tx->seq + 1;
 	s = &tx->f->slots[(seq - 1) % CHAN_NSLOTS];
-	memcpy(s->payload, payload, len);
+	if (len) { /* console.c sends (NULL, 0); memcpy(_, NULL, 0) is UB */
+		memcpy(s->payload, payload, len);
+	}
 	h = (uint32_t)seq | (uint64_t)type << 32 | (uint64_t)len << 40 |
 	    (uint64_t)flags << 48;
 	/* payload before header: the header makes the slot visible */

@@ -102,8 +102,9 @@ void chan_rx_init(struct chan_rx *rx, struct chan_frame *f);
  * receiver. */
 unsigned chan_tx_space(const struct chan_tx *tx);
 
-/* chan_send: one slot. len <= CHAN_PAYLOAD (else ERR_TOOBIG). Returns 0 or
- * ERR_FULL (counted in the sender's dropped counter). Never waits. */
+/* chan_send: one slot. len <= CHAN_PAYLOAD (else ERR_TOOBIG); payload may
+ * be NULL when len is 0. Returns 0 or ERR_FULL (counted in the sender's
+ * dropped counter). Never waits. */
 int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 	      const void *payload, size_t len);
 
