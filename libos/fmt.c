@@ -41,23 +41,30 @@ static void put_padded(struct out *o, const char *s, size_t n, int width,
 	}
 }
 
-static void put_num(struct out *o, uint64_t v, bool neg, unsigned base,
-		    bool upper, int width, bool left, char pad)
+/* put_num: v in base, after prefix ("-", "0x" or ""), all within width;
+ * zero padding goes between the prefix and the digits */
+static void put_num(struct out *o, uint64_t v, const char *prefix,
+		    unsigned base, bool upper, int width, bool left, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	size_t n = 0;
+	size_t n = 0, np = 0;
 
 	do {
 		tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	if (neg) {
-		if (pad == '0' && width > 0) {
-			put(o, '-');
+	while (prefix[np]) {
+		np++;
+	}
+	if (pad == '0' && width > 0) {
+		for (size_t i = 0; i < np; i++) {
+			put(o, prefix[i]);
 			width--;
-		} else {
-			tmp[sizeof(tmp) - 1 - n++] = '-';
+		}
+	} else {
+		while (np > 0) {
+			tmp[sizeof(tmp) - 1 - n++] = prefix[--np];
 		}
 	}
 	put_padded(o, tmp + sizeof(tmp) - n, n, width, left, pad);
@@ -119,22 +126,21 @@ static const char *conv(struct out *o, const char *f, va_list *ap)
 	case 'i': {
 		int64_t v = arg_signed(ap, lng);
 		uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-		put_num(o, u, v < 0, 10, false, width, left, pad);
+		put_num(o, u, v < 0 ? "-" : "", 10, false, width, left, pad);
 		break;
 	}
 	case 'u':
-		put_num(o, arg_unsigned(ap, lng), false, 10, false, width, left,
+		put_num(o, arg_unsigned(ap, lng), "", 10, false, width, left,
 			pad);
 		break;
 	case 'x':
 	case 'X':
-		put_num(o, arg_unsigned(ap, lng), false, 16, *f == 'X', width,
+		put_num(o, arg_unsigned(ap, lng), "", 16, *f == 'X', width,
 			left, pad);
 		break;
 	case 'p':
-		put(o, '0');
-		put(o, 'x');
-		put_num(o, (uintptr_t)va_arg(*ap, void *), false, 16, false,
+		/* the width counts the "0x", as in C */
+		put_num(o, (uintptr_t)va_arg(*ap, void *), "0x", 16, false,
 			width, left, pad);
 		break;
 	case 's': {
@@ -143,7 +149,7 @@ static const char *conv(struct out *o, const char *f, va_list *ap)
 		if (!s) {
 			s = "(null)";
 		}
-		while (s[n] && (prec < 0 || (int)n < prec)) {
+		while ((prec < 0 || (int)n < prec) && s[n]) {
 			n++;
 		}
 		put_padded(o, s, n, width, left, ' ');
