@@ -70,31 +70,50 @@ int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
 	return 0;
 }
 
+/* to_boundary: bytes from va to the next multiple of 1 << shift */
+static uint64_t to_boundary(uint64_t va, int shift)
+{
+	return (1ull << shift) - (va & ((1ull << shift) - 1));
+}
+
+/* advance: moves the range [*va, *va + *size) on by step bytes (to empty
+ * if step covers it). Counting size down, rather than comparing va with
+ * va + size, keeps working at the top of the address space, where both
+ * va + size and the next boundary wrap to 0: pt_unmap used to start over
+ * from address 0 there, unmapping everything on its way, forever. */
+static void advance(uint64_t *va, uint64_t *size, uint64_t step)
+{
+	if (step >= *size) {
+		*size = 0;
+		return;
+	}
+	*va += step;
+	*size -= step;
+}
+
 void pt_unmap(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t size)
 {
-	uint64_t end = va + size;
-
-	while (va < end) {
+	while (size) {
 		uint64_t *l4 = table(a, pml4), *l3, *l2, *l1;
 
 		if (!(l4[IDX(va, 3)] & PTE_P)) {
-			va = (va | ((1ull << 39) - 1)) + 1;
+			advance(&va, &size, to_boundary(va, 39));
 			continue;
 		}
 		l3 = table(a, l4[IDX(va, 3)]);
 		if (!(l3[IDX(va, 2)] & PTE_P)) {
-			va = (va | ((1ull << 30) - 1)) + 1;
+			advance(&va, &size, to_boundary(va, 30));
 			continue;
 		}
 		l2 = table(a, l3[IDX(va, 2)]);
 		if (!(l2[IDX(va, 1)] & PTE_P) || (l2[IDX(va, 1)] & PTE_PS)) {
 			l2[IDX(va, 1)] = 0;
-			va = (va | (LARGE_PAGE_SIZE - 1)) + 1;
+			advance(&va, &size, to_boundary(va, 21));
 			continue;
 		}
 		l1 = table(a, l2[IDX(va, 1)]);
 		l1[IDX(va, 0)] = 0;
-		va += PAGE_SIZE;
+		advance(&va, &size, PAGE_SIZE);
 	}
 }
 
