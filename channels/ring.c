@@ -19,16 +19,28 @@ void chan_frame_init(struct chan_frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void chan_tx_init_n(struct chan_tx *tx, void *ring, unsigned nslots)
+{
+	tx->f = ring;
+	tx->n = nslots;
+	tx->seq = __atomic_load_n(&tx->f->tx.sent, __ATOMIC_RELAXED);
+}
+
+void chan_rx_init_n(struct chan_rx *rx, void *ring, unsigned nslots)
+{
+	rx->f = ring;
+	rx->n = nslots;
+	rx->seq = __atomic_load_n(&rx->f->rx.ack, __ATOMIC_RELAXED);
+}
+
 void chan_tx_init(struct chan_tx *tx, struct chan_frame *f)
 {
-	tx->f = f;
-	tx->seq = __atomic_load_n(&f->tx.sent, __ATOMIC_RELAXED);
+	chan_tx_init_n(tx, f, CHAN_NSLOTS);
 }
 
 void chan_rx_init(struct chan_rx *rx, struct chan_frame *f)
 {
-	rx->f = f;
-	rx->seq = __atomic_load_n(&f->rx.ack, __ATOMIC_RELAXED);
+	chan_rx_init_n(rx, f, CHAN_NSLOTS);
 }
 
 unsigned chan_tx_space(const struct chan_tx *tx)
@@ -37,10 +49,10 @@ unsigned chan_tx_space(const struct chan_tx *tx)
 	uint64_t used = tx->seq - ack;
 
 	/* a receiver that claims to be ahead of us is lying: no space */
-	if (used > CHAN_NSLOTS) {
+	if (used > tx->n) {
 		return 0;
 	}
-	return CHAN_NSLOTS - (unsigned)used;
+	return tx->n - (unsigned)used;
 }
 
 int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
@@ -57,7 +69,7 @@ int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 		return ERR_FULL;
 	}
 	seq = tx->seq + 1;
-	s = &tx->f->slots[(seq - 1) % CHAN_NSLOTS];
+	s = &tx->f->slots[(seq - 1) % tx->n];
 	if (len) { /* console.c sends (NULL, 0); memcpy(_, NULL, 0) is UB */
 		memcpy(s->payload, payload, len);
 	}
@@ -87,7 +99,7 @@ bool chan_tx_needs_doorbell(const struct chan_tx *tx)
 
 bool chan_rx_pending(const struct chan_rx *rx)
 {
-	const struct chan_slot *s = &rx->f->slots[rx->seq % CHAN_NSLOTS];
+	const struct chan_slot *s = &rx->f->slots[rx->seq % rx->n];
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	return HDR_SEQ(h) == (uint32_t)(rx->seq + 1);
@@ -95,7 +107,7 @@ bool chan_rx_pending(const struct chan_rx *rx)
 
 int chan_recv(struct chan_rx *rx, struct chan_msg *m)
 {
-	const struct chan_slot *s = &rx->f->slots[rx->seq % CHAN_NSLOTS];
+	const struct chan_slot *s = &rx->f->slots[rx->seq % rx->n];
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	if (HDR_SEQ(h) != (uint32_t)(rx->seq + 1)) {

@@ -74,12 +74,14 @@ _Static_assert(sizeof(struct chan_frame) == CHAN_FRAME_SIZE,
 	       "ring is one frame");
 
 struct chan_tx {
-	struct chan_frame *f;
+	struct chan_frame *f; /* the ring: control lines, then n slots */
+	unsigned n;
 	uint64_t seq; /* last sequence number sent */
 };
 
 struct chan_rx {
 	struct chan_frame *f;
+	unsigned n;
 	uint64_t seq; /* last sequence number received */
 };
 
@@ -94,9 +96,16 @@ struct chan_msg {
  * by whoever allocates the frame. */
 void chan_frame_init(struct chan_frame *f);
 
-/* chan_tx_init / chan_rx_init: attach one end to an initialised frame. */
+/* chan_tx_init / chan_rx_init: attach one end to an initialised frame
+ * holding one ring of CHAN_NSLOTS slots. */
 void chan_tx_init(struct chan_tx *tx, struct chan_frame *f);
 void chan_rx_init(struct chan_rx *rx, struct chan_frame *f);
+
+/* chan_tx_init_n / chan_rx_init_n: attach to a ring of nslots slots laid
+ * out like struct chan_frame (receiver line, sender line, slots) starting
+ * at ring; a channel puts two such rings in one frame (channels/chan.h). */
+void chan_tx_init_n(struct chan_tx *tx, void *ring, unsigned nslots);
+void chan_rx_init_n(struct chan_rx *rx, void *ring, unsigned nslots);
 
 /* chan_tx_space: slots the sender may fill now without overtaking the
  * receiver. */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Two-way channels over two rings in one frame, with fragmentation (see
+ * channels/chan.h).
+ */
+#include <channels/chan.h>
+#include <abi/errors.h>
+#include <string.h>
+
+#define HALF (CHAN_FRAME_SIZE / 2)
+
+_Static_assert((2 + CHAN_HALF_SLOTS) * CHAN_SLOT_SIZE == HALF,
+	       "a ring is half a frame");
+_Static_assert((CHAN_MSG_MAX + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD <=
+		       CHAN_HALF_SLOTS,
+	       "a largest message fits an empty ring");
+
+void chan_init(struct chan *c, void *frame, int side)
+{
+	uint8_t *f = frame;
+
+	chan_tx_init_n(&c->tx, f + (side ? HALF : 0), CHAN_HALF_SLOTS);
+	chan_rx_init_n(&c->rx, f + (side ? 0 : HALF), CHAN_HALF_SLOTS);
+	c->len = 0;
+	c->bad = false;
+	c->type = 0;
+}
+
+int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	unsigned need = len ? (unsigned)((len + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD)
+			    : 1;
+
+	if (len > CHAN_MSG_MAX) {
+		return ERR_TOOBIG;
+	}
+	if (chan_tx_space(&c->tx) < need) {
+		return ERR_FULL;
+	}
+	do {
+		size_t k = len > CHAN_PAYLOAD ? CHAN_PAYLOAD : len;
+		chan_send(&c->tx, type, len > k ? CHAN_F_MORE : 0, p, k);
+		p += k;
+		len -= k;
+	} while (len);
+	return 0;
+}
+
+/* take: one fragment into the reassembly; returns the message length when
+ * it completes, ERR_AGAIN when more must follow, ERR_FORMAT when a bad
+ * message ends. */
+static int take(struct chan *c, const struct chan_msg *m, int slot)
+{
+	bool first = c->len == 0 && !c->bad;
+
+	if (slot < 0 || (!first && m->type != c->type) ||
+	    c->len + m->len > CHAN_MSG_MAX) {
+		c->bad = true;
+	}
+	if (!c->bad) {
+		c->type = m->type;
+		memcpy(c->buf + c->len, m->payload, m->len);
+		c->len += m->len;
+	}
+	if (slot >= 0 && (m->flags & CHAN_F_MORE)) {
+		return ERR_AGAIN;
+	}
+	if (c->bad) {
+		c->bad = false;
+		c->len = 0;
+		return ERR_FORMAT;
+	}
+	return (int)c->len;
+}
+
+int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
+{
+	struct chan_msg m;
+	int r, n;
+
+	for (;;) {
+		r = chan_recv(&c->rx, &m);
+		if (r == ERR_AGAIN) {
+			return ERR_AGAIN;
+		}
+		chan_rx_ack(&c->rx);
+		n = take(c, &m, r);
+		if (n == ERR_AGAIN) {
+			continue;
+		}
+		if (n == ERR_FORMAT) {
+			return ERR_FORMAT;
+		}
+		c->len = 0;
+		if ((size_t)n > cap) {
+			return ERR_FORMAT;
+		}
+		*type = c->type;
+		memcpy(buf, c->buf, (size_t)n);
+		return n;
+	}
+}
+
+bool chan_needs_doorbell(const struct chan *c)
+{
+	return chan_tx_needs_doorbell(&c->tx);
+}
+
+bool chan_pending(const struct chan *c)
+{
+	return chan_rx_pending(&c->rx);
+}
+
+void chan_sleep(struct chan *c)
+{
+	chan_rx_sleep(&c->rx);
+}
+
+void chan_wake(struct chan *c)
+{
+	chan_rx_wake(&c->rx);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A channel: two one-way rings (channels/ring.h) in one shared 4 KiB frame,
+ * one per direction, 30 slots each. Side 0 sends on the first half and
+ * receives on the second; side 1 the other way round. Every cache line
+ * still has one writer: each side writes only its own ring's sender line
+ * and slots and the other ring's receiver line.
+ *
+ * Messages longer than one slot are sent as fragments (CHAN_F_MORE on all
+ * but the last), all or none: chan_msg_send fails with ERR_FULL, without
+ * sending anything, when the ring lacks room for the whole message. The
+ * receiver reassembles; a malformed message (fragments of mixed types,
+ * longer than CHAN_MSG_MAX, a bad slot) is consumed whole and reported as
+ * ERR_FORMAT, and the next message is read normally.
+ *
+ * Usage:
+ *   side 0: chan_init(&c, frame, 0); (after the frame was zeroed)
+ *   side 1: chan_init(&c, frame, 1);
+ *   send:   if (chan_msg_send(&c, type, buf, n) == 0 && chan_needs_doorbell(&c))
+ *                   ring_the_peer();
+ *   recv:   while ((n = chan_msg_recv(&c, &type, buf, sizeof buf)) != ERR_AGAIN) ...
+ *   sleep:  chan_sleep(&c); if (!chan_pending(&c)) wait(); chan_wake(&c);
+ */
+#ifndef CHANNELS_CHAN_H
+#define CHANNELS_CHAN_H
+
+#include <channels/ring.h>
+
+#define CHAN_HALF_SLOTS 30
+#define CHAN_MSG_MAX 1024 /* 19 fragments: always fits an empty ring */
+
+struct chan {
+	struct chan_tx tx;
+	struct chan_rx rx;
+	/* reassembly of the message being received */
+	uint8_t type;
+	bool bad;     /* the current message is malformed: drop its rest */
+	size_t len;
+	uint8_t buf[CHAN_MSG_MAX];
+};
+
+/* chan_init: attach side (0 or 1) of the channel in frame. The frame must
+ * have been zeroed before either side sent anything. */
+void chan_init(struct chan *c, void *frame, int side);
+
+/* chan_msg_send: one message of len <= CHAN_MSG_MAX bytes. Returns 0,
+ * ERR_TOOBIG, or ERR_FULL (nothing sent; try again after the peer has
+ * read). Never waits. */
+int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len);
+
+/* chan_msg_recv: the next complete message into buf (cap bytes) and
+ * *type. Returns its length, ERR_AGAIN if none is complete yet, or
+ * ERR_FORMAT for a malformed one (consumed; call again for the next). */
+int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap);
+
+/* chan_needs_doorbell: after sending: the peer said it sleeps. */
+bool chan_needs_doorbell(const struct chan *c);
+
+/* chan_pending / chan_sleep / chan_wake: see the ring's sleep protocol. */
+bool chan_pending(const struct chan *c);
+void chan_sleep(struct chan *c);
+void chan_wake(struct chan *c);
+
+#endif

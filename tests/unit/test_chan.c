@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Two-way channels (channels/chan.c): both directions in one frame,
+ * fragmentation all-or-none, reassembly, and recovery from malformed
+ * messages a hostile peer can write into its own ring.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <abi/errors.h>
+#include <channels/chan.h>
+
+struct pair {
+	void *frame;
+	struct chan a, b; /* side 0 and side 1 */
+};
+
+static int setup(void **state)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+
+	p->frame = aligned_alloc(CHAN_FRAME_SIZE, CHAN_FRAME_SIZE);
+	memset(p->frame, 0, CHAN_FRAME_SIZE);
+	chan_init(&p->a, p->frame, 0);
+	chan_init(&p->b, p->frame, 1);
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pair *p = *state;
+
+	free(p->frame);
+	free(p);
+	return 0;
+}
+
+static void fill(uint8_t *buf, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = (uint8_t)(seed * 31 + i * 7);
+	}
+}
+
+static void test_roundtrip_sizes(void **state)
+{
+	struct pair *p = *state;
+	uint8_t out[CHAN_MSG_MAX], in[CHAN_MSG_MAX];
+	uint8_t type;
+
+	for (size_t n = 0; n <= CHAN_MSG_MAX; n += (n < 120 ? 1 : 53)) {
+		fill(out, n, (unsigned)n);
+		assert_int_equal(chan_msg_send(&p->a, 7, out, n), 0);
+		assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+				 (int)n);
+		assert_int_equal(type, 7);
+		assert_memory_equal(in, out, n);
+	}
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_AGAIN);
+}
+
+static void test_directions_independent(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[64], type;
+
+	assert_int_equal(chan_msg_send(&p->a, 1, "ping", 4), 0);
+	assert_int_equal(chan_msg_send(&p->b, 2, "pong!", 5), 0);
+	assert_int_equal(chan_msg_recv(&p->a, &type, in, sizeof(in)), 5);
+	assert_int_equal(type, 2);
+	assert_memory_equal(in, "pong!", 5);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
+	assert_int_equal(type, 1);
+	assert_int_equal(chan_msg_recv(&p->a, &type, in, sizeof(in)),
+			 ERR_AGAIN);
+}
+
+static void test_full_is_all_or_none(void **state)
+{
+	struct pair *p = *state;
+	uint8_t big[CHAN_MSG_MAX], in[CHAN_MSG_MAX], type;
+	int sent = 0;
+
+	fill(big, sizeof(big), 3);
+	/* 19 slots each: the second does not fit the 30 slots */
+	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), 0);
+	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), ERR_FULL);
+	/* small ones fill the rest exactly */
+	while (chan_msg_send(&p->a, 4, "x", 1) == 0) {
+		sent++;
+	}
+	assert_int_equal(sent, CHAN_HALF_SLOTS - 19);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 CHAN_MSG_MAX);
+	assert_memory_equal(in, big, sizeof(big));
+	for (int i = 0; i < sent; i++) {
+		assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 1);
+		assert_int_equal(type, 4);
+	}
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_AGAIN);
+	/* the receiver acked: room again */
+	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), 0);
+}
+
+static void test_too_big(void **state)
+{
+	struct pair *p = *state;
+	static uint8_t big[CHAN_MSG_MAX + 1];
+
+	assert_int_equal(chan_msg_send(&p->a, 1, big, sizeof(big)),
+			 ERR_TOOBIG);
+}
+
+static void test_mixed_type_fragments_rejected(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[CHAN_MSG_MAX], type, junk[CHAN_PAYLOAD] = {0};
+
+	/* a hostile sender: fragment of type 1 continued by type 2 */
+	assert_int_equal(chan_send(&p->a.tx, 1, CHAN_F_MORE, junk, sizeof(junk)),
+			 0);
+	assert_int_equal(chan_send(&p->a.tx, 2, 0, junk, 3), 0);
+	assert_int_equal(chan_msg_send(&p->a, 5, "good", 4), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_FORMAT);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
+	assert_int_equal(type, 5);
+	assert_memory_equal(in, "good", 4);
+}
+
+static void test_overlong_message_rejected(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[CHAN_MSG_MAX], type, junk[CHAN_PAYLOAD] = {0};
+	int r;
+
+	/* 20 full MORE fragments (1120 bytes) then an end: over the max */
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(chan_send(&p->a.tx, 3, CHAN_F_MORE, junk,
+					   sizeof(junk)),
+				 0);
+		r = chan_msg_recv(&p->b, &type, in, sizeof(in));
+		assert_int_equal(r, ERR_AGAIN);
+	}
+	assert_int_equal(chan_send(&p->a.tx, 3, 0, junk, 1), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_FORMAT);
+	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
+	assert_int_equal(type, 6);
+}
+
+static void test_bad_slot_header(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[64], type;
+	struct chan_frame *ring = p->a.tx.f;
+
+	/* seq 1, type 1, len 200 (> 56): written straight into the slot */
+	ring->slots[0].header = 1ull | 1ull << 32 | 200ull << 40;
+	p->a.tx.seq = 1;
+	ring->tx.sent = 1;
+	assert_int_equal(chan_msg_send(&p->a, 8, "ok", 2), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_FORMAT);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 2);
+	assert_int_equal(type, 8);
+}
+
+static void test_small_receive_buffer(void **state)
+{
+	struct pair *p = *state;
+	uint8_t out[100], in[10], type;
+
+	fill(out, sizeof(out), 1);
+	assert_int_equal(chan_msg_send(&p->a, 1, out, sizeof(out)), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_FORMAT);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 ERR_AGAIN);
+}
+
+static void test_sleep_doorbell(void **state)
+{
+	struct pair *p = *state;
+
+	assert_false(chan_needs_doorbell(&p->a));
+	chan_sleep(&p->b);
+	assert_false(chan_pending(&p->b));
+	assert_int_equal(chan_msg_send(&p->a, 1, "z", 1), 0);
+	assert_true(chan_needs_doorbell(&p->a));
+	assert_true(chan_pending(&p->b));
+	chan_wake(&p->b);
+	assert_false(chan_needs_doorbell(&p->a));
+	/* b's sleeping says nothing about a's receiving side */
+	chan_sleep(&p->b);
+	assert_false(chan_needs_doorbell(&p->b));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_roundtrip_sizes),
+		T(test_directions_independent),
+		T(test_full_is_all_or_none),
+		T(test_too_big),
+		T(test_mixed_type_fragments_rejected),
+		T(test_overlong_message_rejected),
+		T(test_bad_slot_header),
+		T(test_small_receive_buffer),
+		T(test_sleep_doorbell),
+#undef T
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
