@@ -130,12 +130,12 @@ uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 		acc &= e | ~(PTE_U | PTE_W);
 		if (level > 0 && (e & PTE_PS)) {
 			uint64_t off = va & ((1ull << (12 + 9 * level)) - 1);
-			*flags = (e & ~(PTE_U | PTE_W)) | acc;
+			*flags = (e & ~(PTE_U | PTE_W | PTE_ADDR)) | acc;
 			return (e & PTE_ADDR & ~((1ull << (12 + 9 * level)) - 1)) +
 			       off;
 		}
 	}
-	*flags = (e & ~(PTE_U | PTE_W)) | acc;
+	*flags = (e & ~(PTE_U | PTE_W | PTE_ADDR)) | acc;
 	return (e & PTE_ADDR) + (va & (PAGE_SIZE - 1));
 }
 
