@@ -3,8 +3,10 @@
 
 While the SConscripts are read, the site tool hosttest.py records here what
 there is to test: host unit test programs (env.HostTest), fuzz targets
-(env.FuzzTarget), ISO images for system tests (env.SystemTestIso) and the
-system test declarations (env.SystemTests, files in tests/system/).
+(env.FuzzTarget), ISO images for system tests (env.SystemTestIso), the
+system test declarations (env.SystemTests, files in tests/system/) and
+checks that a site tool does in Python (e.g. env.InterfaceRejectTests: the
+interface compiler must reject each bad .if file).
 
 The tests run after SCons has finished building (and written its .sconsign),
 from an exit handler: that way a build error in one component does not hide
@@ -23,6 +25,7 @@ class Plan:
         self.fuzz = []           # (name, program node, seed corpus dir or None)
         self.isos = {}           # ISO name -> node
         self.system = []         # spec.SystemTest, or (path, error text)
+        self.checks = []         # (name, function() -> (ok, reason))
         self.armed = False       # exit handler registered
         self.alias = None        # the `test` alias node
 

@@ -2,8 +2,8 @@
 """Runs the test plan and prints one line per test, then `N passed, N failed`.
 
 Order: build failures (each failed build step is a failed test), host unit
-tests (one result per cmocka case), fuzz runs (a crash is a failure), then
-QEMU system tests, two at a time. A failure line gives the reason and is
+tests (one result per cmocka case), site tools' Python checks, fuzz runs (a
+crash is a failure), then QEMU system tests, two at a time. A failure line gives the reason and is
 followed by the last lines of output, indented with '|'.
 """
 
@@ -161,6 +161,18 @@ def run_unit(name, path, top, env):
                               'ran no test case (no cmocka "[ RUN ]" line)',
                               lines[-TAIL:]))
     return results
+
+
+# ---------------------------------------------------------------- checks
+
+def run_check(name, fn):
+    """A check a site tool does in Python; fn() returns (ok, reason)."""
+    try:
+        ok, reason = fn()
+    except Exception as e:                 # a broken check must not pass
+        return Result(name, False, 'check raised %s: %s' % (
+            e.__class__.__name__, e))
+    return Result(name, bool(ok), reason)
 
 
 # ---------------------------------------------------------------- fuzzing
@@ -450,6 +462,7 @@ class Run:
             self.add(r)
 
         names = (['unit/' + n for n, _ in plan.unit] +
+                 [n for n, _ in plan.checks] +
                  ['fuzz/' + n for n, _, _ in plan.fuzz] +
                  ['system/' + _sys_name(t) for t in plan.system])
         wanted = self.wanted(names)
@@ -473,6 +486,10 @@ class Run:
             for c in sorted(cases.get(n, set()) - got):
                 if bid not in wanted:
                     self.add(Result(c, False, 'no such case in %s' % bid))
+
+        for n, fn in plan.checks:
+            if n in wanted:
+                self.add(run_check(n, fn))
 
         secs = _int(env.get('fuzz_seconds', '5'), 5)
         for n, node, corpus in plan.fuzz:
