@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * C start-up: split the argument string the CPU driver passed into argv
- * (space separated), run main, flush, exit with main's result.
+ * C start-up: attach the monitor channel (if the monitor gave one), split
+ * the argument string the CPU driver passed into argv (space separated),
+ * run main, flush, exit with main's result.
  */
 #include <libos/sys.h>
 #include <stdio.h>
+#include <libos/mon.h>
 
 #define ARGV_MAX 16
 
@@ -12,9 +14,10 @@ int main(int argc, char **argv);
 
 static char args_copy[SYS_ARGS_MAX];
 
-__attribute__((noreturn)) void libos_start(const char *args, long core);
+__attribute__((noreturn)) void libos_start(const char *args, long core,
+					   void *monitor_chan);
 
-void libos_start(const char *args, long core)
+void libos_start(const char *args, long core, void *monitor_chan)
 {
 	char *argv[ARGV_MAX + 1];
 	int argc = 0;
@@ -22,6 +25,7 @@ void libos_start(const char *args, long core)
 	char *p;
 
 	(void)core;
+	mon_init(monitor_chan);
 	for (; args[i] && i < sizeof(args_copy) - 1; i++) {
 		args_copy[i] = args[i];
 	}

@@ -1,18 +1,386 @@
 // SPDX-License-Identifier: MIT
 /*
  * The per-core monitor. Every core's CPU driver starts one, in ring 3,
- * holding that core's root rights (only a monitor may spawn or report the
- * core up). For now it announces itself, starts what the manifest places
- * on its core, and then waits for events - halting the core when there is
- * nothing to do. The mesh (channels between monitors, memory lending,
- * placement and binding) grows from here.
+ * holding that core's root rights (only a monitor may spawn, map channel
+ * frames, reap exits or report the core up).
+ *
+ * The mesh: every monitor has a channel to core 0's monitor, in a link
+ * frame core 0 set aside at boot (a star: 254 frames, 1 MiB, at 255
+ * cores; a full mesh made at boot would need 32,385 frames, 126 MiB).
+ * Messages between two other cores are relayed by core 0 (see
+ * docs/monitor.md). Every process a monitor starts gets a channel to it.
+ *
+ * Routes: a message arrives on a route - a link (the peer core's number)
+ * or a process channel (PROC_ROUTE + slot) - and answers go back on it.
+ * Calls relayed to another monitor get a fresh call id; `pending`
+ * remembers where the answer goes. `watch` remembers who asked for each
+ * process, so its exit note reaches them.
+ *
+ * The loop: handle everything that arrived, collect exits, then tell
+ * every channel we sleep and halt (SYS_WAIT) until a doorbell or an exit.
  */
 #include <stdio.h>
+#include <string.h>
 #include <libos/sys.h>
+#include <channels/chan.h>
+#include <monitor_if.h>
 
-static void start_manifest_programs(uint32_t core)
+#define MAX_CORES 256
+#define MAX_PROCS 32
+#define PROC_ROUTE 1000
+#define MAX_PENDING 64
+#define MAX_WATCH 64
+
+struct link {
+	struct chan ch;
+	int up;
+};
+
+struct pchan {
+	struct chan ch;
+	uint32_t pid; /* 0: slot free */
+};
+
+static struct sys_info me;
+static struct link links[MAX_CORES];
+static struct pchan procs[MAX_PROCS];
+static uint32_t call_seq;
+
+static struct {
+	int used;
+	uint32_t out_id; /* call id we used when relaying */
+	int from;        /* route the request came on */
+	uint32_t back_id; /* its call id there */
+} pending[MAX_PENDING];
+
+static struct {
+	uint32_t pid; /* 0: free */
+	int route;    /* who gets its exit note */
+} watch[MAX_WATCH];
+
+static struct chan *route_chan(int route)
+{
+	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
+		return procs[route - PROC_ROUTE].pid ? &procs[route - PROC_ROUTE].ch
+						     : 0;
+	}
+	if (route >= 0 && route < MAX_CORES && links[route].up) {
+		return &links[route].ch;
+	}
+	return 0;
+}
+
+/* send_on: the transport for generated stubs; tctx is the route */
+static int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int route = (int)(intptr_t)tctx;
+	struct chan *c = route_chan(route);
+	int r, tries = 0;
+
+	if (!c) {
+		return ERR_NOENT;
+	}
+	while ((r = chan_msg_send(c, type, buf, len)) == ERR_FULL &&
+	       tries++ < 100) {
+		sys_wait(1000000); /* peer behind: give it 1 ms */
+	}
+	if (r < 0) {
+		printf("monitor %u: lost a %s to route %d: %s\n", me.core_id,
+		       monitor_msg_name(type), route, err_msg(r));
+		return r;
+	}
+	if (chan_needs_doorbell(c)) {
+		sys_doorbell(route < PROC_ROUTE ? (uint32_t)route : me.core_id);
+	}
+	return 0;
+}
+
+#define ROUTE(r) ((void *)(intptr_t)(r))
+
+static void watch_add(uint32_t pid, int route)
+{
+	for (int i = 0; i < MAX_WATCH; i++) {
+		if (!watch[i].pid) {
+			watch[i].pid = pid;
+			watch[i].route = route;
+			return;
+		}
+	}
+	printf("monitor %u: too many watched processes; exit of 0x%x will "
+	       "not be reported\n", me.core_id, pid);
+}
+
+/* watch_take: the route watching pid (removed), or -1 */
+static int watch_take(uint32_t pid)
+{
+	for (int i = 0; i < MAX_WATCH; i++) {
+		if (watch[i].pid == pid) {
+			watch[i].pid = 0;
+			return watch[i].route;
+		}
+	}
+	return -1;
+}
+
+/* spawn_here: start app on this core with a channel to us */
+static int spawn_here(const char *app, const char *args, uint32_t *pid)
+{
+	struct sys_chan sc;
+	long r;
+	int slot = -1;
+
+	for (int i = 0; i < MAX_PROCS && slot < 0; i++) {
+		if (!procs[i].pid) {
+			slot = i;
+		}
+	}
+	if (slot < 0) {
+		return ERR_TOOBIG;
+	}
+	r = sys_chan_create(&sc);
+	if (r < 0) {
+		return (int)r;
+	}
+	r = sys_spawn(app, args, sc.phys);
+	if (r < 0) {
+		return (int)r; /* the frame stays ours; reused never (noted) */
+	}
+	chan_init(&procs[slot].ch, (void *)sc.va, 0);
+	procs[slot].pid = (uint32_t)r;
+	*pid = (uint32_t)r;
+	return 0;
+}
+
+static int relay_target(uint32_t core)
+{
+	if (core >= me.ncores) {
+		return -1;
+	}
+	return me.core_id == 0 ? (int)core : 0;
+}
+
+struct ctx {
+	int route; /* where the message being handled came from */
+};
+
+static int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_spawn_reply rep = {0, 0, 0};
+	struct monitor_spawn_req fwd;
+	uint32_t core = m->core;
+	int to;
+
+	if (core == 0xffffffffu) {
+		core = me.core_id; /* "any": here, until placement lands */
+	}
+	if (core == me.core_id) {
+		rep.err = spawn_here(m->app, m->args, &rep.pid);
+		if (rep.err == 0) {
+			watch_add(rep.pid, cx->route);
+		}
+		return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+	}
+	to = relay_target(core);
+	for (int i = 0; to >= 0 && i < MAX_PENDING; i++) {
+		if (pending[i].used) {
+			continue;
+		}
+		fwd = *m;
+		fwd.core = core;
+		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) < 0) {
+			break;
+		}
+		pending[i].used = 1;
+		pending[i].out_id = fwd.call_id;
+		pending[i].from = cx->route;
+		pending[i].back_id = m->call_id;
+		return 0;
+	}
+	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_spawn_reply back = *m;
+
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (pending[i].used && pending[i].out_id == m->call_id) {
+			pending[i].used = 0;
+			back.call_id = pending[i].back_id;
+			if (m->err == 0) {
+				watch_add(m->pid, pending[i].from);
+			}
+			return monitor_send_spawn_reply(
+				send_on, ROUTE(pending[i].from), &back);
+		}
+	}
+	printf("monitor %u: spawn reply %u from route %d matches nothing\n",
+	       me.core_id, m->call_id, cx->route);
+	return 0;
+}
+
+static int on_exit_note(void *vctx, const struct monitor_exit_note *m)
+{
+	int to = watch_take(m->pid);
+
+	(void)vctx;
+	if (to >= 0) {
+		return monitor_send_exit_note(send_on, ROUTE(to), m);
+	}
+	return 0;
+}
+
+static int on_ping(void *vctx, const struct monitor_ping *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_pong p;
+
+	p.stamp = m->stamp;
+	p.payload_len = m->payload_len;
+	memcpy(p.payload, m->payload, m->payload_len);
+	return monitor_reply_ping(send_on, ROUTE(cx->route), m, &p);
+}
+
+static const struct monitor_handlers handlers = {
+	.spawn_req = on_spawn_req,
+	.spawn_reply = on_spawn_reply,
+	.exit_note = on_exit_note,
+	.ping = on_ping,
+};
+
+/* complain: answer a message we could not handle with an error */
+static void complain(int route, uint8_t type, const uint8_t *buf, int len,
+		     int err)
+{
+	struct monitor_error e = {type, 0, err};
+
+	if (len >= 0) {
+		monitor_call_id_of(type, buf, (size_t)len, &e.call_id);
+	}
+	printf("monitor %u: bad message (type %u) on route %d: %s\n",
+	       me.core_id, type, route, err_msg(err));
+	if (type != MONITOR_MSG_ERROR) {
+		monitor_send_error(send_on, ROUTE(route), &e);
+	}
+}
+
+/* drain: handle what arrived on one route; returns messages handled */
+static int drain(int route)
+{
+	static uint8_t buf[IFC_MAX_MSG];
+	struct chan *c = route_chan(route);
+	struct ctx cx = {route};
+	uint8_t type = 0;
+	int n, done = 0, r;
+
+	while (c && (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != ERR_AGAIN) {
+		done++;
+		if (n < 0) {
+			complain(route, 0, buf, -1, n);
+			continue;
+		}
+		r = monitor_dispatch(&handlers, &cx, type, buf, (size_t)n);
+		if (r == ERR_NOSYS || r == ERR_FORMAT) {
+			complain(route, type, buf, n, r);
+		}
+		c = route_chan(route);
+	}
+	return done;
+}
+
+static int reap(void)
+{
+	struct sys_exit e;
+	int done = 0;
+
+	while (sys_reap(&e) == 0) {
+		struct monitor_exit_note note = {e.pid, e.status};
+		int to = watch_take(e.pid);
+
+		done++;
+		for (int i = 0; i < MAX_PROCS; i++) {
+			if (procs[i].pid == e.pid) {
+				procs[i].pid = 0;
+			}
+		}
+		if (to >= 0) {
+			monitor_send_exit_note(send_on, ROUTE(to), &note);
+		}
+	}
+	return done;
+}
+
+static int poll_all(void)
+{
+	int done = reap();
+
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		done += links[c].up ? drain((int)c) : 0;
+	}
+	for (int i = 0; i < MAX_PROCS; i++) {
+		done += procs[i].pid ? drain(PROC_ROUTE + i) : 0;
+	}
+	return done;
+}
+
+/* for_each_chan: sleep (1) or wake (0) every channel; on sleep, returns
+ * true if something arrived meanwhile */
+static int set_sleep(int sleep)
+{
+	int pending_any = 0;
+
+	for (int r = 0; r < MAX_CORES + MAX_PROCS; r++) {
+		int route = r < MAX_CORES ? r : PROC_ROUTE + r - MAX_CORES;
+		struct chan *c = route_chan(route);
+		if (!c) {
+			continue;
+		}
+		if (sleep) {
+			chan_sleep(c);
+			pending_any |= chan_pending(c);
+		} else {
+			chan_wake(c);
+		}
+	}
+	return pending_any;
+}
+
+static void link_up(uint32_t core, uint64_t phys, int side)
+{
+	struct sys_chan sc;
+	long r = sys_chan_map(phys, &sc);
+
+	if (r < 0) {
+		printf("monitor %u: cannot map the link to core %u: %s\n",
+		       me.core_id, core, err_msg((int)r));
+		return;
+	}
+	chan_init(&links[core].ch, (void *)sc.va, side);
+	links[core].up = 1;
+}
+
+static void join_mesh(void)
+{
+	struct sys_core sc;
+
+	if (me.core_id != 0) {
+		link_up(0, me.monlink_phys, 1);
+		return;
+	}
+	for (uint32_t c = 1; c < me.ncores; c++) {
+		if (sys_core_info(c, &sc) == 0) {
+			link_up(c, sc.monlink_phys, 0);
+		}
+	}
+}
+
+static void start_manifest_programs(void)
 {
 	struct sys_boot_start s;
+	uint32_t pid;
 
 	for (uint64_t i = 0;; i++) {
 		long r = sys_boot_start(i, &s);
@@ -21,29 +389,34 @@ static void start_manifest_programs(uint32_t core)
 		}
 		if (r < 0) {
 			printf("monitor %u: cannot read manifest entry %lu: %s\n",
-			       core, (unsigned long)i, err_msg((int)r));
+			       me.core_id, (unsigned long)i, err_msg((int)r));
 			return;
 		}
-		r = sys_spawn(s.app, s.args, 0);
+		r = spawn_here(s.app, s.args, &pid);
 		if (r < 0) {
-			printf("monitor %u: cannot start %s: %s\n", core, s.app,
-			       err_msg((int)r));
+			printf("monitor %u: cannot start %s: %s\n", me.core_id,
+			       s.app, err_msg((int)r));
 		}
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct sys_info in;
-
 	(void)argc;
 	(void)argv;
-	if (sys_info(&in) < 0) {
+	if (sys_info(&me) < 0) {
 		return 1;
 	}
+	join_mesh();
 	sys_monitor_up();
-	start_manifest_programs(in.core_id);
+	start_manifest_programs();
 	for (;;) {
-		sys_wait(0);
+		if (poll_all()) {
+			continue;
+		}
+		if (!set_sleep(1)) {
+			sys_wait(0);
+		}
+		set_sleep(0);
 	}
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * hello [long | flood N]: says which core it runs on, then exits 0. With
+ * hello [long | flood N | exit N]: says which core it runs on, then exits 0. With
  * "long" it also prints one line several console slots long, so tests can
  * check that lines arrive whole; with "flood N" it prints N such lines as
  * fast as it can (more than the console ring holds: some are dropped and
- * counted, none may arrive cut), then "flood from core K done".
+ * counted, none may arrive cut), then "flood from core K done"; with
+ * "exit N" it exits with status N.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +40,13 @@ int main(int argc, char **argv)
 			long_line(in.core_id);
 		}
 		printf("flood from core %u done\n", in.core_id);
+	}
+	if (argc > 2 && strcmp(argv[1], "exit") == 0) {
+		int code = 0;
+		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++) {
+			code = code * 10 + (*p - '0');
+		}
+		return code;
 	}
 	return 0;
 }

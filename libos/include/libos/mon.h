@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program's link to its core's monitor: a channel the monitor hands
+ * every process it starts (its address arrives in the start-up code).
+ * Over it a program asks for things only monitors can do - start a
+ * program on any core - and hears about the programs it started. The
+ * calls wait by halting the program (SYS_WAIT) until the monitor answers;
+ * they never spin.
+ *
+ * Usage:
+ *   uint32_t pid; int64_t status;
+ *   if (mon_spawn("hello", "", 3, &pid) == 0)
+ *           mon_wait_exit(&pid, &status);   (any child started this way)
+ */
+#ifndef LIBOS_MON_H
+#define LIBOS_MON_H
+
+#include <stdint.h>
+
+#define MON_CORE_ANY 0xffffffffu
+
+/* mon_init: called by the start-up code with the channel's address (0 if
+ * the process has none, e.g. the monitor itself). */
+void mon_init(void *chan_va);
+
+/* mon_available: true if this process has a monitor channel. */
+int mon_available(void);
+
+/* mon_spawn: start boot-image program app with args on core (or
+ * MON_CORE_ANY); *pid gets its pid. Returns 0 or the error the monitors
+ * gave (ERR_NOENT no such program, ERR_RANGE no such core, ...). */
+int mon_spawn(const char *app, const char *args, uint32_t core,
+	      uint32_t *pid);
+
+/* mon_wait_exit: waits until a program this process spawned exits;
+ * returns 0 with its pid and status. ERR_UNSUPPORTED without a channel. */
+int mon_wait_exit(uint32_t *pid, int64_t *status);
+
+#endif

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The program side of the monitor channel (see libos/mon.h). Messages are
+ * the monitor interface (monitor/monitor.if, generated stubs). Exit notes
+ * that arrive while a call waits for its reply are kept for
+ * mon_wait_exit, in arrival order.
+ */
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <channels/chan.h>
+#include <monitor_if.h>
+#include <string.h>
+
+#define EXITS_MAX 64
+
+static struct chan ch;
+static int have;
+static uint32_t call_seq, core_self;
+static struct monitor_exit_note exits[EXITS_MAX];
+static unsigned nexits;
+
+void mon_init(void *chan_va)
+{
+	struct sys_info in;
+
+	if (!chan_va) {
+		return;
+	}
+	chan_init(&ch, chan_va, 1);
+	have = 1;
+	if (sys_info(&in) == 0) {
+		core_self = in.core_id;
+	}
+}
+
+int mon_available(void)
+{
+	return have;
+}
+
+static int send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int r;
+
+	(void)tctx;
+	while ((r = chan_msg_send(&ch, type, buf, len)) == ERR_FULL) {
+		sys_wait(1000000); /* the monitor is behind: 1 ms */
+	}
+	if (r == 0 && chan_needs_doorbell(&ch)) {
+		sys_doorbell(core_self);
+	}
+	return r;
+}
+
+/* next: the next message from the monitor, halting until one arrives */
+static int next(uint8_t *type, uint8_t *buf, size_t cap)
+{
+	int n;
+
+	for (;;) {
+		n = chan_msg_recv(&ch, type, buf, cap);
+		if (n != ERR_AGAIN) {
+			return n;
+		}
+		chan_sleep(&ch);
+		if (!chan_pending(&ch)) {
+			sys_wait(0);
+		}
+		chan_wake(&ch);
+	}
+}
+
+static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
+{
+	struct monitor_exit_note e;
+
+	if (type == MONITOR_MSG_EXIT_NOTE && nexits < EXITS_MAX &&
+	    monitor_exit_note_unmarshal(buf, len, &e) == 0) {
+		exits[nexits++] = e;
+	}
+}
+
+int mon_spawn(const char *app, const char *args, uint32_t core,
+	      uint32_t *pid)
+{
+	struct monitor_spawn_req req;
+	struct monitor_spawn_reply rep;
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n, r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	memset(&req, 0, sizeof(req));
+	req.core = core;
+	if (strlen(app) >= sizeof(req.app) || strlen(args) >= sizeof(req.args)) {
+		return ERR_TOOBIG;
+	}
+	strlcpy(req.app, app, sizeof(req.app));
+	strlcpy(req.args, args, sizeof(req.args));
+	r = monitor_call_spawn(send, 0, &call_seq, &req);
+	if (r < 0) {
+		return r;
+	}
+	for (;;) {
+		n = next(&type, buf, sizeof(buf));
+		if (n < 0) {
+			continue; /* malformed: the monitor logs its side */
+		}
+		r = monitor_spawn_match(&req, type, buf, (size_t)n, &rep);
+		if (r == 0) {
+			*pid = rep.pid;
+			return rep.err;
+		}
+		keep_exit(type, buf, (size_t)n);
+	}
+}
+
+int mon_wait_exit(uint32_t *pid, int64_t *status)
+{
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	while (!nexits) {
+		n = next(&type, buf, sizeof(buf));
+		if (n >= 0) {
+			keep_exit(type, buf, (size_t)n);
+		}
+	}
+	*pid = exits[0].pid;
+	*status = exits[0].status;
+	memmove(exits, exits + 1, --nexits * sizeof(exits[0]));
+	return 0;
+}
