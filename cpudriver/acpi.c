@@ -289,6 +289,15 @@ static int acpi_table(struct acpi_walk *w, uint64_t phys, struct acpi_info *out)
 				    sizeof(struct acpi_reg_madt), &t, &len);
 		return rc < 0 ? rc : acpi_madt(t, len, out);
 	}
+	if (memcmp(sig, "FACP", 4) == 0 && !out->pm1a_cnt) {
+		/* FADT: PM1a_CNT_BLK is the u32 at offset 64 (ACPI 5.2.9) */
+		rc = acpi_map_table(w, phys, "FACP", 68, &t, &len);
+		if (rc < 0) {
+			return 0; /* only poweroff needs it: not fatal */
+		}
+		memcpy(&out->pm1a_cnt, t + 64, 4);
+		return 0;
+	}
 	if (memcmp(sig, ACPI_SIG_MCFG, 4) == 0 && !w->have_mcfg) {
 		w->have_mcfg = true;
 		rc = acpi_map_table(w, phys, ACPI_SIG_MCFG,

@@ -53,6 +53,7 @@ struct acpi_info {
 	uint64_t lapic_base; /* MADT address, or its type-5 override */
 	uint32_t n_cpus;     /* enabled processors, distinct APIC ids */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS]; /* in MADT order */
+	uint32_t pm1a_cnt; /* FADT PM1a control block I/O port, 0 if none */
 	uint32_t n_ioapics;
 	uint64_t ioapic_base;     /* the first I/O APIC's registers, 0 if none */
 	uint32_t ioapic_gsi_base; /* its first global system interrupt */

@@ -299,6 +299,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 	bt->ioapic_gsi_base = acpi.ioapic_gsi_base;
 	bt->uart_gsi = acpi.isa[4].gsi;
 	bt->uart_gsi_flags = acpi.isa[4].flags;
+	bt->pm1a_cnt = acpi.pm1a_cnt;
 	lapic_set_base(dmap(bt->lapic_phys));
 	lapic_init();
 	found = order_cores(bt, lapic_id());

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "frame.h"
 #include "proc.h"
+#include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
 #include <arch/trap.h>
@@ -250,6 +251,20 @@ static uint64_t __attribute__((noinline)) overflow(uint64_t depth)
 	return overflow(depth + 1) + pad[0];
 }
 
+/* quiet_pause: halt for ms milliseconds (LAPIC one-shot) */
+static void quiet_pause(uint64_t ms)
+{
+	uint64_t end = rdtsc() + ms * self.tsc_khz;
+
+	while (rdtsc() < end) {
+		uint64_t t = (end - rdtsc()) * self.lapic_khz / self.tsc_khz + 1;
+		lapic_timer_oneshot(t > 0xffffffffu ? 0xffffffffu : (uint32_t)t);
+		irq_enable_and_halt();
+		irq_disable();
+	}
+	lapic_timer_oneshot(0);
+}
+
 void ktest_run(void)
 {
 	char why[160];
@@ -270,6 +285,11 @@ void ktest_run(void)
 		}
 	}
 	kprintf("ktest: %u passed, %u failed", passed, failed);
+	if (flags & (BOOT_F_KTEST_FAULT | BOOT_F_KTEST_OVERFLOW)) {
+		/* let core 0 print everyone's lines first: the panic writes
+		 * the UART directly and would mix with them */
+		quiet_pause(300);
+	}
 	if (self.id == self.ncores - 1 && (flags & BOOT_F_KTEST_FAULT)) {
 		fault_now();
 	}

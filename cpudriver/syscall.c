@@ -15,6 +15,8 @@
 #include <arch/memlayout.h>
 #include <arch/paging.h>
 #include <arch/lapic.h>
+#include <arch/power.h>
+#include <drivers/uart.h>
 #include <arch/x86.h>
 #include <string.h>
 
@@ -279,6 +281,33 @@ static int64_t sys_console_read(uint64_t uva, uint64_t len)
 	return copy_out(uva, buf, n) ?: (int64_t)n;
 }
 
+static int64_t sys_console_write(uint64_t uva, uint64_t len)
+{
+	char buf[256];
+
+	if (self.id != 0) {
+		return ERR_UNSUPPORTED;
+	}
+	if (len > sizeof(buf)) {
+		len = sizeof(buf);
+	}
+	if (copy_in(buf, uva, len)) {
+		return ERR_FAULT;
+	}
+	uart_write(buf, len);
+	return (int64_t)len;
+}
+
+static int64_t sys_poweroff(void)
+{
+	if (self.id != 0) {
+		return ERR_PERM;
+	}
+	kputs_raw("system powering off");
+	machine_poweroff();
+	return ERR_UNSUPPORTED;
+}
+
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
@@ -367,6 +396,12 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_CONSOLE_READ:
 		r = sys_console_read(a0, a1);
+		break;
+	case SYS_CONSOLE_WRITE:
+		r = sys_console_write(a0, a1);
+		break;
+	case SYS_POWEROFF:
+		r = sys_poweroff();
 		break;
 	default:
 		r = ERR_NOSYS;

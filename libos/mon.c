@@ -116,6 +116,59 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 	}
 }
 
+int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out)
+{
+	struct monitor_core_stat_req req = {0, core};
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n, r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = monitor_call_core_stat(send, 0, &call_seq, &req);
+	if (r < 0) {
+		return r;
+	}
+	for (;;) {
+		n = next(&type, buf, sizeof(buf));
+		if (n < 0) {
+			continue;
+		}
+		r = monitor_core_stat_match(&req, type, buf, (size_t)n, out);
+		if (r == 0) {
+			return out->err;
+		}
+		keep_exit(type, buf, (size_t)n);
+	}
+}
+
+void mon_poll(void)
+{
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n;
+
+	while (have && (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) !=
+			       ERR_AGAIN) {
+		if (n >= 0) {
+			keep_exit(type, buf, (size_t)n);
+		}
+	}
+}
+
+int mon_exit_pending(void)
+{
+	return (int)nexits;
+}
+
+int mon_take_exit(uint32_t *pid, int64_t *status)
+{
+	mon_poll();
+	if (!nexits) {
+		return ERR_AGAIN;
+	}
+	return mon_wait_exit(pid, status);
+}
+
 int mon_wait_exit(uint32_t *pid, int64_t *status)
 {
 	uint8_t buf[IFC_MAX_MSG], type;

@@ -163,6 +163,36 @@ struct ctx {
 	int route; /* where the message being handled came from */
 };
 
+/* pending_add: remember that the call relayed with out_id answers call
+ * back_id of route from. */
+static int pending_add(uint32_t out_id, int from, uint32_t back_id)
+{
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (!pending[i].used) {
+			pending[i].used = 1;
+			pending[i].out_id = out_id;
+			pending[i].from = from;
+			pending[i].back_id = back_id;
+			return 0;
+		}
+	}
+	return ERR_AGAIN;
+}
+
+/* pending_take: where the reply to relayed call out_id goes (-1: none);
+ * *back_id gets the call id to answer with. */
+static int pending_take(uint32_t out_id, uint32_t *back_id)
+{
+	for (int i = 0; i < MAX_PENDING; i++) {
+		if (pending[i].used && pending[i].out_id == out_id) {
+			pending[i].used = 0;
+			*back_id = pending[i].back_id;
+			return pending[i].from;
+		}
+	}
+	return -1;
+}
+
 static int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 {
 	struct ctx *cx = vctx;
@@ -182,20 +212,13 @@ static int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
 	}
 	to = relay_target(core);
-	for (int i = 0; to >= 0 && i < MAX_PENDING; i++) {
-		if (pending[i].used) {
-			continue;
-		}
+	if (to >= 0) {
 		fwd = *m;
 		fwd.core = core;
-		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) < 0) {
-			break;
+		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
 		}
-		pending[i].used = 1;
-		pending[i].out_id = fwd.call_id;
-		pending[i].from = cx->route;
-		pending[i].back_id = m->call_id;
-		return 0;
 	}
 	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
 	return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
@@ -205,21 +228,59 @@ static int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_spawn_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
 
-	for (int i = 0; i < MAX_PENDING; i++) {
-		if (pending[i].used && pending[i].out_id == m->call_id) {
-			pending[i].used = 0;
-			back.call_id = pending[i].back_id;
-			if (m->err == 0) {
-				watch_add(m->pid, pending[i].from);
-			}
-			return monitor_send_spawn_reply(
-				send_on, ROUTE(pending[i].from), &back);
-		}
+	if (to < 0) {
+		printf("monitor %u: spawn reply %u from route %d matches "
+		       "nothing\n", me.core_id, m->call_id, cx->route);
+		return 0;
 	}
-	printf("monitor %u: spawn reply %u from route %d matches nothing\n",
-	       me.core_id, m->call_id, cx->route);
-	return 0;
+	if (m->err == 0) {
+		watch_add(m->pid, to);
+	}
+	return monitor_send_spawn_reply(send_on, ROUTE(to), &back);
+}
+
+static int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_core_stat_reply rep;
+	struct monitor_core_stat_req fwd = *m;
+	struct sys_info in;
+	int to;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.core = m->core;
+	if (m->core == me.core_id) {
+		rep.err = (int32_t)sys_info(&in);
+		rep.apic_id = in.apic_id;
+		rep.part_base = in.part_base;
+		rep.part_end = in.part_end;
+		rep.free_bytes = in.free_bytes;
+		rep.kern_phys = in.kern_phys;
+		rep.nprocs = in.nprocs;
+		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
+					       &rep);
+	}
+	to = relay_target(m->core);
+	if (to >= 0 &&
+	    monitor_call_core_stat(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_core_stat_reply(void *vctx,
+			      const struct monitor_core_stat_reply *m)
+{
+	struct monitor_core_stat_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0
+		      : monitor_send_core_stat_reply(send_on, ROUTE(to), &back);
 }
 
 static int on_exit_note(void *vctx, const struct monitor_exit_note *m)
@@ -249,6 +310,8 @@ static const struct monitor_handlers handlers = {
 	.spawn_reply = on_spawn_reply,
 	.exit_note = on_exit_note,
 	.ping = on_ping,
+	.core_stat_req = on_core_stat_req,
+	.core_stat_reply = on_core_stat_reply,
 };
 
 /* complain: answer a message we could not handle with an error */

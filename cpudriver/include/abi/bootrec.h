@@ -78,6 +78,8 @@ struct boottab {
 	uint64_t ioapic_phys;  /* I/O APIC registers (0: none); core 0 only */
 	uint32_t ioapic_gsi_base;
 	uint32_t uart_gsi_flags; /* MPS INTI polarity/trigger flags */
+	uint32_t pm1a_cnt;     /* ACPI PM1a control port (poweroff), 0: none */
+	uint32_t pad2;
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];

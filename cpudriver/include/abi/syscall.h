@@ -49,6 +49,11 @@ enum sys_number {
 	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
 	SYS_CONSOLE_READ = 15, /* (char *buf, u64 len): bytes typed on the
 				  console so far (0 if none); core 0 only */
+	SYS_CONSOLE_WRITE = 16, /* (const char *buf, u64 len): raw bytes to
+				   the console, no line framing (echo, prompts);
+				   core 0 only */
+	SYS_POWEROFF = 17,   /* (): switch the machine off (ACPI S5); core 0
+				only */
 	SYS_COUNT
 };
 

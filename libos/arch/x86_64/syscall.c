@@ -103,3 +103,13 @@ uint64_t sys_time_ns(void)
 {
 	return (uint64_t)sys_call(SYS_TIME_NS, 0, 0, 0, 0);
 }
+
+long sys_console_write(const char *buf, size_t len)
+{
+	return sys_call(SYS_CONSOLE_WRITE, (long)buf, (long)len, 0, 0);
+}
+
+long sys_poweroff(void)
+{
+	return sys_call(SYS_POWEROFF, 0, 0, 0, 0);
+}

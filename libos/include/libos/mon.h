@@ -32,6 +32,22 @@ int mon_available(void);
 int mon_spawn(const char *app, const char *args, uint32_t core,
 	      uint32_t *pid);
 
+struct monitor_core_stat_reply;
+
+/* mon_core_stat: what core's monitor reports of its core (partition, free
+ * memory, CPU driver instance, processes). Returns 0 or an error. */
+int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out);
+
+/* mon_take_exit: like mon_wait_exit but never waits: ERR_AGAIN if no
+ * exit has been heard of yet. */
+int mon_take_exit(uint32_t *pid, int64_t *status);
+
+/* mon_poll: take in what the monitor sent (exit notes) without waiting. */
+void mon_poll(void);
+
+/* mon_exit_pending: exits heard of and not yet taken. */
+int mon_exit_pending(void);
+
 /* mon_wait_exit: waits until a program this process spawned exits;
  * returns 0 with its pid and status. ERR_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);

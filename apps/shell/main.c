@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The serial shell. Runs on core 0, which owns the console: it reads what
+ * is typed (SYS_CONSOLE_READ, halting in SYS_WAIT until the UART's
+ * interrupt wakes it), echoes it, edits the line (backspace), and runs one
+ * command per line. Everything it learns of other cores it asks their
+ * monitors over the mesh (libos/mon.h). Programs it started report their
+ * exit when the next line is typed or finished.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <monitor_if.h>
+
+#define LINE_MAX 120
+#define ARGS_MAX 8
+
+static struct sys_info me;
+
+static void out(const char *s)
+{
+	sys_console_write(s, strlen(s));
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sys_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n
+						       : sizeof(buf) - 1);
+}
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s) {
+		return -1;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (x = x * 10 + (uint64_t)(*s - '0')) >
+						    0xffffffffu) {
+			return -1;
+		}
+	}
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static void cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	out("commands:\r\n"
+	    "  help                         this list\r\n"
+	    "  cores                        every core: APIC id, partition, free "
+	    "memory,\r\n"
+	    "                               CPU driver instance, processes\r\n"
+	    "  spawn APP [on CORE|any] [ARGS]  start a boot-image program\r\n"
+	    "  poweroff                     switch the machine off\r\n");
+}
+
+static void cmd_cores(int argc, char **argv)
+{
+	struct monitor_core_stat_reply st;
+
+	(void)argv;
+	if (argc != 1) {
+		out("usage: cores\r\n");
+		return;
+	}
+	out("core apic partition                     free MiB  driver at   "
+	    "procs\r\n");
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		int r = mon_core_stat(c, &st);
+		if (r < 0) {
+			say("%4u (no answer: %s)\r\n", c, err_msg(r));
+			continue;
+		}
+		say("%4u %4u 0x%010lx-0x%010lx %8lu  0x%08lx %5u\r\n", c,
+		    st.apic_id, (unsigned long)st.part_base,
+		    (unsigned long)st.part_end,
+		    (unsigned long)(st.free_bytes >> 20),
+		    (unsigned long)st.kern_phys, st.nprocs);
+	}
+}
+
+static void cmd_spawn(int argc, char **argv)
+{
+	char args[SYS_ARGS_MAX] = "";
+	uint32_t core = me.core_id, pid;
+	int first = 2, r;
+
+	if (argc < 2) {
+		out("usage: spawn APP [on CORE|any] [ARGS]\r\n");
+		return;
+	}
+	if (argc >= 4 && strcmp(argv[2], "on") == 0) {
+		first = 4;
+		if (strcmp(argv[3], "any") == 0) {
+			core = MON_CORE_ANY;
+		} else if (parse_u32(argv[3], &core) < 0 || core >= me.ncores) {
+			say("spawn: no core '%s' (0..%u or any)\r\n", argv[3],
+			    me.ncores - 1);
+			return;
+		}
+	}
+	for (int i = first; i < argc; i++) {
+		if (strlen(args) + strlen(argv[i]) + 2 > sizeof(args)) {
+			out("spawn: arguments too long\r\n");
+			return;
+		}
+		if (args[0]) {
+			strlcpy(args + strlen(args), " ", 2);
+		}
+		strlcpy(args + strlen(args), argv[i], sizeof(args) - strlen(args));
+	}
+	r = mon_spawn(argv[1], args, core, &pid);
+	if (r < 0) {
+		say("spawn: %s: %s\r\n", argv[1], err_msg(r));
+		return;
+	}
+	say("started %s on core %u, pid 0x%x\r\n", argv[1], SYS_PID_CORE(pid),
+	    pid);
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	out("powering off\r\n");
+	sys_poweroff();
+	out("poweroff: the machine is still on\r\n");
+}
+
+static const struct {
+	const char *name;
+	void (*run)(int argc, char **argv);
+} commands[] = {
+	{"help", cmd_help},
+	{"cores", cmd_cores},
+	{"spawn", cmd_spawn},
+	{"poweroff", cmd_poweroff},
+};
+
+static void run(char *line)
+{
+	char *argv[ARGS_MAX + 1];
+	int argc = 0;
+
+	for (char *p = line; *p && argc < ARGS_MAX;) {
+		while (*p == ' ') {
+			*p++ = 0;
+		}
+		if (*p) {
+			argv[argc++] = p;
+		}
+		while (*p && *p != ' ') {
+			p++;
+		}
+	}
+	if (!argc) {
+		return;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name) == 0) {
+			commands[i].run(argc, argv);
+			return;
+		}
+	}
+	say("unknown command '%s' (try help)\r\n", argv[0]);
+}
+
+static void report_exits(void)
+{
+	uint32_t pid;
+	int64_t status;
+
+	while (mon_take_exit(&pid, &status) == 0) {
+		say("[pid 0x%x exited with status %ld]\r\n", pid, (long)status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char line[LINE_MAX + 1];
+	size_t len = 0;
+
+	(void)argc;
+	(void)argv;
+	if (sys_info(&me) < 0 || me.core_id != 0) {
+		printf("shell: runs on core 0, which owns the console\n");
+		return 1;
+	}
+	out("shell: type help\r\n> ");
+	for (;;) {
+		char c;
+
+		if (sys_console_read(&c, 1) != 1) {
+			/* news of exits only between lines, not mid-typing */
+			if (len == 0) {
+				mon_poll();
+				if (mon_exit_pending()) {
+					out("\r");
+					report_exits();
+					out("> ");
+				}
+			}
+			sys_wait(0);
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			out("\r\n");
+			line[len] = 0;
+			run(line);
+			len = 0;
+			report_exits();
+			out("> ");
+		} else if (c == 0x7f || c == '\b') {
+			if (len) {
+				len--;
+				out("\b \b");
+			}
+		} else if (c >= ' ' && c < 0x7f && len < LINE_MAX) {
+			line[len++] = c;
+			sys_console_write(&c, 1);
+		}
+	}
+}
