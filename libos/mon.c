@@ -33,6 +33,11 @@ void mon_init(void *chan_va)
 	}
 }
 
+struct chan *mon_channel(void)
+{
+	return have ? &ch : 0;
+}
+
 int mon_available(void)
 {
 	return have;

@@ -23,6 +23,12 @@
  * the process has none, e.g. the monitor itself). */
 void mon_init(void *chan_va);
 
+struct chan;
+
+/* mon_channel: the raw channel to the monitor (NULL if none), for tools
+ * and tests that speak the protocol themselves. */
+struct chan *mon_channel(void);
+
 /* mon_available: true if this process has a monitor channel. */
 int mon_available(void);
 
