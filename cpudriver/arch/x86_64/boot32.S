@@ -11,6 +11,7 @@
  * this stack are used only until core 0 moves into its own partition.
  */
 #include <arch/memlayout.h>
+#include <arch/longmode.h>
 
 #define MB2_MAGIC 0xe85250d6
 #define MB2_BOOT_MAGIC 0x36d76289
@@ -97,18 +98,7 @@ mb2_entry:
 	mov $(boot_pdpt_high + 0x0003), %eax
 	mov %eax, boot_pml4 + 511 * 8
 
-	mov $boot_pml4, %eax
-	mov %eax, %cr3
-	mov %cr4, %eax
-	or $0x20, %eax			/* PAE */
-	mov %eax, %cr4
-	mov $0xc0000080, %ecx		/* EFER */
-	rdmsr
-	or $0x900, %eax			/* LME | NXE */
-	wrmsr
-	mov %cr0, %eax
-	or $0x80010001, %eax		/* PG | WP | PE */
-	mov %eax, %cr0
+	ENTER_LONG_MODE $boot_pml4
 
 	lgdt boot_gdtr
 	ljmp $GDT_KCODE, $entry64

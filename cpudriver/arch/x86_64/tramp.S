@@ -11,6 +11,7 @@
  * this at once: nothing here is written except the core's own slot.
  */
 #include <arch/memlayout.h>
+#include <arch/longmode.h>
 
 #define T(x) (TRAMP_CODE + ((x) - tramp_start))
 
@@ -35,18 +36,7 @@ tramp32:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
-	mov $TRAMP_PML4, %eax
-	mov %eax, %cr3
-	mov %cr4, %eax
-	or $0x20, %eax			/* PAE */
-	mov %eax, %cr4
-	mov $0xc0000080, %ecx		/* EFER */
-	rdmsr
-	or $0x900, %eax			/* LME | NXE */
-	wrmsr
-	mov %cr0, %eax
-	or $0x80010001, %eax		/* PG | WP | PE */
-	mov %eax, %cr0
+	ENTER_LONG_MODE $TRAMP_PML4
 	ljmp $0x18, $T(tramp64)
 
 	.code64
