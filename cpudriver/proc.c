@@ -273,6 +273,17 @@ bool proc_maps_shared(struct proc *p, uint64_t phys)
 	return false;
 }
 
+bool proc_any_maps_shared(uint64_t phys)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE &&
+		    proc_maps_shared(&procs[i], phys)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void proc_doorbell(void)
 {
 	for (int i = 0; i < PROC_MAX; i++) {

@@ -160,13 +160,19 @@ static int64_t sys_boot_start(uint64_t index, uint64_t uva)
 	return ERR_NOENT;
 }
 
-static int64_t sys_chan_create(uint64_t uva)
+static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
 {
 	struct proc *p = proc_current();
 	struct sys_chan out;
 
 	if (!p->monitor) {
 		return ERR_PERM;
+	}
+	if (pid) {
+		p = proc_find((uint32_t)pid);
+		if (!p) {
+			return ERR_NOENT;
+		}
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return ERR_FAULT;
@@ -239,7 +245,9 @@ static int64_t sys_chan_grant(uint64_t pid, uint64_t phys)
 	if (!to) {
 		return ERR_NOENT;
 	}
-	if (!proc_maps_shared(p, phys)) {
+	/* a frame some process here already shares (e.g. the server of a
+	 * same-core binding), or one another core offers */
+	if (!proc_any_maps_shared(phys) && !chan_frame_ok(phys)) {
 		return ERR_PERM;
 	}
 	va = proc_map_shared(to, phys);
@@ -377,7 +385,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = (int64_t)tsc_to_ns(rdtsc() - self.tsc_start);
 		break;
 	case SYS_CHAN_CREATE:
-		r = sys_chan_create(a0);
+		r = sys_chan_create(a0, a1);
 		break;
 	case SYS_CHAN_MAP:
 		r = sys_chan_map(a0, a1);

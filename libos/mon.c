@@ -18,6 +18,8 @@ static int have;
 static uint32_t call_seq, core_self;
 static struct monitor_exit_note exits[EXITS_MAX];
 static unsigned nexits;
+static struct monitor_bound bounds[EXITS_MAX];
+static unsigned nbounds;
 
 void mon_init(void *chan_va)
 {
@@ -75,14 +77,109 @@ static int next(uint8_t *type, uint8_t *buf, size_t cap)
 	}
 }
 
+/* keep_exit: keep a note that arrived while waiting for something else */
 static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
 {
 	struct monitor_exit_note e;
+	struct monitor_bound b;
 
 	if (type == MONITOR_MSG_EXIT_NOTE && nexits < EXITS_MAX &&
 	    monitor_exit_note_unmarshal(buf, len, &e) == 0) {
 		exits[nexits++] = e;
 	}
+	if (type == MONITOR_MSG_BOUND && nbounds < EXITS_MAX &&
+	    monitor_bound_unmarshal(buf, len, &b) == 0) {
+		bounds[nbounds++] = b;
+	}
+}
+
+int mon_export(const char *name)
+{
+	struct monitor_export_req req;
+	struct monitor_export_reply rep;
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n, r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	memset(&req, 0, sizeof(req));
+	if (strlen(name) >= sizeof(req.name)) {
+		return ERR_TOOBIG;
+	}
+	strlcpy(req.name, name, sizeof(req.name));
+	r = monitor_call_export(send, 0, &call_seq, &req);
+	while (r == 0) {
+		n = next(&type, buf, sizeof(buf));
+		if (n < 0) {
+			continue;
+		}
+		if (monitor_export_match(&req, type, buf, (size_t)n, &rep) == 0) {
+			return rep.err;
+		}
+		keep_exit(type, buf, (size_t)n);
+	}
+	return r;
+}
+
+int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
+{
+	struct monitor_bind_req req;
+	struct monitor_bind_reply rep;
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n, r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	memset(&req, 0, sizeof(req));
+	if (strlen(name) >= sizeof(req.name)) {
+		return ERR_TOOBIG;
+	}
+	strlcpy(req.name, name, sizeof(req.name));
+	r = monitor_call_bind(send, 0, &call_seq, &req);
+	while (r == 0) {
+		n = next(&type, buf, sizeof(buf));
+		if (n < 0) {
+			continue;
+		}
+		if (monitor_bind_match(&req, type, buf, (size_t)n, &rep) == 0) {
+			*chan_va = (void *)rep.va;
+			*server_pid = rep.server_pid;
+			return rep.err;
+		}
+		keep_exit(type, buf, (size_t)n);
+	}
+	return r;
+}
+
+int mon_accept_poll(void **chan_va, uint32_t *client_pid)
+{
+	mon_poll();
+	if (!nbounds) {
+		return ERR_AGAIN;
+	}
+	*chan_va = (void *)bounds[0].va;
+	*client_pid = bounds[0].client_pid;
+	memmove(bounds, bounds + 1, --nbounds * sizeof(bounds[0]));
+	return 0;
+}
+
+int mon_accept(void **chan_va, uint32_t *client_pid)
+{
+	uint8_t buf[IFC_MAX_MSG], type;
+	int n;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	while (!nbounds) {
+		n = next(&type, buf, sizeof(buf));
+		if (n >= 0) {
+			keep_exit(type, buf, (size_t)n);
+		}
+	}
+	return mon_accept_poll(chan_va, client_pid);
 }
 
 int mon_spawn(const char *app, const char *args, uint32_t core,

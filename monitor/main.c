@@ -137,7 +137,7 @@ static int spawn_here(const char *app, const char *args, uint32_t *pid)
 	if (slot < 0) {
 		return ERR_TOOBIG;
 	}
-	r = sys_chan_create(&sc);
+	r = sys_chan_create(&sc, 0);
 	if (r < 0) {
 		return (int)r;
 	}
@@ -305,6 +305,189 @@ static int on_ping(void *vctx, const struct monitor_ping *m)
 	return monitor_reply_ping(send_on, ROUTE(cx->route), m, &p);
 }
 
+/* ---- naming and binding ---- */
+
+#define MAX_SERVICES 64
+
+/* core 0 only: the names */
+static struct {
+	char name[32];
+	uint32_t core, pid; /* pid 0: free */
+} services[MAX_SERVICES];
+
+static uint32_t route_pid(int route)
+{
+	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
+		return procs[route - PROC_ROUTE].pid;
+	}
+	return 0;
+}
+
+static int pid_route(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PROCS; i++) {
+		if (pid && procs[i].pid == pid) {
+			return PROC_ROUTE + i;
+		}
+	}
+	return -1;
+}
+
+static int service_add(const char *name, uint32_t core, uint32_t pid)
+{
+	int slot = -1;
+
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		if (services[i].pid && strcmp(services[i].name, name) == 0) {
+			return ERR_INVAL;
+		}
+		if (!services[i].pid && slot < 0) {
+			slot = i;
+		}
+	}
+	if (slot < 0) {
+		return ERR_TOOBIG;
+	}
+	strlcpy(services[slot].name, name, sizeof(services[slot].name));
+	services[slot].core = core;
+	services[slot].pid = pid;
+	return 0;
+}
+
+static int on_export_req(void *vctx, const struct monitor_export_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_export_req fwd = *m;
+	struct monitor_export_reply rep = {0, 0};
+
+	if (route_pid(cx->route)) {
+		/* a program exports itself, never someone else */
+		fwd.core = me.core_id;
+		fwd.id = route_pid(cx->route);
+	}
+	if (me.core_id == 0) {
+		rep.err = service_add(fwd.name, fwd.core, fwd.id);
+		return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
+	}
+	if (monitor_call_export(send_on, ROUTE(0), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = ERR_AGAIN;
+	return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_export_reply(void *vctx, const struct monitor_export_reply *m)
+{
+	struct monitor_export_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0 : monitor_send_export_reply(send_on, ROUTE(to), &back);
+}
+
+/* serve_bind: this core runs the server: make the frame in our partition,
+ * map it into the server and tell it */
+static void serve_bind(const struct monitor_bind_req *m,
+		       struct monitor_bind_reply *rep)
+{
+	struct monitor_bound note = {m->client_core, m->client_pid, 0};
+	struct sys_chan sc;
+	int to = pid_route(m->server_pid);
+	long r;
+
+	if (to < 0) {
+		rep->err = ERR_NOENT; /* the server is gone */
+		return;
+	}
+	r = sys_chan_create(&sc, m->server_pid);
+	if (r < 0) {
+		rep->err = (int32_t)r;
+		return;
+	}
+	note.va = sc.va;
+	rep->err = monitor_send_bound(send_on, ROUTE(to), &note);
+	rep->phys = sc.phys;
+	rep->server_pid = m->server_pid;
+}
+
+/* finish_bind: the answer reaches the client's monitor: map the frame
+ * into the client */
+static void finish_bind(uint32_t client_pid, struct monitor_bind_reply *rep)
+{
+	long va;
+
+	if (rep->err) {
+		return;
+	}
+	va = sys_chan_grant(client_pid, rep->phys);
+	if (va < 0) {
+		rep->err = (int32_t)va;
+		return;
+	}
+	rep->va = (uint64_t)va;
+}
+
+static int on_bind_req(void *vctx, const struct monitor_bind_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_bind_req fwd = *m;
+	struct monitor_bind_reply rep;
+	int to = -1;
+
+	memset(&rep, 0, sizeof(rep));
+	if (route_pid(cx->route)) {
+		fwd.client_core = me.core_id;
+		fwd.client_pid = route_pid(cx->route);
+		fwd.server_pid = 0;
+	}
+	if (me.core_id == 0 && !fwd.server_pid) {
+		for (int i = 0; i < MAX_SERVICES && to < 0; i++) {
+			if (services[i].pid &&
+			    strcmp(services[i].name, fwd.name) == 0) {
+				fwd.server_core = services[i].core;
+				fwd.server_pid = services[i].pid;
+				to = (int)services[i].core;
+			}
+		}
+		if (to < 0) {
+			rep.err = ERR_NOENT;
+			goto answer;
+		}
+	}
+	if (fwd.server_pid && fwd.server_core == me.core_id) {
+		serve_bind(&fwd, &rep);
+		goto answer;
+	}
+	to = fwd.server_pid ? relay_target(fwd.server_core) : 0;
+	if (to >= 0 &&
+	    monitor_call_bind(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = ERR_AGAIN;
+answer:
+	if (route_pid(cx->route)) {
+		finish_bind(fwd.client_pid, &rep);
+	}
+	return monitor_reply_bind(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
+{
+	struct monitor_bind_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	if (to < 0) {
+		return 0;
+	}
+	if (route_pid(to)) {
+		finish_bind(route_pid(to), &back);
+	}
+	return monitor_send_bind_reply(send_on, ROUTE(to), &back);
+}
+
 static const struct monitor_handlers handlers = {
 	.spawn_req = on_spawn_req,
 	.spawn_reply = on_spawn_reply,
@@ -312,6 +495,10 @@ static const struct monitor_handlers handlers = {
 	.ping = on_ping,
 	.core_stat_req = on_core_stat_req,
 	.core_stat_reply = on_core_stat_reply,
+	.export_req = on_export_req,
+	.export_reply = on_export_reply,
+	.bind_req = on_bind_req,
+	.bind_reply = on_bind_reply,
 };
 
 /* complain: answer a message we could not handle with an error */

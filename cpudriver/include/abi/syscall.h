@@ -31,17 +31,18 @@ enum sys_number {
 			       monitor only; the index-th manifest `start`
 			       for this core, ERR_NOENT past the end */
 	SYS_TIME_NS = 8,    /* (): nanoseconds since this core's driver began */
-	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out): monitor only; a zeroed
-				frame of this core's partition for a channel,
-				mapped into the caller */
+	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out, u32 pid): monitor only;
+				a zeroed frame of this core's partition for a
+				channel, mapped into process pid of this core
+				(0: the caller); out->va is its address there */
 	SYS_CHAN_MAP = 10,   /* (u64 phys, struct sys_chan *out): monitor only;
 				maps a channel frame another core offered:
 				phys must lie in another core's partition or
 				be this core's monitor link frame */
 	SYS_CHAN_GRANT = 11, /* (u32 pid, u64 phys): monitor only; maps a
-				channel frame the caller has mapped into
-				process pid of this core; returns its address
-				there */
+				channel frame into process pid of this core: one
+				the caller maps, or one SYS_CHAN_MAP would
+				accept; returns its address there */
 	SYS_DOORBELL = 12,   /* (u32 core): interrupt that core so that its
 				waiting processes wake (SYS_EV_DOORBELL) */
 	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one

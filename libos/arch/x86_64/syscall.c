@@ -54,9 +54,9 @@ long sys_spawn(const char *app, const char *args, uint64_t chan_phys)
 			 (long)strlen(args), (long)chan_phys);
 }
 
-long sys_chan_create(struct sys_chan *out)
+long sys_chan_create(struct sys_chan *out, uint32_t pid)
 {
-	return sys_call(SYS_CHAN_CREATE, (long)out, 0, 0, 0);
+	return sys_call(SYS_CHAN_CREATE, (long)out, (long)pid, 0, 0);
 }
 
 long sys_chan_map(uint64_t phys, struct sys_chan *out)

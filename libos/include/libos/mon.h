@@ -54,6 +54,22 @@ void mon_poll(void);
 /* mon_exit_pending: exits heard of and not yet taken. */
 int mon_exit_pending(void);
 
+/* mon_export: name this process as service `name` (core 0's monitor
+ * keeps the names). 0, ERR_INVAL if the name is taken, or an error. */
+int mon_export(const char *name);
+
+/* mon_bind: connect to service `name` on whatever core it runs: *chan_va
+ * gets a channel frame (from the server's partition) to use as side 1
+ * with chan_init; *server_pid the server (its core: SYS_PID_CORE). 0, ERR_NOENT if no such service, or an error. */
+int mon_bind(const char *name, void **chan_va, uint32_t *server_pid);
+
+/* mon_accept: for a server: waits until a client has bound; *chan_va is
+ * its channel (side 0), *client_pid the client. */
+int mon_accept(void **chan_va, uint32_t *client_pid);
+
+/* mon_accept_poll: like mon_accept but never waits (ERR_AGAIN). */
+int mon_accept_poll(void **chan_va, uint32_t *client_pid);
+
 /* mon_wait_exit: waits until a program this process spawned exits;
  * returns 0 with its pid and status. ERR_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);

@@ -18,7 +18,7 @@ long sys_yield(void);
 long sys_wait(uint64_t timeout_ns);
 long sys_info(struct sys_info *out);
 long sys_spawn(const char *app, const char *args, uint64_t chan_phys);
-long sys_chan_create(struct sys_chan *out);
+long sys_chan_create(struct sys_chan *out, uint32_t pid);
 long sys_chan_map(uint64_t phys, struct sys_chan *out);
 long sys_chan_grant(uint32_t pid, uint64_t phys);
 long sys_doorbell(uint32_t core);
