@@ -5,6 +5,9 @@
  * bytes, a fragment sequence that changes type midway, a slot header that
  * claims 200 bytes - and then one good request, which must still be
  * answered: "rogue: monitor still answers" and the child's exit status.
+ * With "svc NAME" it then binds to service NAME, sends it the same kind
+ * of garbage and one good message, which must come back: "rogue: service
+ * still answers".
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,11 +16,68 @@
 #include <libos/sys.h>
 #include <monitor_if.h>
 
+/* garbage: mixed-type fragments and a corrupt slot header */
+static void garbage(struct chan *c)
+{
+	uint8_t junk[CHAN_PAYLOAD];
+	struct chan_slot *s = &c->tx.f->slots[0];
+	uint64_t seq;
+
+	memset(junk, 0xee, sizeof(junk));
+	chan_send(&c->tx, 1, CHAN_F_MORE, junk, sizeof(junk));
+	chan_send(&c->tx, 2, 0, junk, 5);
+	s = &c->tx.f->slots[c->tx.seq % c->tx.n];
+	seq = c->tx.seq + 1;
+	__atomic_store_n(&s->header, (uint32_t)seq | 1ull << 32 | 200ull << 40,
+			 __ATOMIC_RELEASE);
+	c->tx.seq = seq;
+}
+
 static void ring(struct chan *c, uint32_t core)
 {
 	if (chan_needs_doorbell(c)) {
 		sys_doorbell(core);
 	}
+}
+
+static struct chan svc;
+
+static int attack_service(const char *name)
+{
+	uint8_t buf[64], type;
+	uint32_t server;
+	void *va;
+	int r, n;
+
+	for (int tries = 0; (r = mon_bind(name, &va, &server)) == ERR_NOENT &&
+			    tries < 100;
+	     tries++) {
+		sys_wait(10000000);
+	}
+	if (r < 0) {
+		printf("rogue: cannot bind to '%s': %s\n", name, err_msg(r));
+		return 1;
+	}
+	chan_init(&svc, va, 1);
+	garbage(&svc);
+	chan_msg_send(&svc, 3, "still there?", 12);
+	ring(&svc, SYS_PID_CORE(server));
+	printf("rogue: sent garbage to service '%s'\n", name);
+	while ((n = chan_msg_recv(&svc, &type, buf, sizeof(buf) - 1)) ==
+	       ERR_AGAIN) {
+		chan_sleep(&svc);
+		if (!chan_pending(&svc)) {
+			sys_wait(0);
+		}
+		chan_wake(&svc);
+	}
+	if (n < 0) {
+		printf("rogue: service answered garbage: %s\n", err_msg(n));
+		return 1;
+	}
+	buf[n] = 0;
+	printf("rogue: service still answers: '%s'\n", (char *)buf);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -30,8 +90,6 @@ int main(int argc, char **argv)
 	int64_t status;
 	int n, r;
 
-	(void)argc;
-	(void)argv;
 	if (!c || sys_info(&in) < 0) {
 		printf("rogue: no monitor channel\n");
 		return 1;
@@ -72,6 +130,9 @@ int main(int argc, char **argv)
 	if (mon_wait_exit(&pid, &status) == 0) {
 		printf("rogue: child 0x%x exited with status %ld\n", pid,
 		       (long)status);
+	}
+	if (argc > 2 && strcmp(argv[1], "svc") == 0) {
+		return attack_service(argv[2]);
 	}
 	return 0;
 }
