@@ -275,6 +275,7 @@ static void build_seabios(void)
 	phys_init(0x7ffe0000);
 	memset(facp, 0, sizeof(facp));
 	memset(hpet, 0, sizeof(hpet));
+	put32(facp + 64 - 36, 0x604); /* PM1a_CNT_BLK, as on q35 */
 	t_facp = table_add("FACP", facp, sizeof(facp));
 	madt_init(&m, 0xfee00000);
 	madt_lapic(&m, 0, 0, 1);
@@ -311,6 +312,11 @@ static void expect_seabios(void)
 		assert_int_equal(info.cpus[i].x2apic, 0);
 	}
 	assert_int_equal(info.n_ioapics, 1);
+	assert_int_equal(info.ioapic_base, 0xfec00000);
+	assert_int_equal(info.ioapic_gsi_base, 0);
+	assert_int_equal(info.isa[0].gsi, 2); /* overridden */
+	assert_int_equal(info.isa[4].gsi, 4); /* identity by default */
+	assert_int_equal(info.isa[9].gsi, 9);
 	assert_int_equal(info.n_mcfg, 1);
 	assert_int_equal(info.mcfg[0].base, 0xb0000000);
 	assert_int_equal(info.mcfg[0].segment, 0);
@@ -324,8 +330,10 @@ static void test_seabios_rsdt(void **state)
 	build_seabios();
 	assert_int_equal(parse(20), 0);
 	expect_seabios();
-	/* Root, its 5 entries, 5 headers, MADT and MCFG in full (+ header). */
-	assert_int_equal(ph.maps, 2 + 5 + 5 + 2 * 2);
+	assert_int_equal(info.pm1a_cnt, 0x604);
+	/* Root, its 5 entries, 5 headers, FADT, MADT and MCFG in full (+
+	 * header). */
+	assert_int_equal(ph.maps, 2 + 5 + 5 + 3 * 2);
 }
 
 /* A revision 0 RSDP in a 36-byte buffer: the extra bytes are not used. */
