@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * echosvc [NAME]: a service. Exports NAME (default "echo"), accepts any
- * number of clients, and sends every message back on the channel it came
- * on, with the same type. Malformed input from a client is logged and
- * skipped; the service keeps serving everyone. Halts while idle.
+ * echosvc [NAME [once]]: a service. Exports NAME (default "echo"), accepts
+ * any number of clients, and sends every message back on the channel it
+ * came on, with the same type - except three control types the channel
+ * benchmark uses: ECHO_SINK (counted, not answered), ECHO_COUNT (answered
+ * with the 8-byte count of sinks so far) and ECHO_QUIT (with "once": the
+ * service exits). Malformed input from a client is logged and skipped;
+ * the service keeps serving everyone. When idle it polls for a while
+ * (about 200 us), then halts until a doorbell.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +16,13 @@
 #include <libos/sys.h>
 
 #define MAX_CLIENTS 16
+#define ECHO_SINK 200
+#define ECHO_COUNT 201
+#define ECHO_QUIT 202
+#define POLL_NS 200000ull
+
+static uint64_t sinks;
+static int once, quit;
 
 static struct {
 	struct chan ch;
@@ -48,6 +59,18 @@ static int serve(int i)
 			       clients[i].pid, err_msg(n));
 			continue;
 		}
+		if (type == ECHO_SINK) {
+			sinks++;
+			continue;
+		}
+		if (type == ECHO_QUIT) {
+			quit = once;
+			continue;
+		}
+		if (type == ECHO_COUNT) {
+			memcpy(buf, &sinks, sizeof(sinks));
+			n = sizeof(sinks);
+		}
 		while (chan_msg_send(c, type, buf, (size_t)n) == ERR_FULL) {
 			sys_wait(1000000);
 		}
@@ -82,7 +105,10 @@ static int sleep_all(int sleep)
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "echo";
+	uint64_t idle_since = 0;
 	int r = mon_export(name);
+
+	once = argc > 2 && strcmp(argv[2], "once") == 0;
 
 	if (r < 0) {
 		printf("echosvc: cannot export '%s': %s\n", name, err_msg(r));
@@ -96,9 +122,17 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nclients; i++) {
 			done += serve(i);
 		}
-		if (done) {
+		if (quit) {
+			return 0;
+		}
+		if (done || !idle_since) {
+			idle_since = done ? 0 : sys_time_ns();
 			continue;
 		}
+		if (sys_time_ns() - idle_since < POLL_NS) {
+			continue;
+		}
+		idle_since = 0;
 		if (!sleep_all(1)) {
 			sys_wait(0);
 		}

@@ -65,6 +65,8 @@ static void cmd_help(int argc, char **argv)
 	    "memory,\r\n"
 	    "                               CPU driver instance, processes\r\n"
 	    "  spawn APP [on CORE|any] [ARGS]  start a boot-image program\r\n"
+	    "  bench chan A B               channel round trip and throughput\r\n"
+	    "                               between cores A and B\r\n"
 	    "  poweroff                     switch the machine off\r\n");
 }
 
@@ -132,6 +134,41 @@ static void cmd_spawn(int argc, char **argv)
 	    pid);
 }
 
+static void cmd_bench(int argc, char **argv)
+{
+	static unsigned runs;
+	uint32_t a, b, spid, cpid, pid;
+	char name[24], args[48];
+	int64_t status;
+	int r, left = 2;
+
+	if (argc != 4 || strcmp(argv[1], "chan") != 0 ||
+	    parse_u32(argv[2], &a) < 0 || parse_u32(argv[3], &b) < 0 ||
+	    a >= me.ncores || b >= me.ncores) {
+		say("usage: bench chan A B   (cores 0..%u)\r\n", me.ncores - 1);
+		return;
+	}
+	snprintf(name, sizeof(name), "bench-%u", ++runs);
+	snprintf(args, sizeof(args), "%s once", name);
+	r = mon_spawn("echosvc", args, b, &spid);
+	if (r == 0) {
+		r = mon_spawn("chanbench", name, a, &cpid);
+	}
+	if (r < 0) {
+		say("bench: cannot start: %s\r\n", err_msg(r));
+		return;
+	}
+	say("bench: core %u pings a service on core %u...\r\n", a, b);
+	while (left && mon_wait_exit(&pid, &status) == 0) {
+		if (pid == spid || pid == cpid) {
+			left--;
+		}
+		if (pid == cpid && status != 0) {
+			say("bench: failed (status %ld)\r\n", (long)status);
+		}
+	}
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
@@ -148,6 +185,7 @@ static const struct {
 	{"help", cmd_help},
 	{"cores", cmd_cores},
 	{"spawn", cmd_spawn},
+	{"bench", cmd_bench},
 	{"poweroff", cmd_poweroff},
 };
 
