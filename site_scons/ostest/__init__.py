@@ -14,7 +14,8 @@ the results of tests that do not depend on it (the build keeps going past
 errors when `test` is asked for), the last line printed is always the
 `N passed, N failed` summary, and the exit status is the tests' verdict.
 runner.py does the running; spec.py reads the .test files; cmocka.py reads
-cmocka's output.
+cmocka's output; selfcheck.py checks the harness itself (the check
+ostest/send).
 """
 
 

@@ -7,6 +7,7 @@ crash is a failure), then QEMU system tests, two at a time. A failure line gives
 followed by the last lines of output, indented with '|'.
 """
 
+import codecs
 import os
 import queue
 import re
@@ -22,6 +23,7 @@ TAIL = 20                      # output lines shown under a failure
 SYSTEM_JOBS = 2                # QEMUs at once (the machines have 2 cores)
 UNIT_TIMEOUT = 300             # seconds for one unit test program
 POLL = 0.05                    # seconds between console reads
+PACE = 0.005                   # seconds between bytes typed on the console
 
 _ANSI = re.compile(r'\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][A-Za-z0-9]|[@-Z\\-_])')
 _CTRL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f]')
@@ -248,6 +250,18 @@ class Console:
         self.lines += new
         return new
 
+    def pending(self):
+        """The line being written (after the last newline), cleaned like a
+        line, but without a UTF-8 character or escape sequence that has not
+        fully arrived: what it returns is always the start of the line it
+        becomes."""
+        dec = codecs.getincrementaldecoder('utf-8')('replace')
+        s = dec.decode(self.partial, final=False).replace('\r', '')
+        esc = s.rfind('\x1b')
+        if esc >= 0 and not _ANSI.match(s, esc):
+            s = s[:esc]
+        return _CTRL.sub('', _ANSI.sub('', s))
+
     @staticmethod
     def _clean(raw):
         s = raw.decode('utf-8', 'replace').replace('\r', '')
@@ -264,11 +278,12 @@ class Matcher:
     def __init__(self, t):
         self.t = t
         self.next = 0                      # index of the next ordered expect
+        self.pos = 0                       # where it is looked for in the
+                                           # line being written
         self.any_left = list(t.expect_any)
         self.rejected = None               # (pattern, line)
 
-    def feed(self, line):
-        pos = 0
+    def _ordered(self, line, pos):
         ex = self.t.expect
         while self.next < len(ex):
             end = ex[self.next].search(line, pos)
@@ -276,6 +291,16 @@ class Matcher:
                 break
             pos = end
             self.next += 1
+        return pos
+
+    def feed_pending(self, text):
+        """Tries the ordered expects on the line being written (text
+        only grows until the line is complete and goes to feed())."""
+        self.pos = self._ordered(text, self.pos)
+
+    def feed(self, line):
+        self._ordered(line, self.pos)
+        self.pos = 0
         self.any_left = [p for p in self.any_left if p.search(line) < 0]
         if self.rejected is None:
             for p in self.t.reject:
@@ -292,6 +317,65 @@ class Matcher:
         if self.any_left:
             return 'never saw %s' % ', '.join(str(p) for p in self.any_left)
         return ''
+
+
+class Keyboard:
+    """Types a test's send: lines on COM1: QEMU reads the FIFO
+    <name>.serial.in (a pipe chardev), and writes to <name>.serial.out, a
+    link to /dev/null; its logfile= is the console log."""
+
+    def __init__(self, t, outdir):
+        self.sends = t.send
+        self.next = 0                      # index of the next send
+        self.base = os.path.join(outdir, t.name + '.serial')
+        self.fifo = self.base + '.in'
+        self.sink = self.base + '.out'
+        self.fd = None
+        self.close()
+        os.mkfifo(self.fifo)
+        os.symlink(os.devnull, self.sink)
+        # Read-write: no waiting for QEMU to open the other end, and QEMU
+        # never sees end-of-file. Non-blocking: a guest that reads nothing
+        # fails the test instead of hanging the harness.
+        self.fd = os.open(self.fifo, os.O_RDWR | os.O_NONBLOCK)
+
+    def chardev(self, log):
+        esc = lambda p: p.replace(',', ',,')
+        return 'pipe,id=com1,path=%s,logfile=%s' % (esc(self.base), esc(log))
+
+    def type_due(self, matched):
+        """Types every send whose expects (the first `matched`) have
+        matched; returns an error text or ''."""
+        while self.next < len(self.sends) and self.sends[self.next].after <= matched:
+            for b in self.sends[self.next].data:
+                try:
+                    os.write(self.fd, bytes([b]))
+                except OSError as e:
+                    return 'cannot type %s on the console: %s' % (
+                        self.sends[self.next], e)
+                time.sleep(PACE)
+            self.next += 1
+        return ''
+
+    def done(self):
+        return self.next == len(self.sends)
+
+    def progress(self):
+        if not self.next:
+            return 'typed nothing yet'
+        return 'typed %d of %d inputs, the last %s' % (
+            self.next, len(self.sends), self.sends[self.next - 1])
+
+    def untyped(self):
+        return 'never typed %s (%s)' % (self.sends[self.next], self.progress())
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        for f in (self.fifo, self.sink):
+            if os.path.lexists(f):
+                os.unlink(f)
 
 
 def _stop(p):
@@ -323,10 +407,20 @@ def run_system(t, plan_env, iso, top, stop):
     for f in (log, qlog):
         if os.path.exists(f):
             os.unlink(f)
-    cmd = plan_env.QemuCommand(iso, smp=t.smp, mem=t.mem, machine=t.machine,
-                               serial='file:' + log, extra=t.qemu)
-    meaning = plan_env.QemuExitMeaning
     name = 'system/' + t.name
+    kb = None
+    if t.send:
+        try:
+            kb = Keyboard(t, outdir)
+        except OSError as e:
+            return Result(name, False, 'cannot make the console input: %s' % e)
+        cmd = plan_env.QemuCommand(iso, smp=t.smp, mem=t.mem, machine=t.machine,
+                                   serial='chardev:com1',
+                                   chardev=kb.chardev(log), extra=t.qemu)
+    else:
+        cmd = plan_env.QemuCommand(iso, smp=t.smp, mem=t.mem, machine=t.machine,
+                                   serial='file:' + log, extra=t.qemu)
+    meaning = plan_env.QemuExitMeaning
     start = time.monotonic()
     try:
         with open(qlog, 'wb') as q:
@@ -334,6 +428,8 @@ def run_system(t, plan_env, iso, top, stop):
                                  stdin=subprocess.DEVNULL, stdout=q,
                                  stderr=subprocess.STDOUT, env=plan_env['ENV'])
     except OSError as e:
+        if kb:
+            kb.close()
         return Result(name, False, 'cannot run QEMU: %s' % e)
     con = Console(log)
     m = Matcher(t)
@@ -343,34 +439,49 @@ def run_system(t, plan_env, iso, top, stop):
             rc = p.poll()
             for line in con.read(final=rc is not None):
                 m.feed(line)
+            typing_error = ''
+            if kb:
+                m.feed_pending(con.pending())
+                if rc is None and not m.rejected and not stop.is_set():
+                    typing_error = kb.type_due(m.next)
             elapsed = time.monotonic() - start
             if stop.is_set():
                 ok, why = False, 'interrupted'
             elif m.rejected:
                 ok, why = False, 'console printed %r (rejected: %s)' % (
                     m.rejected[1].strip(), m.rejected[0])
+            elif typing_error:
+                ok, why = False, typing_error
             elif rc is not None:
-                ok, why = _judge_exit(t, m, rc, meaning)
-            elif m.seen_all() and t.exit is None:
+                ok, why = _judge_exit(t, m, rc, meaning, kb)
+            elif m.seen_all() and t.exit is None and (not kb or kb.done()):
                 ok = True
             elif elapsed > t.timeout:
                 for line in con.read(final=True):
                     m.feed(line)
-                if m.seen_all() and t.exit is None and not m.rejected:
+                typed = not kb or kb.done()
+                if m.seen_all() and typed and t.exit is None and not m.rejected:
                     ok = True
-                elif m.seen_all():
+                elif m.seen_all() and typed:
                     ok, why = False, ('timeout after %d s: every line seen, but '
                                       'QEMU did not exit with status %d (%s)'
                                       % (t.timeout, t.exit, meaning(t.exit)))
+                elif m.seen_all():
+                    ok, why = False, 'timeout after %d s: %s' % (
+                        t.timeout, kb.untyped())
                 else:
                     ok, why = False, 'timeout after %d s: %s' % (t.timeout,
                                                                  m.missing())
+                    if kb:
+                        why += ' (%s)' % kb.progress()
             else:
                 time.sleep(POLL)
     finally:
         _stop(p)
         con.read(final=True)
         con.close()
+        if kb:
+            kb.close()
     elapsed = time.monotonic() - start
     tail = []
     if not ok:
@@ -384,21 +495,26 @@ def run_system(t, plan_env, iso, top, stop):
                                        machine=t.machine, serial='mon:stdio',
                                        extra=t.qemu)
         tail.append('run by hand: ' + ' '.join(shlex.quote(c) for c in by_hand))
+        if kb:
+            tail.append('and type: ' + ', '.join(str(s) for s in t.send))
     return Result(name, ok, why, tail, seconds=elapsed)
 
 
-def _judge_exit(t, m, rc, meaning):
+def _judge_exit(t, m, rc, meaning, kb=None):
     if t.exit is None:
-        if m.seen_all():
+        if m.seen_all() and (not kb or kb.done()):
             return True, ''
         return False, 'QEMU exited with status %d (%s); %s' % (
-            rc, meaning(rc), m.missing())
+            rc, meaning(rc), m.missing() or kb.untyped())
     if rc != t.exit:
         return False, 'QEMU exited with status %d (%s), expected %d (%s)' % (
             rc, meaning(rc), t.exit, meaning(t.exit))
     if not m.seen_all():
         return False, 'QEMU exited with status %d as expected, but %s' % (
             rc, m.missing())
+    if kb and not kb.done():
+        return False, 'QEMU exited with status %d as expected, but %s' % (
+            rc, kb.untyped())
     return True, ''
 
 

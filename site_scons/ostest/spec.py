@@ -21,10 +21,34 @@ with '#' are ignored. Keys:
               QEMU must still be running when the last expected line
               arrives; the harness then stops it.
   order:      run order, lower first (default 50); slow tests use more
+  send:       types TEXT and then Enter (a carriage return, \\r, as a
+              terminal sends) on COM1, once every expect: line written
+              above it has matched (may repeat; TEXT may be empty: Enter
+              alone)
+  send-raw:   the same without the carriage return (TEXT may not be empty)
 
 A pattern is a substring of one console line, or a Python regular
 expression between slashes: /system ready: \\d+ cores/. Console lines are
-matched after trailing CR/LF and ANSI escape sequences are removed.
+matched after CR, ANSI escape sequences and other control characters but
+tab (backspace and DEL too: they are not applied) are removed.
+
+send: lines make the file a script, read top to bottom: expect, send,
+expect, send... Each send: waits for the expect: lines above it (not for
+expect-any:, which have no order); a send: above every expect: is typed at
+once. Several send: lines in a row are typed one after the other. Bytes go
+out 5 ms apart. TEXT is trimmed; these escapes are understood: \\r \\n \\t
+\\b (backspace, 0x08) \\e (escape, 0x1b) \\xHH (any byte; \\x7f is DEL, what
+the backspace key sends; \\x20 a space to keep at either end) and \\\\. Other
+characters are sent as UTF-8.
+
+In a test with send: lines, expect: patterns are also tried on the line
+being written (what has arrived after the last newline), so a prompt the
+guest prints without a newline matches as soon as it arrives; a regular
+expression's $ then matches the end of what has arrived so far. Matching
+goes on after the matched text on the same line, so after `expect: > ` and
+`send: help`, `expect: help` matches the echo. Without exit:, such a test
+passes once every line has matched and every input has been typed; typed
+input whose effect no expect: checks is not waited for.
 """
 
 import os
@@ -34,8 +58,10 @@ import shlex
 DEFAULTS = {'iso': 'default', 'smp': 8, 'mem': '2G', 'machine': 'q35',
             'timeout': 60, 'order': 50}
 SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'exit', 'order')
-MULTI = ('qemu', 'expect', 'expect-any', 'reject')
+MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw')
 MACHINES = ('q35', 'pc')
+ESCAPES = {'r': b'\r', 'n': b'\n', 't': b'\t', 'b': b'\b', 'e': b'\x1b',
+           '\\': b'\\'}
 
 
 class SpecError(Exception):
@@ -67,6 +93,43 @@ class Pattern:
         return "'%s'" % self.text
 
 
+class Send:
+    """Input to type on COM1 once `after` expect: lines have matched."""
+
+    def __init__(self, data, after, text):
+        self.data = data          # bytes
+        self.after = after        # expect: lines written above it
+        self.text = text          # as written in the file, for messages
+
+    def __str__(self):
+        return "'%s'" % self.text
+
+
+def unescape(text):
+    """The bytes a send: value stands for (escapes: see above)."""
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != '\\':
+            out += c.encode('utf-8')
+            i += 1
+            continue
+        e = text[i + 1:i + 2]
+        if e in ESCAPES:
+            out += ESCAPES[e]
+            i += 2
+        elif e == 'x' and re.match(r'^[0-9A-Fa-f]{2}$', text[i + 2:i + 4]):
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        elif e == 'x':
+            raise SpecError('\\x needs two hex digits: %s' % text[i:i + 4])
+        else:
+            raise SpecError('unknown escape \\%s (known: \\r \\n \\t \\b '
+                            '\\e \\xHH \\\\)' % e)
+    return bytes(out)
+
+
 class SystemTest:
     def __init__(self, path):
         self.path = path
@@ -82,6 +145,7 @@ class SystemTest:
         self.expect = []
         self.expect_any = []
         self.reject = []
+        self.send = []            # Send, in file order
 
 
 def _int(key, value, lo, hi):
@@ -128,6 +192,10 @@ def _set(t, key, value):
         t.expect_any.append(Pattern(value))
     elif key == 'reject':
         t.reject.append(Pattern(value))
+    elif key in ('send', 'send-raw'):
+        data = unescape(value) + (b'\r' if key == 'send' else b'')
+        t.send.append(Send(data, len(t.expect),
+                           value + ('\\r' if key == 'send' else '')))
 
 
 def parse(path, shown=None):
@@ -150,7 +218,7 @@ def parse(path, shown=None):
                             % ', '.join(SINGLE + MULTI))
         if key in SINGLE and key in seen:
             raise SpecError(where + '%s: given twice' % key)
-        if not value:
+        if not value and key != 'send':
             raise SpecError(where + '%s: empty value' % key)
         seen.add(key)
         try:

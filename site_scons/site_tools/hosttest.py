@@ -36,7 +36,7 @@ import sys
 from SCons.Script import COMMAND_LINE_TARGETS, GetOption
 
 from ostest import PLAN
-from ostest import runner, spec
+from ostest import runner, selfcheck, spec
 
 HOST_CFLAGS = ['-std=c11', '-g', '-O1', '-Wall', '-Wextra',
                '-fno-omit-frame-pointer']
@@ -184,6 +184,8 @@ def _arm(env):
         return
     PLAN.armed = True
     PLAN.env = env
+    # The harness's own check: system tests typing on the console.
+    PLAN.checks.append(('ostest/send', selfcheck.send_check))
     # `test` depends on everything in the tree, and on each test artefact.
     t = env.Alias('test', env.Dir('#'))
     env.AlwaysBuild(t)

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: MIT
 """Booting the ISO in QEMU: `scons run`, `scons debug`, and the test harness.
 
-env.QemuCommand(iso, smp=, mem=, machine=, serial=, extra=, gdb=) is the ONE
-place that makes a QEMU command line; `scons run`, `scons debug` and the
-system tests (site_scons/ostest) all call it, so what a test boots is what a
-person boots. Unset arguments come from the options smp, mem, machine; accel
-and qemu_args always come from the options (qemu_args last, so it can
-override anything).
+env.QemuCommand(iso, smp=, mem=, machine=, serial=, chardev=, extra=, gdb=)
+is the ONE place that makes a QEMU command line; `scons run`, `scons debug`
+and the system tests (site_scons/ostest) all call it, so what a test boots is
+what a person boots. Unset arguments come from the options smp, mem,
+machine; accel and qemu_args always come from the options (qemu_args last,
+so it can override anything).
 
 env.QemuRun(alias, iso, kernel): boots with the serial console (multiplexed
 with the QEMU monitor) on this terminal; Ctrl-A X quits.
@@ -28,11 +28,14 @@ DEBUG_EXIT_PORT = 0xf4
 
 
 def _qemu_command(env, iso, smp=None, mem=None, machine=None,
-                  serial='stdio', extra=(), gdb=False):
+                  serial='stdio', chardev=None, extra=(), gdb=False):
     """Returns the QEMU argv (a list of strings) that boots `iso`.
 
     serial is a QEMU character device spec for COM1: 'mon:stdio' for a
-    person at a terminal, 'file:PATH' for the test harness.
+    person at a terminal, 'file:PATH' for the test harness, or
+    'chardev:ID' for a character device that chardev (a -chardev spec with
+    id=ID) defines: the harness's 'pipe,id=com1,path=...,logfile=...' when a
+    test types on the console.
     """
     cmd = [QEMU, '-M', str(machine or env['machine'])]
     if env['accel'] == 'kvm':
@@ -41,8 +44,10 @@ def _qemu_command(env, iso, smp=None, mem=None, machine=None,
         cmd += ['-accel', 'tcg,thread=multi']
     cmd += ['-smp', str(smp or env['smp']),
             '-m', str(mem or env['mem']),
-            '-cdrom', str(iso),
-            '-serial', serial,
+            '-cdrom', str(iso)]
+    if chardev:
+        cmd += ['-chardev', chardev]
+    cmd += ['-serial', serial,
             '-display', 'none',
             '-no-reboot',
             '-device', 'isa-debug-exit,iobase=0x%x,iosize=0x04' % DEBUG_EXIT_PORT]
