@@ -220,19 +220,28 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	return (int)p->pid;
 }
 
-void proc_exit(struct trap_frame *f, int64_t status)
+uint32_t proc_list(struct sys_proc *out, uint32_t max)
 {
-	struct proc *p = cur, *parent;
+	uint32_t n = 0;
 
-	(void)f;
-	if (!p) {
-		return;
+	for (int i = 0; i < PROC_MAX && n < max; i++) {
+		if (procs[i].state != PROC_FREE) {
+			out[n].pid = procs[i].pid;
+			out[n].state = procs[i].state;
+			memcpy(out[n].name, procs[i].name, sizeof(out[n].name));
+			n++;
+		}
 	}
-	/* leave the dying address space before freeing its tables */
-	write_cr3(self.pml4);
+	return n;
+}
+
+/* end: free p and tell its monitor (exit queue) and its parent */
+static void end(struct proc *p, int64_t status)
+{
+	struct proc *parent;
+
 	free_space(p->pml4);
 	p->state = PROC_FREE;
-	cur = 0;
 	if (exitq_len < EXITQ) {
 		uint32_t i = (exitq_head + exitq_len++) % EXITQ;
 		exitq[i].pid = p->pid;
@@ -240,11 +249,36 @@ void proc_exit(struct trap_frame *f, int64_t status)
 	}
 	parent = p->parent ? proc_find(p->parent) : 0;
 	if (parent) {
+		/* a waiting parent wakes in wake_expired, with the events */
 		parent->events |= SYS_EV_CHILD;
-		if (parent->state == PROC_WAITING) {
-			parent->state = PROC_RUNNABLE;
-		}
 	}
+}
+
+int proc_kill(uint32_t pid, int64_t status)
+{
+	struct proc *p = proc_find(pid);
+
+	if (!p) {
+		return ERR_NOENT;
+	}
+	if (p == cur) {
+		return ERR_INVAL;
+	}
+	/* p is not running: its address space is not loaded */
+	end(p, status);
+	return 0;
+}
+
+void proc_exit(struct trap_frame *f, int64_t status)
+{
+	(void)f;
+	if (!cur) {
+		return;
+	}
+	/* leave the dying address space before freeing its tables */
+	write_cr3(self.pml4);
+	end(cur, status);
+	cur = 0;
 }
 
 uint64_t proc_map_shared(struct proc *p, uint64_t phys)

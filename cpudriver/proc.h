@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <arch/trap.h>
+#include <abi/syscall.h>
 
 #define PROC_MAX 32
 #define PROC_NAME_MAX 32
@@ -77,6 +78,13 @@ uint32_t proc_address_spaces(uint64_t *out, uint32_t max);
 
 /* proc_count: processes on this core. */
 uint32_t proc_count(void);
+
+/* proc_list: up to max processes of this core into out; returns count. */
+uint32_t proc_list(struct sys_proc *out, uint32_t max);
+
+/* proc_kill: ends process pid of this core, which is not the caller.
+ * 0 or ERR_NOENT / ERR_INVAL (the caller itself). */
+int proc_kill(uint32_t pid, int64_t status);
 
 /* proc_exit: the current process (whose frame is f) ends with status. */
 void proc_exit(struct trap_frame *f, int64_t status);

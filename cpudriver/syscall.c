@@ -316,6 +316,30 @@ static int64_t sys_poweroff(void)
 	return ERR_UNSUPPORTED;
 }
 
+static int64_t sys_proc_list(uint64_t uva, uint64_t max)
+{
+	struct sys_proc list[PROC_MAX];
+	uint32_t n;
+
+	if (max > PROC_MAX) {
+		max = PROC_MAX;
+	}
+	if (!user_range_ok(uva, max * sizeof(list[0]), true)) {
+		return ERR_FAULT;
+	}
+	memset(list, 0, sizeof(list));
+	n = proc_list(list, (uint32_t)max);
+	return copy_out(uva, list, n * sizeof(list[0])) ?: (int64_t)n;
+}
+
+static int64_t sys_kill(uint64_t pid)
+{
+	if (!proc_current()->monitor) {
+		return ERR_PERM;
+	}
+	return proc_kill((uint32_t)pid, SYS_KILLED);
+}
+
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
@@ -410,6 +434,12 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_POWEROFF:
 		r = sys_poweroff();
+		break;
+	case SYS_PROC_LIST:
+		r = sys_proc_list(a0, a1);
+		break;
+	case SYS_KILL:
+		r = sys_kill(a0);
 		break;
 	default:
 		r = ERR_NOSYS;

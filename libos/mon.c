@@ -93,6 +93,66 @@ static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
 	}
 }
 
+/*
+ * CALL: send request req with monitor_call_<c> and wait for its reply
+ * into rep (monitor_<c>_match), keeping notes that arrive meanwhile.
+ * Evaluates to the send's error or 0; the reply's own err is in rep.
+ */
+#define CALL(c, req, rep)                                                     \
+	({                                                                    \
+		uint8_t buf_[IFC_MAX_MSG], type_;                             \
+		int r_ = monitor_call_##c(send, 0, &call_seq, (req));         \
+		while (r_ == 0) {                                             \
+			int n_ = next(&type_, buf_, sizeof(buf_));            \
+			if (n_ < 0) {                                         \
+				continue;                                     \
+			}                                                     \
+			if (monitor_##c##_match((req), type_, buf_,           \
+						(size_t)n_, (rep)) == 0) {    \
+				break;                                        \
+			}                                                     \
+			keep_exit(type_, buf_, (size_t)n_);                   \
+		}                                                             \
+		r_;                                                           \
+	})
+
+int mon_ps(uint32_t core, struct monitor_ps_reply *out)
+{
+	struct monitor_ps_req req = {0, core};
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = CALL(ps, &req, out);
+	return r ? r : out->err;
+}
+
+int mon_kill(uint32_t pid)
+{
+	struct monitor_kill_req req = {0, pid};
+	struct monitor_kill_reply rep;
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = CALL(kill, &req, &rep);
+	return r ? r : rep.err;
+}
+
+int mon_services(struct monitor_services_reply *out)
+{
+	struct monitor_services_req req = {0};
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = CALL(services, &req, out);
+	return r ? r : out->err;
+}
+
 int mon_export(const char *name)
 {
 	struct monitor_export_req req;

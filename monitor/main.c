@@ -488,6 +488,131 @@ static int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
 	return monitor_send_bind_reply(send_on, ROUTE(to), &back);
 }
 
+/* ---- ps, kill, services ---- */
+
+static int on_ps_req(void *vctx, const struct monitor_ps_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_ps_req fwd = *m;
+	static struct monitor_ps_reply rep;
+	struct sys_proc list[32];
+	long n;
+	int to;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.core = m->core;
+	if (m->core != me.core_id) {
+		to = relay_target(m->core);
+		if (to >= 0 &&
+		    monitor_call_ps(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+		return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
+	}
+	n = sys_proc_list(list, 32);
+	for (long i = 0; i < n; i++) {
+		size_t used = strlen(rep.names);
+		rep.pids[rep.pids_count++] = list[i].pid;
+		if (used + strlen(list[i].name) + 2 < sizeof(rep.names)) {
+			strlcpy(rep.names + used, used ? " " : "", 2);
+			strlcpy(rep.names + strlen(rep.names), list[i].name,
+				sizeof(rep.names) - strlen(rep.names));
+		}
+	}
+	rep.err = n < 0 ? (int32_t)n : 0;
+	return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_ps_reply(void *vctx, const struct monitor_ps_reply *m)
+{
+	static struct monitor_ps_reply back;
+	int to;
+
+	(void)vctx;
+	back = *m;
+	to = pending_take(m->call_id, &back.call_id);
+	return to < 0 ? 0 : monitor_send_ps_reply(send_on, ROUTE(to), &back);
+}
+
+static int on_kill_req(void *vctx, const struct monitor_kill_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_kill_req fwd = *m;
+	struct monitor_kill_reply rep = {0, 0};
+	uint32_t core = SYS_PID_CORE(m->pid);
+	int to;
+
+	if (core != me.core_id) {
+		to = relay_target(core);
+		if (to >= 0 &&
+		    monitor_call_kill(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = to < 0 ? ERR_NOENT : ERR_AGAIN;
+	} else if (m->pid == me.pid) {
+		rep.err = ERR_PERM; /* a monitor is not killed */
+	} else {
+		rep.err = (int32_t)sys_kill(m->pid);
+	}
+	return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_kill_reply(void *vctx, const struct monitor_kill_reply *m)
+{
+	struct monitor_kill_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0 : monitor_send_kill_reply(send_on, ROUTE(to), &back);
+}
+
+static int on_services_req(void *vctx, const struct monitor_services_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_services_req fwd = *m;
+	static struct monitor_services_reply rep;
+
+	memset(&rep, 0, sizeof(rep));
+	if (me.core_id != 0) {
+		if (monitor_call_services(send_on, ROUTE(0), &call_seq, &fwd) ==
+			    0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_AGAIN;
+		return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
+	}
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		char e[64];
+		if (!services[i].pid) {
+			continue;
+		}
+		snprintf(e, sizeof(e), "%s%s@%u/0x%x", rep.list[0] ? " " : "",
+			 services[i].name, services[i].core, services[i].pid);
+		if (strlen(rep.list) + strlen(e) < sizeof(rep.list)) {
+			strlcpy(rep.list + strlen(rep.list), e,
+				sizeof(rep.list) - strlen(rep.list));
+		}
+	}
+	return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
+}
+
+static int on_services_reply(void *vctx,
+			     const struct monitor_services_reply *m)
+{
+	static struct monitor_services_reply back;
+	int to;
+
+	(void)vctx;
+	back = *m;
+	to = pending_take(m->call_id, &back.call_id);
+	return to < 0 ? 0
+		      : monitor_send_services_reply(send_on, ROUTE(to), &back);
+}
+
 static const struct monitor_handlers handlers = {
 	.spawn_req = on_spawn_req,
 	.spawn_reply = on_spawn_reply,
@@ -499,6 +624,12 @@ static const struct monitor_handlers handlers = {
 	.export_reply = on_export_reply,
 	.bind_req = on_bind_req,
 	.bind_reply = on_bind_reply,
+	.ps_req = on_ps_req,
+	.ps_reply = on_ps_reply,
+	.kill_req = on_kill_req,
+	.kill_reply = on_kill_reply,
+	.services_req = on_services_req,
+	.services_reply = on_services_reply,
 };
 
 /* complain: answer a message we could not handle with an error */

@@ -18,9 +18,22 @@
 
 static struct sys_info me;
 
+/* write: all of s[0..n); the kernel takes at most 256 bytes a call */
+static void write_all(const char *s, size_t n)
+{
+	while (n) {
+		long k = sys_console_write(s, n);
+		if (k <= 0) {
+			return;
+		}
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
 static void out(const char *s)
 {
-	sys_console_write(s, strlen(s));
+	write_all(s, strlen(s));
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -34,8 +47,7 @@ static void say(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	sys_console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n
-						       : sizeof(buf) - 1);
+	write_all(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static int parse_u32(const char *s, uint32_t *v)
@@ -65,6 +77,10 @@ static void cmd_help(int argc, char **argv)
 	    "memory,\r\n"
 	    "                               CPU driver instance, processes\r\n"
 	    "  spawn APP [on CORE|any] [ARGS]  start a boot-image program\r\n"
+	    "  mem                          free memory of every core\r\n"
+	    "  ps                           processes of every core\r\n"
+	    "  kill PID                     end a process (any core)\r\n"
+	    "  services                     named services and where they run\r\n"
 	    "  bench chan A B               channel round trip and throughput\r\n"
 	    "                               between cores A and B\r\n"
 	    "  poweroff                     switch the machine off\r\n");
@@ -169,6 +185,112 @@ static void cmd_bench(int argc, char **argv)
 	}
 }
 
+static void cmd_ps(int argc, char **argv)
+{
+	static struct monitor_ps_reply ps;
+
+	(void)argv;
+	if (argc != 1) {
+		out("usage: ps\r\n");
+		return;
+	}
+	out("core pid      name\r\n");
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		char *name = ps.names;
+		int r = mon_ps(c, &ps);
+
+		if (r < 0) {
+			say("%4u (no answer: %s)\r\n", c, err_msg(r));
+			continue;
+		}
+		name = ps.names;
+		for (uint32_t i = 0; i < ps.pids_count; i++) {
+			char one[SYS_NAME_MAX];
+			char *end = strchr(name, ' ');
+			size_t len = end ? (size_t)(end - name) : strlen(name);
+
+			strlcpy(one, name, len + 1 < sizeof(one) ? len + 1
+								 : sizeof(one));
+			say("%4u 0x%-6x %s\r\n", c, ps.pids[i], one);
+			name += len + (end ? 1 : 0);
+		}
+	}
+}
+
+static int parse_pid(const char *s, uint32_t *pid)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '0' && s[1] == 'x') {
+		s += 2;
+	}
+	if (!*s) {
+		return -1;
+	}
+	for (; *s; s++) {
+		int d = *s >= '0' && *s <= '9'   ? *s - '0'
+			: *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+						 : -1;
+		if (d < 0 || (v = v * 16 + (uint64_t)d) > 0xffffffffu) {
+			return -1;
+		}
+	}
+	*pid = (uint32_t)v;
+	return 0;
+}
+
+static void cmd_kill(int argc, char **argv)
+{
+	uint32_t pid;
+	int r;
+
+	if (argc != 2 || parse_pid(argv[1], &pid) < 0) {
+		out("usage: kill PID   (hex, as ps shows it)\r\n");
+		return;
+	}
+	r = mon_kill(pid);
+	if (r < 0) {
+		say("kill: 0x%x: %s\r\n", pid, err_msg(r));
+		return;
+	}
+	say("killed 0x%x\r\n", pid);
+}
+
+static void cmd_services(int argc, char **argv)
+{
+	static struct monitor_services_reply sv;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	r = mon_services(&sv);
+	if (r < 0) {
+		say("services: %s\r\n", err_msg(r));
+		return;
+	}
+	say("%s\r\n", sv.list[0] ? sv.list : "(no services)");
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	struct monitor_core_stat_reply st;
+	uint64_t total = 0, free = 0;
+
+	(void)argc;
+	(void)argv;
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		if (mon_core_stat(c, &st) == 0) {
+			total += st.part_end - st.part_base;
+			free += st.free_bytes;
+			say("core %u: %lu of %lu KiB free\r\n", c,
+			    (unsigned long)(st.free_bytes >> 10),
+			    (unsigned long)((st.part_end - st.part_base) >> 10));
+		}
+	}
+	say("all: %lu of %lu MiB free\r\n", (unsigned long)(free >> 20),
+	    (unsigned long)(total >> 20));
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
@@ -186,6 +308,10 @@ static const struct {
 	{"cores", cmd_cores},
 	{"spawn", cmd_spawn},
 	{"bench", cmd_bench},
+	{"ps", cmd_ps},
+	{"kill", cmd_kill},
+	{"services", cmd_services},
+	{"mem", cmd_mem},
 	{"poweroff", cmd_poweroff},
 };
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * spin ROUNDS [TAG]: burns the CPU for ROUNDS rounds of 50 ms each (wall
- * time) without yielding, printing "spin TAG on core N: round R of ROUNDS"
- * after each. Two spins on one core finish in an order that shows whether
+ * spin ROUNDS [TAG [quiet]]: burns the CPU for ROUNDS rounds of 50 ms each
+ * (wall time) without yielding, printing "spin TAG on core N: round R of
+ * ROUNDS" after each (unless quiet). Two spins on one core finish in an order that shows whether
  * the timer preempts: a 1-round spin started after a 5-round one finishes
  * first only if the core shares its time between them.
  */
 #include <stdio.h>
+#include <string.h>
 #include <libos/sys.h>
 
 static long parse(const char *s)
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? parse(argv[1]) : 3;
 	const char *tag = argc > 2 ? argv[2] : "-";
+	int quiet = argc > 3 && strcmp(argv[3], "quiet") == 0;
 	struct sys_info in;
 
 	if (sys_info(&in) < 0) {
@@ -34,8 +36,10 @@ int main(int argc, char **argv)
 			for (volatile int i = 0; i < 10000; i++) {
 			}
 		}
-		printf("spin %s on core %u: round %ld of %ld\n", tag,
-		       in.core_id, r, rounds);
+		if (!quiet) {
+			printf("spin %s on core %u: round %ld of %ld\n", tag,
+			       in.core_id, r, rounds);
+		}
 	}
 	return 0;
 }

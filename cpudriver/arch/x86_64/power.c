@@ -16,7 +16,14 @@ void machine_poweroff(void)
 {
 	uint32_t port = self.bt->pm1a_cnt;
 
+	uint64_t end;
+
 	if (port && port < 0x10000) {
 		outw((uint16_t)port, (uint16_t)(SLP_TYP_S5_QEMU << 10 | SLP_EN));
+		/* the switch-off takes effect a little later: wait for it */
+		end = rdtsc() + 500 * self.tsc_khz;
+		while (rdtsc() < end) {
+			cpu_relax();
+		}
 	}
 }

@@ -55,6 +55,10 @@ enum sys_number {
 				   core 0 only */
 	SYS_POWEROFF = 17,   /* (): switch the machine off (ACPI S5); core 0
 				only */
+	SYS_PROC_LIST = 18,  /* (struct sys_proc *out, u64 max): this core's
+				processes; returns how many were written */
+	SYS_KILL = 19,       /* (u32 pid): monitor only; ends a process of
+				this core (exit status SYS_KILLED) */
 	SYS_COUNT
 };
 
@@ -96,6 +100,14 @@ struct sys_core {
 struct sys_chan {
 	uint64_t va;   /* where the frame is mapped in the caller */
 	uint64_t phys; /* its physical address, to offer to the peer */
+};
+
+#define SYS_KILLED (-9)
+
+struct sys_proc {
+	uint32_t pid;
+	uint32_t state; /* 1 runnable, 2 waiting */
+	char name[32];
 };
 
 struct sys_exit {

@@ -113,3 +113,13 @@ long sys_poweroff(void)
 {
 	return sys_call(SYS_POWEROFF, 0, 0, 0, 0);
 }
+
+long sys_proc_list(struct sys_proc *out, size_t max)
+{
+	return sys_call(SYS_PROC_LIST, (long)out, (long)max, 0, 0);
+}
+
+long sys_kill(uint32_t pid)
+{
+	return sys_call(SYS_KILL, (long)pid, 0, 0, 0);
+}

@@ -44,6 +44,18 @@ struct monitor_core_stat_reply;
  * memory, CPU driver instance, processes). Returns 0 or an error. */
 int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out);
 
+struct monitor_ps_reply;
+struct monitor_services_reply;
+
+/* mon_ps: the processes of core (pids and names). 0 or an error. */
+int mon_ps(uint32_t core, struct monitor_ps_reply *out);
+
+/* mon_kill: end process pid on whatever core it runs (not a monitor). */
+int mon_kill(uint32_t pid);
+
+/* mon_services: the service names core 0's monitor keeps. */
+int mon_services(struct monitor_services_reply *out);
+
 /* mon_take_exit: like mon_wait_exit but never waits: ERR_AGAIN if no
  * exit has been heard of yet. */
 int mon_take_exit(uint32_t *pid, int64_t *status);
