@@ -318,22 +318,27 @@ bool proc_any_maps_shared(uint64_t phys)
 	return false;
 }
 
-void proc_doorbell(void)
+/* post: an event for every process of this core. Running ones too: a
+ * process that checked its channels and is about to call SYS_WAIT must
+ * not miss the doorbell that arrives in between; its wait then returns at
+ * once. */
+static void post(uint32_t event)
 {
 	for (int i = 0; i < PROC_MAX; i++) {
-		if (procs[i].state == PROC_WAITING) {
-			procs[i].events |= SYS_EV_DOORBELL;
+		if (procs[i].state != PROC_FREE) {
+			procs[i].events |= event;
 		}
 	}
 }
 
+void proc_doorbell(void)
+{
+	post(SYS_EV_DOORBELL);
+}
+
 void proc_console_input(void)
 {
-	for (int i = 0; i < PROC_MAX; i++) {
-		if (procs[i].state == PROC_WAITING) {
-			procs[i].events |= SYS_EV_CONSOLE;
-		}
-	}
+	post(SYS_EV_CONSOLE);
 }
 
 int proc_reap(uint32_t *pid, int64_t *status)
