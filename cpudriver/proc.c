@@ -209,6 +209,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.rsi = self.id;
 	p->frame.vector = 0;
 	p->chan_next = USER_CHAN_BASE;
+	p->heap_end = USER_HEAP_BASE;
 	if (chan_phys) {
 		p->frame.rdx = proc_map_shared(p, chan_phys);
 		if (!p->frame.rdx) {
@@ -279,6 +280,30 @@ void proc_exit(struct trap_frame *f, int64_t status)
 	write_cr3(self.pml4);
 	end(cur, status);
 	cur = 0;
+}
+
+int64_t proc_grow_heap(struct proc *p, uint64_t bytes)
+{
+	uint64_t start = p->heap_end, va;
+	void *kva;
+
+	/* the frames plus a page table per 2 MiB and a few above */
+	uint64_t need = bytes + (bytes / LARGE_PAGE_SIZE + 4) * PAGE_SIZE;
+
+	if (bytes == 0 || bytes > USER_HEAP_MAX - (start - USER_HEAP_BASE) ||
+	    need > frame_free_bytes()) {
+		return ERR_NOMEM;
+	}
+	for (va = start; va < start + bytes; va += PAGE_SIZE) {
+		if (map_fresh(p->pml4, va, PTE_W | PTE_NX, &kva)) {
+			/* cannot happen after the check above; keep what was
+			 * mapped (freed with the process) */
+			p->heap_end = va;
+			return ERR_NOMEM;
+		}
+	}
+	p->heap_end = start + bytes;
+	return (int64_t)start;
 }
 
 uint64_t proc_map_shared(struct proc *p, uint64_t phys)

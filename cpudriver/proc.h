@@ -34,6 +34,7 @@ struct proc {
 	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */
 	uint32_t events;   /* SYS_EV_* not yet delivered */
 	uint64_t chan_next; /* next free address for a channel frame */
+	uint64_t heap_end;  /* end of the memory SYS_MEM_MAP gave it */
 	struct trap_frame frame; /* saved while not running */
 };
 
@@ -46,6 +47,10 @@ struct proc *proc_current(void);
  * valid ELF, ERR_NOMEM, ERR_TOOBIG too many processes). */
 int proc_spawn(const char *app, const char *args, uint32_t parent,
 	       bool monitor, uint64_t chan_phys);
+
+/* proc_grow_heap: maps bytes (4 KiB multiple) of fresh frames at p's heap
+ * end; returns their address or ERR_NOMEM (nothing mapped). */
+int64_t proc_grow_heap(struct proc *p, uint64_t bytes);
 
 /* proc_map_shared: maps channel frame phys (PTE_SHARED, never freed with
  * the process) at p's next channel address; returns it, or 0 if p has no

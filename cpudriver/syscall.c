@@ -340,6 +340,15 @@ static int64_t sys_kill(uint64_t pid)
 	return proc_kill((uint32_t)pid, SYS_KILLED);
 }
 
+static int64_t sys_mem_map(uint64_t bytes)
+{
+	if (bytes > (1ull << 40)) {
+		return ERR_NOMEM;
+	}
+	return proc_grow_heap(proc_current(),
+			      (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+}
+
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
@@ -440,6 +449,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_KILL:
 		r = sys_kill(a0);
+		break;
+	case SYS_MEM_MAP:
+		r = sys_mem_map(a0);
 		break;
 	default:
 		r = ERR_NOSYS;

@@ -59,6 +59,10 @@ enum sys_number {
 				processes; returns how many were written */
 	SYS_KILL = 19,       /* (u32 pid): monitor only; ends a process of
 				this core (exit status SYS_KILLED) */
+	SYS_MEM_MAP = 20,    /* (u64 bytes): maps that much fresh zeroed
+				memory (rounded up to 4 KiB) at the end of the
+				caller's heap; returns its address, or ERR_NOMEM
+				(nothing mapped) when the core is out of frames */
 	SYS_COUNT
 };
 

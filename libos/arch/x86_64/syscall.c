@@ -123,3 +123,8 @@ long sys_kill(uint32_t pid)
 {
 	return sys_call(SYS_KILL, (long)pid, 0, 0, 0);
 }
+
+long sys_mem_map(uint64_t bytes)
+{
+	return sys_call(SYS_MEM_MAP, (long)bytes, 0, 0, 0);
+}

@@ -29,6 +29,7 @@ long sys_console_write(const char *buf, size_t len);
 long sys_poweroff(void);
 long sys_proc_list(struct sys_proc *out, size_t max);
 long sys_kill(uint32_t pid);
+long sys_mem_map(uint64_t bytes);
 long sys_monitor_up(void);
 long sys_boot_start(uint64_t index, struct sys_boot_start *out);
 uint64_t sys_time_ns(void);

@@ -32,6 +32,8 @@
 #define USER_TOP ULL(0x00007ffffffff000)
 #define USER_STACK_TOP ULL(0x00007fff00000000)
 #define USER_STACK_SIZE (ULL(64) << 10)
+#define USER_HEAP_BASE ULL(0x0000010000000000) /* SYS_MEM_MAP */
+#define USER_HEAP_MAX (ULL(64) << 30)
 #define USER_CHAN_BASE ULL(0x00007fe000000000) /* channel frames */
 #define USER_CHAN_MAX 4096                       /* frames a process maps */
 
