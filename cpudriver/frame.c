@@ -1,14 +1,37 @@
 // SPDX-License-Identifier: MIT
 /*
- * Frame allocator. A freed frame's first word links the free list; the
- * list is only ever touched by this core.
+ * Frame allocator over regions: region 0 is what this core's partition
+ * left after boot; further regions are memory other cores lent us
+ * (frame_adopt) or memory we lent that came back (frame_reclaim). Each
+ * region hands out never-used frames from a bump pointer; freed frames go
+ * on one free list threaded through their first word (through DMAP), and
+ * every region counts its frames in use so a borrowed region can go back
+ * whole once nothing in it is used.
+ *
+ * Lending takes whole 2 MiB pieces off the top of region 0's never-used
+ * part and unmaps them from this core's DMAP before they leave: from then
+ * on this core cannot reach them at all.
  */
 #include "frame.h"
 #include "kernel.h"
 #include <arch/memlayout.h>
+#include <arch/x86.h>
 #include <string.h>
 
-static uint64_t bump, bump_end, free_head, nfree;
+#define REGIONS 16
+#define LENT_MAX 16
+
+struct region {
+	uint64_t base, end, bump;
+	uint64_t used; /* frames handed out and not freed */
+	bool active, borrowed;
+};
+
+static struct region regions[REGIONS];
+static uint64_t free_head, nfree;
+static struct mem_range_lent {
+	uint64_t base, size;
+} lent[LENT_MAX];
 
 static uint64_t pt_frame(struct pt_alloc *a)
 {
@@ -26,8 +49,11 @@ struct pt_alloc kpt;
 
 void frame_init(uint64_t next, uint64_t end)
 {
-	bump = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	bump_end = end & ~(PAGE_SIZE - 1);
+	memset(regions, 0, sizeof(regions));
+	regions[0].base = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	regions[0].bump = regions[0].base;
+	regions[0].end = end & ~(PAGE_SIZE - 1);
+	regions[0].active = true;
 	free_head = 0;
 	nfree = 0;
 	kpt.alloc = pt_frame;
@@ -35,19 +61,41 @@ void frame_init(uint64_t next, uint64_t end)
 	kpt.ctx = 0;
 }
 
+static struct region *region_of(uint64_t phys)
+{
+	for (int i = 0; i < REGIONS; i++) {
+		if (regions[i].active && phys >= regions[i].base &&
+		    phys < regions[i].end) {
+			return &regions[i];
+		}
+	}
+	return 0;
+}
+
 uint64_t frame_alloc(void)
 {
-	uint64_t f;
+	uint64_t f = 0;
+	struct region *r;
 
 	if (free_head) {
 		f = free_head;
 		free_head = *(uint64_t *)dmap(f);
 		nfree--;
-	} else if (bump < bump_end) {
-		f = bump;
-		bump += PAGE_SIZE;
 	} else {
-		return 0;
+		for (int i = 0; i < REGIONS && !f; i++) {
+			r = &regions[i];
+			if (r->active && r->bump < r->end) {
+				f = r->bump;
+				r->bump += PAGE_SIZE;
+			}
+		}
+		if (!f) {
+			return 0;
+		}
+	}
+	r = region_of(f);
+	if (r) {
+		r->used++;
 	}
 	memset(dmap(f), 0, PAGE_SIZE);
 	return f;
@@ -55,7 +103,12 @@ uint64_t frame_alloc(void)
 
 void frame_free(uint64_t phys)
 {
-	ASSERT(phys >= self.part_base && phys < self.part_end);
+	struct region *r = region_of(phys);
+
+	if (!r) {
+		panic("frame_free: 0x%lx is not this core's", phys);
+	}
+	r->used--;
 #ifdef DEBUG
 	memset(dmap(phys), 0x6b, PAGE_SIZE);
 #endif
@@ -66,5 +119,150 @@ void frame_free(uint64_t phys)
 
 uint64_t frame_free_bytes(void)
 {
-	return bump_end - bump + nfree * PAGE_SIZE;
+	uint64_t n = nfree * PAGE_SIZE;
+
+	for (int i = 0; i < REGIONS; i++) {
+		if (regions[i].active) {
+			n += regions[i].end - regions[i].bump;
+		}
+	}
+	return n;
+}
+
+static void flush_tlb(void)
+{
+	write_cr3(read_cr3());
+}
+
+static struct region *new_region(uint64_t base, uint64_t size, bool borrowed)
+{
+	for (int i = 1; i < REGIONS; i++) {
+		if (!regions[i].active) {
+			regions[i] = (struct region){base, base + size, base, 0,
+						     true, borrowed};
+			return &regions[i];
+		}
+	}
+	return 0;
+}
+
+int frame_lend(uint64_t size, uint64_t *base)
+{
+	struct region *r = &regions[0];
+	uint64_t b = r->end - size;
+	int slot = -1;
+
+	if (!size || size % LARGE_PAGE_SIZE || size > r->end - r->bump ||
+	    b % LARGE_PAGE_SIZE) {
+		return ERR_NOMEM;
+	}
+	for (int i = 0; i < LENT_MAX && slot < 0; i++) {
+		if (!lent[i].size) {
+			slot = i;
+		}
+	}
+	if (slot < 0) {
+		return ERR_TOOBIG;
+	}
+	r->end = b;
+	lent[slot].base = b;
+	lent[slot].size = size;
+	pt_unmap(&kpt, self.pml4, DMAP_BASE + b, size);
+	flush_tlb();
+	*base = b;
+	return 0;
+}
+
+int frame_adopt(uint64_t base, uint64_t size)
+{
+	if (!size || base % LARGE_PAGE_SIZE || size % LARGE_PAGE_SIZE ||
+	    base + size < base) {
+		return ERR_INVAL;
+	}
+	for (uint64_t a = base; a < base + size; a += PAGE_SIZE) {
+		if (region_of(a)) {
+			return ERR_INVAL;
+		}
+	}
+	if (!new_region(base, size, true)) {
+		return ERR_TOOBIG;
+	}
+	if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
+		   PTE_W | PTE_NX, true)) {
+		region_of(base)->active = false;
+		return ERR_NOMEM;
+	}
+	return 0;
+}
+
+/* unlist: take every free frame of [base, end) off the free list */
+static void unlist(uint64_t base, uint64_t end)
+{
+	uint64_t *link = &free_head;
+
+	while (*link) {
+		uint64_t f = *link;
+		if (f >= base && f < end) {
+			*link = *(uint64_t *)dmap(f);
+			nfree--;
+		} else {
+			link = (uint64_t *)dmap(f);
+		}
+	}
+}
+
+int frame_release(uint64_t *base, uint64_t *size)
+{
+	for (int i = 1; i < REGIONS; i++) {
+		struct region *r = &regions[i];
+		if (!r->active || !r->borrowed || r->used) {
+			continue;
+		}
+		unlist(r->base, r->end);
+		r->active = false;
+		pt_unmap(&kpt, self.pml4, DMAP_BASE + r->base, r->end - r->base);
+		flush_tlb();
+		*base = r->base;
+		*size = r->end - r->base;
+		return 0;
+	}
+	return ERR_AGAIN;
+}
+
+int frame_reclaim(uint64_t base, uint64_t size)
+{
+	for (int i = 0; i < LENT_MAX; i++) {
+		if (lent[i].size && lent[i].base == base && lent[i].size == size) {
+			if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
+				   PTE_W | PTE_NX, true)) {
+				return ERR_NOMEM;
+			}
+			if (base == regions[0].end) {
+				regions[0].end += size;
+			} else if (!new_region(base, size, false)) {
+				return ERR_TOOBIG;
+			}
+			lent[i].size = 0;
+			return 0;
+		}
+	}
+	return ERR_NOENT;
+}
+
+bool frame_adopted(uint64_t pa, uint64_t size)
+{
+	struct region *r = region_of(pa);
+
+	return r && r->borrowed && pa + size <= r->end;
+}
+
+bool frame_is_lent(uint64_t pa, uint64_t size)
+{
+	for (int i = 0; i < LENT_MAX; i++) {
+		if (lent[i].size && pa < lent[i].base + lent[i].size &&
+		    lent[i].base < pa + size) {
+			return true;
+		}
+	}
+	return false;
 }

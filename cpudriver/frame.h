@@ -8,6 +8,7 @@
 #ifndef FRAME_H
 #define FRAME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <arch/paging.h>
 
@@ -22,6 +23,27 @@ void frame_free(uint64_t phys);
 
 /* frame_free_bytes: what is left to allocate. */
 uint64_t frame_free_bytes(void);
+
+/* frame_lend: takes size bytes (2 MiB multiple) of never-used memory off
+ * this core, unmapped from its DMAP, to lend to another core; *base gets
+ * the range. ERR_NOMEM if that much is not free at the top. */
+int frame_lend(uint64_t size, uint64_t *base);
+
+/* frame_adopt: another core lent [base, base+size): map it in DMAP and
+ * allocate from it. The caller (the monitor's system call) has checked it
+ * lies in another core's partition. */
+int frame_adopt(uint64_t base, uint64_t size);
+
+/* frame_release: a borrowed region with nothing in use, unmapped and
+ * dropped, to give back; ERR_AGAIN if none. */
+int frame_release(uint64_t *base, uint64_t *size);
+
+/* frame_reclaim: a range this core lent came back: use it again. */
+int frame_reclaim(uint64_t base, uint64_t size);
+
+/* frame_adopted / frame_is_lent: for the isolation checks. */
+bool frame_adopted(uint64_t pa, uint64_t size);
+bool frame_is_lent(uint64_t pa, uint64_t size);
 
 /* kpt: page-table allocator over this core's frames and DMAP. */
 extern struct pt_alloc kpt;

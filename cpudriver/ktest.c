@@ -83,7 +83,8 @@ static bool may_write(uint64_t pa, uint64_t size)
 {
 	const struct boottab *bt = self.bt;
 
-	if (pa >= self.part_base && pa + size <= self.part_end) {
+	if ((pa >= self.part_base && pa + size <= self.part_end) ||
+	    frame_adopted(pa, size)) {
 		return true;
 	}
 	if (size == PAGE_SIZE && pa == bt->lapic_phys) {
@@ -107,9 +108,15 @@ static int check_leaf(struct walk *w, uint64_t va, uint64_t pa,
 {
 	const struct boottab *bt = self.bt;
 
+	if (frame_is_lent(pa, size)) {
+		return ktest_fail(w->why, w->n,
+				  "va 0x%lx maps pa 0x%lx, which this core lent",
+				  va, pa);
+	}
 	for (uint32_t c = 0; c < self.ncores; c++) {
-		if (c != self.id && overlaps(pa, size, bt->cores[c].part_base,
-					     bt->cores[c].part_end)) {
+		if (c != self.id && !frame_adopted(pa, size) &&
+		    overlaps(pa, size, bt->cores[c].part_base,
+			     bt->cores[c].part_end)) {
 			return ktest_fail(w->why, w->n,
 					  "va 0x%lx maps core %u's partition "
 					  "(pa 0x%lx)", va, c, pa);

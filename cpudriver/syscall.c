@@ -349,6 +349,49 @@ static int64_t sys_mem_map(uint64_t bytes)
 			      (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
 
+/* in_other_partition: [base, base+size) lies inside one other core's
+ * partition */
+static bool in_other_partition(uint64_t base, uint64_t size)
+{
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		const struct boot_core *b = &self.bt->cores[c];
+		if (c != self.id && base >= b->part_base && size &&
+		    base + size <= b->part_end && base + size > base) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	struct sys_range out;
+	uint64_t base;
+	int r;
+
+	if (!proc_current()->monitor) {
+		return ERR_PERM;
+	}
+	switch (nr) {
+	case SYS_MEM_LEND:
+		r = frame_lend(a0, &base);
+		return r < 0 ? r : (int64_t)base;
+	case SYS_MEM_ADOPT:
+		if (!in_other_partition(a0, a1)) {
+			return ERR_RANGE;
+		}
+		return frame_adopt(a0, a1);
+	case SYS_MEM_RELEASE:
+		if (!user_range_ok(a0, sizeof(out), true)) {
+			return ERR_FAULT;
+		}
+		r = frame_release(&out.base, &out.size);
+		return r < 0 ? r : copy_out(a0, &out, sizeof(out));
+	default: /* SYS_MEM_RECLAIM */
+		return frame_reclaim(a0, a1);
+	}
+}
+
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
@@ -452,6 +495,12 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_MEM_MAP:
 		r = sys_mem_map(a0);
+		break;
+	case SYS_MEM_LEND:
+	case SYS_MEM_ADOPT:
+	case SYS_MEM_RELEASE:
+	case SYS_MEM_RECLAIM:
+		r = sys_mem(f->rax, a0, a1);
 		break;
 	default:
 		r = ERR_NOSYS;

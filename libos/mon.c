@@ -153,6 +153,25 @@ int mon_services(struct monitor_services_reply *out)
 	return r ? r : out->err;
 }
 
+int mon_borrow(uint64_t bytes)
+{
+	struct monitor_mem_borrow_req req = {0, bytes};
+	struct monitor_mem_borrow_reply rep;
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = CALL(mem_borrow, &req, &rep);
+	return r ? r : rep.err;
+}
+
+/* libos_heap_short: malloc found the core out of memory: borrow. */
+int libos_heap_short(uint64_t bytes)
+{
+	return mon_borrow(bytes);
+}
+
 int mon_export(const char *name)
 {
 	struct monitor_export_req req;

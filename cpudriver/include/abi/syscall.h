@@ -63,6 +63,17 @@ enum sys_number {
 				memory (rounded up to 4 KiB) at the end of the
 				caller's heap; returns its address, or ERR_NOMEM
 				(nothing mapped) when the core is out of frames */
+	SYS_MEM_LEND = 21,   /* (u64 bytes): monitor only; takes bytes (2 MiB
+				multiple) off this core to lend; returns the
+				physical base */
+	SYS_MEM_ADOPT = 22,  /* (u64 base, u64 size): monitor only; use memory
+				another core lent (it must lie in that core's
+				partition) */
+	SYS_MEM_RELEASE = 23, /* (struct sys_range *out): monitor only; a
+				 borrowed range nothing uses any more, dropped
+				 to give back; ERR_AGAIN if none */
+	SYS_MEM_RECLAIM = 24, /* (u64 base, u64 size): monitor only; a range
+				 this core lent came back */
 	SYS_COUNT
 };
 
@@ -112,6 +123,11 @@ struct sys_proc {
 	uint32_t pid;
 	uint32_t state; /* 1 runnable, 2 waiting */
 	char name[32];
+};
+
+struct sys_range {
+	uint64_t base;
+	uint64_t size;
 };
 
 struct sys_exit {

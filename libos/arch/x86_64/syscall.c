@@ -128,3 +128,23 @@ long sys_mem_map(uint64_t bytes)
 {
 	return sys_call(SYS_MEM_MAP, (long)bytes, 0, 0, 0);
 }
+
+long sys_mem_lend(uint64_t bytes)
+{
+	return sys_call(SYS_MEM_LEND, (long)bytes, 0, 0, 0);
+}
+
+long sys_mem_adopt(uint64_t base, uint64_t size)
+{
+	return sys_call(SYS_MEM_ADOPT, (long)base, (long)size, 0, 0);
+}
+
+long sys_mem_release(struct sys_range *out)
+{
+	return sys_call(SYS_MEM_RELEASE, (long)out, 0, 0, 0);
+}
+
+long sys_mem_reclaim(uint64_t base, uint64_t size)
+{
+	return sys_call(SYS_MEM_RECLAIM, (long)base, (long)size, 0, 0);
+}

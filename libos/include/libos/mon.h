@@ -56,6 +56,11 @@ int mon_kill(uint32_t pid);
 /* mon_services: the service names core 0's monitor keeps. */
 int mon_services(struct monitor_services_reply *out);
 
+/* mon_borrow: ask the monitors for at least bytes more memory for this
+ * core (another core lends part of its partition); afterwards SYS_MEM_MAP
+ * can map it. 0 or an error (ERR_NOMEM: nobody could lend). */
+int mon_borrow(uint64_t bytes);
+
 /* mon_take_exit: like mon_wait_exit but never waits: ERR_AGAIN if no
  * exit has been heard of yet. */
 int mon_take_exit(uint32_t *pid, int64_t *status);
