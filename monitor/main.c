@@ -46,7 +46,7 @@ static struct link links[MAX_CORES];
 static struct pchan procs[MAX_PROCS];
 static uint32_t call_seq;
 
-enum { RELAY = 0, BORROW = 1 };
+enum { RELAY = 0, BORROW = 1, PLACE = 2 };
 
 static struct {
 	int used;
@@ -154,6 +154,51 @@ static int spawn_here(const char *app, const char *args, uint32_t *pid)
 	return 0;
 }
 
+/*
+ * Placement of `spawn ... on any` (core 0's monitor only): the least
+ * loaded core, load being the processes each core runs for `any` requests
+ * as core 0 counts them (it sees every such spawn and every such exit:
+ * their exit notes pass through it). Core 0 itself, which runs the
+ * console and the relays, is chosen only when it is the only core.
+ */
+#define MAX_PLACED 128
+static uint32_t placed_load[MAX_CORES];
+static uint32_t placed_pids[MAX_PLACED];
+
+static uint32_t place_any(void)
+{
+	uint32_t best = me.ncores > 1 ? 1 : 0;
+
+	for (uint32_t c = 2; c < me.ncores; c++) {
+		if (placed_load[c] < placed_load[best]) {
+			best = c;
+		}
+	}
+	return best;
+}
+
+static void placed_spawned(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PLACED; i++) {
+		if (!placed_pids[i]) {
+			placed_pids[i] = pid;
+			placed_load[SYS_PID_CORE(pid) % MAX_CORES]++;
+			return;
+		}
+	}
+}
+
+static void placed_exit(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PLACED; i++) {
+		if (pid && placed_pids[i] == pid) {
+			placed_pids[i] = 0;
+			placed_load[SYS_PID_CORE(pid) % MAX_CORES]--;
+			return;
+		}
+	}
+}
+
 static int relay_target(uint32_t core)
 {
 	if (core >= me.ncores) {
@@ -217,15 +262,32 @@ static int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 	struct monitor_spawn_reply rep = {0, 0, 0};
 	struct monitor_spawn_req fwd;
 	uint32_t core = m->core;
+	int any = core == 0xffffffffu && me.core_id == 0;
 	int to;
 
 	if (core == 0xffffffffu) {
-		core = me.core_id; /* "any": here, until placement lands */
+		/* "any": core 0's monitor places it (place_any) */
+		core = me.core_id == 0 ? place_any() : 0;
+		if (core == 0 && me.core_id != 0) {
+			fwd = *m;
+			if (monitor_call_spawn(send_on, ROUTE(0), &call_seq,
+					       &fwd) == 0 &&
+			    pending_add(fwd.call_id, cx->route, m->call_id) ==
+				    0) {
+				return 0;
+			}
+			rep.err = ERR_AGAIN;
+			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
+						   &rep);
+		}
 	}
 	if (core == me.core_id) {
 		rep.err = spawn_here(m->app, m->args, &rep.pid);
 		if (rep.err == 0) {
 			watch_add(rep.pid, cx->route);
+			if (any) {
+				placed_spawned(rep.pid);
+			}
 		}
 		return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
 	}
@@ -234,7 +296,8 @@ static int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		fwd = *m;
 		fwd.core = core;
 		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		    pending_add_kind(fwd.call_id, cx->route, m->call_id,
+				     any ? PLACE : RELAY) == 0) {
 			return 0;
 		}
 	}
@@ -246,7 +309,7 @@ static int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_spawn_reply back = *m;
-	int to = pending_take(m->call_id, &back.call_id);
+	int kind, to = pending_take_kind(m->call_id, &back.call_id, &kind);
 
 	if (to < 0) {
 		printf("monitor %u: spawn reply %u from route %d matches "
@@ -255,6 +318,9 @@ static int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 	}
 	if (m->err == 0) {
 		watch_add(m->pid, to);
+		if (kind == PLACE) {
+			placed_spawned(m->pid);
+		}
 	}
 	return monitor_send_spawn_reply(send_on, ROUTE(to), &back);
 }
@@ -306,6 +372,7 @@ static int on_exit_note(void *vctx, const struct monitor_exit_note *m)
 	int to = watch_take(m->pid);
 
 	(void)vctx;
+	placed_exit(m->pid);
 	if (to >= 0) {
 		return monitor_send_exit_note(send_on, ROUTE(to), m);
 	}
@@ -839,6 +906,7 @@ static int reap(void)
 		int to = watch_take(e.pid);
 
 		done++;
+		placed_exit(e.pid);
 		for (int i = 0; i < MAX_PROCS; i++) {
 			if (procs[i].pid == e.pid) {
 				procs[i].pid = 0;
