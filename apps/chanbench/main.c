@@ -2,7 +2,7 @@
 /*
  * chanbench NAME [ROUNDS]: the channel benchmark's client (the shell's
  * `bench chan A B` runs it on core A against `echosvc NAME once` on core
- * B). Over one channel it measures
+ * B), speaking echo.if. Over one channel it measures
  *   - round trips of one-slot messages, polling for the answer: median and
  *     99th percentile, in TSC cycles and ns;
  *   - one-way throughput: ROUNDS one-slot messages the service only
@@ -15,10 +15,8 @@
 #include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
+#include <echo_if.h>
 
-#define ECHO_SINK 200
-#define ECHO_COUNT 201
-#define ECHO_QUIT 202
 #define SAMPLES 2000
 
 static struct chan ch;
@@ -33,14 +31,19 @@ static inline uint64_t tsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static void send_msg(uint8_t type, const void *p, size_t n)
+/* send: the stubs' transport; polls while the ring is full */
+static int send(void *tctx, uint8_t type, const void *p, size_t n)
 {
-	while (chan_msg_send(&ch, type, p, n) == ERR_FULL) {
+	int r;
+
+	(void)tctx;
+	while ((r = chan_msg_send(&ch, type, p, n)) == ERR_FULL) {
 		__asm__ volatile("pause");
 	}
-	if (chan_needs_doorbell(&ch)) {
+	if (r == 0 && chan_needs_doorbell(&ch)) {
 		sys_doorbell(server_core);
 	}
+	return r;
 }
 
 static int recv_msg(uint8_t *type, void *buf, size_t cap)
@@ -71,7 +74,12 @@ int main(int argc, char **argv)
 	uint64_t rounds = 100000, t0, t1, count = 0, khz;
 	struct sys_info in;
 	uint8_t buf[64], type;
-	uint32_t server;
+	struct echo_text ping = {8, {0}};
+	struct echo_sink sink = {0};
+	struct echo_count_req cq = {0};
+	struct echo_count_reply cr = {0, 0};
+	struct echo_quit q = {0};
+	uint32_t server, seq = 0;
 	void *va;
 	int r;
 
@@ -100,8 +108,10 @@ int main(int argc, char **argv)
 	chan_init(&ch, va, 1);
 	for (int i = 0; i < SAMPLES + 100; i++) {
 		t0 = tsc();
-		send_msg(1, &t0, sizeof(t0));
-		if (recv_msg(&type, buf, sizeof(buf)) < 0) {
+		memcpy(ping.data, &t0, sizeof(t0));
+		echo_send_text(send, 0, &ping);
+		if (recv_msg(&type, buf, sizeof(buf)) < 0 ||
+		    type != ECHO_MSG_TEXT) {
 			printf("chanbench: bad answer\n");
 			return 1;
 		}
@@ -113,12 +123,17 @@ int main(int argc, char **argv)
 	sort(rtt, SAMPLES);
 	t0 = tsc();
 	for (uint64_t i = 0; i < rounds; i++) {
-		send_msg(ECHO_SINK, &i, sizeof(i));
+		sink.seq = i;
+		echo_send_sink(send, 0, &sink);
 	}
-	send_msg(ECHO_COUNT, 0, 0);
-	recv_msg(&type, &count, sizeof(count));
+	echo_call_count(send, 0, &seq, &cq);
+	do {
+		r = recv_msg(&type, buf, sizeof(buf));
+	} while (r < 0 ||
+		 echo_count_match(&cq, type, buf, (size_t)r, &cr) != 0);
+	count = cr.sinks;
 	t1 = tsc();
-	send_msg(ECHO_QUIT, 0, 0);
+	echo_send_quit(send, 0, &q);
 	printf("bench chan %u -> %u: round trip median %lu cycles (%lu ns), "
 	       "p99 %lu cycles (%lu ns); one-way %lu messages/s (%lu of %lu "
 	       "arrived)\n",

@@ -1,26 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
  * echocli NAME TEXT: binds to service NAME (retrying for a while until it
- * is exported), sends TEXT, waits for the answer and prints it:
- * "echocli on core C: NAME on core S answered 'TEXT'".
+ * is exported), sends TEXT as an echo.if `text`, waits for the answer and
+ * prints it: "echocli on core C: NAME on core S answered 'TEXT'".
  */
 #include <stdio.h>
 #include <string.h>
 #include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
+#include <echo_if.h>
 
 static struct chan ch;
+static uint32_t server_core;
+
+static int send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int r = chan_msg_send(&ch, type, buf, len);
+
+	(void)tctx;
+	if (r == 0 && chan_needs_doorbell(&ch)) {
+		sys_doorbell(server_core);
+	}
+	return r;
+}
 
 int main(int argc, char **argv)
 {
+	static struct echo_text t;
 	uint8_t buf[CHAN_MSG_MAX], type;
-	uint32_t server;
 	struct sys_info in;
+	uint32_t server;
 	void *va;
 	int r, n;
 
-	if (argc < 3 || sys_info(&in) < 0) {
+	if (argc < 3 || sys_info(&in) < 0 || strlen(argv[2]) >= sizeof(t.data)) {
 		printf("usage: echocli NAME TEXT\n");
 		return 2;
 	}
@@ -34,28 +48,30 @@ int main(int argc, char **argv)
 		printf("echocli: cannot bind to '%s': %s\n", argv[1], err_msg(r));
 		return 1;
 	}
+	server_core = SYS_PID_CORE(server);
 	chan_init(&ch, va, 1);
-	r = chan_msg_send(&ch, 1, argv[2], strlen(argv[2]));
+	t.data_len = (uint16_t)strlen(argv[2]);
+	memcpy(t.data, argv[2], t.data_len);
+	r = echo_send_text(send, 0, &t);
 	if (r < 0) {
 		printf("echocli: send failed: %s\n", err_msg(r));
 		return 1;
 	}
-	if (chan_needs_doorbell(&ch)) {
-		sys_doorbell(SYS_PID_CORE(server));
-	}
-	while ((n = chan_msg_recv(&ch, &type, buf, sizeof(buf) - 1)) == ERR_AGAIN) {
+	while ((n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) == ERR_AGAIN) {
 		chan_sleep(&ch);
 		if (!chan_pending(&ch)) {
 			sys_wait(0);
 		}
 		chan_wake(&ch);
 	}
-	if (n < 0) {
-		printf("echocli: bad answer: %s\n", err_msg(n));
+	memset(&t, 0, sizeof(t));
+	if (n < 0 || type != ECHO_MSG_TEXT ||
+	    echo_text_unmarshal(buf, (size_t)n, &t) < 0) {
+		printf("echocli: bad answer\n");
 		return 1;
 	}
-	buf[n] = 0;
+	t.data[t.data_len < sizeof(t.data) ? t.data_len : sizeof(t.data) - 1] = 0;
 	printf("echocli on core %u: %s on core %u answered '%s'\n", in.core_id,
-	       argv[1], SYS_PID_CORE(server), (char *)buf);
+	       argv[1], server_core, (char *)t.data);
 	return 0;
 }

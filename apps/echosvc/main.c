@@ -1,34 +1,80 @@
 // SPDX-License-Identifier: MIT
 /*
  * echosvc [NAME [once]]: a service. Exports NAME (default "echo"), accepts
- * any number of clients, and sends every message back on the channel it
- * came on, with the same type - except three control types the channel
- * benchmark uses: ECHO_SINK (counted, not answered), ECHO_COUNT (answered
- * with the 8-byte count of sinks so far) and ECHO_QUIT (with "once": the
- * service exits). Malformed input from a client is logged and skipped;
- * the service keeps serving everyone. When idle it polls for a while
- * (about 200 us), then halts until a doorbell.
+ * any number of clients and speaks echo.if with each: `text` comes back
+ * unchanged, `sink` is only counted, `count` answers how many sinks came,
+ * `quit` ends a service started with "once". A message it cannot handle
+ * (unknown type, malformed body, a bad slot) is logged and answered with
+ * `error`; the service keeps serving everyone. When idle it polls for a
+ * while (about 200 us), then halts until a doorbell.
  */
 #include <stdio.h>
 #include <string.h>
 #include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
+#include <echo_if.h>
 
 #define MAX_CLIENTS 16
-#define ECHO_SINK 200
-#define ECHO_COUNT 201
-#define ECHO_QUIT 202
 #define POLL_NS 200000ull
-
-static uint64_t sinks;
-static int once, quit;
 
 static struct {
 	struct chan ch;
 	uint32_t pid;
 } clients[MAX_CLIENTS];
 static int nclients;
+static uint64_t sinks;
+static int once, quit;
+
+/* send_to: the transport for the stubs; tctx is the client's index */
+static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int i = (int)(intptr_t)tctx, r;
+	struct chan *c = &clients[i].ch;
+
+	while ((r = chan_msg_send(c, type, buf, len)) == ERR_FULL) {
+		sys_wait(1000000);
+	}
+	if (r == 0 && chan_needs_doorbell(c)) {
+		sys_doorbell(SYS_PID_CORE(clients[i].pid));
+	}
+	return r;
+}
+
+static int on_text(void *ctx, const struct echo_text *m)
+{
+	return echo_send_text(send_to, ctx, m);
+}
+
+static int on_sink(void *ctx, const struct echo_sink *m)
+{
+	(void)ctx;
+	(void)m;
+	sinks++;
+	return 0;
+}
+
+static int on_count(void *ctx, const struct echo_count_req *m)
+{
+	struct echo_count_reply rep = {0, sinks};
+
+	return echo_reply_count(send_to, ctx, m, &rep);
+}
+
+static int on_quit(void *ctx, const struct echo_quit *m)
+{
+	(void)ctx;
+	(void)m;
+	quit = once;
+	return 0;
+}
+
+static const struct echo_handlers handlers = {
+	.text = on_text,
+	.sink = on_sink,
+	.count_req = on_count,
+	.quit = on_quit,
+};
 
 static void accept_all(void)
 {
@@ -48,34 +94,20 @@ static void accept_all(void)
 static int serve(int i)
 {
 	static uint8_t buf[CHAN_MSG_MAX];
-	struct chan *c = &clients[i].ch;
-	uint8_t type;
-	int n, done = 0;
+	uint8_t type = 0;
+	int n, done = 0, r;
 
-	while ((n = chan_msg_recv(c, &type, buf, sizeof(buf))) != ERR_AGAIN) {
+	while ((n = chan_msg_recv(&clients[i].ch, &type, buf, sizeof(buf))) !=
+	       ERR_AGAIN) {
 		done++;
-		if (n < 0) {
+		r = n < 0 ? n
+			  : echo_dispatch(&handlers, (void *)(intptr_t)i, type,
+					  buf, (size_t)n);
+		if (r == ERR_NOSYS || r == ERR_FORMAT) {
+			struct echo_error e = {n < 0 ? 0 : type, r};
 			printf("echosvc: bad message from client 0x%x: %s\n",
-			       clients[i].pid, err_msg(n));
-			continue;
-		}
-		if (type == ECHO_SINK) {
-			sinks++;
-			continue;
-		}
-		if (type == ECHO_QUIT) {
-			quit = once;
-			continue;
-		}
-		if (type == ECHO_COUNT) {
-			memcpy(buf, &sinks, sizeof(sinks));
-			n = sizeof(sinks);
-		}
-		while (chan_msg_send(c, type, buf, (size_t)n) == ERR_FULL) {
-			sys_wait(1000000);
-		}
-		if (chan_needs_doorbell(c)) {
-			sys_doorbell(SYS_PID_CORE(clients[i].pid));
+			       clients[i].pid, err_msg(r));
+			echo_send_error(send_to, (void *)(intptr_t)i, &e);
 		}
 	}
 	return done;
@@ -109,7 +141,6 @@ int main(int argc, char **argv)
 	int r = mon_export(name);
 
 	once = argc > 2 && strcmp(argv[2], "once") == 0;
-
 	if (r < 0) {
 		printf("echosvc: cannot export '%s': %s\n", name, err_msg(r));
 		return 1;

@@ -15,6 +15,7 @@
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
+#include <echo_if.h>
 
 /* garbage: mixed-type fragments and a corrupt slot header */
 static void garbage(struct chan *c)
@@ -42,9 +43,21 @@ static void ring(struct chan *c, uint32_t core)
 
 static struct chan svc;
 
+static uint32_t svc_core;
+
+static int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	(void)tctx;
+	return chan_msg_send(&svc, type, buf, len);
+}
+
+/* attack_service: garbage, an unknown type and a malformed `text`, then
+ * one good `text`, whose echo must come back (error answers to the
+ * garbage may arrive first and are skipped) */
 static int attack_service(const char *name)
 {
-	uint8_t buf[64], type;
+	static struct echo_text good, got;
+	uint8_t buf[CHAN_MSG_MAX], type, bad[3] = {0xff, 0xff, 0xff};
 	uint32_t server;
 	void *va;
 	int r, n;
@@ -58,26 +71,39 @@ static int attack_service(const char *name)
 		printf("rogue: cannot bind to '%s': %s\n", name, err_msg(r));
 		return 1;
 	}
+	svc_core = SYS_PID_CORE(server);
 	chan_init(&svc, va, 1);
 	garbage(&svc);
-	chan_msg_send(&svc, 3, "still there?", 12);
-	ring(&svc, SYS_PID_CORE(server));
+	chan_msg_send(&svc, 99, bad, sizeof(bad));
+	chan_msg_send(&svc, ECHO_MSG_TEXT, bad, sizeof(bad));
+	good.data_len = 12;
+	memcpy(good.data, "still there?", 12);
+	echo_send_text(svc_send, 0, &good);
+	ring(&svc, svc_core);
 	printf("rogue: sent garbage to service '%s'\n", name);
-	while ((n = chan_msg_recv(&svc, &type, buf, sizeof(buf) - 1)) ==
-	       ERR_AGAIN) {
-		chan_sleep(&svc);
-		if (!chan_pending(&svc)) {
-			sys_wait(0);
+	for (;;) {
+		n = chan_msg_recv(&svc, &type, buf, sizeof(buf));
+		if (n == ERR_AGAIN) {
+			chan_sleep(&svc);
+			if (!chan_pending(&svc)) {
+				sys_wait(0);
+			}
+			chan_wake(&svc);
+			continue;
 		}
-		chan_wake(&svc);
+		if (n >= 0 && type == ECHO_MSG_ERROR) {
+			continue; /* the service complaining about our garbage */
+		}
+		if (n < 0 || type != ECHO_MSG_TEXT ||
+		    echo_text_unmarshal(buf, (size_t)n, &got) < 0) {
+			printf("rogue: service answered garbage\n");
+			return 1;
+		}
+		got.data[got.data_len < sizeof(got.data) ? got.data_len : 0] = 0;
+		printf("rogue: service still answers: '%s'\n",
+		       (char *)got.data);
+		return 0;
 	}
-	if (n < 0) {
-		printf("rogue: service answered garbage: %s\n", err_msg(n));
-		return 1;
-	}
-	buf[n] = 0;
-	printf("rogue: service still answers: '%s'\n", (char *)buf);
-	return 0;
 }
 
 int main(int argc, char **argv)
