@@ -176,8 +176,7 @@ int mon_export(const char *name)
 {
 	struct monitor_export_req req;
 	struct monitor_export_reply rep;
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n, r;
+	int r;
 
 	if (!have) {
 		return ERR_UNSUPPORTED;
@@ -187,26 +186,15 @@ int mon_export(const char *name)
 		return ERR_TOOBIG;
 	}
 	strlcpy(req.name, name, sizeof(req.name));
-	r = monitor_call_export(send, 0, &call_seq, &req);
-	while (r == 0) {
-		n = next(&type, buf, sizeof(buf));
-		if (n < 0) {
-			continue;
-		}
-		if (monitor_export_match(&req, type, buf, (size_t)n, &rep) == 0) {
-			return rep.err;
-		}
-		keep_exit(type, buf, (size_t)n);
-	}
-	return r;
+	r = CALL(export, &req, &rep);
+	return r ? r : rep.err;
 }
 
 int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 {
 	struct monitor_bind_req req;
 	struct monitor_bind_reply rep;
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n, r;
+	int r;
 
 	if (!have) {
 		return ERR_UNSUPPORTED;
@@ -216,20 +204,13 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 		return ERR_TOOBIG;
 	}
 	strlcpy(req.name, name, sizeof(req.name));
-	r = monitor_call_bind(send, 0, &call_seq, &req);
-	while (r == 0) {
-		n = next(&type, buf, sizeof(buf));
-		if (n < 0) {
-			continue;
-		}
-		if (monitor_bind_match(&req, type, buf, (size_t)n, &rep) == 0) {
-			*chan_va = (void *)rep.va;
-			*server_pid = rep.server_pid;
-			return rep.err;
-		}
-		keep_exit(type, buf, (size_t)n);
+	r = CALL(bind, &req, &rep);
+	if (r) {
+		return r;
 	}
-	return r;
+	*chan_va = (void *)rep.va;
+	*server_pid = rep.server_pid;
+	return rep.err;
 }
 
 int mon_accept_poll(void **chan_va, uint32_t *client_pid)
@@ -266,8 +247,7 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 {
 	struct monitor_spawn_req req;
 	struct monitor_spawn_reply rep;
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n, r;
+	int r;
 
 	if (!have) {
 		return ERR_UNSUPPORTED;
@@ -279,48 +259,24 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 	}
 	strlcpy(req.app, app, sizeof(req.app));
 	strlcpy(req.args, args, sizeof(req.args));
-	r = monitor_call_spawn(send, 0, &call_seq, &req);
-	if (r < 0) {
+	r = CALL(spawn, &req, &rep);
+	if (r) {
 		return r;
 	}
-	for (;;) {
-		n = next(&type, buf, sizeof(buf));
-		if (n < 0) {
-			continue; /* malformed: the monitor logs its side */
-		}
-		r = monitor_spawn_match(&req, type, buf, (size_t)n, &rep);
-		if (r == 0) {
-			*pid = rep.pid;
-			return rep.err;
-		}
-		keep_exit(type, buf, (size_t)n);
-	}
+	*pid = rep.pid;
+	return rep.err;
 }
 
 int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out)
 {
 	struct monitor_core_stat_req req = {0, core};
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n, r;
+	int r;
 
 	if (!have) {
 		return ERR_UNSUPPORTED;
 	}
-	r = monitor_call_core_stat(send, 0, &call_seq, &req);
-	if (r < 0) {
-		return r;
-	}
-	for (;;) {
-		n = next(&type, buf, sizeof(buf));
-		if (n < 0) {
-			continue;
-		}
-		r = monitor_core_stat_match(&req, type, buf, (size_t)n, out);
-		if (r == 0) {
-			return out->err;
-		}
-		keep_exit(type, buf, (size_t)n);
-	}
+	r = CALL(core_stat, &req, out);
+	return r ? r : out->err;
 }
 
 void mon_poll(void)
