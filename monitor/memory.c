@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lending memory between partitions (docs/monitor.md, "Lending memory"):
+ * a program's borrow request becomes a lend request to a lender; the
+ * answer is adopted here; unused borrowed ranges go back after exits.
+ */
+#include "monitor.h"
+#include <stdio.h>
+#include <string.h>
+
+int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_mem_borrow_reply rep = {m->call_id, ERR_NOMEM, 0, 0};
+	struct monitor_lend_req req = {0, 0, 0};
+	uint64_t two = 2ull << 20;
+	int to;
+
+	if (!route_pid(cx->route) || me.ncores < 2) {
+		return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route),
+						     &rep);
+	}
+	/* the next core lends; a least-loaded choice is still to come */
+	req.lender = (me.core_id + 1) % me.ncores;
+	req.bytes = (m->bytes + two - 1) / two * two;
+	to = relay_target(req.lender);
+	if (to >= 0 &&
+	    monitor_call_lend(send_on, ROUTE(to), &call_seq, &req) == 0 &&
+	    pending_add_kind(req.call_id, cx->route, m->call_id, BORROW) >= 0) {
+		return 0;
+	}
+	return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route), &rep);
+}
+
+int on_lend_req(void *vctx, const struct monitor_lend_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_lend_req fwd = *m;
+	struct monitor_lend_reply rep = {0, 0, 0, 0};
+	long base;
+	int to;
+
+	if (m->lender != me.core_id) {
+		to = relay_target(m->lender);
+		if (to >= 0 &&
+		    monitor_call_lend(send_on, ROUTE(to), &call_seq, &fwd) ==
+			0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_NOENT;
+		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
+	}
+	base = sys_mem_lend(m->bytes);
+	rep.err = base < 0 ? (int32_t)base : 0;
+	rep.base = base < 0 ? 0 : (uint64_t)base;
+	rep.size = base < 0 ? 0 : m->bytes;
+	if (base >= 0) {
+		printf("monitor %u: lent %lu MiB at 0x%lx\n", me.core_id,
+		       (unsigned long)(m->bytes >> 20), (unsigned long)base);
+	}
+	return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
+{
+	struct monitor_lend_reply back = *m;
+	struct monitor_mem_borrow_reply rep;
+	int kind, to = pending_take_kind(m->call_id, &back.call_id, &kind);
+
+	(void)vctx;
+	if (to < 0) {
+		return 0;
+	}
+	if (kind == RELAY) {
+		return monitor_send_lend_reply(send_on, ROUTE(to), &back);
+	}
+	rep.call_id = back.call_id;
+	rep.err = m->err;
+	rep.base = m->base;
+	rep.size = m->size;
+	if (!m->err) {
+		rep.err = (int32_t)sys_mem_adopt(m->base, m->size);
+	}
+	if (!m->err && rep.err) {
+		/* could not use it: give it straight back (to its owner) */
+		struct monitor_give_back g = {0, m->base, m->size};
+		struct sys_core sc;
+		for (uint32_t c = 0; c < me.ncores; c++) {
+			if (sys_core_info(c, &sc) == 0 &&
+			    m->base >= sc.part_base && m->base < sc.part_end) {
+				g.lender = c;
+			}
+		}
+		if (relay_target(g.lender) >= 0) {
+			monitor_send_give_back(
+			    send_on, ROUTE(relay_target(g.lender)), &g);
+		}
+	}
+	return monitor_send_mem_borrow_reply(send_on, ROUTE(to), &rep);
+}
+
+int on_give_back(void *vctx, const struct monitor_give_back *m)
+{
+	long r;
+
+	(void)vctx;
+	if (m->lender != me.core_id) {
+		int to = relay_target(m->lender);
+		return to < 0 ? ERR_RANGE
+			      : monitor_send_give_back(send_on, ROUTE(to), m);
+	}
+	r = sys_mem_reclaim(m->base, m->size);
+	if (r < 0) {
+		printf("monitor %u: refused a give-back of 0x%lx: %s\n",
+		       me.core_id, (unsigned long)m->base, err_msg((int)r));
+		return 0;
+	}
+	printf("monitor %u: got back %lu MiB at 0x%lx\n", me.core_id,
+	       (unsigned long)(m->size >> 20), (unsigned long)m->base);
+	return 0;
+}
+
+/* give_back_unused: return every borrowed range nothing uses any more */
+void give_back_unused(void)
+{
+	struct sys_range rg;
+	struct sys_core sc;
+
+	while (sys_mem_release(&rg) == 0) {
+		struct monitor_give_back g = {me.ncores, rg.base, rg.size};
+		for (uint32_t c = 0; c < me.ncores; c++) {
+			if (sys_core_info(c, &sc) == 0 &&
+			    rg.base >= sc.part_base && rg.base < sc.part_end) {
+				g.lender = c;
+			}
+		}
+		if (g.lender < me.ncores && relay_target(g.lender) >= 0) {
+			monitor_send_give_back(
+			    send_on, ROUTE(relay_target(g.lender)), &g);
+		}
+	}
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the parts of the monitor share (mesh.c, place.c, naming.c,
+ * memory.c, main.c). One monitor runs per core, single-threaded: none of
+ * this needs a lock.
+ */
+#ifndef MONITOR_H
+#define MONITOR_H
+
+#include <stdint.h>
+#include <libos/sys.h>
+#include <channels/chan.h>
+#include <monitor_if.h>
+
+#define MAX_CORES 256
+#define MAX_PROCS 32
+#define PROC_ROUTE 1000
+#define MAX_PENDING 64
+#define MAX_WATCH 64
+
+struct link {
+	struct chan ch;
+	int up;
+};
+
+struct pchan {
+	struct chan ch;
+	uint32_t pid; /* 0: slot free */
+};
+
+enum { RELAY = 0, BORROW = 1, PLACE = 2 };
+
+#define ROUTE(r) ((void *)(intptr_t)(r))
+
+struct ctx {
+	int route; /* where the message being handled came from */
+};
+
+/* this core's identity, links and process channels (mesh.c) */
+extern struct sys_info me;
+extern struct link links[MAX_CORES];
+extern struct pchan procs[MAX_PROCS];
+extern uint32_t call_seq;
+
+/* the dispatch table (main.c) */
+extern const struct monitor_handlers handlers;
+
+/* mesh.c */
+struct chan *route_chan(int route);
+int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
+void watch_add(uint32_t pid, int route);
+int watch_take(uint32_t pid);
+int relay_target(uint32_t core);
+int pending_add_kind(uint32_t out_id, int from, uint32_t back_id, int kind);
+int pending_add(uint32_t out_id, int from, uint32_t back_id);
+int pending_take_kind(uint32_t out_id, uint32_t *back_id, int *kind);
+int pending_take(uint32_t out_id, uint32_t *back_id);
+uint32_t route_pid(int route);
+int pid_route(uint32_t pid);
+int drain(int route);
+int set_sleep(int sleep);
+void join_mesh(void);
+
+/* place.c */
+int spawn_here(const char *app, const char *args, uint32_t *pid);
+int on_spawn_req(void *vctx, const struct monitor_spawn_req *m);
+int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m);
+int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m);
+int on_core_stat_reply(void *vctx, const struct monitor_core_stat_reply *m);
+int on_exit_note(void *vctx, const struct monitor_exit_note *m);
+int on_ps_req(void *vctx, const struct monitor_ps_req *m);
+int on_ps_reply(void *vctx, const struct monitor_ps_reply *m);
+int on_kill_req(void *vctx, const struct monitor_kill_req *m);
+int on_kill_reply(void *vctx, const struct monitor_kill_reply *m);
+int reap(void);
+void start_manifest_programs(void);
+
+/* naming.c */
+int on_export_req(void *vctx, const struct monitor_export_req *m);
+int on_export_reply(void *vctx, const struct monitor_export_reply *m);
+int on_bind_req(void *vctx, const struct monitor_bind_req *m);
+int on_bind_reply(void *vctx, const struct monitor_bind_reply *m);
+int on_services_req(void *vctx, const struct monitor_services_req *m);
+int on_services_reply(void *vctx, const struct monitor_services_reply *m);
+
+/* memory.c */
+int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m);
+int on_lend_req(void *vctx, const struct monitor_lend_req *m);
+int on_lend_reply(void *vctx, const struct monitor_lend_reply *m);
+int on_give_back(void *vctx, const struct monitor_give_back *m);
+void give_back_unused(void);
+
+/* main.c */
+int on_ping(void *vctx, const struct monitor_ping *m);
+
+#endif

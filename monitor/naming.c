@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Naming and binding: core 0's monitor keeps the service names; binding
+ * makes a channel frame in the server's partition, maps it into the
+ * server and, on the client's core, into the client - never into a
+ * monitor.
+ */
+#include "monitor.h"
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SERVICES 64
+
+/* core 0 only: the names */
+static struct {
+	char name[32];
+	uint32_t core, pid; /* pid 0: free */
+} services[MAX_SERVICES];
+
+static int service_add(const char *name, uint32_t core, uint32_t pid)
+{
+	int slot = -1;
+
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		if (services[i].pid && strcmp(services[i].name, name) == 0) {
+			return ERR_INVAL;
+		}
+		if (!services[i].pid && slot < 0) {
+			slot = i;
+		}
+	}
+	if (slot < 0) {
+		return ERR_TOOBIG;
+	}
+	strlcpy(services[slot].name, name, sizeof(services[slot].name));
+	services[slot].core = core;
+	services[slot].pid = pid;
+	return 0;
+}
+
+int on_export_req(void *vctx, const struct monitor_export_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_export_req fwd = *m;
+	struct monitor_export_reply rep = {0, 0};
+
+	if (route_pid(cx->route)) {
+		/* a program exports itself, never someone else */
+		fwd.core = me.core_id;
+		fwd.id = route_pid(cx->route);
+	}
+	if (me.core_id == 0) {
+		rep.err = service_add(fwd.name, fwd.core, fwd.id);
+		return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
+	}
+	if (monitor_call_export(send_on, ROUTE(0), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = ERR_AGAIN;
+	return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_export_reply(void *vctx, const struct monitor_export_reply *m)
+{
+	struct monitor_export_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0
+		      : monitor_send_export_reply(send_on, ROUTE(to), &back);
+}
+
+/* serve_bind: this core runs the server: make the frame in our partition,
+ * map it into the server and tell it */
+static void serve_bind(const struct monitor_bind_req *m,
+		       struct monitor_bind_reply *rep)
+{
+	struct monitor_bound note = {m->client_core, m->client_pid, 0};
+	struct sys_chan sc;
+	int to = pid_route(m->server_pid);
+	long r;
+
+	if (to < 0) {
+		rep->err = ERR_NOENT; /* the server is gone */
+		return;
+	}
+	r = sys_chan_create(&sc, m->server_pid);
+	if (r < 0) {
+		rep->err = (int32_t)r;
+		return;
+	}
+	note.va = sc.va;
+	rep->err = monitor_send_bound(send_on, ROUTE(to), &note);
+	rep->phys = sc.phys;
+	rep->server_pid = m->server_pid;
+}
+
+/* finish_bind: the answer reaches the client's monitor: map the frame
+ * into the client */
+static void finish_bind(uint32_t client_pid, struct monitor_bind_reply *rep)
+{
+	long va;
+
+	if (rep->err) {
+		return;
+	}
+	va = sys_chan_grant(client_pid, rep->phys);
+	if (va < 0) {
+		rep->err = (int32_t)va;
+		return;
+	}
+	rep->va = (uint64_t)va;
+}
+
+int on_bind_req(void *vctx, const struct monitor_bind_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_bind_req fwd = *m;
+	struct monitor_bind_reply rep;
+	int to = -1;
+
+	memset(&rep, 0, sizeof(rep));
+	if (route_pid(cx->route)) {
+		fwd.client_core = me.core_id;
+		fwd.client_pid = route_pid(cx->route);
+		fwd.server_pid = 0;
+	}
+	if (me.core_id == 0 && !fwd.server_pid) {
+		for (int i = 0; i < MAX_SERVICES && to < 0; i++) {
+			if (services[i].pid &&
+			    strcmp(services[i].name, fwd.name) == 0) {
+				fwd.server_core = services[i].core;
+				fwd.server_pid = services[i].pid;
+				to = (int)services[i].core;
+			}
+		}
+		if (to < 0) {
+			rep.err = ERR_NOENT;
+			goto answer;
+		}
+	}
+	if (fwd.server_pid && fwd.server_core == me.core_id) {
+		serve_bind(&fwd, &rep);
+		goto answer;
+	}
+	to = fwd.server_pid ? relay_target(fwd.server_core) : 0;
+	if (to >= 0 &&
+	    monitor_call_bind(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = ERR_AGAIN;
+answer:
+	if (route_pid(cx->route)) {
+		finish_bind(fwd.client_pid, &rep);
+	}
+	return monitor_reply_bind(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
+{
+	struct monitor_bind_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	if (to < 0) {
+		return 0;
+	}
+	if (route_pid(to)) {
+		finish_bind(route_pid(to), &back);
+	}
+	return monitor_send_bind_reply(send_on, ROUTE(to), &back);
+}
+
+int on_services_req(void *vctx, const struct monitor_services_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_services_req fwd = *m;
+	static struct monitor_services_reply rep;
+
+	memset(&rep, 0, sizeof(rep));
+	if (me.core_id != 0) {
+		if (monitor_call_services(send_on, ROUTE(0), &call_seq, &fwd) ==
+			0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_AGAIN;
+		return monitor_reply_services(send_on, ROUTE(cx->route), m,
+					      &rep);
+	}
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		char e[64];
+		if (!services[i].pid) {
+			continue;
+		}
+		snprintf(e, sizeof(e), "%s%s@%u/0x%x", rep.list[0] ? " " : "",
+			 services[i].name, services[i].core, services[i].pid);
+		if (strlen(rep.list) + strlen(e) < sizeof(rep.list)) {
+			strlcpy(rep.list + strlen(rep.list), e,
+				sizeof(rep.list) - strlen(rep.list));
+		}
+	}
+	return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_services_reply(void *vctx, const struct monitor_services_reply *m)
+{
+	static struct monitor_services_reply back;
+	int to;
+
+	(void)vctx;
+	back = *m;
+	to = pending_take(m->call_id, &back.call_id);
+	return to < 0 ? 0
+		      : monitor_send_services_reply(send_on, ROUTE(to), &back);
+}

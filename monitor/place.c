@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Process placement and the questions about processes: spawning here or
+ * relaying to the right core, `any` placement (core 0), exits, ps, kill,
+ * core statistics, and the programs the manifest starts on this core.
+ */
+#include "monitor.h"
+#include <stdio.h>
+#include <string.h>
+
+/* spawn_here: start app on this core with a channel to us */
+int spawn_here(const char *app, const char *args, uint32_t *pid)
+{
+	struct sys_chan sc;
+	long r;
+	int slot = -1;
+
+	for (int i = 0; i < MAX_PROCS && slot < 0; i++) {
+		if (!procs[i].pid) {
+			slot = i;
+		}
+	}
+	if (slot < 0) {
+		return ERR_TOOBIG;
+	}
+	r = sys_chan_create(&sc, 0);
+	if (r < 0) {
+		return (int)r;
+	}
+	r = sys_spawn(app, args, sc.phys);
+	if (r < 0) {
+		return (int)r; /* the frame stays ours; reused never (noted) */
+	}
+	chan_init(&procs[slot].ch, (void *)sc.va, 0);
+	procs[slot].pid = (uint32_t)r;
+	*pid = (uint32_t)r;
+	return 0;
+}
+
+/*
+ * Placement of `spawn ... on any` (core 0's monitor only): the least
+ * loaded core, load being the processes each core runs for `any` requests
+ * as core 0 counts them (it sees every such spawn and every such exit:
+ * their exit notes pass through it). Core 0 itself, which runs the
+ * console and the relays, is chosen only when it is the only core.
+ */
+#define MAX_PLACED 128
+static uint32_t placed_load[MAX_CORES];
+static uint32_t placed_pids[MAX_PLACED];
+
+static uint32_t place_any(void)
+{
+	uint32_t best = me.ncores > 1 ? 1 : 0;
+
+	for (uint32_t c = 2; c < me.ncores; c++) {
+		if (placed_load[c] < placed_load[best]) {
+			best = c;
+		}
+	}
+	return best;
+}
+
+static void placed_spawned(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PLACED; i++) {
+		if (!placed_pids[i]) {
+			placed_pids[i] = pid;
+			placed_load[SYS_PID_CORE(pid) % MAX_CORES]++;
+			return;
+		}
+	}
+}
+
+static void placed_exit(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PLACED; i++) {
+		if (pid && placed_pids[i] == pid) {
+			placed_pids[i] = 0;
+			placed_load[SYS_PID_CORE(pid) % MAX_CORES]--;
+			return;
+		}
+	}
+}
+
+int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_spawn_reply rep = {0, 0, 0};
+	struct monitor_spawn_req fwd;
+	uint32_t core = m->core;
+	int any = core == 0xffffffffu && me.core_id == 0;
+	int to;
+
+	if (core == 0xffffffffu) {
+		/* "any": core 0's monitor places it (place_any) */
+		core = me.core_id == 0 ? place_any() : 0;
+		if (core == 0 && me.core_id != 0) {
+			fwd = *m;
+			if (monitor_call_spawn(send_on, ROUTE(0), &call_seq,
+					       &fwd) == 0 &&
+			    pending_add(fwd.call_id, cx->route, m->call_id) ==
+				0) {
+				return 0;
+			}
+			rep.err = ERR_AGAIN;
+			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
+						   &rep);
+		}
+	}
+	if (core == me.core_id) {
+		rep.err = spawn_here(m->app, m->args, &rep.pid);
+		if (rep.err == 0) {
+			watch_add(rep.pid, cx->route);
+			if (any) {
+				placed_spawned(rep.pid);
+			}
+		}
+		return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+	}
+	to = relay_target(core);
+	if (to >= 0) {
+		fwd = *m;
+		fwd.core = core;
+		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) ==
+			0 &&
+		    pending_add_kind(fwd.call_id, cx->route, m->call_id,
+				     any ? PLACE : RELAY) == 0) {
+			return 0;
+		}
+	}
+	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_spawn_reply back = *m;
+	int kind, to = pending_take_kind(m->call_id, &back.call_id, &kind);
+
+	if (to < 0) {
+		printf("monitor %u: spawn reply %u from route %d matches "
+		       "nothing\n",
+		       me.core_id, m->call_id, cx->route);
+		return 0;
+	}
+	if (m->err == 0) {
+		watch_add(m->pid, to);
+		if (kind == PLACE) {
+			placed_spawned(m->pid);
+		}
+	}
+	return monitor_send_spawn_reply(send_on, ROUTE(to), &back);
+}
+
+int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_core_stat_reply rep;
+	struct monitor_core_stat_req fwd = *m;
+	struct sys_info in;
+	int to;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.core = m->core;
+	if (m->core == me.core_id) {
+		rep.err = (int32_t)sys_info(&in);
+		rep.apic_id = in.apic_id;
+		rep.part_base = in.part_base;
+		rep.part_end = in.part_end;
+		rep.free_bytes = in.free_bytes;
+		rep.kern_phys = in.kern_phys;
+		rep.nprocs = in.nprocs;
+		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
+					       &rep);
+	}
+	to = relay_target(m->core);
+	if (to >= 0 &&
+	    monitor_call_core_stat(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		return 0;
+	}
+	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_core_stat_reply(void *vctx, const struct monitor_core_stat_reply *m)
+{
+	struct monitor_core_stat_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0
+		      : monitor_send_core_stat_reply(send_on, ROUTE(to), &back);
+}
+
+int on_exit_note(void *vctx, const struct monitor_exit_note *m)
+{
+	int to = watch_take(m->pid);
+
+	(void)vctx;
+	placed_exit(m->pid);
+	if (to >= 0) {
+		return monitor_send_exit_note(send_on, ROUTE(to), m);
+	}
+	return 0;
+}
+
+int on_ps_req(void *vctx, const struct monitor_ps_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_ps_req fwd = *m;
+	static struct monitor_ps_reply rep;
+	struct sys_proc list[32];
+	long n;
+	int to;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.core = m->core;
+	if (m->core != me.core_id) {
+		to = relay_target(m->core);
+		if (to >= 0 &&
+		    monitor_call_ps(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+		return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
+	}
+	n = sys_proc_list(list, 32);
+	for (long i = 0; i < n; i++) {
+		size_t used = strlen(rep.names);
+		rep.pids[rep.pids_count++] = list[i].pid;
+		if (used + strlen(list[i].name) + 2 < sizeof(rep.names)) {
+			strlcpy(rep.names + used, used ? " " : "", 2);
+			strlcpy(rep.names + strlen(rep.names), list[i].name,
+				sizeof(rep.names) - strlen(rep.names));
+		}
+	}
+	rep.err = n < 0 ? (int32_t)n : 0;
+	return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_ps_reply(void *vctx, const struct monitor_ps_reply *m)
+{
+	static struct monitor_ps_reply back;
+	int to;
+
+	(void)vctx;
+	back = *m;
+	to = pending_take(m->call_id, &back.call_id);
+	return to < 0 ? 0 : monitor_send_ps_reply(send_on, ROUTE(to), &back);
+}
+
+int on_kill_req(void *vctx, const struct monitor_kill_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_kill_req fwd = *m;
+	struct monitor_kill_reply rep = {0, 0};
+	uint32_t core = SYS_PID_CORE(m->pid);
+	int to;
+
+	if (core != me.core_id) {
+		to = relay_target(core);
+		if (to >= 0 &&
+		    monitor_call_kill(send_on, ROUTE(to), &call_seq, &fwd) ==
+			0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = to < 0 ? ERR_NOENT : ERR_AGAIN;
+	} else if (m->pid == me.pid) {
+		rep.err = ERR_PERM; /* a monitor is not killed */
+	} else {
+		rep.err = (int32_t)sys_kill(m->pid);
+	}
+	return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_kill_reply(void *vctx, const struct monitor_kill_reply *m)
+{
+	struct monitor_kill_reply back = *m;
+	int to = pending_take(m->call_id, &back.call_id);
+
+	(void)vctx;
+	return to < 0 ? 0 : monitor_send_kill_reply(send_on, ROUTE(to), &back);
+}
+
+int reap(void)
+{
+	struct sys_exit e;
+	int done = 0;
+
+	while (sys_reap(&e) == 0) {
+		struct monitor_exit_note note = {e.pid, e.status};
+		int to = watch_take(e.pid);
+
+		done++;
+		placed_exit(e.pid);
+		for (int i = 0; i < MAX_PROCS; i++) {
+			if (procs[i].pid == e.pid) {
+				procs[i].pid = 0;
+			}
+		}
+		if (to >= 0) {
+			monitor_send_exit_note(send_on, ROUTE(to), &note);
+		}
+	}
+	if (done) {
+		give_back_unused();
+	}
+	return done;
+}
+
+void start_manifest_programs(void)
+{
+	struct sys_boot_start s;
+	uint32_t pid;
+
+	for (uint64_t i = 0;; i++) {
+		long r = sys_boot_start(i, &s);
+		if (r == ERR_NOENT) {
+			return;
+		}
+		if (r < 0) {
+			printf(
+			    "monitor %u: cannot read manifest entry %lu: %s\n",
+			    me.core_id, (unsigned long)i, err_msg((int)r));
+			return;
+		}
+		r = spawn_here(s.app, s.args, &pid);
+		if (r < 0) {
+			printf("monitor %u: cannot start %s: %s\n", me.core_id,
+			       s.app, err_msg((int)r));
+		}
+	}
+}
