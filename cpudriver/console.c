@@ -38,6 +38,47 @@ static bool ready_printed;
 static struct chan_tx tx;
 static bool up_pending;
 
+/*
+ * The interactive line (core 0): what raw writes (a shell's prompt and
+ * echo) left on the terminal's current line. A whole line from anyone
+ * clears it first and writes it again after, so log lines never land in
+ * the middle of what someone is typing.
+ */
+static char partial[CONSOLE_LINE_MAX];
+static size_t partial_len;
+
+/* put_line: one whole line on the UART, around the interactive line */
+static void put_line(const char *s, size_t n)
+{
+	if (partial_len) {
+		uart_write("\r\x1b[K", 4); /* column 0, erase the line */
+	}
+	uart_write(s, n);
+	uart_write("\n", 1);
+	if (partial_len) {
+		uart_write(partial, partial_len);
+	}
+}
+
+void console_raw(const char *s, size_t n)
+{
+	uart_write(s, n);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' || s[i] == '\r') {
+			partial_len = 0;
+		} else if (s[i] == '\b') {
+			partial_len -= partial_len > 0;
+		} else if (partial_len < sizeof(partial)) {
+			partial[partial_len++] = s[i];
+		}
+	}
+}
+
+bool console_ready(void)
+{
+	return ready_printed;
+}
+
 static void print_ready(void)
 {
 	char buf[96];
@@ -46,9 +87,9 @@ static void print_ready(void)
 			     "system ready: %u cores, %lu MiB, %lu ms", nup,
 			     self.bt->ram_bytes >> 20, ms);
 
-	uart_write(buf, (size_t)n);
-	uart_write("\n", 1);
+	put_line(buf, (size_t)n);
 	ready_printed = true;
+	proc_system_ready();
 }
 
 static void check_ready(void)
@@ -134,8 +175,7 @@ void console_line(const char *s, size_t n)
 		n = CONSOLE_LINE_MAX;
 	}
 	if (self.id == 0) {
-		uart_write(s, n);
-		uart_write("\n", 1);
+		put_line(s, n);
 		return;
 	}
 	retry_pending();
@@ -183,8 +223,7 @@ static void take_log(uint32_t c, const struct chan_msg *m)
 	memcpy(lbuf[c] + llen[c], m->payload, k);
 	llen[c] += k;
 	if (!(m->flags & CHAN_F_MORE)) {
-		uart_write(lbuf[c], llen[c]);
-		uart_write("\n", 1);
+		put_line(lbuf[c], llen[c]);
 		llen[c] = 0;
 	}
 }

@@ -41,6 +41,13 @@ void console_input_init(void);
  * waiting processes (SYS_EV_CONSOLE). */
 void console_input_irq(void);
 
+/* console_raw: bytes straight to the UART (core 0: a shell's prompt and
+ * echo), remembered as the interactive line (see console.c). */
+void console_raw(const char *s, size_t n);
+
+/* console_ready: the `system ready` line has been printed (core 0). */
+bool console_ready(void);
+
 /* console_read: up to n buffered input bytes into buf; returns the count. */
 size_t console_read(char *buf, size_t n);
 

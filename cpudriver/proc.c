@@ -361,6 +361,11 @@ void proc_doorbell(void)
 	post(SYS_EV_DOORBELL);
 }
 
+void proc_system_ready(void)
+{
+	post(SYS_EV_READY);
+}
+
 void proc_console_input(void)
 {
 	post(SYS_EV_CONSOLE);

@@ -70,6 +70,9 @@ struct proc *proc_find(uint32_t pid);
 /* proc_doorbell: a doorbell arrived: every waiting process wakes. */
 void proc_doorbell(void);
 
+/* proc_system_ready: every process of core 0 gets SYS_EV_READY. */
+void proc_system_ready(void);
+
 /* proc_console_input: typed input arrived: waiting processes wake with
  * SYS_EV_CONSOLE. */
 void proc_console_input(void);

@@ -117,6 +117,7 @@ static int64_t sys_info(uint64_t uva)
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;
 	in.nprocs = proc_count();
+	in.ready = self.id == 0 && console_ready();
 	in.monlink_phys = self.id ? self.bt->cores[self.id].monlink_frame : 0;
 	return copy_out(uva, &in, sizeof(in));
 }
@@ -302,7 +303,7 @@ static int64_t sys_console_write(uint64_t uva, uint64_t len)
 	if (copy_in(buf, uva, len)) {
 		return ERR_FAULT;
 	}
-	uart_write(buf, len);
+	console_raw(buf, len);
 	return (int64_t)len;
 }
 

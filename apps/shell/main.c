@@ -71,19 +71,19 @@ static void cmd_help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	out("commands:\r\n"
-	    "  help                         this list\r\n"
+	out("commands:\n"
+	    "  help                         this list\n"
 	    "  cores                        every core: APIC id, partition, free "
-	    "memory,\r\n"
-	    "                               CPU driver instance, processes\r\n"
-	    "  spawn APP [on CORE|any] [ARGS]  start a boot-image program\r\n"
-	    "  mem                          free memory of every core\r\n"
-	    "  ps                           processes of every core\r\n"
-	    "  kill PID                     end a process (any core)\r\n"
-	    "  services                     named services and where they run\r\n"
-	    "  bench chan A B               channel round trip and throughput\r\n"
-	    "                               between cores A and B\r\n"
-	    "  poweroff                     switch the machine off\r\n");
+	    "memory,\n"
+	    "                               CPU driver instance, processes\n"
+	    "  spawn APP [on CORE|any] [ARGS]  start a boot-image program\n"
+	    "  mem                          free memory of every core\n"
+	    "  ps                           processes of every core\n"
+	    "  kill PID                     end a process (any core)\n"
+	    "  services                     named services and where they run\n"
+	    "  bench chan A B               channel round trip and throughput\n"
+	    "                               between cores A and B\n"
+	    "  poweroff                     switch the machine off\n");
 }
 
 static void cmd_cores(int argc, char **argv)
@@ -92,18 +92,18 @@ static void cmd_cores(int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1) {
-		out("usage: cores\r\n");
+		out("usage: cores\n");
 		return;
 	}
 	out("core apic partition                     free MiB  driver at   "
-	    "procs\r\n");
+	    "procs\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		int r = mon_core_stat(c, &st);
 		if (r < 0) {
-			say("%4u (no answer: %s)\r\n", c, err_msg(r));
+			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
 		}
-		say("%4u %4u 0x%010lx-0x%010lx %8lu  0x%08lx %5u\r\n", c,
+		say("%4u %4u 0x%010lx-0x%010lx %8lu  0x%08lx %5u\n", c,
 		    st.apic_id, (unsigned long)st.part_base,
 		    (unsigned long)st.part_end,
 		    (unsigned long)(st.free_bytes >> 20),
@@ -118,7 +118,7 @@ static void cmd_spawn(int argc, char **argv)
 	int first = 2, r;
 
 	if (argc < 2) {
-		out("usage: spawn APP [on CORE|any] [ARGS]\r\n");
+		out("usage: spawn APP [on CORE|any] [ARGS]\n");
 		return;
 	}
 	if (argc >= 4 && strcmp(argv[2], "on") == 0) {
@@ -126,14 +126,14 @@ static void cmd_spawn(int argc, char **argv)
 		if (strcmp(argv[3], "any") == 0) {
 			core = MON_CORE_ANY;
 		} else if (parse_u32(argv[3], &core) < 0 || core >= me.ncores) {
-			say("spawn: no core '%s' (0..%u or any)\r\n", argv[3],
+			say("spawn: no core '%s' (0..%u or any)\n", argv[3],
 			    me.ncores - 1);
 			return;
 		}
 	}
 	for (int i = first; i < argc; i++) {
 		if (strlen(args) + strlen(argv[i]) + 2 > sizeof(args)) {
-			out("spawn: arguments too long\r\n");
+			out("spawn: arguments too long\n");
 			return;
 		}
 		if (args[0]) {
@@ -143,10 +143,10 @@ static void cmd_spawn(int argc, char **argv)
 	}
 	r = mon_spawn(argv[1], args, core, &pid);
 	if (r < 0) {
-		say("spawn: %s: %s\r\n", argv[1], err_msg(r));
+		say("spawn: %s: %s\n", argv[1], err_msg(r));
 		return;
 	}
-	say("started %s on core %u, pid 0x%x\r\n", argv[1], SYS_PID_CORE(pid),
+	say("started %s on core %u, pid 0x%x\n", argv[1], SYS_PID_CORE(pid),
 	    pid);
 }
 
@@ -161,7 +161,7 @@ static void cmd_bench(int argc, char **argv)
 	if (argc != 4 || strcmp(argv[1], "chan") != 0 ||
 	    parse_u32(argv[2], &a) < 0 || parse_u32(argv[3], &b) < 0 ||
 	    a >= me.ncores || b >= me.ncores) {
-		say("usage: bench chan A B   (cores 0..%u)\r\n", me.ncores - 1);
+		say("usage: bench chan A B   (cores 0..%u)\n", me.ncores - 1);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench-%u", ++runs);
@@ -171,16 +171,16 @@ static void cmd_bench(int argc, char **argv)
 		r = mon_spawn("chanbench", name, a, &cpid);
 	}
 	if (r < 0) {
-		say("bench: cannot start: %s\r\n", err_msg(r));
+		say("bench: cannot start: %s\n", err_msg(r));
 		return;
 	}
-	say("bench: core %u pings a service on core %u...\r\n", a, b);
+	say("bench: core %u pings a service on core %u...\n", a, b);
 	while (left && mon_wait_exit(&pid, &status) == 0) {
 		if (pid == spid || pid == cpid) {
 			left--;
 		}
 		if (pid == cpid && status != 0) {
-			say("bench: failed (status %ld)\r\n", (long)status);
+			say("bench: failed (status %ld)\n", (long)status);
 		}
 	}
 }
@@ -191,16 +191,16 @@ static void cmd_ps(int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1) {
-		out("usage: ps\r\n");
+		out("usage: ps\n");
 		return;
 	}
-	out("core pid      name\r\n");
+	out("core pid      name\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		char *name = ps.names;
 		int r = mon_ps(c, &ps);
 
 		if (r < 0) {
-			say("%4u (no answer: %s)\r\n", c, err_msg(r));
+			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
 		}
 		name = ps.names;
@@ -211,7 +211,7 @@ static void cmd_ps(int argc, char **argv)
 
 			strlcpy(one, name, len + 1 < sizeof(one) ? len + 1
 								 : sizeof(one));
-			say("%4u 0x%-6x %s\r\n", c, ps.pids[i], one);
+			say("%4u 0x%-6x %s\n", c, ps.pids[i], one);
 			name += len + (end ? 1 : 0);
 		}
 	}
@@ -245,15 +245,15 @@ static void cmd_kill(int argc, char **argv)
 	int r;
 
 	if (argc != 2 || parse_pid(argv[1], &pid) < 0) {
-		out("usage: kill PID   (hex, as ps shows it)\r\n");
+		out("usage: kill PID   (hex, as ps shows it)\n");
 		return;
 	}
 	r = mon_kill(pid);
 	if (r < 0) {
-		say("kill: 0x%x: %s\r\n", pid, err_msg(r));
+		say("kill: 0x%x: %s\n", pid, err_msg(r));
 		return;
 	}
-	say("killed 0x%x\r\n", pid);
+	say("killed 0x%x\n", pid);
 }
 
 static void cmd_services(int argc, char **argv)
@@ -265,10 +265,10 @@ static void cmd_services(int argc, char **argv)
 	(void)argv;
 	r = mon_services(&sv);
 	if (r < 0) {
-		say("services: %s\r\n", err_msg(r));
+		say("services: %s\n", err_msg(r));
 		return;
 	}
-	say("%s\r\n", sv.list[0] ? sv.list : "(no services)");
+	say("%s\n", sv.list[0] ? sv.list : "(no services)");
 }
 
 static void cmd_mem(int argc, char **argv)
@@ -282,12 +282,12 @@ static void cmd_mem(int argc, char **argv)
 		if (mon_core_stat(c, &st) == 0) {
 			total += st.part_end - st.part_base;
 			free += st.free_bytes;
-			say("core %u: %lu of %lu KiB free\r\n", c,
+			say("core %u: %lu of %lu KiB free\n", c,
 			    (unsigned long)(st.free_bytes >> 10),
 			    (unsigned long)((st.part_end - st.part_base) >> 10));
 		}
 	}
-	say("all: %lu of %lu MiB free\r\n", (unsigned long)(free >> 20),
+	say("all: %lu of %lu MiB free\n", (unsigned long)(free >> 20),
 	    (unsigned long)(total >> 20));
 }
 
@@ -295,9 +295,9 @@ static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	out("powering off\r\n");
+	out("powering off\n");
 	sys_poweroff();
-	out("poweroff: the machine is still on\r\n");
+	out("poweroff: the machine is still on\n");
 }
 
 static const struct {
@@ -340,7 +340,7 @@ static void run(char *line)
 			return;
 		}
 	}
-	say("unknown command '%s' (try help)\r\n", argv[0]);
+	say("unknown command '%s' (try help)\n", argv[0]);
 }
 
 static void report_exits(void)
@@ -349,7 +349,7 @@ static void report_exits(void)
 	int64_t status;
 
 	while (mon_take_exit(&pid, &status) == 0) {
-		say("[pid 0x%x exited with status %ld]\r\n", pid, (long)status);
+		say("[pid 0x%x exited with status %ld]\n", pid, (long)status);
 	}
 }
 
@@ -364,7 +364,12 @@ int main(int argc, char **argv)
 		printf("shell: runs on core 0, which owns the console\n");
 		return 1;
 	}
-	out("shell: type help\r\n> ");
+	/* the prompt comes after `system ready`, so that line stays whole */
+	while (!me.ready) {
+		sys_wait(0);
+		sys_info(&me);
+	}
+	out("shell: type help\n> ");
 	for (;;) {
 		char c;
 
@@ -382,7 +387,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (c == '\r' || c == '\n') {
-			out("\r\n");
+			out("\n");
 			line[len] = 0;
 			run(line);
 			len = 0;

@@ -82,6 +82,7 @@ enum sys_number {
 #define SYS_EV_DOORBELL 0x2u /* a doorbell (IPI) arrived */
 #define SYS_EV_CHILD 0x4u    /* a process this one spawned exited */
 #define SYS_EV_CONSOLE 0x8u  /* console input arrived (core 0) */
+#define SYS_EV_READY 0x10u   /* the system became ready (core 0) */
 
 /* pid = core << 16 | slot: the owning core can be read off any pid. */
 #define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))
@@ -98,7 +99,7 @@ struct sys_info {
 				instance (its writable memory) */
 	uint64_t tsc_khz;    /* calibrated TSC frequency */
 	uint32_t nprocs;     /* processes on this core */
-	uint32_t pad;
+	uint32_t ready;      /* core 0: `system ready` has been printed */
 	uint64_t monlink_phys; /* this core's monitor link frame (to core 0's
 				  monitor); 0 on core 0 */
 };
