@@ -16,7 +16,8 @@
  * remembers where the answer goes. `watch` remembers who asked for each
  * process, so its exit note reaches them.
  *
- * The loop: handle everything that arrived, collect exits, then tell
+ * The loop: handle everything that arrived, collect exits, poll for
+ * another 50 us, then tell
  * every channel we sleep and halt (SYS_WAIT) until a doorbell or an exit.
  */
 #include "monitor.h"
@@ -70,8 +71,12 @@ static int poll_all(void)
 	return done;
 }
 
+#define POLL_NS 50000ull /* 50 us */
+
 int main(int argc, char **argv)
 {
+	uint64_t idle_since = 0;
+
 	(void)argc;
 	(void)argv;
 	if (sys_info(&me) < 0) {
@@ -82,8 +87,18 @@ int main(int argc, char **argv)
 	start_manifest_programs();
 	for (;;) {
 		if (poll_all()) {
+			idle_since = 0;
 			continue;
 		}
+		/* poll briefly before sleeping: a reply that is on its way
+		 * then needs no doorbell */
+		if (!idle_since) {
+			idle_since = sys_time_ns();
+		}
+		if (sys_time_ns() - idle_since < POLL_NS) {
+			continue;
+		}
+		idle_since = 0;
 		if (!set_sleep(1)) {
 			sys_wait(0);
 		}
