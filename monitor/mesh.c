@@ -178,6 +178,45 @@ static void complain(int route, uint8_t type, const uint8_t *buf, int len,
 }
 
 /* drain: handle what arrived on one route; returns messages handled */
+/*
+ * relay_reply: answers to relayed calls that need nothing done on the way
+ * (core_stat, ps, kill, export, services) go back as they came, with the
+ * call id of the hop they return to; the final receiver checks the body.
+ * Returns 1 if the message was such a reply (and is dealt with).
+ */
+static int relay_reply(int route, uint8_t type, uint8_t *buf, int n)
+{
+	uint32_t id, back;
+	int to;
+
+	if (type != MONITOR_MSG_CORE_STAT_REPLY &&
+	    type != MONITOR_MSG_PS_REPLY && type != MONITOR_MSG_KILL_REPLY &&
+	    type != MONITOR_MSG_EXPORT_REPLY &&
+	    type != MONITOR_MSG_SERVICES_REPLY) {
+		return 0;
+	}
+	if (route_pid(route)) {
+		return 0; /* programs send no replies: dispatch rejects it */
+	}
+	if (monitor_call_id_of(type, buf, (size_t)n, &id) < 0) {
+		complain(route, type, buf, n, ERR_FORMAT);
+		return 1;
+	}
+	to = pending_take(id, &back);
+	if (to < 0) {
+		printf("monitor %u: %s %u from route %d matches nothing\n",
+		       me.core_id, monitor_msg_name(type), id, route);
+		return 1;
+	}
+	/* the call id is the body's first field, little-endian */
+	buf[0] = (uint8_t)back;
+	buf[1] = (uint8_t)(back >> 8);
+	buf[2] = (uint8_t)(back >> 16);
+	buf[3] = (uint8_t)(back >> 24);
+	send_on(ROUTE(to), type, buf, (size_t)n);
+	return 1;
+}
+
 int drain(int route)
 {
 	static uint8_t buf[IFC_MAX_MSG];
@@ -191,6 +230,10 @@ int drain(int route)
 		done++;
 		if (n < 0) {
 			complain(route, 0, buf, -1, n);
+			continue;
+		}
+		if (relay_reply(route, type, buf, n)) {
+			c = route_chan(route);
 			continue;
 		}
 		r = monitor_dispatch(&handlers, &cx, type, buf, (size_t)n);

@@ -66,22 +66,17 @@ int spawn_here(const char *app, const char *args, uint32_t *pid);
 int on_spawn_req(void *vctx, const struct monitor_spawn_req *m);
 int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m);
 int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m);
-int on_core_stat_reply(void *vctx, const struct monitor_core_stat_reply *m);
 int on_exit_note(void *vctx, const struct monitor_exit_note *m);
 int on_ps_req(void *vctx, const struct monitor_ps_req *m);
-int on_ps_reply(void *vctx, const struct monitor_ps_reply *m);
 int on_kill_req(void *vctx, const struct monitor_kill_req *m);
-int on_kill_reply(void *vctx, const struct monitor_kill_reply *m);
 int reap(void);
 void start_manifest_programs(void);
 
 /* naming.c */
 int on_export_req(void *vctx, const struct monitor_export_req *m);
-int on_export_reply(void *vctx, const struct monitor_export_reply *m);
 int on_bind_req(void *vctx, const struct monitor_bind_req *m);
 int on_bind_reply(void *vctx, const struct monitor_bind_reply *m);
 int on_services_req(void *vctx, const struct monitor_services_req *m);
-int on_services_reply(void *vctx, const struct monitor_services_reply *m);
 
 /* memory.c */
 int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m);

@@ -61,16 +61,6 @@ int on_export_req(void *vctx, const struct monitor_export_req *m)
 	return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
 }
 
-int on_export_reply(void *vctx, const struct monitor_export_reply *m)
-{
-	struct monitor_export_reply back = *m;
-	int to = pending_take(m->call_id, &back.call_id);
-
-	(void)vctx;
-	return to < 0 ? 0
-		      : monitor_send_export_reply(send_on, ROUTE(to), &back);
-}
-
 /* serve_bind: this core runs the server: make the frame in our partition,
  * map it into the server and tell it */
 static void serve_bind(const struct monitor_bind_req *m,
@@ -203,16 +193,4 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 		}
 	}
 	return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
-}
-
-int on_services_reply(void *vctx, const struct monitor_services_reply *m)
-{
-	static struct monitor_services_reply back;
-	int to;
-
-	(void)vctx;
-	back = *m;
-	to = pending_take(m->call_id, &back.call_id);
-	return to < 0 ? 0
-		      : monitor_send_services_reply(send_on, ROUTE(to), &back);
 }

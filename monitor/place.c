@@ -184,16 +184,6 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
 }
 
-int on_core_stat_reply(void *vctx, const struct monitor_core_stat_reply *m)
-{
-	struct monitor_core_stat_reply back = *m;
-	int to = pending_take(m->call_id, &back.call_id);
-
-	(void)vctx;
-	return to < 0 ? 0
-		      : monitor_send_core_stat_reply(send_on, ROUTE(to), &back);
-}
-
 int on_exit_note(void *vctx, const struct monitor_exit_note *m)
 {
 	int to = watch_take(m->pid);
@@ -241,17 +231,6 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 	return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
 }
 
-int on_ps_reply(void *vctx, const struct monitor_ps_reply *m)
-{
-	static struct monitor_ps_reply back;
-	int to;
-
-	(void)vctx;
-	back = *m;
-	to = pending_take(m->call_id, &back.call_id);
-	return to < 0 ? 0 : monitor_send_ps_reply(send_on, ROUTE(to), &back);
-}
-
 int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 {
 	struct ctx *cx = vctx;
@@ -275,15 +254,6 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 		rep.err = (int32_t)sys_kill(m->pid);
 	}
 	return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
-}
-
-int on_kill_reply(void *vctx, const struct monitor_kill_reply *m)
-{
-	struct monitor_kill_reply back = *m;
-	int to = pending_take(m->call_id, &back.call_id);
-
-	(void)vctx;
-	return to < 0 ? 0 : monitor_send_kill_reply(send_on, ROUTE(to), &back);
 }
 
 int reap(void)
