@@ -182,10 +182,9 @@ int mon_export(const char *name)
 		return ERR_UNSUPPORTED;
 	}
 	memset(&req, 0, sizeof(req));
-	if (strlen(name) >= sizeof(req.name)) {
+	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
 		return ERR_TOOBIG;
 	}
-	strlcpy(req.name, name, sizeof(req.name));
 	r = CALL(export, &req, &rep);
 	return r ? r : rep.err;
 }
@@ -200,10 +199,9 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 		return ERR_UNSUPPORTED;
 	}
 	memset(&req, 0, sizeof(req));
-	if (strlen(name) >= sizeof(req.name)) {
+	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
 		return ERR_TOOBIG;
 	}
-	strlcpy(req.name, name, sizeof(req.name));
 	r = CALL(bind, &req, &rep);
 	if (r) {
 		return r;
