@@ -24,7 +24,11 @@
 	X(ERR_CHECKSUM, -11, "checksum mismatch")                             \
 	X(ERR_UNSUPPORTED, -12, "unsupported")                                \
 	X(ERR_FAULT, -13, "bad address")                                      \
-	X(ERR_TIMEOUT, -14, "timed out")
+	X(ERR_TIMEOUT, -14, "timed out")                                      \
+	X(ERR_CLOSED, -15, "connection closed")                               \
+	X(ERR_BUSY, -16, "in use")                                            \
+	X(ERR_IO, -17, "device error")                                        \
+	X(ERR_UNREACH, -18, "peer unreachable")
 
 enum err_code {
 #define ERR_ENUM_(name, value, msg) name = value,
