@@ -19,10 +19,11 @@ def _map_emitter(target, source, env):
 
 
 def _objects(env, sources):
-    """Compiles what is source; passes object nodes through."""
+    """Compiles what is source; passes objects and static libraries
+    (linked before libos) through."""
     objs = []
     for s in env.Flatten(sources):
-        if str(s).endswith('.o'):
+        if str(s).endswith('.o') or str(s).endswith('.a'):
             objs.append(s)
         else:
             objs += env.Object(s)

@@ -39,7 +39,8 @@ def _common(env):
                        '-fno-asynchronous-unwind-tables', '-fno-omit-frame-pointer',
                        '-m64', '-march=x86-64'] + opt,
               ASFLAGS=['-g', '-m64', '-fno-pic', '-fno-pie'],
-              CPPPATH=['#cpudriver/include', '#libos/include', '#channels/include'],
+              CPPPATH=['#cpudriver/include', '#libos/include', '#channels/include',
+                       '#drivers/include'],
               LINKFLAGS=['-nostdlib', '-static', '--build-id=none', '-z', 'max-page-size=4096'],
               LIBS=[], LIBPATH=[])
     if cc == 'clang':

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-net (VirtIO 1.2, 5.1) behind struct netdev: queue 0 receives,
+ * queue 1 transmits. Every buffer is half a DMA page (2 KiB: the 12-byte
+ * header and a full Ethernet frame); receive buffers are all posted at
+ * start and re-posted as frames are taken. No offloads are negotiated.
+ */
+#include <drivers/netdev.h>
+#include <drivers/virtio.h>
+#include <libos/sys.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F_MAC (1ull << 5)
+#define HDR 12u /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define BUF 2048u
+#define QMAX 128
+
+struct vbuf {
+	uint8_t *va;
+	uint64_t pa;
+	struct vbuf *next; /* free transmit buffers */
+};
+
+struct vnet {
+	struct netdev nd;
+	struct virtio_dev dev;
+	struct virtq rxq, txq;
+	struct vbuf *rxbufs, *txbufs, *txfree;
+	bool broken;
+};
+
+static int alloc_bufs(struct vbuf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += 2) {
+		void *va;
+		uint64_t pa;
+
+		if (dma_page(&va, &pa)) {
+			return ERR_NOMEM;
+		}
+		b[i].va = va;
+		b[i].pa = pa;
+		if (i + 1 < n) {
+			b[i + 1].va = (uint8_t *)va + BUF;
+			b[i + 1].pa = pa + BUF;
+		}
+	}
+	return 0;
+}
+
+static int post_rx(struct vnet *v, struct vbuf *b)
+{
+	struct virtq_buf vb = {b->pa, BUF, true};
+
+	return virtq_add(&v->rxq, &vb, 1, b);
+}
+
+/* reclaim: transmit buffers the device is done with */
+static void reclaim(struct vnet *v)
+{
+	void *tok;
+	uint32_t len;
+	int r;
+
+	while ((r = virtq_get(&v->txq, &tok, &len)) == 0) {
+		struct vbuf *b = tok;
+
+		b->next = v->txfree;
+		v->txfree = b;
+	}
+	if (r == ERR_IO && !v->broken) {
+		v->broken = true;
+		printf("%s: device returned a bad transmit entry; stopped\n",
+		       v->dev.name);
+	}
+}
+
+static int vnet_tx(struct netdev *nd, const void *frame, size_t len)
+{
+	struct vnet *v = nd->priv;
+	struct vbuf *b;
+	struct virtq_buf vb;
+
+	if (len < 14 || len > NETDEV_FRAME_MAX) {
+		return ERR_INVAL;
+	}
+	if (v->broken) {
+		return ERR_IO;
+	}
+	if (!v->txfree) {
+		reclaim(v);
+	}
+	b = v->txfree;
+	if (!b) {
+		return ERR_FULL;
+	}
+	v->txfree = b->next;
+	memset(b->va, 0, HDR);
+	memcpy(b->va + HDR, frame, len);
+	vb.phys = b->pa;
+	vb.len = (uint32_t)(HDR + len);
+	vb.device_writes = false;
+	if (virtq_add(&v->txq, &vb, 1, b) < 0) {
+		b->next = v->txfree;
+		v->txfree = b;
+		return ERR_FULL;
+	}
+	virtq_kick(&v->dev, &v->txq);
+	return 0;
+}
+
+static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
+{
+	struct vnet *v = nd->priv;
+	void *tok;
+	uint32_t len;
+	int r;
+
+	if (v->broken) {
+		return ERR_AGAIN;
+	}
+	reclaim(v);
+	for (;;) {
+		struct vbuf *b;
+		size_t n;
+
+		r = virtq_get(&v->rxq, &tok, &len);
+		if (r == ERR_AGAIN) {
+			return ERR_AGAIN;
+		}
+		if (r < 0) {
+			v->broken = true;
+			printf("%s: device returned a bad receive entry; "
+			       "stopped\n",
+			       v->dev.name);
+			return ERR_AGAIN;
+		}
+		b = tok;
+		/* a frame the device claims is longer than the buffer, or
+		 * shorter than a header, is dropped */
+		n = len > HDR && len <= BUF ? len - HDR : 0;
+		if (n > cap) {
+			n = 0;
+		}
+		if (n) {
+			memcpy(buf, b->va + HDR, n);
+		}
+		post_rx(v, b);
+		virtq_kick(&v->dev, &v->rxq);
+		if (n >= 14) {
+			return (int)n;
+		}
+	}
+}
+
+int netdev_open(struct netdev **out)
+{
+	static struct vnet v;
+	uint32_t idx;
+	int r = virtio_find("virtio-net", &idx);
+
+	if (r < 0) {
+		return r;
+	}
+	memset(&v, 0, sizeof(v));
+	r = virtio_open(&v.dev, idx, F_MAC);
+	if (r < 0) {
+		return r;
+	}
+	r = virtio_queue(&v.dev, &v.rxq, 0, QMAX);
+	if (r == 0) {
+		r = virtio_queue(&v.dev, &v.txq, 1, QMAX);
+	}
+	if (r == 0) {
+		v.rxbufs = calloc(v.rxq.size, sizeof(struct vbuf));
+		v.txbufs = calloc(v.txq.size, sizeof(struct vbuf));
+		r = v.rxbufs && v.txbufs ? 0 : ERR_NOMEM;
+	}
+	if (r == 0) {
+		r = alloc_bufs(v.rxbufs, v.rxq.size);
+	}
+	if (r == 0) {
+		r = alloc_bufs(v.txbufs, v.txq.size);
+	}
+	if (r < 0) {
+		virtio_fail(&v.dev);
+		return r;
+	}
+	for (unsigned i = 0; i < v.txq.size; i++) {
+		v.txbufs[i].next = v.txfree;
+		v.txfree = &v.txbufs[i];
+	}
+	for (unsigned i = 0; i < v.rxq.size; i++) {
+		post_rx(&v, &v.rxbufs[i]);
+	}
+	if ((v.dev.features & F_MAC) && v.dev.device) {
+		for (int i = 0; i < 6; i++) {
+			v.nd.mac[i] = v.dev.device[i];
+		}
+	} else {
+		/* locally administered, from the directory index */
+		static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00,
+					       0x01};
+		memcpy(v.nd.mac, mac, 6);
+		v.nd.mac[5] = (uint8_t)(idx + 1);
+	}
+	virtio_ready(&v.dev);
+	virtq_kick(&v.dev, &v.rxq);
+	v.nd.tx = vnet_tx;
+	v.nd.rx = vnet_rx;
+	v.nd.irq = v.dev.irq;
+	v.nd.priv = &v;
+	*out = &v.nd;
+	return 0;
+}
