@@ -153,6 +153,39 @@ int mon_services(struct monitor_services_reply *out)
 	return r ? r : out->err;
 }
 
+int mon_devices(struct monitor_devices_reply *out)
+{
+	struct monitor_devices_req req = {0};
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	r = CALL(devices, &req, out);
+	return r ? r : out->err;
+}
+
+int mon_move(const char *device, uint32_t core, uint32_t *driver_pid)
+{
+	struct monitor_move_req req;
+	struct monitor_move_reply rep;
+	int r;
+
+	if (!have) {
+		return ERR_UNSUPPORTED;
+	}
+	memset(&req, 0, sizeof(req));
+	if (strlcpy(req.name, device, sizeof(req.name)) >= sizeof(req.name)) {
+		return ERR_NOENT;
+	}
+	req.core = core;
+	r = CALL(move, &req, &rep);
+	if (r == 0 && rep.err == 0 && driver_pid) {
+		*driver_pid = rep.driver_pid;
+	}
+	return r ? r : rep.err;
+}
+
 int mon_borrow(uint64_t bytes)
 {
 	struct monitor_mem_borrow_req req = {0, bytes};

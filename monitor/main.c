@@ -51,6 +51,14 @@ const struct monitor_handlers handlers = {
     .lend_req = on_lend_req,
     .lend_reply = on_lend_reply,
     .give_back = on_give_back,
+    .devices_req = on_devices_req,
+    .move_req = on_move_req,
+    .dev_release_req = on_dev_release_req,
+    .dev_release_reply = on_dev_release_reply,
+    .dev_adopt_req = on_dev_adopt_req,
+    .dev_adopt_reply = on_dev_adopt_reply,
+    .dev_owner = on_dev_owner,
+    .proc_gone = on_proc_gone,
 };
 
 static int poll_all(void)
@@ -77,8 +85,10 @@ int main(int argc, char **argv)
 	if (sys_info(&me) < 0) {
 		return 1;
 	}
+	devices_init();
 	join_mesh();
 	sys_monitor_up();
+	devices_start_drivers();
 	start_manifest_programs();
 	for (;;) {
 		if (poll_all()) {

@@ -192,7 +192,8 @@ static int relay_reply(int route, uint8_t type, uint8_t *buf, int n)
 	if (type != MONITOR_MSG_CORE_STAT_REPLY &&
 	    type != MONITOR_MSG_PS_REPLY && type != MONITOR_MSG_KILL_REPLY &&
 	    type != MONITOR_MSG_EXPORT_REPLY &&
-	    type != MONITOR_MSG_SERVICES_REPLY) {
+	    type != MONITOR_MSG_SERVICES_REPLY &&
+	    type != MONITOR_MSG_DEVICES_REPLY && type != MONITOR_MSG_MOVE_REPLY) {
 		return 0;
 	}
 	if (route_pid(route)) {

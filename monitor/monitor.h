@@ -85,6 +85,23 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m);
 int on_give_back(void *vctx, const struct monitor_give_back *m);
 void give_back_unused(void);
 
+/* devices.c */
+void devices_init(void);
+void devices_start_drivers(void);
+void devices_proc_gone(uint32_t pid);
+int on_dev_owner(void *vctx, const struct monitor_dev_owner *m);
+int on_devices_req(void *vctx, const struct monitor_devices_req *m);
+int on_move_req(void *vctx, const struct monitor_move_req *m);
+int on_dev_release_req(void *vctx, const struct monitor_dev_release_req *m);
+int on_dev_release_reply(void *vctx,
+			 const struct monitor_dev_release_reply *m);
+int on_dev_adopt_req(void *vctx, const struct monitor_dev_adopt_req *m);
+int on_dev_adopt_reply(void *vctx, const struct monitor_dev_adopt_reply *m);
+
+/* naming.c: forget what a process that ended exported */
+void naming_forget(uint32_t pid);
+int on_proc_gone(void *vctx, const struct monitor_proc_gone *m);
+
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);
 

@@ -194,3 +194,24 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 	}
 	return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
 }
+
+void naming_forget(uint32_t pid)
+{
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		if (pid && services[i].pid == pid) {
+			services[i].pid = 0;
+		}
+	}
+}
+
+int on_proc_gone(void *vctx, const struct monitor_proc_gone *m)
+{
+	struct ctx *cx = vctx;
+
+	/* from another core's monitor about a process of that core */
+	if (me.core_id == 0 && !route_pid(cx->route) && cx->route > 0 &&
+	    SYS_PID_CORE(m->pid) == (uint32_t)cx->route) {
+		naming_forget(m->pid);
+	}
+	return 0;
+}

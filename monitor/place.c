@@ -267,6 +267,14 @@ int reap(void)
 
 		done++;
 		placed_exit(e.pid);
+		devices_proc_gone(e.pid);
+		if (me.core_id == 0) {
+			naming_forget(e.pid);
+		} else {
+			struct monitor_proc_gone g = {e.pid};
+
+			monitor_send_proc_gone(send_on, ROUTE(0), &g);
+		}
 		for (int i = 0; i < MAX_PROCS; i++) {
 			if (procs[i].pid == e.pid) {
 				procs[i].pid = 0;

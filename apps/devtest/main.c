@@ -8,6 +8,8 @@
  *   devtest blk          write, flush and read back sectors 1..72
  *   devtest blk-put TEXT write TEXT to sector 0 (flushed)
  *   devtest blk-get      print sector 0 as text (what blk-put left)
+ *   devtest steal NAME   try the device system calls on device NAME (the
+ *                        kernel must refuse them off the owning core)
  */
 #include <drivers/blkdev.h>
 #include <drivers/netdev.h>
@@ -130,8 +132,39 @@ static int blk(int argc, char **argv)
 	return r != 0;
 }
 
+static int steal(const char *name)
+{
+	struct sys_dev d;
+	struct sys_irq irq;
+	uint32_t i;
+
+	for (i = 0; sys_dev_info(i, &d) == 0; i++) {
+		if (strcmp(d.d.name, name) == 0) {
+			break;
+		}
+	}
+	if (sys_dev_info(i, &d) < 0) {
+		printf("devtest: steal: no device %s\n", name);
+		return 1;
+	}
+	printf("devtest: steal %s: owned here %u, map %s, cfg %s, irq %s\n",
+	       name, d.owned_here, err_name((int)sys_dev_map(i, 0) < 0
+						  ? (int)sys_dev_map(i, 0)
+						  : 0),
+	       err_name((int)sys_dev_cfg(i, 0, 4, 0) < 0
+			    ? (int)sys_dev_cfg(i, 0, 4, 0)
+			    : 0),
+	       err_name((int)sys_dev_irq(i, &irq) < 0
+			    ? (int)sys_dev_irq(i, &irq)
+			    : 0));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "steal") == 0) {
+		return steal(argv[2]);
+	}
 	if (argc > 1 && strcmp(argv[1], "net") == 0) {
 		return net();
 	}

@@ -12,6 +12,7 @@
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
+#include "shell.h"
 
 #define LINE_MAX 120
 #define ARGS_MAX 8
@@ -31,14 +32,12 @@ static void write_all(const char *s, size_t n)
 	}
 }
 
-static void out(const char *s)
+void out(const char *s)
 {
 	write_all(s, strlen(s));
 }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -50,7 +49,7 @@ static void say(const char *fmt, ...)
 	write_all(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-static int parse_u32(const char *s, uint32_t *v)
+int parse_u32(const char *s, uint32_t *v)
 {
 	uint64_t x = 0;
 
@@ -81,6 +80,8 @@ static void cmd_help(int argc, char **argv)
 	    "  ps                           processes of every core\n"
 	    "  kill PID                     end a process (any core)\n"
 	    "  services                     named services and where they run\n"
+	    "  devices                      PCI devices, their owners and drivers\n"
+	    "  move DEVICE CORE             move a device (and its driver) to CORE\n"
 	    "  bench chan A B               channel round trip and throughput\n"
 	    "                               between cores A and B\n"
 	    "  poweroff                     switch the machine off\n");
@@ -312,6 +313,8 @@ static const struct {
 	{"kill", cmd_kill},
 	{"services", cmd_services},
 	{"mem", cmd_mem},
+	{"devices", cmd_devices},
+	{"move", cmd_move},
 	{"poweroff", cmd_poweroff},
 };
 

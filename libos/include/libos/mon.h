@@ -46,6 +46,7 @@ int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out);
 
 struct monitor_ps_reply;
 struct monitor_services_reply;
+struct monitor_devices_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
@@ -60,6 +61,15 @@ int mon_services(struct monitor_services_reply *out);
  * core (another core lends part of its partition); afterwards SYS_MEM_MAP
  * can map it. 0 or an error (ERR_NOMEM: nobody could lend). */
 int mon_borrow(uint64_t bytes);
+
+/* mon_devices: the device directory (core 0's replica): names, owner
+ * cores, driver pids */
+int mon_devices(struct monitor_devices_reply *out);
+
+/* mon_move: move device to core (its driver restarts there); *driver_pid
+ * gets the new driver's pid. ERR_NOENT (no such device), ERR_RANGE (no
+ * such core), ERR_PERM (no driver for it), ERR_BUSY (another move). */
+int mon_move(const char *device, uint32_t core, uint32_t *driver_pid);
 
 /* mon_take_exit: like mon_wait_exit but never waits: ERR_AGAIN if no
  * exit has been heard of yet. */

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device directory: which core owns which PCI function, replicated in
+ * every monitor, and the moves that change it.
+ *
+ * Every replica starts from the boot directory the CPU driver reports
+ * (SYS_DEV_INFO: PCI enumeration happened once, on core 0, at boot) and
+ * changes only through dev_owner notes, which core 0's monitor sends to
+ * every monitor after each change. A device with a known driver program
+ * (virtio-net: netd, virtio-blk: store) gets it started by its owner's
+ * monitor at boot and after every move, with the manifest's driver
+ * arguments.
+ *
+ * A move is agreed by core 0's monitor, one at a time: the owner's
+ * monitor ends the driver and gives the device up (SYS_DEV_RELEASE: its
+ * bus mastering stops, so no DMA lands in freed memory), then the new
+ * owner's monitor takes it (SYS_DEV_ADOPT) and starts the driver, then
+ * every replica learns the new owner. If the new owner cannot take it,
+ * the old owner takes it back.
+ */
+#include "monitor.h"
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DEV 32
+#define NONE 0xffffffffu
+
+static struct {
+	char name[BOOT_DEV_NAME_MAX];
+	uint32_t owner;  /* core, NONE */
+	uint32_t driver; /* pid of its driver, 0: none */
+	char args[BOOT_ARGS_MAX];
+} dir[MAX_DEV];
+static uint32_t ndir;
+
+/* core 0: the move under way */
+static struct {
+	int active;
+	uint32_t index, from, to;
+	int route;          /* who asked */
+	uint32_t back_id;   /* their call id */
+	uint32_t call_id;   /* our call to from/to */
+	int stage;          /* 1 releasing, 2 adopting, 3 taking back */
+	int err;            /* stage 3: why the adoption failed */
+} mv;
+
+static const struct {
+	const char *prefix;
+	const char *program;
+} drivers[] = {
+	{"virtio-net", "netd"},
+	{"virtio-blk", "store"},
+};
+
+static const char *driver_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		if (strncmp(name, drivers[i].prefix,
+			    strlen(drivers[i].prefix)) == 0) {
+			return drivers[i].program;
+		}
+	}
+	return 0;
+}
+
+void devices_init(void)
+{
+	struct sys_dev d;
+
+	for (ndir = 0; ndir < MAX_DEV && sys_dev_info(ndir, &d) == 0; ndir++) {
+		strlcpy(dir[ndir].name, d.d.name, sizeof(dir[ndir].name));
+		strlcpy(dir[ndir].args, d.d.args, sizeof(dir[ndir].args));
+		dir[ndir].owner = d.d.owner;
+		dir[ndir].driver = 0;
+	}
+}
+
+/* start_driver: this core owns device i: start its driver, if any */
+static uint32_t start_driver(uint32_t i)
+{
+	const char *prog = driver_of(dir[i].name);
+	uint32_t pid = 0;
+	int r;
+
+	if (!prog) {
+		return 0;
+	}
+	r = spawn_here(prog, dir[i].args, &pid);
+	if (r < 0) {
+		printf("monitor %u: %s: cannot start its driver %s: %s\n",
+		       me.core_id, dir[i].name, prog, err_msg(r));
+		return 0;
+	}
+	return pid;
+}
+
+static void set_owner(uint32_t i, uint32_t core, uint32_t driver)
+{
+	if (i < ndir) {
+		dir[i].owner = core;
+		dir[i].driver = driver;
+	}
+}
+
+/* tell: a replica changed here; core 0 tells everyone else, the others
+ * tell core 0 */
+static void tell(uint32_t i, int except)
+{
+	struct monitor_dev_owner n = {i, dir[i].owner, dir[i].driver};
+
+	if (me.core_id != 0) {
+		monitor_send_dev_owner(send_on, ROUTE(0), &n);
+		return;
+	}
+	for (uint32_t c = 1; c < me.ncores; c++) {
+		if ((int)c != except && links[c].up) {
+			monitor_send_dev_owner(send_on, ROUTE(c), &n);
+		}
+	}
+}
+
+void devices_start_drivers(void)
+{
+	for (uint32_t i = 0; i < ndir; i++) {
+		if (dir[i].owner == me.core_id && driver_of(dir[i].name)) {
+			dir[i].driver = start_driver(i);
+			if (dir[i].driver) {
+				tell(i, -1);
+			}
+		}
+	}
+}
+
+void devices_proc_gone(uint32_t pid)
+{
+	for (uint32_t i = 0; i < ndir; i++) {
+		if (pid && dir[i].driver == pid && dir[i].owner == me.core_id) {
+			printf("monitor %u: %s: driver %s (pid 0x%x) ended\n",
+			       me.core_id, dir[i].name, driver_of(dir[i].name),
+			       pid);
+			dir[i].driver = 0;
+			tell(i, -1);
+		}
+	}
+}
+
+int on_dev_owner(void *vctx, const struct monitor_dev_owner *m)
+{
+	struct ctx *cx = vctx;
+
+	/* only monitors keep the directory; only core 0 is told by others */
+	if (route_pid(cx->route) || m->index >= ndir ||
+	    (m->core >= me.ncores && m->core != NONE) ||
+	    (me.core_id != 0 && cx->route != 0)) {
+		return 0;
+	}
+	set_owner(m->index, m->core, m->driver_pid);
+	if (me.core_id == 0) {
+		tell(m->index, cx->route);
+	}
+	return 0;
+}
+
+int on_devices_req(void *vctx, const struct monitor_devices_req *m)
+{
+	struct ctx *cx = vctx;
+	static struct monitor_devices_reply rep;
+	struct monitor_devices_req fwd = *m;
+
+	memset(&rep, 0, sizeof(rep));
+	if (me.core_id != 0) {
+		if (monitor_call_devices(send_on, ROUTE(0), &call_seq, &fwd) ==
+			    0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_AGAIN;
+		return monitor_reply_devices(send_on, ROUTE(cx->route), m,
+					     &rep);
+	}
+	for (uint32_t i = 0; i < ndir; i++) {
+		size_t used = strlen(rep.names);
+
+		if (used + strlen(dir[i].name) + 2 > sizeof(rep.names)) {
+			break;
+		}
+		rep.owners[rep.owners_count++] = dir[i].owner;
+		rep.drivers[rep.drivers_count++] = dir[i].driver;
+		if (used) {
+			strlcpy(rep.names + used, " ", 2);
+		}
+		strlcpy(rep.names + strlen(rep.names), dir[i].name,
+			sizeof(rep.names) - strlen(rep.names));
+	}
+	return monitor_reply_devices(send_on, ROUTE(cx->route), m, &rep);
+}
+
+/* release_here / adopt_here: the owner's and new owner's halves */
+static int release_here(uint32_t i)
+{
+	long r;
+
+	if (dir[i].driver) {
+		r = sys_kill(dir[i].driver);
+		if (r < 0 && r != ERR_NOENT) {
+			return (int)r;
+		}
+		dir[i].driver = 0;
+	}
+	r = sys_dev_release(i);
+	if (r == 0) {
+		dir[i].owner = NONE;
+	}
+	return (int)r;
+}
+
+static int adopt_here(uint32_t i, uint32_t *pid)
+{
+	long r = sys_dev_adopt(i);
+
+	*pid = 0;
+	if (r < 0) {
+		return (int)r;
+	}
+	dir[i].owner = me.core_id;
+	*pid = dir[i].driver = start_driver(i);
+	return 0;
+}
+
+int on_dev_release_req(void *vctx, const struct monitor_dev_release_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_dev_release_reply rep = {0, 0};
+
+	if (route_pid(cx->route) || cx->route != 0) {
+		rep.err = ERR_PERM; /* only core 0's monitor moves devices */
+	} else {
+		rep.err = m->index < ndir ? release_here(m->index) : ERR_NOENT;
+	}
+	return monitor_reply_dev_release(send_on, ROUTE(cx->route), m, &rep);
+}
+
+int on_dev_adopt_req(void *vctx, const struct monitor_dev_adopt_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_dev_adopt_reply rep = {0, 0, 0};
+
+	if (route_pid(cx->route) || cx->route != 0) {
+		rep.err = ERR_PERM;
+	} else {
+		rep.err = m->index < ndir ? adopt_here(m->index, &rep.driver_pid)
+					  : ERR_NOENT;
+	}
+	return monitor_reply_dev_adopt(send_on, ROUTE(cx->route), m, &rep);
+}
+
+/* ------------------------------------------------ the move, on core 0 */
+
+static void move_done(int err, uint32_t pid)
+{
+	struct monitor_move_reply rep = {mv.back_id, err, pid};
+
+	mv.active = 0;
+	monitor_send_move_reply(send_on, ROUTE(mv.route), &rep);
+}
+
+static void move_adopted(int err, uint32_t pid);
+
+/* move_step: the next stage (stage 2 adopt on mv.to, 3 take back on
+ * mv.from), locally or by a call */
+static void move_step(int stage, uint32_t core)
+{
+	uint32_t pid;
+	int r;
+
+	mv.stage = stage;
+	if (core == 0) {
+		r = adopt_here(mv.index, &pid);
+		move_adopted(r, pid);
+		return;
+	}
+	{
+		struct monitor_dev_adopt_req req = {0, mv.index};
+
+		r = monitor_call_dev_adopt(send_on, ROUTE(core), &call_seq,
+					   &req);
+		mv.call_id = req.call_id;
+	}
+	if (r < 0) {
+		move_adopted(r, 0);
+	}
+}
+
+static void move_adopted(int err, uint32_t pid)
+{
+	if (mv.stage == 2 && err == 0) {
+		set_owner(mv.index, mv.to, pid);
+		tell(mv.index, -1);
+		move_done(0, pid);
+		return;
+	}
+	if (mv.stage == 2) {
+		/* the new owner could not take it: back to the old one */
+		printf("monitor 0: %s: core %u cannot take it (%s); back to "
+		       "core %u\n",
+		       dir[mv.index].name, mv.to, err_msg(err), mv.from);
+		mv.err = err; /* the reply carries this first error */
+		move_step(3, mv.from);
+		return;
+	}
+	/* stage 3: taken back (or not) */
+	set_owner(mv.index, err == 0 ? mv.from : NONE, pid);
+	tell(mv.index, -1);
+	move_done(mv.err, 0);
+}
+
+static void move_released(int err)
+{
+	if (err < 0) {
+		move_done(err, 0);
+		return;
+	}
+	set_owner(mv.index, NONE, 0);
+	move_step(2, mv.to);
+}
+
+int on_move_req(void *vctx, const struct monitor_move_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_move_reply rep = {0, 0, 0};
+	struct monitor_move_req fwd = *m;
+	uint32_t i;
+
+	if (me.core_id != 0) {
+		if (monitor_call_move(send_on, ROUTE(0), &call_seq, &fwd) == 0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_AGAIN;
+		return monitor_reply_move(send_on, ROUTE(cx->route), m, &rep);
+	}
+	for (i = 0; i < ndir && strcmp(dir[i].name, m->name) != 0; i++) {
+	}
+	if (i == ndir) {
+		rep.err = ERR_NOENT;
+	} else if (m->core >= me.ncores) {
+		rep.err = ERR_RANGE;
+	} else if (!driver_of(dir[i].name) || dir[i].owner == NONE) {
+		rep.err = ERR_PERM;
+	} else if (mv.active) {
+		rep.err = ERR_BUSY;
+	}
+	if (rep.err || dir[i].owner == m->core) {
+		rep.driver_pid = rep.err ? 0 : dir[i].driver;
+		return monitor_reply_move(send_on, ROUTE(cx->route), m, &rep);
+	}
+	mv.active = 1;
+	mv.index = i;
+	mv.from = dir[i].owner;
+	mv.to = m->core;
+	mv.route = cx->route;
+	mv.back_id = m->call_id;
+	mv.stage = 1;
+	if (mv.from == 0) {
+		move_released(release_here(i));
+		return 0;
+	}
+	{
+		struct monitor_dev_release_req req = {0, i};
+
+		if (monitor_call_dev_release(send_on, ROUTE(mv.from), &call_seq,
+					     &req) < 0) {
+			move_done(ERR_AGAIN, 0);
+			return 0;
+		}
+		mv.call_id = req.call_id;
+	}
+	return 0;
+}
+
+int on_dev_release_reply(void *vctx,
+			 const struct monitor_dev_release_reply *m)
+{
+	(void)vctx;
+	if (me.core_id != 0 || !mv.active || mv.stage != 1 ||
+	    m->call_id != mv.call_id) {
+		return 0;
+	}
+	move_released(m->err);
+	return 0;
+}
+
+int on_dev_adopt_reply(void *vctx, const struct monitor_dev_adopt_reply *m)
+{
+	(void)vctx;
+	if (me.core_id != 0 || !mv.active || (mv.stage != 2 && mv.stage != 3) ||
+	    m->call_id != mv.call_id) {
+		return 0;
+	}
+	move_adopted(m->err, m->driver_pid);
+	return 0;
+}
