@@ -3,8 +3,16 @@
 
 Order: build failures (each failed build step is a failed test), host unit
 tests (one result per cmocka case), site tools' Python checks, fuzz runs (a
-crash is a failure), then QEMU system tests, two at a time. A failure line gives the reason and is
-followed by the last lines of output, indented with '|'.
+crash is a failure), then QEMU system tests, two at a time. A failure line
+gives the reason and is followed by the last lines of output, indented with
+'|'.
+
+A system test (SystemRun) boots QEMU once per boot of its .test file, in
+its own folder build/tests/system/NAME/, and for each boot runs a loop that
+reads the console log QEMU writes, matches it (Matcher), and does the
+send: and host: steps that are due (Script): typing into the console FIFO
+(Keyboard) and starting host commands (HostCommand) that it polls without
+waiting for them, so the console keeps being read.
 """
 
 import codecs
@@ -747,7 +755,7 @@ class SystemRun:
             self.con.close()
             if kb:
                 kb.close()
-        if (not ok and p.returncode not in (None, 0) and not self.con.lines
+        if (p.returncode not in (None, 0) and not self.con.lines
                 and _FWD_FAILED in self._qemu_output()
                 and not self.stop.is_set()):
             return False, why, True
