@@ -3,21 +3,33 @@
 
 Order: build failures (each failed build step is a failed test), host unit
 tests (one result per cmocka case), site tools' Python checks, fuzz runs (a
-crash is a failure), then QEMU system tests, two at a time. A failure line gives the reason and is
-followed by the last lines of output, indented with '|'.
+crash is a failure), then QEMU system tests, two at a time. A failure line
+gives the reason and is followed by the last lines of output, indented with
+'|'.
+
+A system test (SystemRun) boots QEMU once per boot of its .test file, in
+its own folder build/tests/system/NAME/, and for each boot runs a loop that
+reads the console log QEMU writes, matches it (Matcher), and does the
+send: and host: steps that are due (Script): typing into the console FIFO
+(Keyboard) and starting host commands (HostCommand) that it polls without
+waiting for them, so the console keeps being read.
 """
 
 import codecs
+import collections
 import os
 import queue
+import random
 import re
 import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import threading
 import time
 
-from . import cmocka
+from . import cmocka, spec
 
 TAIL = 20                      # output lines shown under a failure
 SYSTEM_JOBS = 2                # QEMUs at once (the machines have 2 cores)
@@ -273,63 +285,87 @@ class Console:
 
 
 class Matcher:
-    """Keeps track of which expected lines the console has shown."""
+    """Keeps track of which expected lines of one boot the console has
+    shown. Ordered expects match at most `limit` lines at a time (a host:
+    line holds back those below it); console lines that arrive meanwhile
+    wait in `backlog` and are matched, in order, once the limit rises."""
 
-    def __init__(self, t):
-        self.t = t
+    def __init__(self, boot, reject=(), partial=False):
+        self.expect = boot.expect
+        self.partial = partial             # also match the line being written
         self.next = 0                      # index of the next ordered expect
-        self.pos = 0                       # where it is looked for in the
-                                           # line being written
-        self.any_left = list(t.expect_any)
+        self.limit = len(self.expect)
+        self.backlog = collections.deque() # lines not yet passed by expects
+        self.pending = ''                  # the line being written
+        self.pos = 0                       # where the next expect is looked
+                                           # for in backlog[0] (or pending)
+        self.any_left = list(boot.expect_any)
+        self.reject = list(reject)
         self.rejected = None               # (pattern, line)
 
-    def _ordered(self, line, pos):
-        ex = self.t.expect
-        while self.next < len(ex):
-            end = ex[self.next].search(line, pos)
-            if end < 0:
-                break
-            pos = end
+    def _advance(self):
+        while self.next < self.limit:
+            if self.backlog:
+                end = self.expect[self.next].search(self.backlog[0], self.pos)
+                if end < 0:
+                    self.backlog.popleft()
+                    self.pos = 0
+                    continue
+            elif self.partial:
+                end = self.expect[self.next].search(self.pending, self.pos)
+                if end < 0:
+                    return
+            else:
+                return
+            self.pos = end
             self.next += 1
-        return pos
+        if self.next == len(self.expect):
+            self.backlog.clear()           # nothing left to look for
+
+    def allow(self, limit):
+        """Lets the first `limit` ordered expects match."""
+        self.limit = min(limit, len(self.expect))
+        self._advance()
 
     def feed_pending(self, text):
         """Tries the ordered expects on the line being written (text
         only grows until the line is complete and goes to feed())."""
-        self.pos = self._ordered(text, self.pos)
+        self.pending = text
+        self._advance()
 
     def feed(self, line):
-        self._ordered(line, self.pos)
-        self.pos = 0
+        self.pending = ''
+        self.backlog.append(line)
+        self._advance()
         self.any_left = [p for p in self.any_left if p.search(line) < 0]
         if self.rejected is None:
-            for p in self.t.reject:
+            for p in self.reject:
                 if p.search(line) >= 0:
                     self.rejected = (p, line)
                     break
 
     def seen_all(self):
-        return self.next == len(self.t.expect) and not self.any_left
+        return self.next == len(self.expect) and not self.any_left
 
     def missing(self):
-        if self.next < len(self.t.expect):
-            return 'never saw %s' % self.t.expect[self.next]
+        if self.next < len(self.expect):
+            p = self.expect[self.next]
+            return 'never saw %s (line %d)' % (p, p.line)
         if self.any_left:
-            return 'never saw %s' % ', '.join(str(p) for p in self.any_left)
+            return 'never saw %s' % ', '.join(
+                '%s (line %d)' % (p, p.line) for p in self.any_left)
         return ''
 
 
 class Keyboard:
-    """Types a test's send: lines on COM1: QEMU reads the FIFO
-    <name>.serial.in (a pipe chardev), and writes to <name>.serial.out, a
-    link to /dev/null; its logfile= is the console log."""
+    """COM1 input of a test that types: QEMU reads the FIFO <base>.in (a
+    pipe chardev), and writes to <base>.out, a link to /dev/null; its
+    logfile= is the console log."""
 
-    def __init__(self, t, outdir):
-        self.sends = t.send
-        self.next = 0                      # index of the next send
-        self.base = os.path.join(outdir, t.name + '.serial')
-        self.fifo = self.base + '.in'
-        self.sink = self.base + '.out'
+    def __init__(self, base):
+        self.base = base
+        self.fifo = base + '.in'
+        self.sink = base + '.out'
         self.fd = None
         self.close()
         os.mkfifo(self.fifo)
@@ -343,31 +379,16 @@ class Keyboard:
         esc = lambda p: p.replace(',', ',,')
         return 'pipe,id=com1,path=%s,logfile=%s' % (esc(self.base), esc(log))
 
-    def type_due(self, matched):
-        """Types every send whose expects (the first `matched`) have
-        matched; returns an error text or ''."""
-        while self.next < len(self.sends) and self.sends[self.next].after <= matched:
-            for b in self.sends[self.next].data:
-                try:
-                    os.write(self.fd, bytes([b]))
-                except OSError as e:
-                    return 'cannot type %s on the console: %s' % (
-                        self.sends[self.next], e)
-                time.sleep(PACE)
-            self.next += 1
+    def type(self, send):
+        """Types one send: line; returns an error text or ''."""
+        for b in send.data:
+            try:
+                os.write(self.fd, bytes([b]))
+            except OSError as e:
+                return 'line %d: cannot type %s on the console: %s' % (
+                    send.line, send, e)
+            time.sleep(PACE)
         return ''
-
-    def done(self):
-        return self.next == len(self.sends)
-
-    def progress(self):
-        if not self.next:
-            return 'typed nothing yet'
-        return 'typed %d of %d inputs, the last %s' % (
-            self.next, len(self.sends), self.sends[self.next - 1])
-
-    def untyped(self):
-        return 'never typed %s (%s)' % (self.sends[self.next], self.progress())
 
     def close(self):
         if self.fd is not None:
@@ -376,6 +397,140 @@ class Keyboard:
         for f in (self.fifo, self.sink):
             if os.path.lexists(f):
                 os.unlink(f)
+
+
+class HostCommand:
+    """A running host: line: sh -c in a process group of its own (so that
+    everything it starts can be killed), output to OUT/host-LINE.log."""
+
+    def __init__(self, step, env, cwd, outdir):
+        self.step = step
+        self.log = os.path.join(outdir, 'host-%d.log' % step.line)
+        self.started = time.monotonic()
+        self.rc = None
+        with open(self.log, 'wb') as f:
+            self.p = subprocess.Popen(_orphan_guard() + ['sh', '-c', step.command],
+                                      cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                      stdout=f, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+
+    def poll(self):
+        if self.rc is None:
+            self.rc = self.p.poll()
+        return self.rc
+
+    def seconds(self):
+        return time.monotonic() - self.started
+
+    def kill(self):
+        """Ends the whole process group, also what the command left
+        running in the background after it exited."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.p.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            if sig == signal.SIGTERM:
+                try:
+                    self.p.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+        self.p.wait()
+        self.poll()
+
+    def status(self):
+        rc = self.poll()
+        if rc is None:
+            return 'still running after %.1f s' % self.seconds()
+        if rc < 0:
+            return 'killed by signal %d' % -rc
+        return 'exited with status %d' % rc
+
+    def failure(self):
+        return 'line %d: %s %s' % (self.step.line, self.step, self.status())
+
+    def tail(self, top, n=10):
+        try:
+            with open(self.log, 'rb') as f:
+                lines = f.read().decode('utf-8', 'replace').splitlines()
+        except OSError:
+            lines = []
+        head = 'host output, line %d (%s):' % (self.step.line,
+                                              _rel(self.log, top))
+        return [head] + ['  ' + x for x in lines[-n:]] + (
+            [] if lines else ['  (no output)'])
+
+
+class Script:
+    """The send: and host: lines of one boot, one step at a time in file
+    order; a step waits for the expects written above it and for the step
+    before it (a host: command until it has exited)."""
+
+    def __init__(self, steps, kb, spawn):
+        self.steps = list(steps)
+        self.next = 0
+        self.kb = kb
+        self.spawn = spawn                 # Host -> HostCommand
+        self.running = None                # HostCommand of steps[next]
+        self.typed = 0
+
+    def limit(self, n):
+        """How many of the n ordered expects may match now: none below a
+        host: line that has not finished."""
+        for s in self.steps[self.next:]:
+            if isinstance(s, spec.Host):
+                return s.after
+        return n
+
+    def step(self, matched, typing):
+        """Does every step that is due; returns a failure text or ''.
+        typing: QEMU runs, so send: lines can be typed."""
+        while self.next < len(self.steps):
+            s = self.steps[self.next]
+            if self.running:
+                rc = self.running.poll()
+                if rc is None:
+                    return ''
+                if rc != 0:
+                    return self.running.failure()
+                self.running = None
+                self.next += 1
+            elif s.after > matched:
+                return ''
+            elif isinstance(s, spec.Send):
+                if not typing:
+                    return ''
+                err = self.kb.type(s)
+                if err:
+                    return err
+                self.typed += 1
+                self.next += 1
+            else:
+                self.running = self.spawn(s)
+        return ''
+
+    def done(self):
+        return self.next == len(self.steps)
+
+    def busy(self):
+        return self.running is not None
+
+    def progress(self):
+        sends = [s for s in self.steps if isinstance(s, spec.Send)]
+        if not sends:
+            return ''
+        if not self.typed:
+            return 'typed nothing yet'
+        return 'typed %d of %d inputs, the last %s' % (
+            self.typed, len(sends), sends[self.typed - 1])
+
+    def undone(self):
+        s = self.steps[self.next]
+        if self.running:
+            return self.running.failure()
+        if isinstance(s, spec.Send):
+            return 'never typed %s (line %d; %s)' % (s, s.line, self.progress())
+        return 'never ran %s (line %d)' % (s, s.line)
 
 
 def _stop(p):
@@ -398,123 +553,329 @@ def _orphan_guard():
     return []
 
 
-def run_system(t, plan_env, iso, top, stop):
-    """Boots one system test; returns a Result."""
-    outdir = os.path.join(top, 'build', 'tests', 'system')
-    os.makedirs(outdir, exist_ok=True)
-    log = os.path.join(outdir, t.name + '.console')
-    qlog = os.path.join(outdir, t.name + '.qemu')
-    for f in (log, qlog):
-        if os.path.exists(f):
-            os.unlink(f)
-    name = 'system/' + t.name
-    kb = None
-    if t.send:
+# Host ports for net: forwards. Chosen below Linux's ephemeral range
+# (32768..60999), so the kernel does not hand them out to outgoing
+# connections meanwhile; _PORTS keeps the two tests that run at once apart;
+# another program may still take one between the probe and QEMU's bind,
+# and then QEMU fails to start and the boot is retried with new ports.
+PORT_RANGE = (20000, 32767)
+PORT_TRIES = 3
+_PORTS = set()
+_PORTS_LOCK = threading.Lock()
+_FWD_FAILED = 'Could not set up host forwarding rule'
+
+
+def _free_port(proto):
+    kind = socket.SOCK_DGRAM if proto == 'udp' else socket.SOCK_STREAM
+    with _PORTS_LOCK:
+        for _ in range(200):
+            port = random.randint(*PORT_RANGE)
+            if port in _PORTS:
+                continue
+            s = socket.socket(socket.AF_INET, kind)
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            finally:
+                s.close()
+            _PORTS.add(port)
+            return port
+    raise OSError('no free %s port on 127.0.0.1 in %d..%d' % (
+        proto, PORT_RANGE[0], PORT_RANGE[1]))
+
+
+def _release_ports(ports):
+    with _PORTS_LOCK:
+        _PORTS.difference_update(ports.values())
+
+
+def port_variable(port, proto):
+    """PORT_80 for TCP port 80, PORT_53_UDP for UDP port 53."""
+    return 'PORT_%d%s' % (port, '_UDP' if proto == 'udp' else '')
+
+
+class SystemRun:
+    """One system test: its boots one after the other, on one disk image,
+    with host: commands between and during them."""
+
+    def __init__(self, t, plan_env, iso, top, stop):
+        self.t = t
+        self.env = plan_env
+        self.iso = iso
+        self.top = top
+        self.stop = stop
+        self.name = 'system/' + t.name
+        self.outdir = os.path.join(top, 'build', 'tests', 'system', t.name)
+        self.disk = os.path.join(self.outdir, 'disk.img') if t.disk else None
+        self.ports = {}                    # (guest port, proto) -> host port
+        self.hosts = []                    # every HostCommand started
+        self.start = time.monotonic()
+        self.deadline = self.start + t.timeout
+        self.boot = None                   # the spec.Boot running
+        self.con = None                    # its Console
+        self.log = self.qlog = None        # its console and QEMU logs
+        self.failed_host = None
+
+    # ---- set-up
+
+    def _prepare(self):
+        # The folder holds only what this harness writes for this test.
+        shutil.rmtree(self.outdir, ignore_errors=True)
+        os.makedirs(self.outdir)
+        if self.disk:
+            with open(self.disk, 'wb') as f:
+                f.truncate(self.t.disk)    # sparse: reads as zeros
+
+    def _pick_ports(self):
+        _release_ports(self.ports)
+        self.ports = {}
+        for guest, proto in self.t.net or ():
+            self.ports[(guest, proto)] = _free_port(proto)
+
+    def _forwards(self):
+        if self.t.net is None:
+            return None
+        return [(proto, self.ports[(guest, proto)], guest)
+                for guest, proto in self.t.net]
+
+    def host_env(self):
+        e = dict(self.env['ENV'])
+        e['OUT'] = self.outdir
+        e['BOOT'] = str(self.boot.number)
+        if self.disk:
+            e['DISK'] = self.disk
+        for (guest, proto), port in self.ports.items():
+            e[port_variable(guest, proto)] = str(port)
+        return e
+
+    def _spawn(self, step):
+        h = HostCommand(step, self.host_env(), self.top, self.outdir)
+        self.hosts.append(h)
+        return h
+
+    def _qemu(self, kb, serial_log):
+        t = self.t
+        kw = dict(smp=t.smp, mem=t.mem, machine=t.machine, extra=t.qemu,
+                  net=self._forwards(), net_device=t.net_device,
+                  disk=self.disk, disk_device=t.disk_device)
+        if kb:
+            return self.env.QemuCommand(self.iso, serial='chardev:com1',
+                                        chardev=kb.chardev(serial_log), **kw)
+        return self.env.QemuCommand(self.iso, serial='file:' + serial_log, **kw)
+
+    # ---- running
+
+    def run(self):
+        """Returns the test's Result."""
         try:
-            kb = Keyboard(t, outdir)
+            self._prepare()
+            self._pick_ports()
         except OSError as e:
-            return Result(name, False, 'cannot make the console input: %s' % e)
-        cmd = plan_env.QemuCommand(iso, smp=t.smp, mem=t.mem, machine=t.machine,
-                                   serial='chardev:com1',
-                                   chardev=kb.chardev(log), extra=t.qemu)
-    else:
-        cmd = plan_env.QemuCommand(iso, smp=t.smp, mem=t.mem, machine=t.machine,
-                                   serial='file:' + log, extra=t.qemu)
-    meaning = plan_env.QemuExitMeaning
-    start = time.monotonic()
-    try:
-        with open(qlog, 'wb') as q:
-            p = subprocess.Popen(_orphan_guard() + cmd, cwd=top,
-                                 stdin=subprocess.DEVNULL, stdout=q,
-                                 stderr=subprocess.STDOUT, env=plan_env['ENV'])
-    except OSError as e:
-        if kb:
-            kb.close()
-        return Result(name, False, 'cannot run QEMU: %s' % e)
-    con = Console(log)
-    m = Matcher(t)
-    ok, why = None, ''
-    try:
-        while ok is None:
-            rc = p.poll()
-            for line in con.read(final=rc is not None):
-                m.feed(line)
-            typing_error = ''
+            return Result(self.name, False, 'cannot set up: %s' % e)
+        try:
+            for b in self.t.boots:
+                self.boot = b
+                ok, why = self._run_boot(b)
+                if not ok:
+                    return self._failure(why)
+            return Result(self.name, True, seconds=self._elapsed())
+        finally:
+            for h in self.hosts:
+                h.kill()
+            _release_ports(self.ports)
+
+    def _elapsed(self):
+        return time.monotonic() - self.start
+
+    def _run_boot(self, b):
+        for s in b.steps:
+            if isinstance(s, spec.Host) and s.early:
+                ok, why = self._run_alone(s)
+                if not ok:
+                    return ok, why
+        for attempt in range(PORT_TRIES):
+            ok, why, retry = self._run_qemu(b)
+            if not retry:
+                return ok, why
+            self._pick_ports()
+        return False, 'QEMU could not forward the net: ports in %d tries' % (
+            PORT_TRIES)
+
+    def _run_alone(self, step):
+        """Runs a host: line before the boot's QEMU starts."""
+        h = self._spawn(step)
+        while h.poll() is None:
+            if self.stop.is_set():
+                return False, 'interrupted'
+            if time.monotonic() > self.deadline:
+                self.failed_host = h
+                return False, 'timeout after %d s: %s (before QEMU started)' % (
+                    self.t.timeout, h.failure())
+            time.sleep(POLL)
+        if h.poll() != 0:
+            self.failed_host = h
+            return False, h.failure() + ' (before QEMU started)'
+        return True, ''
+
+    def _run_qemu(self, b):
+        """Boots QEMU once; returns (ok, reason, retry with other ports)."""
+        n = b.number
+        self.log = os.path.join(self.outdir, 'boot%d.console' % n)
+        self.qlog = os.path.join(self.outdir, 'boot%d.qemu' % n)
+        for f in (self.log, self.qlog):
+            if os.path.exists(f):
+                os.unlink(f)
+        kb = None
+        if self.t.has_send():
+            try:
+                kb = Keyboard(os.path.join(self.outdir, 'boot%d.serial' % n))
+            except OSError as e:
+                return False, 'cannot make the console input: %s' % e, False
+        cmd = self._qemu(kb, self.log)
+        try:
+            with open(self.qlog, 'wb') as q:
+                p = subprocess.Popen(_orphan_guard() + cmd, cwd=self.top,
+                                     stdin=subprocess.DEVNULL, stdout=q,
+                                     stderr=subprocess.STDOUT,
+                                     env=self.env['ENV'])
+        except OSError as e:
             if kb:
-                m.feed_pending(con.pending())
-                if rc is None and not m.rejected and not stop.is_set():
-                    typing_error = kb.type_due(m.next)
-            elapsed = time.monotonic() - start
-            if stop.is_set():
-                ok, why = False, 'interrupted'
-            elif m.rejected:
-                ok, why = False, 'console printed %r (rejected: %s)' % (
-                    m.rejected[1].strip(), m.rejected[0])
-            elif typing_error:
-                ok, why = False, typing_error
-            elif rc is not None:
-                ok, why = _judge_exit(t, m, rc, meaning, kb)
-            elif m.seen_all() and t.exit is None and (not kb or kb.done()):
-                ok = True
-            elif elapsed > t.timeout:
-                for line in con.read(final=True):
-                    m.feed(line)
-                typed = not kb or kb.done()
-                if m.seen_all() and typed and t.exit is None and not m.rejected:
-                    ok = True
-                elif m.seen_all() and typed:
-                    ok, why = False, ('timeout after %d s: every line seen, but '
-                                      'QEMU did not exit with status %d (%s)'
-                                      % (t.timeout, t.exit, meaning(t.exit)))
-                elif m.seen_all():
-                    ok, why = False, 'timeout after %d s: %s' % (
-                        t.timeout, kb.untyped())
-                else:
-                    ok, why = False, 'timeout after %d s: %s' % (t.timeout,
-                                                                 m.missing())
-                    if kb:
-                        why += ' (%s)' % kb.progress()
-            else:
-                time.sleep(POLL)
-    finally:
-        _stop(p)
-        con.read(final=True)
-        con.close()
-        if kb:
-            kb.close()
-    elapsed = time.monotonic() - start
-    tail = []
-    if not ok:
-        tail = con.lines[-TAIL:] or ['(nothing on the console)']
-        with open(qlog, 'rb') as q:
-            qtext = q.read().decode('utf-8', 'replace').splitlines()
-        tail += ['qemu: ' + x for x in qtext[-5:]
-                 if 'terminating on signal' not in x]
-        tail.append('console log: %s' % _rel(log, top))
-        by_hand = plan_env.QemuCommand(_rel(iso, top), smp=t.smp, mem=t.mem,
-                                       machine=t.machine, serial='mon:stdio',
-                                       extra=t.qemu)
+                kb.close()
+            return False, 'cannot run QEMU: %s' % e, False
+        self.con = Console(self.log)
+        steps = [s for s in b.steps if not (isinstance(s, spec.Host) and s.early)]
+        script = Script(steps, kb, self._spawn)
+        m = Matcher(b, self.t.reject, partial=kb is not None)
+        try:
+            ok, why = self._watch(p, m, script)
+        finally:
+            _stop(p)
+            self.con.read(final=True)
+            self.con.close()
+            if kb:
+                kb.close()
+        if (p.returncode not in (None, 0) and not self.con.lines
+                and _FWD_FAILED in self._qemu_output()
+                and not self.stop.is_set()):
+            return False, why, True
+        return ok, why, False
+
+    def _watch(self, p, m, script):
+        """Reads the console and does the script until the boot is judged."""
+        b = self.boot
+        meaning = self.env.QemuExitMeaning
+        while True:
+            rc = p.poll()
+            for line in self.con.read(final=rc is not None):
+                m.feed(line)
+            if m.partial:
+                m.feed_pending(self.con.pending())
+            m.allow(script.limit(len(b.expect)))
+            err = ''
+            while not err and not m.rejected and not self.stop.is_set():
+                # A finished host: line lets expects below it match, and
+                # they may let the next steps go.
+                matched = m.next
+                err = script.step(matched, typing=rc is None)
+                m.allow(script.limit(len(b.expect)))
+                if m.next == matched:
+                    break
+            if self.stop.is_set():
+                return False, 'interrupted'
+            if m.rejected:
+                return False, 'console printed %r (rejected: %s, line %d)' % (
+                    m.rejected[1].strip(), m.rejected[0], m.rejected[0].line)
+            if err:
+                self.failed_host = script.running
+                return False, err
+            if rc is not None and not script.busy():
+                return _judge_exit(b, m, script, rc, meaning)
+            if (rc is None and m.seen_all() and b.exit is None
+                    and script.done()):
+                return True, ''
+            if time.monotonic() > self.deadline:
+                return self._timeout(m, script)
+            time.sleep(POLL)
+
+    def _timeout(self, m, script):
+        b = self.boot
+        for line in self.con.read(final=True):
+            m.feed(line)
+        head = 'timeout after %d s: ' % self.t.timeout
+        if script.busy():
+            self.failed_host = script.running
+            return False, head + script.running.failure()
+        if m.seen_all() and script.done():
+            if b.exit is None:
+                return True, ''
+            return False, head + ('every line seen, but QEMU did not exit with '
+                                  'status %d (%s; line %d)' % (
+                                      b.exit, self.env.QemuExitMeaning(b.exit),
+                                      b.exit_line))
+        if m.seen_all():
+            return False, head + script.undone()
+        why = head + m.missing()
+        if script.progress():
+            why += ' (%s)' % script.progress()
+        return False, why
+
+    # ---- reporting
+
+    def _qemu_output(self):
+        try:
+            with open(self.qlog, 'rb') as q:
+                return q.read().decode('utf-8', 'replace')
+        except (OSError, TypeError):
+            return ''
+
+    def _failure(self, why):
+        t, top = self.t, self.top
+        if len(t.boots) > 1:
+            why = 'boot %d of %d: %s' % (self.boot.number, len(t.boots), why)
+        tail = []
+        if self.failed_host:
+            tail += self.failed_host.tail(top)
+        if self.con is not None:
+            tail += self.con.lines[-TAIL:] or ['(nothing on the console)']
+            tail += ['qemu: ' + x for x in self._qemu_output().splitlines()[-5:]
+                     if 'terminating on signal' not in x]
+            tail.append('console log: %s' % _rel(self.log, top))
+        else:
+            tail.append('(QEMU not started)')
+        by_hand = self.env.QemuCommand(
+            _rel(self.iso, top), smp=t.smp, mem=t.mem, machine=t.machine,
+            serial='mon:stdio', extra=t.qemu, net=self._forwards(),
+            net_device=t.net_device,
+            disk=_rel(self.disk, top) if self.disk else None,
+            disk_device=t.disk_device)
         tail.append('run by hand: ' + ' '.join(shlex.quote(c) for c in by_hand))
-        if kb:
-            tail.append('and type: ' + ', '.join(str(s) for s in t.send))
-    return Result(name, ok, why, tail, seconds=elapsed)
+        sends = self.boot.sends
+        if sends:
+            tail.append('and type: ' + ', '.join(str(s) for s in sends))
+        return Result(self.name, False, why, tail, seconds=self._elapsed())
 
 
-def _judge_exit(t, m, rc, meaning, kb=None):
-    if t.exit is None:
-        if m.seen_all() and (not kb or kb.done()):
+def run_system(t, plan_env, iso, top, stop):
+    """Boots one system test (every boot of it); returns a Result."""
+    return SystemRun(t, plan_env, iso, top, stop).run()
+
+
+def _judge_exit(b, m, script, rc, meaning):
+    """The verdict on a boot whose QEMU has exited (status rc)."""
+    def left():
+        return m.missing() or (script.undone() if not script.done() else '')
+    if b.exit is None:
+        if m.seen_all() and script.done():
             return True, ''
         return False, 'QEMU exited with status %d (%s); %s' % (
-            rc, meaning(rc), m.missing() or kb.untyped())
-    if rc != t.exit:
-        return False, 'QEMU exited with status %d (%s), expected %d (%s)' % (
-            rc, meaning(rc), t.exit, meaning(t.exit))
-    if not m.seen_all():
+            rc, meaning(rc), left())
+    if rc != b.exit:
+        return False, 'QEMU exited with status %d (%s), expected %d (%s; line %d)' % (
+            rc, meaning(rc), b.exit, meaning(b.exit), b.exit_line)
+    if left():
         return False, 'QEMU exited with status %d as expected, but %s' % (
-            rc, m.missing())
-    if kb and not kb.done():
-        return False, 'QEMU exited with status %d as expected, but %s' % (
-            rc, kb.untyped())
+            rc, left())
     return True, ''
 
 

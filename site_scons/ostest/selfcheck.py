@@ -4,11 +4,22 @@
 send_check(): the system test send:/send-raw: keys, without QEMU or a
 guest: parsing and escapes, prompt matching on a line still being written,
 and the bytes Keyboard puts into the console FIFO, at the right moments.
+
+spec_check(): the net:, net-device:, disk:, disk-device:, host: and reboot:
+keys, and the errors for bad values.
+
+host_check(env): the runner's host: commands, boots and disk images,
+driven by a fake QEMU (a small Python program that writes a console log,
+touches the disk image and exits or keeps running), and the net and disk
+arguments the real env.QemuCommand makes.
 """
 
 import os
 import shutil
+import sys
 import tempfile
+import threading
+import time
 
 from . import runner, spec
 
@@ -58,7 +69,7 @@ def _spec_part(d):
                   'expect: one\n'
                   'send-raw: a\\tb\\r\\n\\b\\x20\n'
                   'expect-any: whatever\n')
-    got = [(s.after, s.data) for s in t.send]
+    got = [(s.after, s.data) for s in t.boots[0].steps]
     _want(got == [(0, b'early'), (2, b'he\x7fl\\p\x1b[A\r'), (2, b'\r'),
                   (3, b'a\tb\r\n\b ')],
           'send lines parsed as %r' % got)
@@ -76,7 +87,8 @@ def _console_part(d, t):
     outdir = os.path.join(d, 'out')
     os.makedirs(outdir)
     log = os.path.join(outdir, 'x.console')
-    kb = runner.Keyboard(t, outdir)
+    kb = runner.Keyboard(os.path.join(outdir, 'x.serial'))
+    script = runner.Script(t.boots[0].steps, kb, None)
     try:
         _want(os.path.exists(kb.fifo) and os.path.islink(kb.sink),
               'no FIFO or output link in %s' % outdir)
@@ -84,7 +96,7 @@ def _console_part(d, t):
             kb.base, log), 'chardev spec %r' % kb.chardev(log))
         reader = os.open(kb.fifo, os.O_RDONLY | os.O_NONBLOCK)
         con = runner.Console(log)
-        m = runner.Matcher(t)
+        m = runner.Matcher(t.boots[0], partial=True)
         steps = (
             # (bytes the guest writes, bytes typed after it)
             (b'', b'early'),
@@ -102,13 +114,14 @@ def _console_part(d, t):
                 for line in con.read():
                     m.feed(line)
                 m.feed_pending(con.pending())
-                err = kb.type_due(m.next)
+                err = script.step(m.next, typing=True)
                 _want(not err, err)
                 got = _drain(reader)
                 _want(got == typed, 'step %d: typed %r, wanted %r (matched %d '
                       'expects, line so far %r)' % (i, got, typed, m.next,
                                                     con.pending()))
-        _want(kb.done() and m.next == len(t.expect), 'script not finished')
+        _want(script.done() and m.next == len(t.boots[0].expect),
+              'script not finished')
         con.read(final=True)
         con.close()
         _want(con.lines[-1] == 'xx\u00e9 one', 'last line %r' % con.lines[-1])
@@ -120,14 +133,27 @@ def _console_part(d, t):
 
 
 def _matcher_part():
-    """Tests without send: match whole lines only, as before."""
-    t = spec.SystemTest('x')
-    t.expect = [spec.Pattern('/a$/')]
-    m = runner.Matcher(t)
+    """Tests without send: match whole lines only, as before; expects
+    held back by a host: line match lines that arrived meanwhile, in
+    order."""
+    b = spec.Boot(1, 0)
+    b.expect = [spec.Pattern('/a$/')]
+    m = runner.Matcher(b)
     m.feed('ab')
+    m.feed_pending('xa')
     _want(m.next == 0, 'whole-line match changed')
     m.feed('ba')
     _want(m.next == 1, 'whole-line match changed')
+    b.expect = [spec.Pattern(x) for x in ('one', 'two', 'three', 'four')]
+    m = runner.Matcher(b)
+    m.allow(1)
+    for line in ('one two', 'x', 'three', 'two'):
+        m.feed(line)
+    _want(m.next == 1, 'matched past a host: line (%d)' % m.next)
+    m.allow(4)
+    _want(m.next == 3, 'held-back lines not matched in order (%d)' % m.next)
+    m.feed('four')
+    _want(m.seen_all(), 'did not finish')
 
 
 def send_check():
@@ -136,6 +162,276 @@ def send_check():
         t = _spec_part(d)
         _matcher_part()
         _console_part(d, t)
+    except _Fail as e:
+        return False, str(e)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return True, ''
+
+
+# ------------------------------------------------------- net, disk, host, reboot
+
+def _spec_new_keys(d):
+    t = _parse(d, 'net: 80 53/udp\n'
+                  'net: 8080/tcp\n'
+                  'net-device: virtio-net-pci,disable-legacy=on\n'
+                  'disk: 16M\n'
+                  'disk-device: virtio-blk-pci,disable-legacy=on\n'
+                  'host: prepare\n'
+                  'expect: ready\n'
+                  'host: curl x\n'
+                  'send: poweroff\n'
+                  'exit: 0\n'
+                  'reboot:\n'
+                  'host: between\n'
+                  'send-raw: x\n'
+                  'host: after a send\n'
+                  'expect: again\n'
+                  'exit: 3\n')
+    _want(t.net == [(80, 'tcp'), (53, 'udp'), (8080, 'tcp')], 'net %r' % t.net)
+    _want(t.net_device == 'virtio-net-pci,disable-legacy=on', t.net_device)
+    _want(t.disk == 16 << 20, 'disk %r' % t.disk)
+    _want(t.disk_device == 'virtio-blk-pci,disable-legacy=on', t.disk_device)
+    _want([(b.number, b.line, b.exit, b.exit_line) for b in t.boots]
+          == [(1, 0, 0, 10), (2, 11, 3, 16)],
+          'boots %r' % [(b.number, b.line, b.exit) for b in t.boots])
+    got = [[(type(s).__name__, s.after, s.line, getattr(s, 'early', None))
+            for s in b.steps] for b in t.boots]
+    _want(got == [[('Host', 0, 6, True), ('Host', 1, 8, False),
+                   ('Send', 1, 9, None)],
+                  [('Host', 0, 12, True), ('Send', 0, 13, None),
+                   ('Host', 0, 14, False)]], 'steps %r' % got)
+    _want(_parse(d, 'expect: a\n').boots[0].exit is None, 'exit default')
+
+
+def _spec_errors(d):
+    for bad, why in (
+            ('net: 0\nexpect: a\n', "bad port '0'"),
+            ('net: 70000\nexpect: a\n', 'bad port'),
+            ('net: 80/sctp\nexpect: a\n', 'bad port'),
+            ('net: http\nexpect: a\n', 'bad port'),
+            ('net:\nexpect: a\n', 'empty value'),
+            ('net: 80 53/udp\nnet: 80/tcp\nexpect: a\n', '80/tcp given twice'),
+            ('disk: 16Q\nexpect: a\n', 'disk: expected a size'),
+            ('disk: 1000\nexpect: a\n', 'multiple of 512'),
+            ('disk: 0\nexpect: a\n', 'disk: expected a size'),
+            ('disk: 32G\nexpect: a\n', 'at most 16G'),
+            ('disk: 1M\ndisk: 2M\nexpect: a\n', 'disk: given twice'),
+            ('disk: 1M\ndisk-device: virtio blk\nexpect: a\n',
+             'expected a QEMU device'),
+            ('disk-device: virtio-blk-pci\nexpect: a\n', 'without disk:'),
+            ('net: 80\nnet-device: e1000,netdev=n1\nexpect: a\n',
+             'leave out netdev='),
+            ('net-device: virtio-net-pci\nexpect: a\n', 'without net:'),
+            ('expect: a\nhost:\n', 'x.test:2: host: needs a shell command'),
+            ('expect: a\nreboot:\nexpect: b\n',
+             'x.test:2: reboot: boot 1 has no exit: line'),
+            ('expect: a\nexit: 0\nreboot: now\nexpect: b\n',
+             'reboot: takes no value'),
+            ('expect: a\nexit: 0\nreboot:\n',
+             'x.test:3: boot 2 (after this reboot:) needs at least one'),
+            ('expect: a\nexit: 0\nreboot:\nhost: true\n', 'boot 2'),
+            ('exit: 0\nexit: 1\n', 'exit: given twice'),
+            ('exit: 0\nreboot:\nexit: 1\nexit: 2\n',
+             'x.test:4: exit: given twice in boot 2'),
+            ('exit: 0\nreboot:\nnet: 80\nnet: 80\n', 'given twice'),
+            ('exit: 0\nreboot:\nreboot:\nexit: 1', 'boot 2 has no exit:')):
+        e = _parse_error(d, bad)
+        _want(e and why in e, '%r: wanted an error with %r, got %r'
+              % (bad, why, e))
+    t = _parse(d, 'exit: 0\nreboot:\nexit: 1\nreboot:\nexpect: c\n')
+    _want(len(t.boots) == 3, 'three boots')
+
+
+def spec_check():
+    d = tempfile.mkdtemp(prefix='ostest-spec-')
+    try:
+        _spec_new_keys(d)
+        _spec_errors(d)
+    except _Fail as e:
+        return False, str(e)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return True, ''
+
+
+# A stand-in for QEMU: argv is the console log, the disk image (or -), and
+# what to do: `fwdfail` (fail like QEMU when a host port is taken), or the
+# console text (\n escapes; '|' waits 0.2 s) then `:STATUS` to exit with or
+# `:run` to keep running. Like a guest, it writes 'booted' at the start of
+# the disk, and prints the disk's byte 100.
+_FAKE_QEMU = r'''
+import sys, time
+log, disk, what = sys.argv[1:4]
+if what == 'fwdfail':
+    print("qemu: -netdev user: Could not set up host forwarding rule 'x'")
+    sys.exit(1)
+text, _, status = what.rpartition(':')
+if disk != '-':
+    with open(disk, 'r+b') as f:
+        f.seek(100)
+        text = 'disk byte100=%r\n' % f.read(1) + text
+        f.seek(0)
+        f.write(b'booted')
+with open(log, 'wb') as f:
+    for part in text.split('|'):
+        f.write(part.replace('\\n', '\n').encode())
+        f.flush()
+        time.sleep(0.2)
+if status == 'run':
+    time.sleep(60)
+sys.exit(int(status))
+'''
+
+
+class _FakeEnv:
+    """What run_system needs of the SCons environment, with QEMU replaced
+    by _FAKE_QEMU; `boots` says what each QEMU run does, in turn."""
+
+    def __init__(self, real, boots):
+        self.real = real
+        self.boots = list(boots)
+        self.calls = []                    # QemuCommand kwargs of each run
+        self.env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin')}
+
+    def __getitem__(self, key):
+        return self.env
+
+    def QemuExitMeaning(self, status):
+        return self.real.QemuExitMeaning(status)
+
+    def QemuCommand(self, iso, serial='', chardev=None, **kw):
+        if not serial.startswith('file:'):         # the run-by-hand line
+            return self.real.QemuCommand(iso, serial=serial, chardev=chardev, **kw)
+        self.calls.append(kw)
+        return [sys.executable, '-c', _FAKE_QEMU, serial[5:],
+                kw.get('disk') or '-', self.boots.pop(0)]
+
+
+def _run(d, real, text, boots, name='x'):
+    path = os.path.join(d, name + '.test')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+    t = spec.parse(path)
+    fake = _FakeEnv(real, boots)
+    r = runner.run_system(t, fake, 'x.iso', d, threading.Event())
+    out = os.path.join(d, 'build', 'tests', 'system', t.name)
+    return r, fake, out
+
+
+def _dead(pid_file):
+    """Whether the process whose pid a host command wrote has ended."""
+    with open(pid_file) as f:
+        pid = int(f.read())
+    for _ in range(50):
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _host_fails(d, real):
+    r, _, out = _run(d, real, 'expect: ready\n'
+                              'host: echo oops; echo to-stderr >&2; exit 3\n'
+                              'expect: never\n', ['ready\\n:run'])
+    _want(not r.ok, 'a failing host: command did not fail the test')
+    _want('line 2: host: echo oops; echo to-stderr >&2; exit 3 exited with '
+          'status 3' in r.reason, 'reason %r' % r.reason)
+    _want('  oops' in r.tail and '  to-stderr' in r.tail and 'ready' in r.tail,
+          'tail %r' % r.tail)
+    with open(os.path.join(out, 'host-2.log')) as f:
+        _want(f.read() == 'oops\nto-stderr\n', 'host log')
+    r, _, _ = _run(d, real, 'host: false\nexpect: ready\n', [])
+    _want(not r.ok and 'line 1: host: false exited with status 1 (before QEMU '
+          'started)' in r.reason and '(QEMU not started)' in r.tail,
+          'early host: false: %r %r' % (r.reason, r.tail))
+
+
+def _host_reboot(d, real):
+    """Two boots on one disk, ports in the environment, a host: line
+    between the boots, later expects waiting for a host: command, and a
+    background process killed at the end."""
+    r, fake, out = _run(d, real, (
+        'net: 80 53/udp\n'
+        'disk: 1M\n'
+        'expect: ready\n'
+        'host: echo $PORT_80 $PORT_53_UDP $BOOT > "$OUT/env"; sleep 0.5; '
+        'touch "$OUT/slow"\n'
+        'expect: /^late$/\n'
+        'host: test -f "$OUT/slow"; sleep 30 & echo $! > "$OUT/bg"\n'
+        'exit: 0\n'
+        'reboot:\n'
+        'host: head -c 6 "$DISK" | grep -q booted && test $BOOT = 2\n'
+        'host: test $(stat -c %s "$DISK") = 1048576\n'
+        'host: printf X | dd of="$DISK" bs=1 seek=100 conv=notrunc 2>/dev/null\n'
+        'expect: disk byte100=b\'X\'\n'
+        'expect: again\n'), ['ready\\nlate\\n|:0', 'again\\n:run'])
+    _want(r.ok, 'reboot test failed: %s %r' % (r.reason, r.tail))
+    with open(os.path.join(out, 'env')) as f:
+        p80, p53, boot = f.read().split()
+    fwd = fake.calls[0]['net']
+    _want(fwd == [('tcp', int(p80), 80), ('udp', int(p53), 53)] and boot == '1',
+          'forwards %r, environment %s %s %s' % (fwd, p80, p53, boot))
+    _want(fake.calls[1]['net'] == fwd, 'ports changed across boots')
+    _want(fake.calls[0]['disk'] == os.path.join(out, 'disk.img'),
+          'disk %r' % fake.calls[0]['disk'])
+    _want(_dead(os.path.join(out, 'bg')), 'background host process survived')
+    _want(os.path.exists(os.path.join(out, 'boot2.console')), 'boot2.console')
+
+
+def _host_failures(d, real):
+    r, _, _ = _run(d, real, 'expect: ready\nexit: 0\nreboot:\nexpect: x\n',
+                   ['ready\\n:3'])
+    _want(not r.ok and r.reason.startswith(
+        'boot 1 of 2: QEMU exited with status 3') and 'expected 0' in r.reason
+        and 'line 2' in r.reason, 'exit mismatch: %r' % r.reason)
+    r, _, _ = _run(d, real, 'expect: ready\nexit: 0\nreboot:\nexpect: x\n',
+                   ['ready\\n:0', 'y\\n:0'])
+    _want(not r.ok and r.reason.startswith('boot 2 of 2: QEMU exited with '
+                                           "status 0") and
+          "never saw 'x' (line 4)" in r.reason, 'boot 2: %r' % r.reason)
+    r, _, out = _run(d, real, 'timeout: 1\nexpect: ready\n'
+                              'host: sleep 30 & echo $! > "$OUT/bg"; sleep 30\n',
+                     ['ready\\n:run'])
+    _want(not r.ok and r.reason.startswith('timeout after 1 s: line 3: host: ')
+          and 'still running' in r.reason, 'timeout: %r' % r.reason)
+    _want(_dead(os.path.join(out, 'bg')), 'host process group survived a timeout')
+    r, _, _ = _run(d, real, 'expect: ready\nexit: 0\nhost: true\n',
+                   ['ready\\n:0'])
+    _want(r.ok, 'host: after QEMU exited: %r' % r.reason)
+    r, fake, _ = _run(d, real, 'net: 80\nexpect: ready\n',
+                      ['fwdfail', 'ready\\n:run'])
+    _want(r.ok and len(fake.calls) == 2 and fake.calls[0]['net'] !=
+          fake.calls[1]['net'], 'no retry after a taken port: %r %r' % (
+              r.reason, fake.calls))
+
+
+def _qemu_args(real):
+    cmd = real.QemuCommand('x.iso', serial='file:x', net=[
+        ('tcp', 20000, 80), ('udp', 20001, 53)],
+        net_device='virtio-net-pci,disable-legacy=on', disk='/a,b.img')
+    want = ['-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:20000-:80,'
+            'hostfwd=udp:127.0.0.1:20001-:53',
+            '-device', 'virtio-net-pci,disable-legacy=on,netdev=net0',
+            '-drive', 'file=/a,,b.img,format=raw,if=none,id=disk0',
+            '-device', 'virtio-blk-pci,drive=disk0']
+    got = ' '.join(cmd)
+    _want(' '.join(want) in got, 'QEMU command %s' % got)
+    got = ' '.join(real.QemuCommand('x.iso', serial='file:x'))
+    _want('-netdev' not in got and '-drive' not in got, 'extra devices: %s' % got)
+
+
+def host_check(env):
+    d = tempfile.mkdtemp(prefix='ostest-host-')
+    try:
+        _qemu_args(env)
+        _host_fails(d, env)
+        _host_reboot(d, env)
+        _host_failures(d, env)
     except _Fail as e:
         return False, str(e)
     finally:

@@ -10,22 +10,40 @@ with '#' are ignored. Keys:
   smp:        cores (default 8)
   mem:        guest RAM (default 2G)
   machine:    q35 or pc (default q35)
-  timeout:    seconds before the test fails (default 60)
+  timeout:    seconds the whole test may take, every boot together
+              (default 60)
   qemu:       extra QEMU arguments, shell-quoted (may repeat)
   expect:     a console line that must appear; several expect lines must
               appear in the order written (may repeat)
   expect-any: a console line that must appear, in any order (may repeat)
-  reject:     a console line that must never appear (may repeat)
+  reject:     a console line that must never appear, in any boot (may
+              repeat)
   exit:       QEMU must exit with this status (isa-debug-exit V gives
               V*2+1, so the kernel's fatal 0x10 gives 33). Without exit:,
               QEMU must still be running when the last expected line
-              arrives; the harness then stops it.
+              arrives; the harness then stops it. Once per boot.
   order:      run order, lower first (default 50); slow tests use more
   send:       types TEXT and then Enter (a carriage return, \\r, as a
               terminal sends) on COM1, once every expect: line written
               above it has matched (may repeat; TEXT may be empty: Enter
               alone)
   send-raw:   the same without the carriage return (TEXT may not be empty)
+  net:        PORT[/udp] ...: gives the guest a virtio-net device on QEMU's
+              user network and forwards each guest PORT (TCP, or UDP with
+              /udp) from a free host port on 127.0.0.1 (may repeat; the
+              ports add up)
+  net-device: the -device arguments of the network card, without netdev=
+              (default virtio-net-pci; e.g. virtio-net-pci,disable-legacy=on)
+  disk:       SIZE (512-byte multiple, K, M or G, at most 16G): a fresh
+              zero-filled raw disk image, virtio-blk, the same in every boot
+  disk-device: the -device arguments of the disk, without drive=
+              (default virtio-blk-pci; e.g. virtio-blk-pci,disable-legacy=on)
+  host:       a shell command run on the host (sh -c) once every expect:
+              line written above it has matched; it must exit with status 0
+              (may repeat)
+  reboot:     (no value) ends a boot: the QEMU above must exit by itself
+              (the boot needs an exit: line), then a new QEMU boots the same
+              machine with the same disk; the lines below belong to it
 
 A pattern is a substring of one console line, or a Python regular
 expression between slashes: /system ready: \\d+ cores/. Console lines are
@@ -49,6 +67,44 @@ goes on after the matched text on the same line, so after `expect: > ` and
 `send: help`, `expect: help` matches the echo. Without exit:, such a test
 passes once every line has matched and every input has been typed; typed
 input whose effect no expect: checks is not waited for.
+
+host: lines are part of the script too, in file order with send: lines:
+one step at a time, each waiting for the one before it. A host: command
+runs while the console is still read; the send: and host: lines below it
+wait until it has exited, and so do the expect: lines below it (they may
+match console lines that arrived meanwhile, in order). Its working folder
+is the top of the tree; its environment has PATH, HOME, TERM and
+
+  OUT              the test's output folder, build/tests/system/NAME/
+  DISK             the disk image (with disk:), OUT/disk.img
+  PORT_80          the host port that reaches guest TCP port 80 (net: 80)
+  PORT_53_UDP      the same for UDP (net: 53/udp)
+  BOOT             which boot is running, 1, 2, ...
+
+Its output goes to OUT/host-LINE.log. A host: command that exits with a
+status other than 0, or is still running at the timeout, fails the test;
+the failure shows its last lines of output. Host commands are killed (their
+whole process group) when the test ends. host: lines at the top of a boot,
+above its first expect: and send:, run before that boot's QEMU starts (after
+reboot:, once the previous QEMU has exited): the place to prepare or check
+the disk image between boots.
+
+A test with reboot: is two or more boots of one machine. Every boot but the
+last must end by itself with its exit: status, having seen its expect:
+lines and done its send: and host: lines; a failure says which boot and
+which line. Example: a file written in the first boot survives a restart.
+
+  disk:    16M
+  net:     80 7/udp
+  timeout: 120
+  expect:  system ready
+  host:    curl -sf -d hello http://127.0.0.1:$PORT_80/kv/greeting
+  send:    poweroff
+  exit:    0
+  reboot:
+  host:    test $(stat -c %s "$DISK") = 16777216
+  expect:  system ready
+  host:    curl -sf http://127.0.0.1:$PORT_80/kv/greeting | grep -qx hello
 """
 
 import os
@@ -57,11 +113,18 @@ import shlex
 
 DEFAULTS = {'iso': 'default', 'smp': 8, 'mem': '2G', 'machine': 'q35',
             'timeout': 60, 'order': 50}
-SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'exit', 'order')
-MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw')
+SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'order',
+          'net-device', 'disk', 'disk-device')
+PER_BOOT = ('exit',)                  # once per boot
+MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw',
+         'host', 'net', 'reboot')
+KEYS = SINGLE + PER_BOOT + MULTI
 MACHINES = ('q35', 'pc')
 ESCAPES = {'r': b'\r', 'n': b'\n', 't': b'\t', 'b': b'\b', 'e': b'\x1b',
            '\\': b'\\'}
+SIZE_UNITS = {'': 1, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
+DISK_MAX = 16 << 30
+SECTOR = 512
 
 
 class SpecError(Exception):
@@ -71,8 +134,9 @@ class SpecError(Exception):
 class Pattern:
     """A console pattern: substring, or /regex/."""
 
-    def __init__(self, text):
+    def __init__(self, text, line=0):
         self.text = text
+        self.line = line          # in the .test file, for messages
         if len(text) >= 2 and text.startswith('/') and text.endswith('/'):
             try:
                 self.regex = re.compile(text[1:-1])
@@ -96,10 +160,11 @@ class Pattern:
 class Send:
     """Input to type on COM1 once `after` expect: lines have matched."""
 
-    def __init__(self, data, after, text):
+    def __init__(self, data, after, text, line=0):
         self.data = data          # bytes
-        self.after = after        # expect: lines written above it
+        self.after = after        # expect: lines of its boot written above it
         self.text = text          # as written in the file, for messages
+        self.line = line
 
     def __str__(self):
         return "'%s'" % self.text
@@ -130,6 +195,37 @@ def unescape(text):
     return bytes(out)
 
 
+class Host:
+    """A shell command to run on the host once `after` expect: lines have
+    matched; `early`: before the boot's QEMU starts."""
+
+    def __init__(self, command, after, line, early):
+        self.command = command
+        self.after = after
+        self.line = line
+        self.early = early
+
+    def __str__(self):
+        return 'host: %s' % self.command
+
+
+class Boot:
+    """One QEMU run of a test: what it must show, do and end with."""
+
+    def __init__(self, number, line):
+        self.number = number      # 1, 2, ...
+        self.line = line          # of its reboot: line (0 for the first)
+        self.exit = None          # status QEMU must exit with, or None
+        self.exit_line = 0
+        self.expect = []          # Pattern, ordered
+        self.expect_any = []      # Pattern
+        self.steps = []           # Send and Host, in file order
+
+    @property
+    def sends(self):
+        return [s for s in self.steps if isinstance(s, Send)]
+
+
 class SystemTest:
     def __init__(self, path):
         self.path = path
@@ -140,12 +236,21 @@ class SystemTest:
         self.machine = DEFAULTS['machine']
         self.timeout = DEFAULTS['timeout']
         self.order = DEFAULTS['order']
-        self.exit = None
         self.qemu = []
-        self.expect = []
-        self.expect_any = []
-        self.reject = []
-        self.send = []            # Send, in file order
+        self.reject = []          # Pattern, for every boot
+        self.net = None           # [(guest port, 'tcp' or 'udp')] with net:
+        self.net_device = None
+        self.disk = None          # bytes, with disk:
+        self.disk_device = None
+        self.boots = [Boot(1, 0)]
+
+    @property
+    def boot(self):
+        """The boot the lines being read belong to."""
+        return self.boots[-1]
+
+    def has_send(self):
+        return any(b.sends for b in self.boots)
 
 
 def _int(key, value, lo, hi):
@@ -158,7 +263,45 @@ def _int(key, value, lo, hi):
     return v
 
 
-def _set(t, key, value):
+def parse_size(text):
+    """Bytes for a disk: size (512-byte multiple, K/M/G suffix)."""
+    m = re.match(r'^(\d+)([KMG]?)$', text)
+    v = int(m.group(1)) * SIZE_UNITS[m.group(2)] if m else 0
+    if not m or not 0 < v <= DISK_MAX or v % SECTOR:
+        raise SpecError('disk: expected a size like 16M or 1G, a multiple of '
+                        '512 bytes, at most 16G: %s' % text)
+    return v
+
+
+def parse_ports(text):
+    """[(port, 'tcp' or 'udp')] for a net: value."""
+    out = []
+    for word in text.split():
+        m = re.match(r'^(\d{1,5})(?:/(tcp|udp))?$', word)
+        if not m or not 1 <= int(m.group(1)) <= 65535:
+            raise SpecError('net: bad port %r (want PORT or PORT/udp, PORT in '
+                            '1..65535)' % word)
+        out.append((int(m.group(1)), m.group(2) or 'tcp'))
+    return out
+
+
+def _device(key, value, own):
+    if not re.match(r'^[A-Za-z0-9_.-]+(,\S*)?$', value):
+        raise SpecError('%s: expected a QEMU device and its options, like '
+                        'virtio-net-pci,disable-legacy=on: %s' % (key, value))
+    if re.search(r'(^|,)%s=' % own, value):
+        raise SpecError('%s: leave out %s=, the harness sets it' % (key, own))
+    return value
+
+
+def _step_is_early(boot):
+    """A host: line is early while its boot has no expect: nor send: yet."""
+    return not boot.expect and all(isinstance(s, Host) and s.early
+                                   for s in boot.steps)
+
+
+def _set(t, key, value, no):
+    b = t.boot
     if key == 'name':
         if not re.match(r'^[A-Za-z0-9_.+-]+$', value):
             raise SpecError('name: use letters, digits and _.+- only')
@@ -178,7 +321,8 @@ def _set(t, key, value):
     elif key == 'timeout':
         t.timeout = _int(key, value, 1, 3600)
     elif key == 'exit':
-        t.exit = _int(key, value, 0, 255)
+        b.exit = _int(key, value, 0, 255)
+        b.exit_line = no
     elif key == 'order':
         t.order = _int(key, value, 0, 1000)
     elif key == 'qemu':
@@ -187,15 +331,34 @@ def _set(t, key, value):
         except ValueError as e:
             raise SpecError('qemu: %s' % e)
     elif key == 'expect':
-        t.expect.append(Pattern(value))
+        b.expect.append(Pattern(value, no))
     elif key == 'expect-any':
-        t.expect_any.append(Pattern(value))
+        b.expect_any.append(Pattern(value, no))
     elif key == 'reject':
-        t.reject.append(Pattern(value))
+        t.reject.append(Pattern(value, no))
     elif key in ('send', 'send-raw'):
         data = unescape(value) + (b'\r' if key == 'send' else b'')
-        t.send.append(Send(data, len(t.expect),
-                           value + ('\\r' if key == 'send' else '')))
+        b.steps.append(Send(data, len(b.expect),
+                            value + ('\\r' if key == 'send' else ''), no))
+    elif key == 'host':
+        b.steps.append(Host(value, len(b.expect), no, _step_is_early(b)))
+    elif key == 'net':
+        ports = (t.net or []) + parse_ports(value)
+        dup = [p for i, p in enumerate(ports) if p in ports[:i]]
+        if dup:
+            raise SpecError('net: %d/%s given twice' % dup[0])
+        t.net = ports
+    elif key == 'net-device':
+        t.net_device = _device(key, value, 'netdev')
+    elif key == 'disk':
+        t.disk = parse_size(value)
+    elif key == 'disk-device':
+        t.disk_device = _device(key, value, 'drive')
+    elif key == 'reboot':
+        if b.exit is None:
+            raise SpecError('reboot: boot %d has no exit: line; its QEMU must '
+                            'end by itself before the next boot' % b.number)
+        t.boots.append(Boot(b.number + 1, no))
 
 
 def parse(path, shown=None):
@@ -213,19 +376,39 @@ def parse(path, shown=None):
         key, sep, value = line.partition(':')
         key = key.strip().lower()
         value = value.strip()
-        if not sep or key not in SINGLE + MULTI:
+        if not sep or key not in KEYS:
             raise SpecError(where + 'expected one of %s, then ":"'
-                            % ', '.join(SINGLE + MULTI))
-        if key in SINGLE and key in seen:
-            raise SpecError(where + '%s: given twice' % key)
-        if not value and key != 'send':
+                            % ', '.join(KEYS))
+        once = key if key in SINGLE else (key, t.boot.number)
+        if key in SINGLE + PER_BOOT and once in seen:
+            raise SpecError(where + '%s: given twice%s' % (
+                key, ' in boot %d' % t.boot.number if key in PER_BOOT
+                and len(t.boots) > 1 else ''))
+        if key == 'reboot' and value:
+            raise SpecError(where + 'reboot: takes no value')
+        if key == 'host' and not value:
+            raise SpecError(where + 'host: needs a shell command')
+        if not value and key not in ('send', 'reboot'):
             raise SpecError(where + '%s: empty value' % key)
-        seen.add(key)
+        seen.add(once)
         try:
-            _set(t, key, value)
+            _set(t, key, value, no)
         except SpecError as e:
             raise SpecError(where + str(e))
-    if not t.expect and not t.expect_any and t.exit is None:
-        raise SpecError((shown or path) + ': a test needs at least one expect, '
-                        'expect-any or exit line')
+    _check(t, shown or path)
     return t
+
+
+def _check(t, where):
+    b = t.boot
+    if not b.expect and not b.expect_any and b.exit is None:
+        if len(t.boots) == 1:
+            raise SpecError(where + ': a test needs at least one expect, '
+                            'expect-any or exit line')
+        raise SpecError('%s:%d: boot %d (after this reboot:) needs at least '
+                        'one expect, expect-any or exit line'
+                        % (where, b.line, b.number))
+    if t.net_device and t.net is None:
+        raise SpecError(where + ': net-device: without net:')
+    if t.disk_device and t.disk is None:
+        raise SpecError(where + ': disk-device: without disk:')

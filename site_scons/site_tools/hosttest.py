@@ -184,8 +184,11 @@ def _arm(env):
         return
     PLAN.armed = True
     PLAN.env = env
-    # The harness's own check: system tests typing on the console.
+    # The harness's own checks: typing on the console, the .test keys, and
+    # host: commands and boots (with a fake QEMU).
     PLAN.checks.append(('ostest/send', selfcheck.send_check))
+    PLAN.checks.append(('ostest/spec', selfcheck.spec_check))
+    PLAN.checks.append(('ostest/host', lambda: selfcheck.host_check(env)))
     # `test` depends on everything in the tree, and on each test artefact.
     t = env.Alias('test', env.Dir('#'))
     env.AlwaysBuild(t)

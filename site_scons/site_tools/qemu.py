@@ -1,15 +1,27 @@
 # SPDX-License-Identifier: MIT
 """Booting the ISO in QEMU: `scons run`, `scons debug`, and the test harness.
 
-env.QemuCommand(iso, smp=, mem=, machine=, serial=, chardev=, extra=, gdb=)
-is the ONE place that makes a QEMU command line; `scons run`, `scons debug`
-and the system tests (site_scons/ostest) all call it, so what a test boots is
-what a person boots. Unset arguments come from the options smp, mem,
-machine; accel and qemu_args always come from the options (qemu_args last,
-so it can override anything).
+env.QemuCommand(iso, smp=, mem=, machine=, serial=, chardev=, extra=, gdb=,
+net=, net_device=, disk=, disk_device=) is the ONE place that makes a QEMU
+command line; `scons run`, `scons debug` and the system tests
+(site_scons/ostest) all call it, so what a test boots is what a person
+boots. Unset arguments come from the options smp, mem, machine; accel and
+qemu_args always come from the options (qemu_args last, so it can override
+anything).
+
+net=[(proto, host_port, guest_port), ...] adds a network card on QEMU's
+user network (netdev id net0) forwarding each host port on 127.0.0.1 only
+to the guest port; net_device= replaces its -device arguments (default
+virtio-net-pci; the netdev= is added). disk=PATH attaches a raw image as
+drive disk0 (default device virtio-blk-pci; disk_device= replaces it, the
+drive= is added).
 
 env.QemuRun(alias, iso, kernel): boots with the serial console (multiplexed
-with the QEMU monitor) on this terminal; Ctrl-A X quits.
+with the QEMU monitor) on this terminal; Ctrl-A X quits. Unless the options
+say otherwise it has a virtio-net card with host 127.0.0.1:<port> (default
+8080) forwarded to guest TCP port 80 (net=off: no card) and the persistent
+virtio-blk disk build/disk.img, 64 MiB, made zero-filled when missing and
+kept across runs (disk=PATH: another image; disk=off: none).
 env.QemuDebug(alias, iso, kernel): the same, halted at the first instruction
 with a gdb stub on :1234; prints the gdb command that loads the symbols.
 
@@ -18,17 +30,40 @@ guest write of V to port 0xf4 exit with (V << 1) | 1, so the kernel's fatal
 error code 0x10 gives 33; -no-reboot turns a triple fault into exit 0.
 """
 
+import os
 import shlex
+import socket
 import subprocess
 
 from SCons.Script import Action
 
 QEMU = 'qemu-system-x86_64'
 DEBUG_EXIT_PORT = 0xf4
+NET_DEVICE = 'virtio-net-pci'
+DISK_DEVICE = 'virtio-blk-pci'
+RUN_GUEST_PORT = 80                    # what `scons run` forwards to
+RUN_DISK_SIZE = 64 << 20               # a new build/disk.img
+
+
+def net_args(forwards, device=None):
+    """-netdev/-device for a card on the user network; forwards is
+    [(proto, host_port, guest_port)], host side bound to 127.0.0.1."""
+    fwd = ''.join(',hostfwd=%s:127.0.0.1:%d-:%d' % (proto, host, guest)
+                  for proto, host, guest in forwards)
+    return ['-netdev', 'user,id=net0' + fwd,
+            '-device', '%s,netdev=net0' % (device or NET_DEVICE)]
+
+
+def disk_args(path, device=None):
+    """-drive/-device for a raw disk image."""
+    return ['-drive', 'file=%s,format=raw,if=none,id=disk0'
+            % str(path).replace(',', ',,'),
+            '-device', '%s,drive=disk0' % (device or DISK_DEVICE)]
 
 
 def _qemu_command(env, iso, smp=None, mem=None, machine=None,
-                  serial='stdio', chardev=None, extra=(), gdb=False):
+                  serial='stdio', chardev=None, extra=(), gdb=False,
+                  net=None, net_device=None, disk=None, disk_device=None):
     """Returns the QEMU argv (a list of strings) that boots `iso`.
 
     serial is a QEMU character device spec for COM1: 'mon:stdio' for a
@@ -57,6 +92,10 @@ def _qemu_command(env, iso, smp=None, mem=None, machine=None,
         cmd += ['-monitor', 'none']
     if gdb:
         cmd += ['-s', '-S']
+    if net is not None:
+        cmd += net_args(net, net_device)
+    if disk is not None:
+        cmd += disk_args(disk, disk_device)
     cmd += list(extra)
     cmd += shlex.split(env.get('qemu_args', '') or '')
     return cmd
@@ -77,8 +116,60 @@ def exit_meaning(status):
     return 'QEMU failed to start or crashed'
 
 
+def _run_devices(env):
+    """The net= and disk= arguments of `scons run` from the options, after
+    printing what they give; raises UserError when they cannot work."""
+    net = None
+    if env.get('net', 'on') != 'off':
+        try:
+            port = int(env.get('port', 8080))
+        except ValueError:
+            port = 0
+        if not 1 <= port <= 65535:
+            raise UserError('port=%s: want a port number 1..65535'
+                            % env.get('port'))
+        s = socket.socket()
+        try:
+            s.bind(('127.0.0.1', port))
+        except OSError as e:
+            raise UserError('127.0.0.1:%d is taken (%s); pick another with '
+                            'port=N, or net=off' % (port, e.strerror))
+        finally:
+            s.close()
+        net = [('tcp', port, RUN_GUEST_PORT)]
+        print('scons run: http://127.0.0.1:%d/ reaches guest port %d '
+              '(virtio-net; port=N to change, net=off for none)'
+              % (port, RUN_GUEST_PORT), flush=True)
+    disk = env.get('disk', 'build/disk.img')
+    if disk == 'off':
+        return net, None
+    path = env.File('#' + disk).abspath if not os.path.isabs(disk) else disk
+    made = not os.path.exists(path)
+    if made:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'wb') as f:
+            f.truncate(RUN_DISK_SIZE)          # sparse: reads as zeros
+    elif not os.path.isfile(path):
+        raise UserError('disk=%s is not a file' % disk)
+    print('scons run: disk %s, %d MiB%s (virtio-blk; disk=PATH for another, '
+          'disk=off for none)' % (disk, os.path.getsize(path) >> 20,
+                                  ', new and zero-filled' if made else
+                                  ', kept from earlier runs'), flush=True)
+    return net, path
+
+
+class UserError(Exception):
+    pass
+
+
 def _run_qemu(env, iso, kernel, gdb):
-    cmd = _qemu_command(env, iso, serial='mon:stdio', gdb=gdb)
+    try:
+        net, disk = _run_devices(env)
+    except (UserError, OSError) as e:
+        print('scons run: %s' % e)
+        return 1
+    cmd = _qemu_command(env, iso, serial='mon:stdio', gdb=gdb, net=net,
+                        disk=disk)
     if env.get('VERBOSE'):
         print(' '.join(shlex.quote(c) for c in cmd))
     print('qemu: serial console on this terminal; press Ctrl-A then X to quit '
