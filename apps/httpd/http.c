@@ -143,6 +143,7 @@ static int add_segment(const char *s, size_t n, char *path, size_t *o,
 		if (at == 0) {
 			return 400; /* above the root */
 		}
+		at--; /* path[at] is the '/' just written */
 		while (at > 0 && path[at] != '/') {
 			at--;
 		}
@@ -360,28 +361,48 @@ static int finish(const struct head *h, struct http_request *req)
 	return req->method == HTTP_M_OTHER ? 405 : req->status;
 }
 
-/* first_line: the request line is not complete; 0 (wait) or a status */
+/*
+ * first_line: the request line has not ended yet; 0 while what has come
+ * could still begin a good one, else the status to answer with now (so
+ * garbage, a TLS hello say, is refused at once)
+ */
 static int first_line(const char *buf, size_t len, size_t pos)
 {
-	size_t n = len - pos, m = 0;
+	static const char version[] = "HTTP/d.d\r";
+	const char *s = buf + pos;
+	size_t n = len - pos, m = 0, t, tn = 0;
 
-	if (n < HTTP_TARGET_MAX + METHOD_MAX + VERSION_LEN + 2 &&
-	    len < HTTP_HEAD_MAX) {
-		return 0;
+	if (n == 1 && s[0] == '\r') {
+		return 0; /* an empty line's CR */
 	}
-	while (m < n && m <= METHOD_MAX &&
-	       is_tchar((unsigned char)buf[pos + m])) {
+	while (m < n && m <= METHOD_MAX && is_tchar((unsigned char)s[m])) {
 		m++;
 	}
-	if (m == 0 || m > METHOD_MAX || m == n || buf[pos + m] != ' ') {
+	if (m == n) {
+		return m > METHOD_MAX ? 400 : 0;
+	}
+	if (m == 0 || m > METHOD_MAX || s[m] != ' ') {
 		return 400;
 	}
-	for (size_t i = pos + m + 1; i < len; i++) {
-		if (!is_vchar((unsigned char)buf[i])) {
+	for (t = m + 1; t + tn < n && is_vchar((unsigned char)s[t + tn]);) {
+		tn++;
+	}
+	if (tn > HTTP_TARGET_MAX) {
+		return 414;
+	}
+	if (t + tn == n) {
+		return 0;
+	}
+	if (tn == 0 || s[t + tn] != ' ') {
+		return 400;
+	}
+	for (size_t k = 0, v = t + tn + 1; v + k < n; k++) {
+		char c = s[v + k], want = k < sizeof(version) - 1 ? version[k] : 0;
+		if (want == 'd' ? (c < '0' || c > '9') : c != want) {
 			return 400;
 		}
 	}
-	return 414; /* a target too long to ever be served */
+	return 0;
 }
 
 static size_t fail(struct http_request *req, int status, size_t used)
