@@ -20,6 +20,7 @@
 #include "acpi.h"
 #include "elf.h"
 #include "manifest.h"
+#include "devboot.h"
 #include "partition.h"
 #include "smp.h"
 #include <arch/lapic.h>
@@ -311,6 +312,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 		kprintf("PIT did not count: timer rates are guesses");
 	}
 	self.tsc_khz = bt->tsc_khz;
+	dev_enumerate(bt, &acpi, &man, ncores);
 	split_memory(bt, ncores, mbi, total);
 	smp_install_trampoline();
 	smp_enter_core0(self.bt);

@@ -7,6 +7,7 @@
  * console frame it is an end of, or its LAPIC.
  */
 #include "ktest.h"
+#include "dev.h"
 #include "kernel.h"
 #include "frame.h"
 #include "proc.h"
@@ -88,6 +89,9 @@ static bool may_write(uint64_t pa, uint64_t size)
 		return true;
 	}
 	if (size == PAGE_SIZE && pa == bt->lapic_phys) {
+		return true;
+	}
+	if (dev_owned_range(pa, size)) {
 		return true;
 	}
 	if (self.id == 0 && size == PAGE_SIZE && bt->ioapic_phys &&

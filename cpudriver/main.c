@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "smp.h"
 #include "ktest.h"
+#include "dev.h"
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/trap.h>
@@ -61,6 +62,7 @@ void kernel_entry(struct bootrec *br)
 	}
 	frame_init(br->alloc_next, self.part_end);
 	console_init();
+	dev_init();
 	console_input_init();
 	smp_boot_children();
 	smp_boot_done();

@@ -396,15 +396,15 @@ static int mf_start(struct mf_parse *c)
 
 static int mf_device(struct mf_parse *c)
 {
-	struct mf_tok name, core, extra;
+	struct mf_tok name, core, args;
 	struct manifest_device *d;
 	uint32_t i;
 	int rc;
 
-	if (!mf_next(c, &name) || !mf_next(c, &core) || mf_next(c, &extra)) {
+	if (!mf_next(c, &name) || !mf_next(c, &core)) {
 		return mf_fail(c, ERR_FORMAT,
 			       "'device' takes a name and a core: "
-			       "device NAME CORE");
+			       "device NAME CORE [DRIVER-ARGS...]");
 	}
 	for (i = 0; i < c->m->n_devices; i++) {
 		d = &c->m->devices[i];
@@ -425,6 +425,14 @@ static int mf_device(struct mf_parse *c)
 	if (rc < 0) {
 		return rc;
 	}
+	args = mf_rest(c);
+	if (args.n >= MANIFEST_ARGS_MAX) {
+		return mf_fail(c, ERR_TOOBIG,
+			       "driver arguments are too long (at most 127 "
+			       "characters)");
+	}
+	memcpy(d->args, args.p, args.n);
+	d->args[args.n] = '\0';
 	d->line = c->line;
 	c->m->n_devices++;
 	return 0;
@@ -548,7 +556,8 @@ static bool mf_well_formed(const struct manifest *m)
 		}
 	}
 	for (i = 0; i < m->n_devices; i++) {
-		if (!mf_terminated(m->devices[i].name, MANIFEST_NAME_MAX)) {
+		if (!mf_terminated(m->devices[i].name, MANIFEST_NAME_MAX) ||
+		    !mf_terminated(m->devices[i].args, MANIFEST_ARGS_MAX)) {
 			return false;
 		}
 	}

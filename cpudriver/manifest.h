@@ -49,6 +49,7 @@ struct manifest_start {
 struct manifest_device {
 	char name[MANIFEST_NAME_MAX]; /* NUL-terminated, non-empty */
 	uint32_t core;
+	char args[MANIFEST_ARGS_MAX]; /* for its driver; maybe empty */
 	uint32_t line;
 };
 

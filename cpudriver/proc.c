@@ -8,6 +8,7 @@
  * the new address space; the trap then "returns" into the new process.
  */
 #include "proc.h"
+#include "dev.h"
 #include "kernel.h"
 #include "frame.h"
 #include "console.h"
@@ -210,6 +211,11 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.vector = 0;
 	p->chan_next = USER_CHAN_BASE;
 	p->heap_end = USER_HEAP_BASE;
+	p->dev_next = USER_DEV_BASE;
+	p->mod_next = USER_MOD_BASE;
+	p->dev_used = 0;
+	p->irq_pending = 0;
+	p->events = 0;
 	if (chan_phys) {
 		p->frame.rdx = proc_map_shared(p, chan_phys);
 		if (!p->frame.rdx) {
@@ -241,8 +247,10 @@ static void end(struct proc *p, int64_t status)
 {
 	struct proc *parent;
 
-	free_space(p->pml4);
 	p->state = PROC_FREE;
+	/* its devices stop DMA into frames that are about to be freed */
+	dev_proc_gone(p);
+	free_space(p->pml4);
 	if (exitq_len < EXITQ) {
 		uint32_t i = (exitq_head + exitq_len++) % EXITQ;
 		exitq[i].pid = p->pid;
@@ -352,6 +360,25 @@ static void post(uint32_t event)
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (procs[i].state != PROC_FREE) {
 			procs[i].events |= event;
+		}
+	}
+}
+
+void proc_irq(uint32_t pid, uint32_t handle)
+{
+	struct proc *p = proc_find(pid);
+
+	if (p && handle < 32) {
+		p->irq_pending |= 1u << handle;
+		p->events |= SYS_EV_IRQ;
+	}
+}
+
+void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE) {
+			fn(&procs[i], arg);
 		}
 	}
 }

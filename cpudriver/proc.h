@@ -35,11 +35,22 @@ struct proc {
 	uint32_t events;   /* SYS_EV_* not yet delivered */
 	uint64_t chan_next; /* next free address for a channel frame */
 	uint64_t heap_end;  /* end of the memory SYS_MEM_MAP gave it */
+	uint64_t dev_next;  /* next free address for device registers */
+	uint32_t dev_used;  /* devices (directory index bits) it mapped or
+			       took interrupts of */
+	uint32_t irq_pending; /* SYS_DEV_IRQ handles fired, not acked */
+	uint64_t mod_next;  /* next free address for boot modules */
 	struct trap_frame frame; /* saved while not running */
 };
 
 /* proc_current: the process whose frame is on the kernel stack, or NULL. */
 struct proc *proc_current(void);
+
+/* proc_irq: device interrupt handle fired for process pid */
+void proc_irq(uint32_t pid, uint32_t handle);
+
+/* proc_for_each: calls fn for every live process */
+void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg);
 
 /* proc_spawn: loads boot module `app` (an ELF) into this core's partition
  * as a new process with `args` (NUL-terminated, < PROC_ARGS_MAX). Returns

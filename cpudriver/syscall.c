@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "frame.h"
 #include "console.h"
+#include "dev.h"
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -44,7 +45,7 @@ static bool user_range_ok(uint64_t va, uint64_t len, bool write)
 	return true;
 }
 
-static int copy_in(void *dst, uint64_t uva, uint64_t len)
+int copy_in(void *dst, uint64_t uva, uint64_t len)
 {
 	if (!user_range_ok(uva, len, false)) {
 		return ERR_FAULT;
@@ -53,7 +54,7 @@ static int copy_in(void *dst, uint64_t uva, uint64_t len)
 	return 0;
 }
 
-static int copy_out(uint64_t uva, const void *src, uint64_t len)
+int copy_out(uint64_t uva, const void *src, uint64_t len)
 {
 	if (!user_range_ok(uva, len, true)) {
 		return ERR_FAULT;
@@ -63,7 +64,7 @@ static int copy_out(uint64_t uva, const void *src, uint64_t len)
 }
 
 /* copy_str: a string of len bytes (no NUL needed) into buf[size]. */
-static int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
+int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
 {
 	if (len >= size) {
 		return ERR_TOOBIG;
@@ -502,6 +503,17 @@ void syscall_dispatch(struct trap_frame *f)
 	case SYS_MEM_RELEASE:
 	case SYS_MEM_RECLAIM:
 		r = sys_mem(f->rax, a0, a1);
+		break;
+	case SYS_DEV_INFO:
+	case SYS_DEV_CFG:
+	case SYS_DEV_MAP:
+	case SYS_DEV_IRQ:
+	case SYS_IRQ_ACK:
+	case SYS_DMA_ADDR:
+	case SYS_DEV_RELEASE:
+	case SYS_DEV_ADOPT:
+	case SYS_MOD_MAP:
+		r = dev_syscall(f->rax, a0, a1, a2, a3);
 		break;
 	default:
 		r = ERR_NOSYS;

@@ -33,6 +33,8 @@
 static struct event_chan *chans, *chan_cursor;
 static struct event_timer *timers;
 static struct event_console *consoles;
+static struct event_irq *irqs;
+static uint32_t irqs_fired; /* acknowledged, not yet handed out */
 static struct event_stats stats;
 static bool hooked, stopped, dispatching;
 static int console_ok; /* 0 unknown, 1 core 0, -1 another core */
@@ -160,7 +162,57 @@ void event_console_remove(struct event_console *e)
 	e->active = false;
 }
 
+void event_irq_add(struct event_irq *e, int irq,
+		   void (*fn)(struct event_irq *), void *arg)
+{
+	hook();
+	e->irq = irq;
+	e->fn = fn;
+	e->arg = arg;
+	e->next = irqs;
+	e->active = true;
+	irqs = e;
+}
+
+void event_irq_remove(struct event_irq *e)
+{
+	struct event_irq **pp;
+
+	if (!e->active) {
+		return;
+	}
+	for (pp = &irqs; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	e->active = false;
+}
+
 /* ---------------------------------------------------------------- passes */
+
+static int run_irqs(void)
+{
+	struct event_irq *e, *next;
+	long m = sys_irq_ack();
+	int ran = 0;
+
+	if (m > 0) {
+		irqs_fired |= (uint32_t)m;
+	}
+	for (e = irqs; e; e = next) {
+		uint32_t bit = e->irq >= 0 && e->irq < 32 ? 1u << e->irq : 0;
+
+		next = e->next;
+		if (irqs_fired & bit) {
+			irqs_fired &= ~bit;
+			e->fn(e);
+			ran++;
+		}
+	}
+	return ran;
+}
 
 static int run_timers(void)
 {
@@ -224,6 +276,9 @@ int event_poll(void)
 	if (timers) {
 		ran += run_timers();
 	}
+	if (irqs) {
+		ran += run_irqs();
+	}
 	ran += run_chans();
 	ran += run_console();
 	thread_hold(false);
@@ -234,7 +289,7 @@ int event_poll(void)
 
 static bool anything_registered(void)
 {
-	return chans || timers || consoles;
+	return chans || timers || consoles || irqs;
 }
 
 /* sleep_once: the sleep protocol; false if there is nothing to wait for */

@@ -362,10 +362,13 @@ static void test_device(void **state)
 		     "1)");
 	expect_error("device virtio-net\n", ERR_FORMAT, 1,
 		     "line 1: 'device' takes a name and a core: device NAME "
-		     "CORE");
-	expect_error("device virtio-net 1 2\n", ERR_FORMAT, 1,
-		     "line 1: 'device' takes a name and a core: device NAME "
-		     "CORE");
+		     "CORE [DRIVER-ARGS...]");
+	assert_int_equal(parse("device virtio-net 1  ip=10.0.2.9/24 "
+			       "gw=10.0.2.2 \n"),
+			 0);
+	assert_string_equal(man.devices[0].args, "ip=10.0.2.9/24 gw=10.0.2.2");
+	assert_int_equal(parse("device virtio-net 1\n"), 0);
+	assert_string_equal(man.devices[0].args, "");
 	expect_error("device virtio-net 255\n", ERR_RANGE, 1,
 		     "line 1: core '255' is out of range (0..254)");
 	expect_error(

@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "console.h"
 #include "syscall.h"
+#include "dev.h"
 
 struct tss {
 	uint32_t reserved0;
@@ -185,6 +186,11 @@ static void interrupt(struct trap_frame *f)
 	case VEC_SPURIOUS:
 		return;
 	default:
+		if (f->vector >= VEC_DEV_BASE &&
+		    f->vector < VEC_DEV_BASE + VEC_DEV_COUNT) {
+			dev_irq(f->vector);
+			return;
+		}
 		lapic_eoi();
 		kprintf("unexpected interrupt vector %lu", f->vector);
 		return;

@@ -27,6 +27,9 @@
 #define BOOT_MAX_STARTS 64
 #define BOOT_NAME_MAX 32
 #define BOOT_ARGS_MAX 128
+#define BOOT_MAX_PCI 32
+#define BOOT_DEV_NAME_MAX 16
+#define BOOT_NO_OWNER 0xffffffffu
 
 /* boottab.flags */
 #define BOOT_F_KTEST 0x1u          /* "ktest": run the in-kernel tests */
@@ -57,6 +60,30 @@ struct boot_start {
 	char args[BOOT_ARGS_MAX];
 };
 
+struct boot_bar {
+	uint64_t base; /* 0: none */
+	uint64_t size;
+	uint32_t flags; /* PCI_BAR_* (drivers/pci.h) */
+	uint32_t pad;
+};
+
+/* One PCI function found at boot: the device directory's initial state.
+ * Owners change later (monitors agree on moves); this is the boot owner. */
+struct boot_pcidev {
+	char name[BOOT_DEV_NAME_MAX]; /* "virtio-net", "virtio-blk2", "pci" */
+	uint8_t bus, dev, fn, header;
+	uint16_t vendor, device;
+	uint8_t class_code, subclass, progif, revision;
+	uint16_t msix_entries;
+	uint8_t msix_cap;
+	uint8_t pad;
+	uint32_t owner;    /* core at boot, BOOT_NO_OWNER: nobody drives it */
+	uint32_t pad2;
+	uint64_t cfg_phys; /* its 4 KiB of ECAM; 0: legacy ports 0xcf8 */
+	struct boot_bar bar[6];
+	char args[BOOT_ARGS_MAX]; /* its driver's arguments (manifest) */
+};
+
 struct boottab {
 	uint64_t magic;
 	uint32_t ncores;       /* cores to boot */
@@ -83,6 +110,9 @@ struct boottab {
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];
+	uint32_t npci;      /* entries in pci[] */
+	uint32_t pci_found; /* functions found (more than npci: not kept) */
+	struct boot_pcidev pci[BOOT_MAX_PCI];
 };
 
 struct bootrec {

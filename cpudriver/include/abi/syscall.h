@@ -13,6 +13,7 @@
 #define ABI_SYSCALL_H
 
 #include <stdint.h>
+#include <abi/bootrec.h>
 
 enum sys_number {
 	SYS_LOG = 0,        /* (const char *buf, u64 len): one console line */
@@ -74,8 +75,36 @@ enum sys_number {
 				 to give back; ERR_AGAIN if none */
 	SYS_MEM_RECLAIM = 24, /* (u64 base, u64 size): monitor only; a range
 				 this core lent came back */
+	SYS_DEV_INFO = 25,   /* (u32 index, struct sys_dev *out): the boot
+				device directory's entry index (ERR_NOENT past
+				the end) and whether this core owns it now */
+	SYS_DEV_CFG = 26,    /* (u32 index, u32 offset, u32 op, u32 value):
+				owning core only; op = width (1, 2, 4) |
+				SYS_CFG_WRITE; returns the value read (0 for a
+				write); BARs and the ROM BAR cannot be written */
+	SYS_DEV_MAP = 27,    /* (u32 index, u32 bar): owning core only; maps
+				a memory BAR uncached; returns its address */
+	SYS_DEV_IRQ = 28,    /* (u32 index, struct sys_irq *out): owning core
+				only; an interrupt vector of this core for the
+				caller: the MSI(-X) address and data to program
+				and the handle SYS_IRQ_ACK reports */
+	SYS_IRQ_ACK = 29,    /* (): handles (bit mask) of the caller's
+				interrupts that fired since the last call */
+	SYS_DMA_ADDR = 30,   /* (u64 va): physical address of the caller's
+				own memory at va (heap, stack: not channels or
+				devices), for device DMA */
+	SYS_DEV_RELEASE = 31, /* (u32 index): monitor only; this core stops
+				 owning the device (ERR_BUSY while a process
+				 still uses it); its bus mastering is off */
+	SYS_DEV_ADOPT = 32,  /* (u32 index): monitor only; this core owns the
+				device from now on (the monitors agreed) */
+	SYS_MOD_MAP = 33,    /* (const char *name, u64 len, struct sys_range
+				*out): maps boot module name read-only; out
+				gets its address and length */
 	SYS_COUNT
 };
+
+#define SYS_CFG_WRITE 0x100u
 
 /* Event bits returned by SYS_WAIT. */
 #define SYS_EV_TIMER 0x1u    /* the timeout passed */
@@ -83,6 +112,8 @@ enum sys_number {
 #define SYS_EV_CHILD 0x4u    /* a process this one spawned exited */
 #define SYS_EV_CONSOLE 0x8u  /* console input arrived (core 0) */
 #define SYS_EV_READY 0x10u   /* the system became ready (core 0) */
+#define SYS_EV_IRQ 0x20u     /* a device interrupt of the caller fired
+				(SYS_IRQ_ACK says which) */
 
 /* pid = core << 16 | slot: the owning core can be read off any pid. */
 #define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))
@@ -143,6 +174,19 @@ struct sys_exit {
 struct sys_boot_start {
 	char app[SYS_NAME_MAX];
 	char args[SYS_ARGS_MAX];
+};
+
+/* SYS_DEV_INFO: the boot directory entry and this core's view of it */
+struct sys_dev {
+	struct boot_pcidev d;
+	uint32_t owned_here; /* 1 if this core owns it now */
+	uint32_t cfg_size;   /* configuration bytes: 4096 (ECAM) or 256 */
+};
+
+struct sys_irq {
+	uint64_t msi_addr;
+	uint32_t msi_data;
+	uint32_t handle; /* 0..31: its bit in SYS_IRQ_ACK's mask */
 };
 
 #endif

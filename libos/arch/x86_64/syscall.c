@@ -148,3 +148,49 @@ long sys_mem_reclaim(uint64_t base, uint64_t size)
 {
 	return sys_call(SYS_MEM_RECLAIM, (long)base, (long)size, 0, 0);
 }
+
+long sys_dev_info(uint32_t index, struct sys_dev *out)
+{
+	return sys_call(SYS_DEV_INFO, index, (long)out, 0, 0);
+}
+
+long sys_dev_cfg(uint32_t index, uint32_t off, uint32_t op, uint32_t val)
+{
+	return sys_call(SYS_DEV_CFG, index, off, op, val);
+}
+
+long sys_dev_map(uint32_t index, uint32_t bar)
+{
+	return sys_call(SYS_DEV_MAP, index, bar, 0, 0);
+}
+
+long sys_dev_irq(uint32_t index, struct sys_irq *out)
+{
+	return sys_call(SYS_DEV_IRQ, index, (long)out, 0, 0);
+}
+
+long sys_irq_ack(void)
+{
+	return sys_call(SYS_IRQ_ACK, 0, 0, 0, 0);
+}
+
+long sys_dma_addr(const void *va)
+{
+	return sys_call(SYS_DMA_ADDR, (long)va, 0, 0, 0);
+}
+
+long sys_dev_release(uint32_t index)
+{
+	return sys_call(SYS_DEV_RELEASE, index, 0, 0, 0);
+}
+
+long sys_dev_adopt(uint32_t index)
+{
+	return sys_call(SYS_DEV_ADOPT, index, 0, 0, 0);
+}
+
+long sys_mod_map(const char *name, struct sys_range *out)
+{
+	return sys_call(SYS_MOD_MAP, (long)name, (long)strlen(name), (long)out,
+			0);
+}

@@ -79,6 +79,16 @@ struct event_console {
 	bool active;
 };
 
+struct event_irq {
+	/* set by event_irq_add */
+	int irq; /* handle from SYS_DEV_IRQ (0..31) */
+	void (*fn)(struct event_irq *e);
+	void *arg;
+	/* the loop's */
+	struct event_irq *next;
+	bool active;
+};
+
 struct event_stats {
 	uint64_t passes;    /* non-blocking passes over every source */
 	uint64_t callbacks; /* callbacks run */
@@ -111,6 +121,16 @@ int event_console_add(struct event_console *e,
 
 /* event_console_remove: stop watching (nothing if e is not registered). */
 void event_console_remove(struct event_console *e);
+
+/* event_irq_add: call fn(e) at the first pass after device interrupt
+ * handle irq fired (interrupts that fire meanwhile are merged into one
+ * call). Like a channel event, the callback must then look at the device
+ * for everything it has. e must not be registered already. */
+void event_irq_add(struct event_irq *e, int irq,
+		   void (*fn)(struct event_irq *), void *arg);
+
+/* event_irq_remove: stop watching (nothing if e is not registered). */
+void event_irq_remove(struct event_irq *e);
 
 /* event_poll: one pass that never waits: runs the callbacks of due
  * timers, channels with messages and console input. Returns how many

@@ -37,6 +37,15 @@ long sys_mem_reclaim(uint64_t base, uint64_t size);
 long sys_monitor_up(void);
 long sys_boot_start(uint64_t index, struct sys_boot_start *out);
 uint64_t sys_time_ns(void);
+long sys_dev_info(uint32_t index, struct sys_dev *out);
+long sys_dev_cfg(uint32_t index, uint32_t off, uint32_t op, uint32_t val);
+long sys_dev_map(uint32_t index, uint32_t bar);
+long sys_dev_irq(uint32_t index, struct sys_irq *out);
+long sys_irq_ack(void);
+long sys_dma_addr(const void *va);
+long sys_dev_release(uint32_t index);
+long sys_dev_adopt(uint32_t index);
+long sys_mod_map(const char *name, struct sys_range *out);
 
 /* sys_call / sys_call5: the raw system call. */
 long sys_call(long nr, long a0, long a1, long a2, long a3);

@@ -15,6 +15,8 @@
 #define VEC_UART 0x24     /* COM1 input, through the I/O APIC (core 0) */
 #define VEC_DOORBELL 0x40 /* a channel's receiver was asleep */
 #define VEC_WAKE 0x41     /* a booted core tells its booter it started */
+#define VEC_DEV_BASE 0x50 /* device interrupts (MSI-X), VEC_DEV_COUNT of them */
+#define VEC_DEV_COUNT 32
 #define VEC_SPURIOUS 0xff
 
 /* lapic_set_base: where this core reaches its LAPIC (a kernel address). */

@@ -36,6 +36,13 @@
 #define USER_HEAP_MAX (ULL(64) << 30)
 #define USER_CHAN_BASE ULL(0x00007fe000000000) /* channel frames */
 #define USER_CHAN_MAX 4096                       /* frames a process maps */
+#define USER_DEV_BASE ULL(0x00007f0000000000)  /* device registers */
+#define USER_DEV_MAX (ULL(4) << 30)
+#define USER_MOD_BASE ULL(0x00007e0000000000)  /* boot modules, read-only */
+#define USER_MOD_MAX (ULL(64) << 30)
+#define KERNEL_DEVCFG ULL(0xffffffffc0000000) /* owned devices' ECAM pages: in
+					       the kernel image's PML4 slot, which
+					       every address space shares */
 
 #define PAGE_SIZE ULL(4096)
 #define LARGE_PAGE_SIZE (ULL(2) << 20)
