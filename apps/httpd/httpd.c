@@ -18,8 +18,7 @@
  * is answered (400, 414, 505) and the connection closed: after it, where
  * the next request starts is unknown.
  *
- * Files come from bootfile() and are remembered in a small table, so a
- * file is mapped once and later requests for it need no monitor call.
+ * Files come from bootfile(), which maps each one once per process.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +35,6 @@
 #define BACKLOG 16
 #define CONN_STACK (32u << 10)
 #define SMALL_REPLY 2048 /* head and body in one send when they fit */
-#define FILES_MAX 16
 #define ACCEPT_RETRY_NS (10ull * 1000 * 1000)
 
 struct conn {
@@ -51,35 +49,6 @@ struct conn {
 
 static unsigned active; /* connection threads running; threads are
 			   cooperative, so no lock */
-
-static struct {
-	char name[32];
-	const void *data;
-	size_t len;
-} files[FILES_MAX];
-static unsigned nfiles;
-
-/* lookup: bootfile, through the table of files found before */
-static int lookup(const char *name, const void **data, size_t *len)
-{
-	int r;
-
-	for (unsigned i = 0; i < nfiles; i++) {
-		if (strcmp(files[i].name, name) == 0) {
-			*data = files[i].data;
-			*len = files[i].len;
-			return 0;
-		}
-	}
-	if ((r = bootfile(name, data, len)) == 0 && nfiles < FILES_MAX &&
-	    strlen(name) < sizeof(files[0].name)) {
-		strlcpy(files[nfiles].name, name, sizeof(files[0].name));
-		files[nfiles].data = *data;
-		files[nfiles].len = *len;
-		nfiles++;
-	}
-	return r;
-}
 
 /* fill: receives more into c->buf; false when the connection is over
  * (closed, timed out, too slow, an error) */
@@ -146,7 +115,7 @@ static void serve(struct conn *c)
 			}
 			continue;
 		}
-		http_reply(&c->req, lookup, &c->rep);
+		http_reply(&c->req, bootfile, &c->rep);
 		if (!send_reply(c) || c->rep.close ||
 		    !drop(c, used + c->req.body_len)) {
 			return;
