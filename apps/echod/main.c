@@ -74,8 +74,7 @@ static void tcp_start(int s)
 {
 	struct thread *t;
 
-	if (active >= ECHOD_CONN_MAX ||
-	    sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
+	if (active >= ECHOD_CONN_MAX || sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
 	    (t = thread_create(tcp_conn, (void *)(intptr_t)s, CONN_STACK)) ==
 		NULL) {
 		sock_close(s);
@@ -162,8 +161,8 @@ int main(int argc, char **argv)
 		return udp_serve((void *)(intptr_t)us);
 	}
 	if (udp != 0) {
-		struct thread *t = thread_create(udp_serve,
-						 (void *)(intptr_t)us, 0);
+		struct thread *t =
+		    thread_create(udp_serve, (void *)(intptr_t)us, 0);
 		if (t == NULL) {
 			printf("echod: no memory for the udp thread\n");
 			return 1;

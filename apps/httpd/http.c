@@ -21,14 +21,14 @@
 
 #include "http.h"
 
-#define METHOD_MAX 32   /* longer method tokens are 400 */
-#define VERSION_LEN 8   /* "HTTP/1.1" */
+#define METHOD_MAX 32	 /* longer method tokens are 400 */
+#define VERSION_LEN 8	 /* "HTTP/1.1" */
 #define LENGTH_DIGITS 15 /* Content-Length above 10^15 is 400 */
 #define FILE_NAME_MAX 31 /* boot module names (abi/bootrec.h) */
 
 struct line {
 	size_t start, end; /* [start, end): the line without CR LF */
-	size_t next;       /* where the next line starts */
+	size_t next;	   /* where the next line starts */
 };
 
 /* head: what the request parser gathers from the header fields */
@@ -72,8 +72,7 @@ static bool same_nocase(const char *buf, size_t n, const char *w)
 }
 
 /* next_line: the line starting at pos, if its LF has arrived */
-static bool next_line(const char *buf, size_t len, size_t pos,
-		      struct line *l)
+static bool next_line(const char *buf, size_t len, size_t pos, struct line *l)
 {
 	size_t nl = pos;
 
@@ -397,7 +396,8 @@ static int first_line(const char *buf, size_t len, size_t pos)
 		return 400;
 	}
 	for (size_t k = 0, v = t + tn + 1; v + k < n; k++) {
-		char c = s[v + k], want = k < sizeof(version) - 1 ? version[k] : 0;
+		char c = s[v + k],
+		     want = k < sizeof(version) - 1 ? version[k] : 0;
 		if (want == 'd' ? (c < '0' || c > '9') : c != want) {
 			return 400;
 		}
@@ -420,9 +420,9 @@ size_t http_parse(const char *buf, size_t len, struct http_request *req)
 	int st;
 
 	memset(req, 0, sizeof(*req));
-	while (pos < len && (buf[pos] == '\n' ||
-			     (buf[pos] == '\r' && pos + 1 < len &&
-			      buf[pos + 1] == '\n'))) {
+	while (pos < len &&
+	       (buf[pos] == '\n' ||
+		(buf[pos] == '\r' && pos + 1 < len && buf[pos + 1] == '\n'))) {
 		pos += buf[pos] == '\n' ? 1 : 2; /* empty lines first */
 	}
 	if (pos == len || !next_line(buf, len, pos, &l)) {

@@ -39,11 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HTTP_HEAD_MAX 8192   /* request line + headers + empty line */
-#define HTTP_TARGET_MAX 1024 /* request target as sent; longer: 414 */
-#define HTTP_PATH_MAX 256    /* decoded path; longer: 404 (no such file) */
+#define HTTP_HEAD_MAX 8192	 /* request line + headers + empty line */
+#define HTTP_TARGET_MAX 1024	 /* request target as sent; longer: 414 */
+#define HTTP_PATH_MAX 256	 /* decoded path; longer: 404 (no such file) */
 #define HTTP_BODY_MAX (1u << 20) /* request bodies we read and discard */
-#define HTTP_REPLY_HEAD_MAX 512  /* struct http_reply.head */
+#define HTTP_REPLY_HEAD_MAX 512	 /* struct http_reply.head */
 /* file names are HTTP_ROOT + path: "/a.css" is the boot module
  * "www/a.css" */
 #define HTTP_ROOT "www"
@@ -93,8 +93,7 @@ const char *http_content_type(const char *path);
 
 /* http_lookup_fn: finds file name (HTTP_ROOT + path, at most 31 bytes);
  * 0 and its bytes, or negative when there is none. bootfile() fits. */
-typedef int (*http_lookup_fn)(const char *name, const void **data,
-			      size_t *len);
+typedef int (*http_lookup_fn)(const char *name, const void **data, size_t *len);
 
 /* What to send back: head, then body_len bytes of body. */
 struct http_reply {

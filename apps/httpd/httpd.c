@@ -39,7 +39,7 @@
 
 struct conn {
 	int s;
-	size_t len; /* bytes in buf */
+	size_t len;	     /* bytes in buf */
 	uint64_t head_start; /* when the first byte of this head arrived */
 	struct http_request req;
 	struct http_reply rep;

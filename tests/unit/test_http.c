@@ -140,8 +140,8 @@ static void test_root_is_index(void **state)
 	assert_true(parse("GET /sub/?x=1 HTTP/1.1\r\nHost: x\r\n\r\n") > 0);
 	assert_string_equal(req.path, "/sub/index.html");
 	/* absolute-form */
-	assert_true(parse("GET http://example.com HTTP/1.1\r\nHost: x\r\n\r\n") >
-		    0);
+	assert_true(
+	    parse("GET http://example.com HTTP/1.1\r\nHost: x\r\n\r\n") > 0);
 	assert_string_equal(req.path, "/index.html");
 	assert_true(parse("GET HTTP://h:80/style.css?q HTTP/1.1\r\n"
 			  "Host: h\r\n\r\n") > 0);
@@ -271,18 +271,34 @@ static void test_bad_request_line(void **state)
 	assert_true(parse("BAD REQUEST\r\nHost: x\r\n") > 0);
 	assert_int_equal(req.status, 400);
 	static const char *early[] = {
-	    "\x16\x03\x01", "GET /x HTTP/1.1 ", "GET /x HTTP/1.1\r\r",
-	    "GET /x HTTP/1,", "GET /x HTTQ", "GET /\x01", "GET  ", " GET",
-	    "\r\r\n", "GETGETGETGETGETGETGETGETGETGETGETG",
+	    "\x16\x03\x01",
+	    "GET /x HTTP/1.1 ",
+	    "GET /x HTTP/1.1\r\r",
+	    "GET /x HTTP/1,",
+	    "GET /x HTTQ",
+	    "GET /\x01",
+	    "GET  ",
+	    " GET",
+	    "\r\r\n",
+	    "GETGETGETGETGETGETGETGETGETGETGETG",
 	};
 	for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
 		assert_true(parse(early[i]) > 0);
 		assert_int_equal(req.status, 400);
 	}
 	static const char *wait[] = {
-	    "G", "GET", "GET ", "GET /x", "GET /x ", "GET /x HTTP/",
-	    "GET /x HTTP/1.", "GET /x HTTP/1.1", "GET /x HTTP/1.1\r",
-	    "\r\n\r\nGE", "\r", "\r\n\r",
+	    "G",
+	    "GET",
+	    "GET ",
+	    "GET /x",
+	    "GET /x ",
+	    "GET /x HTTP/",
+	    "GET /x HTTP/1.",
+	    "GET /x HTTP/1.1",
+	    "GET /x HTTP/1.1\r",
+	    "\r\n\r\nGE",
+	    "\r",
+	    "\r\n\r",
 	};
 	for (size_t i = 0; i < sizeof(wait) / sizeof(wait[0]); i++) {
 		assert_int_equal(parse(wait[i]), 0);
@@ -296,7 +312,7 @@ static void test_bad_request_line(void **state)
 static void test_bad_headers(void **state)
 {
 	static const char *bad[] = {
-	    "GET / HTTP/1.1\r\n\r\n",                      /* no Host */
+	    "GET / HTTP/1.1\r\n\r\n",			    /* no Host */
 	    "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", /* two */
 	    "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
 	    "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
@@ -417,14 +433,16 @@ static void test_not_found(void **state)
 				 "404 Not Found\n");
 	assert_false(rep.close); /* the connection stays usable */
 	/* too long for a boot module name: 404 without asking */
-	reply("GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: x\r\n\r\n");
+	reply("GET /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: "
+	      "x\r\n\r\n");
 	assert_int_equal(rep.status, 404);
 	assert_string_equal(last_name, "");
 	/* a decoded path longer than HTTP_PATH_MAX */
 	char text[2 * HTTP_PATH_MAX + 64];
 	int n = snprintf(text, sizeof(text), "GET /");
 	memset(text + n, 'c', 2 * HTTP_PATH_MAX);
-	snprintf(text + n + 2 * HTTP_PATH_MAX, 40, " HTTP/1.1\r\nHost: x\r\n\r\n");
+	snprintf(text + n + 2 * HTTP_PATH_MAX, 40,
+		 " HTTP/1.1\r\nHost: x\r\n\r\n");
 	expect_status(text, 404);
 	assert_true(req.keep_alive);
 }
@@ -462,17 +480,17 @@ static void test_method(void **state)
 static void test_traversal(void **state)
 {
 	static const char *bad[] = {
-	    "/..",        "/../index.html", "/a/../../index.html",
-	    "/%2e%2e/x",  "/.%2E/x",        "/a/%2f../x",
-	    "/a%5c..%5cx", "/a%00b",         "/%zz",
-	    "/%4",        "/a%0ab",
+	    "/..",	   "/../index.html", "/a/../../index.html",
+	    "/%2e%2e/x",   "/.%2E/x",	     "/a/%2f../x",
+	    "/a%5c..%5cx", "/a%00b",	     "/%zz",
+	    "/%4",	   "/a%0ab",
 	};
 	char text[128];
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
-			 bad[i]);
+		snprintf(text, sizeof(text),
+			 "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", bad[i]);
 		expect_status(text, 400);
 	}
 	/* dot segments that stay inside the root are resolved */
