@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define MB2_MAX_MMAP 128
-#define MB2_MAX_MODULES 32
+#define MB2_MAX_MODULES 64
 
 struct mb2_mmap_entry {
 	uint64_t base;

@@ -5,7 +5,11 @@ env.BootIso(target, cpudriver, modules, MANIFEST=file, CMDLINE='') stages
   /boot/cpudriver, /boot/<name> for every (name, node) in modules,
   /boot/manifest (if MANIFEST is not None) and /boot/grub/grub.cfg
 and runs grub-mkrescue. Each module's GRUB command line is its name; the CPU
-driver finds the monitor, the programs and the manifest by that name.
+driver finds the monitor, the programs and the manifest by that name. A name
+may contain '/' (web pages are "www/index.html"): the file is staged in that
+subfolder of /boot. Names are at most 31 bytes of [A-Za-z0-9._/-], without
+empty, "." or ".." parts (the CPU driver's BOOT_NAME_MAX, and a safe GRUB
+path).
 A module node may be any file (tests use this for broken images). CMDLINE
 is the CPU driver's command line (e.g. 'ktest', see docs/cpudriver.md).
 """
@@ -38,7 +42,9 @@ def _build_iso(target, source, env):
         shutil.copy(kernel, os.path.join(boot, 'cpudriver'))
         lines = ''
         for name, path in zip(names, mods):
-            shutil.copy(path, os.path.join(boot, name))
+            dst = os.path.join(boot, *name.split('/'))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy(path, dst)
             lines += '\tmodule2 /boot/%s %s\n' % (name, name)
         if manifest:
             shutil.copy(manifest, os.path.join(boot, 'manifest'))
@@ -56,8 +62,27 @@ def _build_iso(target, source, env):
     return 0
 
 
+NAME_MAX = 31
+NAME_CHARS = set('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+                 '0123456789._-/')
+
+
+def _check_name(name):
+    """Raises UserError unless name is a good GRUB module name."""
+    from SCons.Errors import UserError
+    parts = name.split('/')
+    if (not name or len(name) > NAME_MAX or not set(name) <= NAME_CHARS or
+            any(p in ('', '.', '..') for p in parts) or
+            name in ('cpudriver', 'manifest') or parts[0] == 'grub'):
+        raise UserError('BootIso: bad module name %r (at most %d bytes of '
+                        '[A-Za-z0-9._/-], no empty, "." or ".." parts, not '
+                        'a name the ISO uses itself)' % (name, NAME_MAX))
+
+
 def _boot_iso(env, target, cpudriver, modules, MANIFEST=None, CMDLINE=''):
     names = [n for n, _ in modules]
+    for n in names:
+        _check_name(n)
     nodes = [m for _, m in modules]
     srcs = [cpudriver] + nodes + ([MANIFEST] if MANIFEST is not None else [])
     iso = env.Command(target, srcs,
