@@ -4,7 +4,8 @@
 # Installs what building, booting, debugging and testing need on a Debian or
 # Ubuntu machine: QEMU, GRUB's BIOS image tools (grub-mkrescue needs xorriso
 # and mtools), SCons, gcc, clang with lld and its sanitizer/libFuzzer
-# runtime, cmocka and gdb.
+# runtime, cmocka and gdb; apt, xz-utils and tar fetch and unpack lwIP
+# (site_scons/site_tools/lwip.py).
 #
 # Idempotent and without prompts: when every package is already installed it
 # touches nothing (no apt-get at all), so a second run takes a moment. Runs
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 packages=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools scons gcc
-          clang lld libcmocka-dev gdb libclang-rt-14-dev)
+          clang lld libcmocka-dev gdb libclang-rt-14-dev apt xz-utils tar)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
