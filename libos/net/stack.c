@@ -207,7 +207,9 @@ static int parse_args(const char *a, uint32_t *ip, int *prefix, uint32_t *gw)
 	while (a && *a) {
 		if (*a == ' ') {
 			a++;
-		} else if (strncmp(a, "ip=", 3) == 0) {
+			continue;
+		}
+		if (strncmp(a, "ip=", 3) == 0) {
 			a += 3;
 			if (parse_ip(&a, ip) < 0) {
 				return OS_ERR_INVAL;

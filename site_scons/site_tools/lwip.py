@@ -3,6 +3,8 @@
 
 env.LwipTree() -> the top folder of an lwIP 2.1.3 tree (a str), or None
   with env['LWIP_ERROR'] saying why and what to do.
+env.LwipCppPath() -> [lwIP's include folder] (empty without a tree), for
+  sources that include lwIP headers but are not in LwipLibrary's `port`.
 env.LwipLibrary(target, port=[...], **overrides) -> a static library of
   the lwIP files the network stack needs (core, IPv4 with ARP, ICMP,
   DHCP, TCP, UDP, netif/ethernet) plus the `port` sources (sys_now and
@@ -337,7 +339,11 @@ def _lwip_library(env, target, port=(), **kw):
         objs += e.Object(obj, env.File(os.path.join(src, f)), **kw)
     pe = env.Clone()
     pe.Append(CPPPATH=[os.path.join(src, 'include')])
-    objs += [pe.Object(p, **kw)[0] for p in env.Flatten([port])]
+    for p in env.Flatten([port]):
+        node = env.File(p) if isinstance(p, str) else p
+        name = os.path.splitext(node.name)[0]
+        objs += pe.Object(lib_dir.File('lwip-obj/%s/port/%s%s' % (
+            os.path.basename(target), name, e['OBJSUFFIX'])), node, **kw)
     return e.StaticLibrary(target, objs)
 
 
@@ -345,10 +351,16 @@ def _tree_method(env):
     return _lwip_tree(env)
 
 
+def _cpppath(env):
+    tree = env.LwipTree()
+    return [os.path.join(tree, 'src', 'include')] if tree else []
+
+
 def generate(env):
     env.SetDefault(LWIP_ERROR='')
     env.AddMethod(_tree_method, 'LwipTree')
     env.AddMethod(_lwip_library, 'LwipLibrary')
+    env.AddMethod(_cpppath, 'LwipCppPath')
 
 
 def exists(env):

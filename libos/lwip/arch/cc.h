@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 
 #ifndef HOST_TEST
 #define LWIP_NO_CTYPE_H 1
