@@ -66,6 +66,7 @@
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_OVERSIZE TCP_MSS
 #define LWIP_TCP_KEEPALIVE 1
+#define SO_REUSE 1 /* listen again on a port whose connections linger */
 #define LWIP_TCP_TIMESTAMPS 0
 #define LWIP_WND_SCALE 0
 

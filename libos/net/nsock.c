@@ -221,7 +221,9 @@ int nsock_tcp_listen(struct netstack *st, uint16_t port, int backlog,
 	}
 	if (!(lpcb = tcp_listen_with_backlog_and_err(pcb, 255, &e))) {
 		tcp_abort(pcb);
-		goto fail_pcb;
+		free(s->acc);
+		free(s);
+		return e == ERR_USE ? OS_ERR_BUSY : OS_ERR_NOMEM;
 	}
 	s->tcp = lpcb;
 	tcp_arg(lpcb, s);

@@ -209,6 +209,7 @@ static void relistened(struct rsock *l, const struct net_sock_reply *m)
 	for (int i = 0; i < l->grants; i++) {
 		net_send_accept_req(send_raw, 0, &a);
 	}
+	wake(l); /* a thread in sock_accept without a grant sends one now */
 }
 
 static int on_sock_reply(void *ctx, const struct net_sock_reply *m)

@@ -411,6 +411,56 @@ static void test_remote_bad_args(void **state)
 	assert_int_equal(sock_remote_backend.sendto(3, &b, 1, NULL), ERR_INVAL);
 }
 
+/* netd goes away and comes back: the connection fails, the listener is
+ * opened again at the new server and accepts there */
+static int connect_b(void *arg)
+{
+	struct sock_addr to = {IP_A, 7030};
+	int c;
+
+	(void)arg;
+	netstack_select(sb);
+	c = sock_tcp_connect(&to);
+	netstack_select(sa);
+	return c;
+}
+
+static void test_remote_restart(void **state)
+{
+	struct sock_addr peer;
+	struct thread *t;
+	int l, conn, c1, c2;
+	char b;
+
+	(void)state;
+	netstack_select(sa);
+	l = sock_remote_backend.tcp_listen(7030, 2);
+	assert_true(l >= 0);
+	t = thread_create(connect_b, 0, 0);
+	conn = sock_remote_backend.accept(l, &peer);
+	assert_true(conn >= 0);
+	thread_join(t, &c1);
+	assert_true(c1 >= 0);
+
+	host_net_up = 0; /* "net" is gone */
+	event_sleep_ns(700000000ull);
+	assert_int_equal(sock_remote_backend.recv(conn, &b, 1), ERR_CLOSED);
+	assert_int_equal(sock_remote_backend.close(conn), 0);
+	host_net_up = 1; /* and back */
+	event_sleep_ns(700000000ull);
+	t = thread_create(connect_b, 0, 0);
+	assert_int_equal(sock_remote_backend.timeout(l, 3000000000ull), 0);
+	conn = sock_remote_backend.accept(l, &peer);
+	assert_true(conn >= 0);
+	assert_int_equal(peer.ip, IP_B);
+	thread_join(t, &c2);
+	assert_true(c2 >= 0);
+	assert_int_equal(sock_remote_backend.close(conn), 0);
+	assert_int_equal(sock_remote_backend.close(l), 0);
+	sock_close(c1);
+	sock_close(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_remote_tcp_echo),
 		cmocka_unit_test(test_remote_udp_echo),
 		cmocka_unit_test(test_remote_bad_args),
+		cmocka_unit_test(test_remote_restart),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -85,6 +85,8 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	if (strcmp(name, "net") != 0 || !host_net_up || nframes == 16) {
 		return ERR_NOENT;
 	}
+	/* a new bind is a new server: what the old one had is gone */
+	netsrv_detach(FAKE_CLIENT_PID);
 	f = aligned_alloc(4096, 4096);
 	memset(f, 0, 4096);
 	frames[nframes++] = f;
