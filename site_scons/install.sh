@@ -4,8 +4,9 @@
 # Installs what building, booting, debugging and testing need on a Debian or
 # Ubuntu machine: QEMU, GRUB's BIOS image tools (grub-mkrescue needs xorriso
 # and mtools), SCons, gcc, clang with lld and its sanitizer/libFuzzer
-# runtime, cmocka and gdb, and the tools system tests use to talk to a guest
-# over the network (curl, wrk, ab from apache2-utils, socat, nc).
+# runtime, cmocka and gdb; apt, xz-utils and tar fetch and unpack lwIP
+# (site_scons/site_tools/lwip.py); and the tools system tests use to talk
+# to a guest over the network (curl, wrk, ab from apache2-utils, socat, nc).
 #
 # Idempotent and without prompts: when every package is already installed it
 # touches nothing (no apt-get at all), so a second run takes a moment. Runs
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 packages=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools scons gcc
-          clang lld libcmocka-dev gdb libclang-rt-14-dev
+          clang lld libcmocka-dev gdb libclang-rt-14-dev apt xz-utils tar
           wrk apache2-utils socat netcat-openbsd curl)
 
 installed() {

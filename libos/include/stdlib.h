@@ -79,4 +79,9 @@ static inline long labs(long v)
 	return v < 0 ? -v : v;
 }
 
+/* atoi, strtoul: decimal (strtoul: also base 16 and 0x) text to numbers
+ * (libos/atoi.c); no overflow checks */
+int atoi(const char *s);
+unsigned long strtoul(const char *s, char **end, int base);
+
 #endif

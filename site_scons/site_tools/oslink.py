@@ -19,11 +19,10 @@ def _map_emitter(target, source, env):
 
 
 def _objects(env, sources):
-    """Compiles what is source; passes objects and static libraries
-    (linked before libos) through."""
+    """Compiles what is source; passes objects and libraries through."""
     objs = []
     for s in env.Flatten(sources):
-        if str(s).endswith('.o') or str(s).endswith('.a'):
+        if str(s).endswith(('.o', '.a')):
             objs.append(s)
         else:
             objs += env.Object(s)

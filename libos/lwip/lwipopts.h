@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lwIP's configuration for our stack (libos/net): no operating system
+ * (NO_SYS: one thread of one process drives lwIP from the event loop, see
+ * libos/net/stack.c), none of lwIP's own socket or netconn APIs (we have
+ * libos/include/net/sock.h), IPv4 with ARP, ICMP, DHCP, TCP and UDP.
+ *
+ * Memory: lwIP allocates from its own static heap (MEM_SIZE) and pools,
+ * so a flood of packets or connections cannot take the process's malloc
+ * heap. The TCP window is 32 segments (about 46 KiB), with window
+ * scaling off so a window needs no option: enough for about 40 MB/s at
+ * 1 ms round trip.
+ */
+#ifndef LWIPOPTS_H
+#define LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_NETIF_API 0
+
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_DHCP 1
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define IP_FORWARD 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_HOSTNAME 0
+#define LWIP_NETIF_LOOPBACK 0
+#define LWIP_SINGLE_NETIF 0
+#define LWIP_STATS 0
+#define LWIP_CHECKSUM_ON_COPY 1
+
+/* memory */
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (512 * 1024)
+#define MEMP_NUM_PBUF 64
+#define MEMP_NUM_UDP_PCB 32
+#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG 512
+#define MEMP_NUM_REASSDATA 8
+#define MEMP_NUM_ARP_QUEUE 16
+#define PBUF_POOL_SIZE 256
+#define PBUF_POOL_BUFSIZE 1536
+
+/* TCP */
+#define TCP_MSS 1460
+#define TCP_WND (32 * TCP_MSS)
+#define TCP_SND_BUF (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT (TCP_SND_BUF / 4)
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_OVERSIZE TCP_MSS
+#define LWIP_TCP_KEEPALIVE 1
+#define SO_REUSE 1 /* listen again on a port whose connections linger */
+#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_WND_SCALE 0
+
+/* addresses from the arch port */
+#define LWIP_RAND() ((u32_t)lwip_port_rand())
+
+#endif

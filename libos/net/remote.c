@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The remote backend of sock.h: the stack runs in the service "net" on
+ * another core (netd), reached over one bound channel and the protocol
+ * in net.if (docs/network.md).
+ *
+ * Everything the server sends is taken in by one event-loop callback
+ * (on_msgs) into per-socket state - received bytes, datagrams, accepted
+ * connections, send window, end or failure, answers to calls - and wakes
+ * the threads that wait for it; a blocked call waits in thread_block, so
+ * other threads run. Our windows bound what the server may send, so the
+ * callback always has room for it.
+ *
+ * Restarts: while bound, a timer asks the monitors every WATCH_NS which
+ * process serves "net". If it is another one (netd restarted, maybe on
+ * another core) or none, connections and waiting calls fail with
+ * ERR_CLOSED; listeners stay, and as soon as a server is there we bind
+ * to it and open them there again (same port and backlog, with the
+ * accept grants of threads still waiting in sock_accept).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <channels/chan.h>
+#include <libos/event.h>
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <libos/thread.h>
+#include <monitor_if.h>
+#include <net/proto.h>
+#include <net/sock_backend.h>
+#include "net_if.h"
+
+#define WATCH_NS 500000000ull
+#define RETRY_NS 200000ull /* channel full: try again */
+#define RECVD_MIN 4096u    /* return the window in pieces at least this big */
+
+enum { R_FREE, R_LISTEN, R_TCP, R_UDP };
+
+struct rdgram {
+	struct sock_addr from;
+	uint16_t len;
+	uint8_t data[NET_DATA_MAX];
+};
+
+struct rsock {
+	int kind;
+	int srv; /* the server's id, -1 none (listener: not open there now) */
+	uint8_t *rx; /* TCP: NET_RECV_WINDOW ring */
+	uint32_t rx_head, rx_len, recvd_due, send_credit;
+	bool eof;
+	int err;
+	struct rdgram *dq; /* UDP: NET_UDP_WINDOW ring */
+	int dq_head, ndq;
+	struct {
+		int conn;
+		struct sock_addr peer;
+	} acc[NET_ACCEPT_MAX];
+	int nacc, grants;
+	uint16_t port; /* listener: to open it again after a restart */
+	int backlog;
+	uint32_t relisten_call;
+	uint64_t timeout_ns;
+	struct thread *rx_wait, *tx_wait;
+};
+
+struct rcall {
+	uint32_t id;
+	struct thread *t;
+	bool done;
+	int err, sock;
+	uint32_t ip;
+	struct rcall *next;
+};
+
+static struct chan ch;
+static bool bound;
+static uint32_t srv_pid, seq, gen;
+static struct event_chan ev;
+static struct event_timer watch;
+static struct rsock rs[NET_SOCKS_MAX];
+static int by_srv[NET_SOCKS_MAX];
+static struct rcall *calls;
+
+static void wake(struct rsock *s)
+{
+	if (s->rx_wait) {
+		thread_wake(s->rx_wait);
+	}
+	if (s->tx_wait) {
+		thread_wake(s->tx_wait);
+	}
+}
+
+static int send_raw(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int r;
+
+	(void)tctx;
+	if (!bound) {
+		return ERR_CLOSED;
+	}
+	r = chan_msg_send(&ch, type, buf, len);
+	if (r == 0 && chan_needs_doorbell(&ch)) {
+		sys_doorbell(SYS_PID_CORE(srv_pid));
+	}
+	return r;
+}
+
+/* send_wait: for threads: waits while the channel is full */
+static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int r;
+
+	while ((r = send_raw(tctx, type, buf, len)) == ERR_FULL) {
+		event_sleep_ns(RETRY_NS);
+	}
+	return r;
+}
+
+static struct rsock *get(int s, int kind)
+{
+	if (s < 0 || s >= NET_SOCKS_MAX || rs[s].kind == R_FREE ||
+	    (kind != R_FREE && rs[s].kind != kind)) {
+		return NULL;
+	}
+	return &rs[s];
+}
+
+static struct rsock *of_srv(int32_t id)
+{
+	if (id < 0 || id >= NET_SOCKS_MAX || by_srv[id] < 0) {
+		return NULL;
+	}
+	return &rs[by_srv[id]];
+}
+
+static int sock_new(int kind, int srv)
+{
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		struct rsock *s = &rs[i];
+
+		if (s->kind != R_FREE) {
+			continue;
+		}
+		memset(s, 0, sizeof(*s));
+		if (kind == R_TCP && !(s->rx = malloc(NET_RECV_WINDOW))) {
+			return ERR_NOMEM;
+		}
+		if (kind == R_UDP &&
+		    !(s->dq = malloc(NET_UDP_WINDOW * sizeof(*s->dq)))) {
+			return ERR_NOMEM;
+		}
+		s->kind = kind;
+		s->srv = srv;
+		s->send_credit = NET_SEND_WINDOW;
+		if (srv >= 0 && srv < NET_SOCKS_MAX) {
+			by_srv[srv] = i;
+		}
+		return i;
+	}
+	return ERR_TOOBIG;
+}
+
+static void sock_free(struct rsock *s)
+{
+	if (s->srv >= 0 && s->srv < NET_SOCKS_MAX && by_srv[s->srv] == s - rs) {
+		by_srv[s->srv] = -1;
+	}
+	free(s->rx);
+	free(s->dq);
+	memset(s, 0, sizeof(*s));
+}
+
+/* --------------------------------------------------- server's messages */
+
+static struct rcall *call_of(uint32_t id)
+{
+	for (struct rcall *c = calls; c; c = c->next) {
+		if (c->id == id && !c->done) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void call_done(struct rcall *c, int err, int sock, uint32_t ip)
+{
+	c->done = true;
+	c->err = err;
+	c->sock = sock;
+	c->ip = ip;
+	thread_wake(c->t);
+}
+
+static void relistened(struct rsock *l, const struct net_sock_reply *m)
+{
+	struct net_accept_req a;
+
+	l->relisten_call = 0;
+	if (m->err < 0 || m->sock < 0 || m->sock >= NET_SOCKS_MAX) {
+		l->err = m->err < 0 ? m->err : ERR_CLOSED;
+		wake(l);
+		return;
+	}
+	l->srv = m->sock;
+	by_srv[m->sock] = (int)(l - rs);
+	a.sock = m->sock;
+	for (int i = 0; i < l->grants; i++) {
+		net_send_accept_req(send_raw, 0, &a);
+	}
+	wake(l); /* a thread in sock_accept without a grant sends one now */
+}
+
+static int on_sock_reply(void *ctx, const struct net_sock_reply *m)
+{
+	struct rcall *c = call_of(m->call_id);
+
+	(void)ctx;
+	if (c) {
+		call_done(c, m->err, m->sock, 0);
+		return 0;
+	}
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		if (rs[i].kind == R_LISTEN && rs[i].relisten_call == m->call_id) {
+			relistened(&rs[i], m);
+		}
+	}
+	return 0;
+}
+
+static int on_address(void *ctx, const struct net_address_reply *m)
+{
+	struct rcall *c = call_of(m->call_id);
+
+	(void)ctx;
+	if (c) {
+		call_done(c, m->err, 0, m->ip);
+	}
+	return 0;
+}
+
+static int on_accepted(void *ctx, const struct net_accepted *m)
+{
+	struct rsock *l = of_srv(m->sock);
+	struct net_close_req cl = {m->conn};
+	int s;
+
+	(void)ctx;
+	if (!l || l->kind != R_LISTEN || l->nacc == NET_ACCEPT_MAX ||
+	    m->conn < 0 || m->conn >= NET_SOCKS_MAX ||
+	    (s = sock_new(R_TCP, m->conn)) < 0) {
+		return net_send_close_req(send_raw, 0, &cl);
+	}
+	if (l->grants) {
+		l->grants--;
+	}
+	l->acc[l->nacc].conn = s;
+	l->acc[l->nacc].peer.ip = m->ip;
+	l->acc[l->nacc++].peer.port = m->port;
+	wake(l);
+	return 0;
+}
+
+static int on_sent(void *ctx, const struct net_sent *m)
+{
+	struct rsock *s = of_srv(m->sock);
+
+	(void)ctx;
+	if (s && s->kind == R_TCP &&
+	    m->bytes <= NET_SEND_WINDOW - s->send_credit) {
+		s->send_credit += m->bytes;
+		wake(s);
+	}
+	return 0;
+}
+
+static int on_data(void *ctx, const struct net_data *m)
+{
+	struct rsock *s = of_srv(m->sock);
+	uint32_t at, first;
+
+	(void)ctx;
+	if (!s || s->kind != R_TCP ||
+	    m->data_len > NET_RECV_WINDOW - s->rx_len) {
+		return 0; /* not ours, or beyond our window: drop */
+	}
+	at = (s->rx_head + s->rx_len) % NET_RECV_WINDOW;
+	first = NET_RECV_WINDOW - at;
+	if (first > m->data_len) {
+		first = m->data_len;
+	}
+	memcpy(s->rx + at, m->data, first);
+	memcpy(s->rx, m->data + first, m->data_len - first);
+	s->rx_len += m->data_len;
+	wake(s);
+	return 0;
+}
+
+static int on_eof(void *ctx, const struct net_eof *m)
+{
+	struct rsock *s = of_srv(m->sock);
+
+	(void)ctx;
+	if (s) {
+		s->eof = true;
+		wake(s);
+	}
+	return 0;
+}
+
+static int on_closed(void *ctx, const struct net_closed *m)
+{
+	struct rsock *s = of_srv(m->sock);
+
+	(void)ctx;
+	if (s) {
+		s->err = m->err < 0 ? m->err : ERR_CLOSED;
+		wake(s);
+	}
+	return 0;
+}
+
+static int on_datagram(void *ctx, const struct net_datagram *m)
+{
+	struct rsock *s = of_srv(m->sock);
+	struct rdgram *d;
+
+	(void)ctx;
+	if (!s || s->kind != R_UDP || s->ndq == NET_UDP_WINDOW) {
+		return 0;
+	}
+	d = &s->dq[(s->dq_head + s->ndq++) % NET_UDP_WINDOW];
+	d->from.ip = m->ip;
+	d->from.port = m->port;
+	d->len = m->data_len;
+	memcpy(d->data, m->data, m->data_len);
+	wake(s);
+	return 0;
+}
+
+static int on_error(void *ctx, const struct net_error *m)
+{
+	struct rcall *c = call_of(m->call_id);
+	struct rsock *s = of_srv(m->sock);
+
+	(void)ctx;
+	if (m->call_id && c) {
+		call_done(c, m->err < 0 ? m->err : ERR_INVAL, -1, 0);
+	} else if (s && m->type == NET_MSG_ACCEPT_REQ && s->grants) {
+		s->grants--;
+	}
+	return 0;
+}
+
+static const struct net_handlers handlers = {
+	.sock_reply = on_sock_reply,
+	.accepted = on_accepted,
+	.sent = on_sent,
+	.data = on_data,
+	.eof = on_eof,
+	.closed = on_closed,
+	.datagram = on_datagram,
+	.address_reply = on_address,
+	.error = on_error,
+};
+
+static void on_msgs(struct event_chan *e)
+{
+	static uint8_t buf[CHAN_MSG_MAX];
+	uint8_t type;
+	int n;
+
+	(void)e;
+	while (bound &&
+	       (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) != ERR_AGAIN) {
+		if (n >= 0) {
+			net_dispatch(&handlers, 0, type, buf, (size_t)n);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ restarts */
+
+/* lookup: the pid that serves "net" now (from "name@core/0xpid" entries
+ * of the monitors' names), 0 if none */
+static uint32_t lookup(void)
+{
+	static struct monitor_services_reply r;
+	const char *p;
+	size_t n = strlen(NET_SERVICE);
+	uint32_t pid = 0;
+
+	if (mon_services(&r) < 0) {
+		return srv_pid; /* cannot tell: keep what we have */
+	}
+	for (p = r.list; *p; p++) {
+		if ((p == r.list || p[-1] == ' ') &&
+		    strncmp(p, NET_SERVICE, n) == 0 && p[n] == '@') {
+			p = strchr(p, '/');
+			if (!p || p[1] != '0' || p[2] != 'x') {
+				return 0;
+			}
+			for (p += 3; (*p >= '0' && *p <= '9') ||
+				     (*p >= 'a' && *p <= 'f');
+			     p++) {
+				pid = pid << 4 |
+				      (uint32_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+			}
+			return pid;
+		}
+	}
+	return 0;
+}
+
+/* lost: the server went away: fail what depended on it */
+static void lost(void)
+{
+	event_chan_remove(&ev);
+	bound = false;
+	gen++;
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		by_srv[i] = -1;
+		if (rs[i].kind == R_FREE) {
+			continue;
+		}
+		rs[i].srv = -1;
+		if (rs[i].kind != R_LISTEN) {
+			rs[i].err = ERR_CLOSED;
+		}
+		rs[i].relisten_call = 0;
+		wake(&rs[i]);
+	}
+	for (struct rcall *c = calls; c; c = c->next) {
+		if (!c->done) {
+			call_done(c, ERR_CLOSED, -1, 0);
+		}
+	}
+}
+
+static int attach(void)
+{
+	void *va;
+	uint32_t pid;
+	int r = mon_bind(NET_SERVICE, &va, &pid);
+
+	if (r < 0) {
+		return r;
+	}
+	chan_init(&ch, va, 1);
+	srv_pid = pid;
+	bound = true;
+	event_chan_add(&ev, &ch, on_msgs, 0);
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		struct rsock *l = &rs[i];
+		struct net_listen_req q = {0, l->port, (uint16_t)l->backlog};
+
+		if (l->kind == R_LISTEN &&
+		    net_call_listen(send_raw, 0, &seq, &q) == 0) {
+			l->relisten_call = q.call_id;
+		}
+	}
+	return 0;
+}
+
+static void on_watch(struct event_timer *t)
+{
+	uint32_t now = lookup();
+
+	if (bound && now != srv_pid) {
+		lost();
+	}
+	if (!bound && now) {
+		attach();
+	}
+	event_timer_add(t, sys_time_ns() + WATCH_NS, on_watch, 0);
+}
+
+static int r_init(uint64_t timeout_ns)
+{
+	uint64_t until = sys_time_ns() + timeout_ns;
+	int r;
+
+	if (watch.active) {
+		return 0;
+	}
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		by_srv[i] = -1;
+	}
+	while ((r = attach()) < 0) {
+		if (r != ERR_NOENT || (timeout_ns && sys_time_ns() >= until)) {
+			return r == ERR_NOENT ? ERR_TIMEOUT : r;
+		}
+		event_sleep_ns(10000000);
+	}
+	event_timer_add(&watch, sys_time_ns() + WATCH_NS, on_watch, 0);
+	return 0;
+}
+
+/* --------------------------------------------------------------- calls */
+
+/* call_begin / call_wait: a request's answer; begin before sending it
+ * (a full channel makes the sender sleep, and the answer may come then) */
+static void call_begin(struct rcall *c, uint32_t *call_id)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = *call_id = net_next_call_id(&seq);
+	c->t = thread_self();
+	c->next = calls;
+	calls = c;
+}
+
+static int call_wait(struct rcall *c, int sent)
+{
+	if (sent < 0) {
+		call_done(c, sent, -1, 0);
+	}
+	while (!c->done) {
+		thread_block();
+	}
+	for (struct rcall **p = &calls; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	return c->err;
+}
+
+static void wake_timer(struct event_timer *t)
+{
+	thread_wake(t->arg);
+}
+
+/* wait: blocks until a wake through *slot or the deadline (0: none) */
+static int wait(struct thread **slot, uint64_t deadline)
+{
+	struct event_timer t;
+
+	if (deadline && sys_time_ns() >= deadline) {
+		return ERR_TIMEOUT;
+	}
+	*slot = thread_self();
+	if (deadline) {
+		event_timer_add(&t, deadline, wake_timer, thread_self());
+	}
+	thread_block();
+	if (deadline) {
+		event_timer_cancel(&t);
+	}
+	*slot = NULL;
+	return 0;
+}
+
+static uint64_t deadline_of(const struct rsock *s)
+{
+	return s->timeout_ns ? sys_time_ns() + s->timeout_ns : 0;
+}
+
+static int r_address(uint32_t *ip)
+{
+	struct net_address_req q;
+	struct rcall c;
+	int r;
+
+	if (!bound) {
+		return ERR_CLOSED;
+	}
+	call_begin(&c, &q.call_id);
+	r = call_wait(&c, net_send_address_req(send_wait, 0, &q));
+	*ip = r < 0 ? 0 : c.ip;
+	return r < 0 ? r : 0;
+}
+
+/* opened: after the answer to listen/connect/udp_bind: a local socket */
+static int opened(struct rcall *c, int r, int kind)
+{
+	struct net_close_req cl = {c->sock};
+	int s;
+
+	if (r < 0) {
+		return r;
+	}
+	if (c->sock < 0 || c->sock >= NET_SOCKS_MAX) {
+		return ERR_FORMAT;
+	}
+	if ((s = sock_new(kind, c->sock)) < 0) {
+		net_send_close_req(send_wait, 0, &cl);
+	}
+	return s;
+}
+
+static int r_tcp_listen(uint16_t port, int backlog)
+{
+	struct net_listen_req q = {0, port, 0};
+	struct rcall c;
+	int r, s;
+
+	if (!port) {
+		return ERR_INVAL;
+	}
+	if (!bound) {
+		return ERR_CLOSED;
+	}
+	q.backlog = (uint16_t)(backlog < 1 ? 1 : backlog > 64 ? 64 : backlog);
+	call_begin(&c, &q.call_id);
+	r = call_wait(&c, net_send_listen_req(send_wait, 0, &q));
+	if ((s = opened(&c, r, R_LISTEN)) >= 0) {
+		rs[s].port = port;
+		rs[s].backlog = q.backlog;
+	}
+	return s;
+}
+
+static int r_accept(int sd, struct sock_addr *peer)
+{
+	struct rsock *l = get(sd, R_LISTEN);
+	uint64_t dl;
+	int r, conn;
+
+	if (!l) {
+		return ERR_INVAL;
+	}
+	dl = deadline_of(l);
+	while (!l->nacc) {
+		if (l->err) {
+			return l->err;
+		}
+		if (l->grants < 1 && l->srv >= 0) {
+			struct net_accept_req a = {l->srv};
+
+			if (net_send_accept_req(send_wait, 0, &a) == 0) {
+				l->grants++;
+			}
+		}
+		if ((r = wait(&l->rx_wait, dl)) < 0) {
+			return r; /* the grant stays: the next accept gets it */
+		}
+		if (!get(sd, R_LISTEN)) {
+			return ERR_CLOSED;
+		}
+	}
+	conn = l->acc[0].conn;
+	if (peer) {
+		*peer = l->acc[0].peer;
+	}
+	memmove(l->acc, l->acc + 1, (size_t)--l->nacc * sizeof(l->acc[0]));
+	return conn;
+}
+
+static int r_tcp_connect(const struct sock_addr *to)
+{
+	struct net_connect_req q = {0, to->ip, to->port};
+	struct rcall c;
+
+	if (!bound) {
+		return ERR_CLOSED;
+	}
+	call_begin(&c, &q.call_id);
+	return opened(&c, call_wait(&c, net_send_connect_req(send_wait, 0, &q)),
+		      R_TCP);
+}
+
+static long r_send(int sd, const void *buf, size_t len)
+{
+	static struct net_send m;
+	struct rsock *s = get(sd, R_TCP);
+	size_t done = 0, n;
+	uint32_t g = gen;
+	int r;
+
+	if (!s) {
+		return ERR_INVAL;
+	}
+	while (done < len) {
+		if (s->err || g != gen) {
+			return s->err ? s->err : ERR_CLOSED;
+		}
+		if (!s->send_credit) {
+			wait(&s->tx_wait, 0);
+			if (!get(sd, R_TCP)) {
+				return ERR_CLOSED;
+			}
+			continue;
+		}
+		n = len - done;
+		n = n > NET_DATA_MAX ? NET_DATA_MAX : n;
+		n = n > s->send_credit ? s->send_credit : n;
+		m.sock = s->srv;
+		m.data_len = (uint16_t)n;
+		memcpy(m.data, (const uint8_t *)buf + done, n);
+		if ((r = net_send_send(send_wait, 0, &m)) < 0) {
+			return r;
+		}
+		s->send_credit -= (uint32_t)n;
+		done += n;
+	}
+	return (long)len;
+}
+
+static void give_back(struct rsock *s, uint32_t n, bool now)
+{
+	struct net_recvd m;
+
+	s->recvd_due += n;
+	if (s->recvd_due && (now || s->recvd_due >= RECVD_MIN) && s->srv >= 0) {
+		m.sock = s->srv;
+		m.bytes = s->recvd_due;
+		if (net_send_recvd(send_raw, 0, &m) == 0) {
+			s->recvd_due = 0;
+		}
+	}
+}
+
+static long r_recv(int sd, void *buf, size_t cap)
+{
+	struct rsock *s = get(sd, R_TCP);
+	uint32_t n, first;
+	uint64_t dl;
+	int r;
+
+	if (!s) {
+		return ERR_INVAL;
+	}
+	dl = deadline_of(s);
+	while (!s->rx_len) {
+		if (s->eof) {
+			return 0;
+		}
+		if (s->err) {
+			return s->err;
+		}
+		if ((r = wait(&s->rx_wait, dl)) < 0) {
+			return r;
+		}
+		if (!get(sd, R_TCP)) {
+			return ERR_CLOSED;
+		}
+	}
+	n = cap < s->rx_len ? (uint32_t)cap : s->rx_len;
+	first = NET_RECV_WINDOW - s->rx_head;
+	first = first > n ? n : first;
+	memcpy(buf, s->rx + s->rx_head, first);
+	memcpy((uint8_t *)buf + first, s->rx, n - first);
+	s->rx_head = (s->rx_head + n) % NET_RECV_WINDOW;
+	s->rx_len -= n;
+	give_back(s, n, s->rx_len == 0);
+	return (long)n;
+}
+
+static int r_timeout(int sd, uint64_t ns)
+{
+	struct rsock *s = get(sd, R_FREE);
+
+	if (!s) {
+		return ERR_INVAL;
+	}
+	s->timeout_ns = ns;
+	return 0;
+}
+
+static int r_close(int sd)
+{
+	struct rsock *s = get(sd, R_FREE);
+	struct net_close_req m;
+
+	if (!s) {
+		return ERR_INVAL;
+	}
+	wake(s);
+	m.sock = s->srv;
+	if (s->srv >= 0 && bound) {
+		net_send_close_req(send_wait, 0, &m);
+	}
+	for (int i = 0; s->kind == R_LISTEN && i < s->nacc; i++) {
+		r_close(s->acc[i].conn);
+	}
+	sock_free(s);
+	return 0;
+}
+
+static int r_udp_bind(uint16_t port)
+{
+	struct net_udp_bind_req q = {0, port};
+	struct rcall c;
+
+	if (!bound) {
+		return ERR_CLOSED;
+	}
+	call_begin(&c, &q.call_id);
+	return opened(&c, call_wait(&c, net_send_udp_bind_req(send_wait, 0, &q)),
+		      R_UDP);
+}
+
+static long r_sendto(int sd, const void *buf, size_t len,
+		     const struct sock_addr *to)
+{
+	static struct net_sendto m;
+	struct rsock *s = get(sd, R_UDP);
+	int r;
+
+	if (!s || !to) {
+		return ERR_INVAL;
+	}
+	if (len > NET_DATA_MAX) {
+		return ERR_TOOBIG;
+	}
+	if (s->err || s->srv < 0) {
+		return s->err ? s->err : ERR_CLOSED;
+	}
+	m.sock = s->srv;
+	m.ip = to->ip;
+	m.port = to->port;
+	m.data_len = (uint16_t)len;
+	memcpy(m.data, buf, len);
+	r = net_send_sendto(send_wait, 0, &m);
+	return r < 0 ? r : (long)len;
+}
+
+static long r_recvfrom(int sd, void *buf, size_t cap, struct sock_addr *from)
+{
+	struct rsock *s = get(sd, R_UDP);
+	struct rdgram *d;
+	uint64_t dl;
+	size_t n;
+	int r;
+
+	if (!s) {
+		return ERR_INVAL;
+	}
+	dl = deadline_of(s);
+	while (!s->ndq) {
+		if (s->err) {
+			return s->err;
+		}
+		if ((r = wait(&s->rx_wait, dl)) < 0) {
+			return r;
+		}
+		if (!get(sd, R_UDP)) {
+			return ERR_CLOSED;
+		}
+	}
+	d = &s->dq[s->dq_head];
+	n = d->len < cap ? d->len : cap;
+	memcpy(buf, d->data, n);
+	if (from) {
+		*from = d->from;
+	}
+	s->dq_head = (s->dq_head + 1) % NET_UDP_WINDOW;
+	s->ndq--;
+	give_back(s, 1, true);
+	return (long)n;
+}
+
+const struct sock_backend sock_remote_backend = {
+	.init = r_init,
+	.address = r_address,
+	.tcp_listen = r_tcp_listen,
+	.accept = r_accept,
+	.tcp_connect = r_tcp_connect,
+	.send = r_send,
+	.recv = r_recv,
+	.timeout = r_timeout,
+	.close = r_close,
+	.udp_bind = r_udp_bind,
+	.sendto = r_sendto,
+	.recvfrom = r_recvfrom,
+};

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The socket server: serves libos/net/net.if to any number of clients,
+ * each over its own bound channel, from the event loop (docs/network.md).
+ *
+ * Decode, then act: the generated dispatcher checks every body; the
+ * handlers check socket ids (range, in use, kind) and windows before they
+ * change anything, and answer what they cannot do with `error`.
+ *
+ * Flow control, so that no client can make the stack hold more than a
+ * bounded amount for it:
+ *  - receive: the server sends a socket's data only within the client's
+ *    window (NET_RECV_WINDOW bytes, NET_UDP_WINDOW datagrams), which the
+ *    client reopens with `recvd` as its program reads. Data the server
+ *    has not sent stays in lwIP, whose TCP window stays closed
+ *    (nsock_consume opens it only as data leaves for the client).
+ *  - send: a client may have NET_SEND_WINDOW bytes in a socket's staging
+ *    buffer; the server returns the room with `sent` as lwIP takes it.
+ *    A `send` beyond the window is refused.
+ *  - channel: a client's requests are read only while its channel back
+ *    has room for the answer (CHAN_REPLY_SLOTS), and data goes out only
+ *    while it leaves that room; the rest waits for the next pump.
+ * `pump` runs whenever a socket or a client has news (notify, requests)
+ * and, while some output is held up by a full channel, every PUMP_NS.
+ */
+#include "oserr.h"
+#include <stdlib.h>
+#include <string.h>
+#include <channels/chan.h>
+#include <libos/event.h>
+#include <libos/sys.h>
+#include <net/proto.h>
+#include <net/stack.h>
+#include "net_if.h"
+#include "nsock.h"
+#include "server.h"
+
+#define CHAN_REPLY_SLOTS 2 /* kept free for answers to requests */
+#define CHAN_DATA_SLOTS (CHAN_REPLY_SLOTS + 20) /* a 1000-byte message */
+#define PUMP_NS 1000000ull
+
+struct client;
+
+struct csock {
+	struct nsock *ns;
+	struct client *c;
+	int id;
+	uint32_t credit;  /* receive window left (bytes; UDP: datagrams) */
+	uint32_t grants;  /* listener: accepts the client waits for */
+	uint8_t *tx;      /* send staging ring, NET_SEND_WINDOW bytes */
+	uint32_t tx_head, tx_len, sent_due;
+	uint32_t connect_call; /* != 0: connecting; answer this call */
+	int pend_conn;    /* listener: accepted, note not sent yet (-1 none) */
+	struct sock_addr pend_peer;
+	bool eof_sent, err_sent;
+};
+
+struct client {
+	struct chan ch;
+	uint32_t pid;
+	struct event_chan ev;
+	struct csock s[NET_SOCKS_MAX];
+};
+
+static struct client *clients[NETSRV_CLIENTS];
+static struct event_timer pump_t;
+static int nsocks;
+
+static void pump(struct event_timer *t);
+
+static void pump_soon(uint64_t delay)
+{
+	if (!pump_t.active) {
+		event_timer_add(&pump_t, sys_time_ns() + delay, pump, 0);
+	}
+}
+
+static void on_notify(struct nsock *ns, void *arg)
+{
+	(void)ns;
+	(void)arg;
+	pump_soon(0);
+}
+
+/* send_to: the stubs' transport; tctx is the client */
+static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	struct client *c = tctx;
+	int r = chan_msg_send(&c->ch, type, buf, len);
+
+	if (r == 0 && chan_needs_doorbell(&c->ch)) {
+		sys_doorbell(SYS_PID_CORE(c->pid));
+	}
+	return r;
+}
+
+static unsigned space(struct client *c)
+{
+	return chan_tx_space(&c->ch.tx);
+}
+
+static int error_to(struct client *c, uint8_t type, uint32_t call_id,
+		    int32_t sock, int err)
+{
+	struct net_error e = {type, call_id, sock, err};
+
+	return net_send_error(send_to, c, &e);
+}
+
+/* ----------------------------------------------------------- sockets */
+
+static struct csock *sock_new(struct client *c, struct nsock *ns)
+{
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		struct csock *cs = &c->s[i];
+
+		if (!cs->ns) {
+			memset(cs, 0, sizeof(*cs));
+			cs->ns = ns;
+			cs->c = c;
+			cs->id = i;
+			cs->pend_conn = -1;
+			cs->credit = nsock_kind(ns) == NSOCK_UDP ? NET_UDP_WINDOW
+								 : NET_RECV_WINDOW;
+			nsock_set_notify(ns, on_notify, cs);
+			nsocks++;
+			return cs;
+		}
+	}
+	return NULL;
+}
+
+static void sock_free(struct csock *cs)
+{
+	nsock_close(cs->ns);
+	free(cs->tx);
+	memset(cs, 0, sizeof(*cs));
+	nsocks--;
+}
+
+/* sock_of: the client's socket id, of kind k (-1: any kind), or NULL */
+static struct csock *sock_of(struct client *c, int32_t id, int k)
+{
+	struct csock *cs;
+
+	if (id < 0 || id >= NET_SOCKS_MAX || !c->s[id].ns) {
+		return NULL;
+	}
+	cs = &c->s[id];
+	if (k >= 0 && (int)nsock_kind(cs->ns) != k) {
+		return NULL;
+	}
+	return cs;
+}
+
+/* ---------------------------------------------------------- requests */
+
+static int reply_sock(struct client *c, uint32_t call_id, int err, int sock)
+{
+	struct net_sock_reply r = {call_id, err, err < 0 ? -1 : sock};
+
+	return net_send_sock_reply(send_to, c, &r);
+}
+
+/* opened: a new socket for a request (or its error) answered at once */
+static int opened(struct client *c, uint32_t call_id, int r, struct nsock *ns)
+{
+	struct csock *cs;
+
+	if (r < 0) {
+		return reply_sock(c, call_id, r, -1);
+	}
+	if (!(cs = sock_new(c, ns))) {
+		nsock_close(ns);
+		return reply_sock(c, call_id, OS_ERR_TOOBIG, -1);
+	}
+	return reply_sock(c, call_id, 0, cs->id);
+}
+
+static int on_listen(void *ctx, const struct net_listen_req *m)
+{
+	struct nsock *ns = NULL;
+	int r = OS_ERR_INVAL;
+
+	if (m->port && m->backlog) {
+		r = nsock_tcp_listen(netstack_current(), m->port, m->backlog,
+				     &ns);
+	}
+	return opened(ctx, m->call_id, r, ns);
+}
+
+static int on_udp_bind(void *ctx, const struct net_udp_bind_req *m)
+{
+	struct nsock *ns = NULL;
+	int r = nsock_udp_bind(netstack_current(), m->port, &ns);
+
+	return opened(ctx, m->call_id, r, ns);
+}
+
+static int on_connect(void *ctx, const struct net_connect_req *m)
+{
+	struct sock_addr to = {m->ip, m->port};
+	struct nsock *ns;
+	struct csock *cs;
+	int r = nsock_tcp_connect(netstack_current(), &to, &ns);
+
+	if (r < 0) {
+		return reply_sock(ctx, m->call_id, r, -1);
+	}
+	if (!(cs = sock_new(ctx, ns))) {
+		nsock_close(ns);
+		return reply_sock(ctx, m->call_id, OS_ERR_TOOBIG, -1);
+	}
+	/* answered by the pump when the connection is up or failed */
+	cs->connect_call = m->call_id ? m->call_id : 0xffffffffu;
+	return 0;
+}
+
+static int on_accept(void *ctx, const struct net_accept_req *m)
+{
+	struct csock *cs = sock_of(ctx, m->sock, NSOCK_LISTEN);
+
+	if (!cs) {
+		return error_to(ctx, NET_MSG_ACCEPT_REQ, 0, m->sock,
+				OS_ERR_INVAL);
+	}
+	if (cs->grants >= NET_ACCEPT_MAX) {
+		return error_to(ctx, NET_MSG_ACCEPT_REQ, 0, m->sock,
+				OS_ERR_TOOBIG);
+	}
+	cs->grants++;
+	return 0;
+}
+
+static int on_send(void *ctx, const struct net_send *m)
+{
+	struct csock *cs = sock_of(ctx, m->sock, NSOCK_TCP);
+	uint32_t at, first;
+
+	if (!cs || cs->connect_call) {
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_INVAL);
+	}
+	if (m->data_len > NET_SEND_WINDOW - cs->tx_len) {
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_FULL);
+	}
+	if (!cs->tx && !(cs->tx = malloc(NET_SEND_WINDOW))) {
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_NOMEM);
+	}
+	at = (cs->tx_head + cs->tx_len) % NET_SEND_WINDOW;
+	first = NET_SEND_WINDOW - at;
+	if (first > m->data_len) {
+		first = m->data_len;
+	}
+	memcpy(cs->tx + at, m->data, first);
+	memcpy(cs->tx, m->data + first, m->data_len - first);
+	cs->tx_len += m->data_len;
+	return 0;
+}
+
+static int on_recvd(void *ctx, const struct net_recvd *m)
+{
+	struct csock *cs = sock_of(ctx, m->sock, -1);
+	uint32_t win;
+
+	if (!cs || nsock_kind(cs->ns) == NSOCK_LISTEN) {
+		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, OS_ERR_INVAL);
+	}
+	win = nsock_kind(cs->ns) == NSOCK_UDP ? NET_UDP_WINDOW
+					      : NET_RECV_WINDOW;
+	if (m->bytes > win - cs->credit) {
+		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, OS_ERR_RANGE);
+	}
+	cs->credit += m->bytes;
+	return 0;
+}
+
+static int on_close(void *ctx, const struct net_close_req *m)
+{
+	struct csock *cs = sock_of(ctx, m->sock, -1);
+
+	if (!cs) {
+		return error_to(ctx, NET_MSG_CLOSE_REQ, 0, m->sock,
+				OS_ERR_INVAL);
+	}
+	sock_free(cs);
+	return 0;
+}
+
+static int on_sendto(void *ctx, const struct net_sendto *m)
+{
+	struct csock *cs = sock_of(ctx, m->sock, NSOCK_UDP);
+	struct sock_addr to = {m->ip, m->port};
+	long r;
+
+	if (!cs) {
+		return error_to(ctx, NET_MSG_SENDTO, 0, m->sock, OS_ERR_INVAL);
+	}
+	r = nsock_sendto(cs->ns, m->data, m->data_len, &to);
+	return r < 0 ? error_to(ctx, NET_MSG_SENDTO, 0, m->sock, (int)r) : 0;
+}
+
+static int on_address(void *ctx, const struct net_address_req *m)
+{
+	struct netstack *st = netstack_current();
+	struct net_address_reply r = {0, 0, st ? netstack_address(st) : 0};
+
+	return net_reply_address(send_to, ctx, m, &r);
+}
+
+static const struct net_handlers handlers = {
+	.listen_req = on_listen,
+	.accept_req = on_accept,
+	.connect_req = on_connect,
+	.send = on_send,
+	.recvd = on_recvd,
+	.close_req = on_close,
+	.udp_bind_req = on_udp_bind,
+	.sendto = on_sendto,
+	.address_req = on_address,
+};
+
+static void on_requests(struct event_chan *e)
+{
+	static uint8_t buf[CHAN_MSG_MAX];
+	struct client *c = e->arg;
+	uint8_t type = 0;
+	int n, r;
+
+	/* read only while an answer fits: the client must read to send */
+	while (space(c) >= CHAN_REPLY_SLOTS &&
+	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
+		       OS_ERR_AGAIN) {
+		uint32_t call_id = 0;
+
+		r = n < 0 ? n
+			  : net_dispatch(&handlers, c, type, buf, (size_t)n);
+		if (r == OS_ERR_NOSYS || r == OS_ERR_FORMAT) {
+			if (n >= 0) {
+				net_call_id_of(type, buf, (size_t)n, &call_id);
+			}
+			error_to(c, n < 0 ? 0 : type, call_id, -1, r);
+		}
+	}
+	if (space(c) < CHAN_REPLY_SLOTS) {
+		/* level-triggered: stop watching until the pump sees room */
+		event_chan_remove(&c->ev);
+	}
+	pump_soon(0);
+}
+
+/* ------------------------------------------------------------- pump */
+
+static bool pump_connect(struct csock *cs)
+{
+	int r = nsock_connected(cs->ns);
+
+	if (r == OS_ERR_AGAIN) {
+		return true;
+	}
+	if (space(cs->c) < CHAN_REPLY_SLOTS + 1) {
+		return false;
+	}
+	reply_sock(cs->c, cs->connect_call == 0xffffffffu ? 0 : cs->connect_call,
+		   r, cs->id);
+	cs->connect_call = 0;
+	if (r < 0) {
+		sock_free(cs);
+	}
+	return true;
+}
+
+static void pump_tx(struct csock *cs)
+{
+	while (cs->tx_len) {
+		uint32_t chunk = NET_SEND_WINDOW - cs->tx_head;
+		long n;
+
+		if (chunk > cs->tx_len) {
+			chunk = cs->tx_len;
+		}
+		n = nsock_send(cs->ns, cs->tx + cs->tx_head, chunk);
+		if (n <= 0) {
+			if (n < 0 && n != OS_ERR_AGAIN) {
+				cs->sent_due += cs->tx_len; /* lost: free it */
+				cs->tx_len = 0;
+			}
+			break;
+		}
+		cs->tx_head = (cs->tx_head + (uint32_t)n) % NET_SEND_WINDOW;
+		cs->tx_len -= (uint32_t)n;
+		cs->sent_due += (uint32_t)n;
+	}
+}
+
+/* note: eof or closed, once, after all data */
+static bool pump_end(struct csock *cs, long r)
+{
+	struct client *c = cs->c;
+
+	if (space(c) < CHAN_REPLY_SLOTS + 1) {
+		return false;
+	}
+	if (r == 0 && !cs->eof_sent) {
+		struct net_eof m = {cs->id};
+
+		cs->eof_sent = net_send_eof(send_to, c, &m) == 0;
+	} else if (r < 0 && r != OS_ERR_AGAIN && !cs->err_sent) {
+		struct net_closed m = {cs->id, (int32_t)r};
+
+		cs->err_sent = net_send_closed(send_to, c, &m) == 0;
+	}
+	return true;
+}
+
+static bool pump_tcp(struct csock *cs)
+{
+	static struct net_data d;
+	struct client *c = cs->c;
+	long n;
+
+	if (cs->connect_call) {
+		return pump_connect(cs);
+	}
+	pump_tx(cs);
+	if (cs->sent_due && space(c) >= CHAN_REPLY_SLOTS + 1) {
+		struct net_sent m = {cs->id, cs->sent_due};
+
+		if (net_send_sent(send_to, c, &m) == 0) {
+			cs->sent_due = 0;
+		}
+	}
+	while (cs->credit) {
+		if (space(c) < CHAN_DATA_SLOTS) {
+			return false;
+		}
+		n = nsock_peek(cs->ns, d.data,
+			       cs->credit < NET_DATA_MAX ? cs->credit
+							 : NET_DATA_MAX);
+		if (n <= 0) {
+			return pump_end(cs, n);
+		}
+		d.sock = cs->id;
+		d.data_len = (uint16_t)n;
+		if (net_send_data(send_to, c, &d) < 0) {
+			return false;
+		}
+		nsock_consume(cs->ns, (size_t)n);
+		cs->credit -= (uint32_t)n;
+	}
+	return true;
+}
+
+static bool pump_listen(struct csock *cs)
+{
+	struct client *c = cs->c;
+	struct nsock *ns;
+	struct csock *conn;
+
+	for (;;) {
+		if (cs->pend_conn >= 0) {
+			struct net_accepted m = {cs->id, cs->pend_conn,
+						 cs->pend_peer.ip,
+						 cs->pend_peer.port};
+
+			if (space(c) < CHAN_REPLY_SLOTS + 1 ||
+			    net_send_accepted(send_to, c, &m) < 0) {
+				return false;
+			}
+			cs->pend_conn = -1;
+			cs->grants--;
+		}
+		if (!cs->grants ||
+		    nsock_accept(cs->ns, &ns, &cs->pend_peer) < 0) {
+			return true;
+		}
+		if (!(conn = sock_new(c, ns))) {
+			nsock_close(ns); /* the client has too many sockets */
+			continue;
+		}
+		cs->pend_conn = conn->id;
+	}
+}
+
+static bool pump_udp(struct csock *cs)
+{
+	static struct net_datagram d;
+	struct client *c = cs->c;
+	struct sock_addr from;
+	long n;
+
+	while (cs->credit) {
+		if (space(c) < CHAN_DATA_SLOTS) {
+			return false;
+		}
+		n = nsock_peek_datagram(cs->ns, d.data, NET_DATA_MAX, &from);
+		if (n < 0) {
+			return true;
+		}
+		d.sock = cs->id;
+		d.ip = from.ip;
+		d.port = from.port;
+		d.data_len = (uint16_t)(n < NET_DATA_MAX ? n : NET_DATA_MAX);
+		if (net_send_datagram(send_to, c, &d) < 0) {
+			return false;
+		}
+		nsock_drop_datagram(cs->ns);
+		cs->credit--;
+	}
+	return true;
+}
+
+static bool pump_client(struct client *c)
+{
+	bool done = true;
+
+	for (int i = 0; i < NET_SOCKS_MAX; i++) {
+		struct csock *cs = &c->s[i];
+
+		if (!cs->ns) {
+			continue;
+		}
+		switch (nsock_kind(cs->ns)) {
+		case NSOCK_TCP:
+			done &= pump_tcp(cs);
+			break;
+		case NSOCK_LISTEN:
+			done &= pump_listen(cs);
+			break;
+		case NSOCK_UDP:
+			done &= pump_udp(cs);
+			break;
+		}
+	}
+	if (!c->ev.active && space(c) >= CHAN_REPLY_SLOTS) {
+		event_chan_add(&c->ev, &c->ch, on_requests, c);
+	}
+	return done && c->ev.active;
+}
+
+static void pump(struct event_timer *t)
+{
+	bool done = true;
+
+	(void)t;
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		if (clients[i]) {
+			done &= pump_client(clients[i]);
+		}
+	}
+	if (!done) {
+		pump_soon(PUMP_NS); /* a channel is full: look again soon */
+	}
+}
+
+/* ----------------------------------------------------------- clients */
+
+int netsrv_attach(void *frame, uint32_t pid)
+{
+	struct client *c;
+
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		if (clients[i]) {
+			continue;
+		}
+		if (!(c = calloc(1, sizeof(*c)))) {
+			return OS_ERR_NOMEM;
+		}
+		chan_init(&c->ch, frame, 0);
+		c->pid = pid;
+		event_chan_add(&c->ev, &c->ch, on_requests, c);
+		clients[i] = c;
+		return 0;
+	}
+	return OS_ERR_TOOBIG;
+}
+
+void netsrv_detach(uint32_t pid)
+{
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		struct client *c = clients[i];
+
+		if (!c || c->pid != pid) {
+			continue;
+		}
+		for (int k = 0; k < NET_SOCKS_MAX; k++) {
+			if (c->s[k].ns) {
+				sock_free(&c->s[k]);
+			}
+		}
+		event_chan_remove(&c->ev);
+		free(c);
+		clients[i] = NULL;
+	}
+}
+
+uint32_t netsrv_client_pid(int i)
+{
+	return i >= 0 && i < NETSRV_CLIENTS && clients[i] ? clients[i]->pid : 0;
+}
+
+int netsrv_sockets(void)
+{
+	return nsocks;
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The socket server's link to the monitors: export "net", attach every
+ * client that binds (mon_accept_poll, whenever the monitor channel has a
+ * message), and every LIVENESS_NS ask the monitors which processes still
+ * run (mon_ps of each client's core): a client that has gone has its
+ * sockets closed. A client that binds again (after it decided we were
+ * gone) gets a fresh channel; its old one is dropped the same way.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <channels/chan.h>
+#include <libos/event.h>
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <monitor_if.h>
+#include <net/proto.h>
+#include <net/stack.h>
+#include "server.h"
+
+#define LIVENESS_NS 1000000000ull
+
+static struct event_chan mon_ev;
+static struct event_timer live;
+
+static void on_monitor(struct event_chan *e)
+{
+	void *va;
+	uint32_t pid;
+
+	(void)e;
+	while (mon_accept_poll(&va, &pid) == 0) {
+		netsrv_detach(pid); /* the same program, bound again */
+		if (netsrv_attach(va, pid) < 0) {
+			printf("net: too many clients; 0x%x refused\n", pid);
+		}
+	}
+}
+
+static int alive(uint32_t pid)
+{
+	static struct monitor_ps_reply ps;
+
+	if (mon_ps(SYS_PID_CORE(pid), &ps) < 0) {
+		return 1; /* cannot tell: keep it */
+	}
+	for (int i = 0; i < ps.pids_count; i++) {
+		if (ps.pids[i] == pid) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void on_live(struct event_timer *t)
+{
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		uint32_t pid = netsrv_client_pid(i);
+
+		if (pid && !alive(pid)) {
+			netsrv_detach(pid);
+		}
+	}
+	event_timer_add(t, sys_time_ns() + LIVENESS_NS, on_live, 0);
+}
+
+int netsrv_start(void)
+{
+	int r = mon_export(NET_SERVICE);
+
+	if (r < 0) {
+		return r;
+	}
+	event_chan_add(&mon_ev, mon_channel(), on_monitor, 0);
+	event_timer_add(&live, sys_time_ns() + LIVENESS_NS, on_live, 0);
+	return 0;
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The network stack: lwIP (NO_SYS) over a struct netdev, driven from the
+ * libos event loop by two timers: `poll` takes received frames from the
+ * device into lwIP, `tick` runs lwIP's timeouts (TCP retransmission,
+ * ARP, DHCP) when they are due. lwIP runs only inside those callbacks and
+ * inside calls of this process's threads (nsock_*): threads are
+ * cooperative, so lwIP never runs twice at once.
+ *
+ * Several stacks may run in one process (host tests join two back to
+ * back): lwIP's core is one, each stack is one netif, and every socket
+ * is bound to its stack's netif (tcp_bind_netif), so traffic leaves by
+ * the interface its socket belongs to.
+ */
+#include "oserr.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <drivers/netdev.h>
+#include <libos/event.h>
+#include <libos/sys.h>
+#include <net/sock_backend.h>
+#include <net/stack.h>
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "nsock.h"
+
+#define POLL_NS 1000000ull      /* device poll without an interrupt: 1 ms */
+#define SAFETY_NS 100000000ull  /* with one: a look every 100 ms anyway */
+#define TICK_MAX_NS 100000000ull /* lwIP timeouts at least every 100 ms */
+#define RX_BUDGET 64             /* frames per poll, then others run */
+
+struct netstack {
+	struct netif netif;
+	struct netdev *dev;
+	struct event_timer poll, tick;
+	struct event_irq irq;
+	bool dhcp, told;
+	uint8_t frame[NETDEV_FRAME_MAX + 64];
+};
+
+static struct netstack *current;
+extern const struct sock_backend sock_local_backend;
+
+struct netif *netstack_netif(struct netstack *st)
+{
+	return &st->netif;
+}
+
+struct netstack *netstack_current(void)
+{
+	return current;
+}
+
+void netstack_select(struct netstack *st)
+{
+	current = st;
+}
+
+uint32_t netstack_address(const struct netstack *st)
+{
+	return lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&st->netif)));
+}
+
+static void print_ip(const char *how, uint32_t ip, int prefix)
+{
+	if (prefix >= 0) {
+		printf("net: %u.%u.%u.%u/%d (%s)\n", ip >> 24, (ip >> 16) & 255,
+		       (ip >> 8) & 255, ip & 255, prefix, how);
+	} else {
+		printf("net: %u.%u.%u.%u (%s)\n", ip >> 24, (ip >> 16) & 255,
+		       (ip >> 8) & 255, ip & 255, how);
+	}
+}
+
+/* ------------------------------------------------------ frames in and out */
+
+static err_t link_output(struct netif *netif, struct pbuf *p)
+{
+	struct netstack *st = netif->state;
+	u16_t n;
+
+	if (p->tot_len > NETDEV_FRAME_MAX) {
+		return ERR_BUF;
+	}
+	n = pbuf_copy_partial(p, st->frame, p->tot_len, 0);
+	/* a full device drops the frame: TCP sends it again */
+	return st->dev->tx(st->dev, st->frame, n) == 0 ? ERR_OK : ERR_IF;
+}
+
+static int poll_device(struct netstack *st)
+{
+	int n, got = 0;
+	struct pbuf *p;
+
+	while (got < RX_BUDGET &&
+	       (n = st->dev->rx(st->dev, st->frame, sizeof(st->frame))) >= 0) {
+		got++;
+		if (n < 14 || n > NETDEV_FRAME_MAX) {
+			continue;
+		}
+		if (!(p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL))) {
+			continue; /* out of buffers: drop, as a NIC would */
+		}
+		pbuf_take(p, st->frame, (u16_t)n);
+		if (st->netif.input(p, &st->netif) != ERR_OK) {
+			pbuf_free(p);
+		}
+	}
+	return got;
+}
+
+static void on_tick(struct event_timer *t)
+{
+	struct netstack *st = t->arg;
+	uint64_t wait = (uint64_t)sys_timeouts_sleeptime() * 1000000ull;
+
+	sys_check_timeouts();
+	wait = (uint64_t)sys_timeouts_sleeptime() * 1000000ull;
+	if (wait > TICK_MAX_NS) {
+		wait = TICK_MAX_NS;
+	}
+	if (wait < POLL_NS) {
+		wait = POLL_NS;
+	}
+	event_timer_add(&st->tick, sys_time_ns() + wait, on_tick, st);
+}
+
+/*
+ * The device is looked at when its interrupt fires (MSI-X to this core:
+ * the process sleeps in SYS_WAIT until then), right away again while a
+ * look finds a full budget of frames, and every SAFETY_NS regardless; a
+ * device without an interrupt is polled every POLL_NS.
+ */
+static void on_poll(struct event_timer *t)
+{
+	struct netstack *st = t->arg;
+	int got = poll_device(st);
+	uint64_t next = st->dev->irq >= 0 ? SAFETY_NS : POLL_NS;
+
+	event_timer_add(&st->poll, sys_time_ns() + (got == RX_BUDGET ? 0 : next),
+			on_poll, st);
+}
+
+static void on_irq(struct event_irq *e)
+{
+	struct netstack *st = e->arg;
+
+	if (poll_device(st) == RX_BUDGET) {
+		event_timer_cancel(&st->poll);
+		event_timer_add(&st->poll, sys_time_ns(), on_poll, st);
+	}
+}
+
+void netstack_kick(struct netstack *st)
+{
+	(void)st; /* lwIP transmits at once; nothing waits for a kick */
+}
+
+/* ----------------------------------------------------------- bring-up */
+
+static void on_status(struct netif *netif)
+{
+	struct netstack *st = netif->state;
+	uint32_t ip = netstack_address(st);
+
+	if (st->dhcp && ip && !st->told) {
+		st->told = true;
+		print_ip("dhcp", ip, -1);
+	}
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+	struct netstack *st = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->output = etharp_output;
+	netif->linkoutput = link_output;
+	netif->mtu = NETDEV_MTU;
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, st->dev->mac, ETH_HWADDR_LEN);
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+		       NETIF_FLAG_ETHERNET;
+	return ERR_OK;
+}
+
+/* parse_ip: "A.B.C.D" at *p (advanced); 0 or OS_ERR_INVAL */
+static int parse_ip(const char **p, uint32_t *ip)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned part = 0, digits = 0;
+
+		while (**p >= '0' && **p <= '9' && digits < 4) {
+			part = part * 10 + (unsigned)(*(*p)++ - '0');
+			digits++;
+		}
+		if (!digits || part > 255 || (i < 3 && *(*p)++ != '.')) {
+			return OS_ERR_INVAL;
+		}
+		v = v << 8 | part;
+	}
+	*ip = v;
+	return 0;
+}
+
+/* parse_args: "ip=A.B.C.D/N gw=A.B.C.D" (either, both or none) */
+static int parse_args(const char *a, uint32_t *ip, int *prefix, uint32_t *gw)
+{
+	*ip = *gw = 0;
+	*prefix = 24;
+	while (a && *a) {
+		if (*a == ' ') {
+			a++;
+			continue;
+		}
+		if (strncmp(a, "ip=", 3) == 0) {
+			a += 3;
+			if (parse_ip(&a, ip) < 0) {
+				return OS_ERR_INVAL;
+			}
+			if (*a == '/') {
+				a++;
+				*prefix = 0;
+				if (*a < '0' || *a > '9') {
+					return OS_ERR_INVAL;
+				}
+				while (*a >= '0' && *a <= '9' && *prefix <= 32) {
+					*prefix = *prefix * 10 + (*a++ - '0');
+				}
+				if (*prefix < 1 || *prefix > 32) {
+					return OS_ERR_INVAL;
+				}
+			}
+		} else if (strncmp(a, "gw=", 3) == 0) {
+			a += 3;
+			if (parse_ip(&a, gw) < 0) {
+				return OS_ERR_INVAL;
+			}
+		} else {
+			return OS_ERR_INVAL;
+		}
+		if (*a && *a != ' ') {
+			return OS_ERR_INVAL;
+		}
+	}
+	return 0;
+}
+
+int netstack_start(struct netdev *dev, const char *args, struct netstack **out)
+{
+	static bool lwip_up;
+	struct netstack *st;
+	ip4_addr_t ip, mask, gw;
+	uint32_t a, g, m;
+	int prefix;
+
+	if (!dev || parse_args(args, &a, &prefix, &g) < 0) {
+		return OS_ERR_INVAL;
+	}
+	if (!(st = calloc(1, sizeof(*st)))) {
+		return OS_ERR_NOMEM;
+	}
+	if (!lwip_up) {
+		lwip_init();
+		lwip_up = true;
+	}
+	st->dev = dev;
+	st->dhcp = a == 0;
+	m = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+	ip4_addr_set_u32(&ip, lwip_htonl(a));
+	ip4_addr_set_u32(&mask, lwip_htonl(a ? m : 0));
+	ip4_addr_set_u32(&gw, lwip_htonl(g));
+	if (!netif_add(&st->netif, &ip, &mask, &gw, st, netif_setup,
+		       ethernet_input)) {
+		free(st);
+		return OS_ERR_NOMEM;
+	}
+	netif_set_status_callback(&st->netif, on_status);
+	if (!current) {
+		netif_set_default(&st->netif);
+		current = st;
+		sock_backend_set(&sock_local_backend);
+	}
+	netif_set_up(&st->netif);
+	netif_set_link_up(&st->netif);
+	if (st->dhcp) {
+		dhcp_start(&st->netif);
+	} else {
+		print_ip("static", a, prefix);
+	}
+	event_timer_add(&st->poll, sys_time_ns(), on_poll, st);
+	event_timer_add(&st->tick, sys_time_ns(), on_tick, st);
+	if (dev->irq >= 0) {
+		event_irq_add(&st->irq, dev->irq, on_irq, st);
+	}
+	if (out) {
+		*out = st;
+	}
+	return 0;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What libos's threads, event loop and the network code ask of the CPU
+ * driver and the monitor, for host tests: a clock, a wait that sleeps
+ * (at most 1 ms, so the tests' timers run), no doorbells, and a monitor
+ * that knows one service: mon_bind("net") makes a zeroed channel frame,
+ * attaches the server side to the socket server (netsrv_attach) and
+ * returns the client side.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libos/sys.h>
+#include <libos/mon.h>
+#include <monitor_if.h>
+#include "server.h"
+
+#define FAKE_CLIENT_PID 0x10005u
+#define FAKE_SERVER_PID 0x00007u
+
+uint64_t sys_time_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+long sys_wait(uint64_t timeout_ns)
+{
+	struct timespec ts = {0, 1000000};
+
+	if (timeout_ns && timeout_ns < 1000000) {
+		ts.tv_nsec = (long)timeout_ns;
+	}
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+long sys_doorbell(uint32_t core)
+{
+	(void)core;
+	return 0;
+}
+
+long sys_info(struct sys_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
+long sys_console_read(char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+void sys_exit(long status)
+{
+	exit((int)status);
+}
+
+void fflush_stdout(void)
+{
+	fflush(stdout);
+}
+
+void libos_fatal(const char *what)
+{
+	fprintf(stderr, "fatal: %s\n", what);
+	abort();
+}
+
+/* the monitor: one service, "net", served in this process */
+static void *frames[16];
+static int nframes;
+int host_net_up = 1;
+
+int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
+{
+	void *f;
+
+	if (strcmp(name, "net") != 0 || !host_net_up || nframes == 16) {
+		return ERR_NOENT;
+	}
+	/* a new bind is a new server: what the old one had is gone */
+	netsrv_detach(FAKE_CLIENT_PID);
+	f = aligned_alloc(4096, 4096);
+	memset(f, 0, 4096);
+	frames[nframes++] = f;
+	if (netsrv_attach(f, FAKE_CLIENT_PID) < 0) {
+		return ERR_NOMEM;
+	}
+	*chan_va = f;
+	*server_pid = FAKE_SERVER_PID;
+	return 0;
+}
+
+int mon_services(struct monitor_services_reply *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (host_net_up) {
+		snprintf(out->list, sizeof(out->list), "net@0/0x%x",
+			 FAKE_SERVER_PID);
+	}
+	return 0;
+}
+
+void host_os_free(void)
+{
+	for (int i = 0; i < nframes; i++) {
+		free(frames[i]);
+	}
+	nframes = 0;
+}

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The network stack on the host: two stacks (A 10.0.0.1, B 10.0.0.2)
+ * joined back to back by memory devices, libos's threads and event loop
+ * running them. Local backend: TCP echo of 1 MiB, UDP echo, listener
+ * limits, timeouts, bad arguments. Socket server: malformed and
+ * ill-meant messages from a client are answered with errors; the remote
+ * backend (over an in-process channel to the server) echoes over TCP and
+ * UDP; a client that goes away has its sockets closed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <abi/errors.h>
+#include <channels/chan.h>
+#include <libos/event.h>
+#include <libos/thread.h>
+#include <net/proto.h>
+#include <net/sock.h>
+#include <net/sock_backend.h>
+#include <net/stack.h>
+#include "net_if.h"
+#include "net/memdev.h"
+#include "server.h"
+
+#define IP_A 0x0a000001u
+#define IP_B 0x0a000002u
+#define ECHO_BYTES (1u << 20)
+
+static struct netstack *sa, *sb;
+extern const struct sock_backend sock_local_backend;
+extern int host_net_up;
+void host_os_free(void);
+
+static int setup(void **state)
+{
+	struct netdev *a, *b;
+
+	(void)state;
+	memdev_pair(&a, &b);
+	if (netstack_start(a, "ip=10.0.0.1/24", &sa) < 0 ||
+	    netstack_start(b, "ip=10.0.0.2/24 gw=10.0.0.254", &sb) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	host_os_free();
+	return 0;
+}
+
+static uint8_t pattern(uint32_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 10));
+}
+
+/* ------------------------------------------------------------ TCP echo */
+
+struct echo {
+	const struct sock_backend *be; /* the client's backend */
+	uint16_t port;
+	uint32_t bytes;
+	int listen_s, server_end, client_s;
+	uint32_t got;
+	int bad;
+};
+
+static int echo_server(void *arg)
+{
+	struct echo *e = arg;
+	struct sock_addr peer;
+	static uint8_t buf[4096];
+	int c = sock_accept(e->listen_s, &peer);
+	long n;
+
+	if (c < 0 || peer.ip != IP_A) {
+		e->server_end = c < 0 ? c : ERR_INVAL;
+		return 1;
+	}
+	while ((n = sock_recv(c, buf, sizeof(buf))) > 0) {
+		if (sock_send(c, buf, (size_t)n) != n) {
+			break;
+		}
+	}
+	e->server_end = (int)n;
+	sock_close(c);
+	return 0;
+}
+
+static int echo_writer(void *arg)
+{
+	struct echo *e = arg;
+	static uint8_t buf[3000];
+	uint32_t sent = 0;
+
+	while (sent < e->bytes) {
+		uint32_t n = e->bytes - sent < sizeof(buf) ? e->bytes - sent
+							   : sizeof(buf);
+
+		for (uint32_t i = 0; i < n; i++) {
+			buf[i] = pattern(sent + i);
+		}
+		if (e->be->send(e->client_s, buf, n) != (long)n) {
+			e->bad++;
+			return 1;
+		}
+		sent += n;
+	}
+	return 0;
+}
+
+static void run_echo(struct echo *e)
+{
+	struct sock_addr to = {IP_B, e->port};
+	struct thread *srv, *wr;
+	static uint8_t buf[5000];
+	long n;
+
+	netstack_select(sb);
+	e->listen_s = sock_tcp_listen(e->port, 4);
+	assert_true(e->listen_s >= 0);
+	srv = thread_create(echo_server, e, 0);
+	netstack_select(sa);
+	e->client_s = e->be->tcp_connect(&to);
+	assert_true(e->client_s >= 0);
+	wr = thread_create(echo_writer, e, 0);
+	while (e->got < e->bytes) {
+		n = e->be->recv(e->client_s, buf, sizeof(buf));
+		if (n <= 0) {
+			break;
+		}
+		for (long i = 0; i < n; i++) {
+			e->bad += buf[i] != pattern(e->got + (uint32_t)i);
+		}
+		e->got += (uint32_t)n;
+	}
+	assert_int_equal(e->got, e->bytes);
+	assert_int_equal(e->bad, 0);
+	thread_join(wr, NULL);
+	assert_int_equal(e->be->close(e->client_s), 0);
+	thread_join(srv, NULL);
+	/* the server saw the end: end of stream or a reset */
+	assert_true(e->server_end == 0 || e->server_end == ERR_CLOSED);
+	assert_int_equal(sock_close(e->listen_s), 0);
+}
+
+static void test_tcp_echo_1mib(void **state)
+{
+	struct echo e = {.be = &sock_local_backend, .port = 7000,
+			 .bytes = ECHO_BYTES};
+
+	(void)state;
+	run_echo(&e);
+}
+
+/* ------------------------------------------------------------ UDP echo */
+
+static int udp_server(void *arg)
+{
+	int s = *(int *)arg;
+	struct sock_addr from;
+	char buf[2000];
+	long n = sock_recvfrom(s, buf, sizeof(buf), &from);
+
+	if (n > 0) {
+		sock_sendto(s, buf, (size_t)n, &from);
+	}
+	return (int)n;
+}
+
+static void udp_echo(const struct sock_backend *be, uint16_t port,
+		     size_t len)
+{
+	struct sock_addr to = {IP_B, port}, from;
+	struct thread *t;
+	char msg[1400], buf[2000];
+	int s, c, status;
+	long n;
+
+	for (size_t i = 0; i < len; i++) {
+		msg[i] = (char)('a' + i % 26);
+	}
+	netstack_select(sb);
+	s = sock_udp_bind(port);
+	assert_true(s >= 0);
+	t = thread_create(udp_server, &s, 0);
+	netstack_select(sa);
+	c = be->udp_bind(0);
+	assert_true(c >= 0);
+	assert_int_equal(be->timeout(c, 2000000000ull), 0);
+	assert_int_equal(be->sendto(c, msg, len, &to), (long)len);
+	n = be->recvfrom(c, buf, sizeof(buf), &from);
+	assert_int_equal(n, (long)len);
+	assert_memory_equal(buf, msg, len);
+	assert_int_equal(from.ip, IP_B);
+	assert_int_equal(from.port, port);
+	thread_join(t, &status);
+	assert_int_equal(status, (int)len);
+	assert_int_equal(be->close(c), 0);
+	assert_int_equal(sock_close(s), 0);
+}
+
+static void test_udp_echo(void **state)
+{
+	(void)state;
+	udp_echo(&sock_local_backend, 7001, 1400);
+}
+
+/* ------------------------------------------------------- listener limits */
+
+static void test_listener_limits(void **state)
+{
+	struct sock_addr to = {IP_B, 7002}, peer;
+	int l, c1, c2, a;
+	char b;
+
+	(void)state;
+	netstack_select(sb);
+	l = sock_tcp_listen(7002, 1);
+	assert_true(l >= 0);
+	assert_int_equal(sock_tcp_listen(7002, 1), ERR_BUSY);
+	assert_int_equal(sock_tcp_listen(0, 1), ERR_INVAL);
+	assert_int_equal(sock_timeout(l, 50000000ull), 0);
+	assert_int_equal(sock_accept(l, &peer), ERR_TIMEOUT);
+	netstack_select(sa);
+	c1 = sock_tcp_connect(&to);
+	assert_true(c1 >= 0);
+	c2 = sock_tcp_connect(&to);
+	/* the backlog (1) holds c1; c2 is refused or reset */
+	if (c2 >= 0) {
+		assert_int_equal(sock_timeout(c2, 2000000000ull), 0);
+		assert_int_equal(sock_recv(c2, &b, 1), ERR_CLOSED);
+		assert_int_equal(sock_close(c2), 0);
+	} else {
+		assert_int_equal(c2, ERR_UNREACH);
+	}
+	a = sock_accept(l, &peer);
+	assert_true(a >= 0);
+	assert_int_equal(peer.ip, IP_A);
+	/* nobody listens on 7003: refused */
+	to.port = 7003;
+	assert_int_equal(sock_tcp_connect(&to), ERR_UNREACH);
+	/* bad sockets */
+	assert_int_equal(sock_recv(-1, &b, 1), ERR_INVAL);
+	assert_int_equal(sock_send(9999, &b, 1), ERR_INVAL);
+	assert_int_equal(sock_accept(c1, &peer), ERR_INVAL);
+	assert_int_equal(sock_close(a), 0);
+	assert_int_equal(sock_close(c1), 0);
+	assert_int_equal(sock_close(l), 0);
+	assert_int_equal(sock_close(l), ERR_INVAL);
+}
+
+/* ------------------------------------------- the server, message by message */
+
+static struct chan fc; /* a fake client's side of its channel */
+static void *fc_frame;
+
+static int fc_send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	(void)tctx;
+	return chan_msg_send(&fc, type, buf, len);
+}
+
+/* fc_next: the server's next message (running the loop until it comes) */
+static int fc_next(uint8_t *type, uint8_t *buf, size_t cap)
+{
+	int n;
+
+	for (int i = 0; i < 2000; i++) {
+		if ((n = chan_msg_recv(&fc, type, buf, cap)) != ERR_AGAIN) {
+			return n;
+		}
+		event_sleep_ns(1000000);
+	}
+	return ERR_TIMEOUT;
+}
+
+static void expect_error(uint8_t type, int32_t sock, int err)
+{
+	uint8_t buf[CHAN_MSG_MAX], t;
+	struct net_error e;
+	int n = fc_next(&t, buf, sizeof(buf));
+
+	assert_true(n >= 0);
+	assert_int_equal(t, NET_MSG_ERROR);
+	assert_int_equal(net_error_unmarshal(buf, (size_t)n, &e), 0);
+	assert_int_equal(e.type, type);
+	assert_int_equal(e.sock, sock);
+	assert_int_equal(e.err, err);
+}
+
+static void test_server_bad_input(void **state)
+{
+	static const uint8_t junk[3] = {1, 2, 3};
+	struct net_listen_req lq = {0, 7010, 2};
+	struct net_sock_reply rep;
+	struct net_send snd = {0};
+	struct net_recvd rv;
+	struct net_close_req cl = {99};
+	uint8_t buf[CHAN_MSG_MAX], t;
+	uint32_t seq = 0;
+	int n, before = netsrv_sockets();
+
+	(void)state;
+	netstack_select(sb);
+	fc_frame = aligned_alloc(4096, 4096);
+	memset(fc_frame, 0, 4096);
+	assert_int_equal(netsrv_attach(fc_frame, 0x20009), 0);
+	chan_init(&fc, fc_frame, 1);
+
+	/* unknown type, malformed body, a server-to-client message */
+	assert_int_equal(chan_msg_send(&fc, 200, junk, sizeof(junk)), 0);
+	expect_error(200, -1, ERR_NOSYS);
+	assert_int_equal(chan_msg_send(&fc, NET_MSG_LISTEN_REQ, junk, 1), 0);
+	expect_error(NET_MSG_LISTEN_REQ, -1, ERR_FORMAT);
+	assert_int_equal(chan_msg_send(&fc, NET_MSG_DATA, junk, 3), 0);
+	expect_error(NET_MSG_DATA, -1, ERR_NOSYS);
+	/* sockets that are not there */
+	assert_int_equal(net_send_close_req(fc_send, 0, &cl), 0);
+	expect_error(NET_MSG_CLOSE_REQ, 99, ERR_INVAL);
+	snd.sock = -5;
+	snd.data_len = 10;
+	assert_int_equal(net_send_send(fc_send, 0, &snd), 0);
+	expect_error(NET_MSG_SEND, -5, ERR_INVAL);
+	/* a listener, then what a listener cannot do */
+	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, 0);
+	assert_true(rep.sock >= 0);
+	snd.sock = rep.sock;
+	assert_int_equal(net_send_send(fc_send, 0, &snd), 0);
+	expect_error(NET_MSG_SEND, rep.sock, ERR_INVAL);
+	rv.sock = rep.sock;
+	rv.bytes = 1;
+	assert_int_equal(net_send_recvd(fc_send, 0, &rv), 0);
+	expect_error(NET_MSG_RECVD, rep.sock, ERR_INVAL);
+	/* the same port again: busy */
+	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, ERR_BUSY);
+	assert_int_equal(netsrv_sockets(), before + 1);
+	/* the client goes away: its sockets are closed */
+	netsrv_detach(0x20009);
+	assert_int_equal(netsrv_sockets(), before);
+	free(fc_frame);
+}
+
+/* window overrun: recvd beyond the window, send beyond the window */
+static void test_server_windows(void **state)
+{
+	struct net_udp_bind_req ub = {0, 7011};
+	struct net_sock_reply rep;
+	struct net_recvd rv;
+	uint8_t buf[CHAN_MSG_MAX], t;
+	uint32_t seq = 0;
+	int n;
+
+	(void)state;
+	netstack_select(sb);
+	fc_frame = aligned_alloc(4096, 4096);
+	memset(fc_frame, 0, 4096);
+	assert_int_equal(netsrv_attach(fc_frame, 0x2000a), 0);
+	chan_init(&fc, fc_frame, 1);
+	assert_int_equal(net_call_udp_bind(fc_send, 0, &seq, &ub), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_udp_bind_match(&ub, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, 0);
+	rv.sock = rep.sock;
+	rv.bytes = 1; /* nothing was sent: the window is full already */
+	assert_int_equal(net_send_recvd(fc_send, 0, &rv), 0);
+	expect_error(NET_MSG_RECVD, rep.sock, ERR_RANGE);
+	netsrv_detach(0x2000a);
+	free(fc_frame);
+}
+
+/* --------------------------------------------------------- remote backend */
+
+static void test_remote_tcp_echo(void **state)
+{
+	struct echo e = {.be = &sock_remote_backend, .port = 7020,
+			 .bytes = 256u << 10};
+
+	(void)state;
+	netstack_select(sa); /* the server's sockets: on A */
+	assert_int_equal(sock_remote_backend.init(1000000000ull), 0);
+	run_echo(&e);
+}
+
+static void test_remote_udp_echo(void **state)
+{
+	(void)state;
+	udp_echo(&sock_remote_backend, 7021, 1000);
+}
+
+static void test_remote_bad_args(void **state)
+{
+	char b;
+
+	(void)state;
+	assert_int_equal(sock_remote_backend.recv(-1, &b, 1), ERR_INVAL);
+	assert_int_equal(sock_remote_backend.tcp_listen(0, 1), ERR_INVAL);
+	assert_int_equal(sock_remote_backend.sendto(3, &b, 1, NULL), ERR_INVAL);
+}
+
+/* netd goes away and comes back: the connection fails, the listener is
+ * opened again at the new server and accepts there */
+static int connect_b(void *arg)
+{
+	struct sock_addr to = {IP_A, 7030};
+	int c;
+
+	(void)arg;
+	netstack_select(sb);
+	c = sock_tcp_connect(&to);
+	netstack_select(sa);
+	return c;
+}
+
+static void test_remote_restart(void **state)
+{
+	struct sock_addr peer;
+	struct thread *t;
+	int l, conn, c1, c2;
+	char b;
+
+	(void)state;
+	netstack_select(sa);
+	l = sock_remote_backend.tcp_listen(7030, 2);
+	assert_true(l >= 0);
+	t = thread_create(connect_b, 0, 0);
+	conn = sock_remote_backend.accept(l, &peer);
+	assert_true(conn >= 0);
+	thread_join(t, &c1);
+	assert_true(c1 >= 0);
+
+	host_net_up = 0; /* "net" is gone */
+	event_sleep_ns(700000000ull);
+	assert_int_equal(sock_remote_backend.recv(conn, &b, 1), ERR_CLOSED);
+	assert_int_equal(sock_remote_backend.close(conn), 0);
+	host_net_up = 1; /* and back */
+	event_sleep_ns(700000000ull);
+	t = thread_create(connect_b, 0, 0);
+	assert_int_equal(sock_remote_backend.timeout(l, 3000000000ull), 0);
+	conn = sock_remote_backend.accept(l, &peer);
+	assert_true(conn >= 0);
+	assert_int_equal(peer.ip, IP_B);
+	thread_join(t, &c2);
+	assert_true(c2 >= 0);
+	assert_int_equal(sock_remote_backend.close(conn), 0);
+	assert_int_equal(sock_remote_backend.close(l), 0);
+	sock_close(c1);
+	sock_close(c2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_echo_1mib),
+		cmocka_unit_test(test_udp_echo),
+		cmocka_unit_test(test_listener_limits),
+		cmocka_unit_test(test_server_bad_input),
+		cmocka_unit_test(test_server_windows),
+		cmocka_unit_test(test_remote_tcp_echo),
+		cmocka_unit_test(test_remote_udp_echo),
+		cmocka_unit_test(test_remote_bad_args),
+		cmocka_unit_test(test_remote_restart),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
