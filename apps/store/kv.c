@@ -26,6 +26,7 @@
 #include "abi/errors.h"
 #include "crc32c.h"
 #include "kv.h"
+#include "store_err.h"
 
 #define SECT BLKDEV_SECTOR
 #define HDR_SIZE 112u     /* header fields and key, under the header CRC */
@@ -712,23 +713,7 @@ const char *kv_state_msg(enum kv_state s)
 
 const char *kv_err_msg(int err)
 {
-	switch (err) {
-	case ERR_PERM:
-		return "no usable store on the disk";
-	case ERR_FULL:
-		return "store is full";
-	case ERR_TOOBIG:
-		return "key or value too long";
-	case ERR_INVAL:
-		return "empty key";
-	case ERR_NOENT:
-		return "no such key";
-	case ERR_CHECKSUM:
-		return "record damaged (checksum mismatch)";
-	case ERR_RANGE:
-		return "disk too small";
-	}
-	return err_msg(err);
+	return store_err_msg(err);
 }
 
 int kv_format(struct kv *kv, uint64_t nonce)

@@ -113,7 +113,7 @@ enum kv_state kv_state(const struct kv *kv);
 const char *kv_state_msg(enum kv_state s);
 
 /* kv_err_msg: like err_msg, worded for the store (ERR_FULL "store is
- * full", ERR_PERM "no store on the disk (format it)", ...). */
+ * full", ERR_PERM "no usable store on the disk ...", ...); store_err.h. */
 const char *kv_err_msg(int err);
 
 /* kv_format: makes an empty store on the whole disk, whatever it held
