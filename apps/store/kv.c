@@ -29,13 +29,13 @@
 #include "store_err.h"
 
 #define SECT BLKDEV_SECTOR
-#define HDR_SIZE 112u     /* header fields and key, under the header CRC */
-#define HDR_KEY_OFF 48u   /* the key, zero-padded to KV_KEY_MAX */
-#define CONT_HDR 8u       /* continuation sector: magic, record number */
+#define HDR_SIZE 112u	/* header fields and key, under the header CRC */
+#define HDR_KEY_OFF 48u /* the key, zero-padded to KV_KEY_MAX */
+#define CONT_HDR 8u	/* continuation sector: magic, record number */
 #define FIRST_CAP (SECT - HDR_SIZE)
 #define CONT_CAP (SECT - CONT_HDR)
-#define REC_MAX_SECT 2u   /* KV_VAL_MAX fits in two sectors */
-#define SCAN_CHUNK 64u    /* sectors read at once while opening */
+#define REC_MAX_SECT 2u /* KV_VAL_MAX fits in two sectors */
+#define SCAN_CHUNK 64u	/* sectors read at once while opening */
 #define SEQ_MAX (1ull << 62)
 #define NONE UINT64_MAX
 
@@ -256,9 +256,9 @@ static void add_damage(struct kv *kv, const struct kv_damage *d)
 	if (d->kind == KV_DMG_CHECKSUM || d->kind == KV_DMG_HEADER) {
 		uint64_t n = d->last_rec - d->first_rec + 1;
 
-		kv->damaged = n > UINT32_MAX - kv->damaged ? UINT32_MAX
-							   : kv->damaged +
-								     (uint32_t)n;
+		kv->damaged = n > UINT32_MAX - kv->damaged
+				  ? UINT32_MAX
+				  : kv->damaged + (uint32_t)n;
 	}
 	if (kv->ndmg < KV_DAMAGE_MAX) {
 		kv->dmg[kv->ndmg++] = *d;
@@ -296,8 +296,7 @@ static uint32_t data_crc(const uint8_t *rec, uint32_t nsect)
 
 /* hdr_decode: true if sector s starts a record of this format whose
  * header checks out and whose fields are consistent */
-static bool hdr_decode(const struct kv *kv, const uint8_t *s,
-		       struct rec_hdr *h)
+static bool hdr_decode(const struct kv *kv, const uint8_t *s, struct rec_hdr *h)
 {
 	if (get32(s) != REC_MAGIC || get32(s + 4) != hdr_crc(s) ||
 	    get64(s + 8) != kv->fid) {
@@ -326,7 +325,8 @@ static bool data_ok(const uint8_t *rec, const struct rec_hdr *h)
 	for (uint32_t i = 1; i < h->nsect; i++) {
 		const uint8_t *c = rec + (size_t)i * SECT;
 
-		if (get32(c) != CONT_MAGIC || get32(c + 4) != (uint32_t)h->seq) {
+		if (get32(c) != CONT_MAGIC ||
+		    get32(c + 4) != (uint32_t)h->seq) {
 			return false;
 		}
 	}
@@ -377,8 +377,8 @@ static void rec_value(const struct kv *kv, const struct rec_hdr *h,
 	memcpy(val, kv->io + HDR_SIZE, first);
 	for (uint32_t i = 1; i < h->nsect; i++) {
 		size_t off = first + (i - 1) * CONT_CAP;
-		size_t len = h->vlen - off < CONT_CAP ? h->vlen - off
-						      : CONT_CAP;
+		size_t len =
+		    h->vlen - off < CONT_CAP ? h->vlen - off : CONT_CAP;
 
 		memcpy(val + off, kv->io + (size_t)i * SECT + CONT_HDR, len);
 	}
@@ -830,8 +830,8 @@ int kv_delete(struct kv *kv, const void *key, size_t klen)
 /* get_damaged: the record of e no longer checks out */
 static int get_damaged(struct kv *kv, struct kv_ent *e)
 {
-	struct rec_hdr h = {.seq = e->seq, .nsect = e->nsect,
-			    .klen = e->klen, .key = e->key};
+	struct rec_hdr h = {
+	    .seq = e->seq, .nsect = e->nsect, .klen = e->klen, .key = e->key};
 
 	if (!e->damaged) {
 		e->damaged = 1;
@@ -840,8 +840,8 @@ static int get_damaged(struct kv *kv, struct kv_ent *e)
 	return ERR_CHECKSUM;
 }
 
-int kv_get(struct kv *kv, const void *key, size_t klen, void *val,
-	   size_t cap, size_t *vlen)
+int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
+	   size_t *vlen)
 {
 	struct rec_hdr h;
 	struct kv_ent *e;
@@ -866,7 +866,8 @@ int kv_get(struct kv *kv, const void *key, size_t klen, void *val,
 	}
 	if (!hdr_decode(kv, kv->io, &h) || h.seq != e->seq ||
 	    h.type != REC_PUT || h.nsect != e->nsect ||
-	    keycmp(h.key, h.klen, e->key, e->klen) != 0 || !data_ok(kv->io, &h)) {
+	    keycmp(h.key, h.klen, e->key, e->klen) != 0 ||
+	    !data_ok(kv->io, &h)) {
 		return get_damaged(kv, e);
 	}
 	*vlen = h.vlen;
@@ -879,8 +880,8 @@ int kv_get(struct kv *kv, const void *key, size_t klen, void *val,
 	return 0;
 }
 
-int kv_next(const struct kv *kv, const void *after, size_t alen,
-	    uint8_t *key, size_t *klen, size_t *vlen, bool *damaged)
+int kv_next(const struct kv *kv, const void *after, size_t alen, uint8_t *key,
+	    size_t *klen, size_t *vlen, bool *damaged)
 {
 	const struct kv_ent *e;
 	size_t pos = 0;
@@ -979,9 +980,11 @@ static void size_str(uint64_t sectors, char *buf, size_t cap)
 	uint64_t bytes = sectors * SECT;
 
 	if (bytes >= (1ull << 20)) {
-		snprintf(buf, cap, "%llu MiB", (unsigned long long)(bytes >> 20));
+		snprintf(buf, cap, "%llu MiB",
+			 (unsigned long long)(bytes >> 20));
 	} else {
-		snprintf(buf, cap, "%llu KiB", (unsigned long long)(bytes >> 10));
+		snprintf(buf, cap, "%llu KiB",
+			 (unsigned long long)(bytes >> 10));
 	}
 }
 
@@ -999,7 +1002,7 @@ static int first_damage(const struct kv *kv)
 
 /* append: snprintf at the end of buf, never past cap */
 static void append(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void append(char *buf, size_t cap, const char *fmt, ...)
 {
@@ -1035,13 +1038,13 @@ void kv_summary(const struct kv *kv, char *buf, size_t cap)
 	}
 	append(buf, cap, "%llu key%s, %llu records on %s disk (%llu%% used)",
 	       (unsigned long long)kv->nents, kv->nents == 1 ? "" : "s",
-	       (unsigned long long)kv->records,
-	       size, (unsigned long long)(all ? used * 100 / all : 100));
+	       (unsigned long long)kv->records, size,
+	       (unsigned long long)(all ? used * 100 / all : 100));
 	if (kv->damaged) {
 		kv_damage_str(&kv->dmg[i < 0 ? 0 : i], what, sizeof(what));
 		append(buf, cap, "; %u corrupt record%s (%s%s)", kv->damaged,
-		       kv->damaged == 1 ? "" : "s", kv->damaged > 1 ? "first: " : "",
-		       what);
+		       kv->damaged == 1 ? "" : "s",
+		       kv->damaged > 1 ? "first: " : "", what);
 	}
 	for (uint32_t k = 0; k < kv->ndmg; k++) {
 		if (kv->dmg[k].kind == KV_DMG_TORN ||

@@ -46,52 +46,52 @@
 #include <stdint.h>
 #include <drivers/blkdev.h>
 
-#define KV_KEY_MAX 64u   /* bytes in a key, at least 1 */
-#define KV_VAL_MAX 768u  /* bytes in a value, 0 allowed */
-#define KV_VERSION 1u    /* on-disk format version */
-#define KV_LOG_START 2u  /* first sector of the log */
+#define KV_KEY_MAX 64u	  /* bytes in a key, at least 1 */
+#define KV_VAL_MAX 768u	  /* bytes in a value, 0 allowed */
+#define KV_VERSION 1u	  /* on-disk format version */
+#define KV_LOG_START 2u	  /* first sector of the log */
 #define KV_MIN_SECTORS 8u /* smallest disk kv_format accepts */
 #define KV_DAMAGE_MAX 16u /* damage reports kept in detail */
 
 /* What kv_open found on the disk. Only KV_READY reads and writes. */
 enum kv_state {
-	KV_READY,       /* our store */
-	KV_BLANK,       /* sector 0 and 1 are all zero: never formatted */
-	KV_FOREIGN,     /* something else: no magic of ours */
-	KV_CORRUPT,     /* our magic, but no superblock copy checks out */
+	KV_READY,	/* our store */
+	KV_BLANK,	/* sector 0 and 1 are all zero: never formatted */
+	KV_FOREIGN,	/* something else: no magic of ours */
+	KV_CORRUPT,	/* our magic, but no superblock copy checks out */
 	KV_VERSION_NEW, /* our magic, a version this code does not know */
-	KV_GEOMETRY,    /* the superblock describes a different disk */
-	KV_FAILED,      /* a device error during a commit: no more writes */
+	KV_GEOMETRY,	/* the superblock describes a different disk */
+	KV_FAILED,	/* a device error during a commit: no more writes */
 };
 
 enum kv_damage_kind {
 	KV_DMG_CHECKSUM, /* header good, value checksum mismatch: key known */
-	KV_DMG_HEADER,   /* header(s) unreadable: records lost, key unknown */
-	KV_DMG_TORN,     /* last record incomplete: never committed, ignored */
-	KV_DMG_SUPER,    /* one superblock copy damaged, the other used */
+	KV_DMG_HEADER,	 /* header(s) unreadable: records lost, key unknown */
+	KV_DMG_TORN,	 /* last record incomplete: never committed, ignored */
+	KV_DMG_SUPER,	 /* one superblock copy damaged, the other used */
 };
 
 /* One damage report. Record numbers count commits from 1. */
 struct kv_damage {
 	enum kv_damage_kind kind;
 	uint64_t first_rec, last_rec; /* records lost (first == last: one) */
-	uint64_t sector;              /* where the damage starts */
-	uint32_t nsectors;            /* sectors it spans */
-	uint8_t key_len;              /* KV_DMG_CHECKSUM: the key */
+	uint64_t sector;	      /* where the damage starts */
+	uint32_t nsectors;	      /* sectors it spans */
+	uint8_t key_len;	      /* KV_DMG_CHECKSUM: the key */
 	char key[KV_KEY_MAX];
 };
 
 struct kv_stat {
 	enum kv_state state;
-	uint64_t disk_sectors; /* the device's capacity */
+	uint64_t disk_sectors;	     /* the device's capacity */
 	uint64_t log_start, log_end; /* the log's sectors [start, end) */
-	uint64_t tail;         /* next free sector */
-	uint64_t records;      /* good records in the log (puts, deletes) */
-	uint64_t keys;         /* live keys (damaged ones included) */
-	uint32_t damaged;      /* records lost or damaged (not torn) */
-	uint32_t ndamage;      /* reports kept (<= KV_DAMAGE_MAX) */
-	uint32_t version;      /* KV_VERSION_NEW: the version found */
-	bool torn;             /* the last write was incomplete */
+	uint64_t tail;		     /* next free sector */
+	uint64_t records; /* good records in the log (puts, deletes) */
+	uint64_t keys;	  /* live keys (damaged ones included) */
+	uint32_t damaged; /* records lost or damaged (not torn) */
+	uint32_t ndamage; /* reports kept (<= KV_DAMAGE_MAX) */
+	uint32_t version; /* KV_VERSION_NEW: the version found */
+	bool torn;	  /* the last write was incomplete */
 };
 
 struct kv;
@@ -135,15 +135,15 @@ int kv_delete(struct kv *kv, const void *key, size_t klen);
 /* kv_get: copies key's value to val[0..cap) and its length to *vlen;
  * ERR_TOOBIG if cap is too small (*vlen still set). The record is read
  * and checked again: ERR_CHECKSUM if it is damaged. */
-int kv_get(struct kv *kv, const void *key, size_t klen, void *val,
-	   size_t cap, size_t *vlen);
+int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
+	   size_t *vlen);
 
 /* kv_next: the first key after `after` (bytes order, then length;
  * after == NULL: the first key). Copies it to key[KV_KEY_MAX], its length
  * to *klen, its value's length to *vlen, and whether its record is
  * damaged. ERR_NOENT past the last key. */
-int kv_next(const struct kv *kv, const void *after, size_t alen,
-	    uint8_t *key, size_t *klen, size_t *vlen, bool *damaged);
+int kv_next(const struct kv *kv, const void *after, size_t alen, uint8_t *key,
+	    size_t *klen, size_t *vlen, bool *damaged);
 
 /* kv_stat: counts and geometry. */
 void kv_stat(const struct kv *kv, struct kv_stat *out);

@@ -5,13 +5,13 @@
  * opens the store on it (kv.h: a scan of the log), prints one status line,
  * e.g.
  *   store: 3 keys, 5 records on 16 MiB disk (1% used)
- *   store: disk has no store (foreign format) (16 MiB disk); 'store format' to create one
- *   store: 2 keys, ...; 1 corrupt record (record 3 at sector 4: checksum mismatch (key 'a'))
- * and exports the service "store" (store.if) for any number of clients on
- * any cores. Every request is checked (the generated stubs check the
- * shape, this file the meaning: keys printable, 1..64 bytes) before the
- * store acts on it; the disk is used one request at a time (the calls
- * block in this program's only thread). When idle it polls for a while,
+ *   store: disk has no store (foreign format) (16 MiB disk); 'store format' to
+ * create one store: 2 keys, ...; 1 corrupt record (record 3 at sector 4:
+ * checksum mismatch (key 'a')) and exports the service "store" (store.if) for
+ * any number of clients on any cores. Every request is checked (the generated
+ * stubs check the shape, this file the meaning: keys printable, 1..64 bytes)
+ * before the store acts on it; the disk is used one request at a time (the
+ * calls block in this program's only thread). When idle it polls for a while,
  * then halts until a doorbell.
  */
 #include <stdio.h>
@@ -79,8 +79,8 @@ static int on_put(void *ctx, const struct store_put_req *m)
 {
 	struct store_put_reply rep = {0};
 
-	rep.err = key_ok(m->key) ? kv_put(kv, m->key, strlen(m->key),
-					   m->value, m->value_len)
+	rep.err = key_ok(m->key) ? kv_put(kv, m->key, strlen(m->key), m->value,
+					  m->value_len)
 				 : ERR_INVAL;
 	return store_reply_put(send_to, ctx, m, &rep);
 }
@@ -91,8 +91,8 @@ static int on_get(void *ctx, const struct store_get_req *m)
 	size_t n = 0;
 
 	memset(&rep, 0, sizeof(rep));
-	rep.err = key_ok(m->key) ? kv_get(kv, m->key, strlen(m->key),
-					   rep.value, sizeof(rep.value), &n)
+	rep.err = key_ok(m->key) ? kv_get(kv, m->key, strlen(m->key), rep.value,
+					  sizeof(rep.value), &n)
 				 : ERR_INVAL;
 	rep.value_len = rep.err == 0 ? (uint16_t)n : 0;
 	return store_reply_get(send_to, ctx, m, &rep);
@@ -102,8 +102,8 @@ static int on_del(void *ctx, const struct store_del_req *m)
 {
 	struct store_del_reply rep = {0};
 
-	rep.err = key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key))
-				 : ERR_INVAL;
+	rep.err =
+	    key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key)) : ERR_INVAL;
 	return store_reply_del(send_to, ctx, m, &rep);
 }
 
@@ -190,7 +190,8 @@ static int on_format(void *ctx, const struct store_format_req *m)
 	struct store_format_reply rep = {0};
 	char line[160];
 
-	rep.err = kv_format(kv, sys_time_ns() ^ ((uint64_t)clients[(intptr_t)ctx].pid << 32));
+	rep.err = kv_format(
+	    kv, sys_time_ns() ^ ((uint64_t)clients[(intptr_t)ctx].pid << 32));
 	if (rep.err == 0) {
 		kv_summary(kv, line, sizeof(line));
 		printf("store: formatted: %s\n", line);
@@ -201,12 +202,12 @@ static int on_format(void *ctx, const struct store_format_req *m)
 }
 
 static const struct store_handlers handlers = {
-	.put_req = on_put,
-	.get_req = on_get,
-	.del_req = on_del,
-	.list_req = on_list,
-	.status_req = on_status,
-	.format_req = on_format,
+    .put_req = on_put,
+    .get_req = on_get,
+    .del_req = on_del,
+    .list_req = on_list,
+    .status_req = on_status,
+    .format_req = on_format,
 };
 
 static void accept_all(void)

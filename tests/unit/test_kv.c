@@ -109,8 +109,7 @@ static int put_s(struct kv *kv, const char *k, const char *v)
 }
 
 /* expect_val: key k holds exactly v */
-static void expect_val(struct kv *kv, const char *k, const void *v,
-		       size_t vlen)
+static void expect_val(struct kv *kv, const char *k, const void *v, size_t vlen)
 {
 	uint8_t buf[KV_VAL_MAX];
 	size_t n = 9999;
@@ -144,8 +143,7 @@ static void test_crc32c(void **state)
 {
 	(void)state;
 	assert_int_equal(crc32c(0, "123456789", 9), 0xE3069283u);
-	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5),
-			 0xE3069283u);
+	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xE3069283u);
 	assert_int_equal(crc32c(0, "", 0), 0);
 }
 
@@ -210,9 +208,9 @@ static void test_reopen_keeps_everything(void **state)
 	for (unsigned i = 0; i < 40; i++) {
 		snprintf(k, sizeof(k), "key%u", i);
 		fill(v, (i * 37) % (KV_VAL_MAX + 1), i);
-		assert_int_equal(kv_put(kv, k, strlen(k), v,
-					(i * 37) % (KV_VAL_MAX + 1)),
-				 0);
+		assert_int_equal(
+		    kv_put(kv, k, strlen(k), v, (i * 37) % (KV_VAL_MAX + 1)),
+		    0);
 	}
 	assert_int_equal(kv_delete(kv, "key3", 4), 0);
 	assert_int_equal(put_s(kv, "key5", "again"), 0);
@@ -234,7 +232,8 @@ static void test_reopen_keeps_everything(void **state)
 				expect_s(kv, k, "again");
 			} else {
 				fill(v, (i * 37) % (KV_VAL_MAX + 1), i);
-				expect_val(kv, k, v, (i * 37) % (KV_VAL_MAX + 1));
+				expect_val(kv, k, v,
+					   (i * 37) % (KV_VAL_MAX + 1));
 			}
 		}
 		if (round == 0) {
@@ -307,8 +306,8 @@ static void test_corrupt_value_reported(void **state)
 	assert_int_equal(d.first_rec, 3);
 	assert_int_equal(d.sector, 4);
 	kv_damage_str(&d, line, sizeof(line));
-	assert_string_equal(line,
-			    "record 3 at sector 4: checksum mismatch (key 'k3')");
+	assert_string_equal(
+	    line, "record 3 at sector 4: checksum mismatch (key 'k3')");
 	kv_summary(kv, sum, sizeof(sum));
 	assert_non_null(strstr(sum, "1 corrupt record (record 3 at sector 4"));
 	assert_int_equal(get_err(kv, "k3"), ERR_CHECKSUM);
@@ -377,8 +376,11 @@ static void test_every_byte_flip(void **state)
 	make_six(m);
 	for (size_t off = 0; off < 10 * SECT; off++) {
 		size_t sect = off / SECT;
-		int lost = sect == 2 ? 0 : sect == 3 ? 1 : sect <= 5 ? 2
-			   : sect <= 8 ? (int)sect - 3 : -1;
+		int lost = sect == 2   ? 0
+			   : sect == 3 ? 1
+			   : sect <= 5 ? 2
+			   : sect <= 8 ? (int)sect - 3
+				       : -1;
 
 		m->img[off] ^= 0x20;
 		kv = open_ok(m);
@@ -492,7 +494,8 @@ static void test_reformat_forgets(void **state)
 	(void)state;
 	assert_int_equal(put_s(kv, "a", "1"), 0);
 	assert_int_equal(put_s(kv, "b", "2"), 0);
-	assert_int_equal(kv_format(kv, 42), 0); /* same nonce: new id all the same */
+	assert_int_equal(kv_format(kv, 42),
+			 0); /* same nonce: new id all the same */
 	assert_int_equal(get_err(kv, "a"), ERR_NOENT);
 	kv_close(kv);
 	kv = open_ok(m);
@@ -633,8 +636,7 @@ static void test_limits(void **state)
 	assert_int_equal(kv_put(kv, key, KV_KEY_MAX, v, KV_VAL_MAX), 0);
 	assert_int_equal(kv_get(kv, key, KV_KEY_MAX + 1, small, 4, &n),
 			 ERR_TOOBIG);
-	assert_int_equal(kv_get(kv, key, KV_KEY_MAX, small, 4, &n),
-			 ERR_TOOBIG);
+	assert_int_equal(kv_get(kv, key, KV_KEY_MAX, small, 4, &n), ERR_TOOBIG);
 	assert_int_equal(n, KV_VAL_MAX);
 	assert_int_equal(kv_delete(kv, key, KV_KEY_MAX + 1), ERR_TOOBIG);
 	assert_int_equal(m->writes, 2); /* format and the one good put */
@@ -659,7 +661,7 @@ static void test_device_errors(void **state)
 	assert_int_equal(kv_state(kv), KV_FAILED);
 	m->fail_write = 0;
 	assert_int_equal(put_s(kv, "b", "2"), ERR_PERM); /* stopped */
-	expect_s(kv, "a", "1");                            /* reads go on */
+	expect_s(kv, "a", "1");				 /* reads go on */
 	assert_int_equal(get_err(kv, "b"), ERR_NOENT);
 	kv_summary(kv, sum, sizeof(sum));
 	assert_non_null(strstr(sum, "device error"));
@@ -736,21 +738,21 @@ static void test_summary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32c),
-		cmocka_unit_test(test_format_put_get_list),
-		cmocka_unit_test(test_reopen_keeps_everything),
-		cmocka_unit_test(test_corrupt_value_reported),
-		cmocka_unit_test(test_corrupt_header_resync),
-		cmocka_unit_test(test_every_byte_flip),
-		cmocka_unit_test(test_foreign_refused_until_format),
-		cmocka_unit_test(test_too_small_disk),
-		cmocka_unit_test(test_reformat_forgets),
-		cmocka_unit_test(test_torn_last_write),
-		cmocka_unit_test(test_full_disk),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_device_errors),
-		cmocka_unit_test(test_damage_found_on_get),
-		cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_crc32c),
+	    cmocka_unit_test(test_format_put_get_list),
+	    cmocka_unit_test(test_reopen_keeps_everything),
+	    cmocka_unit_test(test_corrupt_value_reported),
+	    cmocka_unit_test(test_corrupt_header_resync),
+	    cmocka_unit_test(test_every_byte_flip),
+	    cmocka_unit_test(test_foreign_refused_until_format),
+	    cmocka_unit_test(test_too_small_disk),
+	    cmocka_unit_test(test_reformat_forgets),
+	    cmocka_unit_test(test_torn_last_write),
+	    cmocka_unit_test(test_full_disk),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_device_errors),
+	    cmocka_unit_test(test_damage_found_on_get),
+	    cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
