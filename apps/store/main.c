@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * store: the block store's program. It runs on the core that owns the
- * virtio-blk disk (the manifest's `device` line), opens it (blkdev_open),
+ * store [ram SECTORS]: the block store's program. It runs on the core that owns
+ * the virtio-blk disk (the manifest's `device` line), opens it (blkdev_open),
  * opens the store on it (kv.h: a scan of the log), prints one status line,
  * e.g.
  *   store: 3 keys, 5 records on 16 MiB disk (1% used)
@@ -22,6 +22,7 @@
 #include <libos/sys.h>
 #include <store_if.h>
 #include "kv.h"
+#include "ramdisk.h"
 
 #define MAX_CLIENTS 16
 #define POLL_NS 200000ull
@@ -273,14 +274,56 @@ static int sleep_all(int sleep)
 	return pending;
 }
 
+static int parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s) {
+		return -1;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10) {
+			return -1;
+		}
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* open_disk: the block device this core owns, or a ram disk */
+static int open_disk(int argc, char **argv)
+{
+	uint64_t sectors;
+	int r;
+
+	if (argc == 1) {
+		r = blkdev_open(&dev);
+		if (r < 0) {
+			printf("store: no block device: %s\n", err_msg(r));
+		}
+		return r;
+	}
+	if (argc != 3 || strcmp(argv[1], "ram") != 0 ||
+	    parse_u64(argv[2], &sectors) < 0) {
+		printf("usage: store [ram SECTORS]\n");
+		return ERR_INVAL;
+	}
+	r = ramdisk_open(sectors, &dev);
+	if (r < 0) {
+		printf("store: no ram disk of %s sectors: %s\n", argv[2],
+		       err_msg(r));
+	}
+	return r;
+}
+
 /* open_store: the disk and the store on it, and the status line */
-static int open_store(void)
+static int open_store(int argc, char **argv)
 {
 	char line[300];
-	int r = blkdev_open(&dev);
+	int r = open_disk(argc, argv);
 
 	if (r < 0) {
-		printf("store: no block device: %s\n", err_msg(r));
 		return r;
 	}
 	r = kv_open(dev, &kv);
@@ -302,9 +345,7 @@ int main(int argc, char **argv)
 	uint64_t idle_since = 0;
 	int r;
 
-	(void)argc;
-	(void)argv;
-	if (open_store() < 0) {
+	if (open_store(argc, argv) < 0) {
 		return 1;
 	}
 	r = mon_export("store");
