@@ -5,19 +5,26 @@
  * interrupt wakes it), echoes it, edits the line (backspace), and runs one
  * command per line. Everything it learns of other cores it asks their
  * monitors over the mesh (libos/mon.h). Programs it started report their
- * exit when the next line is typed or finished.
+ * exit when the next line is typed or finished. The block store commands
+ * (put, get, del, list, store) speak store.if over a channel to the
+ * service "store", bound on first use.
  */
 #include <stdio.h>
 #include <string.h>
+#include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
+#include <store_if.h>
+#include "store_err.h"
 #include "shell.h"
 
-#define LINE_MAX 120
+#define LINE_MAX 900 /* room for `put KEY VALUE` with a 768-byte value */
 #define ARGS_MAX 8
+#define STORE_TIMEOUT_NS 5000000000ull
 
 static struct sys_info me;
+static const char *raw_line; /* the line as typed, for `put` */
 
 /* write: all of s[0..n); the kernel takes at most 256 bytes a call */
 static void write_all(const char *s, size_t n)
@@ -84,6 +91,13 @@ static void cmd_help(int argc, char **argv)
 	    "  move DEVICE CORE             move a device (and its driver) to CORE\n"
 	    "  bench chan A B               channel round trip and throughput\n"
 	    "                               between cores A and B\n"
+	    "  put KEY VALUE                block store: KEY = VALUE (the rest "
+	    "of the line)\n"
+	    "  get KEY                      block store: the value of KEY\n"
+	    "  del KEY                      block store: remove KEY\n"
+	    "  list                         block store: every key\n"
+	    "  store [format]               block store: status (format: "
+	    "make an empty one)\n"
 	    "  poweroff                     switch the machine off\n");
 }
 
@@ -301,6 +315,360 @@ static void cmd_poweroff(int argc, char **argv)
 	out("poweroff: the machine is still on\n");
 }
 
+/* --- the block store, over the service "store" (store.if) --- */
+
+static struct {
+	struct chan ch;
+	uint32_t core, seq;
+	int bound;
+} store;
+
+static int store_send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int r = chan_msg_send(&store.ch, type, buf, len);
+
+	(void)tctx;
+	if (r == 0 && chan_needs_doorbell(&store.ch)) {
+		sys_doorbell(store.core);
+	}
+	return r;
+}
+
+/* store_bind: a channel to the service, bound on first use */
+static int store_bind(const char *cmd)
+{
+	uint32_t pid;
+	void *va;
+	int r;
+
+	if (store.bound) {
+		return 0;
+	}
+	r = mon_bind("store", &va, &pid);
+	if (r == ERR_NOENT) {
+		say("%s: no store service is running (the 'store' program "
+		    "drives the disk)\n", cmd);
+		return r;
+	}
+	if (r < 0) {
+		say("%s: cannot reach the store service: %s\n", cmd,
+		    err_msg(r));
+		return r;
+	}
+	chan_init(&store.ch, va, 1);
+	store.core = SYS_PID_CORE(pid);
+	store.bound = 1;
+	return 0;
+}
+
+/* the answer store_await found */
+static struct {
+	uint8_t type;
+	size_t len;
+	uint8_t buf[CHAN_MSG_MAX];
+} ans;
+
+/* store_await: the message answering call id into `ans`, skipping late
+ * answers to earlier calls; the error the service sent instead; or
+ * ERR_TIMEOUT (the channel is then given up). Errors are reported. */
+static int store_await(const char *cmd, uint32_t id)
+{
+	uint8_t *type = &ans.type, *buf = ans.buf;
+	size_t *len = &ans.len;
+	uint64_t end = sys_time_ns() + STORE_TIMEOUT_NS;
+	struct store_error e;
+	uint32_t got;
+	int n;
+
+	for (;;) {
+		n = chan_msg_recv(&store.ch, type, buf, CHAN_MSG_MAX);
+		if (n == ERR_AGAIN) {
+			uint64_t now = sys_time_ns();
+
+			if (now >= end) {
+				say("%s: no answer from the store service\n",
+				    cmd);
+				store.bound = 0;
+				return ERR_TIMEOUT;
+			}
+			chan_sleep(&store.ch);
+			if (!chan_pending(&store.ch)) {
+				sys_wait(end - now);
+			}
+			chan_wake(&store.ch);
+			continue;
+		}
+		if (n < 0) {
+			say("%s: bad answer from the store service: %s\n", cmd,
+			    err_msg(n));
+			return n;
+		}
+		*len = (size_t)n;
+		if (*type == STORE_MSG_ERROR &&
+		    store_error_unmarshal(buf, *len, &e) == 0 &&
+		    e.call_id == id) {
+			say("%s: the store service refused: %s\n", cmd,
+			    err_msg(e.err));
+			return e.err < 0 ? e.err : ERR_FORMAT;
+		}
+		if (store_call_id_of(*type, buf, *len, &got) == 0 && got == id) {
+			return 0;
+		}
+	}
+}
+
+/* store_sent: r, what sending a request gave, reported if an error */
+static int store_sent(const char *cmd, int r)
+{
+	if (r < 0) {
+		say("%s: cannot send: %s\n", cmd, err_msg(r));
+	}
+	return r;
+}
+
+/* store_matched: r, what matching the answer gave, reported if an error */
+static int store_matched(const char *cmd, int r)
+{
+	if (r < 0) {
+		say("%s: malformed answer from the store service\n", cmd);
+	}
+	return r;
+}
+
+/* store_key: argv's key into a request's key field, or a message */
+static int store_key(const char *cmd, const char *arg, char *key, size_t cap)
+{
+	if (strlcpy(key, arg, cap) >= cap) {
+		say("%s: key too long (at most %u bytes)\n", cmd,
+		    (unsigned)cap - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* rest_after: the raw line after its first n words */
+static const char *rest_after(int n)
+{
+	const char *p = raw_line;
+
+	for (int i = 0; i < n; i++) {
+		while (*p == ' ') {
+			p++;
+		}
+		while (*p && *p != ' ') {
+			p++;
+		}
+	}
+	return *p == ' ' ? p + 1 : p;
+}
+
+static void cmd_put(int argc, char **argv)
+{
+	static struct store_put_req q;
+	struct store_put_reply rep;
+	const char *val;
+	size_t n;
+
+	if (argc < 3) {
+		out("usage: put KEY VALUE   (VALUE: the rest of the line)\n");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	if (store_key("put", argv[1], q.key, sizeof(q.key)) < 0) {
+		return;
+	}
+	val = rest_after(2);
+	n = strlen(val);
+	if (n > sizeof(q.value)) {
+		say("put: value too long (at most %u bytes)\n",
+		    (unsigned)sizeof(q.value));
+		return;
+	}
+	memcpy(q.value, val, n);
+	q.value_len = (uint16_t)n;
+	if (store_bind("put") < 0 ||
+	    store_sent("put", store_call_put(store_send, NULL, &store.seq,
+					       &q)) < 0 ||
+	    store_await("put", (&q)->call_id) < 0 ||
+	    store_matched("put", store_put_match(&q, ans.type, ans.buf,
+						  ans.len, &rep)) < 0) {
+		return;
+	}
+	if (rep.err < 0) {
+		say("put: %s\n", store_err_msg(rep.err));
+		return;
+	}
+	say("stored %s (%u bytes)\n", q.key, (unsigned)n);
+}
+
+/* out_value: the value as text, bytes outside ' '..'~' as '.' */
+static void out_value(const uint8_t *v, size_t n)
+{
+	char buf[128];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		buf[k++] = v[i] >= ' ' && v[i] <= '~' ? (char)v[i] : '.';
+		if (k == sizeof(buf)) {
+			write_all(buf, k);
+			k = 0;
+		}
+	}
+	buf[k++] = '\n';
+	write_all(buf, k);
+}
+
+static void cmd_get(int argc, char **argv)
+{
+	struct store_get_req q = {0};
+	static struct store_get_reply rep;
+
+	if (argc != 2) {
+		out("usage: get KEY\n");
+		return;
+	}
+	if (store_key("get", argv[1], q.key, sizeof(q.key)) < 0 ||
+	    store_bind("get") < 0 ||
+	    store_sent("get", store_call_get(store_send, NULL, &store.seq,
+					       &q)) < 0 ||
+	    store_await("get", (&q)->call_id) < 0 ||
+	    store_matched("get", store_get_match(&q, ans.type, ans.buf,
+						  ans.len, &rep)) < 0) {
+		return;
+	}
+	if (rep.err < 0) {
+		say("get: %s: %s\n", q.key, store_err_msg(rep.err));
+		return;
+	}
+	out_value(rep.value, rep.value_len);
+}
+
+static void cmd_del(int argc, char **argv)
+{
+	struct store_del_req q = {0};
+	struct store_del_reply rep;
+
+	if (argc != 2) {
+		out("usage: del KEY\n");
+		return;
+	}
+	if (store_key("del", argv[1], q.key, sizeof(q.key)) < 0 ||
+	    store_bind("del") < 0 ||
+	    store_sent("del", store_call_del(store_send, NULL, &store.seq,
+					       &q)) < 0 ||
+	    store_await("del", (&q)->call_id) < 0 ||
+	    store_matched("del", store_del_match(&q, ans.type, ans.buf,
+						  ans.len, &rep)) < 0) {
+		return;
+	}
+	if (rep.err < 0) {
+		say("del: %s: %s\n", q.key, store_err_msg(rep.err));
+		return;
+	}
+	say("deleted %s\n", q.key);
+}
+
+/* list_page: prints one reply's keys; 1 if more follow (q->after set to
+ * the last), 0 at the end, -1 on error */
+static int list_page(struct store_list_req *q, unsigned *total)
+{
+	static struct store_list_reply rep;
+	size_t off = 0;
+	char key[sizeof(q->after)];
+
+	if (store_bind("list") < 0 ||
+	    store_sent("list", store_call_list(store_send, NULL, &store.seq,
+					       q)) < 0 ||
+	    store_await("list", (q)->call_id) < 0 ||
+	    store_matched("list", store_list_match(q, ans.type, ans.buf,
+						  ans.len, &rep)) < 0) {
+		return -1;
+	}
+	if (rep.err < 0) {
+		say("list: %s\n", store_err_msg(rep.err));
+		return -1;
+	}
+	if (rep.val_lens_count != rep.key_lens_count ||
+	    rep.damaged_count != rep.key_lens_count) {
+		out("list: malformed answer from the store service\n");
+		return -1;
+	}
+	for (uint16_t i = 0; i < rep.key_lens_count; i++) {
+		size_t k = rep.key_lens[i];
+
+		if (k == 0 || k >= sizeof(key) || off + k > rep.keys_len) {
+			out("list: malformed answer from the store service\n");
+			return -1;
+		}
+		memcpy(key, rep.keys + off, k);
+		key[k] = 0;
+		off += k;
+		say("%-20s %4u bytes%s\n", key, rep.val_lens[i],
+		    rep.damaged[i] ? "  DAMAGED" : "");
+		strlcpy(q->after, key, sizeof(q->after));
+		++*total;
+	}
+	return rep.more && rep.key_lens_count ? 1 : 0;
+}
+
+static void cmd_list(int argc, char **argv)
+{
+	static struct store_list_req q;
+	unsigned total = 0;
+	int r;
+
+	(void)argv;
+	if (argc != 1) {
+		out("usage: list\n");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	while ((r = list_page(&q, &total)) == 1) {
+	}
+	if (r == 0) {
+		say("%u key%s\n", total, total == 1 ? "" : "s");
+	}
+}
+
+static void cmd_store(int argc, char **argv)
+{
+	static struct store_status_reply st;
+	struct store_status_req q = {0};
+	struct store_format_req fq = {0};
+	struct store_format_reply fr;
+
+	if (argc == 2 && strcmp(argv[1], "format") == 0) {
+		if (store_bind("store") < 0 ||
+		    store_sent("store", store_call_format(store_send, NULL, &store.seq,
+						       &fq)) < 0 ||
+		    store_await("store", (&fq)->call_id) < 0 ||
+		    store_matched("store", store_format_match(&fq, ans.type, ans.buf,
+							  ans.len, &fr)) < 0) {
+			return;
+		}
+		if (fr.err < 0) {
+			say("store: format failed: %s\n",
+			    store_err_msg(fr.err));
+			return;
+		}
+		out("store: formatted, every key is gone\n");
+	} else if (argc != 1) {
+		out("usage: store [format]\n");
+		return;
+	}
+	if (store_bind("store") < 0 ||
+	    store_sent("store", store_call_status(store_send, NULL, &store.seq,
+					       &q)) < 0 ||
+	    store_await("store", (&q)->call_id) < 0 ||
+	    store_matched("store", store_status_match(&q, ans.type, ans.buf,
+						  ans.len, &st)) < 0) {
+		return;
+	}
+	out("store: ");
+	out(st.text);
+	out("\n");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(int argc, char **argv);
@@ -316,13 +684,21 @@ static const struct {
 	{"devices", cmd_devices},
 	{"move", cmd_move},
 	{"poweroff", cmd_poweroff},
+	{"put", cmd_put},
+	{"get", cmd_get},
+	{"del", cmd_del},
+	{"list", cmd_list},
+	{"store", cmd_store},
 };
 
 static void run(char *line)
 {
+	static char raw[LINE_MAX + 1];
 	char *argv[ARGS_MAX + 1];
 	int argc = 0;
 
+	strlcpy(raw, line, sizeof(raw));
+	raw_line = raw;
 	for (char *p = line; *p && argc < ARGS_MAX;) {
 		while (*p == ' ') {
 			*p++ = 0;

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+/*
+ * store [ram SECTORS]: the block store's program. It runs on the core that owns
+ * the virtio-blk disk (the manifest's `device` line), opens it (blkdev_open),
+ * opens the store on it (kv.h: a scan of the log), prints one status line,
+ * e.g.
+ *   store: 3 keys, 5 records on 16 MiB disk (1% used)
+ *   store: disk has no store (foreign format) (16 MiB disk); 'store format' to
+ * create one store: 2 keys, ...; 1 corrupt record (record 3 at sector 4:
+ * checksum mismatch (key 'a')) and exports the service "store" (store.if) for
+ * any number of clients on any cores. Every request is checked (the generated
+ * stubs check the shape, this file the meaning: keys printable, 1..64 bytes)
+ * before the store acts on it; the disk is used one request at a time (the
+ * calls block in this program's only thread). When idle it polls for a while,
+ * then halts until a doorbell.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <channels/chan.h>
+#include <drivers/blkdev.h>
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <store_if.h>
+#include "kv.h"
+#include "ramdisk.h"
+
+#define MAX_CLIENTS 16
+#define POLL_NS 200000ull
+#define SEND_TRIES 1000 /* 1 ms each: a client that never reads is left */
+
+static struct {
+	struct chan ch;
+	uint32_t pid;
+} clients[MAX_CLIENTS];
+static int nclients;
+static struct blkdev *dev;
+static struct kv *kv;
+
+_Static_assert(sizeof(((struct store_put_req *)0)->key) == KV_KEY_MAX + 1,
+	       "store.if keys are kv keys");
+_Static_assert(sizeof(((struct store_put_req *)0)->value) == KV_VAL_MAX,
+	       "store.if values are kv values");
+
+/* send_to: the transport for the stubs; tctx is the client's index */
+static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	int i = (int)(intptr_t)tctx, r, tries = 0;
+	struct chan *c = &clients[i].ch;
+
+	while ((r = chan_msg_send(c, type, buf, len)) == ERR_FULL &&
+	       ++tries < SEND_TRIES) {
+		if (chan_needs_doorbell(c)) {
+			sys_doorbell(SYS_PID_CORE(clients[i].pid));
+		}
+		sys_wait(1000000);
+	}
+	if (r == 0 && chan_needs_doorbell(c)) {
+		sys_doorbell(SYS_PID_CORE(clients[i].pid));
+	}
+	return r;
+}
+
+/* key_ok: 1..KV_KEY_MAX printable ASCII bytes, no space */
+static int key_ok(const char *k)
+{
+	size_t n = strnlen(k, KV_KEY_MAX + 1);
+
+	if (n == 0 || n > KV_KEY_MAX) {
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (k[i] <= ' ' || k[i] > '~') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int on_put(void *ctx, const struct store_put_req *m)
+{
+	struct store_put_reply rep = {0};
+
+	rep.err = key_ok(m->key) ? kv_put(kv, m->key, strlen(m->key), m->value,
+					  m->value_len)
+				 : ERR_INVAL;
+	return store_reply_put(send_to, ctx, m, &rep);
+}
+
+static int on_get(void *ctx, const struct store_get_req *m)
+{
+	static struct store_get_reply rep;
+	size_t n = 0;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.err = key_ok(m->key) ? kv_get(kv, m->key, strlen(m->key), rep.value,
+					  sizeof(rep.value), &n)
+				 : ERR_INVAL;
+	rep.value_len = rep.err == 0 ? (uint16_t)n : 0;
+	return store_reply_get(send_to, ctx, m, &rep);
+}
+
+static int on_del(void *ctx, const struct store_del_req *m)
+{
+	struct store_del_reply rep = {0};
+
+	rep.err =
+	    key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key)) : ERR_INVAL;
+	return store_reply_del(send_to, ctx, m, &rep);
+}
+
+/* list_fill: as many keys after `after` as fit into rep */
+static void list_fill(const char *after, struct store_list_reply *rep)
+{
+	const size_t max = sizeof(rep->key_lens);
+	uint8_t key[KV_KEY_MAX], prev[KV_KEY_MAX];
+	size_t klen, vlen, plen = strlen(after);
+	bool damaged;
+
+	memcpy(prev, after, plen);
+	while (kv_next(kv, plen ? prev : NULL, plen, key, &klen, &vlen,
+		       &damaged) == 0) {
+		if (rep->key_lens_count == max ||
+		    rep->keys_len + klen > sizeof(rep->keys)) {
+			rep->more = true;
+			return;
+		}
+		memcpy(rep->keys + rep->keys_len, key, klen);
+		rep->keys_len = (uint16_t)(rep->keys_len + klen);
+		rep->key_lens[rep->key_lens_count++] = (uint8_t)klen;
+		rep->val_lens[rep->val_lens_count++] = (uint16_t)vlen;
+		rep->damaged[rep->damaged_count++] = damaged;
+		memcpy(prev, key, klen);
+		plen = klen;
+	}
+}
+
+static int on_list(void *ctx, const struct store_list_req *m)
+{
+	static struct store_list_reply rep;
+
+	memset(&rep, 0, sizeof(rep));
+	if (m->after[0] && !key_ok(m->after)) {
+		rep.err = ERR_INVAL;
+	} else if (kv_state(kv) != KV_READY && kv_state(kv) != KV_FAILED) {
+		rep.err = ERR_PERM;
+	} else {
+		list_fill(m->after, &rep);
+	}
+	return store_reply_list(send_to, ctx, m, &rep);
+}
+
+/* status_text: the status line, then a line per damage report */
+static void status_text(char *buf, size_t cap)
+{
+	struct kv_damage d;
+	size_t n;
+
+	kv_summary(kv, buf, cap);
+	for (uint32_t i = 0; kv_damage(kv, i, &d) == 0; i++) {
+		n = strlen(buf);
+		if (n + 2 >= cap) {
+			return;
+		}
+		buf[n++] = '\n';
+		buf[n] = 0;
+		kv_damage_str(&d, buf + n, cap - n);
+	}
+}
+
+static int on_status(void *ctx, const struct store_status_req *m)
+{
+	static struct store_status_reply rep;
+	struct kv_stat st;
+
+	memset(&rep, 0, sizeof(rep));
+	kv_stat(kv, &st);
+	rep.state = (uint32_t)st.state;
+	rep.disk_sectors = st.disk_sectors;
+	rep.used_sectors = st.tail - st.log_start;
+	rep.free_sectors = st.log_end - st.tail;
+	rep.records = st.records;
+	rep.keys = st.keys;
+	rep.damaged = st.damaged;
+	rep.torn = st.torn;
+	status_text(rep.text, sizeof(rep.text));
+	return store_reply_status(send_to, ctx, m, &rep);
+}
+
+static int on_format(void *ctx, const struct store_format_req *m)
+{
+	struct store_format_reply rep = {0};
+	char line[160];
+
+	rep.err = kv_format(
+	    kv, sys_time_ns() ^ ((uint64_t)clients[(intptr_t)ctx].pid << 32));
+	if (rep.err == 0) {
+		kv_summary(kv, line, sizeof(line));
+		printf("store: formatted: %s\n", line);
+	} else {
+		printf("store: format failed: %s\n", kv_err_msg(rep.err));
+	}
+	return store_reply_format(send_to, ctx, m, &rep);
+}
+
+static const struct store_handlers handlers = {
+    .put_req = on_put,
+    .get_req = on_get,
+    .del_req = on_del,
+    .list_req = on_list,
+    .status_req = on_status,
+    .format_req = on_format,
+};
+
+static void accept_all(void)
+{
+	void *va;
+	uint32_t pid;
+
+	while (mon_accept_poll(&va, &pid) == 0) {
+		if (nclients == MAX_CLIENTS) {
+			printf("store: too many clients; 0x%x ignored\n", pid);
+			continue;
+		}
+		chan_init(&clients[nclients].ch, va, 0);
+		clients[nclients++].pid = pid;
+	}
+}
+
+static int serve(int i)
+{
+	static uint8_t buf[CHAN_MSG_MAX];
+	uint8_t type = 0;
+	int n, done = 0, r;
+
+	while ((n = chan_msg_recv(&clients[i].ch, &type, buf, sizeof(buf))) !=
+	       ERR_AGAIN) {
+		done++;
+		r = n < 0 ? n
+			  : store_dispatch(&handlers, (void *)(intptr_t)i, type,
+					   buf, (size_t)n);
+		if (r == ERR_NOSYS || r == ERR_FORMAT || n < 0) {
+			struct store_error e = {n < 0 ? 0 : type, 0, r};
+
+			if (n >= 0) {
+				store_call_id_of(type, buf, (size_t)n,
+						 &e.call_id);
+			}
+			printf("store: bad message from client 0x%x: %s\n",
+			       clients[i].pid, err_msg(r));
+			store_send_error(send_to, (void *)(intptr_t)i, &e);
+		}
+	}
+	return done;
+}
+
+static int sleep_all(int sleep)
+{
+	int pending = 0;
+
+	for (int i = 0; i < nclients; i++) {
+		if (sleep) {
+			chan_sleep(&clients[i].ch);
+			pending |= chan_pending(&clients[i].ch);
+		} else {
+			chan_wake(&clients[i].ch);
+		}
+	}
+	if (sleep) {
+		chan_sleep(mon_channel());
+		pending |= chan_pending(mon_channel());
+	} else {
+		chan_wake(mon_channel());
+	}
+	return pending;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s) {
+		return -1;
+	}
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10) {
+			return -1;
+		}
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* open_disk: the block device this core owns, or a ram disk */
+static int open_disk(int argc, char **argv)
+{
+	uint64_t sectors;
+	int r;
+
+	if (argc == 1) {
+		r = blkdev_open(&dev);
+		if (r < 0) {
+			printf("store: no block device: %s\n", err_msg(r));
+		}
+		return r;
+	}
+	if (argc != 3 || strcmp(argv[1], "ram") != 0 ||
+	    parse_u64(argv[2], &sectors) < 0) {
+		printf("usage: store [ram SECTORS]\n");
+		return ERR_INVAL;
+	}
+	r = ramdisk_open(sectors, &dev);
+	if (r < 0) {
+		printf("store: no ram disk of %s sectors: %s\n", argv[2],
+		       err_msg(r));
+	}
+	return r;
+}
+
+/* open_store: the disk and the store on it, and the status line */
+static int open_store(int argc, char **argv)
+{
+	char line[300];
+	int r = open_disk(argc, argv);
+
+	if (r < 0) {
+		return r;
+	}
+	r = kv_open(dev, &kv);
+	if (r < 0) {
+		printf("store: cannot read the disk: %s\n", err_msg(r));
+		return r;
+	}
+	kv_summary(kv, line, sizeof(line));
+	if (kv_state(kv) == KV_READY || kv_state(kv) == KV_FAILED) {
+		printf("store: %s\n", line);
+	} else {
+		printf("store: %s; 'store format' to create one\n", line);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t idle_since = 0;
+	int r;
+
+	if (open_store(argc, argv) < 0) {
+		return 1;
+	}
+	r = mon_export("store");
+	if (r < 0) {
+		printf("store: cannot export 'store': %s\n", err_msg(r));
+		return 1;
+	}
+	for (;;) {
+		int done = 0;
+
+		accept_all();
+		for (int i = 0; i < nclients; i++) {
+			done += serve(i);
+		}
+		if (done || !idle_since) {
+			idle_since = done ? 0 : sys_time_ns();
+			continue;
+		}
+		if (sys_time_ns() - idle_since < POLL_NS) {
+			continue;
+		}
+		idle_since = 0;
+		if (!sleep_all(1)) {
+			sys_wait(0);
+		}
+		sleep_all(0);
+	}
+}
