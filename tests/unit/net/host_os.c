@@ -38,6 +38,11 @@ long sys_wait(uint64_t timeout_ns)
 	return 0;
 }
 
+long sys_irq_ack(void)
+{
+	return 0; /* memory devices have no interrupts (irq -1) */
+}
+
 long sys_doorbell(uint32_t core)
 {
 	(void)core;
