@@ -205,6 +205,10 @@ static void relistened(struct rsock *l, const struct net_sock_reply *m)
 	}
 	l->srv = m->sock;
 	by_srv[m->sock] = (int)(l - rs);
+	if (l->kind == R_UDP) {
+		wake(l);
+		return;
+	}
 	a.sock = m->sock;
 	for (int i = 0; i < l->grants; i++) {
 		net_send_accept_req(send_raw, 0, &a);
@@ -222,7 +226,8 @@ static int on_sock_reply(void *ctx, const struct net_sock_reply *m)
 		return 0;
 	}
 	for (int i = 0; i < NET_SOCKS_MAX; i++) {
-		if (rs[i].kind == R_LISTEN && rs[i].relisten_call == m->call_id) {
+		if ((rs[i].kind == R_LISTEN || rs[i].kind == R_UDP) &&
+		    rs[i].relisten_call && rs[i].relisten_call == m->call_id) {
 			relistened(&rs[i], m);
 		}
 	}
@@ -425,7 +430,14 @@ static void lost(void)
 			continue;
 		}
 		rs[i].srv = -1;
-		if (rs[i].kind != R_LISTEN) {
+		if (rs[i].kind == R_UDP && rs[i].port) {
+			/* bound again on the next server; what the old one
+			 * delivered and not read yet is dropped (its credit
+			 * belongs to the old server) */
+			rs[i].ndq = 0;
+			rs[i].dq_head = 0;
+			rs[i].recvd_due = 0;
+		} else if (rs[i].kind != R_LISTEN) {
 			rs[i].err = ERR_CLOSED;
 		}
 		rs[i].relisten_call = 0;
@@ -458,6 +470,13 @@ static int attach(void)
 		if (l->kind == R_LISTEN &&
 		    net_call_listen(send_raw, 0, &seq, &q) == 0) {
 			l->relisten_call = q.call_id;
+		}
+		if (l->kind == R_UDP && l->port && !l->err) {
+			struct net_udp_bind_req u = {0, l->port};
+
+			if (net_call_udp_bind(send_raw, 0, &seq, &u) == 0) {
+				l->relisten_call = u.call_id;
+			}
 		}
 	}
 	return 0;
@@ -787,9 +806,15 @@ static int r_udp_bind(uint16_t port)
 	if (!bound) {
 		return ERR_CLOSED;
 	}
+	int s;
+
 	call_begin(&c, &q.call_id);
-	return opened(&c, call_wait(&c, net_send_udp_bind_req(send_wait, 0, &q)),
-		      R_UDP);
+	s = opened(&c, call_wait(&c, net_send_udp_bind_req(send_wait, 0, &q)),
+		   R_UDP);
+	if (s >= 0) {
+		rs[s].port = port; /* to bind it again after a restart */
+	}
+	return s;
 }
 
 static long r_sendto(int sd, const void *buf, size_t len,

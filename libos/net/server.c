@@ -66,7 +66,27 @@ static struct client *clients[NETSRV_CLIENTS];
 static struct event_timer pump_t;
 static int nsocks;
 
+/*
+ * A TCP socket its client closed while data it sent was still held here
+ * (not yet taken by lwIP) lingers: the pump hands lwIP the rest, then
+ * closes it (FIN after the data). It gives up after LINGER_NS, or when the
+ * connection fails. The client's socket id is free at once.
+ */
+#define LINGER_NS (10ull * 1000 * 1000 * 1000)
+#define LINGER_MAX 64
+
+struct linger {
+	struct nsock *ns;
+	uint8_t *tx;
+	uint32_t head, len;
+	uint64_t deadline;
+};
+
+static struct linger lingering[LINGER_MAX];
+
 static void pump(struct event_timer *t);
+struct csock;
+static void pump_tx(struct csock *cs);
 
 static void pump_soon(uint64_t delay)
 {
@@ -136,6 +156,70 @@ static void sock_free(struct csock *cs)
 	free(cs->tx);
 	memset(cs, 0, sizeof(*cs));
 	nsocks--;
+}
+
+/* sock_linger: close cs once what it holds is sent (sock_free when it
+ * holds nothing, is not TCP, or too many linger already) */
+static void sock_linger(struct csock *cs)
+{
+	if (cs->tx_len && nsock_kind(cs->ns) == NSOCK_TCP) {
+		for (int i = 0; i < LINGER_MAX; i++) {
+			struct linger *l = &lingering[i];
+
+			if (l->ns) {
+				continue;
+			}
+			l->ns = cs->ns;
+			l->tx = cs->tx;
+			l->head = cs->tx_head;
+			l->len = cs->tx_len;
+			l->deadline = sys_time_ns() + LINGER_NS;
+			nsock_set_notify(l->ns, on_notify, 0);
+			memset(cs, 0, sizeof(*cs));
+			nsocks--;
+			pump_soon(0);
+			return;
+		}
+	}
+	sock_free(cs);
+}
+
+/* pump_lingering: true when none is left */
+static bool pump_lingering(void)
+{
+	bool done = true;
+	uint64_t now = sys_time_ns();
+
+	for (int i = 0; i < LINGER_MAX; i++) {
+		struct linger *l = &lingering[i];
+		long n = 0;
+
+		while (l->ns && l->len) {
+			uint32_t chunk = NET_SEND_WINDOW - l->head;
+
+			if (chunk > l->len) {
+				chunk = l->len;
+			}
+			n = nsock_send(l->ns, l->tx + l->head, chunk);
+			if (n <= 0) {
+				break;
+			}
+			l->head = (l->head + (uint32_t)n) % NET_SEND_WINDOW;
+			l->len -= (uint32_t)n;
+		}
+		if (!l->ns) {
+			continue;
+		}
+		if (!l->len || (n < 0 && n != OS_ERR_AGAIN) ||
+		    now >= l->deadline) {
+			nsock_close(l->ns);
+			free(l->tx);
+			memset(l, 0, sizeof(*l));
+			continue;
+		}
+		done = false;
+	}
+	return done;
 }
 
 /* sock_of: the client's socket id, of kind k (-1: any kind), or NULL */
@@ -282,7 +366,9 @@ static int on_close(void *ctx, const struct net_close_req *m)
 		return error_to(ctx, NET_MSG_CLOSE_REQ, 0, m->sock,
 				OS_ERR_INVAL);
 	}
-	sock_free(cs);
+	/* what the client sent before closing still goes out */
+	pump_tx(cs);
+	sock_linger(cs);
 	return 0;
 }
 
@@ -547,6 +633,7 @@ static void pump(struct event_timer *t)
 			done &= pump_client(clients[i]);
 		}
 	}
+	done &= pump_lingering();
 	if (!done) {
 		pump_soon(PUMP_NS); /* a channel is full: look again soon */
 	}
