@@ -39,6 +39,8 @@ class Ctx:
         self.chan_pair = opts.get('chan_pair', (1, 2))
         self.chan_smp = opts.get('chan_smp', 4)
         self.quiet = opts.get('quiet', False)
+        self.isos = opts.get('isos', {})
+        self.wrk_seconds = opts.get('wrk_seconds', 10)
         self._linux = None
         self.linux_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet

@@ -29,8 +29,8 @@ import subprocess
 META = 'linux-image-amd64'
 BUSYBOX = 'busybox-static'
 MARKER = r'mkos-linux: init reached, (\d+) cpus'
-NET_MODULES = ['kernel/drivers/virtio/virtio.ko',
-               'kernel/drivers/virtio/virtio_ring.ko',
+NET_MODULES = ['kernel/drivers/virtio/virtio_ring.ko',
+               'kernel/drivers/virtio/virtio.ko',
                'kernel/drivers/virtio/virtio_pci_modern_dev.ko',
                'kernel/drivers/virtio/virtio_pci_legacy_dev.ko',
                'kernel/drivers/virtio/virtio_pci.ko',
@@ -52,7 +52,10 @@ pingpong)
 	echo "mkos-linux: pingpong status $?"
 	;;
 httpd)
-	for m in /lib/modules/*.ko; do insmod $m; done
+	for pass in 1 2 3; do
+		for m in /lib/modules/*.ko; do insmod $m 2>/dev/null; done
+	done
+	ls /sys/class/net
 	ifconfig lo 127.0.0.1 up
 	ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up
 	route add default gw 10.0.2.2

@@ -6,7 +6,9 @@ time, and records a note (never a made-up number) for whatever it could not
 measure.
 """
 
+import os
 import re
+import shutil
 import statistics
 import subprocess
 
@@ -35,6 +37,19 @@ def _linux_guest(ctx, smp, name, run, append='', net=None):
     return Guest(lambda cd: linux.qemu_command(
         ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net),
         ctx.work, name)
+
+
+def _prompt(g):
+    """Waits for the shell's prompt; it may come before `system ready`
+    (already consumed) or not at all, so an empty line asks again."""
+    for t in (3, 10, 20):
+        try:
+            return g.wait_for(PROMPT, t)
+        except GuestError:
+            if g.p.poll() is not None:
+                raise
+            g.type('')
+    return g.wait_for(PROMPT, 1)
 
 
 def _median(xs):
@@ -137,7 +152,7 @@ def channels(ctx):
         try:
             with _os_guest(ctx, smp, 'chan-os') as g:
                 g.wait_for(READY, BOOT_TIMEOUT + smp)
-                g.wait_for(PROMPT, 30)
+                _prompt(g)
                 g.type('bench chan %d %d' % (a, b))
                 m, _ = g.wait_for(CHAN_RX, 120)
                 ours.append((int(m.group(4)), int(m.group(5)),
@@ -218,5 +233,129 @@ def channels(ctx):
     return s
 
 
-SUITES = {'boot': boot, 'channels': channels}
+# --------------------------------------------------------------- network
+
+HTTP_SMP = 4
+WRK_CONNECTIONS = 4
+_UNIT = {'us': 1e-3, 'ms': 1.0, 's': 1e3, 'm': 60e3}
+
+
+def _free_port():
+    import socket
+    with socket.socket() as sk:
+        sk.bind(('127.0.0.1', 0))
+        return sk.getsockname()[1]
+
+
+def _ms(text):
+    m = re.match(r'([\d.]+)(us|ms|s|m)$', text)
+    return float(m.group(1)) * _UNIT[m.group(2)] if m else None
+
+
+def wrk(url, seconds, connections=WRK_CONNECTIONS):
+    """Runs wrk; returns {'req_per_s', 'lat_p50_ms', 'lat_p99_ms',
+    'errors'} or raises OSError/ValueError with why."""
+    cmd = ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+           '--timeout', '5s', '--latency', url]
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=seconds + 30)
+    out = r.stdout
+    rate = re.search(r'Requests/sec:\s*([\d.]+)', out)
+    p50 = re.search(r'^\s*50%\s+(\S+)', out, re.M)
+    p99 = re.search(r'^\s*99%\s+(\S+)', out, re.M)
+    errs = re.search(r'Socket errors: (.*)', out)
+    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    if r.returncode != 0 or not rate or float(rate.group(1)) == 0:
+        raise ValueError('wrk failed (status %d): %s' % (
+            r.returncode, (r.stderr or out).strip()[-200:]))
+    return {'req_per_s': float(rate.group(1)),
+            'lat_p50_ms': _ms(p50.group(1)) if p50 else None,
+            'lat_p99_ms': _ms(p99.group(1)) if p99 else None,
+            'errors': ((errs.group(1) if errs else '') +
+                       (' non-2xx %s' % non2xx.group(1) if non2xx else ''))
+            .strip() or 'none'}
+
+
+def _serve(ctx, s, label, start, ready, port):
+    """Boots a guest with `start`, waits for `ready`, runs wrk; a row."""
+    row = {'server': label, 'req_per_s': None, 'lat_p50_ms': None,
+           'lat_p99_ms': None, 'errors': None}
+    try:
+        with start() as g:
+            g.wait_for(ready, BOOT_TIMEOUT + 2 * HTTP_SMP)
+            # One request first: the path works and ARP/TCP are warm.
+            subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
+                            'http://127.0.0.1:%d/' % port], timeout=20)
+            row.update(wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds))
+    except (GuestError, OSError, ValueError,
+            subprocess.TimeoutExpired) as e:
+        s.note('%s: %s' % (label, e))
+    return row
+
+
+def network(ctx):
+    s = Suite('network', 'HTTP requests/s and latency (wrk)')
+    s.method = (
+        'wrk -t1 -c%d -d%ds --latency against GET / through QEMU\'s user '
+        'network (host port forwarded to guest port 80), %d-core guests. '
+        'Ours: netd on core 1 driving virtio-net, with httpd co-located in '
+        'netd (httpd=80) and, separately, httpd on core 2 over netd\'s '
+        'sockets. Baseline: busybox httpd in the Linux guest (virtio-net '
+        'modules from the same kernel package). Pages differ: ours serves '
+        'its 703-byte index.html, busybox a one-line file. wrk runs on the '
+        'same 2 host cores as QEMU.' % (WRK_CONNECTIONS, ctx.wrk_seconds,
+                                         HTTP_SMP))
+    have_wrk = bool(shutil.which('wrk')) and bool(shutil.which('curl'))
+    if not have_wrk:
+        s.note('wrk or curl not installed (site_scons/install.sh)',
+               status='skipped')
+        return s
+    plan = []
+    for name, label, ready in (
+            ('net-colocated', 'ours: httpd in netd (co-located)',
+             r'httpd: listening on port 80'),
+            ('net-remote', 'ours: httpd on core 2, netd on core 1',
+             r'httpd: listening on port 80')):
+        iso = ctx.isos.get(name)
+        if not iso or not os.path.exists(iso):
+            s.note('%s: no image %s' % (label, iso))
+            continue
+        plan.append((label, iso, ready))
+    plan.append(('Linux: busybox httpd', None, r'mkos-linux: httpd ready'))
+    rows = []
+    for i, (label, iso, ready) in enumerate(plan):
+        ctx.progress('network', i + 1, len(plan), label)
+        port = _free_port()
+        net = [('tcp', port, 80)]
+        if iso:
+            start = lambda: _os_guest(ctx, HTTP_SMP, 'net-os', iso=iso,
+                                      net=net)
+        elif ctx.linux_ok():
+            start = lambda: _linux_guest(ctx, HTTP_SMP, 'net-linux',
+                                         'httpd', net=net)
+        else:
+            s.note('no Linux baseline: ' + ctx.linux_error)
+            continue
+        row = _serve(ctx, s, label, start, ready, port)
+        rows.append(row)
+        ctx.done('network', '%s: %s req/s' % (label, row['req_per_s']))
+    s.rows = rows
+    base = rows[-1] if rows and rows[-1]['server'].startswith('Linux') \
+        else {}
+    for r in rows:
+        if r is base:
+            continue
+        short = 'co-located' if 'co-located' in r['server'] else 'remote'
+        s.ratio('req/s, %s' % short, r['req_per_s'], base.get('req_per_s'),
+                '/s')
+        s.ratio('p99 latency, %s' % short, r['lat_p99_ms'],
+                base.get('lat_p99_ms'), 'ms')
+    s.plots.append(('HTTP requests per second (wrk)',
+                    'set style data histograms\nset style fill solid 0.6\n'
+                    'set ylabel "requests/s"\nset key off\nset yrange [0:*]\n'
+                    'plot "@CSV@" using 2:xtic(1)\n'))
+    return s
+
+
+SUITES = {'boot': boot, 'channels': channels, 'network': network}
 ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']
