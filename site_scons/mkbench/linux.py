@@ -14,6 +14,8 @@ network modules and the given static programs in /bin.
 The guest's behaviour is chosen on the kernel command line:
   mkos_run=boot      print the marker and power off
   mkos_run=pingpong  run `pingpong all ROUNDS` (mkos_rounds=N), power off
+  mkos_run=isolation pingpong ring and futex, then again with a busy
+                     loop pinned to the last CPU (`quiet`/`noisy` lines)
   mkos_run=httpd     load virtio-net, configure eth0 like QEMU's user net,
                      start busybox httpd on port 80, print `httpd ready`
 Every run prints MARKER (`mkos-linux: init reached, N cpus`) first.
@@ -50,6 +52,16 @@ case "$(arg mkos_run)" in
 pingpong)
 	/bin/pingpong all $(arg mkos_rounds)
 	echo "mkos-linux: pingpong status $?"
+	;;
+isolation)
+	r=$(arg mkos_rounds)
+	echo "mkos-linux: quiet"
+	/bin/pingpong ring $r; /bin/pingpong futex $r
+	taskset -c $(($(nproc) - 1)) sh -c 'while :; do :; done' &
+	echo "mkos-linux: noisy"
+	/bin/pingpong ring $r; /bin/pingpong futex $r
+	kill $!
+	echo "mkos-linux: isolation done"
 	;;
 httpd)
 	for pass in 1 2 3; do

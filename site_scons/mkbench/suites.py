@@ -357,5 +357,97 @@ def network(ctx):
     return s
 
 
-SUITES = {'boot': boot, 'channels': channels, 'network': network}
+# ------------------------------------------------------------- isolation
+
+ISO_SMP = 4
+
+
+def _os_chan(ctx, g, a, b):
+    g.type('bench chan %d %d' % (a, b))
+    m, _ = g.wait_for(CHAN_RX, 120)
+    _prompt(g)
+    return int(m.group(4)), int(m.group(5))
+
+
+def isolation(ctx):
+    s = Suite('isolation', 'Request/reply p99 with and without a noisy '
+              'neighbour')
+    last = ISO_SMP - 1
+    s.method = (
+        'Request/reply service: ours, `bench chan 1 2` (chanbench pinging '
+        'echosvc, polling) on a %d-core guest; Linux, `pingpong ring` '
+        '(same ring, polling) and `pingpong futex` (sleeping) between '
+        'CPUs 0 and 1 of a %d-core guest, %d round trips. Noisy neighbour: '
+        'a CPU-bound loop on the last core (ours: `spawn spin 2000 noise '
+        'quiet on %d`; Linux: a shell busy loop under `taskset -c %d`). '
+        'Under TCG every vCPU is a host thread on the same 2 host cores, so '
+        'the neighbour steals host time from both systems alike: this '
+        'measures QEMU scheduling as much as isolation.' % (
+            ISO_SMP, ISO_SMP, ctx.rounds, last, last))
+    rows = []
+    ctx.progress('isolation', 1, 2, 'ours: quiet, then with spin on core %d'
+                 % last)
+    try:
+        with _os_guest(ctx, ISO_SMP, 'iso-os') as g:
+            g.wait_for(READY, BOOT_TIMEOUT + ISO_SMP)
+            _prompt(g)
+            q = _os_chan(ctx, g, 1, 2)
+            g.type('spawn spin 2000 noise quiet on %d' % last)
+            g.wait_for(r'started spin on core', 30)
+            _prompt(g)
+            n = _os_chan(ctx, g, 1, 2)
+            rows.append({'system': 'ours', 'service': 'channel (polling)',
+                         'quiet_median_ns': q[0], 'quiet_p99_ns': q[1],
+                         'noisy_median_ns': n[0], 'noisy_p99_ns': n[1]})
+    except GuestError as e:
+        s.note('ours: %s' % e)
+    ctx.progress('isolation', 2, 2, 'Linux: quiet, then with a busy loop')
+    if ctx.linux_ok():
+        try:
+            with _linux_guest(ctx, ISO_SMP, 'iso-linux', 'isolation',
+                              'mkos_rounds=%d' % ctx.rounds) as g:
+                g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * ISO_SMP)
+                g.wait_for(r'mkos-linux: isolation done', 300)
+                quiet, noisy = g.text.split('mkos-linux: noisy', 1)
+                for mode, label in (('ring', 'same ring (polling)'),
+                                    ('futex', 'futex (sleeping)')):
+                    q = re.search(PINGPONG.replace(r'(\w+)', mode), quiet)
+                    n = re.search(PINGPONG.replace(r'(\w+)', mode), noisy)
+                    if not q or not n:
+                        s.note('Linux %s: no result' % mode)
+                        continue
+                    rows.append({'system': 'Linux guest', 'service': label,
+                                 'quiet_median_ns': int(q.group(1)),
+                                 'quiet_p99_ns': int(q.group(2)),
+                                 'noisy_median_ns': int(n.group(1)),
+                                 'noisy_p99_ns': int(n.group(2))})
+        except (GuestError, ValueError) as e:
+            s.note('Linux guest: %s' % e)
+    else:
+        s.note('no Linux baseline: ' + ctx.linux_error)
+    for r in rows:
+        r['p99_noisy_over_quiet'] = (r['noisy_p99_ns'] / r['quiet_p99_ns']
+                                     if r['quiet_p99_ns'] else None)
+    s.rows = rows
+    ours = next((r for r in rows if r['system'] == 'ours'), {})
+    for r in rows:
+        if r['system'] == 'ours':
+            continue
+        short = 'Linux ' + ('ring' if 'ring' in r['service'] else 'futex')
+        s.ratio('noisy p99 vs ' + short, ours.get('noisy_p99_ns'),
+                r['noisy_p99_ns'], 'ns')
+        s.ratio('p99 growth (noisy/quiet) vs ' + short,
+                ours.get('p99_noisy_over_quiet'),
+                r['p99_noisy_over_quiet'], 'x')
+    s.plots.append(('p99 round trip, quiet and noisy (ns, log scale)',
+                    'set style data histograms\nset style fill solid 0.6\n'
+                    'set logscale y\nset ylabel "ns"\n'
+                    'plot "@CSV@" using 4:xtic(stringcolumn(1)." ".'
+                    'stringcolumn(2)) title "quiet", "" using 6 title '
+                    '"noisy"\n'))
+    return s
+
+
+SUITES = {'boot': boot, 'channels': channels, 'network': network,
+          'isolation': isolation}
 ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']
