@@ -378,8 +378,8 @@ def isolation(ctx):
         'echosvc, polling) on a %d-core guest; Linux, `pingpong ring` '
         '(same ring, polling) and `pingpong futex` (sleeping) between '
         'CPUs 0 and 1 of a %d-core guest, %d round trips. Noisy neighbour: '
-        'a CPU-bound loop on the last core (ours: `spawn spin 2000 noise '
-        'quiet on %d`; Linux: a shell busy loop under `taskset -c %d`). '
+        'a CPU-bound loop on the last core (ours: `spawn spin on %d 2000 '
+        'noise quiet`; Linux: a shell busy loop under `taskset -c %d`). '
         'Under TCG every vCPU is a host thread on the same 2 host cores, so '
         'the neighbour steals host time from both systems alike: this '
         'measures QEMU scheduling as much as isolation.' % (
@@ -392,8 +392,8 @@ def isolation(ctx):
             g.wait_for(READY, BOOT_TIMEOUT + ISO_SMP)
             _prompt(g)
             q = _os_chan(ctx, g, 1, 2)
-            g.type('spawn spin 2000 noise quiet on %d' % last)
-            g.wait_for(r'started spin on core', 30)
+            g.type('spawn spin on %d 2000 noise quiet' % last)
+            g.wait_for(r'started spin on core %d' % last, 30)
             _prompt(g)
             n = _os_chan(ctx, g, 1, 2)
             rows.append({'system': 'ours', 'service': 'channel (polling)',

@@ -97,7 +97,7 @@ def _test_check(env, name, iso, pingpong, isos):
 
 
 def _bench_test_checks(env, iso, pingpong, isos,
-                       names=('boot', 'channels', 'network')):
+                       names=('boot', 'channels', 'network', 'isolation')):
     from ostest import PLAN
     for name in names:
         PLAN.checks.append(('bench/' + name,
