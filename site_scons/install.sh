@@ -6,7 +6,8 @@
 # and mtools), SCons, gcc, clang with lld and its sanitizer/libFuzzer
 # runtime, cmocka and gdb; apt, xz-utils and tar fetch and unpack lwIP
 # (site_scons/site_tools/lwip.py); and the tools system tests use to talk
-# to a guest over the network (curl, wrk, ab from apache2-utils, socat, nc).
+# to a guest over the network (curl, wrk, ab from apache2-utils, socat, nc);
+# gnuplot-nox draws the plots of `scons bench`.
 #
 # Idempotent and without prompts: when every package is already installed it
 # touches nothing (no apt-get at all), so a second run takes a moment. Runs
@@ -15,7 +16,7 @@ set -euo pipefail
 
 packages=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools scons gcc
           clang lld libcmocka-dev gdb libclang-rt-14-dev apt xz-utils tar
-          wrk apache2-utils socat netcat-openbsd curl)
+          wrk apache2-utils socat netcat-openbsd curl gnuplot-nox)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

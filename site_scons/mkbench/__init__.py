@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+"""`scons bench`: benchmark suites against a baseline measured in the same run.
+
+run(env, opts) runs the suites named in opts['suites'] in the fixed order of
+suites.ORDER, one QEMU at a time, shows progress on stdout, writes
+<out>/<suite>.csv, the plots and <out>/report.md, and prints the machine
+record and a summary table of ratios (ours / baseline). A suite that cannot
+run (no baseline, no ISO, not written yet) is reported with its reason; no
+suite is a pass/fail test, but run() returns the list of suites so that
+`scons test` can check that each produced what it should.
+
+Modules: guest.py (a QEMU driven over its serial port), linux.py (the
+Debian baseline guest), machine.py, report.py, suites.py.
+"""
+
+import os
+import shutil
+import sys
+import time
+
+from . import linux, machine, report, suites
+from .linux import FetchError
+
+QEMU = 'qemu-system-x86_64'
+
+
+class Ctx:
+    def __init__(self, env, opts):
+        self.env = env
+        self.qemu = QEMU
+        self.out = opts['out']
+        self.work = os.path.join(self.out, 'work')
+        self.iso = opts['iso']
+        self.pingpong = opts['pingpong']
+        self.cache = opts['cache']
+        self.cores = opts['cores']
+        self.runs = opts.get('runs', 1)
+        self.rounds = opts.get('rounds', 2000)
+        self.chan_pair = opts.get('chan_pair', (1, 2))
+        self.chan_smp = opts.get('chan_smp', 4)
+        self.quiet = opts.get('quiet', False)
+        self.isos = opts.get('isos', {})
+        self.wrk_seconds = opts.get('wrk_seconds', 10)
+        self._linux = None
+        self.linux_error = ''
+        self.tty = sys.stdout.isatty() and not self.quiet
+        os.makedirs(self.work, exist_ok=True)
+
+    def _fetch(self):
+        if self._linux is not None or self.linux_error:
+            return
+        try:
+            info = linux.fetch(self.cache, log=self.say)
+            initrd = linux.initramfs(os.path.join(self.work, 'initrd.gz'),
+                                     info, {'pingpong': self.pingpong})
+            self._linux = (info, initrd)
+        except (FetchError, OSError) as e:
+            self.linux_error = ('fetching the Debian baseline into %s failed:'
+                                ' %s' % (self.cache, e))
+            self.say('bench: ' + self.linux_error)
+
+    def linux_ok(self):
+        self._fetch()
+        return self._linux is not None
+
+    def linux(self):
+        self._fetch()
+        return self._linux
+
+    def linux_version(self):
+        return self._linux[0]['version'] if self.linux_ok() else '(none)'
+
+    def say(self, text):
+        if not self.quiet:
+            if self.tty:
+                sys.stdout.write('\r\033[K')
+            print(text, flush=True)
+
+    def progress(self, suite, i, n, what):
+        if self.quiet:
+            return
+        line = '[bench %s %d/%d] %s' % (suite, i, n, what)
+        if self.tty:
+            sys.stdout.write('\r\033[K' + line)
+            sys.stdout.flush()
+        else:
+            print(line, flush=True)
+
+    def done(self, suite, text):
+        self.say('  %s: %s' % (suite, text))
+
+
+def run(env, opts):
+    """Runs the suites; returns (list of report.Suite, report path)."""
+    ctx = Ctx(env, opts)
+    mach = machine.record(env, QEMU)
+    if not ctx.quiet:
+        print('bench: ' + ', '.join('%s %s' % kv for kv in mach.items()),
+              flush=True)
+    done, plots = [], {}
+    for name in suites.ORDER:
+        if name not in opts['suites']:
+            continue
+        t0 = time.monotonic()
+        fn = suites.SUITES.get(name)
+        if fn is None:
+            s = report.Suite(name, name)
+            s.note('suite %s is not written yet' % name, status='skipped')
+        elif not os.path.exists(ctx.iso):
+            s = report.Suite(name, name)
+            s.note('no ISO at %s' % ctx.iso, status='skipped')
+        else:
+            s = fn(ctx)
+        csv_path = report.write_csv(ctx.out, s)
+        plots[name] = report.plot(ctx.out, s, csv_path)
+        s.seconds = time.monotonic() - t0
+        ctx.say('bench %s: %s in %.0f s, %s' % (name, s.status, s.seconds,
+                                                 csv_path))
+        done.append(s)
+    path = report.write_report(ctx.out, mach, done, plots)
+    if not ctx.quiet:
+        print('\n'.join(['', 'bench summary (ours / baseline; see %s):'
+                         % path] + report.summary_lines(done)), flush=True)
+    return done, path

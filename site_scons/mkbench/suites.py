@@ -1,0 +1,453 @@
+# SPDX-License-Identifier: MIT
+"""The benchmark suites. Each is a function(ctx) -> report.Suite.
+
+A suite measures our system and its baseline in the same run, one QEMU at a
+time, and records a note (never a made-up number) for whatever it could not
+measure.
+"""
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+
+from . import linux
+from .guest import Guest, GuestError
+from .report import Suite
+
+READY = r'system ready: (\d+) cores, (\d+) MiB, (\d+) ms'
+PROMPT = r'^> $'
+BOOT_TIMEOUT = 60            # seconds, plus 1 s per core
+CHAN_RX = (r'bench chan (\d+) -> (\d+): round trip median (\d+) cycles '
+           r'\((\d+) ns\), p99 (?:\d+ cycles )?\((\d+) ns\);\s+one-way '
+           r'([\d,]+) messages/s')
+PINGPONG = (r'pingpong (\w+) rtt_median_ns (\d+) rtt_p99_ns (\d+) '
+            r'oneway_msgs_per_s (\d+)')
+
+
+def _os_guest(ctx, smp, name, iso=None, **kw):
+    return Guest(lambda cd: ctx.env.QemuCommand(
+        iso or ctx.iso, smp=smp, serial='chardev:com1', chardev=cd, **kw),
+        ctx.work, name)
+
+
+def _linux_guest(ctx, smp, name, run, append='', net=None):
+    info, initrd = ctx.linux()
+    return Guest(lambda cd: linux.qemu_command(
+        ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net),
+        ctx.work, name)
+
+
+def _prompt(g):
+    """Waits for the shell's prompt; it may come before `system ready`
+    (already consumed) or not at all, so an empty line asks again."""
+    for t in (3, 10, 20):
+        try:
+            return g.wait_for(PROMPT, t)
+        except GuestError:
+            if g.p.poll() is not None:
+                raise
+            g.type('')
+    return g.wait_for(PROMPT, 1)
+
+
+def _median(xs):
+    return statistics.median(xs) if xs else None
+
+
+# ------------------------------------------------------------------ boot
+
+def boot(ctx):
+    s = Suite('boot', 'Boot time vs cores')
+    s.method = ('Host wall-clock time from starting QEMU to `system ready` '
+                'on our serial console, and to the baseline\'s init printing '
+                'its marker (Debian kernel %s, busybox initramfs, `quiet`), '
+                'same QEMU machine, accelerator and memory; %d run(s) per '
+                'point, median. `guest ms` is what our CPU driver reports '
+                'itself.' % (ctx.linux_version(), ctx.runs))
+    cores = ctx.cores
+    steps = len(cores) * 2 * ctx.runs
+    step = 0
+    os_t, lx_t = {}, {}
+    for n in cores:
+        row = {'cores': n, 'os_s': None, 'os_guest_ms': None,
+               'linux_s': None, 'ratio': None}
+        times, guest_ms = [], []
+        for r in range(ctx.runs):
+            step += 1
+            ctx.progress('boot', step, steps, 'ours, %d cores' % n)
+            try:
+                with _os_guest(ctx, n, 'boot-os-%d' % n) as g:
+                    m, t = g.wait_for(READY, BOOT_TIMEOUT + n)
+                    if int(m.group(1)) != n:
+                        s.note('ours at %d cores: only %s cores came up'
+                               % (n, m.group(1)))
+                    times.append(t)
+                    guest_ms.append(int(m.group(3)))
+            except GuestError as e:
+                s.note('ours at %d cores: %s' % (n, e))
+        ltimes = []
+        for r in range(ctx.runs):
+            step += 1
+            ctx.progress('boot', step, steps, 'Linux, %d cores' % n)
+            if not ctx.linux_ok():
+                continue
+            try:
+                with _linux_guest(ctx, n, 'boot-linux-%d' % n, 'boot') as g:
+                    m, t = g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * n)
+                    if int(m.group(1)) != n:
+                        s.note('Linux at %d cores: it saw %s CPUs'
+                               % (n, m.group(1)))
+                    ltimes.append(t)
+            except GuestError as e:
+                s.note('Linux at %d cores: %s' % (n, e))
+        row['os_s'] = _median(times)
+        row['os_guest_ms'] = _median(guest_ms)
+        row['linux_s'] = _median(ltimes)
+        if row['os_s'] and row['linux_s']:
+            row['ratio'] = row['os_s'] / row['linux_s']
+        s.rows.append(row)
+        s.ratio('boot, %d cores' % n, row['os_s'], row['linux_s'], 's')
+        ctx.done('boot', '%d cores: ours %s s, Linux %s s' % (
+            n, _f(row['os_s']), _f(row['linux_s'])))
+    if not ctx.linux_ok():
+        s.note('no Linux baseline: ' + ctx.linux_error)
+    s.plots.append(('Boot time vs cores (QEMU start to ready, host wall '
+                    'clock)',
+                    'set xlabel "cores"\nset ylabel "seconds"\n'
+                    'set logscale x 2\nset yrange [0:*]\n'
+                    'plot "@CSV@" using 1:2 with linespoints title "ours", '
+                    '"@CSV@" using 1:4 with linespoints title "Linux"\n'))
+    return s
+
+
+def _f(v):
+    return '-' if v is None else '%.2f' % v
+
+
+# -------------------------------------------------------------- channels
+
+def channels(ctx):
+    s = Suite('channels', 'Channel round trip and throughput between two '
+              'cores')
+    a, b = ctx.chan_pair
+    smp = max(ctx.chan_smp, a + 1, b + 1)
+    s.method = (
+        'Ours: the shell\'s `bench chan %d %d` on a %d-core guest (chanbench:'
+        ' 2,000 round trips of one-slot messages after 100 warm-up, polling '
+        'receiver; one-way: 100,000 messages). Linux guest (%d cores, same '
+        'QEMU configuration): `pingpong` between two threads pinned to CPUs 0'
+        ' and 1, %d round trips each timed with clock_gettime: the same ring '
+        '(channels/ring.c, polling), pipe, eventfd and futex (sleeping). '
+        'Host: the same `pingpong` binary on the build machine, threads '
+        'pinned to two host cores. %d run(s), median of the medians.' % (
+            a, b, smp, smp, ctx.rounds, ctx.runs))
+    steps = 3 * ctx.runs
+    step = 0
+    ours = []
+    for r in range(ctx.runs):
+        step += 1
+        ctx.progress('channels', step, steps, 'ours: bench chan %d %d' % (a, b))
+        try:
+            with _os_guest(ctx, smp, 'chan-os') as g:
+                g.wait_for(READY, BOOT_TIMEOUT + smp)
+                _prompt(g)
+                g.type('bench chan %d %d' % (a, b))
+                m, _ = g.wait_for(CHAN_RX, 120)
+                ours.append((int(m.group(4)), int(m.group(5)),
+                             int(m.group(6).replace(',', ''))))
+        except GuestError as e:
+            s.note('ours: %s' % e)
+    res = {}                     # (where, mode) -> [(med, p99, rate)]
+    for r in range(ctx.runs):
+        step += 1
+        ctx.progress('channels', step, steps, 'Linux guest: pingpong')
+        if ctx.linux_ok():
+            try:
+                with _linux_guest(ctx, smp, 'chan-linux', 'pingpong',
+                                  'mkos_rounds=%d' % ctx.rounds) as g:
+                    g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * smp)
+                    g.wait_for(r'mkos-linux: pingpong status (\d+)', 300)
+                    for m in re.finditer(PINGPONG, g.text):
+                        res.setdefault(('linux', m.group(1)), []).append(
+                            tuple(int(x) for x in m.group(2, 3, 4)))
+            except GuestError as e:
+                s.note('Linux guest: %s' % e)
+        step += 1
+        ctx.progress('channels', step, steps, 'host: pingpong')
+        try:
+            out = subprocess.run([ctx.pingpong, 'all', str(ctx.rounds * 10)],
+                                 capture_output=True, text=True,
+                                 timeout=120).stdout
+            for m in re.finditer(PINGPONG, out):
+                res.setdefault(('host', m.group(1)), []).append(
+                    tuple(int(x) for x in m.group(2, 3, 4)))
+        except (OSError, subprocess.TimeoutExpired) as e:
+            s.note('host pingpong: %s' % e)
+    if not ctx.linux_ok():
+        s.note('no Linux baseline: ' + ctx.linux_error)
+
+    def agg(runs):
+        if not runs:
+            return None, None, None
+        return tuple(_median([x[i] for x in runs]) for i in range(3))
+
+    o = agg(ours)
+    s.rows.append({'system': 'ours', 'mechanism': 'channel (polling)',
+                   'rtt_median_ns': o[0], 'rtt_p99_ns': o[1],
+                   'oneway_msgs_per_s': o[2]})
+    for where in ('linux', 'host'):
+        for mode, label in (('ring', 'same ring (polling)'),
+                            ('pipe', 'pipe (sleeping)'),
+                            ('eventfd', 'eventfd (sleeping)'),
+                            ('futex', 'futex (sleeping)')):
+            v = agg(res.get((where, mode)))
+            s.rows.append({'system': 'Linux guest' if where == 'linux'
+                           else 'host threads', 'mechanism': label,
+                           'rtt_median_ns': v[0], 'rtt_p99_ns': v[1],
+                           'oneway_msgs_per_s': v[2] or None})
+    by = {(r['system'], r['mechanism']): r for r in s.rows}
+    for sysname, mech, short in (
+            ('Linux guest', 'same ring (polling)', 'Linux ring'),
+            ('Linux guest', 'futex (sleeping)', 'Linux futex'),
+            ('Linux guest', 'pipe (sleeping)', 'Linux pipe'),
+            ('host threads', 'same ring (polling)', 'host ring')):
+        base = by[(sysname, mech)]
+        s.ratio('rtt median vs ' + short, o[0], base['rtt_median_ns'], 'ns')
+    s.ratio('rtt p99 vs Linux ring', o[1],
+            by[('Linux guest', 'same ring (polling)')]['rtt_p99_ns'], 'ns')
+    s.ratio('one-way rate vs Linux ring', o[2],
+            by[('Linux guest', 'same ring (polling)')]['oneway_msgs_per_s'],
+            '/s')
+    s.note('our sleeping receiver is not measured: chanbench and echosvc '
+           'only poll (echosvc sleeps after 200 us idle, which a benchmark '
+           'in progress never reaches)', status=s.status)
+    s.plots.append(('Round trip median (ns, log scale)',
+                    'set style data histograms\nset style fill solid 0.6\n'
+                    'set logscale y\nset ylabel "ns"\nset xtics rotate by -30'
+                    '\nset key off\n'
+                    'plot "@CSV@" using 3:xtic(stringcolumn(1)." ".'
+                    'stringcolumn(2))\n'))
+    ctx.done('channels', 'ours rtt median %s ns' % (o[0],))
+    return s
+
+
+# --------------------------------------------------------------- network
+
+HTTP_SMP = 4
+WRK_CONNECTIONS = 4
+_UNIT = {'us': 1e-3, 'ms': 1.0, 's': 1e3, 'm': 60e3}
+
+
+def _free_port():
+    import socket
+    with socket.socket() as sk:
+        sk.bind(('127.0.0.1', 0))
+        return sk.getsockname()[1]
+
+
+def _ms(text):
+    m = re.match(r'([\d.]+)(us|ms|s|m)$', text)
+    return float(m.group(1)) * _UNIT[m.group(2)] if m else None
+
+
+def wrk(url, seconds, connections=WRK_CONNECTIONS):
+    """Runs wrk; returns {'req_per_s', 'lat_p50_ms', 'lat_p99_ms',
+    'errors'} or raises OSError/ValueError with why."""
+    cmd = ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+           '--timeout', '5s', '--latency', url]
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=seconds + 30)
+    out = r.stdout
+    rate = re.search(r'Requests/sec:\s*([\d.]+)', out)
+    p50 = re.search(r'^\s*50%\s+(\S+)', out, re.M)
+    p99 = re.search(r'^\s*99%\s+(\S+)', out, re.M)
+    errs = re.search(r'Socket errors: (.*)', out)
+    non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    if r.returncode != 0 or not rate or float(rate.group(1)) == 0:
+        raise ValueError('wrk failed (status %d): %s' % (
+            r.returncode, (r.stderr or out).strip()[-200:]))
+    return {'req_per_s': float(rate.group(1)),
+            'lat_p50_ms': _ms(p50.group(1)) if p50 else None,
+            'lat_p99_ms': _ms(p99.group(1)) if p99 else None,
+            'errors': ((errs.group(1) if errs else '') +
+                       (' non-2xx %s' % non2xx.group(1) if non2xx else ''))
+            .strip() or 'none'}
+
+
+def _serve(ctx, s, label, start, ready, port):
+    """Boots a guest with `start`, waits for `ready`, runs wrk; a row."""
+    row = {'server': label, 'req_per_s': None, 'lat_p50_ms': None,
+           'lat_p99_ms': None, 'errors': None}
+    try:
+        with start() as g:
+            g.wait_for(ready, BOOT_TIMEOUT + 2 * HTTP_SMP)
+            # One request first: the path works and ARP/TCP are warm.
+            subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
+                            'http://127.0.0.1:%d/' % port], timeout=20)
+            row.update(wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds))
+    except (GuestError, OSError, ValueError,
+            subprocess.TimeoutExpired) as e:
+        s.note('%s: %s' % (label, e))
+    return row
+
+
+def network(ctx):
+    s = Suite('network', 'HTTP requests/s and latency (wrk)')
+    s.method = (
+        'wrk -t1 -c%d -d%ds --latency against GET / through QEMU\'s user '
+        'network (host port forwarded to guest port 80), %d-core guests. '
+        'Ours: netd on core 1 driving virtio-net, with httpd co-located in '
+        'netd (httpd=80) and, separately, httpd on core 2 over netd\'s '
+        'sockets. Baseline: busybox httpd in the Linux guest (virtio-net '
+        'modules from the same kernel package). Pages differ: ours serves '
+        'its 703-byte index.html, busybox a one-line file. wrk runs on the '
+        'same 2 host cores as QEMU.' % (WRK_CONNECTIONS, ctx.wrk_seconds,
+                                         HTTP_SMP))
+    have_wrk = bool(shutil.which('wrk')) and bool(shutil.which('curl'))
+    if not have_wrk:
+        s.note('wrk or curl not installed (site_scons/install.sh)',
+               status='skipped')
+        return s
+    plan = []
+    for name, label, ready in (
+            ('net-colocated', 'ours: httpd in netd (co-located)',
+             r'httpd: listening on port 80'),
+            ('net-remote', 'ours: httpd on core 2, netd on core 1',
+             r'httpd: listening on port 80')):
+        iso = ctx.isos.get(name)
+        if not iso or not os.path.exists(iso):
+            s.note('%s: no image %s' % (label, iso))
+            continue
+        plan.append((label, iso, ready))
+    plan.append(('Linux: busybox httpd', None, r'mkos-linux: httpd ready'))
+    rows = []
+    for i, (label, iso, ready) in enumerate(plan):
+        ctx.progress('network', i + 1, len(plan), label)
+        port = _free_port()
+        net = [('tcp', port, 80)]
+        if iso:
+            start = lambda: _os_guest(ctx, HTTP_SMP, 'net-os', iso=iso,
+                                      net=net)
+        elif ctx.linux_ok():
+            start = lambda: _linux_guest(ctx, HTTP_SMP, 'net-linux',
+                                         'httpd', net=net)
+        else:
+            s.note('no Linux baseline: ' + ctx.linux_error)
+            continue
+        row = _serve(ctx, s, label, start, ready, port)
+        rows.append(row)
+        ctx.done('network', '%s: %s req/s' % (label, row['req_per_s']))
+    s.rows = rows
+    base = rows[-1] if rows and rows[-1]['server'].startswith('Linux') \
+        else {}
+    for r in rows:
+        if r is base:
+            continue
+        short = 'co-located' if 'co-located' in r['server'] else 'remote'
+        s.ratio('req/s, %s' % short, r['req_per_s'], base.get('req_per_s'),
+                '/s')
+        s.ratio('p99 latency, %s' % short, r['lat_p99_ms'],
+                base.get('lat_p99_ms'), 'ms')
+    s.plots.append(('HTTP requests per second (wrk)',
+                    'set style data histograms\nset style fill solid 0.6\n'
+                    'set ylabel "requests/s"\nset key off\nset yrange [0:*]\n'
+                    'plot "@CSV@" using 2:xtic(1)\n'))
+    return s
+
+
+# ------------------------------------------------------------- isolation
+
+ISO_SMP = 4
+
+
+def _os_chan(ctx, g, a, b):
+    g.type('bench chan %d %d' % (a, b))
+    m, _ = g.wait_for(CHAN_RX, 120)
+    _prompt(g)
+    return int(m.group(4)), int(m.group(5))
+
+
+def isolation(ctx):
+    s = Suite('isolation', 'Request/reply p99 with and without a noisy '
+              'neighbour')
+    last = ISO_SMP - 1
+    s.method = (
+        'Request/reply service: ours, `bench chan 1 2` (chanbench pinging '
+        'echosvc, polling) on a %d-core guest; Linux, `pingpong ring` '
+        '(same ring, polling) and `pingpong futex` (sleeping) between '
+        'CPUs 0 and 1 of a %d-core guest, %d round trips. Noisy neighbour: '
+        'a CPU-bound loop on the last core (ours: `spawn spin on %d 2000 '
+        'noise quiet`; Linux: a shell busy loop under `taskset -c %d`). '
+        'Under TCG every vCPU is a host thread on the same 2 host cores, so '
+        'the neighbour steals host time from both systems alike: this '
+        'measures QEMU scheduling as much as isolation.' % (
+            ISO_SMP, ISO_SMP, ctx.rounds, last, last))
+    rows = []
+    ctx.progress('isolation', 1, 2, 'ours: quiet, then with spin on core %d'
+                 % last)
+    try:
+        with _os_guest(ctx, ISO_SMP, 'iso-os') as g:
+            g.wait_for(READY, BOOT_TIMEOUT + ISO_SMP)
+            _prompt(g)
+            q = _os_chan(ctx, g, 1, 2)
+            g.type('spawn spin on %d 2000 noise quiet' % last)
+            g.wait_for(r'started spin on core %d' % last, 30)
+            _prompt(g)
+            n = _os_chan(ctx, g, 1, 2)
+            rows.append({'system': 'ours', 'service': 'channel (polling)',
+                         'quiet_median_ns': q[0], 'quiet_p99_ns': q[1],
+                         'noisy_median_ns': n[0], 'noisy_p99_ns': n[1]})
+    except GuestError as e:
+        s.note('ours: %s' % e)
+    ctx.progress('isolation', 2, 2, 'Linux: quiet, then with a busy loop')
+    if ctx.linux_ok():
+        try:
+            with _linux_guest(ctx, ISO_SMP, 'iso-linux', 'isolation',
+                              'mkos_rounds=%d' % ctx.rounds) as g:
+                g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * ISO_SMP)
+                g.wait_for(r'mkos-linux: isolation done', 300)
+                quiet, noisy = g.text.split('mkos-linux: noisy', 1)
+                for mode, label in (('ring', 'same ring (polling)'),
+                                    ('futex', 'futex (sleeping)')):
+                    q = re.search(PINGPONG.replace(r'(\w+)', mode), quiet)
+                    n = re.search(PINGPONG.replace(r'(\w+)', mode), noisy)
+                    if not q or not n:
+                        s.note('Linux %s: no result' % mode)
+                        continue
+                    rows.append({'system': 'Linux guest', 'service': label,
+                                 'quiet_median_ns': int(q.group(1)),
+                                 'quiet_p99_ns': int(q.group(2)),
+                                 'noisy_median_ns': int(n.group(1)),
+                                 'noisy_p99_ns': int(n.group(2))})
+        except (GuestError, ValueError) as e:
+            s.note('Linux guest: %s' % e)
+    else:
+        s.note('no Linux baseline: ' + ctx.linux_error)
+    for r in rows:
+        r['p99_noisy_over_quiet'] = (r['noisy_p99_ns'] / r['quiet_p99_ns']
+                                     if r['quiet_p99_ns'] else None)
+    s.rows = rows
+    ours = next((r for r in rows if r['system'] == 'ours'), {})
+    for r in rows:
+        if r['system'] == 'ours':
+            continue
+        short = 'Linux ' + ('ring' if 'ring' in r['service'] else 'futex')
+        s.ratio('noisy p99 vs ' + short, ours.get('noisy_p99_ns'),
+                r['noisy_p99_ns'], 'ns')
+        s.ratio('p99 growth (noisy/quiet) vs ' + short,
+                ours.get('p99_noisy_over_quiet'),
+                r['p99_noisy_over_quiet'], 'x')
+    s.plots.append(('p99 round trip, quiet and noisy (ns, log scale)',
+                    'set style data histograms\nset style fill solid 0.6\n'
+                    'set logscale y\nset ylabel "ns"\n'
+                    'plot "@CSV@" using 4:xtic(stringcolumn(1)." ".'
+                    'stringcolumn(2)) title "quiet", "" using 6 title '
+                    '"noisy"\n'))
+    return s
+
+
+SUITES = {'boot': boot, 'channels': channels, 'network': network,
+          'isolation': isolation}
+ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']

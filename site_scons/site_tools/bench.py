@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+"""`scons bench`: benchmark suites vs a baseline (the runner: site_scons/mkbench).
+
+env.BenchSuites(alias, iso, pingpong, isos) makes the alias (always run) that runs
+the suites after building the ISO, the network suite's ISOs ({name: iso})
+and the static `pingpong` program, with
+these options:
+  suite=boot,channels      suites to run (default: all; order is fixed)
+  bench_cores=1,2,4,...    core counts of the boot suite
+  bench_runs=N             runs per point (median)
+  bench_rounds=N           round trips per pingpong mode in the Linux guest
+  bench_cache=DIR          where the Debian baseline packages are kept
+  bench_wrk_seconds=N      duration of each wrk run (network suite)
+Results land in build/bench/ (CSV per suite, plots, report.md).
+
+env.BenchTestChecks(iso, pingpong) adds one check per suite to `scons
+test` (site_scons/ostest PLAN.checks): each suite runs once in a tiny
+configuration and must produce its CSV with a row measured on our side.
+"""
+
+import os
+import shutil
+
+from SCons.Script import Action
+
+import mkbench
+from mkbench import suites
+
+DEFAULT_CORES = '1,2,4,8,16,64,128,255'
+
+
+def _ints(text, what):
+    try:
+        v = [int(x) for x in str(text).split(',') if x.strip()]
+    except ValueError:
+        raise SystemExit('bench: %s=%s: want numbers separated by commas'
+                         % (what, text))
+    return v
+
+
+def _path(env, node):
+    node = env.Flatten([node])[0]
+    return env.File(node).abspath
+
+
+def _opts(env, iso, pingpong, isos):
+    wanted = [x.strip() for x in env.get('suite', '').split(',') if x.strip()]
+    unknown = [x for x in wanted if x not in suites.ORDER]
+    if unknown:
+        raise SystemExit('bench: unknown suite(s) %s (known: %s)' % (
+            ', '.join(unknown), ', '.join(suites.ORDER)))
+    return {
+        'suites': wanted or list(suites.ORDER),
+        'cores': _ints(env.get('bench_cores') or DEFAULT_CORES,
+                       'bench_cores'),
+        'runs': max(1, _ints(env.get('bench_runs', '1'), 'bench_runs')[0]),
+        'rounds': max(10, _ints(env.get('bench_rounds', '2000'),
+                                'bench_rounds')[0]),
+        'cache': os.path.expanduser(env.get('bench_cache') or
+                                    '~/.cache/mkos/bench'),
+        'wrk_seconds': max(1, _ints(env.get('bench_wrk_seconds', '10'),
+                                    'bench_wrk_seconds')[0]),
+        'out': env.Dir('#build/bench').abspath,
+        'iso': _path(env, iso),
+        'pingpong': _path(env, pingpong),
+        'isos': {k: _path(env, v) for k, v in isos.items()},
+    }
+
+
+def _bench_suites(env, alias, iso, pingpong, isos):
+    def action(target, source, env):
+        mkbench.run(env, _opts(env, iso, pingpong, isos))
+        return 0
+
+    a = env.Alias(alias, [iso, pingpong] + list(isos.values()),
+                  Action(action, None))
+    env.AlwaysBuild(a)
+    return a
+
+
+def _test_check(env, name, iso, pingpong, isos):
+    def check():
+        opts = _opts(env, iso, pingpong, isos)
+        opts.update(suites=[name], cores=[1, 2], runs=1, rounds=50,
+                    chan_smp=3, quiet=True, wrk_seconds=2,
+                    out=env.Dir('#build/tests/bench').abspath)
+        done, _ = mkbench.run(env, opts)
+        s = done[0]
+        if s.status == 'skipped':
+            return False, '; '.join(s.notes)
+        ours = [r for r in s.ratios if r[1] is not None]
+        if not ours:
+            return False, 'nothing measured on our side: ' + \
+                '; '.join(s.notes)
+        return True, '; '.join(s.notes)[:200]
+    return check
+
+
+def _bench_test_checks(env, iso, pingpong, isos,
+                       names=('boot', 'channels', 'network', 'isolation')):
+    from ostest import PLAN
+    for name in names:
+        PLAN.checks.append(('bench/' + name,
+                            _test_check(env, name, iso, pingpong, isos)))
+
+
+def generate(env):
+    env.AddMethod(_bench_suites, 'BenchSuites')
+    env.AddMethod(_bench_test_checks, 'BenchTestChecks')
+
+
+def exists(env):
+    return bool(shutil.which('qemu-system-x86_64'))
