@@ -1,38 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * store [ram SECTORS]: the block store's program. It runs on the core that owns
- * the virtio-blk disk (the manifest's `device` line), opens it (blkdev_open),
- * opens the store on it (kv.h: a scan of the log), prints one status line,
- * e.g.
+ * store [ram SECTORS]: the block store's program. It runs on the core that
+ * owns the virtio-blk disk (its monitor starts it there), opens it
+ * (blkdev_open) or a disk in memory, opens the store on it (kv.h: a scan of
+ * the log) and prints one status line, e.g.
  *   store: 3 keys, 5 records on 16 MiB disk (1% used)
- *   store: disk has no store (foreign format) (16 MiB disk); 'store format' to
- * create one store: 2 keys, ...; 1 corrupt record (record 3 at sector 4:
- * checksum mismatch (key 'a')) and exports the service "store" (store.if) for
- * any number of clients on any cores. Every request is checked (the generated
- * stubs check the shape, this file the meaning: keys printable, 1..64 bytes)
- * before the store acts on it; the disk is used one request at a time (the
- * calls block in this program's only thread). When idle it polls for a while,
- * then halts until a doorbell.
+ *   store: disk has no store (foreign format) (16 MiB disk); 'store format'
+ *          to create one
+ *   store: 2 keys, ...; 1 corrupt record (record 3 at sector 4: checksum
+ *          mismatch (key 'a'))
+ * Then it serves "store" (store.if) to up to SVC_CLIENTS clients on any
+ * cores (the loop is libos/service.h). Every request is checked (the
+ * generated stubs check the shape, this file the meaning: keys printable,
+ * 1..64 bytes) before the store acts on it; the disk is used one request
+ * at a time (the calls block in this program's only thread).
  */
 #include <stdio.h>
 #include <string.h>
-#include <channels/chan.h>
 #include <drivers/blkdev.h>
 #include <libos/mon.h>
+#include <libos/service.h>
 #include <libos/sys.h>
 #include <store_if.h>
 #include "kv.h"
 #include "ramdisk.h"
 
-#define MAX_CLIENTS 16
-#define POLL_NS 200000ull
-#define SEND_TRIES 1000 /* 1 ms each: a client that never reads is left */
-
-static struct {
-	struct chan ch;
-	uint32_t pid;
-} clients[MAX_CLIENTS];
-static int nclients;
 static struct blkdev *dev;
 static struct kv *kv;
 
@@ -40,25 +32,6 @@ _Static_assert(sizeof(((struct store_put_req *)0)->key) == KV_KEY_MAX + 1,
 	       "store.if keys are kv keys");
 _Static_assert(sizeof(((struct store_put_req *)0)->value) == KV_VAL_MAX,
 	       "store.if values are kv values");
-
-/* send_to: the transport for the stubs; tctx is the client's index */
-static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
-{
-	int i = (int)(intptr_t)tctx, r, tries = 0;
-	struct chan *c = &clients[i].ch;
-
-	while ((r = chan_msg_send(c, type, buf, len)) == ERR_FULL &&
-	       ++tries < SEND_TRIES) {
-		if (chan_needs_doorbell(c)) {
-			sys_doorbell(SYS_PID_CORE(clients[i].pid));
-		}
-		sys_wait(1000000);
-	}
-	if (r == 0 && chan_needs_doorbell(c)) {
-		sys_doorbell(SYS_PID_CORE(clients[i].pid));
-	}
-	return r;
-}
 
 /* key_ok: 1..KV_KEY_MAX printable ASCII bytes, no space */
 static int key_ok(const char *k)
@@ -83,7 +56,7 @@ static int on_put(void *ctx, const struct store_put_req *m)
 	rep.err = key_ok(m->key) ? kv_put(kv, m->key, strlen(m->key), m->value,
 					  m->value_len)
 				 : ERR_INVAL;
-	return store_reply_put(send_to, ctx, m, &rep);
+	return store_reply_put(svc_send, ctx, m, &rep);
 }
 
 static int on_get(void *ctx, const struct store_get_req *m)
@@ -96,7 +69,7 @@ static int on_get(void *ctx, const struct store_get_req *m)
 					  sizeof(rep.value), &n)
 				 : ERR_INVAL;
 	rep.value_len = rep.err == 0 ? (uint16_t)n : 0;
-	return store_reply_get(send_to, ctx, m, &rep);
+	return store_reply_get(svc_send, ctx, m, &rep);
 }
 
 static int on_del(void *ctx, const struct store_del_req *m)
@@ -105,7 +78,7 @@ static int on_del(void *ctx, const struct store_del_req *m)
 
 	rep.err =
 	    key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key)) : ERR_INVAL;
-	return store_reply_del(send_to, ctx, m, &rep);
+	return store_reply_del(svc_send, ctx, m, &rep);
 }
 
 /* list_fill: as many keys after `after` as fit into rep */
@@ -146,7 +119,7 @@ static int on_list(void *ctx, const struct store_list_req *m)
 	} else {
 		list_fill(m->after, &rep);
 	}
-	return store_reply_list(send_to, ctx, m, &rep);
+	return store_reply_list(svc_send, ctx, m, &rep);
 }
 
 /* status_text: the status line, then a line per damage report */
@@ -183,7 +156,7 @@ static int on_status(void *ctx, const struct store_status_req *m)
 	rep.damaged = st.damaged;
 	rep.torn = st.torn;
 	status_text(rep.text, sizeof(rep.text));
-	return store_reply_status(send_to, ctx, m, &rep);
+	return store_reply_status(svc_send, ctx, m, &rep);
 }
 
 static int on_format(void *ctx, const struct store_format_req *m)
@@ -192,14 +165,14 @@ static int on_format(void *ctx, const struct store_format_req *m)
 	char line[160];
 
 	rep.err = kv_format(
-	    kv, sys_time_ns() ^ ((uint64_t)clients[(intptr_t)ctx].pid << 32));
+	    kv, sys_time_ns() ^ ((uint64_t)((struct svc_client *)ctx)->pid << 32));
 	if (rep.err == 0) {
 		kv_summary(kv, line, sizeof(line));
 		printf("store: formatted: %s\n", line);
 	} else {
 		printf("store: format failed: %s\n", kv_err_msg(rep.err));
 	}
-	return store_reply_format(send_to, ctx, m, &rep);
+	return store_reply_format(svc_send, ctx, m, &rep);
 }
 
 static const struct store_handlers handlers = {
@@ -211,68 +184,25 @@ static const struct store_handlers handlers = {
     .format_req = on_format,
 };
 
-static void accept_all(void)
+static int dispatch(struct svc_client *c, uint8_t type, const void *buf,
+		    size_t n)
 {
-	void *va;
-	uint32_t pid;
-
-	while (mon_accept_poll(&va, &pid) == 0) {
-		if (nclients == MAX_CLIENTS) {
-			printf("store: too many clients; 0x%x ignored\n", pid);
-			continue;
-		}
-		chan_init(&clients[nclients].ch, va, 0);
-		clients[nclients++].pid = pid;
-	}
+	return store_dispatch(&handlers, c, type, buf, n);
 }
 
-static int serve(int i)
+static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
+		   int err)
 {
-	static uint8_t buf[CHAN_MSG_MAX];
-	uint8_t type = 0;
-	int n, done = 0, r;
+	struct store_error e = {type, 0, err};
 
-	while ((n = chan_msg_recv(&clients[i].ch, &type, buf, sizeof(buf))) !=
-	       ERR_AGAIN) {
-		done++;
-		r = n < 0 ? n
-			  : store_dispatch(&handlers, (void *)(intptr_t)i, type,
-					   buf, (size_t)n);
-		if (r == ERR_NOSYS || r == ERR_FORMAT || n < 0) {
-			struct store_error e = {n < 0 ? 0 : type, 0, r};
-
-			if (n >= 0) {
-				store_call_id_of(type, buf, (size_t)n,
-						 &e.call_id);
-			}
-			printf("store: bad message from client 0x%x: %s\n",
-			       clients[i].pid, err_msg(r));
-			store_send_error(send_to, (void *)(intptr_t)i, &e);
-		}
+	if (n >= 0) {
+		store_call_id_of(type, buf, (size_t)n, &e.call_id);
 	}
-	return done;
+	store_send_error(svc_send, c, &e);
 }
 
-static int sleep_all(int sleep)
-{
-	int pending = 0;
-
-	for (int i = 0; i < nclients; i++) {
-		if (sleep) {
-			chan_sleep(&clients[i].ch);
-			pending |= chan_pending(&clients[i].ch);
-		} else {
-			chan_wake(&clients[i].ch);
-		}
-	}
-	if (sleep) {
-		chan_sleep(mon_channel());
-		pending |= chan_pending(mon_channel());
-	} else {
-		chan_wake(mon_channel());
-	}
-	return pending;
-}
+static struct service svc = {.name = "store", .dispatch = dispatch,
+			     .reject = reject};
 
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -342,7 +272,6 @@ static int open_store(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	uint64_t idle_since = 0;
 	int r;
 
 	if (open_store(argc, argv) < 0) {
@@ -353,24 +282,5 @@ int main(int argc, char **argv)
 		printf("store: cannot export 'store': %s\n", err_msg(r));
 		return 1;
 	}
-	for (;;) {
-		int done = 0;
-
-		accept_all();
-		for (int i = 0; i < nclients; i++) {
-			done += serve(i);
-		}
-		if (done || !idle_since) {
-			idle_since = done ? 0 : sys_time_ns();
-			continue;
-		}
-		if (sys_time_ns() - idle_since < POLL_NS) {
-			continue;
-		}
-		idle_since = 0;
-		if (!sleep_all(1)) {
-			sys_wait(0);
-		}
-		sleep_all(0);
-	}
+	return svc_run(&svc);
 }

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A named service's loop, for programs that serve an interface over
+ * bound channels and do nothing else (echosvc, store): accept every
+ * client the monitor binds (up to SVC_CLIENTS), hand each message to the
+ * service's dispatcher, answer what the dispatcher rejects, poll for a
+ * while when idle (SVC_POLL_NS), then halt until a doorbell.
+ *
+ * The stubs' transport is svc_send, with the client (struct svc_client *)
+ * as its context: handlers pass their ctx on to the reply stubs.
+ *
+ * Usage:
+ *   static int dispatch(struct svc_client *c, uint8_t type,
+ *                       const void *buf, size_t n)
+ *   { return foo_dispatch(&handlers, c, type, buf, n); }
+ *   static void reject(struct svc_client *c, uint8_t type,
+ *                      const void *buf, int n, int err)
+ *   { struct foo_error e = {type, err}; foo_send_error(svc_send, c, &e); }
+ *   static struct service svc = {.name = "foo", .dispatch = dispatch,
+ *                                .reject = reject};
+ *   mon_export("foo");  ...  svc_run(&svc);
+ */
+#ifndef LIBOS_SERVICE_H
+#define LIBOS_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <channels/chan.h>
+
+#define SVC_CLIENTS 16
+#define SVC_POLL_NS 200000ull /* polling before sleeping: 200 us */
+
+struct svc_client {
+	struct chan ch;
+	uint32_t pid;
+};
+
+struct service {
+	const char *name; /* for messages: "NAME: bad message ..." */
+	/* dispatch: one message from c; ERR_NOSYS or ERR_FORMAT make the
+	 * loop log it and call reject */
+	int (*dispatch)(struct svc_client *c, uint8_t type, const void *buf,
+			size_t n);
+	/* reject: answer a message that could not be handled (n < 0: it
+	 * could not even be received whole; type is then 0) */
+	void (*reject)(struct svc_client *c, uint8_t type, const void *buf,
+		       int n, int err);
+	bool stop; /* set by a handler: svc_run returns */
+	/* the loop's */
+	struct svc_client clients[SVC_CLIENTS];
+	int nclients;
+};
+
+/* svc_send: the stubs' transport; tctx is a struct svc_client *. Waits
+ * (1 ms at a time, ringing the doorbell) while the client's ring is full,
+ * at most 1 s: a client that never reads gets ERR_FULL. */
+int svc_send(void *tctx, uint8_t type, const void *buf, size_t len);
+
+/* svc_run: serve until a handler sets s->stop; returns 0 then */
+int svc_run(struct service *s);
+
+#endif

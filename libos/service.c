@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The service loop (libos/service.h).
+ */
+#include <libos/mon.h>
+#include <libos/service.h>
+#include <libos/sys.h>
+#include <stdio.h>
+
+#define SEND_TRIES 1000 /* 1 ms each */
+
+int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	struct svc_client *c = tctx;
+	int r, tries = 0;
+
+	while ((r = chan_msg_send(&c->ch, type, buf, len)) == ERR_FULL &&
+	       ++tries < SEND_TRIES) {
+		if (chan_needs_doorbell(&c->ch)) {
+			sys_doorbell(SYS_PID_CORE(c->pid));
+		}
+		sys_wait(1000000);
+	}
+	if (r == 0 && chan_needs_doorbell(&c->ch)) {
+		sys_doorbell(SYS_PID_CORE(c->pid));
+	}
+	return r;
+}
+
+static void accept_all(struct service *s)
+{
+	void *va;
+	uint32_t pid;
+
+	while (mon_accept_poll(&va, &pid) == 0) {
+		if (s->nclients == SVC_CLIENTS) {
+			printf("%s: too many clients; 0x%x ignored\n", s->name,
+			       pid);
+			continue;
+		}
+		chan_init(&s->clients[s->nclients].ch, va, 0);
+		s->clients[s->nclients++].pid = pid;
+	}
+}
+
+static int serve(struct service *s, struct svc_client *c)
+{
+	static uint8_t buf[CHAN_MSG_MAX];
+	uint8_t type = 0;
+	int n, done = 0, r;
+
+	while (!s->stop &&
+	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
+		   ERR_AGAIN) {
+		done++;
+		r = n < 0 ? n : s->dispatch(c, type, buf, (size_t)n);
+		if (r == ERR_NOSYS || r == ERR_FORMAT || n < 0) {
+			printf("%s: bad message from client 0x%x: %s\n",
+			       s->name, c->pid, err_msg(r));
+			s->reject(c, n < 0 ? 0 : type, buf, n, r);
+		}
+	}
+	return done;
+}
+
+/* sleep_all: mark every channel asleep (1) or awake (0); on sleep, true
+ * if something arrived meanwhile */
+static int sleep_all(struct service *s, int sleep)
+{
+	int pending = 0;
+
+	for (int i = 0; i < s->nclients; i++) {
+		if (sleep) {
+			chan_sleep(&s->clients[i].ch);
+			pending |= chan_pending(&s->clients[i].ch);
+		} else {
+			chan_wake(&s->clients[i].ch);
+		}
+	}
+	if (sleep) {
+		chan_sleep(mon_channel());
+		pending |= chan_pending(mon_channel());
+	} else {
+		chan_wake(mon_channel());
+	}
+	return pending;
+}
+
+int svc_run(struct service *s)
+{
+	uint64_t idle_since = 0;
+
+	while (!s->stop) {
+		int done = 0;
+
+		accept_all(s);
+		for (int i = 0; i < s->nclients && !s->stop; i++) {
+			done += serve(s, &s->clients[i]);
+		}
+		if (done || !idle_since) {
+			idle_since = done ? 0 : sys_time_ns();
+			continue;
+		}
+		if (sys_time_ns() - idle_since < SVC_POLL_NS) {
+			continue;
+		}
+		idle_since = 0;
+		if (!sleep_all(s, 1)) {
+			sys_wait(0);
+		}
+		sleep_all(s, 0);
+	}
+	return 0;
+}
