@@ -88,6 +88,35 @@ static void pump(struct event_timer *t);
 struct csock;
 static void pump_tx(struct csock *cs);
 
+/* tx_drain: hand lwIP what the send ring [*head, +*len) holds, as much as
+ * it takes; returns the bytes taken, or an error (not OS_ERR_AGAIN) when
+ * the connection failed */
+static long tx_drain(struct nsock *ns, const uint8_t *ring, uint32_t *head,
+		     uint32_t *len)
+{
+	long taken = 0;
+
+	while (*len) {
+		uint32_t chunk = NET_SEND_WINDOW - *head;
+		long n;
+
+		if (chunk > *len) {
+			chunk = *len;
+		}
+		n = nsock_send(ns, ring + *head, chunk);
+		if (n <= 0) {
+			if (n < 0 && n != OS_ERR_AGAIN) {
+				return n;
+			}
+			break;
+		}
+		*head = (*head + (uint32_t)n) % NET_SEND_WINDOW;
+		*len -= (uint32_t)n;
+		taken += n;
+	}
+	return taken;
+}
+
 static void pump_soon(uint64_t delay)
 {
 	if (!pump_t.active) {
@@ -192,26 +221,13 @@ static bool pump_lingering(void)
 
 	for (int i = 0; i < LINGER_MAX; i++) {
 		struct linger *l = &lingering[i];
-		long n = 0;
+		long n;
 
-		while (l->ns && l->len) {
-			uint32_t chunk = NET_SEND_WINDOW - l->head;
-
-			if (chunk > l->len) {
-				chunk = l->len;
-			}
-			n = nsock_send(l->ns, l->tx + l->head, chunk);
-			if (n <= 0) {
-				break;
-			}
-			l->head = (l->head + (uint32_t)n) % NET_SEND_WINDOW;
-			l->len -= (uint32_t)n;
-		}
 		if (!l->ns) {
 			continue;
 		}
-		if (!l->len || (n < 0 && n != OS_ERR_AGAIN) ||
-		    now >= l->deadline) {
+		n = tx_drain(l->ns, l->tx, &l->head, &l->len);
+		if (!l->len || n < 0 || now >= l->deadline) {
 			nsock_close(l->ns);
 			free(l->tx);
 			memset(l, 0, sizeof(*l));
@@ -457,25 +473,12 @@ static bool pump_connect(struct csock *cs)
 
 static void pump_tx(struct csock *cs)
 {
-	while (cs->tx_len) {
-		uint32_t chunk = NET_SEND_WINDOW - cs->tx_head;
-		long n;
+	uint32_t before = cs->tx_len;
 
-		if (chunk > cs->tx_len) {
-			chunk = cs->tx_len;
-		}
-		n = nsock_send(cs->ns, cs->tx + cs->tx_head, chunk);
-		if (n <= 0) {
-			if (n < 0 && n != OS_ERR_AGAIN) {
-				cs->sent_due += cs->tx_len; /* lost: free it */
-				cs->tx_len = 0;
-			}
-			break;
-		}
-		cs->tx_head = (cs->tx_head + (uint32_t)n) % NET_SEND_WINDOW;
-		cs->tx_len -= (uint32_t)n;
-		cs->sent_due += (uint32_t)n;
+	if (tx_drain(cs->ns, cs->tx, &cs->tx_head, &cs->tx_len) < 0) {
+		cs->tx_len = 0; /* the connection failed: what is left is lost */
 	}
+	cs->sent_due += before - cs->tx_len;
 }
 
 /* note: eof or closed, once, after all data */
