@@ -33,29 +33,6 @@
 static unsigned active; /* TCP connection threads (cooperative: no lock) */
 static uint8_t datagram[UDP_MAX];
 
-/* parse_port: "key=N" with N <= 65535 into *port; false if arg is not
- * key=N at all or N is bad */
-static bool parse_port(const char *arg, const char *key, uint16_t *port)
-{
-	size_t k = strlen(key);
-	unsigned long v = 0;
-	const char *p = arg + k + 1;
-
-	if (strncmp(arg, key, k) != 0 || arg[k] != '=' || *p == '\0') {
-		return false;
-	}
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9') {
-			return false;
-		}
-		if ((v = v * 10 + (unsigned long)(*p - '0')) > 65535) {
-			return false;
-		}
-	}
-	*port = (uint16_t)v;
-	return true;
-}
-
 static int tcp_conn(void *arg)
 {
 	int s = (int)(intptr_t)arg;
@@ -145,8 +122,8 @@ int main(int argc, char **argv)
 	int ls = -1, us = -1;
 
 	for (int i = 1; i < argc; i++) {
-		if (!parse_port(argv[i], "tcp", &tcp) &&
-		    !parse_port(argv[i], "udp", &udp)) {
+		if (!sock_port_arg(argv[i], "tcp", &tcp) &&
+		    !sock_port_arg(argv[i], "udp", &udp)) {
 			printf("echod: bad argument '%s' (usage: echod "
 			       "[tcp=N] [udp=N])\n",
 			       argv[i]);

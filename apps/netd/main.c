@@ -19,28 +19,10 @@
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <libos/thread.h>
+#include <net/sock.h>
 #include <net/stack.h>
 
 #include "httpd.h"
-
-static int parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*s) {
-		return -1;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || (v = v * 10 + (unsigned long)(*s - '0')) > 65535) {
-			return -1;
-		}
-	}
-	if (!v) {
-		return -1;
-	}
-	*port = (uint16_t)v;
-	return 0;
-}
 
 static int serve_http(void *arg)
 {
@@ -59,7 +41,7 @@ int main(int argc, char **argv)
 		size_t k = strlen(argv[i]);
 
 		if (strncmp(argv[i], "httpd=", 6) == 0) {
-			if (parse_port(argv[i] + 6, &http) < 0) {
+			if (!sock_port_arg(argv[i], "httpd", &http) || !http) {
 				printf("netd: bad port in '%s'\n", argv[i]);
 				return 2;
 			}

@@ -5,6 +5,7 @@
  * here (local, libos/net/local.c).
  */
 #include <net/sock_backend.h>
+#include <string.h>
 
 static const struct sock_backend *be = &sock_remote_backend;
 
@@ -72,4 +73,23 @@ long sock_sendto(int s, const void *buf, size_t len,
 long sock_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from)
 {
 	return be->recvfrom(s, buf, cap, from);
+}
+
+bool sock_port_arg(const char *arg, const char *key, uint16_t *port)
+{
+	size_t k = strlen(key);
+	unsigned long v = 0;
+	const char *p = arg + k + 1;
+
+	if (strncmp(arg, key, k) != 0 || arg[k] != '=' || *p == '\0') {
+		return false;
+	}
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' ||
+		    (v = v * 10 + (unsigned long)(*p - '0')) > 65535) {
+			return false;
+		}
+	}
+	*port = (uint16_t)v;
+	return true;
 }

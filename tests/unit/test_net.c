@@ -461,6 +461,28 @@ static void test_remote_restart(void **state)
 	sock_close(c2);
 }
 
+/* the programs' KEY=PORT arguments (echod tcp=7, httpd port=80) */
+static void test_port_arg(void **state)
+{
+	uint16_t port = 1234;
+
+	(void)state;
+	assert_true(sock_port_arg("tcp=7", "tcp", &port));
+	assert_int_equal(port, 7);
+	assert_true(sock_port_arg("udp=0", "udp", &port));
+	assert_int_equal(port, 0);
+	assert_true(sock_port_arg("port=65535", "port", &port));
+	assert_int_equal(port, 65535);
+	port = 99;
+	assert_false(sock_port_arg("port=65536", "port", &port));
+	assert_false(sock_port_arg("port=", "port", &port));
+	assert_false(sock_port_arg("port=8x", "port", &port));
+	assert_false(sock_port_arg("port", "port", &port));
+	assert_false(sock_port_arg("ports=8", "port", &port));
+	assert_false(sock_port_arg("tcp=7", "udp", &port));
+	assert_int_equal(port, 99);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_remote_udp_echo),
 		cmocka_unit_test(test_remote_bad_args),
 		cmocka_unit_test(test_remote_restart),
+		cmocka_unit_test(test_port_arg),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

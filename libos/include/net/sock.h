@@ -21,6 +21,7 @@
 #ifndef NET_SOCK_H
 #define NET_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,5 +60,10 @@ long sock_sendto(int s, const void *buf, size_t len,
 		 const struct sock_addr *to);
 /* sock_recvfrom: one datagram (truncated to cap); returns its length */
 long sock_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from);
+
+/* sock_port_arg: a program argument "KEY=N" (0 <= N <= 65535) into
+ * *port; true if arg is KEY=N, false if it is something else or N is not
+ * a port number. */
+bool sock_port_arg(const char *arg, const char *key, uint16_t *port);
 
 #endif
