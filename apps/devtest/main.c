@@ -147,16 +147,14 @@ static int steal(const char *name)
 		printf("devtest: steal: no device %s\n", name);
 		return 1;
 	}
+	/* each call's error, or ERR_OK when the kernel let it through */
+	long map = sys_dev_map(i, 0), cfg = sys_dev_cfg(i, 0, 4, 0),
+	     irqr = sys_dev_irq(i, &irq);
+
 	printf("devtest: steal %s: owned here %u, map %s, cfg %s, irq %s\n",
-	       name, d.owned_here, err_name((int)sys_dev_map(i, 0) < 0
-						  ? (int)sys_dev_map(i, 0)
-						  : 0),
-	       err_name((int)sys_dev_cfg(i, 0, 4, 0) < 0
-			    ? (int)sys_dev_cfg(i, 0, 4, 0)
-			    : 0),
-	       err_name((int)sys_dev_irq(i, &irq) < 0
-			    ? (int)sys_dev_irq(i, &irq)
-			    : 0));
+	       name, d.owned_here, err_name(map < 0 ? (int)map : 0),
+	       err_name(cfg < 0 ? (int)cfg : 0),
+	       err_name(irqr < 0 ? (int)irqr : 0));
 	return 0;
 }
 

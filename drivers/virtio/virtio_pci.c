@@ -357,7 +357,7 @@ int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
 int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 	      void *token)
 {
-	uint16_t head, i, prev = 0;
+	uint16_t head, i;
 
 	if (n == 0 || n > vq->nfree) {
 		return ERR_FULL;
@@ -371,10 +371,8 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 		dsc->flags = (uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE
 							    : 0) |
 					(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-		prev = i;
 		i = dsc->next;
 	}
-	(void)prev;
 	vq->free_head = i;
 	vq->nfree = (uint16_t)(vq->nfree - n);
 	vq->token[head] = token;
