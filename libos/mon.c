@@ -116,53 +116,43 @@ static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
 		r_;                                                           \
 	})
 
+/*
+ * ASK: CALL, for a process that has a monitor channel, evaluating to the
+ * send's error, else the reply's err (ERR_UNSUPPORTED without a monitor).
+ */
+#define ASK(c, req, rep)                                                      \
+	({                                                                    \
+		int a_ = have ? CALL(c, req, rep) : ERR_UNSUPPORTED;          \
+		a_ ? a_ : (rep)->err;                                         \
+	})
+
 int mon_ps(uint32_t core, struct monitor_ps_reply *out)
 {
 	struct monitor_ps_req req = {0, core};
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
-	r = CALL(ps, &req, out);
-	return r ? r : out->err;
+	return ASK(ps, &req, out);
 }
 
 int mon_kill(uint32_t pid)
 {
 	struct monitor_kill_req req = {0, pid};
 	struct monitor_kill_reply rep;
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
-	r = CALL(kill, &req, &rep);
-	return r ? r : rep.err;
+	return ASK(kill, &req, &rep);
 }
 
 int mon_services(struct monitor_services_reply *out)
 {
 	struct monitor_services_req req = {0};
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
-	r = CALL(services, &req, out);
-	return r ? r : out->err;
+	return ASK(services, &req, out);
 }
 
 int mon_devices(struct monitor_devices_reply *out)
 {
 	struct monitor_devices_req req = {0};
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
-	r = CALL(devices, &req, out);
-	return r ? r : out->err;
+	return ASK(devices, &req, out);
 }
 
 int mon_move(const char *device, uint32_t core, uint32_t *driver_pid)
@@ -171,32 +161,24 @@ int mon_move(const char *device, uint32_t core, uint32_t *driver_pid)
 	struct monitor_move_reply rep;
 	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, device, sizeof(req.name)) >= sizeof(req.name)) {
 		return ERR_NOENT;
 	}
 	req.core = core;
-	r = CALL(move, &req, &rep);
-	if (r == 0 && rep.err == 0 && driver_pid) {
+	r = ASK(move, &req, &rep);
+	if (r == 0 && driver_pid) {
 		*driver_pid = rep.driver_pid;
 	}
-	return r ? r : rep.err;
+	return r;
 }
 
 int mon_borrow(uint64_t bytes)
 {
 	struct monitor_mem_borrow_req req = {0, bytes};
 	struct monitor_mem_borrow_reply rep;
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
-	r = CALL(mem_borrow, &req, &rep);
-	return r ? r : rep.err;
+	return ASK(mem_borrow, &req, &rep);
 }
 
 /* libos_heap_short: malloc found the core out of memory: borrow. */
@@ -209,17 +191,12 @@ int mon_export(const char *name)
 {
 	struct monitor_export_req req;
 	struct monitor_export_reply rep;
-	int r;
 
-	if (!have) {
-		return ERR_UNSUPPORTED;
-	}
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
 		return ERR_TOOBIG;
 	}
-	r = CALL(export, &req, &rep);
-	return r ? r : rep.err;
+	return ASK(export, &req, &rep);
 }
 
 int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
