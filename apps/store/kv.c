@@ -1036,9 +1036,10 @@ void kv_summary(const struct kv *kv, char *buf, size_t cap)
 		}
 		return;
 	}
-	append(buf, cap, "%llu key%s, %llu records on %s disk (%llu%% used)",
+	append(buf, cap, "%llu key%s, %llu record%s on %s disk (%llu%% used)",
 	       (unsigned long long)kv->nents, kv->nents == 1 ? "" : "s",
-	       (unsigned long long)kv->records, size,
+	       (unsigned long long)kv->records, kv->records == 1 ? "" : "s",
+	       size,
 	       (unsigned long long)(all ? used * 100 / all : 100));
 	if (kv->damaged) {
 		kv_damage_str(&kv->dmg[i < 0 ? 0 : i], what, sizeof(what));
