@@ -15,7 +15,7 @@
 #define F_MAC (1ull << 5)
 #define HDR 12u /* struct virtio_net_hdr with num_buffers (VERSION_1) */
 #define BUF 2048u
-#define QMAX 128
+#define QMAX 256
 
 struct vbuf {
 	uint8_t *va;

@@ -33,6 +33,7 @@
 #define SAFETY_NS 100000000ull  /* with one: a look every 100 ms anyway */
 #define TICK_MAX_NS 100000000ull /* lwIP timeouts at least every 100 ms */
 #define RX_BUDGET 64             /* frames per poll, then others run */
+#define TX_BACKLOG 256           /* frames waiting for room in the device */
 
 struct netstack {
 	struct netif netif;
@@ -41,6 +42,12 @@ struct netstack {
 	struct event_irq irq;
 	bool dhcp, told;
 	uint8_t frame[NETDEV_FRAME_MAX + 64];
+	/* frames the device had no room for, oldest first (ring) */
+	struct {
+		uint16_t len;
+		uint8_t data[NETDEV_FRAME_MAX];
+	} backlog[TX_BACKLOG];
+	unsigned bl_head, bl_len;
 };
 
 static struct netstack *current;
@@ -79,17 +86,54 @@ static void print_ip(const char *how, uint32_t ip, int prefix)
 
 /* ------------------------------------------------------ frames in and out */
 
+/* tx_flush: hand the device what waits in the backlog, in order, while it
+ * has room; true when the backlog is empty */
+static bool tx_flush(struct netstack *st)
+{
+	while (st->bl_len) {
+		unsigned i = st->bl_head;
+
+		if (st->dev->tx(st->dev, st->backlog[i].data,
+				st->backlog[i].len) == OS_ERR_FULL) {
+			return false;
+		}
+		/* sent, or refused for good (a bad frame): next */
+		st->bl_head = (i + 1) % TX_BACKLOG;
+		st->bl_len--;
+	}
+	return true;
+}
+
+/*
+ * link_output: a frame for the device. When the device's transmit queue
+ * is full the frame waits in the backlog (sent when the device frees
+ * slots: its interrupt, or the next poll) instead of being dropped, which
+ * would cost TCP a retransmission timeout; only a full backlog drops.
+ */
 static err_t link_output(struct netif *netif, struct pbuf *p)
 {
 	struct netstack *st = netif->state;
+	unsigned tail;
 	u16_t n;
+	int r;
 
 	if (p->tot_len > NETDEV_FRAME_MAX) {
 		return ERR_BUF;
 	}
-	n = pbuf_copy_partial(p, st->frame, p->tot_len, 0);
-	/* a full device drops the frame: TCP sends it again */
-	return st->dev->tx(st->dev, st->frame, n) == 0 ? ERR_OK : ERR_IF;
+	if (tx_flush(st)) {
+		n = pbuf_copy_partial(p, st->frame, p->tot_len, 0);
+		r = st->dev->tx(st->dev, st->frame, n);
+		if (r != OS_ERR_FULL) {
+			return r == 0 ? ERR_OK : ERR_IF;
+		}
+	}
+	if (st->bl_len == TX_BACKLOG) {
+		return ERR_IF; /* dropped: TCP sends it again */
+	}
+	tail = (st->bl_head + st->bl_len++) % TX_BACKLOG;
+	st->backlog[tail].len = pbuf_copy_partial(p, st->backlog[tail].data,
+						  p->tot_len, 0);
+	return ERR_OK;
 }
 
 static int poll_device(struct netstack *st)
@@ -97,6 +141,7 @@ static int poll_device(struct netstack *st)
 	int n, got = 0;
 	struct pbuf *p;
 
+	tx_flush(st);
 	while (got < RX_BUDGET &&
 	       (n = st->dev->rx(st->dev, st->frame, sizeof(st->frame))) >= 0) {
 		got++;
