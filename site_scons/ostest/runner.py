@@ -1004,9 +1004,19 @@ class Run:
         if not todo:
             return
         todo.sort(key=lambda x: (x[0].order, x[0].name))
-        _out('-- %d system test(s), %d at a time, accel=%s' % (
-            len(todo), SYSTEM_JOBS, self.plan.env['accel']))
+        alone = [x for x in todo if x[0].alone]
+        todo = [x for x in todo if not x[0].alone]
+        _out('-- %d system test(s), %d at a time, accel=%s%s' % (
+            len(todo) + len(alone), SYSTEM_JOBS, self.plan.env['accel'],
+            '; then %d alone' % len(alone) if alone else ''))
         stop = threading.Event()
+        self._pool(todo, SYSTEM_JOBS, top, stop)
+        self._pool(alone, 1, top, stop)
+
+    def _pool(self, todo, jobs, top, stop):
+        """Runs the system tests in todo, `jobs` at a time."""
+        if not todo:
+            return
         work = queue.Queue()
         done = queue.Queue()
         for item in todo:
@@ -1027,7 +1037,7 @@ class Run:
                                     'harness error: %r' % e))
 
         threads = [threading.Thread(target=worker, daemon=True)
-                   for _ in range(min(SYSTEM_JOBS, len(todo)))]
+                   for _ in range(min(jobs, len(todo)))]
         for th in threads:
             th.start()
         try:

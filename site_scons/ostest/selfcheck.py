@@ -202,6 +202,8 @@ def _spec_new_keys(d):
                   [('Host', 0, 12, True), ('Send', 0, 13, None),
                    ('Host', 0, 14, False)]], 'steps %r' % got)
     _want(_parse(d, 'expect: a\n').boots[0].exit is None, 'exit default')
+    _want(not _parse(d, 'expect: a\n').alone, 'alone default')
+    _want(_parse(d, 'alone: yes\nexpect: a\n').alone, 'alone: yes')
 
 
 def _spec_errors(d):
@@ -232,6 +234,7 @@ def _spec_errors(d):
              'x.test:3: boot 2 (after this reboot:) needs at least one'),
             ('expect: a\nexit: 0\nreboot:\nhost: true\n', 'boot 2'),
             ('exit: 0\nexit: 1\n', 'exit: given twice'),
+            ('alone: maybe\nexpect: a\n', 'alone: expected yes or no'),
             ('exit: 0\nreboot:\nexit: 1\nexit: 2\n',
              'x.test:4: exit: given twice in boot 2'),
             ('exit: 0\nreboot:\nnet: 80\nnet: 80\n', 'given twice'),

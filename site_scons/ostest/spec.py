@@ -23,6 +23,9 @@ with '#' are ignored. Keys:
               QEMU must still be running when the last expected line
               arrives; the harness then stops it. Once per boot.
   order:      run order, lower first (default 50); slow tests use more
+  alone:      yes: runs after the others, with no other QEMU beside it
+              (load tests, whose clients judge a shared host's stalls as
+              errors); no is the default
   send:       types TEXT and then Enter (a carriage return, \\r, as a
               terminal sends) on COM1, once every expect: line written
               above it has matched (may repeat; TEXT may be empty: Enter
@@ -113,7 +116,7 @@ import shlex
 
 DEFAULTS = {'iso': 'default', 'smp': 8, 'mem': '2G', 'machine': 'q35',
             'timeout': 60, 'order': 50}
-SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'order',
+SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'order', 'alone',
           'net-device', 'disk', 'disk-device')
 PER_BOOT = ('exit',)                  # once per boot
 MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw',
@@ -236,6 +239,7 @@ class SystemTest:
         self.machine = DEFAULTS['machine']
         self.timeout = DEFAULTS['timeout']
         self.order = DEFAULTS['order']
+        self.alone = False
         self.qemu = []
         self.reject = []          # Pattern, for every boot
         self.net = None           # [(guest port, 'tcp' or 'udp')] with net:
@@ -325,6 +329,10 @@ def _set(t, key, value, no):
         b.exit_line = no
     elif key == 'order':
         t.order = _int(key, value, 0, 1000)
+    elif key == 'alone':
+        if value not in ('yes', 'no'):
+            raise SpecError('alone: expected yes or no: %s' % value)
+        t.alone = value == 'yes'
     elif key == 'qemu':
         try:
             t.qemu += shlex.split(value)
