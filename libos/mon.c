@@ -148,6 +148,14 @@ int mon_services(struct monitor_services_reply *out)
 	return ASK(services, &req, out);
 }
 
+int mon_agree(int tree, uint32_t fanout, struct monitor_agree_reply *out)
+{
+	struct monitor_agree_req req = {0, tree ? 1 : 0, fanout};
+	struct monitor_agree_reply rep;
+
+	return ASK(agree, &req, out ? out : &rep);
+}
+
 int mon_devices(struct monitor_devices_reply *out)
 {
 	struct monitor_devices_req req = {0};

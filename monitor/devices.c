@@ -82,8 +82,8 @@ static uint32_t start_driver(uint32_t i)
 	uint32_t pid = 0;
 	int r;
 
-	if (!prog) {
-		return 0;
+	if (!prog || strcmp(dir[i].args, "nodriver") == 0) {
+		return 0; /* no driver, or the manifest starts its own */
 	}
 	r = spawn_here(prog, dir[i].args, &pid);
 	if (r < 0) {

@@ -8,7 +8,9 @@
  * frame core 0 set aside at boot (a star: 254 frames, 1 MiB, at 255
  * cores; a full mesh made at boot would need 32,385 frames, 126 MiB).
  * Messages between two other cores are relayed by core 0 (see
- * docs/monitor.md). Every process a monitor starts gets a channel to it.
+ * docs/monitor.md), except those of a tree of monitors (agree.c), which
+ * makes the links it needs on first use. Every process a monitor starts
+ * gets a channel to it.
  *
  * Routes: a message arrives on a route - a link (the peer core's number)
  * or a process channel (PROC_ROUTE + slot) - and answers go back on it.
@@ -59,6 +61,10 @@ const struct monitor_handlers handlers = {
     .dev_adopt_reply = on_dev_adopt_reply,
     .dev_owner = on_dev_owner,
     .proc_gone = on_proc_gone,
+    .agree_req = on_agree_req,
+    .agree_down = on_agree_down,
+    .agree_up = on_agree_up,
+    .link_offer = on_link_offer,
 };
 
 static int poll_all(void)

@@ -13,6 +13,7 @@ struct sys_info me;
 struct link links[MAX_CORES];
 struct pchan procs[MAX_PROCS];
 uint32_t call_seq;
+uint64_t link_msgs;
 
 static struct {
 	int used;
@@ -58,6 +59,9 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 		printf("monitor %u: lost a %s to route %d: %s\n", me.core_id,
 		       monitor_msg_name(type), route, err_msg(r));
 		return r;
+	}
+	if (route < PROC_ROUTE) {
+		link_msgs++;
 	}
 	if (chan_needs_doorbell(c)) {
 		sys_doorbell(route < PROC_ROUTE ? (uint32_t)route : me.core_id);
@@ -180,7 +184,7 @@ static void complain(int route, uint8_t type, const uint8_t *buf, int len,
 /* drain: handle what arrived on one route; returns messages handled */
 /*
  * relay_reply: answers to relayed calls that need nothing done on the way
- * (core_stat, ps, kill, export, services) go back as they came, with the
+ * (core_stat, ps, kill, export, services, devices, move, agree) go back as they came, with the
  * call id of the hop they return to; the final receiver checks the body.
  * Returns 1 if the message was such a reply (and is dealt with).
  */
@@ -193,7 +197,8 @@ static int relay_reply(int route, uint8_t type, uint8_t *buf, int n)
 	    type != MONITOR_MSG_PS_REPLY && type != MONITOR_MSG_KILL_REPLY &&
 	    type != MONITOR_MSG_EXPORT_REPLY &&
 	    type != MONITOR_MSG_SERVICES_REPLY &&
-	    type != MONITOR_MSG_DEVICES_REPLY && type != MONITOR_MSG_MOVE_REPLY) {
+	    type != MONITOR_MSG_DEVICES_REPLY && type != MONITOR_MSG_MOVE_REPLY &&
+	    type != MONITOR_MSG_AGREE_REPLY) {
 		return 0;
 	}
 	if (route_pid(route)) {
@@ -229,6 +234,9 @@ int drain(int route)
 	while (c &&
 	       (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != ERR_AGAIN) {
 		done++;
+		if (route < PROC_ROUTE) {
+			link_msgs++;
+		}
 		if (n < 0) {
 			complain(route, 0, buf, -1, n);
 			continue;

@@ -41,6 +41,7 @@ extern struct sys_info me;
 extern struct link links[MAX_CORES];
 extern struct pchan procs[MAX_PROCS];
 extern uint32_t call_seq;
+extern uint64_t link_msgs; /* sent or received on links since boot */
 
 /* the dispatch table (main.c) */
 extern const struct monitor_handlers handlers;
@@ -101,6 +102,12 @@ int on_dev_adopt_reply(void *vctx, const struct monitor_dev_adopt_reply *m);
 /* naming.c: forget what a process that ended exported */
 void naming_forget(uint32_t pid);
 int on_proc_gone(void *vctx, const struct monitor_proc_gone *m);
+
+/* agree.c */
+int on_agree_req(void *vctx, const struct monitor_agree_req *m);
+int on_agree_down(void *vctx, const struct monitor_agree_down *m);
+int on_agree_up(void *vctx, const struct monitor_agree_up *m);
+int on_link_offer(void *vctx, const struct monitor_link_offer *m);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

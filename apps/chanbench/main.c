@@ -15,6 +15,7 @@
 #include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
+#include <libos/timing.h>
 #include <echo_if.h>
 
 #define SAMPLES 2000
@@ -22,14 +23,6 @@
 static struct chan ch;
 static uint32_t server_core;
 static uint64_t rtt[SAMPLES];
-
-static inline uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 /* send: the stubs' transport; polls while the ring is full */
 static int send(void *tctx, uint8_t type, const void *p, size_t n)
@@ -54,19 +47,6 @@ static int recv_msg(uint8_t *type, void *buf, size_t cap)
 		__asm__ volatile("pause");
 	}
 	return n;
-}
-
-static void sort(uint64_t *a, int n)
-{
-	for (int i = 1; i < n; i++) {
-		uint64_t v = a[i];
-		int j = i - 1;
-		while (j >= 0 && a[j] > v) {
-			a[j + 1] = a[j];
-			j--;
-		}
-		a[j + 1] = v;
-	}
 }
 
 int main(int argc, char **argv)
@@ -107,7 +87,7 @@ int main(int argc, char **argv)
 	server_core = SYS_PID_CORE(server);
 	chan_init(&ch, va, 1);
 	for (int i = 0; i < SAMPLES + 100; i++) {
-		t0 = tsc();
+		t0 = timing_tsc();
 		memcpy(ping.data, &t0, sizeof(t0));
 		echo_send_text(send, 0, &ping);
 		if (recv_msg(&type, buf, sizeof(buf)) < 0 ||
@@ -115,13 +95,13 @@ int main(int argc, char **argv)
 			printf("chanbench: bad answer\n");
 			return 1;
 		}
-		t1 = tsc();
+		t1 = timing_tsc();
 		if (i >= 100) { /* warm-up discarded */
 			rtt[i - 100] = t1 - t0;
 		}
 	}
-	sort(rtt, SAMPLES);
-	t0 = tsc();
+	timing_sort(rtt, SAMPLES);
+	t0 = timing_tsc();
 	for (uint64_t i = 0; i < rounds; i++) {
 		sink.seq = i;
 		echo_send_sink(send, 0, &sink);
@@ -132,7 +112,7 @@ int main(int argc, char **argv)
 	} while (r < 0 ||
 		 echo_count_match(&cq, type, buf, (size_t)r, &cr) != 0);
 	count = cr.sinks;
-	t1 = tsc();
+	t1 = timing_tsc();
 	echo_send_quit(send, 0, &q);
 	printf("bench chan %u -> %u: round trip median %lu cycles (%lu ns), "
 	       "p99 %lu cycles (%lu ns); one-way %lu messages/s (%lu of %lu "

@@ -89,7 +89,8 @@ static void cmd_help(int argc, char **argv)
 	    "  services                     named services and where they run\n"
 	    "  devices                      PCI devices, their owners and drivers\n"
 	    "  move DEVICE CORE             move a device (and its driver) to CORE\n"
-	    "  bench chan A B               channel round trip and throughput\n"
+	    "  bench chan A B [sleep]       channel round trip and throughput\n"
+	    "  bench remote [ROUNDS]        remote spawn, borrow, all-core ops\n"
 	    "                               between cores A and B\n"
 	    "  put KEY VALUE                block store: KEY = VALUE (the rest "
 	    "of the line)\n"
@@ -165,39 +166,73 @@ static void cmd_spawn(int argc, char **argv)
 	    pid);
 }
 
+/* bench_wait: waits for the exits of n of the programs in pids; says so
+ * if the first (the client) failed */
+static void bench_wait(uint32_t *pids, int n)
+{
+	uint32_t pid;
+	int64_t status;
+
+	while (n && mon_wait_exit(&pid, &status) == 0) {
+		for (int i = 0; i < n; i++) {
+			if (pid != pids[i]) {
+				continue;
+			}
+			if (i == 0 && status != 0) {
+				say("bench: failed (status %ld)\n", (long)status);
+			}
+			pids[i] = pids[n - 1]; /* the client stays first */
+			n--;
+			break;
+		}
+	}
+}
+
 static void cmd_bench(int argc, char **argv)
 {
 	static unsigned runs;
-	uint32_t a, b, spid, cpid, pid;
-	char name[24], args[48];
-	int64_t status;
-	int r, left = 2;
+	uint32_t a, b, rounds = 20, pids[2];
+	char name[24], args[64];
+	int sleep = argc == 5 && strcmp(argv[4], "sleep") == 0;
+	int r;
 
-	if (argc != 4 || strcmp(argv[1], "chan") != 0 ||
+	if (argc >= 2 && strcmp(argv[1], "remote") == 0) {
+		if (argc > 3 || (argc == 3 && (parse_u32(argv[2], &rounds) < 0 ||
+					       rounds < 1 || rounds > 1000))) {
+			say("usage: bench remote [ROUNDS]   (1..1000)\n");
+			return;
+		}
+		snprintf(args, sizeof(args), "%u", rounds);
+		r = mon_spawn("remotebench", args, 0, &pids[0]);
+		if (r < 0) {
+			say("bench remote failed: cannot start: %s\n",
+			    err_msg(r));
+			return;
+		}
+		bench_wait(pids, 1);
+		return;
+	}
+	if ((argc != 4 && !sleep) || strcmp(argv[1], "chan") != 0 ||
 	    parse_u32(argv[2], &a) < 0 || parse_u32(argv[3], &b) < 0 ||
 	    a >= me.ncores || b >= me.ncores) {
-		say("usage: bench chan A B   (cores 0..%u)\n", me.ncores - 1);
+		say("usage: bench chan A B [sleep]   (cores 0..%u)\n"
+		    "       bench remote [ROUNDS]\n",
+		    me.ncores - 1);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench-%u", ++runs);
-	snprintf(args, sizeof(args), "%s once", name);
-	r = mon_spawn("echosvc", args, b, &spid);
+	snprintf(args, sizeof(args), "%s once%s", name, sleep ? " sleep" : "");
+	r = mon_spawn("echosvc", args, b, &pids[1]);
 	if (r == 0) {
-		r = mon_spawn("chanbench", name, a, &cpid);
+		r = mon_spawn("chanbench", name, a, &pids[0]);
 	}
 	if (r < 0) {
 		say("bench: cannot start: %s\n", err_msg(r));
 		return;
 	}
-	say("bench: core %u pings a service on core %u...\n", a, b);
-	while (left && mon_wait_exit(&pid, &status) == 0) {
-		if (pid == spid || pid == cpid) {
-			left--;
-		}
-		if (pid == cpid && status != 0) {
-			say("bench: failed (status %ld)\n", (long)status);
-		}
-	}
+	say("bench: core %u pings a service on core %u%s...\n", a, b,
+	    sleep ? " (asleep between messages)" : "");
+	bench_wait(pids, 2);
 }
 
 static void cmd_ps(int argc, char **argv)

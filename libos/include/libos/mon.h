@@ -47,6 +47,7 @@ int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out);
 struct monitor_ps_reply;
 struct monitor_services_reply;
 struct monitor_devices_reply;
+struct monitor_agree_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
@@ -61,6 +62,12 @@ int mon_services(struct monitor_services_reply *out);
  * core (another core lends part of its partition); afterwards SYS_MEM_MAP
  * can map it. 0 or an error (ERR_NOMEM: nobody could lend). */
 int mon_borrow(uint64_t bytes);
+
+/* mon_agree: an operation every core's monitor must acknowledge, rooted
+ * at core 0: sent by it to each core (tree 0) or down a fanout-ary tree
+ * of monitors (tree 1). out (may be NULL) gets how many monitors
+ * acknowledged and how many messages it took. 0 or an error. */
+int mon_agree(int tree, uint32_t fanout, struct monitor_agree_reply *out);
 
 /* mon_devices: the device directory (core 0's replica): names, owner
  * cores, driver pids */

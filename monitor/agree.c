@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Operations every core must acknowledge (agree_req/agree_down/agree_up,
+ * measured by `bench remote`) and the direct links between monitors that
+ * a tree needs beyond the star (link_offer). Contract in monitor.if.
+ *
+ * Core 0's monitor is always the root, so in a tree a parent's core
+ * number is below its children's: only the lower core of a pair ever
+ * offers a link, and two offers for one pair cannot cross. A monitor
+ * keeps one entry per operation it is part of, until its subtree has
+ * answered; message counts are added up on the way back.
+ */
+#include "monitor.h"
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_AGREE 16
+#define FANOUT_MAX 64
+
+enum { UNICAST = 0, TREE = 1 };
+
+static struct agree {
+	int used;
+	uint32_t op;
+	int from;	  /* route it came on: the parent, or the asker */
+	uint32_t call_id; /* root: the asker's call id */
+	int waiting;	  /* children yet to answer */
+	int32_t err;	  /* the first error met in the subtree */
+	uint32_t cores;	  /* monitors of the subtree that acknowledged */
+	uint32_t msgs;	  /* messages within the subtree */
+} ops[MAX_AGREE];
+
+static uint32_t next_op;
+
+/* link_to: a route straight to core c's monitor (c above this core),
+ * offering a new link through core 0 when there is none; -1 if none can
+ * be made */
+static int link_to(uint32_t c)
+{
+	struct monitor_link_offer o;
+	struct sys_chan sc;
+
+	if (c >= me.ncores || c <= me.core_id) {
+		return -1;
+	}
+	if (links[c].up) {
+		return (int)c;
+	}
+	if (!links[0].up || sys_chan_create(&sc, 0) < 0) {
+		return -1;
+	}
+	o.from = me.core_id;
+	o.to = c;
+	o.phys = sc.phys;
+	if (monitor_send_link_offer(send_on, ROUTE(0), &o) < 0) {
+		return -1; /* the frame stays with us, unused */
+	}
+	chan_init(&links[c].ch, (void *)sc.va, 0);
+	links[c].up = 1;
+	return (int)c;
+}
+
+int on_link_offer(void *vctx, const struct monitor_link_offer *m)
+{
+	struct ctx *cx = vctx;
+	struct sys_chan sc;
+	long r;
+
+	if (route_pid(cx->route) || m->from >= m->to || m->to >= me.ncores) {
+		printf("monitor %u: refused a link offer %u -> %u\n",
+		       me.core_id, m->from, m->to);
+		return 0;
+	}
+	if (m->to != me.core_id) {
+		/* core 0 passes it on */
+		if (me.core_id != 0 || !links[m->to].up) {
+			printf("monitor %u: cannot pass a link offer to %u\n",
+			       me.core_id, m->to);
+			return 0;
+		}
+		return monitor_send_link_offer(send_on, ROUTE(m->to), m);
+	}
+	if (links[m->from].up) {
+		printf("monitor %u: a second link offer from %u ignored\n",
+		       me.core_id, m->from);
+		return 0;
+	}
+	r = sys_chan_map(m->phys, &sc);
+	if (r < 0) {
+		printf("monitor %u: cannot map the link from %u: %s\n",
+		       me.core_id, m->from, err_msg((int)r));
+		return 0;
+	}
+	chan_init(&links[m->from].ch, (void *)sc.va, 1);
+	links[m->from].up = 1;
+	return 0;
+}
+
+static struct agree *op_new(void)
+{
+	for (int i = 0; i < MAX_AGREE; i++) {
+		if (!ops[i].used) {
+			memset(&ops[i], 0, sizeof(ops[i]));
+			ops[i].used = 1;
+			return &ops[i];
+		}
+	}
+	return 0;
+}
+
+static struct agree *op_find(uint32_t op, int child_route)
+{
+	for (int i = 0; i < MAX_AGREE; i++) {
+		if (ops[i].used && ops[i].op == op && ops[i].waiting &&
+		    child_route >= 0 && child_route < (int)me.ncores) {
+			return &ops[i];
+		}
+	}
+	return 0;
+}
+
+/* finish: this monitor's subtree has answered: acknowledge upwards */
+static int finish(struct agree *a, int root)
+{
+	int from = a->from;
+
+	a->used = 0;
+	a->cores++; /* this monitor */
+	if (root) {
+		struct monitor_agree_reply rep = {a->call_id, a->err, a->cores,
+						  a->msgs};
+		return monitor_send_agree_reply(send_on, ROUTE(from), &rep);
+	}
+	struct monitor_agree_up up = {a->op, a->err, a->cores, a->msgs};
+	return monitor_send_agree_up(send_on, ROUTE(from), &up);
+}
+
+/* fan_out: sends the operation to this monitor's children; answers at
+ * once when there are none (or none could be reached) */
+static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
+{
+	struct monitor_agree_down d = {a->op, mode, fanout};
+	uint64_t lo, hi;
+
+	if (mode == UNICAST) {
+		lo = root ? 1 : me.ncores;
+		hi = me.ncores;
+	} else {
+		lo = (uint64_t)me.core_id * fanout + 1;
+		hi = lo + fanout;
+		hi = hi < me.ncores ? hi : me.ncores;
+	}
+	for (uint64_t c = lo; c < hi; c++) {
+		int to = mode == UNICAST ? (int)c : link_to((uint32_t)c);
+		if (to < 0 ||
+		    monitor_send_agree_down(send_on, ROUTE(to), &d) < 0) {
+			a->err = a->err ? a->err : ERR_UNREACH;
+			continue;
+		}
+		a->waiting++;
+	}
+	return a->waiting ? 0 : finish(a, root);
+}
+
+int on_agree_req(void *vctx, const struct monitor_agree_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_agree_reply rep = {m->call_id, ERR_INVAL, 0, 0};
+	struct monitor_agree_req fwd = *m;
+	struct agree *a;
+
+	if (m->mode > TREE || m->fanout < 1 || m->fanout > FANOUT_MAX) {
+		return monitor_reply_agree(send_on, ROUTE(cx->route), m, &rep);
+	}
+	if (me.core_id != 0) {
+		/* core 0 is the root: relay, the answer comes back as is */
+		if (monitor_call_agree(send_on, ROUTE(0), &call_seq, &fwd) ==
+			0 &&
+		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+			return 0;
+		}
+		rep.err = ERR_AGAIN;
+		return monitor_reply_agree(send_on, ROUTE(cx->route), m, &rep);
+	}
+	if (!(a = op_new())) {
+		rep.err = ERR_BUSY;
+		return monitor_reply_agree(send_on, ROUTE(cx->route), m, &rep);
+	}
+	a->op = ++next_op;
+	a->from = cx->route;
+	a->call_id = m->call_id;
+	return fan_out(a, m->mode, m->fanout, 1);
+}
+
+int on_agree_down(void *vctx, const struct monitor_agree_down *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_agree_up up = {m->op, ERR_INVAL, 0, 0};
+	struct agree *a;
+
+	if (route_pid(cx->route) || me.core_id == 0) {
+		printf("monitor %u: agree_down from route %d refused\n",
+		       me.core_id, cx->route);
+		return route_pid(cx->route)
+			   ? 0
+			   : monitor_send_agree_up(send_on, ROUTE(cx->route),
+						   &up);
+	}
+	if (m->mode > TREE || m->fanout < 1 || m->fanout > FANOUT_MAX) {
+		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
+	}
+	if (!(a = op_new())) {
+		up.err = ERR_BUSY;
+		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
+	}
+	a->op = m->op;
+	a->from = cx->route;
+	return fan_out(a, m->mode, m->fanout, 0);
+}
+
+int on_agree_up(void *vctx, const struct monitor_agree_up *m)
+{
+	struct ctx *cx = vctx;
+	struct agree *a = op_find(m->op, cx->route);
+
+	if (!a) {
+		printf("monitor %u: agree_up %u from route %d matches nothing\n",
+		       me.core_id, m->op, cx->route);
+		return 0;
+	}
+	a->cores += m->cores;
+	a->msgs += m->msgs + 2; /* its subtree's, and down and up here */
+	if (m->err && !a->err) {
+		a->err = m->err;
+	}
+	if (--a->waiting) {
+		return 0;
+	}
+	return finish(a, me.core_id == 0);
+}
