@@ -258,7 +258,7 @@ def channels(ctx):
                     'plot "@CSV@" using 3:xtic(stringcolumn(1)." ".'
                     'stringcolumn(2))\n'))
     ctx.done('channels', 'ours rtt median %s ns polling, %s ns sleeping'
-             % (o[0], z[0]))
+             % (_i(o[0]), _i(z[0])))
     return s
 
 
@@ -532,8 +532,9 @@ def parse_remote(text, n):
         bad.append('the shell said: ' + end.group('fail'))
     elif not end:
         bad.append('no `bench remote done` line')
-    bad += ['no `bench remote %s` line' % op for op in REMOTE_OPS
-            if op not in got]
+    lost = [op for op in REMOTE_OPS if op not in got]
+    if lost:
+        bad.append('no `bench remote OP` line for %s' % ', '.join(lost))
     return got, bad
 
 
@@ -550,8 +551,10 @@ def parse_linux_remote(text, n):
                            int(m.group(6)) if m.group(6) else None)
     for m in re.finditer(LINUX_REMOTE_FAIL, text):
         bad.append('%s failed: %s' % (m.group(1), m.group(2).strip()))
-    bad += ['no `pingpong remote %s` line' % op for op in LINUX_OPS
-            if op not in got and not any(op in b for b in bad)]
+    lost = [op for op in LINUX_OPS
+            if op not in got and not any(b.startswith(op) for b in bad)]
+    if lost:
+        bad.append('no `pingpong remote OP` line for %s' % ', '.join(lost))
     if 'allcore' in got:
         reached = got['allcore'][3]
         if reached is None:
@@ -644,24 +647,28 @@ def _remote_plots(s):
     def col(k):
         return keys.index(k) + 1
 
-    lines = ['"@CSV@" using 1:%d with linespoints title "%s"'
-             % (col('ours_%s_median_ns' % op), 'ours ' + op)
-             for op in REMOTE_OPS]
-    lines += ['"@CSV@" using 1:%d with linespoints dashtype 2 title "%s"'
-              % (col('linux_%s_median_ns' % op), 'Linux ' + op)
-              for op in LINUX_OPS]
+    # One colour per operation: ours solid, Linux dashed.
+    color = {'spawn': 1, 'borrow': 2, 'unicast': 3, 'tree': 4, 'allcore': 7}
+    line = ('"@CSV@" using 1:%d with linespoints linecolor %d dashtype %d '
+            'title "%s"')
+    lines = [line % (col('ours_%s_median_ns' % op), color[op], 1,
+                     'ours ' + op) for op in REMOTE_OPS]
+    lines += [line % (col('linux_%s_median_ns' % op), color[op], 2,
+                      'Linux ' + op) for op in LINUX_OPS]
     s.plots.append(('Remote operations: median time vs cores (log scale)',
                     'set xlabel "cores"\nset ylabel "ns"\n'
-                    'set logscale x 2\nset logscale y\nset key left top\n'
+                    'set logscale x 2\nset logscale y\n'
+                    'set key outside right top\n'
                     'plot ' + ', '.join(lines) + '\n'))
-    lines = ['"@CSV@" using 1:%d with linespoints title "ours %s"'
-             % (col('ours_%s_msgs' % op), op) for op in ('unicast', 'tree')]
-    lines.append('"@CSV@" using 1:%d with linespoints dashtype 2 title '
-                 '"Linux all-core: TLB shootdown IPIs"'
-                 % col('linux_allcore_tlb_ipis_per_op'))
+    lines = [line % (col('ours_%s_msgs' % op), color[op], 1, 'ours ' + op)
+             for op in ('unicast', 'tree')]
+    lines.append(line % (col('linux_allcore_tlb_ipis_per_op'),
+                         color['allcore'], 2,
+                         'Linux all-core (TLB IPIs)'))
     s.plots.append(('Messages per all-core operation vs cores',
                     'set xlabel "cores"\nset ylabel "messages per operation"'
-                    '\nset logscale x 2\nset yrange [0:*]\nset key left top\n'
+                    '\nset logscale x 2\nset yrange [0:*]\n'
+                    'set key inside left top\n'
                     'plot ' + ', '.join(lines) + '\n'))
 
 
