@@ -19,6 +19,32 @@
  * and pipe; eventfd and futex have no message to count and print 0).
  * Errors go to stderr with exit status 1.
  *
+ * pingpong remote [ROUNDS]: the Linux side of `scons bench suite=remote`
+ * (ROUNDS default 200, after 5 warm-up ones). The main thread is pinned to
+ * the first CPU this process may use; three operations, each timed with
+ * clock_gettime:
+ *   spawn    fork a child that pins itself (sched_setaffinity) to the last
+ *            CPU and writes a byte to a pipe from there: the time until the
+ *            parent has read it (the child is reaped outside the timing);
+ *   borrow   mmap 2 MiB anonymous with MAP_POPULATE, then munmap it;
+ *   allcore  munmap of a 2 MiB-aligned 2 MiB region with one page touched,
+ *            so that its page table is freed: Linux then sends a TLB
+ *            shootdown IPI to every CPU in the address space's CPU mask,
+ *            lazy (idle) ones included, and waits for each to answer. One
+ *            helper thread is pinned to each other CPU and sleeps in
+ *            FUTEX_WAIT; before each round (untimed) all are woken and
+ *            acknowledge, so every CPU has this address space loaded (a
+ *            lazy CPU drops it when it takes the shootdown). No thread
+ *            spins: under TCG spinning vCPUs starve the others.
+ * One line each:
+ *   pingpong remote OP cpus N median_ns X p99_ns Y
+ * and for allcore ` tlb_ipis_per_op F reached K` added: TLB shootdowns
+ * all CPUs took per round (from /proc/interrupts, warm-up included) and
+ * how many CPUs besides ours took at least one per round; left out when
+ * /proc/interrupts has no TLB line. An operation that fails prints
+ *   pingpong remote OP failed: WHY
+ * and the program exits with status 1.
+ *
  * Built statically (gcc -static -O2 -pthread) by bench/SConscript: the same
  * binary runs on the build machine and inside the Linux baseline guest.
  */
@@ -31,8 +57,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <limits.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,6 +328,293 @@ static void setup(struct pp *p)
 	pin(p->cpu[0]);
 }
 
+/* ---------------------------------------------------------------- remote */
+
+#define REMOTE_WARMUP 5
+#define REMOTE_BYTES (2ul << 20) /* borrowed; also one page table's reach */
+
+struct remote {
+	unsigned long rounds; /* measured; REMOTE_WARMUP more are run first */
+	int ncpus;
+	int cpu[CPU_SETSIZE]; /* the CPUs we may use, ascending */
+	uint64_t *ns;         /* one sample per measured round */
+	/* allcore: written by the main thread, read by the helpers */
+	_Atomic uint32_t gen; /* bumped to wake every helper */
+	_Atomic int stop;
+	/* allcore: incremented by each helper once per gen */
+	_Atomic uint32_t acks;
+};
+
+static void remote_fail(const char *op, const char *what)
+{
+	printf("pingpong remote %s failed: %s: %s\n", op, what,
+	       strerror(errno));
+	exit(1);
+}
+
+/* remote_print: sorts the samples and prints the OP line (without its
+ * newline when more follows) */
+static void remote_print(struct remote *r, const char *op, int more)
+{
+	qsort(r->ns, r->rounds, sizeof(*r->ns), cmp_u64);
+	printf("pingpong remote %s cpus %d median_ns %llu p99_ns %llu%s", op,
+	       r->ncpus, (unsigned long long)r->ns[r->rounds / 2],
+	       (unsigned long long)r->ns[r->rounds * 99 / 100],
+	       more ? "" : "\n");
+	fflush(stdout);
+}
+
+static uint64_t spawn_once(struct remote *r)
+{
+	int fd[2];
+	char c = 1;
+	pid_t pid;
+	uint64_t t0, t1;
+
+	if (pipe(fd) != 0) {
+		remote_fail("spawn", "pipe");
+	}
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0) {
+		remote_fail("spawn", "fork");
+	}
+	if (pid == 0) {
+		pin(r->cpu[r->ncpus - 1]);
+		_exit(write(fd[1], &c, 1) == 1 ? 0 : 1);
+	}
+	close(fd[1]); /* a child that dies early gives end of file */
+	if (read(fd[0], &c, 1) != 1) {
+		remote_fail("spawn", "read");
+	}
+	t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	close(fd[0]);
+	return t1 - t0;
+}
+
+static uint64_t borrow_once(void)
+{
+	uint64_t t0 = now_ns();
+	void *p = mmap(NULL, REMOTE_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		remote_fail("borrow", "mmap");
+	}
+	if (munmap(p, REMOTE_BYTES) != 0) {
+		remote_fail("borrow", "munmap");
+	}
+	return now_ns() - t0;
+}
+
+/* tlb_counts: each CPU's TLB shootdowns so far from /proc/interrupts
+ * (columns are the online CPUs, in order); returns how many, or -1 */
+static int tlb_counts(unsigned long *out, int max)
+{
+	static char line[1 << 14];
+	FILE *f = fopen("/proc/interrupts", "r");
+	int n = -1;
+
+	if (!f) {
+		return -1;
+	}
+	while (n < 0 && fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+
+		while (*p == ' ') {
+			p++;
+		}
+		if (strncmp(p, "TLB:", 4) != 0) {
+			continue;
+		}
+		p += 4;
+		for (n = 0; n < max; n++) {
+			out[n] = strtoul(p, &end, 10);
+			if (end == p) {
+				break;
+			}
+			p = end;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static void *allcore_helper(void *arg)
+{
+	struct remote *r = arg;
+	uint32_t seen = 0;
+
+	for (;;) {
+		/* the last to acknowledge wakes the main thread */
+		if (atomic_fetch_add(&r->acks, 1) + 1 ==
+		    (uint32_t)r->ncpus - 1) {
+			futex(&r->acks, FUTEX_WAKE_PRIVATE, 1);
+		}
+		while (atomic_load(&r->gen) == seen) {
+			futex(&r->gen, FUTEX_WAIT_PRIVATE, seen);
+		}
+		seen = atomic_load(&r->gen);
+		if (atomic_load(&r->stop)) {
+			return NULL;
+		}
+	}
+}
+
+/* allcore_wait: sleeps until every helper has acknowledged */
+static void allcore_wait(struct remote *r)
+{
+	uint32_t v;
+
+	while ((v = atomic_load(&r->acks)) < (uint32_t)r->ncpus - 1) {
+		futex(&r->acks, FUTEX_WAIT_PRIVATE, v);
+	}
+}
+
+/* allcore_wake: every helper runs once on its CPU; returns when all have */
+static void allcore_wake(struct remote *r)
+{
+	/* acks first: a helper woken by the new gen must count for it */
+	atomic_store(&r->acks, 0);
+	atomic_fetch_add(&r->gen, 1);
+	futex(&r->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
+	allcore_wait(r);
+}
+
+/* allcore_region: a 2 MiB-aligned 2 MiB mapping alone in its page table
+ * (what is mapped around it is trimmed away), one page touched */
+static char *allcore_region(void)
+{
+	char *p = mmap(NULL, 2 * REMOTE_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED) {
+		remote_fail("allcore", "mmap");
+	}
+	a = (char *)(((uintptr_t)p + REMOTE_BYTES - 1) & ~(REMOTE_BYTES - 1));
+	if ((a > p && munmap(p, (size_t)(a - p)) != 0) ||
+	    (a + REMOTE_BYTES < p + 2 * REMOTE_BYTES &&
+	     munmap(a + REMOTE_BYTES,
+		    (size_t)(p + 2 * REMOTE_BYTES - a - REMOTE_BYTES)) != 0)) {
+		remote_fail("allcore", "munmap");
+	}
+	/* no transparent huge page: it would leave no page table to free */
+	madvise(a, REMOTE_BYTES, MADV_NOHUGEPAGE);
+	a[0] = 1;
+	return a;
+}
+
+static void allcore_start(struct remote *r, pthread_t *th)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+
+	for (int i = 1; i < r->ncpus; i++) {
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu[i], &set);
+		if (pthread_attr_init(&attr) != 0 ||
+		    pthread_attr_setstacksize(&attr, 1 << 16) != 0 ||
+		    pthread_attr_setaffinity_np(&attr, sizeof(set), &set) != 0 ||
+		    pthread_create(&th[i], &attr, allcore_helper, r) != 0) {
+			remote_fail("allcore", "pthread_create");
+		}
+		pthread_attr_destroy(&attr);
+	}
+	allcore_wait(r);
+}
+
+static void allcore_stop(struct remote *r, pthread_t *th)
+{
+	atomic_store(&r->stop, 1);
+	atomic_fetch_add(&r->gen, 1);
+	futex(&r->gen, FUTEX_WAKE_PRIVATE, INT_MAX);
+	for (int i = 1; i < r->ncpus; i++) {
+		pthread_join(th[i], NULL);
+	}
+}
+
+static void allcore(struct remote *r)
+{
+	static pthread_t th[CPU_SETSIZE];
+	static unsigned long before[CPU_SETSIZE], after[CPU_SETSIZE];
+	unsigned long total = 0, runs = REMOTE_WARMUP + r->rounds;
+	int n, reached = 0;
+	uint64_t t0;
+
+	allcore_start(r, th);
+	n = tlb_counts(before, CPU_SETSIZE);
+	for (unsigned long i = 0; i < runs; i++) {
+		char *a = allcore_region();
+
+		allcore_wake(r);
+		t0 = now_ns();
+		if (munmap(a, REMOTE_BYTES) != 0) {
+			remote_fail("allcore", "munmap");
+		}
+		if (i >= REMOTE_WARMUP) {
+			r->ns[i - REMOTE_WARMUP] = now_ns() - t0;
+		}
+	}
+	allcore_stop(r, th);
+	if (n > 0 && tlb_counts(after, CPU_SETSIZE) != n) {
+		n = -1;
+	}
+	remote_print(r, "allcore", n > 0);
+	if (n <= 0) {
+		return;
+	}
+	for (int c = 0; c < n; c++) {
+		total += after[c] - before[c];
+		reached += c != r->cpu[0] && after[c] - before[c] >= runs;
+	}
+	printf(" tlb_ipis_per_op %.2f reached %d\n", (double)total / runs,
+	       reached);
+	fflush(stdout);
+}
+
+static int remote_main(unsigned long rounds)
+{
+	static struct remote r;
+	cpu_set_t set;
+
+	r.rounds = rounds;
+	r.ns = calloc(rounds, sizeof(*r.ns));
+	if (!r.ns || sched_getaffinity(0, sizeof(set), &set) != 0) {
+		remote_fail("spawn", "setup");
+	}
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &set)) {
+			r.cpu[r.ncpus++] = c;
+		}
+	}
+	if (r.ncpus < 2) {
+		errno = EINVAL;
+		remote_fail("spawn", "fewer than 2 CPUs");
+	}
+	pin(r.cpu[0]);
+	for (unsigned long i = 0; i < REMOTE_WARMUP + rounds; i++) {
+		uint64_t t = spawn_once(&r);
+
+		if (i >= REMOTE_WARMUP) {
+			r.ns[i - REMOTE_WARMUP] = t;
+		}
+	}
+	remote_print(&r, "spawn", 0);
+	for (unsigned long i = 0; i < REMOTE_WARMUP + rounds; i++) {
+		uint64_t t = borrow_once();
+
+		if (i >= REMOTE_WARMUP) {
+			r.ns[i - REMOTE_WARMUP] = t;
+		}
+	}
+	remote_print(&r, "borrow", 0);
+	allcore(&r);
+	free(r.ns);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *names[] = {"ring", "pipe", "eventfd", "futex"};
@@ -306,8 +623,13 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: pingpong ring|pipe|eventfd|futex|all "
-				"[ROUNDS]\n");
+				"[ROUNDS]\n       pingpong remote [ROUNDS]\n");
 		return 2;
+	}
+	if (strcmp(argv[1], "remote") == 0) {
+		return remote_main(argc > 2 && strtoul(argv[2], NULL, 0) > 0
+					   ? strtoul(argv[2], NULL, 0)
+					   : 200);
 	}
 	p.rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
 	if (p.rounds < 1) {

@@ -86,6 +86,21 @@ static int sleep_all(struct service *s, int sleep)
 	return pending;
 }
 
+/* keep_polling: after a pass that found nothing, whether to look again
+ * rather than halt: for SVC_POLL_NS from the first such pass, or never
+ * with sleep_when_idle */
+static bool keep_polling(const struct service *s, uint64_t *idle_since)
+{
+	if (s->sleep_when_idle) {
+		return false;
+	}
+	if (!*idle_since) {
+		*idle_since = sys_time_ns();
+		return true;
+	}
+	return sys_time_ns() - *idle_since < SVC_POLL_NS;
+}
+
 int svc_run(struct service *s)
 {
 	uint64_t idle_since = 0;
@@ -97,11 +112,11 @@ int svc_run(struct service *s)
 		for (int i = 0; i < s->nclients && !s->stop; i++) {
 			done += serve(s, &s->clients[i]);
 		}
-		if (done || !idle_since) {
-			idle_since = done ? 0 : sys_time_ns();
+		if (done) {
+			idle_since = 0;
 			continue;
 		}
-		if (sys_time_ns() - idle_since < SVC_POLL_NS) {
+		if (keep_polling(s, &idle_since)) {
 			continue;
 		}
 		idle_since = 0;

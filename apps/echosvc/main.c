@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * echosvc [NAME [once]]: a service. Exports NAME (default "echo"), accepts
- * up to SVC_CLIENTS clients and speaks echo.if with each (the loop is
- * libos/service.h): `text` comes back
- * unchanged, `sink` is only counted, `count` answers how many sinks came,
- * `quit` ends a service started with "once". A message it cannot handle
- * (unknown type, malformed body, a bad slot) is logged and answered with
- * `error`; the service keeps serving everyone. When idle it polls for a
- * while (about 200 us), then halts until a doorbell.
+ * echosvc [NAME [once [sleep]]]: a service. Exports NAME (default
+ * "echo"), accepts up to SVC_CLIENTS clients and speaks echo.if with each
+ * (the loop is libos/service.h): `text` comes back unchanged, `sink` is
+ * only counted, `count` answers how many sinks came, `quit` ends a service
+ * started with "once". A message it cannot handle (unknown type, malformed
+ * body, a bad slot) is logged and answered with `error`; the service keeps
+ * serving everyone. When idle it polls for a
+ * while (about 200 us), then halts until a doorbell; with "sleep" it halts
+ * as soon as it is idle, so every request wakes it with a doorbell (the
+ * channels benchmark's sleeping receiver, `bench chan A B sleep`).
  */
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +79,7 @@ int main(int argc, char **argv)
 	int r = mon_export(name);
 
 	once = argc > 2 && strcmp(argv[2], "once") == 0;
+	svc.sleep_when_idle = argc > 3 && strcmp(argv[3], "sleep") == 0;
 	if (r < 0) {
 		printf("echosvc: cannot export '%s': %s\n", name, err_msg(r));
 		return 1;

@@ -10,11 +10,11 @@ suite is a pass/fail test, but run() returns the list of suites so that
 `scons test` can check that each produced what it should.
 
 Modules: guest.py (a QEMU driven over its serial port), linux.py (the
-Debian baseline guest), machine.py, report.py, suites.py.
+Debian baseline guest), machine.py, report.py, suites.py, selfcheck.py (the
+parsers on canned text).
 """
 
 import os
-import shutil
 import sys
 import time
 
@@ -41,6 +41,8 @@ class Ctx:
         self.quiet = opts.get('quiet', False)
         self.isos = opts.get('isos', {})
         self.wrk_seconds = opts.get('wrk_seconds', 10)
+        self.remote_cores = opts.get('remote_cores', [2, 4, 8, 16, 32, 64])
+        self.remote_rounds = opts.get('remote_rounds', 200)
         self._linux = None
         self.linux_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet

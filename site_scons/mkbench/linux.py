@@ -16,6 +16,7 @@ The guest's behaviour is chosen on the kernel command line:
   mkos_run=pingpong  run `pingpong all ROUNDS` (mkos_rounds=N), power off
   mkos_run=isolation pingpong ring and futex, then again with a busy
                      loop pinned to the last CPU (`quiet`/`noisy` lines)
+  mkos_run=remote    run `pingpong remote ROUNDS` (mkos_rounds=N), power off
   mkos_run=httpd     load virtio-net, configure eth0 like QEMU's user net,
                      start busybox httpd on port 80, print `httpd ready`
 Every run prints MARKER (`mkos-linux: init reached, N cpus`) first.
@@ -52,6 +53,10 @@ case "$(arg mkos_run)" in
 pingpong)
 	/bin/pingpong all $(arg mkos_rounds)
 	echo "mkos-linux: pingpong status $?"
+	;;
+remote)
+	/bin/pingpong remote $(arg mkos_rounds)
+	echo "mkos-linux: remote status $?"
 	;;
 isolation)
 	r=$(arg mkos_rounds)
@@ -201,11 +206,12 @@ def initramfs(out, info, programs):
 
 
 def qemu_command(env, qemu, info, initrd, smp, chardev, run='boot',
-                 extra_append='', net=None):
+                 extra_append='', net=None, mem=None):
     """The QEMU argv booting the baseline with the same machine, accelerator,
-    memory and qemu_args as env.QemuCommand gives our ISO."""
-    iso_cmd = env.QemuCommand('/dev/null', smp=smp, serial='chardev:com1',
-                              chardev=chardev, net=net)
+    memory (mem=, else the option) and qemu_args as env.QemuCommand gives
+    our ISO."""
+    iso_cmd = env.QemuCommand('/dev/null', smp=smp, mem=mem,
+                              serial='chardev:com1', chardev=chardev, net=net)
     i = iso_cmd.index('-cdrom')
     append = 'console=ttyS0 quiet panic=-1 mkos_run=%s %s' % (run,
                                                               extra_append)

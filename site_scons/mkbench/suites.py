@@ -24,6 +24,8 @@ CHAN_RX = (r'bench chan (\d+) -> (\d+): round trip median (\d+) cycles '
            r'([\d,]+) messages/s')
 PINGPONG = (r'pingpong (\w+) rtt_median_ns (\d+) rtt_p99_ns (\d+) '
             r'oneway_msgs_per_s (\d+)')
+# What the shell says instead of a result: its usage, or a bench failure.
+SHELL_FAIL = r'^(?:usage: bench.*|bench: (?:failed|cannot start).*)$'
 
 
 def _os_guest(ctx, smp, name, iso=None, **kw):
@@ -32,10 +34,10 @@ def _os_guest(ctx, smp, name, iso=None, **kw):
         ctx.work, name)
 
 
-def _linux_guest(ctx, smp, name, run, append='', net=None):
+def _linux_guest(ctx, smp, name, run, append='', net=None, mem=None):
     info, initrd = ctx.linux()
     return Guest(lambda cd: linux.qemu_command(
-        ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net),
+        ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net, mem),
         ctx.work, name)
 
 
@@ -50,6 +52,20 @@ def _prompt(g):
                 raise
             g.type('')
     return g.wait_for(PROMPT, 1)
+
+
+def _bench_chan(g, a, b, mode=''):
+    """Types `bench chan A B [MODE]` at the prompt and waits for the
+    prompt after its result; returns (rtt median ns, p99 ns, one-way /s).
+    Raises GuestError with what the shell said instead of a result."""
+    cmd = ('bench chan %d %d %s' % (a, b, mode)).strip()
+    g.type(cmd)
+    m, _ = g.wait_for('(?:%s)|(?P<fail>%s)' % (CHAN_RX, SHELL_FAIL), 120)
+    _prompt(g)
+    if m.group('fail'):
+        raise GuestError('`%s`: %s' % (cmd, m.group('fail')))
+    return (int(m.group(4)), int(m.group(5)),
+            int(m.group(6).replace(',', '')))
 
 
 def _median(xs):
@@ -69,7 +85,6 @@ def boot(ctx):
     cores = ctx.cores
     steps = len(cores) * 2 * ctx.runs
     step = 0
-    os_t, lx_t = {}, {}
     for n in cores:
         row = {'cores': n, 'os_s': None, 'os_guest_ms': None,
                'linux_s': None, 'ratio': None}
@@ -135,8 +150,13 @@ def channels(ctx):
     smp = max(ctx.chan_smp, a + 1, b + 1)
     s.method = (
         'Ours: the shell\'s `bench chan %d %d` on a %d-core guest (chanbench:'
-        ' 2,000 round trips of one-slot messages after 100 warm-up, polling '
-        'receiver; one-way: 100,000 messages). Linux guest (%d cores, same '
+        ' 2,000 round trips of one-slot messages after 100 warm-up; one-way: '
+        '100,000 messages), twice in the same boot: with the polling '
+        'receiver (echosvc polls 200 us before it halts, so a benchmark in '
+        'progress never sleeps) and with `sleep` (echosvc halts as soon as '
+        'it is idle, so every request wakes it with a doorbell IPI, like '
+        'Linux\'s sleeping mechanisms; chanbench itself polls for the '
+        'answer in both). Linux guest (%d cores, same '
         'QEMU configuration): `pingpong` between two threads pinned to CPUs 0'
         ' and 1, %d round trips each timed with clock_gettime: the same ring '
         '(channels/ring.c, polling), pipe, eventfd and futex (sleeping). '
@@ -145,18 +165,22 @@ def channels(ctx):
             a, b, smp, smp, ctx.rounds, ctx.runs))
     steps = 3 * ctx.runs
     step = 0
-    ours = []
+    ours = {'': [], 'sleep': []}     # mode -> [(med, p99, rate)]
     for r in range(ctx.runs):
         step += 1
-        ctx.progress('channels', step, steps, 'ours: bench chan %d %d' % (a, b))
+        ctx.progress('channels', step, steps, 'ours: bench chan %d %d, '
+                     'polling then sleeping' % (a, b))
         try:
             with _os_guest(ctx, smp, 'chan-os') as g:
                 g.wait_for(READY, BOOT_TIMEOUT + smp)
                 _prompt(g)
-                g.type('bench chan %d %d' % (a, b))
-                m, _ = g.wait_for(CHAN_RX, 120)
-                ours.append((int(m.group(4)), int(m.group(5)),
-                             int(m.group(6).replace(',', ''))))
+                for mode in ('', 'sleep'):
+                    try:
+                        ours[mode].append(_bench_chan(g, a, b, mode))
+                    except GuestError as e:
+                        if g.p.poll() is not None:
+                            raise
+                        s.note('ours: %s' % e)
         except GuestError as e:
             s.note('ours: %s' % e)
     res = {}                     # (where, mode) -> [(med, p99, rate)]
@@ -193,10 +217,13 @@ def channels(ctx):
             return None, None, None
         return tuple(_median([x[i] for x in runs]) for i in range(3))
 
-    o = agg(ours)
-    s.rows.append({'system': 'ours', 'mechanism': 'channel (polling)',
-                   'rtt_median_ns': o[0], 'rtt_p99_ns': o[1],
-                   'oneway_msgs_per_s': o[2]})
+    o = agg(ours[''])
+    z = agg(ours['sleep'])
+    for v, label in ((o, 'channel (polling)'),
+                     (z, 'channel (sleeping, doorbell)')):
+        s.rows.append({'system': 'ours', 'mechanism': label,
+                       'rtt_median_ns': v[0], 'rtt_p99_ns': v[1],
+                       'oneway_msgs_per_s': v[2]})
     for where in ('linux', 'host'):
         for mode, label in (('ring', 'same ring (polling)'),
                             ('pipe', 'pipe (sleeping)'),
@@ -220,16 +247,18 @@ def channels(ctx):
     s.ratio('one-way rate vs Linux ring', o[2],
             by[('Linux guest', 'same ring (polling)')]['oneway_msgs_per_s'],
             '/s')
-    s.note('our sleeping receiver is not measured: chanbench and echosvc '
-           'only poll (echosvc sleeps after 200 us idle, which a benchmark '
-           'in progress never reaches)', status=s.status)
+    for mech, short in (('futex (sleeping)', 'Linux futex'),
+                        ('pipe (sleeping)', 'Linux pipe')):
+        s.ratio('sleeping rtt median vs ' + short, z[0],
+                by[('Linux guest', mech)]['rtt_median_ns'], 'ns')
     s.plots.append(('Round trip median (ns, log scale)',
                     'set style data histograms\nset style fill solid 0.6\n'
                     'set logscale y\nset ylabel "ns"\nset xtics rotate by -30'
                     '\nset key off\n'
                     'plot "@CSV@" using 3:xtic(stringcolumn(1)." ".'
                     'stringcolumn(2))\n'))
-    ctx.done('channels', 'ours rtt median %s ns' % (o[0],))
+    ctx.done('channels', 'ours rtt median %s ns polling, %s ns sleeping'
+             % (_i(o[0]), _i(z[0])))
     return s
 
 
@@ -362,13 +391,6 @@ def network(ctx):
 ISO_SMP = 4
 
 
-def _os_chan(ctx, g, a, b):
-    g.type('bench chan %d %d' % (a, b))
-    m, _ = g.wait_for(CHAN_RX, 120)
-    _prompt(g)
-    return int(m.group(4)), int(m.group(5))
-
-
 def isolation(ctx):
     s = Suite('isolation', 'Request/reply p99 with and without a noisy '
               'neighbour')
@@ -391,11 +413,11 @@ def isolation(ctx):
         with _os_guest(ctx, ISO_SMP, 'iso-os') as g:
             g.wait_for(READY, BOOT_TIMEOUT + ISO_SMP)
             _prompt(g)
-            q = _os_chan(ctx, g, 1, 2)
+            q = _bench_chan(g, 1, 2)[:2]
             g.type('spawn spin on %d 2000 noise quiet' % last)
             g.wait_for(r'started spin on core %d' % last, 30)
             _prompt(g)
-            n = _os_chan(ctx, g, 1, 2)
+            n = _bench_chan(g, 1, 2)[:2]
             rows.append({'system': 'ours', 'service': 'channel (polling)',
                          'quiet_median_ns': q[0], 'quiet_p99_ns': q[1],
                          'noisy_median_ns': n[0], 'noisy_p99_ns': n[1]})
@@ -448,6 +470,290 @@ def isolation(ctx):
     return s
 
 
+# ---------------------------------------------------------------- remote
+
+# Our side: the shell's `bench remote ROUNDS` (remotebench on core 0), one
+# line per operation, then `bench remote done: cores N` or `bench remote
+# failed: WHY`. Tolerant: optional colons, any blanks within the line,
+# numbers with thousands commas and decimals.
+_NUM = r'([\d,]+(?:\.\d+)?)'
+REMOTE_RX = (r'bench remote (\w+):?[ \t]+cores[ \t]+(\d+)[ \t]+median_ns[ \t]+'
+             + _NUM + r'[ \t]+p99_ns[ \t]+' + _NUM + r'[ \t]+msgs[ \t]+' + _NUM)
+REMOTE_END = (r'bench remote (?:done:?[ \t]+cores[ \t]+(?P<done>\d+)|'
+              r'failed:?[ \t]*(?P<why>.*))|(?P<fail>%s)' % SHELL_FAIL)
+# The Linux side: `pingpong remote ROUNDS` (bench/pingpong.c).
+LINUX_REMOTE_RX = (r'pingpong remote (\w+) cpus (\d+) median_ns (\d+) '
+                   r'p99_ns (\d+)(?: tlb_ipis_per_op ([\d.]+) reached '
+                   r'(\d+))?')
+LINUX_REMOTE_FAIL = r'pingpong remote (\w+) failed: (.*)'
+REMOTE_OPS = ('spawn', 'borrow', 'unicast', 'tree')
+LINUX_OPS = ('spawn', 'borrow', 'allcore')
+REMOTE_BIG = 32              # from this many cores on, at least 4 GiB
+REMOTE_BIG_MIB = 4096
+
+
+def _num(text):
+    return float(text.replace(',', ''))
+
+
+def _mib(text):
+    """QEMU's -m value in MiB (a plain number is MiB), or None."""
+    m = re.match(r'(\d+)\s*([MmGg]?)', str(text))
+    if not m:
+        return None
+    return int(m.group(1)) * (1024 if m.group(2).lower() == 'g' else 1)
+
+
+def _remote_mem(ctx, n):
+    """-m for an n-core guest: the option, but at least 4 GiB from 32 cores
+    on (each core's partition must hold what a borrow takes)."""
+    have = _mib(ctx.env['mem'])
+    if n < REMOTE_BIG or (have and have >= REMOTE_BIG_MIB):
+        return None
+    return '%dM' % REMOTE_BIG_MIB
+
+
+def parse_remote(text, n):
+    """Our `bench remote` output for an n-core guest: ({op: (median ns,
+    p99 ns, msgs)}, [problems])."""
+    got, bad = {}, []
+    for m in re.finditer(REMOTE_RX, text):
+        op, cores = m.group(1), int(m.group(2))
+        if op not in REMOTE_OPS:
+            bad.append('unknown operation %r' % op)
+        elif cores != n:
+            bad.append('%s says %d cores' % (op, cores))
+        else:
+            got[op] = tuple(_num(x) for x in m.group(3, 4, 5))
+    end = re.search(REMOTE_END, text, re.M)
+    if end and end.group('why') is not None:
+        bad.append('bench remote failed: ' + end.group('why').strip())
+    elif end and end.group('fail'):
+        bad.append('the shell said: ' + end.group('fail'))
+    elif not end:
+        bad.append('no `bench remote done` line')
+    lost = [op for op in REMOTE_OPS if op not in got]
+    if lost:
+        bad.append('no `bench remote OP` line for %s' % ', '.join(lost))
+    return got, bad
+
+
+def parse_linux_remote(text, n):
+    """`pingpong remote` output: ({op: (median, p99, ipis, reached)},
+    [problems])."""
+    got, bad = {}, []
+    for m in re.finditer(LINUX_REMOTE_RX, text):
+        if int(m.group(2)) != n:
+            bad.append('%s ran on %s CPUs' % (m.group(1), m.group(2)))
+            continue
+        got[m.group(1)] = (int(m.group(3)), int(m.group(4)),
+                           float(m.group(5)) if m.group(5) else None,
+                           int(m.group(6)) if m.group(6) else None)
+    for m in re.finditer(LINUX_REMOTE_FAIL, text):
+        bad.append('%s failed: %s' % (m.group(1), m.group(2).strip()))
+    lost = [op for op in LINUX_OPS
+            if op not in got and not any(b.startswith(op) for b in bad)]
+    if lost:
+        bad.append('no `pingpong remote OP` line for %s' % ', '.join(lost))
+    if 'allcore' in got:
+        reached = got['allcore'][3]
+        if reached is None:
+            bad.append('allcore: no TLB line in /proc/interrupts, so '
+                       'whether every CPU was reached is unknown')
+        elif reached < n - 1:
+            bad.append('allcore reached %d of the %d other CPUs every '
+                       'round' % (reached, n - 1))
+    return got, bad
+
+
+def _remote_ours(ctx, s, n):
+    """One boot with n cores; {op: (median, p99, msgs)}."""
+    timeout = 120 + 0.05 * n * ctx.remote_rounds
+    with _os_guest(ctx, n, 'remote-os-%d' % n,
+                   mem=_remote_mem(ctx, n)) as g:
+        m, _ = g.wait_for(READY, BOOT_TIMEOUT + n)
+        if int(m.group(1)) != n:
+            s.note('ours at %d cores: only %s cores came up'
+                   % (n, m.group(1)))
+        _prompt(g)
+        start = g.pos
+        g.type('bench remote %d' % ctx.remote_rounds)
+        g.wait_for(REMOTE_END, timeout)
+        got, bad = parse_remote(g.text[start:g.pos], n)
+    for b in bad:
+        s.note('ours at %d cores: %s' % (n, b))
+    return got
+
+
+def _remote_linux(ctx, s, n):
+    """One Linux boot with n CPUs; {op: (median, p99, ipis, reached)}."""
+    timeout = 120 + 0.1 * n * ctx.remote_rounds
+    with _linux_guest(ctx, n, 'remote-linux-%d' % n, 'remote',
+                      'mkos_rounds=%d' % ctx.remote_rounds,
+                      mem=_remote_mem(ctx, n)) as g:
+        g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * n)
+        start = g.pos
+        g.wait_for(r'mkos-linux: remote status (\d+)', timeout)
+        got, bad = parse_linux_remote(g.text[start:g.pos], n)
+    for b in bad:
+        s.note('Linux at %d CPUs: %s' % (n, b))
+    return got
+
+
+def _remote_row(n, ours, lx):
+    """The CSV row of n cores from the runs' results (medians of runs)."""
+    row = {'cores': n}
+    for op in REMOTE_OPS:
+        vals = [r[op] for r in ours if op in r]
+        for i, k in enumerate(('median_ns', 'p99_ns', 'msgs')):
+            row['ours_%s_%s' % (op, k)] = _median([v[i] for v in vals])
+    for op in LINUX_OPS:
+        vals = [r[op] for r in lx if op in r]
+        keys = ('median_ns', 'p99_ns') + (('tlb_ipis_per_op', 'reached')
+                                          if op == 'allcore' else ())
+        for i, k in enumerate(keys):
+            row['linux_%s_%s' % (op, k)] = _median(
+                [v[i] for v in vals if v[i] is not None])
+    return row
+
+
+def _remote_ratios(s):
+    """ours / Linux at the largest core count where both were measured;
+    tree / unicast likewise."""
+    def last(a, b):
+        both = [r for r in s.rows if r.get(a) is not None and
+                r.get(b) is not None]
+        return both[-1] if both else (s.rows[-1] if s.rows else {})
+
+    for what, a, b in (
+            ('spawn median', 'ours_spawn_median_ns',
+             'linux_spawn_median_ns'),
+            ('borrow 2 MiB median', 'ours_borrow_median_ns',
+             'linux_borrow_median_ns'),
+            ('unicast median vs Linux all-core', 'ours_unicast_median_ns',
+             'linux_allcore_median_ns'),
+            ('tree median vs Linux all-core', 'ours_tree_median_ns',
+             'linux_allcore_median_ns'),
+            ('tree / unicast median (both ours)', 'ours_tree_median_ns',
+             'ours_unicast_median_ns')):
+        r = last(a, b)
+        s.ratio('%s, %s cores' % (what, r.get('cores', '-')), r.get(a),
+                r.get(b), 'ns')
+
+
+def _remote_plots(s):
+    keys = list(s.rows[0].keys()) if s.rows else []
+
+    def col(k):
+        return keys.index(k) + 1
+
+    # One colour per operation: ours solid, Linux dashed.
+    color = {'spawn': 1, 'borrow': 2, 'unicast': 3, 'tree': 4, 'allcore': 7}
+    line = ('"@CSV@" using 1:%d with linespoints linecolor %d dashtype %d '
+            'title "%s"')
+    lines = [line % (col('ours_%s_median_ns' % op), color[op], 1,
+                     'ours ' + op) for op in REMOTE_OPS]
+    lines += [line % (col('linux_%s_median_ns' % op), color[op], 2,
+                      'Linux ' + op) for op in LINUX_OPS]
+    s.plots.append(('Remote operations: median time vs cores (log scale)',
+                    'set xlabel "cores"\nset ylabel "ns"\n'
+                    'set logscale x 2\nset logscale y\n'
+                    'set key outside right top\n'
+                    'plot ' + ', '.join(lines) + '\n'))
+    lines = [line % (col('ours_%s_msgs' % op), color[op], 1, 'ours ' + op)
+             for op in ('unicast', 'tree')]
+    lines.append(line % (col('linux_allcore_tlb_ipis_per_op'),
+                         color['allcore'], 2,
+                         'Linux all-core (TLB IPIs)'))
+    s.plots.append(('Messages per all-core operation vs cores',
+                    'set xlabel "cores"\nset ylabel "messages per operation"'
+                    '\nset logscale x 2\nset yrange [0:*]\n'
+                    'set key inside left top\n'
+                    'plot ' + ', '.join(lines) + '\n'))
+
+
+def remote(ctx):
+    s = Suite('remote', 'Remote spawn, memory borrow and all-core operations '
+              'vs cores')
+    s.method = (
+        'Ours: the shell\'s `bench remote %d` (remotebench on core 0) on a '
+        'guest of N cores, each operation %d times, median and p99, and how '
+        'many inter-monitor messages one takes: spawn (start a program on '
+        'core N-1 and get its reply), borrow (2 MiB from another core\'s '
+        'partition), unicast (an operation every core acknowledges, sent by '
+        'core 0 to each core) and tree (the same through a 4-ary tree of '
+        'monitors). Linux: `pingpong remote %d` (bench/pingpong.c) in the '
+        'baseline guest with the same N and memory, main thread on CPU 0: '
+        'spawn = fork a child that pins itself to the last CPU and writes '
+        'to a pipe, until the parent reads it (no exec; reaped untimed); '
+        'borrow = mmap 2 MiB anonymous with MAP_POPULATE, then munmap; '
+        'all-core = munmap of a 2 MiB-aligned region whose page table is '
+        'freed, which makes Linux send a TLB shootdown IPI to every CPU '
+        'that has the address space loaded, idle ones included, and wait '
+        'for each: one helper thread pinned to each other CPU sleeps in '
+        'FUTEX_WAIT and is woken (untimed) before each round so its CPU '
+        'has the address space loaded; no vCPU spins. membarrier and '
+        'mprotect were not used: Linux skips idle CPUs for both, so they '
+        'would not reach every CPU without spinning threads. The Linux '
+        'message count is the TLB shootdown interrupts all CPUs took per '
+        'operation (/proc/interrupts); the suite notes any CPU not reached '
+        'every round. Guests of %d cores or more get at least %d MiB. %d '
+        'run(s) per point, median of the medians.' % (
+            ctx.remote_rounds, ctx.remote_rounds, ctx.remote_rounds,
+            REMOTE_BIG, REMOTE_BIG_MIB, ctx.runs))
+    cores = ctx.remote_cores
+    steps = len(cores) * 2 * ctx.runs
+    step = 0
+    for n in cores:
+        ours, lx = [], []
+        for r in range(ctx.runs):
+            step += 1
+            ctx.progress('remote', step, steps, 'ours, %d cores: bench '
+                         'remote %d' % (n, ctx.remote_rounds))
+            try:
+                ours.append(_remote_ours(ctx, s, n))
+            except GuestError as e:
+                s.note('ours at %d cores: %s' % (n, e))
+        for r in range(ctx.runs):
+            step += 1
+            ctx.progress('remote', step, steps, 'Linux, %d cores: pingpong '
+                         'remote %d' % (n, ctx.remote_rounds))
+            if not ctx.linux_ok():
+                continue
+            try:
+                lx.append(_remote_linux(ctx, s, n))
+            except GuestError as e:
+                s.note('Linux at %d CPUs: %s' % (n, e))
+        row = _remote_row(n, ours, lx)
+        s.rows.append(row)
+        ctx.done('remote', '%d cores: ours spawn %s unicast %s tree %s ns; '
+                 'Linux spawn %s all-core %s ns' % (
+                     n, _i(row['ours_spawn_median_ns']),
+                     _i(row['ours_unicast_median_ns']),
+                     _i(row['ours_tree_median_ns']),
+                     _i(row['linux_spawn_median_ns']),
+                     _i(row['linux_allcore_median_ns'])))
+    if not ctx.linux_ok():
+        s.note('no Linux baseline: ' + ctx.linux_error)
+    _remote_ratios(s)
+    _remote_plots(s)
+    return s
+
+
+def _i(v):
+    return '-' if v is None else '%.0f' % v
+
+
+def remote_missing(s):
+    """What `bench/remote` in `scons test` requires but the run lacks: each
+    of our operations at each core count."""
+    return ['ours %s at %d cores' % (op, r['cores']) for r in s.rows
+            for op in REMOTE_OPS if r.get('ours_%s_median_ns' % op) is None]
+
+
 SUITES = {'boot': boot, 'channels': channels, 'network': network,
-          'isolation': isolation}
+          'isolation': isolation, 'remote': remote}
 ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']
+# Extra requirements of a suite's check in `scons test`: a function(suite)
+# -> list of what is missing (empty: fine).
+CHECK_MISSING = {'remote': remote_missing}

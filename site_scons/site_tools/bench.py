@@ -7,6 +7,8 @@ and the static `pingpong` program, with
 these options:
   suite=boot,channels      suites to run (default: all; order is fixed)
   bench_cores=1,2,4,...    core counts of the boot suite
+  bench_remote_cores=2,4,.. core counts of the remote suite
+  bench_remote_rounds=N    operations of each kind per remote point
   bench_runs=N             runs per point (median)
   bench_rounds=N           round trips per pingpong mode in the Linux guest
   bench_cache=DIR          where the Debian baseline packages are kept
@@ -15,7 +17,11 @@ Results land in build/bench/ (CSV per suite, plots, report.md).
 
 env.BenchTestChecks(iso, pingpong) adds one check per suite to `scons
 test` (site_scons/ostest PLAN.checks): each suite runs once in a tiny
-configuration and must produce its CSV with a row measured on our side.
+configuration and must produce its CSV with a row measured on our side;
+remote also every operation at each core count (suites.CHECK_MISSING), so
+that a change of `bench remote`'s output the parser misses fails it. One
+more check, `bench/parse`, runs the parsers on canned text without QEMU
+(mkbench/selfcheck.py).
 """
 
 import os
@@ -27,6 +33,8 @@ import mkbench
 from mkbench import suites
 
 DEFAULT_CORES = '1,2,4,8,16,64,128,255'
+DEFAULT_REMOTE_CORES = '2,4,8,16,32,64'
+DEFAULT_REMOTE_ROUNDS = '200'
 
 
 def _ints(text, what):
@@ -53,6 +61,11 @@ def _opts(env, iso, pingpong, isos):
         'suites': wanted or list(suites.ORDER),
         'cores': _ints(env.get('bench_cores') or DEFAULT_CORES,
                        'bench_cores'),
+        'remote_cores': _ints(env.get('bench_remote_cores') or
+                              DEFAULT_REMOTE_CORES, 'bench_remote_cores'),
+        'remote_rounds': max(1, _ints(env.get('bench_remote_rounds') or
+                                      DEFAULT_REMOTE_ROUNDS,
+                                      'bench_remote_rounds')[0]),
         'runs': max(1, _ints(env.get('bench_runs', '1'), 'bench_runs')[0]),
         'rounds': max(10, _ints(env.get('bench_rounds', '2000'),
                                 'bench_rounds')[0]),
@@ -83,6 +96,7 @@ def _test_check(env, name, iso, pingpong, isos):
         opts = _opts(env, iso, pingpong, isos)
         opts.update(suites=[name], cores=[1, 2], runs=1, rounds=50,
                     chan_smp=3, quiet=True, wrk_seconds=2,
+                    remote_cores=[2, 4], remote_rounds=10,
                     out=env.Dir('#build/tests/bench').abspath)
         done, _ = mkbench.run(env, opts)
         s = done[0]
@@ -92,13 +106,20 @@ def _test_check(env, name, iso, pingpong, isos):
         if not ours:
             return False, 'nothing measured on our side: ' + \
                 '; '.join(s.notes)
+        missing = suites.CHECK_MISSING.get(name, lambda s: [])(s)
+        if missing:
+            return False, 'not measured: %s; %s' % (
+                ', '.join(missing), '; '.join(s.notes))
         return True, '; '.join(s.notes)[:200]
     return check
 
 
 def _bench_test_checks(env, iso, pingpong, isos,
-                       names=('boot', 'channels', 'network', 'isolation')):
+                       names=('boot', 'channels', 'network', 'isolation',
+                              'remote')):
     from ostest import PLAN
+    from mkbench import selfcheck
+    PLAN.checks.append(('bench/parse', selfcheck.parse_check))
     for name in names:
         PLAN.checks.append(('bench/' + name,
                             _test_check(env, name, iso, pingpong, isos)))

@@ -4,7 +4,10 @@
  * bound channels and do nothing else (echosvc, store): accept every
  * client the monitor binds (up to SVC_CLIENTS), hand each message to the
  * service's dispatcher, answer what the dispatcher rejects, poll for a
- * while when idle (SVC_POLL_NS), then halt until a doorbell.
+ * while when idle (SVC_POLL_NS), then halt until a doorbell. A service
+ * that sets sleep_when_idle halts as soon as it has nothing to do, so
+ * every message after a quiet spell wakes it with a doorbell (what the
+ * channels benchmark's sleeping mode measures).
  *
  * The stubs' transport is svc_send, with the client (struct svc_client *)
  * as its context: handlers pass their ctx on to the reply stubs.
@@ -47,6 +50,8 @@ struct service {
 	void (*reject)(struct svc_client *c, uint8_t type, const void *buf,
 		       int n, int err);
 	bool stop; /* set by a handler: svc_run returns */
+	/* set before svc_run: halt at once when idle, no SVC_POLL_NS window */
+	bool sleep_when_idle;
 	/* the loop's */
 	struct svc_client clients[SVC_CLIENTS];
 	int nclients;
