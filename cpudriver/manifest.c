@@ -357,9 +357,23 @@ static struct mf_tok mf_rest(struct mf_parse *c)
 	return t;
 }
 
+/* mf_args: the rest of the line into out (MANIFEST_ARGS_MAX bytes),
+ * or the error too_long */
+static int mf_args(struct mf_parse *c, char *out, const char *too_long)
+{
+	struct mf_tok args = mf_rest(c);
+
+	if (args.n >= MANIFEST_ARGS_MAX) {
+		return mf_fail(c, ERR_TOOBIG, too_long);
+	}
+	memcpy(out, args.p, args.n);
+	out[args.n] = '\0';
+	return 0;
+}
+
 static int mf_start(struct mf_parse *c)
 {
-	struct mf_tok app, on, core, args;
+	struct mf_tok app, on, core;
 	struct manifest_start *s;
 	int rc;
 
@@ -381,14 +395,11 @@ static int mf_start(struct mf_parse *c)
 	if (rc < 0) {
 		return rc;
 	}
-	args = mf_rest(c);
-	if (args.n >= MANIFEST_ARGS_MAX) {
-		return mf_fail(c, ERR_TOOBIG,
-			       "arguments are too long (at most 127 "
-			       "characters)");
+	rc = mf_args(c, s->args, "arguments are too long (at most 127 "
+				 "characters)");
+	if (rc < 0) {
+		return rc;
 	}
-	memcpy(s->args, args.p, args.n);
-	s->args[args.n] = '\0';
 	s->line = c->line;
 	c->m->n_starts++;
 	return 0;
@@ -396,7 +407,7 @@ static int mf_start(struct mf_parse *c)
 
 static int mf_device(struct mf_parse *c)
 {
-	struct mf_tok name, core, args;
+	struct mf_tok name, core;
 	struct manifest_device *d;
 	uint32_t i;
 	int rc;
@@ -425,14 +436,11 @@ static int mf_device(struct mf_parse *c)
 	if (rc < 0) {
 		return rc;
 	}
-	args = mf_rest(c);
-	if (args.n >= MANIFEST_ARGS_MAX) {
-		return mf_fail(c, ERR_TOOBIG,
-			       "driver arguments are too long (at most 127 "
-			       "characters)");
+	rc = mf_args(c, d->args, "driver arguments are too long (at most "
+				 "127 characters)");
+	if (rc < 0) {
+		return rc;
 	}
-	memcpy(d->args, args.p, args.n);
-	d->args[args.n] = '\0';
 	d->line = c->line;
 	c->m->n_devices++;
 	return 0;

@@ -49,7 +49,7 @@ static int link_msgs(uint64_t *out)
 	struct monitor_core_stat_reply st;
 	int r = mon_core_stat(me.core_id, &st);
 
-	*out = st.link_msgs;
+	*out = r == 0 ? st.link_msgs : 0;
 	return r;
 }
 

@@ -166,24 +166,21 @@ static void cmd_spawn(int argc, char **argv)
 	    pid);
 }
 
-/* bench_wait: waits for the exits of n of the programs in pids; says so
- * if the first (the client) failed */
-static void bench_wait(uint32_t *pids, int n)
+/* bench_wait: waits until the client and, if server is not 0, the server
+ * have exited; says so if the client failed */
+static void bench_wait(uint32_t client, uint32_t server)
 {
 	uint32_t pid;
 	int64_t status;
+	int left = server ? 2 : 1;
 
-	while (n && mon_wait_exit(&pid, &status) == 0) {
-		for (int i = 0; i < n; i++) {
-			if (pid != pids[i]) {
-				continue;
-			}
-			if (i == 0 && status != 0) {
-				say("bench: failed (status %ld)\n", (long)status);
-			}
-			pids[i] = pids[n - 1]; /* the client stays first */
-			n--;
-			break;
+	while (left && mon_wait_exit(&pid, &status) == 0) {
+		if (pid != client && pid != server) {
+			continue;
+		}
+		left--;
+		if (pid == client && status != 0) {
+			say("bench: failed (status %ld)\n", (long)status);
 		}
 	}
 }
@@ -191,7 +188,7 @@ static void bench_wait(uint32_t *pids, int n)
 static void cmd_bench(int argc, char **argv)
 {
 	static unsigned runs;
-	uint32_t a, b, rounds = 20, pids[2];
+	uint32_t a, b, rounds = 20, client, server;
 	char name[24], args[64];
 	int sleep = argc == 5 && strcmp(argv[4], "sleep") == 0;
 	int r;
@@ -203,13 +200,13 @@ static void cmd_bench(int argc, char **argv)
 			return;
 		}
 		snprintf(args, sizeof(args), "%u", rounds);
-		r = mon_spawn("remotebench", args, 0, &pids[0]);
+		r = mon_spawn("remotebench", args, 0, &client);
 		if (r < 0) {
 			say("bench remote failed: cannot start: %s\n",
 			    err_msg(r));
 			return;
 		}
-		bench_wait(pids, 1);
+		bench_wait(client, 0);
 		return;
 	}
 	if ((argc != 4 && !sleep) || strcmp(argv[1], "chan") != 0 ||
@@ -222,9 +219,9 @@ static void cmd_bench(int argc, char **argv)
 	}
 	snprintf(name, sizeof(name), "bench-%u", ++runs);
 	snprintf(args, sizeof(args), "%s once%s", name, sleep ? " sleep" : "");
-	r = mon_spawn("echosvc", args, b, &pids[1]);
+	r = mon_spawn("echosvc", args, b, &server);
 	if (r == 0) {
-		r = mon_spawn("chanbench", name, a, &pids[0]);
+		r = mon_spawn("chanbench", name, a, &client);
 	}
 	if (r < 0) {
 		say("bench: cannot start: %s\n", err_msg(r));
@@ -232,7 +229,7 @@ static void cmd_bench(int argc, char **argv)
 	}
 	say("bench: core %u pings a service on core %u%s...\n", a, b,
 	    sleep ? " (asleep between messages)" : "");
-	bench_wait(pids, 2);
+	bench_wait(client, server);
 }
 
 static void cmd_ps(int argc, char **argv)

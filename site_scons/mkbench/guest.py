@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 """One QEMU guest driven over its serial port, for the benchmarks.
 
-Guest(cmd_for, workdir) starts QEMU with COM1 as a pipe chardev (like the
-test harness's Keyboard: QEMU reads <base>.in, a FIFO we write to, writes
-<base>.out, a link to /dev/null, and logs everything to <base>.log, which we
-poll). cmd_for(chardev_spec) must return the QEMU argv with
+Guest(cmd_for, workdir) starts QEMU with COM1 as a pipe chardev, through
+the test harness's Keyboard (QEMU reads <base>.in, a FIFO we write to,
+writes <base>.out, a link to /dev/null, and logs everything to <base>.log,
+which we poll). cmd_for(chardev_spec) must return the QEMU argv with
 `-chardev <spec> -serial chardev:com1`.
 
 Times are host wall-clock (time.monotonic) from just before QEMU is started.
@@ -16,8 +16,9 @@ import signal
 import subprocess
 import time
 
+from ostest.runner import Keyboard
+
 POLL = 0.02          # seconds between reads of the console log
-PACE = 0.005         # seconds between bytes typed
 
 
 class GuestError(Exception):
@@ -29,18 +30,10 @@ class Guest:
         os.makedirs(workdir, exist_ok=True)
         self.base = os.path.join(workdir, name)
         self.log = self.base + '.log'
-        self.fifo = self.base + '.in'
-        self.sink = self.base + '.out'
-        for f in (self.fifo, self.sink, self.log):
-            if os.path.lexists(f):
-                os.unlink(f)
-        os.mkfifo(self.fifo)
-        os.symlink(os.devnull, self.sink)
-        self.fd = os.open(self.fifo, os.O_RDWR | os.O_NONBLOCK)
-        esc = lambda p: p.replace(',', ',,')
-        chardev = 'pipe,id=com1,path=%s,logfile=%s' % (esc(self.base),
-                                                       esc(self.log))
-        self.cmd = cmd_for(chardev)
+        if os.path.lexists(self.log):
+            os.unlink(self.log)
+        self.kb = Keyboard(self.base)
+        self.cmd = cmd_for(self.kb.chardev(self.log))
         self.text = ''
         self.offset = 0         # bytes of the log read so far
         self.pos = 0            # how far wait_for has consumed self.text
@@ -51,7 +44,7 @@ class Guest:
                                       stderr=subprocess.STDOUT, env=env,
                                       start_new_session=True)
         except OSError as e:
-            self._close_fifo()
+            self.kb.close()
             raise GuestError('cannot start %s: %s' % (self.cmd[0], e))
 
     def elapsed(self):
@@ -100,9 +93,7 @@ class Guest:
         return ' | '.join(lines[-n:]) or '(nothing)'
 
     def type(self, line):
-        for b in (line + '\r').encode():
-            os.write(self.fd, bytes([b]))
-            time.sleep(PACE)
+        self.kb.write((line + '\r').encode())
 
     def wait_exit(self, timeout):
         try:
@@ -122,15 +113,7 @@ class Guest:
                 os.killpg(self.p.pid, signal.SIGKILL)
                 self.p.wait()
         self._read()
-        self._close_fifo()
-
-    def _close_fifo(self):
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        for f in (self.fifo, self.sink):
-            if os.path.lexists(f):
-                os.unlink(f)
+        self.kb.close()
 
     def __enter__(self):
         return self

@@ -379,15 +379,19 @@ class Keyboard:
         esc = lambda p: p.replace(',', ',,')
         return 'pipe,id=com1,path=%s,logfile=%s' % (esc(self.base), esc(log))
 
+    def write(self, data):
+        """Types bytes, paced; raises OSError when the FIFO refuses."""
+        for b in data:
+            os.write(self.fd, bytes([b]))
+            time.sleep(PACE)
+
     def type(self, send):
         """Types one send: line; returns an error text or ''."""
-        for b in send.data:
-            try:
-                os.write(self.fd, bytes([b]))
-            except OSError as e:
-                return 'line %d: cannot type %s on the console: %s' % (
-                    send.line, send, e)
-            time.sleep(PACE)
+        try:
+            self.write(send.data)
+        except OSError as e:
+            return 'line %d: cannot type %s on the console: %s' % (
+                send.line, send, e)
         return ''
 
     def close(self):
