@@ -128,7 +128,7 @@ static void ring_send(struct chan_tx *tx, uint8_t type)
 {
 	static const uint8_t payload[8];
 
-	while (chan_send(tx, type, 0, payload, sizeof(payload)) == ERR_FULL) {
+	while (chan_send(tx, type, 0, payload, sizeof(payload)) == E_FULL) {
 		__builtin_ia32_pause();
 	}
 }
@@ -138,7 +138,7 @@ static int ring_recv(struct chan_rx *rx)
 	struct chan_msg m;
 	int n;
 
-	while ((n = chan_recv(rx, &m)) == ERR_AGAIN) {
+	while ((n = chan_recv(rx, &m)) == E_AGAIN) {
 		__builtin_ia32_pause();
 	}
 	chan_rx_ack(rx);

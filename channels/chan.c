@@ -33,10 +33,10 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 			    : 1;
 
 	if (len > CHAN_MSG_MAX) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (chan_tx_space(&c->tx) < need) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	do {
 		size_t k = len > CHAN_PAYLOAD ? CHAN_PAYLOAD : len;
@@ -48,7 +48,7 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 }
 
 /* take: one fragment into the reassembly; returns the message length when
- * it completes, ERR_AGAIN when more must follow, ERR_FORMAT when a bad
+ * it completes, E_AGAIN when more must follow, E_FORMAT when a bad
  * message ends. */
 static int take(struct chan *c, const struct chan_msg *m, int slot)
 {
@@ -64,12 +64,12 @@ static int take(struct chan *c, const struct chan_msg *m, int slot)
 		c->len += m->len;
 	}
 	if (slot >= 0 && (m->flags & CHAN_F_MORE)) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	if (c->bad) {
 		c->bad = false;
 		c->len = 0;
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	return (int)c->len;
 }
@@ -81,20 +81,20 @@ int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
 
 	for (;;) {
 		r = chan_recv(&c->rx, &m);
-		if (r == ERR_AGAIN) {
-			return ERR_AGAIN;
+		if (r == E_AGAIN) {
+			return E_AGAIN;
 		}
 		chan_rx_ack(&c->rx);
 		n = take(c, &m, r);
-		if (n == ERR_AGAIN) {
+		if (n == E_AGAIN) {
 			continue;
 		}
-		if (n == ERR_FORMAT) {
-			return ERR_FORMAT;
+		if (n == E_FORMAT) {
+			return E_FORMAT;
 		}
 		c->len = 0;
 		if ((size_t)n > cap) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		*type = c->type;
 		memcpy(buf, c->buf, (size_t)n);

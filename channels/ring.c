@@ -62,11 +62,11 @@ int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 	uint64_t seq, h;
 
 	if (len > CHAN_PAYLOAD) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (chan_tx_space(tx) == 0) {
 		chan_tx_count_drop(tx);
-		return ERR_FULL;
+		return E_FULL;
 	}
 	seq = tx->seq + 1;
 	s = &tx->f->slots[(seq - 1) % tx->n];
@@ -111,11 +111,11 @@ int chan_recv(struct chan_rx *rx, struct chan_msg *m)
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	if (HDR_SEQ(h) != (uint32_t)(rx->seq + 1)) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	rx->seq++;
 	if (HDR_LEN(h) > CHAN_PAYLOAD) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	m->type = HDR_TYPE(h);
 	m->flags = HDR_FLAGS(h);

@@ -49,29 +49,29 @@ static int acpi_map_table(struct acpi_walk *w, uint64_t phys, const char *sig,
 
 	p = w->map(w->ctx, phys, sizeof(h));
 	if (p == NULL) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(&h, p, sizeof(h));
 	if (sig != NULL && memcmp(h.signature, sig, 4) != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (h.length < min_len || h.length > ACPI_MAX_TABLE_LEN) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (phys > UINT64_MAX - h.length) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	p = w->map(w->ctx, phys, h.length);
 	if (p == NULL) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	/* The checksum is over the bytes we will read, header included. */
 	memcpy(&again, p, sizeof(again));
 	if (memcmp(&again, &h, sizeof(h)) != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (acpi_sum(p, h.length) != 0) {
-		return ERR_CHECKSUM;
+		return E_CHECKSUM;
 	}
 	*tab = p;
 	*len = h.length;
@@ -90,7 +90,7 @@ static int acpi_add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid,
 		}
 	}
 	if (out->n_cpus >= ACPI_MAX_CPUS) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	out->cpus[out->n_cpus].apic_id = apic_id;
 	out->cpus[out->n_cpus].uid = uid;
@@ -110,7 +110,7 @@ static int acpi_madt_entry(const uint8_t *e, uint8_t type, uint8_t len,
 	switch (type) {
 	case ACPI_MADT_LAPIC:
 		if (len < sizeof(l)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		memcpy(&l, e, sizeof(l));
 		if (!(l.flags & ACPI_MADT_ENABLED)) {
@@ -119,7 +119,7 @@ static int acpi_madt_entry(const uint8_t *e, uint8_t type, uint8_t len,
 		return acpi_add_cpu(out, l.apic_id, l.acpi_uid, 0);
 	case ACPI_MADT_X2APIC:
 		if (len < sizeof(x)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		memcpy(&x, e, sizeof(x));
 		if (!(x.flags & ACPI_MADT_ENABLED)) {
@@ -128,14 +128,14 @@ static int acpi_madt_entry(const uint8_t *e, uint8_t type, uint8_t len,
 		return acpi_add_cpu(out, x.x2apic_id, x.acpi_uid, 1);
 	case ACPI_MADT_LAPIC_OVERRIDE:
 		if (len < sizeof(o)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		memcpy(&o, e, sizeof(o));
 		out->lapic_base = o.address;
 		return 0;
 	case ACPI_MADT_IOAPIC:
 		if (len < sizeof(struct acpi_reg_madt_ioapic)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		if (out->n_ioapics++ == 0) {
 			struct acpi_reg_madt_ioapic io;
@@ -147,7 +147,7 @@ static int acpi_madt_entry(const uint8_t *e, uint8_t type, uint8_t len,
 	case ACPI_MADT_ISO: {
 		struct acpi_reg_madt_iso iso;
 		if (len < sizeof(iso)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		memcpy(&iso, e, sizeof(iso));
 		if (iso.bus == 0 && iso.source < 16) {
@@ -173,18 +173,18 @@ static int acpi_madt(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	out->lapic_base = m.lapic_address;
 	for (off = sizeof(m); off < len; off += e.length) {
 		if (len - off < sizeof(e)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		memcpy(&e, t + off, sizeof(e));
 		if (e.length < sizeof(e) || e.length > len - off) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		rc = acpi_madt_entry(t + off, e.type, e.length, out);
 		if (rc < 0) {
 			return rc;
 		}
 	}
-	return out->n_cpus > 0 ? 0 : ERR_NOENT;
+	return out->n_cpus > 0 ? 0 : E_NOENT;
 }
 
 static int acpi_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *out)
@@ -193,17 +193,17 @@ static int acpi_mcfg(const uint8_t *t, uint32_t len, struct acpi_info *out)
 	uint32_t n, i;
 
 	if ((len - sizeof(struct acpi_reg_mcfg)) % sizeof(e) != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	n = (len - (uint32_t)sizeof(struct acpi_reg_mcfg)) / sizeof(e);
 	if (n > ACPI_MAX_MCFG) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	for (i = 0; i < n; i++) {
 		memcpy(&e, t + sizeof(struct acpi_reg_mcfg) + i * sizeof(e),
 		       sizeof(e));
 		if (e.bus_start > e.bus_end) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		out->mcfg[i].base = e.base;
 		out->mcfg[i].segment = e.segment;
@@ -222,15 +222,15 @@ static int acpi_pick_root(const uint8_t *rsdp, size_t rsdp_len, uint64_t *root,
 	bool ext_bad = false;
 
 	if (rsdp_len < ACPI_RSDP_V1_LEN) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	memset(&r, 0, sizeof(r));
 	memcpy(&r, rsdp, rsdp_len < sizeof(r) ? rsdp_len : sizeof(r));
 	if (memcmp(r.signature, ACPI_RSDP_SIG, ACPI_RSDP_SIG_LEN) != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (acpi_sum(rsdp, ACPI_RSDP_V1_LEN) != 0) {
-		return ERR_CHECKSUM;
+		return E_CHECKSUM;
 	}
 	if (r.revision >= 2 && rsdp_len >= ACPI_RSDP_V2_LEN &&
 	    r.xsdt_address != 0 && r.length >= ACPI_RSDP_V2_LEN &&
@@ -243,7 +243,7 @@ static int acpi_pick_root(const uint8_t *rsdp, size_t rsdp_len, uint64_t *root,
 		ext_bad = true;
 	}
 	if (r.rsdt_address == 0) {
-		return ext_bad ? ERR_CHECKSUM : ERR_NOENT;
+		return ext_bad ? E_CHECKSUM : E_NOENT;
 	}
 	*root = r.rsdt_address;
 	*esize = 4;
@@ -259,7 +259,7 @@ static int acpi_root_entry(struct acpi_walk *w, uint64_t root, uint32_t esize,
 	uint32_t v32;
 
 	if (p == NULL) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	if (esize == 8) {
 		memcpy(phys, p, 8);
@@ -280,7 +280,7 @@ static int acpi_table(struct acpi_walk *w, uint64_t phys, struct acpi_info *out)
 
 	t = w->map(w->ctx, phys, sizeof(struct acpi_reg_sdt));
 	if (t == NULL) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(sig, t, sizeof(sig));
 	if (memcmp(sig, ACPI_SIG_MADT, 4) == 0 && !w->have_madt) {
@@ -318,7 +318,7 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 	int rc;
 
 	if (rsdp == NULL || map == NULL || out == NULL) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	for (uint32_t i = 0; i < 16; i++) {
@@ -336,7 +336,7 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 		return rc;
 	}
 	if ((len - sizeof(struct acpi_reg_sdt)) % esize != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	n = (len - (uint32_t)sizeof(struct acpi_reg_sdt)) / esize;
 	for (i = 0; i < n; i++) {
@@ -348,5 +348,5 @@ int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
 			return rc;
 		}
 	}
-	return w.have_madt ? 0 : ERR_NOENT;
+	return w.have_madt ? 0 : E_NOENT;
 }

@@ -82,19 +82,19 @@ struct acpi_info {
  * APIC address, other types are skipped.
  *
  * Returns 0 and fills *out, or a negative error (*out then unspecified):
- *   ERR_INVAL     rsdp, map or out is NULL
- *   ERR_FORMAT    rsdp_len < 20, bad RSDP signature, a table shorter than
+ *   E_INVAL     rsdp, map or out is NULL
+ *   E_FORMAT    rsdp_len < 20, bad RSDP signature, a table shorter than
  *                 its fixed part or longer than ACPI_MAX_TABLE_LEN, a root
  *                 table with the wrong signature or a partial entry, a
  *                 MADT entry with length < 2, shorter than its type's
  *                 fields or past the table, an MCFG with a partial entry
  *                 or bus_start > bus_end
- *   ERR_CHECKSUM  RSDP checksum, or the checksum of the root table, the
+ *   E_CHECKSUM  RSDP checksum, or the checksum of the root table, the
  *                 MADT or the MCFG; also a bad extended checksum when the
  *                 RSDP has no RSDT address to fall back on
- *   ERR_RANGE     map returned NULL for a range the walk needs
- *   ERR_NOENT     no root table address, no MADT, or no enabled processor
- *   ERR_TOOBIG    more than ACPI_MAX_CPUS processors or ACPI_MAX_MCFG
+ *   E_RANGE     map returned NULL for a range the walk needs
+ *   E_NOENT     no root table address, no MADT, or no enabled processor
+ *   E_TOOBIG    more than ACPI_MAX_CPUS processors or ACPI_MAX_MCFG
  *                 MCFG entries
  *
  * Context: any; reads only [rsdp, rsdp + rsdp_len) and what map returns.

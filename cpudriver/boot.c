@@ -197,8 +197,8 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 	base = nfree > 0 ? carve((unsigned)nfree, shared) : 0;
 	r = base ? part_split(freer, (unsigned)nfree, ncores, man.mem,
 			      PART_ALIGN, MIN_PARTITION, parts)
-		 : ERR_NOMEM;
-	if (r == ERR_NOMEM) {
+		 : E_NOMEM;
+	if (r == E_NOMEM) {
 		boot_fail("too little RAM: %u cores need at least %lu MiB "
 			  "(%lu MiB each plus %lu MiB shared), but only %lu MiB "
 			  "is usable",

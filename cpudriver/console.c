@@ -254,7 +254,7 @@ static void drain_one(uint32_t c)
 	int r;
 	uint64_t d;
 
-	while ((r = chan_recv(&rx[c], &m)) != ERR_AGAIN) {
+	while ((r = chan_recv(&rx[c], &m)) != E_AGAIN) {
 		if (r < 0) {
 			kprintf("console: core %u sent a malformed slot", c);
 			continue;

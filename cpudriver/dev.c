@@ -58,7 +58,7 @@ static int map_cfg(uint32_t i)
 	}
 	if (pt_map(&kpt, self.pml4, cfg_va(i), d->cfg_phys, PAGE_SIZE,
 		   PTE_W | PTE_NX | PTE_PCD | PTE_PWT, false)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	cfg_mapped[i] = true;
 	return 0;
@@ -204,7 +204,7 @@ static int64_t sys_dev_info(uint32_t i, uint64_t uva)
 	struct sys_dev out;
 
 	if (!entry(i)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	memset(&out, 0, sizeof(out));
 	out.d = *entry(i);
@@ -217,10 +217,10 @@ static int64_t sys_dev_info(uint32_t i, uint64_t uva)
 static int mine(uint32_t i)
 {
 	if (!entry(i)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	if (!owned[i] || i >= 32) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	return 0;
 }
@@ -240,12 +240,12 @@ static int64_t sys_dev_cfg(uint32_t i, uint64_t off, uint64_t op,
 	if ((op & ~(0xffull | SYS_CFG_WRITE)) ||
 	    (width != 1 && width != 2 && width != 4) || off >= size ||
 	    off % width) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	/* BARs (0x10..0x27) and the expansion ROM BAR (0x30) stay put */
 	if (write && ((off >= PCI_CFG_BAR0 && off < 0x28) ||
 		      (off >= 0x30 && off < 0x34))) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	shift = 8 * (uint32_t)(off & 3);
 	mask = width == 4 ? 0xffffffffu : ((1u << (8 * width)) - 1) << shift;
@@ -287,26 +287,26 @@ static int64_t sys_dev_map(uint32_t i, uint32_t b)
 		return r;
 	}
 	if (b >= 6) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	bar = &entry(i)->bar[b];
 	if (!bar->base || !bar->size || (bar->flags & PCI_BAR_IO)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	base = bar->base & ~(PAGE_SIZE - 1);
 	size = (bar->base + bar->size - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (bar->size > MAX_BAR || bar->base + bar->size < bar->base ||
 	    overlaps_ram(base, base + size)) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	va = p->dev_next;
 	if (va + size > USER_DEV_BASE + USER_DEV_MAX) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (pt_map(&kpt, p->pml4, va, base, size,
 		   PTE_U | PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_SHARED,
 		   false)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	p->dev_next = va + size;
 	p->dev_used |= 1u << i;
@@ -331,7 +331,7 @@ static int64_t sys_dev_irq(uint32_t i, uint64_t uva)
 	for (v = 0; v < VEC_DEV_COUNT && vecs[v].pid; v++) {
 	}
 	if (v == VEC_DEV_COUNT || taken == 0xffffffffu) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	memset(&out, 0, sizeof(out));
 	out.handle = (uint32_t)__builtin_ctz(~taken);
@@ -355,16 +355,16 @@ static int64_t sys_dma_addr(uint64_t va)
 	uint64_t flags, pa;
 
 	if (va >= USER_TOP) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	pa = pt_translate(&kpt, p->pml4, va, &flags);
 	if (pa == UINT64_MAX || !(flags & PTE_U) || (flags & PTE_SHARED) ||
 	    !(flags & PTE_W)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	if (!((pa >= self.part_base && pa < self.part_end) ||
 	      frame_adopted(pa & ~(PAGE_SIZE - 1), PAGE_SIZE))) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	return (int64_t)pa;
 }
@@ -374,13 +374,13 @@ static int64_t sys_dev_release(uint32_t i)
 	int r = mine(i);
 
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (r < 0) {
 		return r;
 	}
 	if (in_use(i)) {
-		return ERR_BUSY;
+		return E_BUSY;
 	}
 	bus_master_off(i);
 	for (int v = 0; v < VEC_DEV_COUNT; v++) {
@@ -396,13 +396,13 @@ static int64_t sys_dev_release(uint32_t i)
 static int64_t sys_dev_adopt(uint32_t i)
 {
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (!entry(i)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	if (i >= 32) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	return owned[i] ? 0 : adopt(i);
 }
@@ -417,21 +417,21 @@ static int64_t sys_mod_map(uint64_t name_va, uint64_t len, uint64_t out_va)
 	int r = copy_str(name, sizeof(name), name_va, len);
 
 	if (r < 0) {
-		return r == ERR_TOOBIG ? ERR_NOENT : r;
+		return r == E_TOOBIG ? E_NOENT : r;
 	}
 	m = bootmod_find(self.bt, name);
 	if (!m) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	base = m->start & ~(PAGE_SIZE - 1);
 	size = (m->end - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	va = p->mod_next;
 	if (size > USER_MOD_MAX || va + size > USER_MOD_BASE + USER_MOD_MAX) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (size && pt_map(&kpt, p->pml4, va, base, size,
 			   PTE_U | PTE_NX | PTE_SHARED, false)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	out.base = va + (m->start - base);
 	out.size = m->end - m->start;
@@ -473,6 +473,6 @@ int64_t dev_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 	case SYS_MOD_MAP:
 		return sys_mod_map(a0, a1, a2);
 	default:
-		return ERR_NOSYS;
+		return E_NOSYS;
 	}
 }

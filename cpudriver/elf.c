@@ -24,29 +24,29 @@
 static int elf_check_ehdr(const struct elf_reg_ehdr *h, size_t len)
 {
 	if (memcmp(h->e_ident, ELF_MAGIC, ELF_MAGIC_LEN) != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (h->e_ident[ELF_EI_CLASS] != ELF_CLASS64 ||
 	    h->e_ident[ELF_EI_DATA] != ELF_DATA2LSB) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	if (h->e_ident[ELF_EI_VERSION] != ELF_EV_CURRENT ||
 	    h->e_version != ELF_EV_CURRENT) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (h->e_machine != ELF_EM_X86_64 || h->e_type != ELF_ET_EXEC) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	if (h->e_phentsize != sizeof(struct elf_reg_phdr) || h->e_phnum == 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (h->e_phnum == ELF_PN_XNUM) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	if (h->e_phoff > len ||
 	    (uint64_t)h->e_phnum * sizeof(struct elf_reg_phdr) >
 		len - h->e_phoff) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	return 0;
 }
@@ -69,17 +69,17 @@ static int elf_check_load(const struct elf_reg_phdr *p, size_t len, uint64_t lo,
 			  uint64_t hi)
 {
 	if (p->p_filesz > p->p_memsz || !elf_align_ok(p)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (p->p_offset > len || p->p_filesz > len - p->p_offset) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	if (p->p_memsz == 0) {
 		return 0;
 	}
 	if (p->p_vaddr < lo || p->p_vaddr >= hi ||
 	    p->p_memsz > hi - p->p_vaddr) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	return 0;
 }
@@ -109,11 +109,11 @@ static int elf_add(const struct elf_reg_phdr *p, struct elf_image *out)
 	for (i = 0; i < out->n_segments; i++) {
 		if (elf_first_page(&s) <= elf_last_page(&out->seg[i]) &&
 		    elf_first_page(&out->seg[i]) <= elf_last_page(&s)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 	}
 	if (out->n_segments >= ELF_MAX_SEGMENTS) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	out->seg[out->n_segments++] = s;
 	return 0;
@@ -133,7 +133,7 @@ static int elf_phdr(const struct elf_reg_phdr *p, size_t len, uint64_t lo,
 		return elf_add(p, out);
 	case ELF_PT_INTERP:
 	case ELF_PT_DYNAMIC:
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	default:
 		return 0;
 	}
@@ -164,11 +164,11 @@ int elf_parse(const void *data, size_t len, uint64_t user_lo, uint64_t user_hi,
 	int rc;
 
 	if (data == NULL || out == NULL || user_lo >= user_hi) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (len < sizeof(h)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	memcpy(&h, bytes, sizeof(h));
 	rc = elf_check_ehdr(&h, len);
@@ -184,10 +184,10 @@ int elf_parse(const void *data, size_t len, uint64_t user_lo, uint64_t user_hi,
 		}
 	}
 	if (out->n_segments == 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	out->entry = h.e_entry;
-	return elf_entry_ok(out) ? 0 : ERR_RANGE;
+	return elf_entry_ok(out) ? 0 : E_RANGE;
 }
 
 int elf_load(const void *data, size_t len, const struct elf_image *img,
@@ -200,17 +200,17 @@ int elf_load(const void *data, size_t len, const struct elf_image *img,
 
 	if (data == NULL || img == NULL || seg_dest == NULL ||
 	    img->n_segments > ELF_MAX_SEGMENTS) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	for (i = 0; i < img->n_segments; i++) {
 		s = &img->seg[i];
 		if (s->offset > len || s->filesz > len - s->offset ||
 		    s->filesz > s->memsz || s->memsz > SIZE_MAX) {
-			return ERR_RANGE;
+			return E_RANGE;
 		}
 		dest = seg_dest(ctx, s);
 		if (dest == NULL) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		memcpy(dest, (const uint8_t *)data + s->offset,
 		       (size_t)s->filesz);

@@ -56,20 +56,20 @@ struct elf_image {
  * ignored. Every collected segment must lie in [user_lo, user_hi).
  *
  * Returns 0 and fills *out, or a negative error (*out then unspecified):
- *   ERR_INVAL        data or out NULL, or user_lo >= user_hi
- *   ERR_FORMAT       shorter than the ELF header, bad magic or version,
+ *   E_INVAL        data or out NULL, or user_lo >= user_hi
+ *   E_FORMAT       shorter than the ELF header, bad magic or version,
  *                    e_phentsize != 56, no program headers, a segment with
  *                    filesz > memsz, p_align not 0 or a power of two up to
  *                    ELF_MAX_ALIGN or not congruent (vaddr % align !=
  *                    offset % align), two segments sharing a page, no
  *                    PT_LOAD segment
- *   ERR_UNSUPPORTED  not ELFCLASS64, not little-endian, not EM_X86_64, not
+ *   E_UNSUPPORTED  not ELFCLASS64, not little-endian, not EM_X86_64, not
  *                    ET_EXEC, PN_XNUM program headers, a PT_INTERP or
  *                    PT_DYNAMIC segment (dynamic linking)
- *   ERR_RANGE        program header table or a segment's file bytes past
+ *   E_RANGE        program header table or a segment's file bytes past
  *                    len, a segment outside [user_lo, user_hi), entry not
  *                    inside an executable segment
- *   ERR_TOOBIG       more than ELF_MAX_SEGMENTS PT_LOAD segments
+ *   E_TOOBIG       more than ELF_MAX_SEGMENTS PT_LOAD segments
  *
  * Context: any; reads only [data, data + len).
  */
@@ -85,11 +85,11 @@ int elf_parse(const void *data, size_t len, uint64_t user_lo, uint64_t user_hi,
  * memsz - filesz bytes (the .bss).
  *
  * Returns 0, or a negative error:
- *   ERR_INVAL   data, img or seg_dest NULL, or img has more segments than
+ *   E_INVAL   data, img or seg_dest NULL, or img has more segments than
  *               ELF_MAX_SEGMENTS
- *   ERR_RANGE   a segment's file bytes lie past len or filesz > memsz (img
+ *   E_RANGE   a segment's file bytes lie past len or filesz > memsz (img
  *               does not belong to this data)
- *   ERR_NOMEM   seg_dest returned NULL
+ *   E_NOMEM   seg_dest returned NULL
  * On error, segments before the failing one have been copied already: the
  * caller discards the whole address space.
  *

@@ -154,7 +154,7 @@ int frame_lend(uint64_t size, uint64_t *base)
 
 	if (!size || size % LARGE_PAGE_SIZE || size > r->end - r->bump ||
 	    b % LARGE_PAGE_SIZE) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	for (int i = 0; i < LENT_MAX && slot < 0; i++) {
 		if (!lent[i].size) {
@@ -162,7 +162,7 @@ int frame_lend(uint64_t size, uint64_t *base)
 		}
 	}
 	if (slot < 0) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	r->end = b;
 	lent[slot].base = b;
@@ -177,20 +177,20 @@ int frame_adopt(uint64_t base, uint64_t size)
 {
 	if (!size || base % LARGE_PAGE_SIZE || size % LARGE_PAGE_SIZE ||
 	    base + size < base) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	for (uint64_t a = base; a < base + size; a += PAGE_SIZE) {
 		if (region_of(a)) {
-			return ERR_INVAL;
+			return E_INVAL;
 		}
 	}
 	if (!new_region(base, size, true)) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
 		   PTE_W | PTE_NX, true)) {
 		region_of(base)->active = false;
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	return 0;
 }
@@ -226,7 +226,7 @@ int frame_release(uint64_t *base, uint64_t *size)
 		*size = r->end - r->base;
 		return 0;
 	}
-	return ERR_AGAIN;
+	return E_AGAIN;
 }
 
 int frame_reclaim(uint64_t base, uint64_t size)
@@ -235,18 +235,18 @@ int frame_reclaim(uint64_t base, uint64_t size)
 		if (lent[i].size && lent[i].base == base && lent[i].size == size) {
 			if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
 				   PTE_W | PTE_NX, true)) {
-				return ERR_NOMEM;
+				return E_NOMEM;
 			}
 			if (base == regions[0].end) {
 				regions[0].end += size;
 			} else if (!new_region(base, size, false)) {
-				return ERR_TOOBIG;
+				return E_TOOBIG;
 			}
 			lent[i].size = 0;
 			return 0;
 		}
 	}
-	return ERR_NOENT;
+	return E_NOENT;
 }
 
 bool frame_adopted(uint64_t pa, uint64_t size)

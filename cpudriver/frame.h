@@ -26,7 +26,7 @@ uint64_t frame_free_bytes(void);
 
 /* frame_lend: takes size bytes (2 MiB multiple) of never-used memory off
  * this core, unmapped from its DMAP, to lend to another core; *base gets
- * the range. ERR_NOMEM if that much is not free at the top. */
+ * the range. E_NOMEM if that much is not free at the top. */
 int frame_lend(uint64_t size, uint64_t *base);
 
 /* frame_adopt: another core lent [base, base+size): map it in DMAP and
@@ -35,7 +35,7 @@ int frame_lend(uint64_t size, uint64_t *base);
 int frame_adopt(uint64_t base, uint64_t size);
 
 /* frame_release: a borrowed region with nothing in use, unmapped and
- * dropped, to give back; ERR_AGAIN if none. */
+ * dropped, to give back; E_AGAIN if none. */
 int frame_release(uint64_t *base, uint64_t *size);
 
 /* frame_reclaim: a range this core lent came back: use it again. */

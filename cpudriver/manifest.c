@@ -177,29 +177,29 @@ static int mf_fail_dup(struct mf_parse *c, const char *a,
 	msg_str(&mm, " given twice (first on line ");
 	msg_u64(&mm, first);
 	msg_str(&mm, ")");
-	return ERR_FORMAT;
+	return E_FORMAT;
 }
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-/* Decimal digits only: ERR_FORMAT if malformed, ERR_RANGE on overflow. */
+/* Decimal digits only: E_FORMAT if malformed, E_RANGE on overflow. */
 static int mf_dec(const char *p, size_t n, uint64_t *out)
 {
 	uint64_t v = 0, d;
 	size_t i;
 
 	if (n == 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9') {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 	}
 	for (i = 0; i < n; i++) {
 		d = (uint64_t)(p[i] - '0');
 		if (v > (UINT64_MAX - d) / 10) {
-			return ERR_RANGE;
+			return E_RANGE;
 		}
 		v = v * 10 + d;
 	}
@@ -238,7 +238,7 @@ static int mf_size(const struct mf_tok *t, uint64_t *out)
 		return rc;
 	}
 	if (v > (UINT64_MAX >> shift)) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	*out = v << shift;
 	return 0;
@@ -250,11 +250,11 @@ static int mf_core(struct mf_parse *c, const struct mf_tok *t, uint32_t *core)
 	uint64_t v;
 	int rc = mf_dec(t->p, t->n, &v);
 
-	if (rc == ERR_FORMAT) {
+	if (rc == E_FORMAT) {
 		return mf_fail_tok(c, rc, "bad core number ", t, "");
 	}
 	if (rc < 0 || v >= MANIFEST_MAX_CORES) {
-		return mf_fail_tok(c, ERR_RANGE, "core ", t,
+		return mf_fail_tok(c, E_RANGE, "core ", t,
 				   " is out of range (0..254)");
 	}
 	*core = (uint32_t)v;
@@ -273,7 +273,7 @@ static int mf_name(struct mf_parse *c, const struct mf_tok *t, char *dst,
 		msg_str(&mm, " ");
 		msg_quote(&mm, t->p, t->n);
 		msg_str(&mm, " is too long (at most 31 characters)");
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	memcpy(dst, t->p, t->n);
 	dst[t->n] = '\0';
@@ -289,15 +289,15 @@ static int mf_cores(struct mf_parse *c)
 	int rc;
 
 	if (!mf_next(c, &n) || mf_next(c, &extra)) {
-		return mf_fail(c, ERR_FORMAT,
+		return mf_fail(c, E_FORMAT,
 			       "'cores' takes one number: cores N");
 	}
 	rc = mf_dec(n.p, n.n, &v);
-	if (rc == ERR_FORMAT) {
+	if (rc == E_FORMAT) {
 		return mf_fail_tok(c, rc, "bad core count ", &n, "");
 	}
 	if (rc < 0 || v < 1 || v > MANIFEST_MAX_CORES) {
-		return mf_fail_tok(c, ERR_RANGE, "core count ", &n,
+		return mf_fail_tok(c, E_RANGE, "core count ", &n,
 				   " is out of range (1..255)");
 	}
 	if (c->m->cores_line != 0) {
@@ -316,7 +316,7 @@ static int mf_mem(struct mf_parse *c)
 	int rc;
 
 	if (!mf_next(c, &core) || !mf_next(c, &size) || mf_next(c, &extra)) {
-		return mf_fail(c, ERR_FORMAT,
+		return mf_fail(c, E_FORMAT,
 			       "'mem' takes a core and a size: mem CORE SIZE");
 	}
 	rc = mf_core(c, &core, &i);
@@ -324,12 +324,12 @@ static int mf_mem(struct mf_parse *c)
 		return rc;
 	}
 	rc = mf_size(&size, &v);
-	if (rc == ERR_FORMAT) {
+	if (rc == E_FORMAT) {
 		return mf_fail_tok(c, rc, "bad size ", &size,
 				   " (bytes, or a number with K, M or G)");
 	}
 	if (rc < 0 || v == 0) {
-		return mf_fail_tok(c, ERR_RANGE, "size ", &size,
+		return mf_fail_tok(c, E_RANGE, "size ", &size,
 				   " is out of range");
 	}
 	if (c->m->mem_line[i] != 0) {
@@ -364,7 +364,7 @@ static int mf_args(struct mf_parse *c, char *out, const char *too_long)
 	struct mf_tok args = mf_rest(c);
 
 	if (args.n >= MANIFEST_ARGS_MAX) {
-		return mf_fail(c, ERR_TOOBIG, too_long);
+		return mf_fail(c, E_TOOBIG, too_long);
 	}
 	memcpy(out, args.p, args.n);
 	out[args.n] = '\0';
@@ -379,12 +379,12 @@ static int mf_start(struct mf_parse *c)
 
 	if (!mf_next(c, &app) || !mf_next(c, &on) || !mf_is(&on, "on") ||
 	    !mf_next(c, &core)) {
-		return mf_fail(c, ERR_FORMAT,
+		return mf_fail(c, E_FORMAT,
 			       "'start' takes a program and a core: "
 			       "start APP on CORE [ARGS...]");
 	}
 	if (c->m->n_starts >= MANIFEST_MAX_STARTS) {
-		return mf_fail(c, ERR_TOOBIG,
+		return mf_fail(c, E_TOOBIG,
 			       "too many 'start' lines (at most 64)");
 	}
 	s = &c->m->starts[c->m->n_starts];
@@ -413,7 +413,7 @@ static int mf_device(struct mf_parse *c)
 	int rc;
 
 	if (!mf_next(c, &name) || !mf_next(c, &core)) {
-		return mf_fail(c, ERR_FORMAT,
+		return mf_fail(c, E_FORMAT,
 			       "'device' takes a name and a core: "
 			       "device NAME CORE [DRIVER-ARGS...]");
 	}
@@ -425,7 +425,7 @@ static int mf_device(struct mf_parse *c)
 		}
 	}
 	if (c->m->n_devices >= MANIFEST_MAX_DEVICES) {
-		return mf_fail(c, ERR_TOOBIG,
+		return mf_fail(c, E_TOOBIG,
 			       "too many 'device' lines (at most 16)");
 	}
 	d = &c->m->devices[c->m->n_devices];
@@ -462,7 +462,7 @@ static int mf_check_bytes(struct mf_parse *c)
 		msg_str(&mm, "unexpected byte ");
 		msg_u64(&mm, ch);
 		msg_str(&mm, " (only printable ASCII outside comments)");
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	return 0;
 }
@@ -493,7 +493,7 @@ static int mf_line(struct mf_parse *c)
 	if (mf_is(&d, "device")) {
 		return mf_device(c);
 	}
-	return mf_fail_tok(c, ERR_FORMAT, "unknown directive ", &d, "");
+	return mf_fail_tok(c, E_FORMAT, "unknown directive ", &d, "");
 }
 
 int manifest_parse(const char *text, size_t len, struct manifest *out,
@@ -505,18 +505,18 @@ int manifest_parse(const char *text, size_t len, struct manifest *out,
 
 	err_clear(err);
 	if (out == NULL || (text == NULL && len > 0)) {
-		return mf_fail(&c, ERR_INVAL,
+		return mf_fail(&c, E_INVAL,
 			       "bad arguments to manifest_parse");
 	}
 	memset(out, 0, sizeof(*out));
 	while (pos < len) {
 		if (c.line == UINT32_MAX) {
-			return mf_fail(&c, ERR_TOOBIG, "too many lines");
+			return mf_fail(&c, E_TOOBIG, "too many lines");
 		}
 		c.line++;
 		for (end = pos; end < len && text[end] != '\n'; end++) {
 			if (text[end] == '\0') {
-				return mf_fail(&c, ERR_FORMAT,
+				return mf_fail(&c, E_FORMAT,
 					       "NUL byte in the manifest");
 			}
 		}
@@ -589,7 +589,7 @@ static int mf_core_used(struct manifest_error *err, uint32_t line,
 	msg_str(&mm, ", but only ");
 	msg_u64(&mm, ncores);
 	msg_str(&mm, ncores == 1 ? " core is used" : " cores are used");
-	return ERR_RANGE;
+	return E_RANGE;
 }
 
 static int mf_check_starts(const struct manifest *m, uint32_t ncores,
@@ -610,7 +610,7 @@ static int mf_check_starts(const struct manifest *m, uint32_t ncores,
 			mm = msg_begin(err, s->line);
 			msg_str(&mm, "unknown program ");
 			msg_quote(&mm, s->app, strlen(s->app));
-			return ERR_NOENT;
+			return E_NOENT;
 		}
 	}
 	return 0;
@@ -629,7 +629,7 @@ int manifest_check(const struct manifest *m, uint32_t cores_present,
 	if (m == NULL || cores_present == 0 || !mf_well_formed(m)) {
 		mm = msg_begin(err, 0);
 		msg_str(&mm, "bad arguments to manifest_check");
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (m->cores > cores_present) {
 		mm = msg_begin(err, m->cores_line);
@@ -638,7 +638,7 @@ int manifest_check(const struct manifest *m, uint32_t cores_present,
 		msg_str(&mm, " cores but only ");
 		msg_u64(&mm, cores_present);
 		msg_str(&mm, cores_present == 1 ? " exists" : " exist");
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	ncores = m->cores != 0 ? m->cores : cores_present;
 	for (i = ncores; i < MANIFEST_MAX_CORES; i++) {

@@ -74,14 +74,14 @@ struct manifest_error {
  * NUL-terminated; text may be NULL if len is 0) into *out.
  *
  * Returns 0, or a negative error with *err filled (if err is not NULL):
- *   ERR_INVAL    out NULL, or text NULL with len > 0
- *   ERR_FORMAT   a NUL byte, a control or non-ASCII byte outside a comment,
+ *   E_INVAL    out NULL, or text NULL with len > 0
+ *   E_FORMAT   a NUL byte, a control or non-ASCII byte outside a comment,
  *                an unknown directive, wrong arguments, a malformed
  *                number or size, a repeated `cores`, `mem` for one core or
  *                `device` name
- *   ERR_RANGE    cores outside 1..255, a core number above 254, a size of 0
+ *   E_RANGE    cores outside 1..255, a core number above 254, a size of 0
  *                or one that does not fit in 64 bits
- *   ERR_TOOBIG   a name over 31 or arguments over 127 characters, more than
+ *   E_TOOBIG   a name over 31 or arguments over 127 characters, more than
  *                MANIFEST_MAX_STARTS starts or MANIFEST_MAX_DEVICES devices
  * *out is unspecified after an error. On success err->line is 0 and
  * err->msg is "".
@@ -100,11 +100,11 @@ int manifest_parse(const char *text, size_t len, struct manifest *out,
  * if app_exists is NULL, program names are not checked.
  *
  * Returns 0, or a negative error with *err filled (if err is not NULL):
- *   ERR_INVAL    m NULL, cores_present 0, or *m not as manifest_parse
+ *   E_INVAL    m NULL, cores_present 0, or *m not as manifest_parse
  *                leaves it (counts too large, strings not terminated)
- *   ERR_RANGE    m->cores > cores_present, or a `mem`, `start` or `device`
+ *   E_RANGE    m->cores > cores_present, or a `mem`, `start` or `device`
  *                core >= the effective core count
- *   ERR_NOENT    a `start` names a program app_exists does not know
+ *   E_NOENT    a `start` names a program app_exists does not know
  * Problems are reported in this order: core count, mem, starts, devices.
  *
  * Context: any; calls app_exists.

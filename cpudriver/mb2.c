@@ -34,7 +34,7 @@ static int mb2_string(const uint8_t *p, uint64_t len, const char **out)
 			return 0;
 		}
 	}
-	return ERR_FORMAT;
+	return E_FORMAT;
 }
 
 static int mb2_module(const uint8_t *tag, uint32_t size, struct mb2_info *out)
@@ -44,14 +44,14 @@ static int mb2_module(const uint8_t *tag, uint32_t size, struct mb2_info *out)
 	int rc;
 
 	if (size < sizeof(m)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	memcpy(&m, tag, sizeof(m));
 	if (m.mod_start > m.mod_end) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	if (out->n_modules >= MB2_MAX_MODULES) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	mod = &out->modules[out->n_modules];
 	rc = mb2_string(tag + sizeof(m), size - sizeof(m), &mod->cmdline);
@@ -71,17 +71,17 @@ static int mb2_mmap(const uint8_t *tag, uint32_t size, struct mb2_info *out)
 	uint64_t payload, n, i;
 
 	if (size < sizeof(h)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	memcpy(&h, tag, sizeof(h));
 	payload = size - sizeof(h);
 	/* Newer loaders may append fields: entry_size only has a minimum. */
 	if (h.entry_size < sizeof(e) || payload % h.entry_size != 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	n = payload / h.entry_size;
 	if (n > MB2_MAX_MMAP) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	for (i = 0; i < n; i++) {
 		memcpy(&e, tag + sizeof(h) + i * h.entry_size, sizeof(e));
@@ -99,7 +99,7 @@ static int mb2_rsdp(const uint8_t *tag, uint32_t size, bool rev2,
 	uint32_t need = rev2 ? MB2_RSDP_V2_LEN : MB2_RSDP_V1_LEN;
 
 	if (size - sizeof(struct mb2_reg_tag) < need) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	/* Tag 15 wins over tag 14; the first of each kind counts. */
 	if (out->rsdp_rev2 || (out->rsdp != NULL && !rev2)) {
@@ -122,19 +122,19 @@ static int mb2_tag(struct mb2_walk *w, uint64_t off, uint32_t type,
 	switch (type) {
 	case MB2_TAG_CMDLINE:
 		if (out->cmdline != NULL) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		return mb2_string(payload, plen, &out->cmdline);
 	case MB2_TAG_LOADER_NAME:
 		if (out->loader_name != NULL) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		return mb2_string(payload, plen, &out->loader_name);
 	case MB2_TAG_MODULE:
 		return mb2_module(tag, size, out);
 	case MB2_TAG_MMAP:
 		if (w->seen_mmap) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		w->seen_mmap = true;
 		return mb2_mmap(tag, size, out);
@@ -157,19 +157,19 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out)
 	int rc;
 
 	if (info == NULL || out == NULL) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (avail < sizeof(fixed)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	memcpy(&fixed, info, sizeof(fixed));
 	/* The smallest valid block is the fixed part plus an end tag. */
 	if (fixed.total_size < sizeof(fixed) + sizeof(tag)) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (fixed.total_size > avail) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	out->total_size = fixed.total_size;
 	off = sizeof(fixed);
@@ -177,7 +177,7 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out)
 		memcpy(&tag, w.base + off, sizeof(tag));
 		if (tag.size < sizeof(tag) ||
 		    tag.size > fixed.total_size - off) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		if (tag.type == MB2_TAG_END) {
 			return 0;
@@ -189,5 +189,5 @@ int mb2_parse(const void *info, size_t avail, struct mb2_info *out)
 		off += ((uint64_t)tag.size + MB2_TAG_ALIGN - 1) &
 		       ~(uint64_t)(MB2_TAG_ALIGN - 1);
 	}
-	return ERR_FORMAT; /* ran out of bytes before the end tag */
+	return E_FORMAT; /* ran out of bytes before the end tag */
 }

@@ -56,15 +56,15 @@ struct mb2_info {
  * may claim more than that; then it is rejected). On success fills *out
  * (pointers into the block) and returns 0. On failure returns a negative
  * error and leaves *out unspecified:
- *   ERR_INVAL    info or out is NULL
- *   ERR_FORMAT   fixed part truncated, total_size < 16, a tag smaller than
+ *   E_INVAL    info or out is NULL
+ *   E_FORMAT   fixed part truncated, total_size < 16, a tag smaller than
  *                its header or its fixed fields, a tag running past
  *                total_size, no end tag, a string without a NUL inside its
  *                tag, a memory map whose entry_size is < 24 or does not
  *                divide its payload, a second command line, loader name or
  *                memory map tag
- *   ERR_RANGE    total_size > avail, or a module with start > end
- *   ERR_TOOBIG   more than MB2_MAX_MMAP map entries or MB2_MAX_MODULES
+ *   E_RANGE    total_size > avail, or a module with start > end
+ *   E_TOOBIG   more than MB2_MAX_MMAP map entries or MB2_MAX_MODULES
  *                modules
  * Unknown tag types are skipped. If both ACPI tags 14 and 15 are present,
  * tag 15 (the ACPI 2.0+ RSDP) is reported whatever their order; a second

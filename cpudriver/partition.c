@@ -141,7 +141,7 @@ static int part_emit(struct part_out *o, uint64_t base, uint64_t end)
 		return 0;
 	}
 	if (o->n >= o->max) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	o->r[o->n].base = b;
 	o->r[o->n].end = e;
@@ -160,7 +160,7 @@ int part_free_ranges(const struct mem_range *ram, unsigned n_ram,
 
 	if (!part_pow2(align) || !part_valid(ram, n_ram) ||
 	    !part_valid(reserved, n_res) || (out == NULL && max_out > 0)) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (o.max > PART_INT_MAX) {
 		o.max = PART_INT_MAX; /* the count must fit the return value */
@@ -265,7 +265,7 @@ static bool part_sorted(const struct mem_range *r, unsigned n)
 	return true;
 }
 
-/* Sums the explicit asks; counts the equal cores. ERR_NOMEM on overflow. */
+/* Sums the explicit asks; counts the equal cores. E_NOMEM on overflow. */
 static int part_explicit(const struct part_plan *p, uint64_t *sum,
 			 unsigned *n_eq)
 {
@@ -281,7 +281,7 @@ static int part_explicit(const struct part_plan *p, uint64_t *sum,
 		}
 		if (!part_asked_size(p, p->asked[i], &size) ||
 		    size > UINT64_MAX - *sum) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		*sum += size;
 	}
@@ -305,11 +305,11 @@ int part_split(const struct mem_range *pool, unsigned n_pool, unsigned ncores,
 
 	if (ncores == 0 || !part_pow2(align) || out == NULL ||
 	    !part_valid(pool, n_pool) || !part_sorted(pool, n_pool)) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!part_align_up(min_size > align ? min_size : align, align,
 			   &p.min_size)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	rc = part_explicit(&p, &sum, &n_eq);
 	if (rc < 0) {
@@ -317,16 +317,16 @@ int part_split(const struct mem_range *pool, unsigned n_pool, unsigned ncores,
 	}
 	total = part_total(pool, n_pool);
 	if (n_eq == 0) {
-		return sum <= total && part_place(&p, 0, out) ? 0 : ERR_NOMEM;
+		return sum <= total && part_place(&p, 0, out) ? 0 : E_NOMEM;
 	}
 	if (sum > total) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	/* Equal shares in units of align: lo always fits, hi is the cap. */
 	lo = p.min_size / align;
 	hi = (total - sum) / n_eq / align;
 	if (hi < lo || !part_place(&p, lo * align, out)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;

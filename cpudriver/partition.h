@@ -38,9 +38,9 @@ struct mem_range {
  * non-overlapping, non-empty, with base and end multiples of align.
  *
  * Returns the count (>= 0), or:
- *   ERR_INVAL   align 0 or not a power of two, a range with end < base,
+ *   E_INVAL   align 0 or not a power of two, a range with end < base,
  *               ram, reserved or out NULL with a non-zero count
- *   ERR_TOOBIG  more than max_out pieces
+ *   E_TOOBIG  more than max_out pieces
  *
  * Context: any. Time is O((n_ram + n_res)^3) in the worst case: meant for
  * firmware maps of at most a few hundred entries.
@@ -67,10 +67,10 @@ int part_free_ranges(const struct mem_range *ram, unsigned n_ram,
  * gaps is left unassigned.
  *
  * Returns 0 with out[0..ncores) filled, or (out then unspecified):
- *   ERR_INVAL   ncores 0, align 0 or not a power of two, out NULL, pool
+ *   E_INVAL   ncores 0, align 0 or not a power of two, out NULL, pool
  *               NULL with n_pool > 0, pool not sorted or overlapping, or a
  *               range with end < base
- *   ERR_NOMEM   the explicit asks plus one minimal share per equal core do
+ *   E_NOMEM   the explicit asks plus one minimal share per equal core do
  *               not fit, or an ask so large it overflows
  *
  * Context: any. Time is O(64 * (ncores + n_pool)).

@@ -86,11 +86,11 @@ static int map_fresh(uint64_t pml4, uint64_t va, uint64_t flags, void **kva)
 	uint64_t f = frame_alloc();
 
 	if (!f) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (pt_map(&kpt, pml4, va, f, PAGE_SIZE, flags | PTE_U, false)) {
 		frame_free(f);
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	*kva = dmap(f);
 	return 0;
@@ -110,7 +110,7 @@ static int load_segment(uint64_t pml4, const uint8_t *file,
 		uint64_t hi = va + PAGE_SIZE;
 
 		if (map_fresh(pml4, va, flags, (void **)&kva)) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		if (hi > s->vaddr + s->filesz) {
 			hi = s->vaddr + s->filesz;
@@ -136,14 +136,14 @@ static int build_space(uint64_t pml4, const uint8_t *file,
 	}
 	for (uint32_t i = 0; i < img->n_segments; i++) {
 		if (load_segment(pml4, file, &img->seg[i])) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 	}
 	/* stack; the page below it stays unmapped as a guard */
 	for (uint64_t va = USER_STACK_TOP - USER_STACK_SIZE; va < USER_STACK_TOP;
 	     va += PAGE_SIZE) {
 		if (map_fresh(pml4, va, PTE_W | PTE_NX, (void **)&top)) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 	}
 	memcpy(top + PAGE_SIZE - 256, args, alen);
@@ -162,18 +162,18 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	int r;
 
 	if (!m) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	if (strlen(args) >= PROC_ARGS_MAX) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (chan_phys && (!spawner || !proc_maps_shared(spawner, chan_phys))) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
 		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
 	if (r < 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	for (int i = 0; i < PROC_MAX && !p; i++) {
 		if (procs[i].state == PROC_FREE) {
@@ -181,15 +181,15 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		}
 	}
 	if (!p) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	pml4 = frame_alloc();
 	if (!pml4) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (build_space(pml4, dmap(m->start), &img, args, &args_va)) {
 		free_space(pml4);
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	memset(p, 0, sizeof(*p));
 	next_gen = (next_gen + 1) & 0xffff;
@@ -220,7 +220,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		p->frame.rdx = proc_map_shared(p, chan_phys);
 		if (!p->frame.rdx) {
 			free_space(pml4);
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 	}
 	p->state = PROC_RUNNABLE;
@@ -268,10 +268,10 @@ int proc_kill(uint32_t pid, int64_t status)
 	struct proc *p = proc_find(pid);
 
 	if (!p) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	if (p == cur) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	/* p is not running: its address space is not loaded */
 	end(p, status);
@@ -300,14 +300,14 @@ int64_t proc_grow_heap(struct proc *p, uint64_t bytes)
 
 	if (bytes == 0 || bytes > USER_HEAP_MAX - (start - USER_HEAP_BASE) ||
 	    need > frame_free_bytes()) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	for (va = start; va < start + bytes; va += PAGE_SIZE) {
 		if (map_fresh(p->pml4, va, PTE_W | PTE_NX, &kva)) {
 			/* cannot happen after the check above; keep what was
 			 * mapped (freed with the process) */
 			p->heap_end = va;
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 	}
 	p->heap_end = start + bytes;
@@ -401,7 +401,7 @@ void proc_console_input(void)
 int proc_reap(uint32_t *pid, int64_t *status)
 {
 	if (!exitq_len) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	*pid = exitq[exitq_head].pid;
 	*status = exitq[exitq_head].status;

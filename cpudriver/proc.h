@@ -54,13 +54,13 @@ void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg);
 
 /* proc_spawn: loads boot module `app` (an ELF) into this core's partition
  * as a new process with `args` (NUL-terminated, < PROC_ARGS_MAX). Returns
- * its pid or a negative error (ERR_NOENT no such module, ERR_FORMAT not a
- * valid ELF, ERR_NOMEM, ERR_TOOBIG too many processes). */
+ * its pid or a negative error (E_NOENT no such module, E_FORMAT not a
+ * valid ELF, E_NOMEM, E_TOOBIG too many processes). */
 int proc_spawn(const char *app, const char *args, uint32_t parent,
 	       bool monitor, uint64_t chan_phys);
 
 /* proc_grow_heap: maps bytes (4 KiB multiple) of fresh frames at p's heap
- * end; returns their address or ERR_NOMEM (nothing mapped). */
+ * end; returns their address or E_NOMEM (nothing mapped). */
 int64_t proc_grow_heap(struct proc *p, uint64_t bytes);
 
 /* proc_map_shared: maps channel frame phys (PTE_SHARED, never freed with
@@ -88,7 +88,7 @@ void proc_system_ready(void);
  * SYS_EV_CONSOLE. */
 void proc_console_input(void);
 
-/* proc_reap: takes one recorded exit; ERR_AGAIN if none. */
+/* proc_reap: takes one recorded exit; E_AGAIN if none. */
 int proc_reap(uint32_t *pid, int64_t *status);
 
 /* proc_address_spaces: the PML4s of up to max processes into out;
@@ -102,7 +102,7 @@ uint32_t proc_count(void);
 uint32_t proc_list(struct sys_proc *out, uint32_t max);
 
 /* proc_kill: ends process pid of this core, which is not the caller.
- * 0 or ERR_NOENT / ERR_INVAL (the caller itself). */
+ * 0 or E_NOENT / E_INVAL (the caller itself). */
 int proc_kill(uint32_t pid, int64_t status);
 
 /* proc_exit: the current process (whose frame is f) ends with status. */

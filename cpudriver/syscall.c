@@ -3,7 +3,7 @@
  * System-call handlers. User memory is reached through the caller's own
  * mapping (its address space is loaded while it traps), after checking
  * that every page of the range is mapped user-accessible (and writable,
- * for results) in its page tables. A bad pointer is ERR_FAULT, never a
+ * for results) in its page tables. A bad pointer is E_FAULT, never a
  * kernel fault.
  */
 #include "syscall.h"
@@ -48,7 +48,7 @@ static bool user_range_ok(uint64_t va, uint64_t len, bool write)
 int copy_in(void *dst, uint64_t uva, uint64_t len)
 {
 	if (!user_range_ok(uva, len, false)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	memcpy(dst, (const void *)uva, len);
 	return 0;
@@ -57,7 +57,7 @@ int copy_in(void *dst, uint64_t uva, uint64_t len)
 int copy_out(uint64_t uva, const void *src, uint64_t len)
 {
 	if (!user_range_ok(uva, len, true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	memcpy((void *)uva, src, len);
 	return 0;
@@ -67,14 +67,14 @@ int copy_out(uint64_t uva, const void *src, uint64_t len)
 int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
 {
 	if (len >= size) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (copy_in(buf, uva, len)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	buf[len] = 0;
 	if (strlen(buf) != len) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	return 0;
 }
@@ -88,7 +88,7 @@ static int64_t sys_log(uint64_t uva, uint64_t len)
 		len = LOG_MAX;
 	}
 	if (copy_in(buf, uva, len)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	/* one console line per '\n'-separated piece */
 	for (size_t i = 0; i <= len; i++) {
@@ -130,7 +130,7 @@ static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
 	int r;
 
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if ((r = copy_str(name, sizeof(name), app, app_len)) ||
 	    (r = copy_str(a, sizeof(a), args, args_len))) {
@@ -146,7 +146,7 @@ static int64_t sys_boot_start(uint64_t index, uint64_t uva)
 	uint64_t seen = 0;
 
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	for (uint32_t i = 0; i < bt->nstarts && i < BOOT_MAX_STARTS; i++) {
 		if (bt->starts[i].core != self.id) {
@@ -159,7 +159,7 @@ static int64_t sys_boot_start(uint64_t index, uint64_t uva)
 			return copy_out(uva, &out, sizeof(out));
 		}
 	}
-	return ERR_NOENT;
+	return E_NOENT;
 }
 
 static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
@@ -168,25 +168,25 @@ static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
 	struct sys_chan out;
 
 	if (!p->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (pid) {
 		p = proc_find((uint32_t)pid);
 		if (!p) {
-			return ERR_NOENT;
+			return E_NOENT;
 		}
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	out.phys = frame_alloc();
 	if (!out.phys) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	out.va = proc_map_shared(p, out.phys);
 	if (!out.va) {
 		frame_free(out.phys);
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	return copy_out(uva, &out, sizeof(out));
 }
@@ -220,17 +220,17 @@ static int64_t sys_chan_map(uint64_t phys, uint64_t uva)
 	struct sys_chan out = {0, phys};
 
 	if (!p->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (!chan_frame_ok(phys)) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	out.va = proc_map_shared(p, phys);
 	if (!out.va) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	return copy_out(uva, &out, sizeof(out));
 }
@@ -241,19 +241,19 @@ static int64_t sys_chan_grant(uint64_t pid, uint64_t phys)
 	uint64_t va;
 
 	if (!p->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	to = proc_find((uint32_t)pid);
 	if (!to) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	/* a frame some process here already shares (e.g. the server of a
 	 * same-core binding), or one another core offers */
 	if (!proc_any_maps_shared(phys) && !chan_frame_ok(phys)) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	va = proc_map_shared(to, phys);
-	return va ? (int64_t)va : ERR_NOMEM;
+	return va ? (int64_t)va : E_NOMEM;
 }
 
 static int64_t sys_core_info(uint64_t core, uint64_t uva)
@@ -262,7 +262,7 @@ static int64_t sys_core_info(uint64_t core, uint64_t uva)
 	struct sys_core out;
 
 	if (core >= self.ncores) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	b = &self.bt->cores[core];
 	memset(&out, 0, sizeof(out));
@@ -279,13 +279,13 @@ static int64_t sys_console_read(uint64_t uva, uint64_t len)
 	size_t n;
 
 	if (self.id != 0) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	if (len > sizeof(buf)) {
 		len = sizeof(buf);
 	}
 	if (!user_range_ok(uva, len, true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	n = console_read(buf, len);
 	return copy_out(uva, buf, n) ?: (int64_t)n;
@@ -296,13 +296,13 @@ static int64_t sys_console_write(uint64_t uva, uint64_t len)
 	char buf[256];
 
 	if (self.id != 0) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	if (len > sizeof(buf)) {
 		len = sizeof(buf);
 	}
 	if (copy_in(buf, uva, len)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	console_raw(buf, len);
 	return (int64_t)len;
@@ -311,11 +311,11 @@ static int64_t sys_console_write(uint64_t uva, uint64_t len)
 static int64_t sys_poweroff(void)
 {
 	if (self.id != 0) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	kputs_raw("system powering off");
 	machine_poweroff();
-	return ERR_UNSUPPORTED;
+	return E_UNSUPPORTED;
 }
 
 static int64_t sys_proc_list(uint64_t uva, uint64_t max)
@@ -327,7 +327,7 @@ static int64_t sys_proc_list(uint64_t uva, uint64_t max)
 		max = PROC_MAX;
 	}
 	if (!user_range_ok(uva, max * sizeof(list[0]), true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	memset(list, 0, sizeof(list));
 	n = proc_list(list, (uint32_t)max);
@@ -337,7 +337,7 @@ static int64_t sys_proc_list(uint64_t uva, uint64_t max)
 static int64_t sys_kill(uint64_t pid)
 {
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	return proc_kill((uint32_t)pid, SYS_KILLED);
 }
@@ -345,7 +345,7 @@ static int64_t sys_kill(uint64_t pid)
 static int64_t sys_mem_map(uint64_t bytes)
 {
 	if (bytes > (1ull << 40)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	return proc_grow_heap(proc_current(),
 			      (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
@@ -372,7 +372,7 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
 	int r;
 
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	switch (nr) {
 	case SYS_MEM_LEND:
@@ -380,12 +380,12 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
 		return r < 0 ? r : (int64_t)base;
 	case SYS_MEM_ADOPT:
 		if (!in_other_partition(a0, a1)) {
-			return ERR_RANGE;
+			return E_RANGE;
 		}
 		return frame_adopt(a0, a1);
 	case SYS_MEM_RELEASE:
 		if (!user_range_ok(a0, sizeof(out), true)) {
-			return ERR_FAULT;
+			return E_FAULT;
 		}
 		r = frame_release(&out.base, &out.size);
 		return r < 0 ? r : copy_out(a0, &out, sizeof(out));
@@ -397,7 +397,7 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
 static int64_t sys_doorbell(uint64_t core)
 {
 	if (core >= self.ncores) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	lapic_send_ipi(self.bt->cores[core].apic_id, VEC_DOORBELL);
 	return 0;
@@ -409,10 +409,10 @@ static int64_t sys_reap(uint64_t uva)
 	int r;
 
 	if (!proc_current()->monitor) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
-		return ERR_FAULT;
+		return E_FAULT;
 	}
 	memset(&out, 0, sizeof(out));
 	r = proc_reap(&out.pid, &out.status);
@@ -450,7 +450,7 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_MONITOR_UP:
 		if (!proc_current()->monitor) {
-			r = ERR_PERM;
+			r = E_PERM;
 			break;
 		}
 		console_monitor_up();
@@ -516,7 +516,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = dev_syscall(f->rax, a0, a1, a2, a3);
 		break;
 	default:
-		r = ERR_NOSYS;
+		r = E_NOSYS;
 	}
 	f->rax = (uint64_t)r;
 }

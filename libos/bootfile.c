@@ -25,7 +25,7 @@ int bootfile(const char *name, const void **data, size_t *len)
 	long rc;
 
 	if (n == 0 || n >= SYS_NAME_MAX) {
-		return n ? ERR_NOENT : ERR_INVAL;
+		return n ? E_NOENT : E_INVAL;
 	}
 	for (unsigned i = 0; i < ncached; i++) {
 		if (strcmp(cache[i].name, name) == 0) {

@@ -134,7 +134,7 @@ int event_console_add(struct event_console *e,
 	struct event_console **p = &consoles;
 
 	if (!on_core0()) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	hook();
 	while (*p) {
@@ -382,7 +382,7 @@ int event_wait_chan(struct chan *c)
 	struct event_chan e;
 
 	if (dispatching) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	while (!chan_pending(c)) {
 		event_chan_add(&e, c, wake_chan, thread_self());
@@ -402,7 +402,7 @@ int event_sleep_until(uint64_t at_ns)
 	struct event_timer t;
 
 	if (dispatching) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	while (sys_time_ns() < at_ns) {
 		event_timer_add(&t, at_ns, wake_timer, thread_self());
@@ -445,7 +445,7 @@ int event_read_console(char *buf, size_t cap)
 	int r;
 
 	if (dispatching) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (left_n && cap) {
 		w.n = left_n < cap ? left_n : cap;

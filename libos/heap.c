@@ -582,21 +582,21 @@ int heap_check(struct heap *h)
 	memset(&st, 0, sizeof(st));
 	for (struct heap_seg *s = h->segs; s; s = s->next) {
 		if (walk_seg(h, s, &st) < 0) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 	}
 	n = walk_bins(h, st.free_blocks);
 	if (n < 0) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (n != (long)st.free_blocks) {
 		fail(h, "heap_check: a free block is in no list", 0);
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if (st.used_bytes != h->used_bytes ||
 	    st.used_blocks != h->used_blocks) {
 		fail(h, "heap_check: used counters wrong", 0);
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	return 0;
 }

@@ -22,7 +22,7 @@ static int heap_ready;
 __attribute__((weak)) int libos_heap_short(uint64_t bytes)
 {
 	(void)bytes;
-	return ERR_NOMEM;
+	return E_NOMEM;
 }
 
 static void *map(size_t bytes)

@@ -50,7 +50,7 @@ static int send(void *tctx, uint8_t type, const void *buf, size_t len)
 	int r;
 
 	(void)tctx;
-	while ((r = chan_msg_send(&ch, type, buf, len)) == ERR_FULL) {
+	while ((r = chan_msg_send(&ch, type, buf, len)) == E_FULL) {
 		sys_wait(1000000); /* the monitor is behind: 1 ms */
 	}
 	if (r == 0 && chan_needs_doorbell(&ch)) {
@@ -66,7 +66,7 @@ static int next(uint8_t *type, uint8_t *buf, size_t cap)
 
 	for (;;) {
 		n = chan_msg_recv(&ch, type, buf, cap);
-		if (n != ERR_AGAIN) {
+		if (n != E_AGAIN) {
 			return n;
 		}
 		chan_sleep(&ch);
@@ -118,11 +118,11 @@ static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
 
 /*
  * ASK: CALL, for a process that has a monitor channel, evaluating to the
- * send's error, else the reply's err (ERR_UNSUPPORTED without a monitor).
+ * send's error, else the reply's err (E_UNSUPPORTED without a monitor).
  */
 #define ASK(c, req, rep)                                                      \
 	({                                                                    \
-		int a_ = have ? CALL(c, req, rep) : ERR_UNSUPPORTED;          \
+		int a_ = have ? CALL(c, req, rep) : E_UNSUPPORTED;          \
 		a_ ? a_ : (rep)->err;                                         \
 	})
 
@@ -171,7 +171,7 @@ int mon_move(const char *device, uint32_t core, uint32_t *driver_pid)
 
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, device, sizeof(req.name)) >= sizeof(req.name)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	req.core = core;
 	r = ASK(move, &req, &rep);
@@ -202,7 +202,7 @@ int mon_export(const char *name)
 
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	return ASK(export, &req, &rep);
 }
@@ -214,11 +214,11 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	int r;
 
 	if (!have) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	r = CALL(bind, &req, &rep);
 	if (r) {
@@ -233,7 +233,7 @@ int mon_accept_poll(void **chan_va, uint32_t *client_pid)
 {
 	mon_poll();
 	if (!nbounds) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	*chan_va = (void *)bounds[0].va;
 	*client_pid = bounds[0].client_pid;
@@ -247,7 +247,7 @@ int mon_accept(void **chan_va, uint32_t *client_pid)
 	int n;
 
 	if (!have) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	while (!nbounds) {
 		n = next(&type, buf, sizeof(buf));
@@ -266,12 +266,12 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 	int r;
 
 	if (!have) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	memset(&req, 0, sizeof(req));
 	req.core = core;
 	if (strlen(app) >= sizeof(req.app) || strlen(args) >= sizeof(req.args)) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	strlcpy(req.app, app, sizeof(req.app));
 	strlcpy(req.args, args, sizeof(req.args));
@@ -289,7 +289,7 @@ int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out)
 	int r;
 
 	if (!have) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	r = CALL(core_stat, &req, out);
 	return r ? r : out->err;
@@ -301,7 +301,7 @@ void mon_poll(void)
 	int n;
 
 	while (have && (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) !=
-			       ERR_AGAIN) {
+			       E_AGAIN) {
 		if (n >= 0) {
 			keep_exit(type, buf, (size_t)n);
 		}
@@ -317,7 +317,7 @@ int mon_take_exit(uint32_t *pid, int64_t *status)
 {
 	mon_poll();
 	if (!nexits) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	return mon_wait_exit(pid, status);
 }
@@ -328,7 +328,7 @@ int mon_wait_exit(uint32_t *pid, int64_t *status)
 	int n;
 
 	if (!have) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	while (!nexits) {
 		n = next(&type, buf, sizeof(buf));

@@ -14,7 +14,7 @@ int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
 	struct svc_client *c = tctx;
 	int r, tries = 0;
 
-	while ((r = chan_msg_send(&c->ch, type, buf, len)) == ERR_FULL &&
+	while ((r = chan_msg_send(&c->ch, type, buf, len)) == E_FULL &&
 	       ++tries < SEND_TRIES) {
 		if (chan_needs_doorbell(&c->ch)) {
 			sys_doorbell(SYS_PID_CORE(c->pid));
@@ -51,10 +51,10 @@ static int serve(struct service *s, struct svc_client *c)
 
 	while (!s->stop &&
 	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
-		   ERR_AGAIN) {
+		   E_AGAIN) {
 		done++;
 		r = n < 0 ? n : s->dispatch(c, type, buf, (size_t)n);
-		if (r == ERR_NOSYS || r == ERR_FORMAT || n < 0) {
+		if (r == E_NOSYS || r == E_FORMAT || n < 0) {
 			printf("%s: bad message from client 0x%x: %s\n",
 			       s->name, c->pid, err_msg(r));
 			s->reject(c, n < 0 ? 0 : type, buf, n, r);

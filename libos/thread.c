@@ -236,7 +236,7 @@ void thread_exit(int status)
 int thread_join(struct thread *t, int *status)
 {
 	if (!t || t == cur || t == &main_thread || t->detached || t->joiner) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	t->joiner = cur;
 	while (t->state != T_DEAD) {
@@ -253,7 +253,7 @@ int thread_join(struct thread *t, int *status)
 int thread_detach(struct thread *t)
 {
 	if (!t || t == &main_thread || t->detached || t->joiner) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (t->state == T_DEAD) {
 		free(t->stack);

@@ -154,7 +154,7 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		int to = mode == UNICAST ? (int)c : link_to((uint32_t)c);
 		if (to < 0 ||
 		    monitor_send_agree_down(send_on, ROUTE(to), &d) < 0) {
-			a->err = a->err ? a->err : ERR_UNREACH;
+			a->err = a->err ? a->err : E_UNREACH;
 			continue;
 		}
 		a->waiting++;
@@ -165,7 +165,7 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 int on_agree_req(void *vctx, const struct monitor_agree_req *m)
 {
 	struct ctx *cx = vctx;
-	struct monitor_agree_reply rep = {m->call_id, ERR_INVAL, 0, 0};
+	struct monitor_agree_reply rep = {m->call_id, E_INVAL, 0, 0};
 	struct monitor_agree_req fwd = *m;
 	struct agree *a;
 
@@ -179,11 +179,11 @@ int on_agree_req(void *vctx, const struct monitor_agree_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = ERR_AGAIN;
+		rep.err = E_AGAIN;
 		return monitor_reply_agree(send_on, ROUTE(cx->route), m, &rep);
 	}
 	if (!(a = op_new())) {
-		rep.err = ERR_BUSY;
+		rep.err = E_BUSY;
 		return monitor_reply_agree(send_on, ROUTE(cx->route), m, &rep);
 	}
 	a->op = ++next_op;
@@ -195,7 +195,7 @@ int on_agree_req(void *vctx, const struct monitor_agree_req *m)
 int on_agree_down(void *vctx, const struct monitor_agree_down *m)
 {
 	struct ctx *cx = vctx;
-	struct monitor_agree_up up = {m->op, ERR_INVAL, 0, 0};
+	struct monitor_agree_up up = {m->op, E_INVAL, 0, 0};
 	struct agree *a;
 
 	if (route_pid(cx->route) || me.core_id == 0) {
@@ -210,7 +210,7 @@ int on_agree_down(void *vctx, const struct monitor_agree_down *m)
 		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
 	}
 	if (!(a = op_new())) {
-		up.err = ERR_BUSY;
+		up.err = E_BUSY;
 		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
 	}
 	a->op = m->op;

@@ -174,7 +174,7 @@ int on_devices_req(void *vctx, const struct monitor_devices_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = ERR_AGAIN;
+		rep.err = E_AGAIN;
 		return monitor_reply_devices(send_on, ROUTE(cx->route), m,
 					     &rep);
 	}
@@ -202,7 +202,7 @@ static int release_here(uint32_t i)
 
 	if (dir[i].driver) {
 		r = sys_kill(dir[i].driver);
-		if (r < 0 && r != ERR_NOENT) {
+		if (r < 0 && r != E_NOENT) {
 			return (int)r;
 		}
 		dir[i].driver = 0;
@@ -233,9 +233,9 @@ int on_dev_release_req(void *vctx, const struct monitor_dev_release_req *m)
 	struct monitor_dev_release_reply rep = {0, 0};
 
 	if (route_pid(cx->route) || cx->route != 0) {
-		rep.err = ERR_PERM; /* only core 0's monitor moves devices */
+		rep.err = E_PERM; /* only core 0's monitor moves devices */
 	} else {
-		rep.err = m->index < ndir ? release_here(m->index) : ERR_NOENT;
+		rep.err = m->index < ndir ? release_here(m->index) : E_NOENT;
 	}
 	return monitor_reply_dev_release(send_on, ROUTE(cx->route), m, &rep);
 }
@@ -246,10 +246,10 @@ int on_dev_adopt_req(void *vctx, const struct monitor_dev_adopt_req *m)
 	struct monitor_dev_adopt_reply rep = {0, 0, 0};
 
 	if (route_pid(cx->route) || cx->route != 0) {
-		rep.err = ERR_PERM;
+		rep.err = E_PERM;
 	} else {
 		rep.err = m->index < ndir ? adopt_here(m->index, &rep.driver_pid)
-					  : ERR_NOENT;
+					  : E_NOENT;
 	}
 	return monitor_reply_dev_adopt(send_on, ROUTE(cx->route), m, &rep);
 }
@@ -336,19 +336,19 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = ERR_AGAIN;
+		rep.err = E_AGAIN;
 		return monitor_reply_move(send_on, ROUTE(cx->route), m, &rep);
 	}
 	for (i = 0; i < ndir && strcmp(dir[i].name, m->name) != 0; i++) {
 	}
 	if (i == ndir) {
-		rep.err = ERR_NOENT;
+		rep.err = E_NOENT;
 	} else if (m->core >= me.ncores) {
-		rep.err = ERR_RANGE;
+		rep.err = E_RANGE;
 	} else if (!driver_of(dir[i].name) || dir[i].owner == NONE) {
-		rep.err = ERR_PERM;
+		rep.err = E_PERM;
 	} else if (mv.active) {
-		rep.err = ERR_BUSY;
+		rep.err = E_BUSY;
 	}
 	if (rep.err || dir[i].owner == m->core) {
 		rep.driver_pid = rep.err ? 0 : dir[i].driver;
@@ -370,7 +370,7 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 
 		if (monitor_call_dev_release(send_on, ROUTE(mv.from), &call_seq,
 					     &req) < 0) {
-			move_done(ERR_AGAIN, 0);
+			move_done(E_AGAIN, 0);
 			return 0;
 		}
 		mv.call_id = req.call_id;

@@ -11,7 +11,7 @@
 int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 {
 	struct ctx *cx = vctx;
-	struct monitor_mem_borrow_reply rep = {m->call_id, ERR_NOMEM, 0, 0};
+	struct monitor_mem_borrow_reply rep = {m->call_id, E_NOMEM, 0, 0};
 	struct monitor_lend_req req = {0, 0, 0};
 	uint64_t two = 2ull << 20;
 	int to;
@@ -48,7 +48,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = ERR_NOENT;
+		rep.err = E_NOENT;
 		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 	}
 	base = sys_mem_lend(m->bytes);
@@ -107,7 +107,7 @@ int on_give_back(void *vctx, const struct monitor_give_back *m)
 	(void)vctx;
 	if (m->lender != me.core_id) {
 		int to = relay_target(m->lender);
-		return to < 0 ? ERR_RANGE
+		return to < 0 ? E_RANGE
 			      : monitor_send_give_back(send_on, ROUTE(to), m);
 	}
 	r = sys_mem_reclaim(m->base, m->size);

@@ -49,9 +49,9 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	int r, tries = 0;
 
 	if (!c) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
-	while ((r = chan_msg_send(c, type, buf, len)) == ERR_FULL &&
+	while ((r = chan_msg_send(c, type, buf, len)) == E_FULL &&
 	       tries++ < 100) {
 		sys_wait(1000000); /* peer behind: give it 1 ms */
 	}
@@ -117,7 +117,7 @@ int pending_add_kind(uint32_t out_id, int from, uint32_t back_id, int kind)
 			return 0;
 		}
 	}
-	return ERR_AGAIN;
+	return E_AGAIN;
 }
 
 int pending_add(uint32_t out_id, int from, uint32_t back_id)
@@ -205,7 +205,7 @@ static int relay_reply(int route, uint8_t type, uint8_t *buf, int n)
 		return 0; /* programs send no replies: dispatch rejects it */
 	}
 	if (monitor_call_id_of(type, buf, (size_t)n, &id) < 0) {
-		complain(route, type, buf, n, ERR_FORMAT);
+		complain(route, type, buf, n, E_FORMAT);
 		return 1;
 	}
 	to = pending_take(id, &back);
@@ -232,7 +232,7 @@ int drain(int route)
 	int n, done = 0, r;
 
 	while (c &&
-	       (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != ERR_AGAIN) {
+	       (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != E_AGAIN) {
 		done++;
 		if (route < PROC_ROUTE) {
 			link_msgs++;
@@ -246,7 +246,7 @@ int drain(int route)
 			continue;
 		}
 		r = monitor_dispatch(&handlers, &cx, type, buf, (size_t)n);
-		if (r == ERR_NOSYS || r == ERR_FORMAT) {
+		if (r == E_NOSYS || r == E_FORMAT) {
 			complain(route, type, buf, n, r);
 		}
 		c = route_chan(route);

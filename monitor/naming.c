@@ -23,14 +23,14 @@ static int service_add(const char *name, uint32_t core, uint32_t pid)
 
 	for (int i = 0; i < MAX_SERVICES; i++) {
 		if (services[i].pid && strcmp(services[i].name, name) == 0) {
-			return ERR_INVAL;
+			return E_INVAL;
 		}
 		if (!services[i].pid && slot < 0) {
 			slot = i;
 		}
 	}
 	if (slot < 0) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	strlcpy(services[slot].name, name, sizeof(services[slot].name));
 	services[slot].core = core;
@@ -57,7 +57,7 @@ int on_export_req(void *vctx, const struct monitor_export_req *m)
 	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 		return 0;
 	}
-	rep.err = ERR_AGAIN;
+	rep.err = E_AGAIN;
 	return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
 }
 
@@ -72,7 +72,7 @@ static void serve_bind(const struct monitor_bind_req *m,
 	long r;
 
 	if (to < 0) {
-		rep->err = ERR_NOENT; /* the server is gone */
+		rep->err = E_NOENT; /* the server is gone */
 		return;
 	}
 	r = sys_chan_create(&sc, m->server_pid);
@@ -126,7 +126,7 @@ int on_bind_req(void *vctx, const struct monitor_bind_req *m)
 			}
 		}
 		if (to < 0) {
-			rep.err = ERR_NOENT;
+			rep.err = E_NOENT;
 			goto answer;
 		}
 	}
@@ -140,7 +140,7 @@ int on_bind_req(void *vctx, const struct monitor_bind_req *m)
 	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 		return 0;
 	}
-	rep.err = ERR_AGAIN;
+	rep.err = E_AGAIN;
 answer:
 	if (route_pid(cx->route)) {
 		finish_bind(fwd.client_pid, &rep);
@@ -176,7 +176,7 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = ERR_AGAIN;
+		rep.err = E_AGAIN;
 		return monitor_reply_services(send_on, ROUTE(cx->route), m,
 					      &rep);
 	}

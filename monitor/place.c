@@ -21,7 +21,7 @@ int spawn_here(const char *app, const char *args, uint32_t *pid)
 		}
 	}
 	if (slot < 0) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	r = sys_chan_create(&sc, 0);
 	if (r < 0) {
@@ -102,7 +102,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 				0) {
 				return 0;
 			}
-			rep.err = ERR_AGAIN;
+			rep.err = E_AGAIN;
 			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
 						   &rep);
 		}
@@ -128,7 +128,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 			return 0;
 		}
 	}
-	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	rep.err = to < 0 ? E_RANGE : E_AGAIN;
 	return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
 }
 
@@ -181,7 +181,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 		return 0;
 	}
-	rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+	rep.err = to < 0 ? E_RANGE : E_AGAIN;
 	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
 }
 
@@ -215,7 +215,7 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = to < 0 ? ERR_RANGE : ERR_AGAIN;
+		rep.err = to < 0 ? E_RANGE : E_AGAIN;
 		return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
 	}
 	n = sys_proc_list(list, 32);
@@ -248,9 +248,9 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
 			return 0;
 		}
-		rep.err = to < 0 ? ERR_NOENT : ERR_AGAIN;
+		rep.err = to < 0 ? E_NOENT : E_AGAIN;
 	} else if (m->pid == me.pid) {
-		rep.err = ERR_PERM; /* a monitor is not killed */
+		rep.err = E_PERM; /* a monitor is not killed */
 	} else {
 		rep.err = (int32_t)sys_kill(m->pid);
 	}
@@ -298,7 +298,7 @@ void start_manifest_programs(void)
 
 	for (uint64_t i = 0;; i++) {
 		long r = sys_boot_start(i, &s);
-		if (r == ERR_NOENT) {
+		if (r == E_NOENT) {
 			return;
 		}
 		if (r < 0) {

@@ -30,7 +30,7 @@ static int send(void *tctx, uint8_t type, const void *p, size_t n)
 	int r;
 
 	(void)tctx;
-	while ((r = chan_msg_send(&ch, type, p, n)) == ERR_FULL) {
+	while ((r = chan_msg_send(&ch, type, p, n)) == E_FULL) {
 		__asm__ volatile("pause");
 	}
 	if (r == 0 && chan_needs_doorbell(&ch)) {
@@ -43,7 +43,7 @@ static int recv_msg(uint8_t *type, void *buf, size_t cap)
 {
 	int n;
 
-	while ((n = chan_msg_recv(&ch, type, buf, cap)) == ERR_AGAIN) {
+	while ((n = chan_msg_recv(&ch, type, buf, cap)) == E_AGAIN) {
 		__asm__ volatile("pause");
 	}
 	return n;
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		}
 	}
 	khz = in.tsc_khz ? in.tsc_khz : 1;
-	for (int tries = 0; (r = mon_bind(argv[1], &va, &server)) == ERR_NOENT &&
+	for (int tries = 0; (r = mon_bind(argv[1], &va, &server)) == E_NOENT &&
 			    tries < 200;
 	     tries++) {
 		sys_wait(10000000);

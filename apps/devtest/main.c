@@ -55,7 +55,7 @@ static int net(void)
 	while (sys_time_ns() < until) {
 		long n = nd->rx(nd, f, sizeof(f));
 
-		if (n == ERR_AGAIN) {
+		if (n == E_AGAIN) {
 			uint32_t ev = (uint32_t)sys_wait(10000000);
 
 			if (ev & SYS_EV_IRQ) {
@@ -123,7 +123,7 @@ static int blk(int argc, char **argv)
 		printf("devtest: blk: read back differs\n");
 		return 1;
 	}
-	if (r == 0 && bd->read(bd, bd->sectors, b, 1) != ERR_RANGE) {
+	if (r == 0 && bd->read(bd, bd->sectors, b, 1) != E_RANGE) {
 		printf("devtest: blk: a read past the end was not refused\n");
 		return 1;
 	}
@@ -147,7 +147,7 @@ static int steal(const char *name)
 		printf("devtest: steal: no device %s\n", name);
 		return 1;
 	}
-	/* each call's error, or ERR_OK when the kernel let it through */
+	/* each call's error, or E_OK when the kernel let it through */
 	long map = sys_dev_map(i, 0), cfg = sys_dev_cfg(i, 0, 4, 0),
 	     irqr = sys_dev_irq(i, &irq);
 

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the server may still be starting: try for about a second */
-	for (int tries = 0; (r = mon_bind(argv[1], &va, &server)) == ERR_NOENT &&
+	for (int tries = 0; (r = mon_bind(argv[1], &va, &server)) == E_NOENT &&
 			    tries < 100;
 	     tries++) {
 		sys_wait(10000000);
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		printf("echocli: send failed: %s\n", err_msg(r));
 		return 1;
 	}
-	while ((n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) == ERR_AGAIN) {
+	while ((n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) == E_AGAIN) {
 		chan_sleep(&ch);
 		if (!chan_pending(&ch)) {
 			sys_wait(0);

@@ -68,10 +68,10 @@ static int tcp_serve(int ls)
 		int s = sock_accept(ls, &peer);
 		if (s >= 0) {
 			tcp_start(s);
-		} else if (s == ERR_CLOSED) {
+		} else if (s == E_CLOSED) {
 			printf("echod: the network went away\n");
 			return s;
-		} else if (s != ERR_TIMEOUT) {
+		} else if (s != E_TIMEOUT) {
 			event_sleep_ns(ACCEPT_RETRY_NS);
 		}
 	}
@@ -86,10 +86,10 @@ static int udp_serve(void *arg)
 		long n = sock_recvfrom(s, datagram, sizeof(datagram), &from);
 		if (n >= 0) {
 			sock_sendto(s, datagram, (size_t)n, &from);
-		} else if (n == ERR_CLOSED) {
+		} else if (n == E_CLOSED) {
 			printf("echod: the network went away\n");
 			return 1;
-		} else if (n != ERR_TIMEOUT) {
+		} else if (n != E_TIMEOUT) {
 			event_sleep_ns(ACCEPT_RETRY_NS);
 		}
 	}

@@ -172,11 +172,11 @@ int httpd_serve(uint16_t port)
 		int s = sock_accept(ls, &peer);
 		if (s >= 0) {
 			start(s);
-		} else if (s == ERR_CLOSED) {
+		} else if (s == E_CLOSED) {
 			printf("httpd: the network went away\n");
 			sock_close(ls);
 			return s;
-		} else if (s != ERR_TIMEOUT) {
+		} else if (s != E_TIMEOUT) {
 			/* out of memory or sockets: let connections end */
 			event_sleep_ns(ACCEPT_RETRY_NS);
 		}

@@ -22,7 +22,7 @@
  * The sockets must be usable already (net_init or the co-located stack).
  * Blocks the calling thread; other threads of the process run meanwhile.
  * Returns only when listening fails or the network stack goes away: the
- * error (ERR_BUSY port taken, ERR_CLOSED, ERR_NOMEM, ...).
+ * error (E_BUSY port taken, E_CLOSED, E_NOMEM, ...).
  */
 int httpd_serve(uint16_t port);
 

@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	}
 	while (got < want) {
 		long va = sys_mem_map(step);
-		if (va == ERR_NOMEM) {
+		if (va == E_NOMEM) {
 			int r = mon_borrow(4 * step);
 			if (r < 0) {
 				printf("memhog: out of memory after %lu MiB, "

@@ -62,7 +62,7 @@ static int attack_service(const char *name)
 	void *va;
 	int r, n;
 
-	for (int tries = 0; (r = mon_bind(name, &va, &server)) == ERR_NOENT &&
+	for (int tries = 0; (r = mon_bind(name, &va, &server)) == E_NOENT &&
 			    tries < 100;
 	     tries++) {
 		sys_wait(10000000);
@@ -83,7 +83,7 @@ static int attack_service(const char *name)
 	printf("rogue: sent garbage to service '%s'\n", name);
 	for (;;) {
 		n = chan_msg_recv(&svc, &type, buf, sizeof(buf));
-		if (n == ERR_AGAIN) {
+		if (n == E_AGAIN) {
 			chan_sleep(&svc);
 			if (!chan_pending(&svc)) {
 				sys_wait(0);

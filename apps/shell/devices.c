@@ -70,11 +70,11 @@ void cmd_move(int argc, char **argv)
 		return;
 	}
 	r = mon_move(argv[1], core, &pid);
-	if (r == ERR_NOENT) {
+	if (r == E_NOENT) {
 		say("move: no device '%s' (see devices)\n", argv[1]);
-	} else if (r == ERR_RANGE) {
+	} else if (r == E_RANGE) {
 		say("move: no core '%s'\n", argv[2]);
-	} else if (r == ERR_PERM) {
+	} else if (r == E_PERM) {
 		say("move: %s has no driver to move\n", argv[1]);
 	} else if (r < 0) {
 		say("move: %s\n", err_msg(r));

@@ -377,7 +377,7 @@ static int store_bind(const char *cmd)
 		return 0;
 	}
 	r = mon_bind("store", &va, &pid);
-	if (r == ERR_NOENT) {
+	if (r == E_NOENT) {
 		say("%s: no store service is running (the 'store' program "
 		    "drives the disk)\n", cmd);
 		return r;
@@ -402,7 +402,7 @@ static struct {
 
 /* store_await: the message answering call id into `ans`, skipping late
  * answers to earlier calls; the error the service sent instead; or
- * ERR_TIMEOUT (the channel is then given up). Errors are reported. */
+ * E_TIMEOUT (the channel is then given up). Errors are reported. */
 static int store_await(const char *cmd, uint32_t id)
 {
 	uint8_t *type = &ans.type, *buf = ans.buf;
@@ -414,14 +414,14 @@ static int store_await(const char *cmd, uint32_t id)
 
 	for (;;) {
 		n = chan_msg_recv(&store.ch, type, buf, CHAN_MSG_MAX);
-		if (n == ERR_AGAIN) {
+		if (n == E_AGAIN) {
 			uint64_t now = sys_time_ns();
 
 			if (now >= end) {
 				say("%s: no answer from the store service\n",
 				    cmd);
 				store.bound = 0;
-				return ERR_TIMEOUT;
+				return E_TIMEOUT;
 			}
 			chan_sleep(&store.ch);
 			if (!chan_pending(&store.ch)) {
@@ -441,7 +441,7 @@ static int store_await(const char *cmd, uint32_t id)
 		    e.call_id == id) {
 			say("%s: the store service refused: %s\n", cmd,
 			    err_msg(e.err));
-			return e.err < 0 ? e.err : ERR_FORMAT;
+			return e.err < 0 ? e.err : E_FORMAT;
 		}
 		if (store_call_id_of(*type, buf, *len, &got) == 0 && got == id) {
 			return 0;

@@ -136,7 +136,7 @@ static bool blank(const uint8_t *p, size_t n)
 
 static int dev_err(int r)
 {
-	return r > 0 ? ERR_IO : r;
+	return r > 0 ? E_IO : r;
 }
 
 static int dev_read(struct kv *kv, uint64_t lba, void *buf, uint32_t n)
@@ -208,7 +208,7 @@ static int idx_reserve(struct kv *kv)
 	cap = kv->cap ? kv->cap * 2 : 64;
 	n = realloc(kv->ents, cap * sizeof(*n));
 	if (!n) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	kv->ents = n;
 	kv->cap = cap;
@@ -608,7 +608,7 @@ static int scan_log(struct kv *kv)
 
 	kv->chunk = malloc(SCAN_CHUNK * SECT);
 	if (!kv->chunk) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	kv->chunk_n = 0;
 	kv->tail = kv->log_start;
@@ -654,7 +654,7 @@ int kv_open(struct blkdev *d, struct kv **out)
 	int r;
 
 	if (!kv) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	kv->dev = d;
 	kv->state = KV_GEOMETRY;
@@ -722,7 +722,7 @@ int kv_format(struct kv *kv, uint64_t nonce)
 	int r;
 
 	if (kv->dev->sectors < KV_MIN_SECTORS) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	/* splitmix64: a format id unlike the last and never 0 */
 	fid += 0x9e3779b97f4a7c15ull;
@@ -749,9 +749,9 @@ int kv_format(struct kv *kv, uint64_t nonce)
 static int check_key(const void *key, size_t klen)
 {
 	if (!key || klen == 0) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
-	return klen > KV_KEY_MAX ? ERR_TOOBIG : 0;
+	return klen > KV_KEY_MAX ? E_TOOBIG : 0;
 }
 
 /* commit: appends one record (and a blank sector) and flushes */
@@ -767,10 +767,10 @@ static int commit(struct kv *kv, uint8_t type, const void *key, size_t klen,
 	int r;
 
 	if (kv->state != KV_READY) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (n > kv->log_end - lba) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	if ((r = idx_reserve(kv)) < 0) {
 		return r;
@@ -802,10 +802,10 @@ int kv_put(struct kv *kv, const void *key, size_t klen, const void *val,
 		return r;
 	}
 	if (vlen > KV_VAL_MAX) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (vlen && !val) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	return commit(kv, REC_PUT, key, klen, val, vlen);
 }
@@ -819,10 +819,10 @@ int kv_delete(struct kv *kv, const void *key, size_t klen)
 		return r;
 	}
 	if (kv->state != KV_READY) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (!idx_find(kv, key, klen, &pos)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	return commit(kv, REC_DEL, key, klen, NULL, 0);
 }
@@ -837,7 +837,7 @@ static int get_damaged(struct kv *kv, struct kv_ent *e)
 		e->damaged = 1;
 		damage_checksum(kv, &h, e->lba);
 	}
-	return ERR_CHECKSUM;
+	return E_CHECKSUM;
 }
 
 int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
@@ -852,14 +852,14 @@ int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
 		return r;
 	}
 	if (kv->state != KV_READY && kv->state != KV_FAILED) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	if (!idx_find(kv, key, klen, &pos)) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	e = &kv->ents[pos];
 	if (e->damaged) {
-		return ERR_CHECKSUM;
+		return E_CHECKSUM;
 	}
 	if ((r = dev_read(kv, e->lba, kv->io, e->nsect)) < 0) {
 		return r;
@@ -872,7 +872,7 @@ int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
 	}
 	*vlen = h.vlen;
 	if (h.vlen > cap) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (h.vlen) {
 		rec_value(kv, &h, val);
@@ -890,7 +890,7 @@ int kv_next(const struct kv *kv, const void *after, size_t alen, uint8_t *key,
 		pos++;
 	}
 	if (pos >= kv->nents) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	e = &kv->ents[pos];
 	memcpy(key, e->key, e->klen);
@@ -919,7 +919,7 @@ void kv_stat(const struct kv *kv, struct kv_stat *out)
 int kv_damage(const struct kv *kv, uint32_t i, struct kv_damage *out)
 {
 	if (i >= kv->ndmg) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	*out = kv->dmg[i];
 	return 0;

@@ -18,7 +18,7 @@
  * (record number, sector, what is wrong) and skipped; the scan finds the
  * next record by its header, so every other record stays readable. If
  * only the value of a record is damaged its key is still known: that key
- * then reads as damaged (ERR_CHECKSUM) until it is written again. A last
+ * then reads as damaged (E_CHECKSUM) until it is written again. A last
  * record that is incomplete (a write torn by a crash before its flush
  * returned) was never committed: it is reported and ignored, and the
  * next commit takes its place.
@@ -32,11 +32,11 @@
  *   kv_close(kv);
  *
  * Not thread-safe: one caller at a time. Errors (abi/errors.h):
- * ERR_PERM the disk holds no usable store (see kv_state) or an earlier
- * device error stopped writes; ERR_FULL the log is full; ERR_TOOBIG key or
- * value too long; ERR_INVAL empty key; ERR_NOENT no such key;
- * ERR_CHECKSUM the key's record is damaged; ERR_IO / ERR_RANGE from the
- * device; ERR_NOMEM.
+ * E_PERM the disk holds no usable store (see kv_state) or an earlier
+ * device error stopped writes; E_FULL the log is full; E_TOOBIG key or
+ * value too long; E_INVAL empty key; E_NOENT no such key;
+ * E_CHECKSUM the key's record is damaged; E_IO / E_RANGE from the
+ * device; E_NOMEM.
  */
 #ifndef STORE_KV_H
 #define STORE_KV_H
@@ -98,7 +98,7 @@ struct kv;
 
 /* kv_open: reads the superblock of d and, if it is ours, scans the log.
  * Returns 0 and *out even when the disk holds no store (kv_state says
- * what it holds); ERR_NOMEM; or the device's error (ERR_IO, ERR_RANGE)
+ * what it holds); E_NOMEM; or the device's error (E_IO, E_RANGE)
  * if a read failed. d must outlive the store. */
 int kv_open(struct blkdev *d, struct kv **out);
 
@@ -112,43 +112,43 @@ enum kv_state kv_state(const struct kv *kv);
  * format)". */
 const char *kv_state_msg(enum kv_state s);
 
-/* kv_err_msg: like err_msg, worded for the store (ERR_FULL "store is
- * full", ERR_PERM "no usable store on the disk ...", ...); store_err.h. */
+/* kv_err_msg: like err_msg, worded for the store (E_FULL "store is
+ * full", E_PERM "no usable store on the disk ...", ...); store_err.h. */
 const char *kv_err_msg(int err);
 
 /* kv_format: makes an empty store on the whole disk, whatever it held
  * (every key is gone). nonce makes the format id new (e.g. the time);
- * records of earlier formats are then never read. 0, ERR_RANGE if the
+ * records of earlier formats are then never read. 0, E_RANGE if the
  * disk is smaller than KV_MIN_SECTORS, or the device's error (the state
  * is then KV_FAILED). */
 int kv_format(struct kv *kv, uint64_t nonce);
 
 /* kv_put: key = value, durable when it returns 0. The disk is full with
- * ERR_FULL (nothing written). */
+ * E_FULL (nothing written). */
 int kv_put(struct kv *kv, const void *key, size_t klen, const void *val,
 	   size_t vlen);
 
-/* kv_delete: removes key (a tombstone record); ERR_NOENT if absent
+/* kv_delete: removes key (a tombstone record); E_NOENT if absent
  * (nothing written). Durable when it returns 0. */
 int kv_delete(struct kv *kv, const void *key, size_t klen);
 
 /* kv_get: copies key's value to val[0..cap) and its length to *vlen;
- * ERR_TOOBIG if cap is too small (*vlen still set). The record is read
- * and checked again: ERR_CHECKSUM if it is damaged. */
+ * E_TOOBIG if cap is too small (*vlen still set). The record is read
+ * and checked again: E_CHECKSUM if it is damaged. */
 int kv_get(struct kv *kv, const void *key, size_t klen, void *val, size_t cap,
 	   size_t *vlen);
 
 /* kv_next: the first key after `after` (bytes order, then length;
  * after == NULL: the first key). Copies it to key[KV_KEY_MAX], its length
  * to *klen, its value's length to *vlen, and whether its record is
- * damaged. ERR_NOENT past the last key. */
+ * damaged. E_NOENT past the last key. */
 int kv_next(const struct kv *kv, const void *after, size_t alen, uint8_t *key,
 	    size_t *klen, size_t *vlen, bool *damaged);
 
 /* kv_stat: counts and geometry. */
 void kv_stat(const struct kv *kv, struct kv_stat *out);
 
-/* kv_damage: damage report i (0..ndamage-1); ERR_NOENT past the end. */
+/* kv_damage: damage report i (0..ndamage-1); E_NOENT past the end. */
 int kv_damage(const struct kv *kv, uint32_t i, struct kv_damage *out);
 
 /* kv_damage_str: one report as text, e.g. "record 17 at sector 40:

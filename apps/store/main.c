@@ -55,7 +55,7 @@ static int on_put(void *ctx, const struct store_put_req *m)
 
 	rep.err = key_ok(m->key) ? kv_put(kv, m->key, strlen(m->key), m->value,
 					  m->value_len)
-				 : ERR_INVAL;
+				 : E_INVAL;
 	return store_reply_put(svc_send, ctx, m, &rep);
 }
 
@@ -67,7 +67,7 @@ static int on_get(void *ctx, const struct store_get_req *m)
 	memset(&rep, 0, sizeof(rep));
 	rep.err = key_ok(m->key) ? kv_get(kv, m->key, strlen(m->key), rep.value,
 					  sizeof(rep.value), &n)
-				 : ERR_INVAL;
+				 : E_INVAL;
 	rep.value_len = rep.err == 0 ? (uint16_t)n : 0;
 	return store_reply_get(svc_send, ctx, m, &rep);
 }
@@ -77,7 +77,7 @@ static int on_del(void *ctx, const struct store_del_req *m)
 	struct store_del_reply rep = {0};
 
 	rep.err =
-	    key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key)) : ERR_INVAL;
+	    key_ok(m->key) ? kv_delete(kv, m->key, strlen(m->key)) : E_INVAL;
 	return store_reply_del(svc_send, ctx, m, &rep);
 }
 
@@ -113,9 +113,9 @@ static int on_list(void *ctx, const struct store_list_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (m->after[0] && !key_ok(m->after)) {
-		rep.err = ERR_INVAL;
+		rep.err = E_INVAL;
 	} else if (kv_state(kv) != KV_READY && kv_state(kv) != KV_FAILED) {
-		rep.err = ERR_PERM;
+		rep.err = E_PERM;
 	} else {
 		list_fill(m->after, &rep);
 	}
@@ -237,7 +237,7 @@ static int open_disk(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "ram") != 0 ||
 	    parse_u64(argv[2], &sectors) < 0) {
 		printf("usage: store [ram SECTORS]\n");
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	r = ramdisk_open(sectors, &dev);
 	if (r < 0) {

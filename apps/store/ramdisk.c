@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ramdisk.h: sectors in one calloc'd block; reads and writes check the
- * range like a device would (ERR_RANGE), flush has nothing to do.
+ * range like a device would (E_RANGE), flush has nothing to do.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@ static int in_range(const struct blkdev *d, uint64_t lba, uint32_t n)
 static int ram_read(struct blkdev *d, uint64_t lba, void *buf, uint32_t n)
 {
 	if (!in_range(d, lba, n)) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(buf, (uint8_t *)d->priv + lba * BLKDEV_SECTOR,
 	       (size_t)n * BLKDEV_SECTOR);
@@ -28,7 +28,7 @@ static int ram_write(struct blkdev *d, uint64_t lba, const void *buf,
 		     uint32_t n)
 {
 	if (!in_range(d, lba, n)) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy((uint8_t *)d->priv + lba * BLKDEV_SECTOR, buf,
 	       (size_t)n * BLKDEV_SECTOR);
@@ -46,16 +46,16 @@ int ramdisk_open(uint64_t sectors, struct blkdev **out)
 	struct blkdev *d;
 
 	if (sectors == 0 || sectors > RAMDISK_MAX) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	d = malloc(sizeof(*d));
 	if (!d) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	d->priv = calloc(sectors, BLKDEV_SECTOR);
 	if (!d->priv) {
 		free(d);
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	d->sectors = sectors;
 	d->read = ram_read;

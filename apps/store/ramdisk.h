@@ -11,7 +11,7 @@
 #include <drivers/blkdev.h>
 
 /* ramdisk_open: a zeroed device of `sectors` sectors (malloc'd); 0,
- * ERR_RANGE for 0 sectors or more than RAMDISK_MAX, or ERR_NOMEM. */
+ * E_RANGE for 0 sectors or more than RAMDISK_MAX, or E_NOMEM. */
 #define RAMDISK_MAX (64u * 2048u) /* 64 MiB */
 int ramdisk_open(uint64_t sectors, struct blkdev **out);
 

@@ -9,26 +9,26 @@
 
 #include "abi/errors.h"
 
-/* store_err_msg: like err_msg, worded for the store (ERR_FULL "store is
- * full", ERR_PERM "no usable store on the disk", ...). */
+/* store_err_msg: like err_msg, worded for the store (E_FULL "store is
+ * full", E_PERM "no usable store on the disk", ...). */
 static inline const char *store_err_msg(int err)
 {
 	switch (err) {
-	case ERR_PERM:
+	case E_PERM:
 		return "no usable store on the disk ('store format' makes one)";
-	case ERR_FULL:
+	case E_FULL:
 		return "store is full";
-	case ERR_TOOBIG:
+	case E_TOOBIG:
 		return "key or value too long";
-	case ERR_INVAL:
+	case E_INVAL:
 		return "bad key (1..64 printable characters, no spaces)";
-	case ERR_NOENT:
+	case E_NOENT:
 		return "no such key";
-	case ERR_CHECKSUM:
+	case E_CHECKSUM:
 		return "record damaged on disk (checksum mismatch)";
-	case ERR_RANGE:
+	case E_RANGE:
 		return "disk too small";
-	case ERR_IO:
+	case E_IO:
 		return "device error (the store stopped writing)";
 	}
 	return err_msg(err);

@@ -28,20 +28,20 @@ int pci_find_cap(const struct pci_ops *o, uint8_t b, uint8_t d, uint8_t f,
 	uint8_t at;
 
 	if (!(pci_read16(o, b, d, f, 0x06) & 0x10)) { /* status: caps list */
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	at = after ? pci_read8(o, b, d, f, (uint16_t)(after + 1))
 		   : pci_read8(o, b, d, f, PCI_CFG_CAPS);
 	for (int hop = 0; at; hop++) {
 		if (hop >= CAP_HOPS || at < 0x40 || (at & 3)) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		if (pci_read8(o, b, d, f, at) == cap_id) {
 			return at;
 		}
 		at = pci_read8(o, b, d, f, (uint16_t)(at + 1));
 	}
-	return ERR_NOENT;
+	return E_NOENT;
 }
 
 /* size_bars: fills f->bar[] of a type 0 header */

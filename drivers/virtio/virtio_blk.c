@@ -40,7 +40,7 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 	int r;
 
 	if (v->broken) {
-		return ERR_IO;
+		return E_IO;
 	}
 	memset(v->hdr, 0, 16);
 	memcpy(v->hdr, &t, 4);
@@ -55,10 +55,10 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 	b[n++] = (struct virtq_buf){v->hdr_pa + 64, 1, true};
 	r = virtq_add(&v->q, b, n, v);
 	if (r < 0) {
-		return ERR_IO;
+		return E_IO;
 	}
 	virtq_kick(&v->dev, &v->q);
-	while ((r = virtq_get(&v->q, &tok, &len)) == ERR_AGAIN) {
+	while ((r = virtq_get(&v->q, &tok, &len)) == E_AGAIN) {
 		sys_wait(v->dev.irq >= 0 ? 100000000ull : 1000000ull);
 		if (v->dev.irq >= 0) {
 			sys_irq_ack();
@@ -67,18 +67,18 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 	if (r < 0 || tok != v) {
 		v->broken = true;
 		printf("%s: device returned a bad entry; stopped\n", v->dev.name);
-		return ERR_IO;
+		return E_IO;
 	}
-	return *status == S_OK ? 0 : ERR_IO;
+	return *status == S_OK ? 0 : E_IO;
 }
 
 static int check(struct vblk *v, uint64_t lba, uint32_t count)
 {
 	if (count == 0 || count > BLKDEV_MAX_XFER) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (lba >= v->bd.sectors || count > v->bd.sectors - lba) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	return 0;
 }
@@ -144,7 +144,7 @@ int blkdev_open(struct blkdev **out)
 		r = virtio_queue(&v.dev, &v.q, 0, 64);
 	}
 	if (r == 0 && v.q.size < PAGES + 2) {
-		r = ERR_UNSUPPORTED;
+		r = E_UNSUPPORTED;
 	}
 	if (r == 0) {
 		r = dma_page(&va, &v.hdr_pa);
@@ -155,7 +155,7 @@ int blkdev_open(struct blkdev **out)
 		v.data[p] = va;
 	}
 	if (r == 0 && !v.dev.device) {
-		r = ERR_UNSUPPORTED;
+		r = E_UNSUPPORTED;
 	}
 	if (r < 0) {
 		virtio_fail(&v.dev);

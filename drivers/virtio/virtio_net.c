@@ -38,7 +38,7 @@ static int alloc_bufs(struct vbuf *b, unsigned n)
 		uint64_t pa;
 
 		if (dma_page(&va, &pa)) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		b[i].va = va;
 		b[i].pa = pa;
@@ -70,7 +70,7 @@ static void reclaim(struct vnet *v)
 		b->next = v->txfree;
 		v->txfree = b;
 	}
-	if (r == ERR_IO && !v->broken) {
+	if (r == E_IO && !v->broken) {
 		v->broken = true;
 		printf("%s: device returned a bad transmit entry; stopped\n",
 		       v->dev.name);
@@ -84,17 +84,17 @@ static int vnet_tx(struct netdev *nd, const void *frame, size_t len)
 	struct virtq_buf vb;
 
 	if (len < 14 || len > NETDEV_FRAME_MAX) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (v->broken) {
-		return ERR_IO;
+		return E_IO;
 	}
 	if (!v->txfree) {
 		reclaim(v);
 	}
 	b = v->txfree;
 	if (!b) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	v->txfree = b->next;
 	memset(b->va, 0, HDR);
@@ -105,7 +105,7 @@ static int vnet_tx(struct netdev *nd, const void *frame, size_t len)
 	if (virtq_add(&v->txq, &vb, 1, b) < 0) {
 		b->next = v->txfree;
 		v->txfree = b;
-		return ERR_FULL;
+		return E_FULL;
 	}
 	virtq_kick(&v->dev, &v->txq);
 	return 0;
@@ -119,7 +119,7 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 	int r;
 
 	if (v->broken) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	reclaim(v);
 	for (;;) {
@@ -127,15 +127,15 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 		size_t n;
 
 		r = virtq_get(&v->rxq, &tok, &len);
-		if (r == ERR_AGAIN) {
-			return ERR_AGAIN;
+		if (r == E_AGAIN) {
+			return E_AGAIN;
 		}
 		if (r < 0) {
 			v->broken = true;
 			printf("%s: device returned a bad receive entry; "
 			       "stopped\n",
 			       v->dev.name);
-			return ERR_AGAIN;
+			return E_AGAIN;
 		}
 		b = tok;
 		/* a frame the device claims is longer than the buffer, or
@@ -176,7 +176,7 @@ int netdev_open(struct netdev **out)
 	if (r == 0) {
 		v.rxbufs = calloc(v.rxq.size, sizeof(struct vbuf));
 		v.txbufs = calloc(v.txq.size, sizeof(struct vbuf));
-		r = v.rxbufs && v.txbufs ? 0 : ERR_NOMEM;
+		r = v.rxbufs && v.txbufs ? 0 : E_NOMEM;
 	}
 	if (r == 0) {
 		r = alloc_bufs(v.rxbufs, v.rxq.size);

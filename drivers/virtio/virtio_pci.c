@@ -79,7 +79,7 @@ int virtio_find(const char *prefix, uint32_t *index)
 {
 	struct sys_dev d;
 	size_t n = strlen(prefix);
-	int found = ERR_NOENT;
+	int found = E_NOENT;
 
 	for (uint32_t i = 0; sys_dev_info(i, &d) == 0; i++) {
 		if (strncmp(d.d.name, prefix, n) != 0) {
@@ -89,7 +89,7 @@ int virtio_find(const char *prefix, uint32_t *index)
 			*index = i;
 			return 0;
 		}
-		found = ERR_PERM;
+		found = E_PERM;
 	}
 	return found;
 }
@@ -143,7 +143,7 @@ static int find_caps(struct virtio_dev *d, const struct sys_dev *sd)
 	long at;
 
 	if (!(cfg(d->index, 0x06, 2) & 0x10)) {
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	at = cfg(d->index, PCI_CFG_CAPS, 1);
 	for (; at > 0; at = cfg(d->index, (uint32_t)at + 1, 1)) {
@@ -151,7 +151,7 @@ static int find_caps(struct virtio_dev *d, const struct sys_dev *sd)
 
 		if (++hops > 48 || at < 0x40 || (at & 3) ||
 		    at > (long)sd->cfg_size - 16) {
-			return ERR_FORMAT;
+			return E_FORMAT;
 		}
 		if (cfg(d->index, (uint32_t)at, 1) != PCI_CAP_VENDOR) {
 			continue;
@@ -170,7 +170,7 @@ static int find_caps(struct virtio_dev *d, const struct sys_dev *sd)
 		}
 	}
 	if (!d->common || !d->notify_base || !d->isr) {
-		return ERR_UNSUPPORTED; /* legacy-only, or unmappable */
+		return E_UNSUPPORTED; /* legacy-only, or unmappable */
 	}
 	/* MSI-X: table entry 0 to this core; polling if anything fails */
 	d->irq = -1;
@@ -211,7 +211,7 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	d->index = index;
 	d->irq = -1;
 	if (sys_dev_info(index, &sd) < 0 || !sd.owned_here) {
-		return ERR_PERM;
+		return E_PERM;
 	}
 	memcpy(d->name, sd.d.name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = 0;
@@ -231,7 +231,7 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	for (int i = 0; i < 1000000 && r8(d->common, CC_STATUS) != 0; i++) {
 	}
 	if (r8(d->common, CC_STATUS) != 0) {
-		return ERR_IO;
+		return E_IO;
 	}
 	w8(d->common, CC_STATUS, ST_ACK);
 	w8(d->common, CC_STATUS, ST_ACK | ST_DRIVER);
@@ -241,7 +241,7 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	offered |= (uint64_t)r32(d->common, CC_DF) << 32;
 	if (!(offered & VIRTIO_F_VERSION_1)) {
 		virtio_fail(d);
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	d->features = offered & (want | VIRTIO_F_VERSION_1);
 	w32(d->common, CC_GFSELECT, 0);
@@ -251,7 +251,7 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	w8(d->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
 	if (!(r8(d->common, CC_STATUS) & ST_FEATURES_OK)) {
 		virtio_fail(d);
-		return ERR_UNSUPPORTED;
+		return E_UNSUPPORTED;
 	}
 	w16(d->common, CC_MSIX, NO_VECTOR);
 	return 0;
@@ -283,14 +283,14 @@ int dma_page(void **va, uint64_t *phys)
 		uint8_t *m = malloc(17 * 4096);
 
 		if (!m) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		pool = (uint8_t *)(((uintptr_t)m + 4095) & ~(uintptr_t)4095);
 		left = 16;
 	}
 	pa = sys_dma_addr(pool);
 	if (pa < 0) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	memset(pool, 0, 4096);
 	*va = pool;
@@ -311,7 +311,7 @@ int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
 	w16(d->common, CC_QSELECT, q);
 	size = r16(d->common, CC_QSIZE);
 	if (size == 0) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	/* a power of two that fits one page per ring: <= 256 */
 	if (max > 256) {
@@ -323,11 +323,11 @@ int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
 	}
 	if (size == 0 || dma_page(&desc, &pdesc) || dma_page(&avail, &pavail) ||
 	    dma_page(&used, &pused)) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	vq->token = calloc(size, sizeof(void *));
 	if (!vq->token) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	vq->index = q;
 	vq->size = size;
@@ -360,7 +360,7 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 	uint16_t head, i;
 
 	if (n == 0 || n > vq->nfree) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	head = i = vq->free_head;
 	for (unsigned k = 0; k < n; k++) {
@@ -402,17 +402,17 @@ int virtq_get(struct virtq *vq, void **token, uint32_t *len)
 	volatile uint8_t *e;
 
 	if (idx == vq->last_used) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	if ((uint16_t)(idx - vq->last_used) > vq->size) {
-		return ERR_IO;
+		return E_IO;
 	}
 	barrier();
 	e = vq->used + 4 + 8 * (vq->last_used & (vq->size - 1));
 	id = *(volatile uint32_t *)e;
 	*len = *(volatile uint32_t *)(e + 4);
 	if (id >= vq->size || !vq->token[id]) {
-		return ERR_IO;
+		return E_IO;
 	}
 	*token = vq->token[id];
 	vq->token[id] = 0;
@@ -425,7 +425,7 @@ int virtq_get(struct virtq *vq, void **token, uint32_t *len)
 		}
 		i = vq->desc[i].next;
 		if (i >= vq->size) {
-			return ERR_IO;
+			return E_IO;
 		}
 	}
 	vq->desc[i].next = vq->free_head;

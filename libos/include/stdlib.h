@@ -52,7 +52,7 @@ int malloc_check(void);
 /*
  * libos_heap_short: called when SYS_MEM_MAP found this core out of
  * memory while malloc needed bytes more (a weak default returns
- * ERR_NOMEM). An override may get memory for the core (ask the monitor to
+ * E_NOMEM). An override may get memory for the core (ask the monitor to
  * borrow from another core) and return 0; malloc then tries SYS_MEM_MAP
  * once more. Called from inside malloc: it must not call malloc.
  */

@@ -6,7 +6,7 @@
  * it or its timeout's timer fires. lwIP itself runs from the event loop's
  * timers (stack.c), which run whenever every thread is blocked.
  */
-#include "oserr.h"
+#include <abi/errors.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +57,7 @@ static int slot_for(struct nsock *ns)
 		}
 	}
 	nsock_close(ns);
-	return OS_ERR_NOMEM;
+	return E_NOMEM;
 }
 
 static void wake_timer(struct event_timer *t)
@@ -66,13 +66,13 @@ static void wake_timer(struct event_timer *t)
 }
 
 /* wait: blocks the caller until a notify of l (or the deadline: 0 none);
- * OS_ERR_TIMEOUT once the deadline has passed */
+ * E_TIMEOUT once the deadline has passed */
 static int wait(struct lsock *l, struct thread **slot, uint64_t deadline)
 {
 	struct event_timer t;
 
 	if (deadline && sys_time_ns() >= deadline) {
-		return OS_ERR_TIMEOUT;
+		return E_TIMEOUT;
 	}
 	*slot = thread_self();
 	if (deadline) {
@@ -122,10 +122,10 @@ static int l_accept(int s, struct sock_addr *peer)
 	int r;
 
 	if (!l || nsock_kind(l->ns) != NSOCK_LISTEN) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(l);
-	while ((r = nsock_accept(l->ns, &ns, peer)) == OS_ERR_AGAIN) {
+	while ((r = nsock_accept(l->ns, &ns, peer)) == E_AGAIN) {
 		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
 			return r;
 		}
@@ -140,10 +140,10 @@ static int l_tcp_connect(const struct sock_addr *to)
 	int s, r = nsock_tcp_connect(netstack_current(), to, &ns);
 
 	if (r < 0 || (s = slot_for(ns)) < 0) {
-		return r < 0 ? r : OS_ERR_NOMEM;
+		return r < 0 ? r : E_NOMEM;
 	}
 	l = &socks[s];
-	while ((r = nsock_connected(ns)) == OS_ERR_AGAIN) {
+	while ((r = nsock_connected(ns)) == E_AGAIN) {
 		wait(l, &l->tx_wait, 0);
 	}
 	if (r < 0) {
@@ -161,14 +161,14 @@ static long l_send(int s, const void *buf, size_t len)
 	long n;
 
 	if (!l || nsock_kind(l->ns) != NSOCK_TCP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	while (done < len) {
 		n = nsock_send(l->ns, (const char *)buf + done, len - done);
-		if (n == OS_ERR_AGAIN) {
+		if (n == E_AGAIN) {
 			wait(l, &l->tx_wait, 0);
 			if (!get(s)) {
-				return OS_ERR_CLOSED; /* closed by another thread */
+				return E_CLOSED; /* closed by another thread */
 			}
 			continue;
 		}
@@ -188,15 +188,15 @@ static long l_recv(int s, void *buf, size_t cap)
 	int r;
 
 	if (!l || nsock_kind(l->ns) != NSOCK_TCP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(l);
-	while ((n = nsock_peek(l->ns, buf, cap)) == OS_ERR_AGAIN) {
+	while ((n = nsock_peek(l->ns, buf, cap)) == E_AGAIN) {
 		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
 			return r;
 		}
 		if (!get(s)) {
-			return OS_ERR_CLOSED;
+			return E_CLOSED;
 		}
 	}
 	if (n > 0) {
@@ -210,7 +210,7 @@ static int l_timeout(int s, uint64_t ns)
 	struct lsock *l = get(s);
 
 	if (!l) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	l->timeout_ns = ns;
 	return 0;
@@ -222,7 +222,7 @@ static int l_close(int s)
 	struct thread *rx, *tx;
 
 	if (!l) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	rx = l->rx_wait;
 	tx = l->tx_wait;
@@ -251,7 +251,7 @@ static long l_sendto(int s, const void *buf, size_t len,
 	struct lsock *l = get(s);
 
 	if (!l || !to) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	return nsock_sendto(l->ns, buf, len, to);
 }
@@ -264,16 +264,16 @@ static long l_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from)
 	int r;
 
 	if (!l || nsock_kind(l->ns) != NSOCK_UDP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(l);
 	while ((n = nsock_peek_datagram(l->ns, buf, cap, from)) ==
-	       OS_ERR_AGAIN) {
+	       E_AGAIN) {
 		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
 			return r;
 		}
 		if (!get(s)) {
-			return OS_ERR_CLOSED;
+			return E_CLOSED;
 		}
 	}
 	if (n >= 0) {

@@ -10,7 +10,7 @@
  * until its owner closes it. Before we close a pcb we detach every
  * callback, so lwIP never calls back into a freed socket.
  */
-#include "oserr.h"
+#include <abi/errors.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lwip/tcp.h"
@@ -79,20 +79,20 @@ static int from_lwip(err_t e)
 		return 0;
 	case ERR_MEM:
 	case ERR_BUF:
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	case ERR_USE:
 	case ERR_ALREADY:
 	case ERR_ISCONN:
-		return OS_ERR_BUSY;
+		return E_BUSY;
 	case ERR_RTE:
-		return OS_ERR_UNREACH;
+		return E_UNREACH;
 	case ERR_VAL:
 	case ERR_ARG:
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	case ERR_TIMEOUT:
-		return OS_ERR_TIMEOUT;
+		return E_TIMEOUT;
 	default:
-		return OS_ERR_CLOSED;
+		return E_CLOSED;
 	}
 }
 
@@ -130,9 +130,9 @@ static void on_err(void *arg, err_t err)
 	/* lwIP has freed the pcb */
 	s->tcp = NULL;
 	if (s->kind == NSOCK_TCP && !s->connected) {
-		s->err = OS_ERR_UNREACH;
+		s->err = E_UNREACH;
 	} else {
-		s->err = err == ERR_TIMEOUT ? OS_ERR_TIMEOUT : OS_ERR_CLOSED;
+		s->err = err == ERR_TIMEOUT ? E_TIMEOUT : E_CLOSED;
 	}
 	notify(s);
 }
@@ -201,12 +201,12 @@ int nsock_tcp_listen(struct netstack *st, uint16_t port, int backlog,
 		backlog = 64;
 	}
 	if (!st || port == 0) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	s = nsock_new(NSOCK_LISTEN, st);
 	if (!s || !(s->acc = calloc((size_t)backlog, sizeof(*s->acc)))) {
 		free(s);
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	s->backlog = backlog;
 	if (!(pcb = tcp_new_on(st))) {
@@ -223,7 +223,7 @@ int nsock_tcp_listen(struct netstack *st, uint16_t port, int backlog,
 		tcp_abort(pcb);
 		free(s->acc);
 		free(s);
-		return e == ERR_USE ? OS_ERR_BUSY : OS_ERR_NOMEM;
+		return e == ERR_USE ? E_BUSY : E_NOMEM;
 	}
 	s->tcp = lpcb;
 	tcp_arg(lpcb, s);
@@ -233,7 +233,7 @@ int nsock_tcp_listen(struct netstack *st, uint16_t port, int backlog,
 fail_pcb:
 	free(s->acc);
 	free(s);
-	return OS_ERR_NOMEM;
+	return E_NOMEM;
 }
 
 int nsock_accept(struct nsock *l, struct nsock **out, struct sock_addr *peer)
@@ -241,10 +241,10 @@ int nsock_accept(struct nsock *l, struct nsock **out, struct sock_addr *peer)
 	struct nsock *s;
 
 	if (l->kind != NSOCK_LISTEN) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!l->nacc) {
-		return l->err ? l->err : OS_ERR_AGAIN;
+		return l->err ? l->err : E_AGAIN;
 	}
 	s = l->acc[0];
 	memmove(l->acc, l->acc + 1, (size_t)--l->nacc * sizeof(*l->acc));
@@ -281,14 +281,14 @@ int nsock_tcp_connect(struct netstack *st, const struct sock_addr *to,
 	err_t e;
 
 	if (!st || !to->ip || !to->port) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!(s = nsock_new(NSOCK_TCP, st))) {
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (!(pcb = tcp_new_on(st))) {
 		free(s);
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	tcp_attach(s, pcb);
 	ip_addr_set_ip4_u32(&ip, lwip_htonl(to->ip));
@@ -296,7 +296,7 @@ int nsock_tcp_connect(struct netstack *st, const struct sock_addr *to,
 		tcp_detach(pcb);
 		tcp_abort(pcb);
 		free(s);
-		return e == ERR_RTE ? OS_ERR_UNREACH : from_lwip(e);
+		return e == ERR_RTE ? E_UNREACH : from_lwip(e);
 	}
 	netstack_kick(st);
 	*out = s;
@@ -308,7 +308,7 @@ int nsock_connected(const struct nsock *s)
 	if (s->err) {
 		return s->err;
 	}
-	return s->connected ? 0 : OS_ERR_AGAIN;
+	return s->connected ? 0 : E_AGAIN;
 }
 
 size_t nsock_sendable(const struct nsock *s)
@@ -328,13 +328,13 @@ long nsock_send(struct nsock *s, const void *buf, size_t len)
 	err_t e;
 
 	if (s->kind != NSOCK_TCP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (s->err || !s->tcp) {
-		return s->err ? s->err : OS_ERR_CLOSED;
+		return s->err ? s->err : E_CLOSED;
 	}
 	if (!s->connected) {
-		return OS_ERR_AGAIN;
+		return E_AGAIN;
 	}
 	n = nsock_sendable(s);
 	if (n > len) {
@@ -344,13 +344,13 @@ long nsock_send(struct nsock *s, const void *buf, size_t len)
 		n = 0xffff;
 	}
 	if (n == 0) {
-		return len ? OS_ERR_AGAIN : 0;
+		return len ? E_AGAIN : 0;
 	}
 	e = tcp_write(s->tcp, buf, (u16_t)n, TCP_WRITE_FLAG_COPY);
 	if (e == ERR_MEM) {
 		tcp_output(s->tcp);
 		netstack_kick(s->st);
-		return OS_ERR_AGAIN;
+		return E_AGAIN;
 	}
 	if (e != ERR_OK) {
 		return from_lwip(e);
@@ -365,7 +365,7 @@ long nsock_peek(struct nsock *s, void *buf, size_t cap)
 	size_t n;
 
 	if (s->kind != NSOCK_TCP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (s->rx && cap) {
 		n = s->rx->tot_len < cap ? s->rx->tot_len : cap;
@@ -380,7 +380,7 @@ long nsock_peek(struct nsock *s, void *buf, size_t cap)
 	if (s->err) {
 		return s->err;
 	}
-	return OS_ERR_AGAIN;
+	return E_AGAIN;
 }
 
 void nsock_consume(struct nsock *s, size_t n)
@@ -436,14 +436,14 @@ int nsock_udp_bind(struct netstack *st, uint16_t port, struct nsock **out)
 	err_t e;
 
 	if (!st) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!(s = nsock_new(NSOCK_UDP, st))) {
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (!(pcb = udp_new_ip_type(IPADDR_TYPE_V4))) {
 		free(s);
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	udp_bind_netif(pcb, netstack_netif(st));
 	if ((e = udp_bind(pcb, IP4_ADDR_ANY, port)) != ERR_OK) {
@@ -465,13 +465,13 @@ long nsock_sendto(struct nsock *s, const void *buf, size_t len,
 	err_t e;
 
 	if (s->kind != NSOCK_UDP || !to->port) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (len > 65507) {
-		return OS_ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (!(p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM))) {
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	pbuf_take(p, buf, (u16_t)len);
 	ip_addr_set_ip4_u32(&ip, lwip_htonl(to->ip));
@@ -479,7 +479,7 @@ long nsock_sendto(struct nsock *s, const void *buf, size_t len,
 	pbuf_free(p);
 	netstack_kick(s->st);
 	if (e != ERR_OK) {
-		return e == ERR_RTE ? OS_ERR_UNREACH : from_lwip(e);
+		return e == ERR_RTE ? E_UNREACH : from_lwip(e);
 	}
 	return (long)len;
 }
@@ -491,10 +491,10 @@ long nsock_peek_datagram(struct nsock *s, void *buf, size_t cap,
 	size_t n;
 
 	if (s->kind != NSOCK_UDP) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!s->ndq) {
-		return OS_ERR_AGAIN;
+		return E_AGAIN;
 	}
 	n = d->p->tot_len < cap ? d->p->tot_len : cap;
 	pbuf_copy_partial(d->p, buf, (u16_t)n, 0);

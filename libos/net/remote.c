@@ -14,7 +14,7 @@
  * Restarts: while bound, a timer asks the monitors every WATCH_NS which
  * process serves "net". If it is another one (netd restarted, maybe on
  * another core) or none, connections and waiting calls fail with
- * ERR_CLOSED; listeners stay, and as soon as a server is there we bind
+ * E_CLOSED; listeners stay, and as soon as a server is there we bind
  * to it and open them there again (same port and backlog, with the
  * accept grants of threads still waiting in sock_accept).
  */
@@ -98,7 +98,7 @@ static int send_raw(void *tctx, uint8_t type, const void *buf, size_t len)
 
 	(void)tctx;
 	if (!bound) {
-		return ERR_CLOSED;
+		return E_CLOSED;
 	}
 	r = chan_msg_send(&ch, type, buf, len);
 	if (r == 0 && chan_needs_doorbell(&ch)) {
@@ -112,7 +112,7 @@ static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	int r;
 
-	while ((r = send_raw(tctx, type, buf, len)) == ERR_FULL) {
+	while ((r = send_raw(tctx, type, buf, len)) == E_FULL) {
 		event_sleep_ns(RETRY_NS);
 	}
 	return r;
@@ -145,11 +145,11 @@ static int sock_new(int kind, int srv)
 		}
 		memset(s, 0, sizeof(*s));
 		if (kind == R_TCP && !(s->rx = malloc(NET_RECV_WINDOW))) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		if (kind == R_UDP &&
 		    !(s->dq = malloc(NET_UDP_WINDOW * sizeof(*s->dq)))) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		s->kind = kind;
 		s->srv = srv;
@@ -159,7 +159,7 @@ static int sock_new(int kind, int srv)
 		}
 		return i;
 	}
-	return ERR_TOOBIG;
+	return E_TOOBIG;
 }
 
 static void sock_free(struct rsock *s)
@@ -199,7 +199,7 @@ static void relistened(struct rsock *l, const struct net_sock_reply *m)
 
 	l->relisten_call = 0;
 	if (m->err < 0 || m->sock < 0 || m->sock >= NET_SOCKS_MAX) {
-		l->err = m->err < 0 ? m->err : ERR_CLOSED;
+		l->err = m->err < 0 ? m->err : E_CLOSED;
 		wake(l);
 		return;
 	}
@@ -320,7 +320,7 @@ static int on_closed(void *ctx, const struct net_closed *m)
 
 	(void)ctx;
 	if (s) {
-		s->err = m->err < 0 ? m->err : ERR_CLOSED;
+		s->err = m->err < 0 ? m->err : E_CLOSED;
 		wake(s);
 	}
 	return 0;
@@ -351,7 +351,7 @@ static int on_error(void *ctx, const struct net_error *m)
 
 	(void)ctx;
 	if (m->call_id && c) {
-		call_done(c, m->err < 0 ? m->err : ERR_INVAL, -1, 0);
+		call_done(c, m->err < 0 ? m->err : E_INVAL, -1, 0);
 	} else if (s && m->type == NET_MSG_ACCEPT_REQ && s->grants) {
 		s->grants--;
 	}
@@ -378,7 +378,7 @@ static void on_msgs(struct event_chan *e)
 
 	(void)e;
 	while (bound &&
-	       (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) != ERR_AGAIN) {
+	       (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) != E_AGAIN) {
 		if (n >= 0) {
 			net_dispatch(&handlers, 0, type, buf, (size_t)n);
 		}
@@ -438,14 +438,14 @@ static void lost(void)
 			rs[i].dq_head = 0;
 			rs[i].recvd_due = 0;
 		} else if (rs[i].kind != R_LISTEN) {
-			rs[i].err = ERR_CLOSED;
+			rs[i].err = E_CLOSED;
 		}
 		rs[i].relisten_call = 0;
 		wake(&rs[i]);
 	}
 	for (struct rcall *c = calls; c; c = c->next) {
 		if (!c->done) {
-			call_done(c, ERR_CLOSED, -1, 0);
+			call_done(c, E_CLOSED, -1, 0);
 		}
 	}
 }
@@ -507,8 +507,8 @@ static int r_init(uint64_t timeout_ns)
 		by_srv[i] = -1;
 	}
 	while ((r = attach()) < 0) {
-		if (r != ERR_NOENT || (timeout_ns && sys_time_ns() >= until)) {
-			return r == ERR_NOENT ? ERR_TIMEOUT : r;
+		if (r != E_NOENT || (timeout_ns && sys_time_ns() >= until)) {
+			return r == E_NOENT ? E_TIMEOUT : r;
 		}
 		event_sleep_ns(10000000);
 	}
@@ -557,7 +557,7 @@ static int wait(struct thread **slot, uint64_t deadline)
 	struct event_timer t;
 
 	if (deadline && sys_time_ns() >= deadline) {
-		return ERR_TIMEOUT;
+		return E_TIMEOUT;
 	}
 	*slot = thread_self();
 	if (deadline) {
@@ -583,7 +583,7 @@ static int r_address(uint32_t *ip)
 	int r;
 
 	if (!bound) {
-		return ERR_CLOSED;
+		return E_CLOSED;
 	}
 	call_begin(&c, &q.call_id);
 	r = call_wait(&c, net_send_address_req(send_wait, 0, &q));
@@ -601,7 +601,7 @@ static int opened(struct rcall *c, int r, int kind)
 		return r;
 	}
 	if (c->sock < 0 || c->sock >= NET_SOCKS_MAX) {
-		return ERR_FORMAT;
+		return E_FORMAT;
 	}
 	if ((s = sock_new(kind, c->sock)) < 0) {
 		net_send_close_req(send_wait, 0, &cl);
@@ -616,10 +616,10 @@ static int r_tcp_listen(uint16_t port, int backlog)
 	int r, s;
 
 	if (!port) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!bound) {
-		return ERR_CLOSED;
+		return E_CLOSED;
 	}
 	q.backlog = (uint16_t)(backlog < 1 ? 1 : backlog > 64 ? 64 : backlog);
 	call_begin(&c, &q.call_id);
@@ -638,7 +638,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 	int r, conn;
 
 	if (!l) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(l);
 	while (!l->nacc) {
@@ -656,7 +656,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 			return r; /* the grant stays: the next accept gets it */
 		}
 		if (!get(sd, R_LISTEN)) {
-			return ERR_CLOSED;
+			return E_CLOSED;
 		}
 	}
 	conn = l->acc[0].conn;
@@ -673,7 +673,7 @@ static int r_tcp_connect(const struct sock_addr *to)
 	struct rcall c;
 
 	if (!bound) {
-		return ERR_CLOSED;
+		return E_CLOSED;
 	}
 	call_begin(&c, &q.call_id);
 	return opened(&c, call_wait(&c, net_send_connect_req(send_wait, 0, &q)),
@@ -689,16 +689,16 @@ static long r_send(int sd, const void *buf, size_t len)
 	int r;
 
 	if (!s) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	while (done < len) {
 		if (s->err || g != gen) {
-			return s->err ? s->err : ERR_CLOSED;
+			return s->err ? s->err : E_CLOSED;
 		}
 		if (!s->send_credit) {
 			wait(&s->tx_wait, 0);
 			if (!get(sd, R_TCP)) {
-				return ERR_CLOSED;
+				return E_CLOSED;
 			}
 			continue;
 		}
@@ -739,7 +739,7 @@ static long r_recv(int sd, void *buf, size_t cap)
 	int r;
 
 	if (!s) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(s);
 	while (!s->rx_len) {
@@ -753,7 +753,7 @@ static long r_recv(int sd, void *buf, size_t cap)
 			return r;
 		}
 		if (!get(sd, R_TCP)) {
-			return ERR_CLOSED;
+			return E_CLOSED;
 		}
 	}
 	n = cap < s->rx_len ? (uint32_t)cap : s->rx_len;
@@ -772,7 +772,7 @@ static int r_timeout(int sd, uint64_t ns)
 	struct rsock *s = get(sd, R_FREE);
 
 	if (!s) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	s->timeout_ns = ns;
 	return 0;
@@ -784,7 +784,7 @@ static int r_close(int sd)
 	struct net_close_req m;
 
 	if (!s) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	wake(s);
 	m.sock = s->srv;
@@ -804,7 +804,7 @@ static int r_udp_bind(uint16_t port)
 	struct rcall c;
 
 	if (!bound) {
-		return ERR_CLOSED;
+		return E_CLOSED;
 	}
 	int s;
 
@@ -825,13 +825,13 @@ static long r_sendto(int sd, const void *buf, size_t len,
 	int r;
 
 	if (!s || !to) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (len > NET_DATA_MAX) {
-		return ERR_TOOBIG;
+		return E_TOOBIG;
 	}
 	if (s->err || s->srv < 0) {
-		return s->err ? s->err : ERR_CLOSED;
+		return s->err ? s->err : E_CLOSED;
 	}
 	m.sock = s->srv;
 	m.ip = to->ip;
@@ -851,7 +851,7 @@ static long r_recvfrom(int sd, void *buf, size_t cap, struct sock_addr *from)
 	int r;
 
 	if (!s) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	dl = deadline_of(s);
 	while (!s->ndq) {
@@ -862,7 +862,7 @@ static long r_recvfrom(int sd, void *buf, size_t cap, struct sock_addr *from)
 			return r;
 		}
 		if (!get(sd, R_UDP)) {
-			return ERR_CLOSED;
+			return E_CLOSED;
 		}
 	}
 	d = &s->dq[s->dq_head];

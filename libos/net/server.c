@@ -23,7 +23,7 @@
  * `pump` runs whenever a socket or a client has news (notify, requests)
  * and, while some output is held up by a full channel, every PUMP_NS.
  */
-#include "oserr.h"
+#include <abi/errors.h>
 #include <stdlib.h>
 #include <string.h>
 #include <channels/chan.h>
@@ -89,7 +89,7 @@ struct csock;
 static void pump_tx(struct csock *cs);
 
 /* tx_drain: hand lwIP what the send ring [*head, +*len) holds, as much as
- * it takes; returns the bytes taken, or an error (not OS_ERR_AGAIN) when
+ * it takes; returns the bytes taken, or an error (not E_AGAIN) when
  * the connection failed */
 static long tx_drain(struct nsock *ns, const uint8_t *ring, uint32_t *head,
 		     uint32_t *len)
@@ -105,7 +105,7 @@ static long tx_drain(struct nsock *ns, const uint8_t *ring, uint32_t *head,
 		}
 		n = nsock_send(ns, ring + *head, chunk);
 		if (n <= 0) {
-			if (n < 0 && n != OS_ERR_AGAIN) {
+			if (n < 0 && n != E_AGAIN) {
 				return n;
 			}
 			break;
@@ -272,7 +272,7 @@ static int opened(struct client *c, uint32_t call_id, int r, struct nsock *ns)
 	}
 	if (!(cs = sock_new(c, ns))) {
 		nsock_close(ns);
-		return reply_sock(c, call_id, OS_ERR_TOOBIG, -1);
+		return reply_sock(c, call_id, E_TOOBIG, -1);
 	}
 	return reply_sock(c, call_id, 0, cs->id);
 }
@@ -280,7 +280,7 @@ static int opened(struct client *c, uint32_t call_id, int r, struct nsock *ns)
 static int on_listen(void *ctx, const struct net_listen_req *m)
 {
 	struct nsock *ns = NULL;
-	int r = OS_ERR_INVAL;
+	int r = E_INVAL;
 
 	if (m->port && m->backlog) {
 		r = nsock_tcp_listen(netstack_current(), m->port, m->backlog,
@@ -309,7 +309,7 @@ static int on_connect(void *ctx, const struct net_connect_req *m)
 	}
 	if (!(cs = sock_new(ctx, ns))) {
 		nsock_close(ns);
-		return reply_sock(ctx, m->call_id, OS_ERR_TOOBIG, -1);
+		return reply_sock(ctx, m->call_id, E_TOOBIG, -1);
 	}
 	/* answered by the pump when the connection is up or failed */
 	cs->connect_call = m->call_id ? m->call_id : 0xffffffffu;
@@ -322,11 +322,11 @@ static int on_accept(void *ctx, const struct net_accept_req *m)
 
 	if (!cs) {
 		return error_to(ctx, NET_MSG_ACCEPT_REQ, 0, m->sock,
-				OS_ERR_INVAL);
+				E_INVAL);
 	}
 	if (cs->grants >= NET_ACCEPT_MAX) {
 		return error_to(ctx, NET_MSG_ACCEPT_REQ, 0, m->sock,
-				OS_ERR_TOOBIG);
+				E_TOOBIG);
 	}
 	cs->grants++;
 	return 0;
@@ -338,13 +338,13 @@ static int on_send(void *ctx, const struct net_send *m)
 	uint32_t at, first;
 
 	if (!cs || cs->connect_call) {
-		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_INVAL);
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, E_INVAL);
 	}
 	if (m->data_len > NET_SEND_WINDOW - cs->tx_len) {
-		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_FULL);
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, E_FULL);
 	}
 	if (!cs->tx && !(cs->tx = malloc(NET_SEND_WINDOW))) {
-		return error_to(ctx, NET_MSG_SEND, 0, m->sock, OS_ERR_NOMEM);
+		return error_to(ctx, NET_MSG_SEND, 0, m->sock, E_NOMEM);
 	}
 	at = (cs->tx_head + cs->tx_len) % NET_SEND_WINDOW;
 	first = NET_SEND_WINDOW - at;
@@ -363,12 +363,12 @@ static int on_recvd(void *ctx, const struct net_recvd *m)
 	uint32_t win;
 
 	if (!cs || nsock_kind(cs->ns) == NSOCK_LISTEN) {
-		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, OS_ERR_INVAL);
+		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, E_INVAL);
 	}
 	win = nsock_kind(cs->ns) == NSOCK_UDP ? NET_UDP_WINDOW
 					      : NET_RECV_WINDOW;
 	if (m->bytes > win - cs->credit) {
-		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, OS_ERR_RANGE);
+		return error_to(ctx, NET_MSG_RECVD, 0, m->sock, E_RANGE);
 	}
 	cs->credit += m->bytes;
 	return 0;
@@ -380,7 +380,7 @@ static int on_close(void *ctx, const struct net_close_req *m)
 
 	if (!cs) {
 		return error_to(ctx, NET_MSG_CLOSE_REQ, 0, m->sock,
-				OS_ERR_INVAL);
+				E_INVAL);
 	}
 	/* what the client sent before closing still goes out */
 	pump_tx(cs);
@@ -395,7 +395,7 @@ static int on_sendto(void *ctx, const struct net_sendto *m)
 	long r;
 
 	if (!cs) {
-		return error_to(ctx, NET_MSG_SENDTO, 0, m->sock, OS_ERR_INVAL);
+		return error_to(ctx, NET_MSG_SENDTO, 0, m->sock, E_INVAL);
 	}
 	r = nsock_sendto(cs->ns, m->data, m->data_len, &to);
 	return r < 0 ? error_to(ctx, NET_MSG_SENDTO, 0, m->sock, (int)r) : 0;
@@ -431,12 +431,12 @@ static void on_requests(struct event_chan *e)
 	/* read only while an answer fits: the client must read to send */
 	while (space(c) >= CHAN_REPLY_SLOTS &&
 	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
-		       OS_ERR_AGAIN) {
+		       E_AGAIN) {
 		uint32_t call_id = 0;
 
 		r = n < 0 ? n
 			  : net_dispatch(&handlers, c, type, buf, (size_t)n);
-		if (r == OS_ERR_NOSYS || r == OS_ERR_FORMAT) {
+		if (r == E_NOSYS || r == E_FORMAT) {
 			if (n >= 0) {
 				net_call_id_of(type, buf, (size_t)n, &call_id);
 			}
@@ -456,7 +456,7 @@ static bool pump_connect(struct csock *cs)
 {
 	int r = nsock_connected(cs->ns);
 
-	if (r == OS_ERR_AGAIN) {
+	if (r == E_AGAIN) {
 		return true;
 	}
 	if (space(cs->c) < CHAN_REPLY_SLOTS + 1) {
@@ -493,7 +493,7 @@ static bool pump_end(struct csock *cs, long r)
 		struct net_eof m = {cs->id};
 
 		cs->eof_sent = net_send_eof(send_to, c, &m) == 0;
-	} else if (r < 0 && r != OS_ERR_AGAIN && !cs->err_sent) {
+	} else if (r < 0 && r != E_AGAIN && !cs->err_sent) {
 		struct net_closed m = {cs->id, (int32_t)r};
 
 		cs->err_sent = net_send_closed(send_to, c, &m) == 0;
@@ -653,7 +653,7 @@ int netsrv_attach(void *frame, uint32_t pid)
 			continue;
 		}
 		if (!(c = calloc(1, sizeof(*c)))) {
-			return OS_ERR_NOMEM;
+			return E_NOMEM;
 		}
 		chan_init(&c->ch, frame, 0);
 		c->pid = pid;
@@ -661,7 +661,7 @@ int netsrv_attach(void *frame, uint32_t pid)
 		clients[i] = c;
 		return 0;
 	}
-	return OS_ERR_TOOBIG;
+	return E_TOOBIG;
 }
 
 void netsrv_detach(uint32_t pid)

@@ -12,7 +12,7 @@
  * is bound to its stack's netif (tcp_bind_netif), so traffic leaves by
  * the interface its socket belongs to.
  */
-#include "oserr.h"
+#include <abi/errors.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +94,7 @@ static bool tx_flush(struct netstack *st)
 		unsigned i = st->bl_head;
 
 		if (st->dev->tx(st->dev, st->backlog[i].data,
-				st->backlog[i].len) == OS_ERR_FULL) {
+				st->backlog[i].len) == E_FULL) {
 			return false;
 		}
 		/* sent, or refused for good (a bad frame): next */
@@ -123,7 +123,7 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 	if (tx_flush(st)) {
 		n = pbuf_copy_partial(p, st->frame, p->tot_len, 0);
 		r = st->dev->tx(st->dev, st->frame, n);
-		if (r != OS_ERR_FULL) {
+		if (r != E_FULL) {
 			return r == 0 ? ERR_OK : ERR_IF;
 		}
 	}
@@ -235,7 +235,7 @@ static err_t netif_setup(struct netif *netif)
 	return ERR_OK;
 }
 
-/* parse_ip: "A.B.C.D" at *p (advanced); 0 or OS_ERR_INVAL */
+/* parse_ip: "A.B.C.D" at *p (advanced); 0 or E_INVAL */
 static int parse_ip(const char **p, uint32_t *ip)
 {
 	uint32_t v = 0;
@@ -248,7 +248,7 @@ static int parse_ip(const char **p, uint32_t *ip)
 			digits++;
 		}
 		if (!digits || part > 255 || (i < 3 && *(*p)++ != '.')) {
-			return OS_ERR_INVAL;
+			return E_INVAL;
 		}
 		v = v << 8 | part;
 	}
@@ -269,31 +269,31 @@ static int parse_args(const char *a, uint32_t *ip, int *prefix, uint32_t *gw)
 		if (strncmp(a, "ip=", 3) == 0) {
 			a += 3;
 			if (parse_ip(&a, ip) < 0) {
-				return OS_ERR_INVAL;
+				return E_INVAL;
 			}
 			if (*a == '/') {
 				a++;
 				*prefix = 0;
 				if (*a < '0' || *a > '9') {
-					return OS_ERR_INVAL;
+					return E_INVAL;
 				}
 				while (*a >= '0' && *a <= '9' && *prefix <= 32) {
 					*prefix = *prefix * 10 + (*a++ - '0');
 				}
 				if (*prefix < 1 || *prefix > 32) {
-					return OS_ERR_INVAL;
+					return E_INVAL;
 				}
 			}
 		} else if (strncmp(a, "gw=", 3) == 0) {
 			a += 3;
 			if (parse_ip(&a, gw) < 0) {
-				return OS_ERR_INVAL;
+				return E_INVAL;
 			}
 		} else {
-			return OS_ERR_INVAL;
+			return E_INVAL;
 		}
 		if (*a && *a != ' ') {
-			return OS_ERR_INVAL;
+			return E_INVAL;
 		}
 	}
 	return 0;
@@ -308,10 +308,10 @@ int netstack_start(struct netdev *dev, const char *args, struct netstack **out)
 	int prefix;
 
 	if (!dev || parse_args(args, &a, &prefix, &g) < 0) {
-		return OS_ERR_INVAL;
+		return E_INVAL;
 	}
 	if (!(st = calloc(1, sizeof(*st)))) {
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	if (!lwip_up) {
 		lwip_init();
@@ -326,7 +326,7 @@ int netstack_start(struct netdev *dev, const char *args, struct netstack **out)
 	if (!netif_add(&st->netif, &ip, &mask, &gw, st, netif_setup,
 		       ethernet_input)) {
 		free(st);
-		return OS_ERR_NOMEM;
+		return E_NOMEM;
 	}
 	netif_set_status_callback(&st->netif, on_status);
 	if (!current) {

@@ -549,7 +549,7 @@ class Gen:
              ' * %s_dispatch(), which checks the body whole before it calls'
              % p,
              ' * the handler. Functions return 0 or a length on success, a',
-             ' * negative ERR_* on failure.',
+             ' * negative E_* on failure.',
              ' */',
              '#ifndef %s_IF_H' % P, '#define %s_IF_H' % P, '',
              '#include <stdbool.h>', '#include <stddef.h>',
@@ -560,7 +560,7 @@ class Gen:
              '/*',
              ' * A transport: sends one whole message body of len bytes with'
              ' its',
-             ' * type number; returns >= 0 or a negative ERR_*.',
+             ' * type number; returns >= 0 or a negative E_*.',
              ' */',
              'typedef int ifc_send_fn(void *tctx, uint8_t type, '
              'const void *buf,',
@@ -631,11 +631,11 @@ class Gen:
         p = self.p
         o = ['/*',
              ' * <msg>_marshal: writes *m into buf (cap bytes) in the wire',
-             ' * format; returns the length (0..<MSG>_MAX_SIZE), ERR_INVAL',
+             ' * format; returns the length (0..<MSG>_MAX_SIZE), E_INVAL',
              ' * if a string is not NUL-terminated within its array or a',
-             ' * count is over its maximum, ERR_TOOBIG if cap is too small.',
+             ' * count is over its maximum, E_TOOBIG if cap is too small.',
              ' * <msg>_unmarshal: reads exactly len bytes from buf into *m;',
-             ' * returns 0, or ERR_FORMAT (truncated, trailing bytes, a count',
+             ' * returns 0, or E_FORMAT (truncated, trailing bytes, a count',
              ' * over its maximum, a NUL inside a string, a bool not 0 or 1),',
              ' * leaving *m zeroed. Unused array tails are zeroed too.',
              ' * %s_send_<msg>: marshals *m on the stack and passes it to'
@@ -674,8 +674,8 @@ class Gen:
               ' * %s_dispatch: unmarshals the body buf[0..len) of a message'
               % p,
               ' * of this type and calls its handler with ctx. Returns the',
-              ' * handler\'s result; ERR_NOSYS for an unknown type or a NULL',
-              ' * handler (h may be NULL), ERR_FORMAT for a malformed body',
+              ' * handler\'s result; E_NOSYS for an unknown type or a NULL',
+              ' * handler (h may be NULL), E_FORMAT for a malformed body',
               ' * (the handler is not called).',
               ' */']
         o += _signature('int', '%s_dispatch' % p,
@@ -711,8 +711,8 @@ class Gen:
              ' * %s_call_id_of: the call id in the body of a message of type'
              % p,
              ' * type, without checking the rest (for an error reply to a',
-             ' * malformed request). Returns 0, ERR_NOENT if that type has no',
-             ' * call id (or is unknown), ERR_FORMAT if len < 4.',
+             ' * malformed request). Returns 0, E_NOENT if that type has no',
+             ' * call id (or is unknown), E_FORMAT if len < 4.',
              ' */']
         o += _signature('int', '%s_call_id_of' % p,
                         ['uint8_t type', 'const uint8_t *buf', 'size_t len',
@@ -734,9 +734,9 @@ class Gen:
                       p, c.rep.name),
                   ' * %s_%s_match (client): is (type, buf, len) the reply to'
                   % (p, c.name),
-                  ' * req? 0: yes, unmarshalled into *reply; ERR_NOENT: another',
+                  ' * req? 0: yes, unmarshalled into *reply; E_NOENT: another',
                   ' * message (type or call id differs; *reply untouched);',
-                  ' * ERR_FORMAT: req\'s reply, but malformed.',
+                  ' * E_FORMAT: req\'s reply, but malformed.',
                   ' */']
             o += _signature('int', '%s_call_%s' % (p, c.name),
                             self.send_params() + ['uint32_t *seq',
@@ -875,7 +875,7 @@ class Gen:
                 cond = '%s_len == sizeof(m->%s)' % (f.name, f.name)
             else:
                 cond = 'm->%s > %d' % (f.counter(), f.size)
-            o += ['\tif (%s) {' % cond, '\t\treturn ERR_INVAL;', '\t}']
+            o += ['\tif (%s) {' % cond, '\t\treturn E_INVAL;', '\t}']
         for f in var:
             if f.kind == 'string':
                 o.append('\tn += %s_len;' % f.name)
@@ -884,7 +884,7 @@ class Gen:
             else:
                 o.append('\tn += %s;' % _times('(size_t)m->' + f.counter(),
                                                SCALARS[f.type][1]))
-        o += ['\tif (n > cap) {', '\t\treturn ERR_TOOBIG;', '\t}']
+        o += ['\tif (n > cap) {', '\t\treturn E_TOOBIG;', '\t}']
         for f in fields:
             o += ['\t' + s for s in self.put_field(f)]
         o += ['\treturn (int)n;', '}', '']
@@ -935,7 +935,7 @@ class Gen:
         o.append('{')
         if not fields:
             o += ['\t(void)buf;', '\tmemset(m, 0, sizeof(*m));',
-                  '\treturn len == 0 ? 0 : ERR_FORMAT;', '}', '']
+                  '\treturn len == 0 ? 0 : E_FORMAT;', '}', '']
             return o
         o.append('\tsize_t off = 0;')
         if any(f.kind != 'scalar' for f in fields):
@@ -956,7 +956,7 @@ class Gen:
                 i += 1
             o += ['\t' + s for s in self.get_run(run)]
         o += ['\tif (off != len) {', '\t\tgoto bad;', '\t}', '\treturn 0;',
-              'bad:', '\tmemset(m, 0, sizeof(*m));', '\treturn ERR_FORMAT;',
+              'bad:', '\tmemset(m, 0, sizeof(*m));', '\treturn E_FORMAT;',
               '}', '']
         return o
 
@@ -1027,18 +1027,18 @@ class Gen:
         o += ['\t\t%s %s;' % (self.sname(m), m.name)
               for m in self.ifc.messages]
         o += ['\t} u;', '\tint err;', '',
-              '\tif (h == NULL) {', '\t\treturn ERR_NOSYS;', '\t}',
+              '\tif (h == NULL) {', '\t\treturn E_NOSYS;', '\t}',
               '\tswitch (type) {']
         for m in self.ifc.messages:
             o += ['\tcase %s:' % self.tname(m),
                   '\t\tif (h->%s == NULL) {' % m.name,
-                  '\t\t\treturn ERR_NOSYS;', '\t\t}']
+                  '\t\t\treturn E_NOSYS;', '\t\t}']
             o += ['\t\t' + s for s in _signature(
                 'err =', '%s_%s_unmarshal' % (p, m.name),
                 ['buf', 'len', '&u.%s' % m.name], ';')]
             o += ['\t\tif (err < 0) {', '\t\t\treturn err;', '\t\t}',
                   '\t\treturn h->%s(ctx, &u.%s);' % (m.name, m.name)]
-        o += ['\tdefault:', '\t\treturn ERR_NOSYS;', '\t}', '}', '']
+        o += ['\tdefault:', '\t\treturn E_NOSYS;', '\t}', '}', '']
         return o
 
     def msg_name(self):
@@ -1058,8 +1058,8 @@ class Gen:
         o += ['{', '\tswitch (type) {']
         o += ['\tcase %s:' % self.tname(m) for m in self.ifc.messages
               if m.has_call_id]
-        o += ['\t\tbreak;', '\tdefault:', '\t\treturn ERR_NOENT;', '\t}',
-              '\tif (len < 4) {', '\t\treturn ERR_FORMAT;', '\t}',
+        o += ['\t\tbreak;', '\tdefault:', '\t\treturn E_NOENT;', '\t}',
+              '\tif (len < 4) {', '\t\treturn E_FORMAT;', '\t}',
               '\t*call_id = get_u32(buf);', '\treturn 0;', '}', '']
         return o
 
@@ -1083,10 +1083,10 @@ class Gen:
                          'const uint8_t *buf', 'size_t len',
                          '%s *reply' % r], '')
         o += ['{', '\tif (type != %s) {' % self.tname(c.rep),
-              '\t\treturn ERR_NOENT;', '\t}',
-              '\tif (len < 4) {', '\t\treturn ERR_FORMAT;', '\t}',
+              '\t\treturn E_NOENT;', '\t}',
+              '\tif (len < 4) {', '\t\treturn E_FORMAT;', '\t}',
               '\tif (get_u32(buf) != req->call_id) {',
-              '\t\treturn ERR_NOENT;', '\t}',
+              '\t\treturn E_NOENT;', '\t}',
               '\treturn %s_%s_unmarshal(buf, len, reply);' % (p, c.rep.name),
               '}', '']
         return o

@@ -6,7 +6,7 @@
  * promises of struct elf_image (segments inside the user range and the
  * file, no two sharing a page, entry in an executable segment) and then
  * runs elf_load() into heap buffers of exactly memsz bytes (segments over
- * 1 MiB get NULL, which must give ERR_NOMEM), comparing the copy with the
+ * 1 MiB get NULL, which must give E_NOMEM), comparing the copy with the
  * file and checking that the tail is zeroed.
  */
 #include <stddef.h>
@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		big |= img.seg[i].memsz > DEST_MAX;
 	}
 	rc = elf_load(data, size, &img, dest_of, &d);
-	if (rc != (big ? ERR_NOMEM : 0)) {
+	if (rc != (big ? E_NOMEM : 0)) {
 		abort();
 	}
 	for (i = 0; rc == 0 && i < img.n_segments; i++) {

@@ -6,8 +6,8 @@
  *
  * The input is a message as a transport delivers it: the first byte is
  * the type number, the rest the body. It goes to sample_dispatch(). The
- * target asserts: an unknown type gives ERR_NOSYS and no handler runs;
- * a known one either reaches exactly its handler or gives ERR_FORMAT
+ * target asserts: an unknown type gives E_NOSYS and no handler runs;
+ * a known one either reaches exactly its handler or gives E_FORMAT
  * without it; a message that was accepted marshals back to exactly the
  * input body (the wire format is canonical, so nothing the checks let
  * through can be lost or invented); the call-id helpers agree with the
@@ -91,13 +91,13 @@ static void check_calls(const struct input *in, int rc)
 
 	r = sample_call_id_of(in->type, in->body, in->len, &id);
 	if (!has_call_id(in->type)) {
-		if (r != ERR_NOENT) {
+		if (r != E_NOENT) {
 			abort();
 		}
 		return;
 	}
 	if (in->len < 4) {
-		if (r != ERR_FORMAT || rc != ERR_FORMAT) {
+		if (r != E_FORMAT || rc != E_FORMAT) {
 			abort();
 		}
 		return;
@@ -111,16 +111,16 @@ static void check_calls(const struct input *in, int rc)
 	req.call_id = id + 1;
 	memset(&rep, 0x5a, sizeof(rep));
 	if (sample_op_match(&req, in->type, in->body, in->len, &rep) !=
-	    ERR_NOENT) {
+	    E_NOENT) {
 		abort(); /* another call's id, or another type */
 	}
 	req.call_id = id;
 	r = sample_op_match(&req, in->type, in->body, in->len, &rep);
 	if (in->type != SAMPLE_MSG_REP) {
-		if (r != ERR_NOENT) {
+		if (r != E_NOENT) {
 			abort();
 		}
-	} else if (r != (rc == HANDLED ? 0 : ERR_FORMAT) || rep.call_id !=
+	} else if (r != (rc == HANDLED ? 0 : E_FORMAT) || rep.call_id !=
 		   (rc == HANDLED ? id : 0)) {
 		abort();
 	}
@@ -140,16 +140,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.calls = 0;
 	rc = sample_dispatch(&handlers, &in, in.type, in.body, in.len);
 	if (sample_msg_name(in.type) == NULL) {
-		if (rc != ERR_NOSYS || in.calls != 0) {
+		if (rc != E_NOSYS || in.calls != 0) {
 			abort();
 		}
 		return 0;
 	}
 	if (!(rc == HANDLED && in.calls == 1) &&
-	    !(rc == ERR_FORMAT && in.calls == 0)) {
+	    !(rc == E_FORMAT && in.calls == 0)) {
 		abort();
 	}
-	if (in.len > IFC_MAX_MSG && rc != ERR_FORMAT) {
+	if (in.len > IFC_MAX_MSG && rc != E_FORMAT) {
 		abort();
 	}
 	check_calls(&in, rc);

@@ -41,7 +41,7 @@ static int mem_read(struct blkdev *d, uint64_t lba, void *buf, uint32_t n)
 		abort();
 	}
 	if (lba > d->sectors || n > d->sectors - lba) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(buf, m->img + lba * SECT, (size_t)n * SECT);
 	return 0;
@@ -97,7 +97,7 @@ static uint64_t walk(struct kv *kv)
 		if (r == 0 && n != vlen) {
 			abort();
 		}
-		if (r != 0 && r != ERR_CHECKSUM) {
+		if (r != 0 && r != E_CHECKSUM) {
 			abort();
 		}
 		if (damaged && r == 0) {
@@ -107,7 +107,7 @@ static uint64_t walk(struct kv *kv)
 		plen = klen;
 		count++;
 	}
-	if (r != ERR_NOENT) {
+	if (r != E_NOENT) {
 		abort();
 	}
 	return count;
@@ -141,7 +141,7 @@ static void write_and_reopen(struct memdev *m, struct kv *kv)
 	struct kv *again = NULL;
 	int r = kv_put(kv, "fuzz", 4, "value", 5);
 
-	if (r != 0 && r != ERR_FULL) {
+	if (r != 0 && r != E_FULL) {
 		abort();
 	}
 	kv_delete(kv, "other", 5);
@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kv_state(kv) == KV_READY) {
 		walk(kv);
 		write_and_reopen(&m, kv);
-	} else if (kv_put(kv, "k", 1, "v", 1) != ERR_PERM) {
+	} else if (kv_put(kv, "k", 1, "v", 1) != E_PERM) {
 		abort(); /* refused until formatted */
 	} else if (kv_format(kv, size) == 0) {
 		if (walk(kv) != 0 || kv_put(kv, "k", 1, "v", 1) != 0) {

@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = manifest_check(&m, 1 + (uint32_t)(size % 300), app_exists, NULL,
 			    &err);
 	check_err(&err);
-	if (rc != 0 && rc != ERR_RANGE && rc != ERR_NOENT) {
+	if (rc != 0 && rc != E_RANGE && rc != E_NOENT) {
 		abort();
 	}
 	if (rc < 0 && err.msg[0] == '\0') {

@@ -443,7 +443,7 @@ static void test_xsdt_fallbacks(void **state)
 		/* ... and with no RSDT to fall back on: the checksum error. */
 		rsdp_v2(0, x);
 		rsdp[32] ^= 1;
-		assert_int_equal(parse(36), ERR_CHECKSUM);
+		assert_int_equal(parse(36), E_CHECKSUM);
 
 		/* RSDP length field larger than the copy: RSDT. */
 		rsdp_v2((uint32_t)t_rsdt, x);
@@ -466,7 +466,7 @@ static void test_xsdt_fallbacks(void **state)
 	assert_int_equal(info.used_xsdt, 0);
 	/* No root at all. */
 	rsdp_v1(0);
-	assert_int_equal(parse(20), ERR_NOENT);
+	assert_int_equal(parse(20), E_NOENT);
 }
 
 static void test_rsdp_bad(void **state)
@@ -476,24 +476,24 @@ static void test_rsdp_bad(void **state)
 	(void)state;
 	build_seabios();
 	for (n = 0; n < 20; n++) {
-		assert_int_equal(parse(n), ERR_FORMAT);
+		assert_int_equal(parse(n), E_FORMAT);
 	}
 	rsdp[8] ^= 0x40;
-	assert_int_equal(parse(20), ERR_CHECKSUM);
+	assert_int_equal(parse(20), E_CHECKSUM);
 	rsdp_v1((uint32_t)t_rsdt);
 	rsdp[7] = '_';
 	rsdp[8] = (uint8_t)(rsdp[8] + ' ' - '_');
 	assert_int_equal(sum(rsdp, 20), 0);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 }
 
 static void test_null_args(void **state)
 {
 	(void)state;
 	build_seabios();
-	assert_int_equal(acpi_parse(NULL, 20, phys_map, &ph, &info), ERR_INVAL);
-	assert_int_equal(acpi_parse(rsdp, 20, NULL, &ph, &info), ERR_INVAL);
-	assert_int_equal(acpi_parse(rsdp, 20, phys_map, &ph, NULL), ERR_INVAL);
+	assert_int_equal(acpi_parse(NULL, 20, phys_map, &ph, &info), E_INVAL);
+	assert_int_equal(acpi_parse(rsdp, 20, NULL, &ph, &info), E_INVAL);
+	assert_int_equal(acpi_parse(rsdp, 20, phys_map, &ph, NULL), E_INVAL);
 	free(ph.last);
 	ph.last = NULL;
 }
@@ -503,15 +503,15 @@ static void test_checksums(void **state)
 	(void)state;
 	build_seabios();
 	at(t_rsdt)[40] ^= 1;
-	assert_int_equal(parse(20), ERR_CHECKSUM);
+	assert_int_equal(parse(20), E_CHECKSUM);
 
 	build_seabios();
 	at(t_madt)[50] ^= 0x10;
-	assert_int_equal(parse(20), ERR_CHECKSUM);
+	assert_int_equal(parse(20), E_CHECKSUM);
 
 	build_seabios();
 	at(t_mcfg)[44] ^= 0x10;
-	assert_int_equal(parse(20), ERR_CHECKSUM);
+	assert_int_equal(parse(20), E_CHECKSUM);
 
 	/* A table we do not read may have a bad checksum. */
 	build_seabios();
@@ -533,28 +533,28 @@ static void test_root_bad(void **state)
 	build_seabios();
 	memcpy(at(t_rsdt), "XSDT", 4);
 	table_fix(t_rsdt);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	build_seabios();
 	set_len(t_rsdt, 35);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	build_seabios();
 	set_len(t_rsdt, 36 + 4 * 5 - 1); /* partial entry */
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	build_seabios();
 	put32(at(t_rsdt) + 4, ACPI_MAX_TABLE_LEN + 4);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	build_seabios();
 	put32(at(t_rsdt) + 4, 0xffffffffu);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	/* An RSDT with no entries: no MADT. */
 	build_seabios();
 	set_len(t_rsdt, 36);
-	assert_int_equal(parse(20), ERR_NOENT);
+	assert_int_equal(parse(20), E_NOENT);
 }
 
 static void test_unmapped(void **state)
@@ -562,24 +562,24 @@ static void test_unmapped(void **state)
 	(void)state;
 	build_seabios();
 	rsdp_v1(0x1000);
-	assert_int_equal(parse(20), ERR_RANGE);
+	assert_int_equal(parse(20), E_RANGE);
 
 	/* An entry pointing outside readable memory. */
 	build_seabios();
 	put32(at(t_rsdt) + 36 + 8, 0xfed00000);
 	table_fix(t_rsdt);
-	assert_int_equal(parse(20), ERR_RANGE);
+	assert_int_equal(parse(20), E_RANGE);
 
 	/* A table that claims to run past the window. */
 	build_seabios();
 	set_len(t_madt, (uint32_t)(ph.base + WINDOW - t_madt + 1));
-	assert_int_equal(parse(20), ERR_RANGE);
+	assert_int_equal(parse(20), E_RANGE);
 
 	/* A table header straddling the end of the window. */
 	build_seabios();
 	put32(at(t_rsdt) + 36 + 4, (uint32_t)(ph.base + WINDOW - 20));
 	table_fix(t_rsdt);
-	assert_int_equal(parse(20), ERR_RANGE);
+	assert_int_equal(parse(20), E_RANGE);
 }
 
 /* The window ends at every byte inside the MADT: never a crash. */
@@ -598,7 +598,7 @@ static void test_window_truncated(void **state)
 	table_fix(t_rsdt);
 	for (end = t_madt; end < t_madt + len; end++) {
 		ph.size = (size_t)(end - ph.base);
-		assert_int_equal(parse(20), ERR_RANGE);
+		assert_int_equal(parse(20), E_RANGE);
 	}
 	ph.size = (size_t)(t_madt + len - ph.base);
 	assert_int_equal(parse(20), 0);
@@ -628,9 +628,9 @@ static void test_madt_cut(void **state)
 		for (i = 0; i < 10 && bounds[i] != len; i++) {
 		}
 		if (i == 10) {
-			assert_int_equal(rc, ERR_FORMAT);
+			assert_int_equal(rc, E_FORMAT);
 		} else if (cpus_at[i] == 0) {
-			assert_int_equal(rc, ERR_NOENT);
+			assert_int_equal(rc, E_NOENT);
 		} else {
 			assert_int_equal(rc, 0);
 			assert_int_equal(info.n_cpus, cpus_at[i]);
@@ -675,7 +675,7 @@ static void test_madt_entries_bad(void **state)
 		madt_lapic(&m, 0, 0, 1);
 		madt_raw(&m, bad[i].e, bad[i].n);
 		madt_only(&m);
-		assert_int_equal(parse(20), ERR_FORMAT);
+		assert_int_equal(parse(20), E_FORMAT);
 	}
 	/* An unknown entry type with a sane length is skipped. */
 	madt_init(&m, 0xfee00000);
@@ -688,7 +688,7 @@ static void test_madt_entries_bad(void **state)
 	madt_init(&m, 0xfee00000);
 	madt_lapic(&m, 0, 0, 0);
 	madt_only(&m);
-	assert_int_equal(parse(20), ERR_NOENT);
+	assert_int_equal(parse(20), E_NOENT);
 }
 
 static void test_too_many_cpus(void **state)
@@ -710,7 +710,7 @@ static void test_too_many_cpus(void **state)
 
 	madt_x2apic(&m, ACPI_MAX_CPUS, 0, 1);
 	madt_only(&m);
-	assert_int_equal(parse(20), ERR_TOOBIG);
+	assert_int_equal(parse(20), E_TOOBIG);
 }
 
 static void test_missing_madt(void **state)
@@ -723,7 +723,7 @@ static void test_missing_madt(void **state)
 	memset(facp, 0, sizeof(facp));
 	tab = table_add("FACP", facp, sizeof(facp));
 	rsdp_v1((uint32_t)root_add(ACPI_SIG_RSDT, &tab, 1, 4));
-	assert_int_equal(parse(20), ERR_NOENT);
+	assert_int_equal(parse(20), E_NOENT);
 }
 
 static void test_second_madt_ignored(void **state)
@@ -777,13 +777,13 @@ static void test_mcfg(void **state)
 	tabs[0] = table_add(ACPI_SIG_MADT, m.b, m.len);
 	tabs[1] = mcfg_add(ecam, bus, 9);
 	rsdp_v1((uint32_t)root_add(ACPI_SIG_RSDT, tabs, 2, 4));
-	assert_int_equal(parse(20), ERR_TOOBIG);
+	assert_int_equal(parse(20), E_TOOBIG);
 
 	phys_init(0x7ffe0000);
 	tabs[0] = table_add(ACPI_SIG_MADT, m.b, m.len);
 	tabs[1] = mcfg_add(ecam, bad_bus, 1);
 	rsdp_v1((uint32_t)root_add(ACPI_SIG_RSDT, tabs, 2, 4));
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 
 	/* Partial entry, and shorter than the fixed part. */
 	phys_init(0x7ffe0000);
@@ -791,9 +791,9 @@ static void test_mcfg(void **state)
 	tabs[1] = mcfg_add(ecam, bus, 1);
 	set_len(tabs[1], 44 + 15);
 	rsdp_v1((uint32_t)root_add(ACPI_SIG_RSDT, tabs, 2, 4));
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 	set_len(tabs[1], 43);
-	assert_int_equal(parse(20), ERR_FORMAT);
+	assert_int_equal(parse(20), E_FORMAT);
 	set_len(tabs[1], 44);
 	assert_int_equal(parse(20), 0);
 	assert_int_equal(info.n_mcfg, 0);

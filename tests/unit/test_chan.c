@@ -63,7 +63,7 @@ static void test_roundtrip_sizes(void **state)
 		assert_memory_equal(in, out, n);
 	}
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_AGAIN);
+			 E_AGAIN);
 }
 
 static void test_directions_independent(void **state)
@@ -79,7 +79,7 @@ static void test_directions_independent(void **state)
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
 	assert_int_equal(type, 1);
 	assert_int_equal(chan_msg_recv(&p->a, &type, in, sizeof(in)),
-			 ERR_AGAIN);
+			 E_AGAIN);
 }
 
 static void test_full_is_all_or_none(void **state)
@@ -91,7 +91,7 @@ static void test_full_is_all_or_none(void **state)
 	fill(big, sizeof(big), 3);
 	/* 19 slots each: the second does not fit the 30 slots */
 	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), 0);
-	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), ERR_FULL);
+	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), E_FULL);
 	/* small ones fill the rest exactly */
 	while (chan_msg_send(&p->a, 4, "x", 1) == 0) {
 		sent++;
@@ -105,7 +105,7 @@ static void test_full_is_all_or_none(void **state)
 		assert_int_equal(type, 4);
 	}
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_AGAIN);
+			 E_AGAIN);
 	/* the receiver acked: room again */
 	assert_int_equal(chan_msg_send(&p->a, 9, big, sizeof(big)), 0);
 }
@@ -116,7 +116,7 @@ static void test_too_big(void **state)
 	static uint8_t big[CHAN_MSG_MAX + 1];
 
 	assert_int_equal(chan_msg_send(&p->a, 1, big, sizeof(big)),
-			 ERR_TOOBIG);
+			 E_TOOBIG);
 }
 
 static void test_mixed_type_fragments_rejected(void **state)
@@ -130,7 +130,7 @@ static void test_mixed_type_fragments_rejected(void **state)
 	assert_int_equal(chan_send(&p->a.tx, 2, 0, junk, 3), 0);
 	assert_int_equal(chan_msg_send(&p->a, 5, "good", 4), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
 	assert_int_equal(type, 5);
 	assert_memory_equal(in, "good", 4);
@@ -148,11 +148,11 @@ static void test_overlong_message_rejected(void **state)
 					   sizeof(junk)),
 				 0);
 		r = chan_msg_recv(&p->b, &type, in, sizeof(in));
-		assert_int_equal(r, ERR_AGAIN);
+		assert_int_equal(r, E_AGAIN);
 	}
 	assert_int_equal(chan_send(&p->a.tx, 3, 0, junk, 1), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
 	assert_int_equal(type, 6);
@@ -170,7 +170,7 @@ static void test_bad_slot_header(void **state)
 	ring->tx.sent = 1;
 	assert_int_equal(chan_msg_send(&p->a, 8, "ok", 2), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 2);
 	assert_int_equal(type, 8);
 }
@@ -183,9 +183,9 @@ static void test_small_receive_buffer(void **state)
 	fill(out, sizeof(out), 1);
 	assert_int_equal(chan_msg_send(&p->a, 1, out, sizeof(out)), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 ERR_AGAIN);
+			 E_AGAIN);
 }
 
 static void test_sleep_doorbell(void **state)

@@ -180,32 +180,32 @@ static void test_load_errors(void **state)
 	good();
 	assert_int_equal(parse(), 0);
 	assert_int_equal(elf_load(b.buf, b.len, &img, null_dest, NULL),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	assert_int_equal(elf_load(NULL, b.len, &img, space_dest, &calls),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(elf_load(b.buf, b.len, NULL, space_dest, &calls),
-			 ERR_INVAL);
-	assert_int_equal(elf_load(b.buf, b.len, &img, NULL, &calls), ERR_INVAL);
+			 E_INVAL);
+	assert_int_equal(elf_load(b.buf, b.len, &img, NULL, &calls), E_INVAL);
 	/* An image that does not belong to this data. */
 	bad = img;
 	bad.seg[1].offset = b.len - 0x84;
 	assert_int_equal(elf_load(b.buf, b.len, &bad, space_dest, &calls),
-			 ERR_RANGE);
+			 E_RANGE);
 	bad = img;
 	bad.seg[1].offset = UINT64_MAX - 1;
 	assert_int_equal(elf_load(b.buf, b.len, &bad, space_dest, &calls),
-			 ERR_RANGE);
+			 E_RANGE);
 	bad = img;
 	bad.seg[1].filesz = bad.seg[1].memsz + 1;
 	assert_int_equal(elf_load(b.buf, b.len, &bad, space_dest, &calls),
-			 ERR_RANGE);
+			 E_RANGE);
 	bad = img;
 	bad.n_segments = ELF_MAX_SEGMENTS + 1;
 	assert_int_equal(elf_load(b.buf, b.len, &bad, space_dest, &calls),
-			 ERR_INVAL);
+			 E_INVAL);
 	/* The data is smaller than the image needs. */
 	assert_int_equal(elf_load(b.buf, 0x3000, &img, space_dest, &calls),
-			 ERR_RANGE);
+			 E_RANGE);
 }
 
 static void test_unaligned(void **state)
@@ -226,13 +226,13 @@ static void test_args(void **state)
 	good();
 	emit();
 	assert_int_equal(elf_parse(NULL, b.len, USER_LO, USER_HI, &img),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(elf_parse(b.buf, b.len, USER_LO, USER_HI, NULL),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(elf_parse(b.buf, b.len, USER_HI, USER_LO, &img),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(elf_parse(b.buf, b.len, USER_LO, USER_LO, &img),
-			 ERR_INVAL);
+			 E_INVAL);
 }
 
 /* Every truncation of the good file: heap copy of exactly n bytes. */
@@ -250,7 +250,7 @@ static void test_truncated(void **state)
 		memcpy(copy, b.buf, n);
 		rc = elf_parse(copy, n, USER_LO, USER_HI, &img);
 		free(copy);
-		assert_int_equal(rc, n < 64 ? ERR_FORMAT : ERR_RANGE);
+		assert_int_equal(rc, n < 64 ? E_FORMAT : E_RANGE);
 	}
 }
 
@@ -262,20 +262,20 @@ static void test_ident(void **state)
 	for (i = 0; i < 4; i++) {
 		good();
 		b.eh.e_ident[i] ^= 0x20;
-		assert_int_equal(parse(), ERR_FORMAT);
+		assert_int_equal(parse(), E_FORMAT);
 	}
 	good();
 	b.eh.e_ident[ELF_EI_CLASS] = 1;
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.eh.e_ident[ELF_EI_DATA] = 2;
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.eh.e_ident[ELF_EI_VERSION] = 0;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.eh.e_version = 2;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 }
 
 static void test_header_fields(void **state)
@@ -283,22 +283,22 @@ static void test_header_fields(void **state)
 	(void)state;
 	good();
 	b.eh.e_machine = 3; /* EM_386 */
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.eh.e_type = ELF_ET_DYN;
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.eh.e_type = 1; /* ET_REL */
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.eh.e_phentsize = 32;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.eh.e_phentsize = 64;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.n = 0;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 }
 
 static void test_phdr_table_bounds(void **state)
@@ -306,14 +306,14 @@ static void test_phdr_table_bounds(void **state)
 	(void)state;
 	good();
 	b.eh.e_phoff = UINT64_MAX - 8;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	good();
 	b.eh.e_phoff = b.len + 1;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	/* Table ends one byte past the file. */
 	good();
 	b.eh.e_phoff = b.len - 6 * 56 + 1;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	/* Table ends exactly at the end of the file: fine. */
 	good();
 	b.eh.e_phoff = b.len;
@@ -330,7 +330,7 @@ static void test_phdr_table_bounds(void **state)
 		memcpy(b.buf + 56, &xnum, 2);
 		assert_int_equal(
 		    elf_parse(b.buf, b.len, USER_LO, USER_HI, &img),
-		    ERR_UNSUPPORTED);
+		    E_UNSUPPORTED);
 	}
 	/* Many headers whose table runs past the file. */
 	good();
@@ -340,7 +340,7 @@ static void test_phdr_table_bounds(void **state)
 
 		memcpy(b.buf + 56, &many, 2);
 		assert_int_equal(
-		    elf_parse(b.buf, b.len, USER_LO, USER_HI, &img), ERR_RANGE);
+		    elf_parse(b.buf, b.len, USER_LO, USER_HI, &img), E_RANGE);
 	}
 }
 
@@ -349,11 +349,11 @@ static void test_dynamic_rejected(void **state)
 	(void)state;
 	good();
 	b.ph[4] = phdr(ELF_PT_INTERP, ELF_PF_R, 0x158, 0x400158, 0x1c, 0x1c);
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 	good();
 	b.ph[5] = phdr(ELF_PT_DYNAMIC, ELF_PF_R | ELF_PF_W, 0x3000, 0x404000,
 		       0x10, 0x10);
-	assert_int_equal(parse(), ERR_UNSUPPORTED);
+	assert_int_equal(parse(), E_UNSUPPORTED);
 }
 
 static void test_ignored_types(void **state)
@@ -373,12 +373,12 @@ static void test_sizes(void **state)
 	(void)state;
 	good();
 	b.ph[2].p_filesz = b.ph[2].p_memsz + 1;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	/* File bytes one past the end of the file. */
 	good();
 	b.ph[3].p_filesz = b.len - b.ph[3].p_offset + 1;
 	b.ph[3].p_memsz = b.ph[3].p_filesz;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	/* ... exactly to the end: fine. */
 	good();
 	b.ph[3].p_filesz = b.len - b.ph[3].p_offset;
@@ -389,7 +389,7 @@ static void test_sizes(void **state)
 	b.ph[2].p_vaddr = 0x402000 + (UINT64_MAX - 0xfff) % 0x1000;
 	b.ph[2].p_filesz = 0x2000;
 	b.ph[2].p_memsz = 0x2000;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	/* A PT_LOAD with memsz 0 is skipped... */
 	good();
 	b.ph[2].p_filesz = 0;
@@ -406,17 +406,17 @@ static void test_user_range(void **state)
 	good();
 	assert_int_equal(
 	    elf_parse((emit(), b.buf), b.len, USER_LO + 1, USER_HI, &img),
-	    ERR_RANGE);
+	    E_RANGE);
 	/* Last byte exactly below user_hi: fine; one more: out. */
 	assert_int_equal(elf_parse(b.buf, b.len, USER_LO, 0x405010, &img), 0);
 	assert_int_equal(elf_parse(b.buf, b.len, USER_LO, 0x40500f, &img),
-			 ERR_RANGE);
+			 E_RANGE);
 	/* vaddr + memsz wraps past 2^64. */
 	good();
 	b.ph[3].p_vaddr = UINT64_MAX - 0xf; /* still congruent to 0x2ff0 */
 	assert_int_equal(
 	    elf_parse((emit(), b.buf), b.len, USER_LO, UINT64_MAX, &img),
-	    ERR_RANGE);
+	    E_RANGE);
 	/* A segment ending at the very top of the address space. */
 	good();
 	b.ph[3].p_vaddr = UINT64_MAX - 0x1020;
@@ -429,7 +429,7 @@ static void test_user_range(void **state)
 	/* A segment below user_lo (e.g. at the null page). */
 	good();
 	b.ph[2].p_vaddr = 0x2000;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 }
 
 static void test_overlap(void **state)
@@ -439,7 +439,7 @@ static void test_overlap(void **state)
 	good();
 	b.ph[2].p_vaddr = 0x401000 + 0x800;
 	b.ph[2].p_offset = 0x1800;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	/* The same, listed the other way round. */
 	good();
 	b.ph[1] = b.ph[2];
@@ -448,15 +448,15 @@ static void test_overlap(void **state)
 	b.ph[2] = phdr(ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x1000, 0x402000, 0x85,
 		       0x85);
 	b.eh.e_entry = 0x402010;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	/* A segment covering another entirely. */
 	good();
 	b.ph[0].p_memsz = 0x10000;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	/* The bss of the data segment running into a later segment's page. */
 	good();
 	b.ph[b.n++] = phdr(ELF_PT_LOAD, ELF_PF_R, 0x1000, 0x405000, 0x10, 0x10);
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	/* ... and one page further on: fine. */
 	b.ph[b.n - 1].p_vaddr = 0x406000;
 	assert_int_equal(parse(), 0);
@@ -468,13 +468,13 @@ static void test_align(void **state)
 	(void)state;
 	good();
 	b.ph[1].p_align = 3;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.ph[1].p_align = 0x400000;
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.ph[3].p_offset = 0x2fe8; /* vaddr 0x403ff0: not congruent */
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	b.ph[3].p_align = 0;
 	b.ph[3].p_offset = 0x2fe8;
@@ -499,13 +499,13 @@ static void test_no_load(void **state)
 	for (i = 0; i < 4; i++) {
 		b.ph[i].p_type = ELF_PT_NOTE;
 	}
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 	good();
 	for (i = 0; i < 4; i++) {
 		b.ph[i].p_filesz = 0;
 		b.ph[i].p_memsz = 0;
 	}
-	assert_int_equal(parse(), ERR_FORMAT);
+	assert_int_equal(parse(), E_FORMAT);
 }
 
 static void test_entry(void **state)
@@ -513,19 +513,19 @@ static void test_entry(void **state)
 	(void)state;
 	good();
 	b.eh.e_entry = 0x402000; /* rodata: not executable */
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	good();
 	b.eh.e_entry = 0x401084; /* last byte of the text */
 	assert_int_equal(parse(), 0);
 	good();
 	b.eh.e_entry = 0x401085; /* one past */
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	good();
 	b.eh.e_entry = 0x400fff;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 	good();
 	b.eh.e_entry = 0;
-	assert_int_equal(parse(), ERR_RANGE);
+	assert_int_equal(parse(), E_RANGE);
 }
 
 static void test_segment_count(void **state)
@@ -544,7 +544,7 @@ static void test_segment_count(void **state)
 	assert_int_equal(img.n_segments, ELF_MAX_SEGMENTS);
 	assert_int_equal(img.seg[15].vaddr, 0x410000);
 	b.ph[b.n++] = phdr(ELF_PT_LOAD, ELF_PF_R, 0x1000, 0x500000, 0x10, 0x10);
-	assert_int_equal(parse(), ERR_TOOBIG);
+	assert_int_equal(parse(), E_TOOBIG);
 }
 
 int main(void)

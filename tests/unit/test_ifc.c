@@ -168,7 +168,7 @@ static void fill_full(uint8_t type, union any_msg *u)
 		break;
 	case SAMPLE_MSG_REP:
 		u->rep.call_id = 0xdeadbeef;
-		u->rep.err = ERR_NOMEM;
+		u->rep.err = E_NOMEM;
 		u->rep.v = 0x8000000000000001ull;
 		break;
 	case SAMPLE_MSG_PING:
@@ -394,7 +394,7 @@ static void test_round_trip_random(void **state)
 		if (n > 0) {
 			size_t cut = (size_t)rand() % (size_t)n;
 			assert_int_equal(unmarshal_exact(ops, wire, cut, &out),
-					 ERR_FORMAT);
+					 E_FORMAT);
 		}
 	}
 }
@@ -496,7 +496,7 @@ static void test_marshal_cap(void **state)
 		for (size_t cap = 0; cap < ops->max_size; cap++) {
 			memset(buf, 0xaa, sizeof(buf));
 			assert_int_equal(ops->marshal(&u, buf, cap),
-					 ERR_TOOBIG);
+					 E_TOOBIG);
 			for (size_t k = 0; k < sizeof(buf); k++) {
 				assert_int_equal(buf[k], 0xaa);
 			}
@@ -516,44 +516,44 @@ static void test_marshal_inval(void **state)
 	fill_full(SAMPLE_MSG_STRINGS, &u);
 	memset(u.strings.name, 'x', sizeof(u.strings.name));
 	assert_int_equal(sample_strings_marshal(&u.strings, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_STRINGS, &u);
 	u.strings.none[0] = 'x';
 	assert_int_equal(sample_strings_marshal(&u.strings, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_REQ, &u);
 	memset(u.req.s, 'y', sizeof(u.req.s));
 	assert_int_equal(sample_req_marshal(&u.req, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	/* lengths and counts over their maximum, even with room */
 	fill_full(SAMPLE_MSG_BLOBS, &u);
 	u.blobs.blob_len = 17;
 	assert_int_equal(sample_blobs_marshal(&u.blobs, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_BLOBS, &u);
 	u.blobs.tiny_len = 2;
 	assert_int_equal(sample_blobs_marshal(&u.blobs, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_BIG, &u);
 	u.big.data_len = 1023;
 	assert_int_equal(sample_big_marshal(&u.big, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_ARRAYS, &u);
 	u.arrays.a8_count = 4;
 	assert_int_equal(sample_arrays_marshal(&u.arrays, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_ARRAYS, &u);
 	u.arrays.flags_count = UINT16_MAX;
 	assert_int_equal(sample_arrays_marshal(&u.arrays, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	fill_full(SAMPLE_MSG_MIXED, &u);
 	u.mixed.e_count = 3;
 	assert_int_equal(sample_mixed_marshal(&u.mixed, buf, sizeof(buf)),
-			 ERR_INVAL);
+			 E_INVAL);
 	/* invalid beats too small: the message is wrong whatever the room */
 	fill_full(SAMPLE_MSG_BLOBS, &u);
 	u.blobs.blob_len = 17;
-	assert_int_equal(sample_blobs_marshal(&u.blobs, buf, 0), ERR_INVAL);
+	assert_int_equal(sample_blobs_marshal(&u.blobs, buf, 0), E_INVAL);
 }
 
 /* ---- malformed bodies ---- */
@@ -563,7 +563,7 @@ static void expect_format(const struct msg_ops *ops, const uint8_t *buf,
 {
 	union any_msg out;
 
-	assert_int_equal(unmarshal_exact(ops, buf, len, &out), ERR_FORMAT);
+	assert_int_equal(unmarshal_exact(ops, buf, len, &out), E_FORMAT);
 	assert_true(all_zero(&out, ops->size));
 }
 
@@ -716,7 +716,7 @@ static void test_empty_body(void **state)
 	assert_int_equal(sample_empty_marshal(&e, NULL, 0), 0);
 	assert_int_equal(sample_empty_unmarshal(b, 0, &e), 0);
 	assert_int_equal(sample_empty_unmarshal(NULL, 0, &e), 0);
-	assert_int_equal(sample_empty_unmarshal(b, 1, &e), ERR_FORMAT);
+	assert_int_equal(sample_empty_unmarshal(b, 1, &e), E_FORMAT);
 	/* a call's empty messages still carry the call id */
 	expect_format(&all_ops[9], b, 0);
 	expect_format(&all_ops[9], b, 3);
@@ -815,7 +815,7 @@ static void test_dispatch_unknown(void **state)
 		for (size_t len = 0; len < 40; len += 13) {
 			assert_int_equal(sample_dispatch(&all_handlers, &s,
 						       (uint8_t)t, wire, len),
-					 ERR_NOSYS);
+					 E_NOSYS);
 		}
 	}
 	assert_int_equal(s.calls, 0);
@@ -835,10 +835,10 @@ static void test_dispatch_null_handler(void **state)
 	fill_full(SAMPLE_MSG_MIXED, &u);
 	n = sample_mixed_marshal(&u.mixed, wire, sizeof(wire));
 	assert_int_equal(sample_dispatch(&h, &s, SAMPLE_MSG_MIXED, wire, (size_t)n),
-			 ERR_NOSYS);
+			 E_NOSYS);
 	assert_int_equal(sample_dispatch(NULL, &s, SAMPLE_MSG_MIXED, wire,
 				       (size_t)n),
-			 ERR_NOSYS);
+			 E_NOSYS);
 	assert_int_equal(s.calls, 0);
 	/* the others still work */
 	fill_full(SAMPLE_MSG_PING, &u);
@@ -865,12 +865,12 @@ static void test_dispatch_malformed(void **state)
 		for (size_t len = 0; len < (size_t)n; len++) {
 			assert_int_equal(sample_dispatch(&all_handlers, &s,
 						       ops->type, wire, len),
-					 ERR_FORMAT);
+					 E_FORMAT);
 		}
 		wire[n] = 0;
 		assert_int_equal(sample_dispatch(&all_handlers, &s, ops->type,
 					       wire, (size_t)n + 1),
-				 ERR_FORMAT);
+				 E_FORMAT);
 	}
 	assert_int_equal(s.calls, 0);
 }
@@ -917,15 +917,15 @@ static void test_send(void **state)
 	assert_memory_equal(t.buf, wire, (size_t)n);
 
 	/* the transport's error comes back */
-	t.result = ERR_FULL;
+	t.result = E_FULL;
 	fill_full(SAMPLE_MSG_MIXED, &u);
-	assert_int_equal(sample_send_mixed(fake_send, &t, &u.mixed), ERR_FULL);
+	assert_int_equal(sample_send_mixed(fake_send, &t, &u.mixed), E_FULL);
 	assert_int_equal(t.calls, 2);
 	assert_int_equal(t.type, SAMPLE_MSG_MIXED);
 
 	/* a message that does not marshal is not sent */
 	u.mixed.d_len = 4;
-	assert_int_equal(sample_send_mixed(fake_send, &t, &u.mixed), ERR_INVAL);
+	assert_int_equal(sample_send_mixed(fake_send, &t, &u.mixed), E_INVAL);
 	assert_int_equal(t.calls, 2);
 
 	/* an empty message is sent with length 0 */
@@ -982,7 +982,7 @@ static void test_call_round(void **state)
 	assert_int_equal(got.call_id, 43);
 	assert_string_equal(got.s, "two");
 	memset(&rep, 0, sizeof(rep));
-	rep.err = ERR_AGAIN;
+	rep.err = E_AGAIN;
 	rep.v = 99;
 	rep.call_id = 7; /* overwritten */
 	assert_int_equal(sample_reply_op(fake_send, &server, &got, &rep), 0);
@@ -993,7 +993,7 @@ static void test_call_round(void **state)
 	memset(&back, 0x77, sizeof(back));
 	assert_int_equal(sample_op_match(&req1, server.type, server.buf,
 				       server.len, &back),
-			 ERR_NOENT);
+			 E_NOENT);
 	for (size_t k = 0; k < sizeof(back); k++) {
 		assert_int_equal(((uint8_t *)&back)[k], 0x77); /* untouched */
 	}
@@ -1001,26 +1001,26 @@ static void test_call_round(void **state)
 				       server.len, &back),
 			 0);
 	assert_int_equal(back.call_id, 43);
-	assert_int_equal(back.err, ERR_AGAIN);
+	assert_int_equal(back.err, E_AGAIN);
 	assert_int_equal(back.v, 99);
 
 	/* another type with the same id is not the reply */
 	assert_int_equal(sample_op_match(&req2, SAMPLE_MSG_REQ, server.buf,
 				       server.len, &back),
-			 ERR_NOENT);
+			 E_NOENT);
 	assert_int_equal(sample_op_match(&req2, SAMPLE_MSG_PONG, server.buf, 4,
 				       &back),
-			 ERR_NOENT);
+			 E_NOENT);
 	/* the reply, malformed */
 	for (size_t len = 0; len < server.len; len++) {
 		assert_int_equal(sample_op_match(&req2, server.type, server.buf,
 					       len, &back),
-				 ERR_FORMAT);
+				 E_FORMAT);
 	}
 	server.buf[server.len] = 0;
 	assert_int_equal(sample_op_match(&req2, server.type, server.buf,
 				       server.len + 1, &back),
-			 ERR_FORMAT);
+			 E_FORMAT);
 }
 
 static void test_call_empty_messages(void **state)
@@ -1044,7 +1044,7 @@ static void test_call_empty_messages(void **state)
 	assert_int_equal(back.call_id, 1);
 	ping.call_id = 2;
 	assert_int_equal(sample_ping_match(&ping, t.type, t.buf, t.len, &back),
-			 ERR_NOENT);
+			 E_NOENT);
 }
 
 static void test_call_id_peek(void **state)
@@ -1058,11 +1058,11 @@ static void test_call_id_peek(void **state)
 	assert_int_equal(sample_call_id_of(SAMPLE_MSG_PONG, b, 8, &id), 0);
 	id = 0;
 	assert_int_equal(sample_call_id_of(SAMPLE_MSG_REQ, b, 3, &id),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(sample_call_id_of(SAMPLE_MSG_SCALARS, b, 8, &id),
-			 ERR_NOENT);
-	assert_int_equal(sample_call_id_of(0, b, 8, &id), ERR_NOENT);
-	assert_int_equal(sample_call_id_of(200, b, 8, &id), ERR_NOENT);
+			 E_NOENT);
+	assert_int_equal(sample_call_id_of(0, b, 8, &id), E_NOENT);
+	assert_int_equal(sample_call_id_of(200, b, 8, &id), E_NOENT);
 	assert_int_equal(id, 0);
 }
 

@@ -37,7 +37,7 @@ static int mem_read(struct blkdev *d, uint64_t lba, void *buf, uint32_t n)
 		return m->fail_read;
 	}
 	if (lba > d->sectors || n > d->sectors - lba) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(buf, m->img + lba * SECT, (size_t)n * SECT);
 	return 0;
@@ -53,7 +53,7 @@ static int mem_write(struct blkdev *d, uint64_t lba, const void *buf,
 		return m->fail_write;
 	}
 	if (lba > d->sectors || n > d->sectors - lba) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	memcpy(m->img + lba * SECT, buf, (size_t)n * SECT);
 	m->writes++;
@@ -159,8 +159,8 @@ static void test_format_put_get_list(void **state)
 
 	(void)state;
 	assert_int_equal(kv_state(kv), KV_BLANK);
-	assert_int_equal(put_s(kv, "a", "1"), ERR_PERM);
-	assert_int_equal(get_err(kv, "a"), ERR_PERM);
+	assert_int_equal(put_s(kv, "a", "1"), E_PERM);
+	assert_int_equal(get_err(kv, "a"), E_PERM);
 	assert_int_equal(kv_format(kv, 1), 0);
 	assert_int_equal(kv_state(kv), KV_READY);
 	assert_int_equal(put_s(kv, "b", "two"), 0);
@@ -170,8 +170,8 @@ static void test_format_put_get_list(void **state)
 	assert_int_equal(put_s(kv, "ab", "three"), 0);
 	assert_int_equal(put_s(kv, "gone", "soon"), 0);
 	assert_int_equal(kv_delete(kv, "gone", 4), 0);
-	assert_int_equal(kv_delete(kv, "gone", 4), ERR_NOENT);
-	assert_int_equal(get_err(kv, "gone"), ERR_NOENT);
+	assert_int_equal(kv_delete(kv, "gone", 4), E_NOENT);
+	assert_int_equal(get_err(kv, "gone"), E_NOENT);
 	expect_s(kv, "a", "one");
 	expect_s(kv, "ab", "three");
 	expect_s(kv, "b", "two");
@@ -227,7 +227,7 @@ static void test_reopen_keeps_everything(void **state)
 		for (unsigned i = 0; i < 40; i++) {
 			snprintf(k, sizeof(k), "key%u", i);
 			if (i == 3) {
-				assert_int_equal(get_err(kv, k), ERR_NOENT);
+				assert_int_equal(get_err(kv, k), E_NOENT);
 			} else if (i == 5) {
 				expect_s(kv, k, "again");
 			} else {
@@ -310,7 +310,7 @@ static void test_corrupt_value_reported(void **state)
 	    line, "record 3 at sector 4: checksum mismatch (key 'k3')");
 	kv_summary(kv, sum, sizeof(sum));
 	assert_non_null(strstr(sum, "1 corrupt record (record 3 at sector 4"));
-	assert_int_equal(get_err(kv, "k3"), ERR_CHECKSUM);
+	assert_int_equal(get_err(kv, "k3"), E_CHECKSUM);
 	check_six(kv, 2);
 	/* writing the key again heals it; the damage stays on disk */
 	assert_int_equal(put_s(kv, "k3", "new"), 0);
@@ -349,8 +349,8 @@ static void test_corrupt_header_resync(void **state)
 	assert_int_equal(kv_damage(kv, 1, &d), 0);
 	assert_int_equal(d.first_rec, 5);
 	assert_int_equal(d.sector, 7);
-	assert_int_equal(get_err(kv, "k3"), ERR_NOENT);
-	assert_int_equal(get_err(kv, "k5"), ERR_NOENT);
+	assert_int_equal(get_err(kv, "k3"), E_NOENT);
+	assert_int_equal(get_err(kv, "k5"), E_NOENT);
 	check_six2(kv, 2, 4);
 	/* the log goes on after the last good record */
 	assert_int_equal(put_s(kv, "k7", "seven"), 0);
@@ -418,9 +418,9 @@ static void expect_refused(struct memdev *m, enum kv_state want)
 	char sum[200];
 
 	assert_int_equal(kv_state(kv), want);
-	assert_int_equal(put_s(kv, "a", "b"), ERR_PERM);
-	assert_int_equal(kv_delete(kv, "a", 1), ERR_PERM);
-	assert_int_equal(get_err(kv, "a"), ERR_PERM);
+	assert_int_equal(put_s(kv, "a", "b"), E_PERM);
+	assert_int_equal(kv_delete(kv, "a", 1), E_PERM);
+	assert_int_equal(get_err(kv, "a"), E_PERM);
 	kv_summary(kv, sum, sizeof(sum));
 	assert_non_null(strstr(sum, kv_state_msg(want)));
 	kv_close(kv);
@@ -479,8 +479,8 @@ static void test_too_small_disk(void **state)
 
 	(void)state;
 	assert_int_equal(kv_state(kv), KV_GEOMETRY);
-	assert_int_equal(kv_format(kv, 1), ERR_RANGE);
-	assert_int_equal(put_s(kv, "a", "b"), ERR_PERM);
+	assert_int_equal(kv_format(kv, 1), E_RANGE);
+	assert_int_equal(put_s(kv, "a", "b"), E_PERM);
 	kv_close(kv);
 	mem_free(m);
 }
@@ -496,13 +496,13 @@ static void test_reformat_forgets(void **state)
 	assert_int_equal(put_s(kv, "b", "2"), 0);
 	assert_int_equal(kv_format(kv, 42),
 			 0); /* same nonce: new id all the same */
-	assert_int_equal(get_err(kv, "a"), ERR_NOENT);
+	assert_int_equal(get_err(kv, "a"), E_NOENT);
 	kv_close(kv);
 	kv = open_ok(m);
 	kv_stat(kv, &st);
 	assert_int_equal(st.records, 0);
 	assert_int_equal(st.ndamage, 0);
-	assert_int_equal(get_err(kv, "b"), ERR_NOENT);
+	assert_int_equal(get_err(kv, "b"), E_NOENT);
 	kv_close(kv);
 	mem_free(m);
 }
@@ -590,16 +590,16 @@ static void test_full_disk(void **state)
 
 		snprintf(k, sizeof(k), "k%d", n);
 		r = put_s(kv, k, "v");
-		if (r == ERR_FULL) {
+		if (r == E_FULL) {
 			break;
 		}
 		assert_int_equal(r, 0);
 		n++;
 	}
 	assert_int_equal(n, 8);
-	assert_int_equal(kv_put(kv, "big", 3, v, sizeof(v)), ERR_FULL);
-	assert_int_equal(kv_delete(kv, "k1", 2), ERR_FULL);
-	assert_string_equal(kv_err_msg(ERR_FULL), "store is full");
+	assert_int_equal(kv_put(kv, "big", 3, v, sizeof(v)), E_FULL);
+	assert_int_equal(kv_delete(kv, "k1", 2), E_FULL);
+	assert_string_equal(kv_err_msg(E_FULL), "store is full");
 	kv_stat(kv, &st);
 	assert_int_equal(st.tail, st.log_end);
 	kv_summary(kv, sum, sizeof(sum));
@@ -612,7 +612,7 @@ static void test_full_disk(void **state)
 	assert_int_equal(st.ndamage, 0);
 	expect_val(kv, "big", v, sizeof(v));
 	expect_s(kv, "k7", "v");
-	assert_int_equal(put_s(kv, "x", "y"), ERR_FULL);
+	assert_int_equal(put_s(kv, "x", "y"), E_FULL);
 	assert_int_equal(kv_format(kv, 3), 0);
 	assert_int_equal(put_s(kv, "x", "y"), 0);
 	kv_close(kv);
@@ -630,15 +630,15 @@ static void test_limits(void **state)
 	(void)state;
 	memset(key, 'k', sizeof(key));
 	fill(v, sizeof(v), 3);
-	assert_int_equal(kv_put(kv, key, KV_KEY_MAX + 1, "v", 1), ERR_TOOBIG);
-	assert_int_equal(kv_put(kv, key, 0, "v", 1), ERR_INVAL);
-	assert_int_equal(kv_put(kv, "k", 1, v, KV_VAL_MAX + 1), ERR_TOOBIG);
+	assert_int_equal(kv_put(kv, key, KV_KEY_MAX + 1, "v", 1), E_TOOBIG);
+	assert_int_equal(kv_put(kv, key, 0, "v", 1), E_INVAL);
+	assert_int_equal(kv_put(kv, "k", 1, v, KV_VAL_MAX + 1), E_TOOBIG);
 	assert_int_equal(kv_put(kv, key, KV_KEY_MAX, v, KV_VAL_MAX), 0);
 	assert_int_equal(kv_get(kv, key, KV_KEY_MAX + 1, small, 4, &n),
-			 ERR_TOOBIG);
-	assert_int_equal(kv_get(kv, key, KV_KEY_MAX, small, 4, &n), ERR_TOOBIG);
+			 E_TOOBIG);
+	assert_int_equal(kv_get(kv, key, KV_KEY_MAX, small, 4, &n), E_TOOBIG);
 	assert_int_equal(n, KV_VAL_MAX);
-	assert_int_equal(kv_delete(kv, key, KV_KEY_MAX + 1), ERR_TOOBIG);
+	assert_int_equal(kv_delete(kv, key, KV_KEY_MAX + 1), E_TOOBIG);
 	assert_int_equal(m->writes, 2); /* format and the one good put */
 	kv_close(kv);
 	kv = open_ok(m);
@@ -656,29 +656,29 @@ static void test_device_errors(void **state)
 
 	(void)state;
 	assert_int_equal(put_s(kv, "a", "1"), 0);
-	m->fail_write = ERR_IO;
-	assert_int_equal(put_s(kv, "b", "2"), ERR_IO);
+	m->fail_write = E_IO;
+	assert_int_equal(put_s(kv, "b", "2"), E_IO);
 	assert_int_equal(kv_state(kv), KV_FAILED);
 	m->fail_write = 0;
-	assert_int_equal(put_s(kv, "b", "2"), ERR_PERM); /* stopped */
+	assert_int_equal(put_s(kv, "b", "2"), E_PERM); /* stopped */
 	expect_s(kv, "a", "1");				 /* reads go on */
-	assert_int_equal(get_err(kv, "b"), ERR_NOENT);
+	assert_int_equal(get_err(kv, "b"), E_NOENT);
 	kv_summary(kv, sum, sizeof(sum));
 	assert_non_null(strstr(sum, "device error"));
 	kv_close(kv);
 
 	kv = open_ok(m);
-	m->fail_flush = ERR_IO;
-	assert_int_equal(put_s(kv, "b", "2"), ERR_IO);
+	m->fail_flush = E_IO;
+	assert_int_equal(put_s(kv, "b", "2"), E_IO);
 	m->fail_flush = 0;
-	assert_int_equal(kv_delete(kv, "a", 1), ERR_PERM);
-	m->fail_read = ERR_IO;
-	assert_int_equal(get_err(kv, "a"), ERR_IO);
-	assert_int_equal(kv_open(&m->d, &kv2), ERR_IO);
+	assert_int_equal(kv_delete(kv, "a", 1), E_PERM);
+	m->fail_read = E_IO;
+	assert_int_equal(get_err(kv, "a"), E_IO);
+	assert_int_equal(kv_open(&m->d, &kv2), E_IO);
 	assert_null(kv2);
-	m->fail_write = ERR_IO;
+	m->fail_write = E_IO;
 	m->fail_read = 0;
-	assert_int_equal(kv_format(kv, 5), ERR_IO);
+	assert_int_equal(kv_format(kv, 5), E_IO);
 	kv_close(kv);
 	m->fail_write = 0;
 
@@ -702,8 +702,8 @@ static void test_damage_found_on_get(void **state)
 	make_six(m);
 	kv = open_ok(m);
 	m->img[3 * SECT + 300] ^= 1; /* k2's value, after opening */
-	assert_int_equal(get_err(kv, "k2"), ERR_CHECKSUM);
-	assert_int_equal(get_err(kv, "k2"), ERR_CHECKSUM);
+	assert_int_equal(get_err(kv, "k2"), E_CHECKSUM);
+	assert_int_equal(get_err(kv, "k2"), E_CHECKSUM);
 	kv_stat(kv, &st);
 	assert_int_equal(st.damaged, 1);
 	check_six(kv, 1);

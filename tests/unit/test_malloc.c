@@ -520,7 +520,7 @@ static void test_overrun_detected(void **state)
 	assert_int_equal(x->f.fails, 1);
 	assert_string_equal(x->f.what,
 			    "block overrun: the next header is damaged");
-	assert_int_equal(heap_check(&x->h), ERR_FORMAT);
+	assert_int_equal(heap_check(&x->h), E_FORMAT);
 	assert_int_equal(x->f.fails, 2);
 	a[n] ^= 0x40; /* repaired: everything works again */
 	heap_free(&x->h, a);
@@ -546,7 +546,7 @@ static void test_write_after_free(void **state)
 	}
 	assert_int_equal(heap_check(&x->h), 0);
 	b[100] = 1; /* use after free */
-	assert_int_equal(heap_check(&x->h), ERR_FORMAT);
+	assert_int_equal(heap_check(&x->h), E_FORMAT);
 	assert_int_equal(x->f.fails, 1);
 	assert_string_equal(x->f.what, "heap_check: damaged free block");
 	again = heap_alloc(&x->h, 200);

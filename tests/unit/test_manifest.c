@@ -138,19 +138,19 @@ static void test_empty(void **state)
 static void test_args_invalid(void **state)
 {
 	(void)state;
-	assert_int_equal(manifest_parse(NULL, 3, &man, &err), ERR_INVAL);
-	assert_int_equal(manifest_parse("x", 1, NULL, &err), ERR_INVAL);
-	assert_int_equal(manifest_parse("x", 1, NULL, NULL), ERR_INVAL);
+	assert_int_equal(manifest_parse(NULL, 3, &man, &err), E_INVAL);
+	assert_int_equal(manifest_parse("x", 1, NULL, &err), E_INVAL);
+	assert_int_equal(manifest_parse("x", 1, NULL, NULL), E_INVAL);
 }
 
 static void test_unknown_directive(void **state)
 {
 	(void)state;
-	expect_error("cores 2\nstart a on 0\nstrat b on 1\n", ERR_FORMAT, 3,
+	expect_error("cores 2\nstart a on 0\nstrat b on 1\n", E_FORMAT, 3,
 		     "line 3: unknown directive 'strat'");
-	expect_error("Cores 2\n", ERR_FORMAT, 1,
+	expect_error("Cores 2\n", E_FORMAT, 1,
 		     "line 1: unknown directive 'Cores'");
-	expect_error("\n\n\n\nstart\ton 1\n", ERR_FORMAT, 5,
+	expect_error("\n\n\n\nstart\ton 1\n", E_FORMAT, 5,
 		     "line 5: 'start' takes a program and a core: "
 		     "start APP on CORE [ARGS...]");
 }
@@ -161,23 +161,23 @@ static void test_nul_and_bytes(void **state)
 	static const char nul_comment[] = "cores 2 # a\0b\n";
 
 	(void)state;
-	assert_int_equal(parse_n(nul, sizeof(nul) - 1), ERR_FORMAT);
+	assert_int_equal(parse_n(nul, sizeof(nul) - 1), E_FORMAT);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.msg, "line 2: NUL byte in the manifest");
 	assert_int_equal(parse_n(nul_comment, sizeof(nul_comment) - 1),
-			 ERR_FORMAT);
+			 E_FORMAT);
 	assert_int_equal(err.line, 1);
 
-	expect_error("start caf\xc3\xa9 on 0\n", ERR_FORMAT, 1,
+	expect_error("start caf\xc3\xa9 on 0\n", E_FORMAT, 1,
 		     "line 1: unexpected byte 195 (only printable ASCII "
 		     "outside comments)");
-	expect_error("cores\x01 2\n", ERR_FORMAT, 1,
+	expect_error("cores\x01 2\n", E_FORMAT, 1,
 		     "line 1: unexpected byte 1 (only printable ASCII "
 		     "outside comments)");
-	expect_error("cores 2\r\r\n", ERR_FORMAT, 1,
+	expect_error("cores 2\r\r\n", E_FORMAT, 1,
 		     "line 1: unexpected byte 13 (only printable ASCII "
 		     "outside comments)");
-	expect_error("cores\r2\n", ERR_FORMAT, 1,
+	expect_error("cores\r2\n", E_FORMAT, 1,
 		     "line 1: unexpected byte 13 (only printable ASCII "
 		     "outside comments)");
 	/* Anything but NUL is fine inside a comment. */
@@ -192,22 +192,22 @@ static void test_cores(void **state)
 	assert_int_equal(man.cores, 255);
 	assert_int_equal(parse("cores 001#x"), 0);
 	assert_int_equal(man.cores, 1);
-	expect_error("cores 0\n", ERR_RANGE, 1,
+	expect_error("cores 0\n", E_RANGE, 1,
 		     "line 1: core count '0' is out of range (1..255)");
-	expect_error("cores 256\n", ERR_RANGE, 1,
+	expect_error("cores 256\n", E_RANGE, 1,
 		     "line 1: core count '256' is out of range (1..255)");
-	expect_error("cores 99999999999999999999999\n", ERR_RANGE, 1,
+	expect_error("cores 99999999999999999999999\n", E_RANGE, 1,
 		     "line 1: core count '99999999999999999999999' is out "
 		     "of range (1..255)");
-	expect_error("cores -1\n", ERR_FORMAT, 1,
+	expect_error("cores -1\n", E_FORMAT, 1,
 		     "line 1: bad core count '-1'");
-	expect_error("cores 0x10\n", ERR_FORMAT, 1,
+	expect_error("cores 0x10\n", E_FORMAT, 1,
 		     "line 1: bad core count '0x10'");
-	expect_error("cores\n", ERR_FORMAT, 1,
+	expect_error("cores\n", E_FORMAT, 1,
 		     "line 1: 'cores' takes one number: cores N");
-	expect_error("cores 2 3\n", ERR_FORMAT, 1,
+	expect_error("cores 2 3\n", E_FORMAT, 1,
 		     "line 1: 'cores' takes one number: cores N");
-	expect_error("cores 2\n# again\ncores 3\n", ERR_FORMAT, 3,
+	expect_error("cores 2\n# again\ncores 3\n", E_FORMAT, 3,
 		     "line 3: 'cores' given twice (first on line 1)");
 }
 
@@ -237,39 +237,39 @@ static void test_mem(void **state)
 		assert_int_equal(man.mem[254], ok[i].bytes);
 		assert_int_equal(man.mem_line[254], 1);
 	}
-	expect_error("mem 1 0\n", ERR_RANGE, 1,
+	expect_error("mem 1 0\n", E_RANGE, 1,
 		     "line 1: size '0' is out of range");
-	expect_error("mem 1 0K\n", ERR_RANGE, 1,
+	expect_error("mem 1 0K\n", E_RANGE, 1,
 		     "line 1: size '0K' is out of range");
-	expect_error("mem 1 18446744073709551616\n", ERR_RANGE, 1,
+	expect_error("mem 1 18446744073709551616\n", E_RANGE, 1,
 		     "line 1: size '18446744073709551616' is out of range");
-	expect_error("mem 1 17179869184G\n", ERR_RANGE, 1,
+	expect_error("mem 1 17179869184G\n", E_RANGE, 1,
 		     "line 1: size '17179869184G' is out of range");
 	/* Values that would wrap to a small non-zero number. */
-	expect_error("mem 1 18446744073709551617\n", ERR_RANGE, 1,
+	expect_error("mem 1 18446744073709551617\n", E_RANGE, 1,
 		     "line 1: size '18446744073709551617' is out of range");
-	expect_error("mem 1 17179869185G\n", ERR_RANGE, 1,
+	expect_error("mem 1 17179869185G\n", E_RANGE, 1,
 		     "line 1: size '17179869185G' is out of range");
-	expect_error("mem 1 18014398509481985K\n", ERR_RANGE, 1,
+	expect_error("mem 1 18014398509481985K\n", E_RANGE, 1,
 		     "line 1: size '18014398509481985K' is out of range");
-	expect_error("mem 1 12KB\n", ERR_FORMAT, 1,
+	expect_error("mem 1 12KB\n", E_FORMAT, 1,
 		     "line 1: bad size '12KB' (bytes, or a number with K, M "
 		     "or G)");
-	expect_error("mem 1 K\n", ERR_FORMAT, 1,
+	expect_error("mem 1 K\n", E_FORMAT, 1,
 		     "line 1: bad size 'K' (bytes, or a number with K, M or "
 		     "G)");
-	expect_error("mem 1 1.5G\n", ERR_FORMAT, 1,
+	expect_error("mem 1 1.5G\n", E_FORMAT, 1,
 		     "line 1: bad size '1.5G' (bytes, or a number with K, M "
 		     "or G)");
-	expect_error("mem 255 1M\n", ERR_RANGE, 1,
+	expect_error("mem 255 1M\n", E_RANGE, 1,
 		     "line 1: core '255' is out of range (0..254)");
-	expect_error("mem x 1M\n", ERR_FORMAT, 1,
+	expect_error("mem x 1M\n", E_FORMAT, 1,
 		     "line 1: bad core number 'x'");
-	expect_error("mem 1\n", ERR_FORMAT, 1,
+	expect_error("mem 1\n", E_FORMAT, 1,
 		     "line 1: 'mem' takes a core and a size: mem CORE SIZE");
-	expect_error("mem 1 2M 3\n", ERR_FORMAT, 1,
+	expect_error("mem 1 2M 3\n", E_FORMAT, 1,
 		     "line 1: 'mem' takes a core and a size: mem CORE SIZE");
-	expect_error("mem 1 2M\nmem 2 2M\nmem 01 4M\n", ERR_FORMAT, 3,
+	expect_error("mem 1 2M\nmem 2 2M\nmem 01 4M\n", E_FORMAT, 3,
 		     "line 3: 'mem' for core '01' given twice (first on line "
 		     "1)");
 }
@@ -290,18 +290,18 @@ static void test_start(void **state)
 	assert_string_equal(man.starts[0].app, "on");
 	assert_string_equal(man.starts[0].args, "on");
 
-	expect_error("start a at 1\n", ERR_FORMAT, 1,
+	expect_error("start a at 1\n", E_FORMAT, 1,
 		     "line 1: 'start' takes a program and a core: start APP "
 		     "on CORE [ARGS...]");
-	expect_error("start a on\n", ERR_FORMAT, 1,
+	expect_error("start a on\n", E_FORMAT, 1,
 		     "line 1: 'start' takes a program and a core: start APP "
 		     "on CORE [ARGS...]");
-	expect_error("start\n", ERR_FORMAT, 1,
+	expect_error("start\n", E_FORMAT, 1,
 		     "line 1: 'start' takes a program and a core: start APP "
 		     "on CORE [ARGS...]");
-	expect_error("start a on one\n", ERR_FORMAT, 1,
+	expect_error("start a on one\n", E_FORMAT, 1,
 		     "line 1: bad core number 'one'");
-	expect_error("start a on 300\n", ERR_RANGE, 1,
+	expect_error("start a on 300\n", E_RANGE, 1,
 		     "line 1: core '300' is out of range (0..254)");
 
 	/* Names: 31 characters fit, 32 do not. */
@@ -310,7 +310,7 @@ static void test_start(void **state)
 	assert_string_equal(man.starts[0].app,
 			    "abcdefghijklmnopqrstuvwxyz01234");
 	expect_error("start abcdefghijklmnopqrstuvwxyz012345 on 1\n",
-		     ERR_TOOBIG, 1,
+		     E_TOOBIG, 1,
 		     "line 1: program name 'abcdefghijklmnopqrstuvwxyz012345' "
 		     "is too long (at most 31 characters)");
 
@@ -321,7 +321,7 @@ static void test_start(void **state)
 	assert_int_equal(parse(text), 0);
 	assert_int_equal(strlen(man.starts[0].args), 127);
 	strcat(text, "y  ");
-	expect_error(text, ERR_TOOBIG, 1,
+	expect_error(text, E_TOOBIG, 1,
 		     "line 1: arguments are too long (at most 127 "
 		     "characters)");
 }
@@ -342,7 +342,7 @@ static void test_start_count(void **state)
 	assert_int_equal(man.starts[63].line, 64);
 	memcpy(text + n, "# one more\nstart app on 1\n", 26);
 	n += 26;
-	assert_int_equal(parse_n(text, n), ERR_TOOBIG);
+	assert_int_equal(parse_n(text, n), E_TOOBIG);
 	assert_int_equal(err.line, 66);
 	assert_string_equal(err.msg,
 			    "line 66: too many 'start' lines (at most 64)");
@@ -357,10 +357,10 @@ static void test_device(void **state)
 	(void)state;
 	expect_error("device virtio-net 1\ndevice serial 0\n"
 		     "device virtio-net 2\n",
-		     ERR_FORMAT, 3,
+		     E_FORMAT, 3,
 		     "line 3: device 'virtio-net' given twice (first on line "
 		     "1)");
-	expect_error("device virtio-net\n", ERR_FORMAT, 1,
+	expect_error("device virtio-net\n", E_FORMAT, 1,
 		     "line 1: 'device' takes a name and a core: device NAME "
 		     "CORE [DRIVER-ARGS...]");
 	assert_int_equal(parse("device virtio-net 1  ip=10.0.2.9/24 "
@@ -369,10 +369,10 @@ static void test_device(void **state)
 	assert_string_equal(man.devices[0].args, "ip=10.0.2.9/24 gw=10.0.2.2");
 	assert_int_equal(parse("device virtio-net 1\n"), 0);
 	assert_string_equal(man.devices[0].args, "");
-	expect_error("device virtio-net 255\n", ERR_RANGE, 1,
+	expect_error("device virtio-net 255\n", E_RANGE, 1,
 		     "line 1: core '255' is out of range (0..254)");
 	expect_error(
-	    "device abcdefghijklmnopqrstuvwxyz0123456789 1\n", ERR_TOOBIG, 1,
+	    "device abcdefghijklmnopqrstuvwxyz0123456789 1\n", E_TOOBIG, 1,
 	    "line 1: device name 'abcdefghijklmnopqrstuvwxyz0123456789' "
 	    "is too long (at most 31 characters)");
 	for (i = 0; i < MANIFEST_MAX_DEVICES + 1; i++) {
@@ -391,7 +391,7 @@ static void test_device(void **state)
 	assert_int_equal(parse_n(text, n - 11), 0);
 	assert_int_equal(man.n_devices, MANIFEST_MAX_DEVICES);
 	assert_string_equal(man.devices[15].name, "p");
-	assert_int_equal(parse_n(text, n), ERR_TOOBIG);
+	assert_int_equal(parse_n(text, n), E_TOOBIG);
 	assert_int_equal(err.line, 17);
 	assert_string_equal(err.msg,
 			    "line 17: too many 'device' lines (at most 16)");
@@ -405,7 +405,7 @@ static void test_long_token_message(void **state)
 	(void)state;
 	memset(text, 'q', 250);
 	strcpy(text + 250, " x\n");
-	assert_int_equal(parse(text), ERR_FORMAT);
+	assert_int_equal(parse(text), E_FORMAT);
 	assert_string_equal(err.msg,
 			    "line 1: unknown directive "
 			    "'qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...'");
@@ -453,12 +453,12 @@ static void test_check_good(void **state)
 static void test_check_cores(void **state)
 {
 	(void)state;
-	assert_int_equal(check("# x\ncores 12\n", 8), ERR_RANGE);
+	assert_int_equal(check("# x\ncores 12\n", 8), E_RANGE);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.msg,
 			    "line 2: manifest asks for 12 cores but only 8 "
 			    "exist");
-	assert_int_equal(check("cores 2\n", 1), ERR_RANGE);
+	assert_int_equal(check("cores 2\n", 1), E_RANGE);
 	assert_string_equal(err.msg,
 			    "line 1: manifest asks for 2 cores but only 1 "
 			    "exists");
@@ -471,22 +471,22 @@ static void test_check_core_numbers(void **state)
 	/* Without `cores`, every core present is used. */
 	assert_int_equal(check("start hello on 7\n", 8), 0);
 	assert_int_equal(check("start monitor on 0\nstart hello on 8\n", 8),
-			 ERR_RANGE);
+			 E_RANGE);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.msg,
 			    "line 2: 'hello' is to start on core 8, but only 8 "
 			    "cores are used");
-	assert_int_equal(check("cores 2\nstart hello on 2\n", 8), ERR_RANGE);
+	assert_int_equal(check("cores 2\nstart hello on 2\n", 8), E_RANGE);
 	assert_string_equal(err.msg,
 			    "line 2: 'hello' is to start on core 2, but only 2 "
 			    "cores are used");
 	assert_int_equal(check("cores 1\nmem 0 1M\n\nmem 1 1M\n", 8),
-			 ERR_RANGE);
+			 E_RANGE);
 	assert_int_equal(err.line, 4);
 	assert_string_equal(err.msg,
 			    "line 4: 'mem' is given for core 1, but only 1 "
 			    "core is used");
-	assert_int_equal(check("cores 3\ndevice virtio-net 3\n", 8), ERR_RANGE);
+	assert_int_equal(check("cores 3\ndevice virtio-net 3\n", 8), E_RANGE);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.msg,
 			    "line 2: device 'virtio-net' is given to core 3, "
@@ -498,7 +498,7 @@ static void test_check_unknown_app(void **state)
 {
 	(void)state;
 	assert_int_equal(check("start monitor on 0\nstart nosuch on 1\n", 4),
-			 ERR_NOENT);
+			 E_NOENT);
 	assert_int_equal(err.line, 2);
 	assert_string_equal(err.msg, "line 2: unknown program 'nosuch'");
 }
@@ -509,14 +509,14 @@ static void test_check_invalid(void **state)
 
 	(void)state;
 	assert_int_equal(parse("start hello on 0\n"), 0);
-	assert_int_equal(manifest_check(NULL, 4, NULL, NULL, &err), ERR_INVAL);
-	assert_int_equal(manifest_check(&man, 0, NULL, NULL, &err), ERR_INVAL);
+	assert_int_equal(manifest_check(NULL, 4, NULL, NULL, &err), E_INVAL);
+	assert_int_equal(manifest_check(&man, 0, NULL, NULL, &err), E_INVAL);
 	man.n_starts = MANIFEST_MAX_STARTS + 1;
-	assert_int_equal(manifest_check(&man, 4, NULL, NULL, &err), ERR_INVAL);
+	assert_int_equal(manifest_check(&man, 4, NULL, NULL, &err), E_INVAL);
 	man.n_starts = 1;
 	memset(man.starts[0].app, 'x', sizeof(man.starts[0].app));
 	assert_int_equal(manifest_check(&man, 4, app_exists, &calls, &err),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(calls, 0);
 }
 

@@ -278,21 +278,21 @@ static void test_rsdp_too_short(void **state)
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_ACPI_OLD, rsdp_v1, 19);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_ACPI_NEW, rsdp_v1, 20);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_null_args(void **state)
 {
 	(void)state;
 	build_grub_like(&blk);
-	assert_int_equal(mb2_parse(NULL, 100, &info), ERR_INVAL);
+	assert_int_equal(mb2_parse(NULL, 100, &info), E_INVAL);
 	assert_int_equal(mb2_parse(block_bytes(&blk), blk.len, NULL),
-			 ERR_INVAL);
+			 E_INVAL);
 }
 
 /* Every prefix of a good block, with the claimed size left unchanged. */
@@ -308,7 +308,7 @@ static void test_truncated_avail(void **state)
 		memcpy(copy, block_bytes(&blk), n);
 		assert_true(mb2_parse(copy, n, &info) < 0);
 		if (n >= 8) {
-			assert_int_equal(mb2_parse(copy, n, &info), ERR_RANGE);
+			assert_int_equal(mb2_parse(copy, n, &info), E_RANGE);
 		}
 		free(copy);
 	}
@@ -330,7 +330,7 @@ static void test_truncated_total(void **state)
 		}
 		assert_true(mb2_parse(copy, n, &info) < 0);
 		if (n >= 8) {
-			assert_int_equal(mb2_parse(copy, n, &info), ERR_FORMAT);
+			assert_int_equal(mb2_parse(copy, n, &info), E_FORMAT);
 		}
 		free(copy);
 	}
@@ -345,10 +345,10 @@ static void test_total_size_small(void **state)
 	block_end(&blk);
 	for (t = 0; t < 16; t++) {
 		put32(block_bytes(&blk), t);
-		assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+		assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 	}
 	put32(block_bytes(&blk), 0xffffffffu);
-	assert_int_equal(parse_block(&blk, &info), ERR_RANGE);
+	assert_int_equal(parse_block(&blk, &info), E_RANGE);
 }
 
 static void test_tag_size_bad(void **state)
@@ -362,14 +362,14 @@ static void test_tag_size_bad(void **state)
 		off = block_tag(&blk, 21, "abcdefgh", 8);
 		block_end(&blk);
 		put32(block_bytes(&blk) + off + 4, bad[i]);
-		assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+		assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 	}
 	/* A tag exactly one byte too long for the block. */
 	block_init(&blk);
 	off = block_tag(&blk, 21, "abcdefgh", 8);
 	block_end(&blk);
 	put32(block_bytes(&blk) + off + 4, (uint32_t)(blk.len - off + 1));
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_end_tag_missing(void **state)
@@ -378,14 +378,14 @@ static void test_end_tag_missing(void **state)
 	block_init(&blk);
 	block_string(&blk, MB2_TAG_CMDLINE, "x");
 	put32(block_bytes(&blk), (uint32_t)blk.len);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	/* Room for only half an end tag. */
 	block_init(&blk);
 	block_string(&blk, MB2_TAG_CMDLINE, "x");
 	blk.len += 4;
 	put32(block_bytes(&blk), (uint32_t)blk.len);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_unknown_tags_skipped(void **state)
@@ -409,18 +409,18 @@ static void test_string_unterminated(void **state)
 	off = block_tag(&blk, MB2_TAG_CMDLINE, "abcdefgh", 8);
 	block_end(&blk);
 	(void)off;
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_LOADER_NAME, "", 0);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	/* NUL only in the padding after the tag does not count. */
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_CMDLINE, "abc", 3);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_duplicate_strings(void **state)
@@ -430,13 +430,13 @@ static void test_duplicate_strings(void **state)
 	block_string(&blk, MB2_TAG_CMDLINE, "a");
 	block_string(&blk, MB2_TAG_CMDLINE, "b");
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	block_init(&blk);
 	block_mmap(&blk, 24, qemu_map, 1);
 	block_mmap(&blk, 24, qemu_map, 1);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_module_bad(void **state)
@@ -447,7 +447,7 @@ static void test_module_bad(void **state)
 	block_init(&blk);
 	block_module(&blk, 0x2000, 0x1000, "backwards");
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_RANGE);
+	assert_int_equal(parse_block(&blk, &info), E_RANGE);
 
 	/* start == end is an empty module, allowed. */
 	block_init(&blk);
@@ -463,18 +463,18 @@ static void test_module_bad(void **state)
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_MODULE, payload, 8);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_MODULE, payload, 12);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	/* Shorter than its fixed fields. */
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_MODULE, payload, 4);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 }
 
 static void test_module_count(void **state)
@@ -496,7 +496,7 @@ static void test_module_count(void **state)
 		block_module(&blk, 0x1000u * i, 0x1000u * i + 1, "m");
 	}
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_TOOBIG);
+	assert_int_equal(parse_block(&blk, &info), E_TOOBIG);
 }
 
 static void test_mmap_bad(void **state)
@@ -514,7 +514,7 @@ static void test_mmap_bad(void **state)
 		block_init(&blk);
 		block_tag(&blk, MB2_TAG_MMAP, payload, sizeof(payload));
 		block_end(&blk);
-		assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+		assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 	}
 	/* Payload not a whole number of entries. */
 	block_init(&blk);
@@ -522,12 +522,12 @@ static void test_mmap_bad(void **state)
 	put32(block_bytes(&blk) + off + 8, 24);
 	put32(block_bytes(&blk) + off + 4, 8 + 8 + 20);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 	/* Tag too short for its own entry_size field. */
 	block_init(&blk);
 	block_tag(&blk, MB2_TAG_MMAP, payload, 4);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_FORMAT);
+	assert_int_equal(parse_block(&blk, &info), E_FORMAT);
 
 	for (i = 0; i <= MB2_MAX_MMAP; i++) {
 		many[i].base = 0x1000ull * i;
@@ -544,7 +544,7 @@ static void test_mmap_bad(void **state)
 	block_init(&blk);
 	block_mmap(&blk, 24, many, MB2_MAX_MMAP + 1);
 	block_end(&blk);
-	assert_int_equal(parse_block(&blk, &info), ERR_TOOBIG);
+	assert_int_equal(parse_block(&blk, &info), E_TOOBIG);
 
 	/* An empty map is allowed. */
 	block_init(&blk);

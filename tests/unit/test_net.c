@@ -81,7 +81,7 @@ static int echo_server(void *arg)
 	long n;
 
 	if (c < 0 || peer.ip != IP_A) {
-		e->server_end = c < 0 ? c : ERR_INVAL;
+		e->server_end = c < 0 ? c : E_INVAL;
 		return 1;
 	}
 	while ((n = sock_recv(c, buf, sizeof(buf))) > 0) {
@@ -147,7 +147,7 @@ static void run_echo(struct echo *e)
 	assert_int_equal(e->be->close(e->client_s), 0);
 	thread_join(srv, NULL);
 	/* the server saw the end: end of stream or a reset */
-	assert_true(e->server_end == 0 || e->server_end == ERR_CLOSED);
+	assert_true(e->server_end == 0 || e->server_end == E_CLOSED);
 	assert_int_equal(sock_close(e->listen_s), 0);
 }
 
@@ -225,10 +225,10 @@ static void test_listener_limits(void **state)
 	netstack_select(sb);
 	l = sock_tcp_listen(7002, 1);
 	assert_true(l >= 0);
-	assert_int_equal(sock_tcp_listen(7002, 1), ERR_BUSY);
-	assert_int_equal(sock_tcp_listen(0, 1), ERR_INVAL);
+	assert_int_equal(sock_tcp_listen(7002, 1), E_BUSY);
+	assert_int_equal(sock_tcp_listen(0, 1), E_INVAL);
 	assert_int_equal(sock_timeout(l, 50000000ull), 0);
-	assert_int_equal(sock_accept(l, &peer), ERR_TIMEOUT);
+	assert_int_equal(sock_accept(l, &peer), E_TIMEOUT);
 	netstack_select(sa);
 	c1 = sock_tcp_connect(&to);
 	assert_true(c1 >= 0);
@@ -236,25 +236,25 @@ static void test_listener_limits(void **state)
 	/* the backlog (1) holds c1; c2 is refused or reset */
 	if (c2 >= 0) {
 		assert_int_equal(sock_timeout(c2, 2000000000ull), 0);
-		assert_int_equal(sock_recv(c2, &b, 1), ERR_CLOSED);
+		assert_int_equal(sock_recv(c2, &b, 1), E_CLOSED);
 		assert_int_equal(sock_close(c2), 0);
 	} else {
-		assert_int_equal(c2, ERR_UNREACH);
+		assert_int_equal(c2, E_UNREACH);
 	}
 	a = sock_accept(l, &peer);
 	assert_true(a >= 0);
 	assert_int_equal(peer.ip, IP_A);
 	/* nobody listens on 7003: refused */
 	to.port = 7003;
-	assert_int_equal(sock_tcp_connect(&to), ERR_UNREACH);
+	assert_int_equal(sock_tcp_connect(&to), E_UNREACH);
 	/* bad sockets */
-	assert_int_equal(sock_recv(-1, &b, 1), ERR_INVAL);
-	assert_int_equal(sock_send(9999, &b, 1), ERR_INVAL);
-	assert_int_equal(sock_accept(c1, &peer), ERR_INVAL);
+	assert_int_equal(sock_recv(-1, &b, 1), E_INVAL);
+	assert_int_equal(sock_send(9999, &b, 1), E_INVAL);
+	assert_int_equal(sock_accept(c1, &peer), E_INVAL);
 	assert_int_equal(sock_close(a), 0);
 	assert_int_equal(sock_close(c1), 0);
 	assert_int_equal(sock_close(l), 0);
-	assert_int_equal(sock_close(l), ERR_INVAL);
+	assert_int_equal(sock_close(l), E_INVAL);
 }
 
 /* ------------------------------------------- the server, message by message */
@@ -274,12 +274,12 @@ static int fc_next(uint8_t *type, uint8_t *buf, size_t cap)
 	int n;
 
 	for (int i = 0; i < 2000; i++) {
-		if ((n = chan_msg_recv(&fc, type, buf, cap)) != ERR_AGAIN) {
+		if ((n = chan_msg_recv(&fc, type, buf, cap)) != E_AGAIN) {
 			return n;
 		}
 		event_sleep_ns(1000000);
 	}
-	return ERR_TIMEOUT;
+	return E_TIMEOUT;
 }
 
 static void expect_error(uint8_t type, int32_t sock, int err)
@@ -317,18 +317,18 @@ static void test_server_bad_input(void **state)
 
 	/* unknown type, malformed body, a server-to-client message */
 	assert_int_equal(chan_msg_send(&fc, 200, junk, sizeof(junk)), 0);
-	expect_error(200, -1, ERR_NOSYS);
+	expect_error(200, -1, E_NOSYS);
 	assert_int_equal(chan_msg_send(&fc, NET_MSG_LISTEN_REQ, junk, 1), 0);
-	expect_error(NET_MSG_LISTEN_REQ, -1, ERR_FORMAT);
+	expect_error(NET_MSG_LISTEN_REQ, -1, E_FORMAT);
 	assert_int_equal(chan_msg_send(&fc, NET_MSG_DATA, junk, 3), 0);
-	expect_error(NET_MSG_DATA, -1, ERR_NOSYS);
+	expect_error(NET_MSG_DATA, -1, E_NOSYS);
 	/* sockets that are not there */
 	assert_int_equal(net_send_close_req(fc_send, 0, &cl), 0);
-	expect_error(NET_MSG_CLOSE_REQ, 99, ERR_INVAL);
+	expect_error(NET_MSG_CLOSE_REQ, 99, E_INVAL);
 	snd.sock = -5;
 	snd.data_len = 10;
 	assert_int_equal(net_send_send(fc_send, 0, &snd), 0);
-	expect_error(NET_MSG_SEND, -5, ERR_INVAL);
+	expect_error(NET_MSG_SEND, -5, E_INVAL);
 	/* a listener, then what a listener cannot do */
 	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
 	n = fc_next(&t, buf, sizeof(buf));
@@ -337,16 +337,16 @@ static void test_server_bad_input(void **state)
 	assert_true(rep.sock >= 0);
 	snd.sock = rep.sock;
 	assert_int_equal(net_send_send(fc_send, 0, &snd), 0);
-	expect_error(NET_MSG_SEND, rep.sock, ERR_INVAL);
+	expect_error(NET_MSG_SEND, rep.sock, E_INVAL);
 	rv.sock = rep.sock;
 	rv.bytes = 1;
 	assert_int_equal(net_send_recvd(fc_send, 0, &rv), 0);
-	expect_error(NET_MSG_RECVD, rep.sock, ERR_INVAL);
+	expect_error(NET_MSG_RECVD, rep.sock, E_INVAL);
 	/* the same port again: busy */
 	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
 	n = fc_next(&t, buf, sizeof(buf));
 	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
-	assert_int_equal(rep.err, ERR_BUSY);
+	assert_int_equal(rep.err, E_BUSY);
 	assert_int_equal(netsrv_sockets(), before + 1);
 	/* the client goes away: its sockets are closed */
 	netsrv_detach(0x20009);
@@ -377,7 +377,7 @@ static void test_server_windows(void **state)
 	rv.sock = rep.sock;
 	rv.bytes = 1; /* nothing was sent: the window is full already */
 	assert_int_equal(net_send_recvd(fc_send, 0, &rv), 0);
-	expect_error(NET_MSG_RECVD, rep.sock, ERR_RANGE);
+	expect_error(NET_MSG_RECVD, rep.sock, E_RANGE);
 	netsrv_detach(0x2000a);
 	free(fc_frame);
 }
@@ -406,9 +406,9 @@ static void test_remote_bad_args(void **state)
 	char b;
 
 	(void)state;
-	assert_int_equal(sock_remote_backend.recv(-1, &b, 1), ERR_INVAL);
-	assert_int_equal(sock_remote_backend.tcp_listen(0, 1), ERR_INVAL);
-	assert_int_equal(sock_remote_backend.sendto(3, &b, 1, NULL), ERR_INVAL);
+	assert_int_equal(sock_remote_backend.recv(-1, &b, 1), E_INVAL);
+	assert_int_equal(sock_remote_backend.tcp_listen(0, 1), E_INVAL);
+	assert_int_equal(sock_remote_backend.sendto(3, &b, 1, NULL), E_INVAL);
 }
 
 /* netd goes away and comes back: the connection fails, the listener is
@@ -444,7 +444,7 @@ static void test_remote_restart(void **state)
 
 	host_net_up = 0; /* "net" is gone */
 	event_sleep_ns(700000000ull);
-	assert_int_equal(sock_remote_backend.recv(conn, &b, 1), ERR_CLOSED);
+	assert_int_equal(sock_remote_backend.recv(conn, &b, 1), E_CLOSED);
 	assert_int_equal(sock_remote_backend.close(conn), 0);
 	host_net_up = 1; /* and back */
 	event_sleep_ns(700000000ull);

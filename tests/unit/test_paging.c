@@ -353,7 +353,7 @@ static void test_map_over_large(void **state)
 	assert_int_equal(
 	    pt_map(&fk.a, pml4, 0x200000, 0x200000, 2 * MiB, PTE_W, true), 0);
 	/* a 4 KiB page inside a 2 MiB one is refused; the large page stays
-	 * (the code says ERR_NOMEM, though no memory ran out) */
+	 * (the code says E_NOMEM, though no memory ran out) */
 	assert_true(pt_map(&fk.a, pml4, 0x201000, 0x5000, PAGE_SIZE, 0, false) <
 		    0);
 	expect_map(pml4, 0x201000, 0x201000, PTE_P | PTE_W | PTE_PS);
@@ -504,7 +504,7 @@ static void test_nomem(void **state)
 	fk.fail_after = 1;
 	assert_int_equal(
 	    pt_map(&fk.a, pml4, va, 0x5000, 2 * PAGE_SIZE, PTE_W, false),
-	    ERR_NOMEM);
+	    E_NOMEM);
 	for (int i = 0; i < 512; i++) {
 		assert_int_equal(l4[i], 0);
 	}
@@ -514,7 +514,7 @@ static void test_nomem(void **state)
 	fk.fail_after = 1 + 4;
 	assert_int_equal(
 	    pt_map(&fk.a, pml4, va, 0x5000, 2 * PAGE_SIZE, PTE_W, false),
-	    ERR_NOMEM);
+	    E_NOMEM);
 	assert_int_equal(fk.allocs, 5);
 	expect_map(pml4, va, 0x5000, PTE_P | PTE_W);
 	expect_unmapped(pml4, va + PAGE_SIZE);
@@ -533,7 +533,7 @@ static void test_nomem(void **state)
 	fk.fail_after = (int)fk.allocs + 1;
 	assert_int_equal(
 	    pt_map(&fk.a, pml4, 1024 * GiB, 0, 4 * MiB, PTE_W, true),
-	    ERR_NOMEM);
+	    E_NOMEM);
 	expect_unmapped(pml4, 1024 * GiB);
 	expect_map(pml4, va, 0x5000, PTE_P | PTE_W);
 	fk.fail_after = -1;

@@ -172,9 +172,9 @@ static void test_free_too_many(void **state)
 	assert_int_equal(n, 10);
 	expect_range(&out[9], 0x12000, 0x13000);
 	n = part_free_ranges(ram, 10, NULL, 0, 0, 0x1000, out, 9);
-	assert_int_equal(n, ERR_TOOBIG);
+	assert_int_equal(n, E_TOOBIG);
 	n = part_free_ranges(ram, 10, NULL, 0, 0, 0x1000, NULL, 0);
-	assert_int_equal(n, ERR_TOOBIG);
+	assert_int_equal(n, E_TOOBIG);
 	n = part_free_ranges(NULL, 0, NULL, 0, 0, 0x1000, NULL, 0);
 	assert_int_equal(n, 0);
 }
@@ -186,19 +186,19 @@ static void test_free_invalid(void **state)
 
 	(void)state;
 	assert_int_equal(part_free_ranges(ram, 1, NULL, 0, 0, 0, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(ram, 1, NULL, 0, 0, 0x1800, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(bad, 1, NULL, 0, 0, 1, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(ram, 1, bad, 1, 0, 1, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(NULL, 1, NULL, 0, 0, 1, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(ram, 1, NULL, 1, 0, 1, out, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_free_ranges(ram, 1, NULL, 0, 0, 1, NULL, 8),
-			 ERR_INVAL);
+			 E_INVAL);
 }
 
 /* A small deterministic PRNG (xorshift64*). */
@@ -395,28 +395,28 @@ static void test_split_nomem(void **state)
 
 	(void)state;
 	assert_int_equal(part_split(pool, 2, 2, too_big, 2 * MiB, 0, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	/* 80 MiB asked, 94 MiB free, but not 40 MiB twice in a row. */
 	assert_int_equal(part_split(pool, 2, 2, fragmented, 2 * MiB, 0, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	assert_int_equal(part_split(pool, 2, 2, fits, 2 * MiB, 0, p), 0);
 	expect_range(&p[0], 0, 60 * MiB);
 	expect_range(&p[1], 66 * MiB, 96 * MiB);
 	assert_int_equal(part_split(pool, 2, 2, huge, 2 * MiB, 0, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	assert_int_equal(part_split(pool, 2, 2, two_huge, 2 * MiB, 0, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	/* Eight cores of at least 16 MiB: 4 fit below the hole, 1 above. */
 	assert_int_equal(part_split(pool, 2, 8, NULL, 2 * MiB, 16 * MiB, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	assert_int_equal(part_split(pool, 2, 5, NULL, 2 * MiB, 16 * MiB, p), 0);
 	expect_range(&p[4], 66 * MiB, 82 * MiB);
 	/* No memory at all. */
 	assert_int_equal(part_split(NULL, 0, 1, NULL, 2 * MiB, 0, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 	/* min_size that overflows when rounded. */
 	assert_int_equal(part_split(pool, 2, 1, NULL, 2 * MiB, UINT64_MAX, p),
-			 ERR_NOMEM);
+			 E_NOMEM);
 }
 
 static void test_split_invalid(void **state)
@@ -431,20 +431,20 @@ static void test_split_invalid(void **state)
 
 	(void)state;
 	assert_int_equal(part_split(pool, 2, 0, NULL, 2 * MiB, 0, p),
-			 ERR_INVAL);
-	assert_int_equal(part_split(pool, 2, 2, NULL, 0, 0, p), ERR_INVAL);
+			 E_INVAL);
+	assert_int_equal(part_split(pool, 2, 2, NULL, 0, 0, p), E_INVAL);
 	assert_int_equal(part_split(pool, 2, 2, NULL, 3 * MiB, 0, p),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_split(pool, 2, 2, NULL, 2 * MiB, 0, NULL),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_split(NULL, 2, 2, NULL, 2 * MiB, 0, p),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_split(unsorted, 2, 2, NULL, 2 * MiB, 0, p),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_split(overlap, 2, 2, NULL, 2 * MiB, 0, p),
-			 ERR_INVAL);
+			 E_INVAL);
 	assert_int_equal(part_split(backwards, 1, 1, NULL, 2 * MiB, 0, p),
-			 ERR_INVAL);
+			 E_INVAL);
 }
 
 /* Reference: shrink the equal share one align step at a time. */
@@ -495,12 +495,12 @@ static int model_split(const struct mem_range *pool, unsigned n_pool,
 		}
 	}
 	if (sum > total) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	share = n_eq ? (total - sum) / n_eq / align * align : 0;
 	for (;;) {
 		if (n_eq > 0 && share < min) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		for (i = 0; i < ncores; i++) {
 			if (asked[i] == 0) {
@@ -511,7 +511,7 @@ static int model_split(const struct mem_range *pool, unsigned n_pool,
 			return 0;
 		}
 		if (n_eq == 0) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		share -= align;
 	}

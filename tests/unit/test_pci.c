@@ -208,9 +208,9 @@ static void test_msix(void **state)
 	assert_int_equal(f[0].msix_cap, 0);
 	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, PCI_CAP_VENDOR, 0), 0x84);
 	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, PCI_CAP_VENDOR, 0x84),
-			 ERR_NOENT);
+			 E_NOENT);
 	assert_int_equal(pci_find_cap(&ops, 0, 0, 0, PCI_CAP_MSIX, 0),
-			 ERR_NOENT);
+			 E_NOENT);
 }
 
 static void test_bad_caps(void **state)
@@ -220,11 +220,11 @@ static void test_bad_caps(void **state)
 
 	(void)state;
 	fn->cfg[0x85] = 0x98; /* a loop: 0x98 -> 0x84 -> 0x98 */
-	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), ERR_FORMAT);
+	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), E_FORMAT);
 	fn->cfg[0x85] = 0x21; /* unaligned */
-	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), ERR_FORMAT);
+	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), E_FORMAT);
 	fn->cfg[0x85] = 0x10; /* inside the header */
-	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), ERR_FORMAT);
+	assert_int_equal(pci_find_cap(&ops, 0, 2, 0, 0x05, 0), E_FORMAT);
 	/* enumeration survives it */
 	assert_int_equal(pci_scan(&ops, 0, 0, f, 8), 4);
 }

@@ -85,8 +85,8 @@ static void test_empty(void **state)
 	struct ends *e = *state;
 	struct chan_msg m;
 
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	assert_false(chan_rx_pending(&e->rx));
 	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
 	assert_int_equal(chan_tx_dropped(e->f), 0);
@@ -116,14 +116,14 @@ static void test_send_recv_one(void **state)
 	assert_int_equal(m.len, 5);
 	assert_memory_equal(m.payload, "hello", 5);
 	assert_false(chan_rx_pending(&e->rx));
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 
 	/* a zero-length message is a message too */
 	assert_int_equal(chan_send(&e->tx, 9, 0, NULL, 0), 0);
 	assert_int_equal(chan_recv(&e->rx, &m), 0);
 	assert_int_equal(m.type, 9);
 	assert_int_equal(m.len, 0);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_full_and_ack(void **state)
@@ -137,9 +137,9 @@ static void test_full_and_ack(void **state)
 		send_one(e, i, 8);
 	}
 	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
 	assert_int_equal(chan_tx_dropped(e->f), 1);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 0), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, 0), E_FULL);
 	assert_int_equal(chan_tx_dropped(e->f), 2);
 	assert_int_equal(e->f->tx.sent, CHAN_NSLOTS);
 
@@ -148,7 +148,7 @@ static void test_full_and_ack(void **state)
 		recv_one(e, i, 8);
 	}
 	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
 	assert_int_equal(chan_tx_dropped(e->f), 3);
 
 	chan_rx_ack(&e->rx);
@@ -157,14 +157,14 @@ static void test_full_and_ack(void **state)
 	for (unsigned i = 0; i < 10; i++) {
 		send_one(e, CHAN_NSLOTS + i, 8);
 	}
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
 	assert_int_equal(chan_tx_dropped(e->f), 4);
 
 	/* everything comes out in order, the refused messages nowhere */
 	for (unsigned i = 10; i < CHAN_NSLOTS + 10; i++) {
 		recv_one(e, i, 8);
 	}
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	chan_rx_ack(&e->rx);
 	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
 
@@ -189,7 +189,7 @@ static void run(struct ends *e, uint64_t *id, unsigned rounds)
 		for (unsigned i = 0; i < batch; i++) {
 			recv_one(e, *id + i, (*id + i) % (CHAN_PAYLOAD + 1));
 		}
-		assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+		assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 		assert_false(chan_rx_pending(&e->rx));
 		chan_rx_ack(&e->rx);
 		*id += batch;
@@ -235,10 +235,10 @@ static void test_seq_32bit_wrap(void **state)
 	struct chan_msg m;
 
 	frame_after(e, start);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
 
-	/* one at a time across 2^32: checks ERR_AGAIN at every step */
+	/* one at a time across 2^32: checks E_AGAIN at every step */
 	for (unsigned i = 0; i < 200; i++) {
 		run(e, &id, 1);
 	}
@@ -252,11 +252,11 @@ static void test_seq_32bit_wrap(void **state)
 	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
 		send_one(e, id + i, 16);
 	}
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
 	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
 		recv_one(e, id + i, 16);
 	}
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	chan_rx_ack(&e->rx);
 	id += CHAN_NSLOTS;
 	run(e, &id, 500);
@@ -273,9 +273,9 @@ static void test_payload_limits(void **state)
 	fill(p, sizeof(p), 42);
 	assert_int_equal(chan_send(&e->tx, 1, 0, p, CHAN_PAYLOAD), 0);
 	assert_int_equal(chan_send(&e->tx, 1, 0, p, CHAN_PAYLOAD + 1),
-			 ERR_TOOBIG);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 255), ERR_TOOBIG);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, SIZE_MAX), ERR_TOOBIG);
+			 E_TOOBIG);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, 255), E_TOOBIG);
+	assert_int_equal(chan_send(&e->tx, 1, 0, p, SIZE_MAX), E_TOOBIG);
 	/* a refused oversize message is not a drop and takes no slot */
 	assert_int_equal(chan_tx_dropped(e->f), 0);
 	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS - 1);
@@ -283,7 +283,7 @@ static void test_payload_limits(void **state)
 	assert_int_equal(chan_recv(&e->rx, &m), CHAN_PAYLOAD);
 	assert_int_equal(m.len, CHAN_PAYLOAD);
 	assert_memory_equal(m.payload, p, CHAN_PAYLOAD);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_bad_len_from_sender(void **state)
@@ -304,11 +304,11 @@ static void test_bad_len_from_sender(void **state)
 	e->f->slots[1].header = (h & ~(0xffull << 40)) | 255ull << 40;
 
 	memset(&m, 0, sizeof(m));
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_FORMAT);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_FORMAT);
+	assert_int_equal(chan_recv(&e->rx, &m), E_FORMAT);
+	assert_int_equal(chan_recv(&e->rx, &m), E_FORMAT);
 	/* the bad slots are consumed; the next message is intact */
 	recv_one(e, 3, 30);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	chan_rx_ack(&e->rx);
 	assert_int_equal(e->f->rx.ack, 3);
 	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
@@ -329,10 +329,10 @@ static void test_lying_ack(void **state)
 	/* the receiver claims to have read more than was sent */
 	e->f->rx.ack = CHAN_NSLOTS + 5;
 	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
 	e->f->rx.ack = UINT64_MAX;
 	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), ERR_FULL);
+	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
 	e->f->rx.ack = 0;
 	assert_int_equal(chan_tx_space(&e->tx), 0);
 	assert_int_equal(chan_tx_dropped(e->f), 2);
@@ -372,7 +372,7 @@ static void test_sleep_doorbell(void **state)
 	assert_false(chan_tx_needs_doorbell(&e->tx));
 	recv_one(e, 1, 3);
 	assert_false(chan_rx_pending(&e->rx));
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 	send_one(e, 2, 3);
 	assert_false(chan_tx_needs_doorbell(&e->tx));
 }
@@ -412,7 +412,7 @@ static void test_fragments(void **state)
 	assert_int_equal(n, sizeof(big));
 	assert_memory_equal(got, big, sizeof(big));
 	recv_one(e, 5, 4);
-	assert_int_equal(chan_recv(&e->rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_reattach(void **state)

@@ -12,8 +12,8 @@
  * which checks that the ring's acquire/release pairs order every plain
  * payload access between the two threads.
  *
- * Neither side ever blocks: the producer retries on ERR_FULL, the consumer
- * on ERR_AGAIN, with a pause and now and then a sched_yield() so that a
+ * Neither side ever blocks: the producer retries on E_FULL, the consumer
+ * on E_AGAIN, with a pause and now and then a sched_yield() so that a
  * machine with fewer cores than threads still makes progress. The threads
  * record what went wrong; the cmocka assertions run on the main thread.
  */
@@ -40,7 +40,7 @@
 
 struct stress {
 	struct chan_frame *f;
-	uint64_t full;	   /* producer: ERR_FULL results seen */
+	uint64_t full;	   /* producer: E_FULL results seen */
 	uint64_t received; /* consumer: messages checked */
 	uint64_t bad;	   /* consumer: messages that were wrong */
 	int stop;	   /* either side: gave up (atomic) */
@@ -110,7 +110,7 @@ static void *producer(void *arg)
 		int r;
 
 		while ((r = chan_send(&tx, (uint8_t)i, 0, p, len)) ==
-		       ERR_FULL) {
+		       E_FULL) {
 			s->full++;
 			if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 				return NULL;
@@ -194,7 +194,7 @@ static void *consumer(void *arg)
 	while (next < STRESS_MESSAGES) {
 		int r = chan_recv(&rx, &m);
 
-		if (r == ERR_AGAIN) {
+		if (r == E_AGAIN) {
 			if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED) ||
 			    overrun(s, next)) {
 				break;
@@ -246,7 +246,7 @@ static void test_stress(void **state)
 	assert_int_equal(chan_tx_dropped(s.f), s.full);
 	/* nothing left over */
 	chan_rx_init(&rx, s.f);
-	assert_int_equal(chan_recv(&rx, &m), ERR_AGAIN);
+	assert_int_equal(chan_recv(&rx, &m), E_AGAIN);
 	print_message("%llu messages, the ring was full %llu times\n",
 		      (unsigned long long)s.received,
 		      (unsigned long long)s.full);

@@ -7,18 +7,18 @@
  * and slots and the other ring's receiver line.
  *
  * Messages longer than one slot are sent as fragments (CHAN_F_MORE on all
- * but the last), all or none: chan_msg_send fails with ERR_FULL, without
+ * but the last), all or none: chan_msg_send fails with E_FULL, without
  * sending anything, when the ring lacks room for the whole message. The
  * receiver reassembles; a malformed message (fragments of mixed types,
  * longer than CHAN_MSG_MAX, a bad slot) is consumed whole and reported as
- * ERR_FORMAT, and the next message is read normally.
+ * E_FORMAT, and the next message is read normally.
  *
  * Usage:
  *   side 0: chan_init(&c, frame, 0); (after the frame was zeroed)
  *   side 1: chan_init(&c, frame, 1);
  *   send:   if (chan_msg_send(&c, type, buf, n) == 0 && chan_needs_doorbell(&c))
  *                   ring_the_peer();
- *   recv:   while ((n = chan_msg_recv(&c, &type, buf, sizeof buf)) != ERR_AGAIN) ...
+ *   recv:   while ((n = chan_msg_recv(&c, &type, buf, sizeof buf)) != E_AGAIN) ...
  *   sleep:  chan_sleep(&c); if (!chan_pending(&c)) wait(); chan_wake(&c);
  */
 #ifndef CHANNELS_CHAN_H
@@ -44,13 +44,13 @@ struct chan {
 void chan_init(struct chan *c, void *frame, int side);
 
 /* chan_msg_send: one message of len <= CHAN_MSG_MAX bytes. Returns 0,
- * ERR_TOOBIG, or ERR_FULL (nothing sent; try again after the peer has
+ * E_TOOBIG, or E_FULL (nothing sent; try again after the peer has
  * read). Never waits. */
 int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len);
 
 /* chan_msg_recv: the next complete message into buf (cap bytes) and
- * *type. Returns its length, ERR_AGAIN if none is complete yet, or
- * ERR_FORMAT for a malformed one (consumed; call again for the next). */
+ * *type. Returns its length, E_AGAIN if none is complete yet, or
+ * E_FORMAT for a malformed one (consumed; call again for the next). */
 int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap);
 
 /* chan_needs_doorbell: after sending: the peer said it sleeps. */

@@ -11,7 +11,7 @@
  * receiver knows a slot is new without anyone clearing it. The receiver
  * never writes into the sender's lines: it publishes how far it has read
  * in its own line (chan_rx_ack), and the sender reads that for flow
- * control. A full ring is reported to the sender (ERR_FULL), never waited
+ * control. A full ring is reported to the sender (E_FULL), never waited
  * on.
  *
  * Sleeping: a receiver with nothing to do calls chan_rx_sleep(), checks
@@ -111,8 +111,8 @@ void chan_rx_init_n(struct chan_rx *rx, void *ring, unsigned nslots);
  * receiver. */
 unsigned chan_tx_space(const struct chan_tx *tx);
 
-/* chan_send: one slot. len <= CHAN_PAYLOAD (else ERR_TOOBIG); payload may
- * be NULL when len is 0. Returns 0 or ERR_FULL (counted in the sender's
+/* chan_send: one slot. len <= CHAN_PAYLOAD (else E_TOOBIG); payload may
+ * be NULL when len is 0. Returns 0 or E_FULL (counted in the sender's
  * dropped counter). Never waits. */
 int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 	      const void *payload, size_t len);
@@ -126,7 +126,7 @@ void chan_tx_count_drop(struct chan_tx *tx);
 bool chan_tx_needs_doorbell(const struct chan_tx *tx);
 
 /* chan_recv: takes the next message slot into *m. Returns its length, or
- * ERR_AGAIN when the ring is empty, or ERR_FORMAT for a slot whose header is
+ * E_AGAIN when the ring is empty, or E_FORMAT for a slot whose header is
  * malformed (the slot is consumed; the receiver goes on). */
 int chan_recv(struct chan_rx *rx, struct chan_msg *m);
 

@@ -33,7 +33,7 @@ int ioapic_route(volatile void *base, uint32_t gsi_base, uint32_t gsi,
 
 	n = ((rd(io, REG_VER) >> 16) & 0xff) + 1;
 	if (gsi < gsi_base || gsi - gsi_base >= n) {
-		return ERR_RANGE;
+		return E_RANGE;
 	}
 	pin = gsi - gsi_base;
 	/* MPS INTI flags: polarity 3 = active low, trigger 3 = level */

@@ -47,7 +47,7 @@ int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
 		uint64_t *l1;
 
 		if (!l2) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		if (large && !(va & (LARGE_PAGE_SIZE - 1)) &&
 		    !(pa & (LARGE_PAGE_SIZE - 1)) && size >= LARGE_PAGE_SIZE &&
@@ -60,7 +60,7 @@ int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
 		}
 		l1 = next(a, &l2[IDX(va, 1)]);
 		if (!l1) {
-			return ERR_NOMEM;
+			return E_NOMEM;
 		}
 		l1[IDX(va, 0)] = pa | flags;
 		va += PAGE_SIZE;

@@ -44,7 +44,7 @@ int pit_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz)
 	if (spins > 100000000L || *tsc_khz == 0) {
 		*tsc_khz = 2000000;
 		*lapic_khz = 1000000;
-		return ERR_TIMEOUT;
+		return E_TIMEOUT;
 	}
 	if (*lapic_khz == 0) {
 		*lapic_khz = 1000000;

@@ -208,7 +208,7 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	return 0;
 nomem:
 	window_unmap();
-	return ERR_NOMEM;
+	return E_NOMEM;
 }
 
 static volatile uint64_t *slot(uint32_t apic)

@@ -30,7 +30,7 @@ enum sys_number {
 	SYS_MONITOR_UP = 6, /* (): monitor only; this core's monitor is up */
 	SYS_BOOT_START = 7, /* (u64 index, struct sys_boot_start *out):
 			       monitor only; the index-th manifest `start`
-			       for this core, ERR_NOENT past the end */
+			       for this core, E_NOENT past the end */
 	SYS_TIME_NS = 8,    /* (): nanoseconds since this core's driver began */
 	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out, u32 pid): monitor only;
 				a zeroed frame of this core's partition for a
@@ -47,7 +47,7 @@ enum sys_number {
 	SYS_DOORBELL = 12,   /* (u32 core): interrupt that core so that its
 				waiting processes wake (SYS_EV_DOORBELL) */
 	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one
-				exited process of this core, ERR_AGAIN if none */
+				exited process of this core, E_AGAIN if none */
 	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
 	SYS_CONSOLE_READ = 15, /* (char *buf, u64 len): bytes typed on the
 				  console so far (0 if none); core 0 only */
@@ -62,7 +62,7 @@ enum sys_number {
 				this core (exit status SYS_KILLED) */
 	SYS_MEM_MAP = 20,    /* (u64 bytes): maps that much fresh zeroed
 				memory (rounded up to 4 KiB) at the end of the
-				caller's heap; returns its address, or ERR_NOMEM
+				caller's heap; returns its address, or E_NOMEM
 				(nothing mapped) when the core is out of frames */
 	SYS_MEM_LEND = 21,   /* (u64 bytes): monitor only; takes bytes (2 MiB
 				multiple) off this core to lend; returns the
@@ -72,11 +72,11 @@ enum sys_number {
 				partition) */
 	SYS_MEM_RELEASE = 23, /* (struct sys_range *out): monitor only; a
 				 borrowed range nothing uses any more, dropped
-				 to give back; ERR_AGAIN if none */
+				 to give back; E_AGAIN if none */
 	SYS_MEM_RECLAIM = 24, /* (u64 base, u64 size): monitor only; a range
 				 this core lent came back */
 	SYS_DEV_INFO = 25,   /* (u32 index, struct sys_dev *out): the boot
-				device directory's entry index (ERR_NOENT past
+				device directory's entry index (E_NOENT past
 				the end) and whether this core owns it now */
 	SYS_DEV_CFG = 26,    /* (u32 index, u32 offset, u32 op, u32 value):
 				owning core only; op = width (1, 2, 4) |
@@ -94,7 +94,7 @@ enum sys_number {
 				own memory at va (heap, stack: not channels or
 				devices), for device DMA */
 	SYS_DEV_RELEASE = 31, /* (u32 index): monitor only; this core stops
-				 owning the device (ERR_BUSY while a process
+				 owning the device (E_BUSY while a process
 				 still uses it); its bus mastering is off */
 	SYS_DEV_ADOPT = 32,  /* (u32 index): monitor only; this core owns the
 				device from now on (the monitors agreed) */

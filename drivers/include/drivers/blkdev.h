@@ -18,19 +18,19 @@
 struct blkdev {
 	uint64_t sectors; /* capacity */
 	/* read/write: count (1..BLKDEV_MAX_XFER) sectors at lba; 0, or
-	 * ERR_RANGE past the end, ERR_IO when the device reports an error */
+	 * E_RANGE past the end, E_IO when the device reports an error */
 	int (*read)(struct blkdev *d, uint64_t lba, void *buf, uint32_t count);
 	int (*write)(struct blkdev *d, uint64_t lba, const void *buf,
 		     uint32_t count);
 	/* flush: everything written so far is on stable storage; 0 or
-	 * ERR_IO */
+	 * E_IO */
 	int (*flush)(struct blkdev *d);
 	void *priv; /* the driver's */
 };
 
 /* blkdev_open: finds and starts the block device this core owns (the
- * first virtio-blk in the device directory owned by this core); ERR_NOENT
- * if there is none, ERR_PERM if another core owns it. Implemented by
+ * first virtio-blk in the device directory owned by this core); E_NOENT
+ * if there is none, E_PERM if another core owns it. Implemented by
  * drivers/virtio. */
 int blkdev_open(struct blkdev **out);
 

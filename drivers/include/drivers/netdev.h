@@ -18,11 +18,11 @@
 
 struct netdev {
 	uint8_t mac[6];
-	/* tx: queues one frame (14..NETDEV_FRAME_MAX bytes); 0, ERR_FULL
-	 * when the device has no room now (retry later), ERR_INVAL */
+	/* tx: queues one frame (14..NETDEV_FRAME_MAX bytes); 0, E_FULL
+	 * when the device has no room now (retry later), E_INVAL */
 	int (*tx)(struct netdev *d, const void *frame, size_t len);
 	/* rx: copies the next received frame into buf (cap >=
-	 * NETDEV_FRAME_MAX); returns its length, or ERR_AGAIN if none */
+	 * NETDEV_FRAME_MAX); returns its length, or E_AGAIN if none */
 	int (*rx)(struct netdev *d, void *buf, size_t cap);
 	/* irq: the interrupt handle to watch with event_irq_add
 	 * (libos/event.h): it fires when frames arrived or transmit slots
@@ -32,8 +32,8 @@ struct netdev {
 };
 
 /* netdev_open: finds and starts the network device this core owns (the
- * first virtio-net in the device directory owned by this core); ERR_NOENT
- * if there is none, ERR_PERM if another core owns it. Implemented by
+ * first virtio-net in the device directory owned by this core); E_NOENT
+ * if there is none, E_PERM if another core owns it. Implemented by
  * drivers/virtio. */
 int netdev_open(struct netdev **out);
 

@@ -64,8 +64,8 @@ int pci_scan(const struct pci_ops *ops, uint8_t bus_lo, uint8_t bus_hi,
 	     struct pci_func *out, int max);
 
 /* pci_find_cap: offset of the first capability with id cap_id after
- * offset `after` (0: from the start of the list); ERR_NOENT if none,
- * ERR_FORMAT if the list is malformed (loops, bad offsets). */
+ * offset `after` (0: from the start of the list); E_NOENT if none,
+ * E_FORMAT if the list is malformed (loops, bad offsets). */
 int pci_find_cap(const struct pci_ops *ops, uint8_t bus, uint8_t dev,
 		 uint8_t fn, uint8_t cap_id, uint8_t after);
 

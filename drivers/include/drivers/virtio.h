@@ -62,12 +62,12 @@ struct virtio_dev {
 };
 
 /* virtio_find: the directory index of the first device whose name starts
- * with prefix and that this core owns; ERR_NOENT if none exists, ERR_PERM
+ * with prefix and that this core owns; E_NOENT if none exists, E_PERM
  * if one exists but another core owns it. */
 int virtio_find(const char *prefix, uint32_t *index);
 
 /* virtio_open: reset the device, negotiate want & offered (VERSION_1
- * added and required), leave it at FEATURES_OK. 0 or ERR_*. */
+ * added and required), leave it at FEATURES_OK. 0 or E_*. */
 int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want);
 
 /* virtio_queue: set up queue q with at most max entries. */
@@ -81,7 +81,7 @@ void virtio_ready(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d);
 
 /* virtq_add: a chain of n buffers (physical address, length, device
- * writes it?) with cookie token; ERR_FULL without enough descriptors.
+ * writes it?) with cookie token; E_FULL without enough descriptors.
  * Not visible to the device until virtq_kick. */
 struct virtq_buf {
 	uint64_t phys;
@@ -95,12 +95,12 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 void virtq_kick(struct virtio_dev *d, struct virtq *vq);
 
 /* virtq_get: the next completed chain: its token and the length the
- * device wrote; ERR_AGAIN if none, ERR_IO if the device returned a bad
+ * device wrote; E_AGAIN if none, E_IO if the device returned a bad
  * entry (the queue is then unusable). */
 int virtq_get(struct virtq *vq, void **token, uint32_t *len);
 
 /* dma_page: a zeroed 4 KiB page of this process's memory and its physical
- * address; 0 on success, ERR_NOMEM. Pages are never given back. */
+ * address; 0 on success, E_NOMEM. Pages are never given back. */
 int dma_page(void **va, uint64_t *phys);
 
 #endif

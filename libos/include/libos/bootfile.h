@@ -10,8 +10,8 @@
 
 /* bootfile: maps boot module `name` (as named in the ISO, e.g.
  * "www/index.html") read-only into the caller, once; *data and *len
- * describe its bytes. 0, ERR_NOENT when there is no such module,
- * ERR_INVAL for a bad name. */
+ * describe its bytes. 0, E_NOENT when there is no such module,
+ * E_INVAL for a bad name. */
 int bootfile(const char *name, const void **data, size_t *len);
 
 #endif

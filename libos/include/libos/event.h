@@ -21,7 +21,7 @@
  *
  * Channel events are level-triggered: the callback runs at every pass
  * while chan_pending(c) holds, so it must read what it can (until
- * chan_msg_recv returns ERR_AGAIN) or remove itself. Timers are one-shot;
+ * chan_msg_recv returns E_AGAIN) or remove itself. Timers are one-shot;
  * a callback may add its timer again. Console input goes to the console
  * watcher registered first.
  *
@@ -29,7 +29,7 @@
  *   static struct event_chan ev;
  *   static void on_msg(struct event_chan *e)
  *   {
- *           while ((n = chan_msg_recv(e->c, &type, buf, cap)) != ERR_AGAIN)
+ *           while ((n = chan_msg_recv(e->c, &type, buf, cap)) != E_AGAIN)
  *                   ...;
  *   }
  *   event_chan_add(&ev, &ch, on_msg, 0);
@@ -113,7 +113,7 @@ void event_timer_add(struct event_timer *t, uint64_t at_ns,
 void event_timer_cancel(struct event_timer *t);
 
 /* event_console_add: call fn with every piece of console input while e
- * is the first console watcher. ERR_UNSUPPORTED on any core but 0 (only
+ * is the first console watcher. E_UNSUPPORTED on any core but 0 (only
  * core 0 reads the console), else 0. */
 int event_console_add(struct event_console *e,
 		      void (*fn)(struct event_console *, const char *, size_t),
@@ -147,18 +147,18 @@ int event_run(void);
 void event_stop(void);
 
 /* event_wait_chan: the calling thread waits until c has a message (other
- * threads run meanwhile). 0 at once if it has one; ERR_PERM inside a
+ * threads run meanwhile). 0 at once if it has one; E_PERM inside a
  * callback. */
 int event_wait_chan(struct chan *c);
 
 /* event_sleep_until / event_sleep_ns: the calling thread waits until
- * sys_time_ns() >= at_ns (ns from now). ERR_PERM inside a callback. */
+ * sys_time_ns() >= at_ns (ns from now). E_PERM inside a callback. */
 int event_sleep_until(uint64_t at_ns);
 int event_sleep_ns(uint64_t ns);
 
 /* event_read_console: the calling thread waits for console input and
  * reads up to cap bytes of it into buf; returns how many (>= 1),
- * ERR_UNSUPPORTED off core 0, ERR_PERM inside a callback. Bytes beyond
+ * E_UNSUPPORTED off core 0, E_PERM inside a callback. Bytes beyond
  * cap of one piece of input are dropped. */
 int event_read_console(char *buf, size_t cap);
 

@@ -111,7 +111,7 @@ size_t heap_usable_size(struct heap *h, const void *p);
 
 /* heap_check: walks every segment and free list and verifies every
  * header, footer, flag, list link and the counters. Returns 0, or
- * ERR_FORMAT after reporting the first damage to fail. Costs a walk of
+ * E_FORMAT after reporting the first damage to fail. Costs a walk of
  * the whole heap: for tests and debugging. */
 int heap_check(struct heap *h);
 

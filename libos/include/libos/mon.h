@@ -34,7 +34,7 @@ int mon_available(void);
 
 /* mon_spawn: start boot-image program app with args on core (or
  * MON_CORE_ANY); *pid gets its pid. Returns 0 or the error the monitors
- * gave (ERR_NOENT no such program, ERR_RANGE no such core, ...). */
+ * gave (E_NOENT no such program, E_RANGE no such core, ...). */
 int mon_spawn(const char *app, const char *args, uint32_t core,
 	      uint32_t *pid);
 
@@ -60,7 +60,7 @@ int mon_services(struct monitor_services_reply *out);
 
 /* mon_borrow: ask the monitors for at least bytes more memory for this
  * core (another core lends part of its partition); afterwards SYS_MEM_MAP
- * can map it. 0 or an error (ERR_NOMEM: nobody could lend). */
+ * can map it. 0 or an error (E_NOMEM: nobody could lend). */
 int mon_borrow(uint64_t bytes);
 
 /* mon_agree: an operation every core's monitor must acknowledge, rooted
@@ -74,11 +74,11 @@ int mon_agree(int tree, uint32_t fanout, struct monitor_agree_reply *out);
 int mon_devices(struct monitor_devices_reply *out);
 
 /* mon_move: move device to core (its driver restarts there); *driver_pid
- * gets the new driver's pid. ERR_NOENT (no such device), ERR_RANGE (no
- * such core), ERR_PERM (no driver for it), ERR_BUSY (another move). */
+ * gets the new driver's pid. E_NOENT (no such device), E_RANGE (no
+ * such core), E_PERM (no driver for it), E_BUSY (another move). */
 int mon_move(const char *device, uint32_t core, uint32_t *driver_pid);
 
-/* mon_take_exit: like mon_wait_exit but never waits: ERR_AGAIN if no
+/* mon_take_exit: like mon_wait_exit but never waits: E_AGAIN if no
  * exit has been heard of yet. */
 int mon_take_exit(uint32_t *pid, int64_t *status);
 
@@ -89,23 +89,23 @@ void mon_poll(void);
 int mon_exit_pending(void);
 
 /* mon_export: name this process as service `name` (core 0's monitor
- * keeps the names). 0, ERR_INVAL if the name is taken, or an error. */
+ * keeps the names). 0, E_INVAL if the name is taken, or an error. */
 int mon_export(const char *name);
 
 /* mon_bind: connect to service `name` on whatever core it runs: *chan_va
  * gets a channel frame (from the server's partition) to use as side 1
- * with chan_init; *server_pid the server (its core: SYS_PID_CORE). 0, ERR_NOENT if no such service, or an error. */
+ * with chan_init; *server_pid the server (its core: SYS_PID_CORE). 0, E_NOENT if no such service, or an error. */
 int mon_bind(const char *name, void **chan_va, uint32_t *server_pid);
 
 /* mon_accept: for a server: waits until a client has bound; *chan_va is
  * its channel (side 0), *client_pid the client. */
 int mon_accept(void **chan_va, uint32_t *client_pid);
 
-/* mon_accept_poll: like mon_accept but never waits (ERR_AGAIN). */
+/* mon_accept_poll: like mon_accept but never waits (E_AGAIN). */
 int mon_accept_poll(void **chan_va, uint32_t *client_pid);
 
 /* mon_wait_exit: waits until a program this process spawned exits;
- * returns 0 with its pid and status. ERR_UNSUPPORTED without a channel. */
+ * returns 0 with its pid and status. E_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);
 
 #endif

@@ -41,7 +41,7 @@ struct svc_client {
 
 struct service {
 	const char *name; /* for messages: "NAME: bad message ..." */
-	/* dispatch: one message from c; ERR_NOSYS or ERR_FORMAT make the
+	/* dispatch: one message from c; E_NOSYS or E_FORMAT make the
 	 * loop log it and call reject */
 	int (*dispatch)(struct svc_client *c, uint8_t type, const void *buf,
 			size_t n);
@@ -59,7 +59,7 @@ struct service {
 
 /* svc_send: the stubs' transport; tctx is a struct svc_client *. Waits
  * (1 ms at a time, ringing the doorbell) while the client's ring is full,
- * at most 1 s: a client that never reads gets ERR_FULL. */
+ * at most 1 s: a client that never reads gets E_FULL. */
 int svc_send(void *tctx, uint8_t type, const void *buf, size_t len);
 
 /* svc_run: serve until a handler sets s->stop; returns 0 then */

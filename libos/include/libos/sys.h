@@ -2,7 +2,7 @@
 /*
  * System-call wrappers for ring-3 programs (numbers and meanings in
  * abi/syscall.h). Each returns what the kernel returned: >= 0 success, a
- * negative ERR_* on failure.
+ * negative E_* on failure.
  */
 #ifndef LIBOS_SYS_H
 #define LIBOS_SYS_H

@@ -56,13 +56,13 @@ void thread_yield(void);
 __attribute__((noreturn)) void thread_exit(int status);
 
 /* thread_join: waits until t has ended, stores its status (if status is
- * not NULL) and frees it. ERR_INVAL if t is the caller, thread 0,
+ * not NULL) and frees it. E_INVAL if t is the caller, thread 0,
  * detached, or already has a joiner. Each thread must be joined or
  * detached exactly once. */
 int thread_join(struct thread *t, int *status);
 
 /* thread_detach: t is freed as soon as it ends (at once if it has).
- * ERR_INVAL if t is thread 0 or is joined or detached already. */
+ * E_INVAL if t is thread 0 or is joined or detached already. */
 int thread_detach(struct thread *t);
 
 /* thread_self: the calling thread. */

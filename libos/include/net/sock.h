@@ -11,10 +11,10 @@
  *
  * Calls block the calling user-level thread only (libos/thread.h): other
  * threads of the process run meanwhile, so a server runs one thread per
- * connection. Results are >= 0 on success, else a negative ERR_* from
- * abi/errors.h: ERR_CLOSED when the connection was reset or the stack
- * went away, ERR_TIMEOUT after sock_timeout's limit, ERR_UNREACH when
- * connect fails, ERR_BUSY when a port is taken, ERR_NOMEM, ERR_INVAL.
+ * connection. Results are >= 0 on success, else a negative E_* from
+ * abi/errors.h: E_CLOSED when the connection was reset or the stack
+ * went away, E_TIMEOUT after sock_timeout's limit, E_UNREACH when
+ * connect fails, E_BUSY when a port is taken, E_NOMEM, E_INVAL.
  *
  * Addresses and ports are in host byte order.
  */
@@ -31,7 +31,7 @@ struct sock_addr {
 };
 
 /* net_init: use the network service "net" over a channel, waiting up to
- * timeout_ns for it to appear (0: wait forever). 0, ERR_TIMEOUT. Not
+ * timeout_ns for it to appear (0: wait forever). 0, E_TIMEOUT. Not
  * needed (returns 0 at once) in a process that runs the stack itself. */
 int net_init(uint64_t timeout_ns);
 
@@ -49,7 +49,7 @@ long sock_send(int s, const void *buf, size_t len);
  * stream (the peer closed its side) */
 long sock_recv(int s, void *buf, size_t cap);
 /* sock_timeout: later sock_recv/sock_accept on s give up after ns
- * (0: never) with ERR_TIMEOUT */
+ * (0: never) with E_TIMEOUT */
 int sock_timeout(int s, uint64_t ns);
 /* sock_close: ends the connection (or listener, or UDP socket) and frees
  * s */

@@ -29,7 +29,7 @@ struct netstack;
  * (dhcp)" when it has an address; a static one prints "(static)" at
  * once). The first stack started becomes the one sock.h uses in this
  * process (sock_* then never use the "net" service). *out (if not NULL)
- * gets the stack. 0, ERR_INVAL for bad args, ERR_NOMEM. Call from a
+ * gets the stack. 0, E_INVAL for bad args, E_NOMEM. Call from a
  * thread, not from an event callback. */
 int netstack_start(struct netdev *dev, const char *args, struct netstack **out);
 
@@ -45,7 +45,7 @@ uint32_t netstack_address(const struct netstack *st);
  * (libos/net/net.if) to any number of clients on any core, from the event
  * loop: new clients are accepted as they bind; a client that exits has
  * its sockets closed. Needs a stack (netstack_start). 0, or mon_export's
- * error (ERR_INVAL: the name is taken). */
+ * error (E_INVAL: the name is taken). */
 int netsrv_start(void);
 
 #endif

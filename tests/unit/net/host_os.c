@@ -88,7 +88,7 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	void *f;
 
 	if (strcmp(name, "net") != 0 || !host_net_up || nframes == 16) {
-		return ERR_NOENT;
+		return E_NOENT;
 	}
 	/* a new bind is a new server: what the old one had is gone */
 	netsrv_detach(FAKE_CLIENT_PID);
@@ -96,7 +96,7 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	memset(f, 0, 4096);
 	frames[nframes++] = f;
 	if (netsrv_attach(f, FAKE_CLIENT_PID) < 0) {
-		return ERR_NOMEM;
+		return E_NOMEM;
 	}
 	*chan_va = f;
 	*server_pid = FAKE_SERVER_PID;

@@ -24,10 +24,10 @@ static int tx(struct netdev *d, const void *frame, size_t len)
 	unsigned at;
 
 	if (len < 14 || len > NETDEV_FRAME_MAX) {
-		return ERR_INVAL;
+		return E_INVAL;
 	}
 	if (p->n == QUEUE) {
-		return ERR_FULL;
+		return E_FULL;
 	}
 	at = (p->head + p->n++) % QUEUE;
 	memcpy(p->frame[at], frame, len);
@@ -42,7 +42,7 @@ static int rx(struct netdev *d, void *buf, size_t cap)
 	unsigned len;
 
 	if (!m->n) {
-		return ERR_AGAIN;
+		return E_AGAIN;
 	}
 	len = m->len[m->head];
 	if (len > cap) {

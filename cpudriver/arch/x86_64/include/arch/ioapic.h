@@ -12,7 +12,7 @@
 /* ioapic_route: deliver GSI gsi as `vector` to APIC id `apic`, with the
  * MPS INTI flags from ACPI (0 = ISA default: edge, active high). base is
  * the kernel address of the registers, gsi_base the I/O APIC's first GSI.
- * Returns 0 or ERR_RANGE if this I/O APIC lacks that input. */
+ * Returns 0 or E_RANGE if this I/O APIC lacks that input. */
 int ioapic_route(volatile void *base, uint32_t gsi_base, uint32_t gsi,
 		 uint16_t flags, uint8_t vector, uint32_t apic);
 

@@ -33,7 +33,7 @@ struct pt_alloc {
 
 /* pt_map: maps [va, va+size) to [pa, pa+size) with flags (PTE_W, PTE_U,
  * PTE_NX, PTE_PCD...; PTE_P is implied). Uses 2 MiB pages where va, pa and
- * the remaining size allow and `large` is set. Returns 0 or ERR_NOMEM
+ * the remaining size allow and `large` is set. Returns 0 or E_NOMEM
  * (tables already made stay). va, pa, size must be 4 KiB aligned. */
 int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
 	   uint64_t size, uint64_t flags, bool large);

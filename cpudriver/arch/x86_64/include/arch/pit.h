@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* pit_calibrate: measures over ~10 ms; the LAPIC must be enabled and
- * reachable (lapic_set_base). Returns 0, or ERR_TIMEOUT if the PIT never
+ * reachable (lapic_set_base). Returns 0, or E_TIMEOUT if the PIT never
  * counted down (then both results are guesses). */
 int pit_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz);
 
