@@ -369,6 +369,11 @@ void event_stop(void)
 	stopped = true;
 }
 
+bool event_in_callback(void)
+{
+	return dispatching;
+}
+
 /* ------------------------------------------------------ waiting threads */
 
 static void wake_chan(struct event_chan *e)

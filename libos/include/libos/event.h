@@ -146,6 +146,10 @@ int event_run(void);
 /* event_stop: event_run returns after the current callback. */
 void event_stop(void);
 
+/* event_in_callback: true while a callback runs (the caller must not
+ * block: event_wait_* would return E_PERM). */
+bool event_in_callback(void);
+
 /* event_wait_chan: the calling thread waits until c has a message (other
  * threads run meanwhile). 0 at once if it has one; E_PERM inside a
  * callback. */

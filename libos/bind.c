@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where a program's or monitor's bindings live (channels/binding.h): the
+ * clock is SYS_TIME_NS, the doorbell SYS_DOORBELL, and a call waits
+ * through the event loop (libos/event.h): the calling thread blocks until
+ * the binding has a message or the deadline passes, and the process's
+ * other threads run meanwhile. Inside an event callback, which must not
+ * block a thread, the whole process waits in SYS_WAIT instead, with the
+ * sleep protocol of channels/chan.h.
+ */
+#include <channels/binding.h>
+#include <libos/event.h>
+#include <libos/sys.h>
+#include <libos/thread.h>
+
+static uint64_t now_ns(void)
+{
+	return sys_time_ns();
+}
+
+static void doorbell(uint32_t core)
+{
+	sys_doorbell(core);
+}
+
+static void pause_ns(uint64_t ns)
+{
+	if (event_in_callback() || event_sleep_ns(ns) != 0) {
+		sys_wait(ns);
+	}
+}
+
+static void on_msg(struct event_chan *e)
+{
+	bind_poll(e->arg);
+}
+
+static void on_deadline(struct event_timer *t)
+{
+	thread_wake(t->arg);
+}
+
+static void wake(struct bind_call *c)
+{
+	thread_wake(c->waiter);
+}
+
+static void wait(struct binding *b, struct bind_call *c, uint64_t deadline)
+{
+	struct event_chan e;
+	struct event_timer t;
+	uint64_t now;
+
+	if (!event_in_callback()) {
+		c->waiter = thread_self();
+		event_chan_add(&e, &b->ch, on_msg, b);
+		event_timer_add(&t, deadline, on_deadline, c->waiter);
+		thread_block();
+		event_chan_remove(&e);
+		event_timer_cancel(&t);
+		c->waiter = 0;
+		return;
+	}
+	now = sys_time_ns();
+	chan_sleep(&b->ch);
+	if (!chan_pending(&b->ch) && now < deadline) {
+		sys_wait(deadline - now);
+	}
+	chan_wake(&b->ch);
+}
+
+const struct bind_env bind_env_libos = {now_ns, doorbell, pause_ns, wait,
+					wake};
