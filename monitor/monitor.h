@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the parts of the monitor share (mesh.c, place.c, naming.c,
- * memory.c, main.c). One monitor runs per core, single-threaded: none of
- * this needs a lock.
+ * What the parts of the monitor share (main.c, mesh.c, place.c,
+ * naming.c, memory.c, devices.c, agree.c). One monitor runs per core,
+ * single-threaded: none of this needs a lock.
  */
 #ifndef MONITOR_H
 #define MONITOR_H
