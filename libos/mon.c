@@ -6,20 +6,38 @@
  * mon_wait_exit, in arrival order.
  */
 #include <libos/mon.h>
+#include <libos/bind.h>
+#include <libos/event.h>
 #include <libos/sys.h>
-#include <channels/chan.h>
 #include <monitor_if.h>
 #include <string.h>
 
 #define EXITS_MAX 64
 
-static struct chan ch;
+static struct binding mb;
 static int have;
-static uint32_t call_seq, core_self;
 static struct monitor_exit_note exits[EXITS_MAX];
 static unsigned nexits;
 static struct monitor_bound bounds[EXITS_MAX];
 static unsigned nbounds;
+
+/* keep_note: an exit or bound note (no call waits for them) */
+static void keep_note(struct binding *b, uint8_t type, const uint8_t *buf,
+		      size_t len)
+{
+	struct monitor_exit_note e;
+	struct monitor_bound bd;
+
+	(void)b;
+	if (type == MONITOR_MSG_EXIT_NOTE && nexits < EXITS_MAX &&
+	    monitor_exit_note_unmarshal(buf, len, &e) == 0) {
+		exits[nexits++] = e;
+	}
+	if (type == MONITOR_MSG_BOUND && nbounds < EXITS_MAX &&
+	    monitor_bound_unmarshal(buf, len, &bd) == 0) {
+		bounds[nbounds++] = bd;
+	}
+}
 
 void mon_init(void *chan_va)
 {
@@ -28,16 +46,22 @@ void mon_init(void *chan_va)
 	if (!chan_va) {
 		return;
 	}
-	chan_init(&ch, chan_va, 1);
+	/* the monitor of our own core: its doorbell is our core's */
+	bind_init(&mb, chan_va, 1, sys_info(&in) == 0 ? in.core_id : 0, 0,
+		  &bind_env_libos);
+	mb.other = keep_note;
+	mb.send_wait_ns = MON_CALL_NS;
 	have = 1;
-	if (sys_info(&in) == 0) {
-		core_self = in.core_id;
-	}
 }
 
 struct chan *mon_channel(void)
 {
-	return have ? &ch : 0;
+	return have ? &mb.ch : 0;
+}
+
+struct binding *mon_binding(void)
+{
+	return have ? &mb : 0;
 }
 
 int mon_available(void)
@@ -45,84 +69,34 @@ int mon_available(void)
 	return have;
 }
 
-static int send(void *tctx, uint8_t type, const void *buf, size_t len)
+/* wait_note: until *count is nonzero (a note arrived); no deadline: a
+ * process may run for as long as it likes */
+static void wait_note(const unsigned *count)
 {
-	int r;
-
-	(void)tctx;
-	while ((r = chan_msg_send(&ch, type, buf, len)) == E_FULL) {
-		sys_wait(1000000); /* the monitor is behind: 1 ms */
-	}
-	if (r == 0 && chan_needs_doorbell(&ch)) {
-		sys_doorbell(core_self);
-	}
-	return r;
-}
-
-/* next: the next message from the monitor, halting until one arrives */
-static int next(uint8_t *type, uint8_t *buf, size_t cap)
-{
-	int n;
-
-	for (;;) {
-		n = chan_msg_recv(&ch, type, buf, cap);
-		if (n != E_AGAIN) {
-			return n;
+	bind_poll(&mb);
+	while (!*count) {
+		if (event_in_callback() || event_wait_chan(&mb.ch) != 0) {
+			chan_sleep(&mb.ch);
+			if (!chan_pending(&mb.ch)) {
+				sys_wait(0);
+			}
+			chan_wake(&mb.ch);
 		}
-		chan_sleep(&ch);
-		if (!chan_pending(&ch)) {
-			sys_wait(0);
-		}
-		chan_wake(&ch);
-	}
-}
-
-/* keep_exit: keep a note that arrived while waiting for something else */
-static void keep_exit(uint8_t type, const uint8_t *buf, size_t len)
-{
-	struct monitor_exit_note e;
-	struct monitor_bound b;
-
-	if (type == MONITOR_MSG_EXIT_NOTE && nexits < EXITS_MAX &&
-	    monitor_exit_note_unmarshal(buf, len, &e) == 0) {
-		exits[nexits++] = e;
-	}
-	if (type == MONITOR_MSG_BOUND && nbounds < EXITS_MAX &&
-	    monitor_bound_unmarshal(buf, len, &b) == 0) {
-		bounds[nbounds++] = b;
+		bind_poll(&mb);
 	}
 }
 
 /*
- * CALL: send request req with monitor_call_<c> and wait for its reply
- * into rep (monitor_<c>_match), keeping notes that arrive meanwhile.
- * Evaluates to the send's error or 0; the reply's own err is in rep.
- */
-#define CALL(c, req, rep)                                                     \
-	({                                                                    \
-		uint8_t buf_[IFC_MAX_MSG], type_;                             \
-		int r_ = monitor_call_##c(send, 0, &call_seq, (req));         \
-		while (r_ == 0) {                                             \
-			int n_ = next(&type_, buf_, sizeof(buf_));            \
-			if (n_ < 0) {                                         \
-				continue;                                     \
-			}                                                     \
-			if (monitor_##c##_match((req), type_, buf_,           \
-						(size_t)n_, (rep)) == 0) {    \
-				break;                                        \
-			}                                                     \
-			keep_exit(type_, buf_, (size_t)n_);                   \
-		}                                                             \
-		r_;                                                           \
-	})
-
-/*
- * ASK: CALL, for a process that has a monitor channel, evaluating to the
- * send's error, else the reply's err (E_UNSUPPORTED without a monitor).
+ * ASK: the generated call monitor_<c>_call with the monitor's deadline,
+ * for a process that has a monitor channel: evaluates to the call's
+ * error (E_UNSUPPORTED without a monitor, E_TIMEOUT, ...), else the
+ * reply's err.
  */
 #define ASK(c, req, rep)                                                      \
 	({                                                                    \
-		int a_ = have ? CALL(c, req, rep) : E_UNSUPPORTED;          \
+		int a_ = have ? monitor_##c##_call(&mb, (req), (rep),         \
+						   MON_CALL_NS)               \
+			      : E_UNSUPPORTED;                                \
 		a_ ? a_ : (rep)->err;                                         \
 	})
 
@@ -213,20 +187,17 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	struct monitor_bind_reply rep;
 	int r;
 
-	if (!have) {
-		return E_UNSUPPORTED;
-	}
 	memset(&req, 0, sizeof(req));
 	if (strlcpy(req.name, name, sizeof(req.name)) >= sizeof(req.name)) {
 		return E_TOOBIG;
 	}
-	r = CALL(bind, &req, &rep);
+	r = ASK(bind, &req, &rep);
 	if (r) {
 		return r;
 	}
 	*chan_va = (void *)rep.va;
 	*server_pid = rep.server_pid;
-	return rep.err;
+	return 0;
 }
 
 int mon_accept_poll(void **chan_va, uint32_t *client_pid)
@@ -243,18 +214,10 @@ int mon_accept_poll(void **chan_va, uint32_t *client_pid)
 
 int mon_accept(void **chan_va, uint32_t *client_pid)
 {
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n;
-
 	if (!have) {
 		return E_UNSUPPORTED;
 	}
-	while (!nbounds) {
-		n = next(&type, buf, sizeof(buf));
-		if (n >= 0) {
-			keep_exit(type, buf, (size_t)n);
-		}
-	}
+	wait_note(&nbounds);
 	return mon_accept_poll(chan_va, client_pid);
 }
 
@@ -265,9 +228,6 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 	struct monitor_spawn_reply rep;
 	int r;
 
-	if (!have) {
-		return E_UNSUPPORTED;
-	}
 	memset(&req, 0, sizeof(req));
 	req.core = core;
 	if (strlen(app) >= sizeof(req.app) || strlen(args) >= sizeof(req.args)) {
@@ -275,36 +235,25 @@ int mon_spawn(const char *app, const char *args, uint32_t core,
 	}
 	strlcpy(req.app, app, sizeof(req.app));
 	strlcpy(req.args, args, sizeof(req.args));
-	r = CALL(spawn, &req, &rep);
+	r = ASK(spawn, &req, &rep);
 	if (r) {
 		return r;
 	}
 	*pid = rep.pid;
-	return rep.err;
+	return 0;
 }
 
 int mon_core_stat(uint32_t core, struct monitor_core_stat_reply *out)
 {
 	struct monitor_core_stat_req req = {0, core};
-	int r;
 
-	if (!have) {
-		return E_UNSUPPORTED;
-	}
-	r = CALL(core_stat, &req, out);
-	return r ? r : out->err;
+	return ASK(core_stat, &req, out);
 }
 
 void mon_poll(void)
 {
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n;
-
-	while (have && (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) !=
-			       E_AGAIN) {
-		if (n >= 0) {
-			keep_exit(type, buf, (size_t)n);
-		}
+	if (have) {
+		bind_poll(&mb);
 	}
 }
 
@@ -324,18 +273,10 @@ int mon_take_exit(uint32_t *pid, int64_t *status)
 
 int mon_wait_exit(uint32_t *pid, int64_t *status)
 {
-	uint8_t buf[IFC_MAX_MSG], type;
-	int n;
-
 	if (!have) {
 		return E_UNSUPPORTED;
 	}
-	while (!nexits) {
-		n = next(&type, buf, sizeof(buf));
-		if (n >= 0) {
-			keep_exit(type, buf, (size_t)n);
-		}
-	}
+	wait_note(&nexits);
 	*pid = exits[0].pid;
 	*status = exits[0].status;
 	memmove(exits, exits + 1, --nexits * sizeof(exits[0]));

@@ -55,7 +55,7 @@ static int link_to(uint32_t c)
 	if (monitor_send_link_offer(send_on, ROUTE(0), &o) < 0) {
 		return -1; /* the frame stays with us, unused */
 	}
-	chan_init(&links[c].ch, (void *)sc.va, 0);
+	route_attach((int)c, (void *)sc.va, 0, c, 0);
 	links[c].up = 1;
 	return (int)c;
 }
@@ -91,7 +91,7 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 		       me.core_id, m->from, err_msg((int)r));
 		return 0;
 	}
-	chan_init(&links[m->from].ch, (void *)sc.va, 1);
+	route_attach((int)m->from, (void *)sc.va, 1, m->from, 0);
 	links[m->from].up = 1;
 	return 0;
 }
@@ -174,9 +174,7 @@ int on_agree_req(void *vctx, const struct monitor_agree_req *m)
 	}
 	if (me.core_id != 0) {
 		/* core 0 is the root: relay, the answer comes back as is */
-		if (monitor_call_agree(send_on, ROUTE(0), &call_seq, &fwd) ==
-			0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		if (monitor_agree_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;

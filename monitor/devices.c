@@ -169,9 +169,7 @@ int on_devices_req(void *vctx, const struct monitor_devices_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (me.core_id != 0) {
-		if (monitor_call_devices(send_on, ROUTE(0), &call_seq, &fwd) ==
-			    0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		if (monitor_devices_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;
@@ -332,8 +330,7 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 	uint32_t i;
 
 	if (me.core_id != 0) {
-		if (monitor_call_move(send_on, ROUTE(0), &call_seq, &fwd) == 0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		if (monitor_move_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;

@@ -84,7 +84,7 @@ static int poll_all(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t idle_since = 0;
+	uint64_t idle_since = 0, due;
 
 	(void)argc;
 	(void)argv;
@@ -110,8 +110,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		idle_since = 0;
+		/* relayed calls past their deadline are answered; the next
+		 * deadline bounds the sleep */
+		due = relays_expire();
 		if (!set_sleep(1)) {
-			sys_wait(0);
+			uint64_t now = sys_time_ns();
+
+			sys_wait(!due ? 0 : due > now ? due - now : 1);
 		}
 		set_sleep(0);
 	}

@@ -21,12 +21,12 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 						     &rep);
 	}
 	/* the next core lends; a least-loaded choice is still to come */
+	req.call_id = m->call_id; /* the lend's reply answers the borrow */
 	req.lender = (me.core_id + 1) % me.ncores;
 	req.bytes = (m->bytes + two - 1) / two * two;
 	to = relay_target(req.lender);
 	if (to >= 0 &&
-	    monitor_call_lend(send_on, ROUTE(to), &call_seq, &req) == 0 &&
-	    pending_add_kind(req.call_id, cx->route, m->call_id, BORROW) >= 0) {
+	    monitor_lend_relay(&relays, send_on, ROUTE(to), to, cx->route, &req, BORROW) == 0) {
 		return 0;
 	}
 	return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route), &rep);
@@ -43,9 +43,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	if (m->lender != me.core_id) {
 		to = relay_target(m->lender);
 		if (to >= 0 &&
-		    monitor_call_lend(send_on, ROUTE(to), &call_seq, &fwd) ==
-			0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		    monitor_lend_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_NOENT;
@@ -64,18 +62,16 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 
 int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 {
-	struct monitor_lend_reply back = *m;
+	struct ctx *cx = vctx;
 	struct monitor_mem_borrow_reply rep;
-	int kind, to = pending_take_kind(m->call_id, &back.call_id, &kind);
+	int to;
 
-	(void)vctx;
-	if (to < 0) {
+	/* relayed lends (kind RELAY) went back in mesh.c; this is ours */
+	if (!cx->relay || cx->relay->kind != BORROW) {
 		return 0;
 	}
-	if (kind == RELAY) {
-		return monitor_send_lend_reply(send_on, ROUTE(to), &back);
-	}
-	rep.call_id = back.call_id;
+	to = cx->relay->from;
+	rep.call_id = cx->relay->back_id;
 	rep.err = m->err;
 	rep.base = m->base;
 	rep.size = m->size;

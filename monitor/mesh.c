@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The mesh side of the monitor: this core's identity, its links to other
- * monitors and channels to its processes (routes), sending with doorbells,
- * relayed calls waiting for answers (pending), who wants which exit note
- * (watch), reading and dispatching what arrived, and the sleep protocol.
+ * monitors and channels to its processes (routes, each a binding that
+ * knows its peer's core), sending, relayed calls waiting for answers (the
+ * relay table: replies go back where their request came from, calls that
+ * are not answered in time are answered E_TIMEOUT), who wants which exit
+ * note (watch), reading and dispatching what arrived, and the sleep
+ * protocol.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -15,46 +18,80 @@ struct pchan procs[MAX_PROCS];
 uint32_t call_seq;
 uint64_t link_msgs;
 
-static struct {
-	int used;
-	int kind;	  /* RELAY: pass the reply back; BORROW: adopt */
-	uint32_t out_id;  /* call id we used when relaying */
-	int from;	  /* route the request came on */
-	uint32_t back_id; /* its call id there */
-} pending[MAX_PENDING];
+static struct relay_entry relay_entries[MAX_PENDING];
+struct relay_table relays = {relay_entries, MAX_PENDING, 0, MONITOR_RELAY_NS,
+			     sys_time_ns, 0};
+
+/* The monitor's bindings: it has no threads and never waits for a reply
+ * (it relays), so a full ring is the only thing it waits for. */
+static void ring(uint32_t core)
+{
+	sys_doorbell(core);
+}
+
+static void pause_ns(uint64_t ns)
+{
+	sys_wait(ns);
+}
+
+static void no_wait(struct binding *b, struct bind_call *c, uint64_t until)
+{
+	(void)b;
+	(void)c;
+	(void)until;
+}
+
+static const struct bind_env mesh_env = {sys_time_ns, ring, pause_ns,
+					 no_wait, 0};
 
 static struct {
 	uint32_t pid; /* 0: free */
 	int route;    /* who gets its exit note */
 } watch[MAX_WATCH];
 
-struct chan *route_chan(int route)
+static struct binding *route_binding(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
 		return procs[route - PROC_ROUTE].pid
-			   ? &procs[route - PROC_ROUTE].ch
+			   ? &procs[route - PROC_ROUTE].b
 			   : 0;
 	}
 	if (route >= 0 && route < MAX_CORES && links[route].up) {
-		return &links[route].ch;
+		return &links[route].b;
 	}
 	return 0;
+}
+
+struct chan *route_chan(int route)
+{
+	struct binding *b = route_binding(route);
+
+	return b ? &b->ch : 0;
+}
+
+/* route_attach: route's channel is side `side` of frame; its peer runs on
+ * peer_core (a process there, or the monitor if peer_pid is 0) */
+void route_attach(int route, void *frame, int side, uint32_t peer_core,
+		  uint32_t peer_pid)
+{
+	struct binding *b = route < PROC_ROUTE
+				    ? &links[route].b
+				    : &procs[route - PROC_ROUTE].b;
+
+	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
 }
 
 /* send_on: the transport for generated stubs; tctx is the route */
 int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	int route = (int)(intptr_t)tctx;
-	struct chan *c = route_chan(route);
-	int r, tries = 0;
+	struct binding *b = route_binding(route);
+	int r;
 
-	if (!c) {
+	if (!b) {
 		return E_NOENT;
 	}
-	while ((r = chan_msg_send(c, type, buf, len)) == E_FULL &&
-	       tries++ < 100) {
-		sys_wait(1000000); /* peer behind: give it 1 ms */
-	}
+	r = bind_send(b, type, buf, len);
 	if (r < 0) {
 		printf("monitor %u: lost a %s to route %d: %s\n", me.core_id,
 		       monitor_msg_name(type), route, err_msg(r));
@@ -62,9 +99,6 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	}
 	if (route < PROC_ROUTE) {
 		link_msgs++;
-	}
-	if (chan_needs_doorbell(c)) {
-		sys_doorbell(route < PROC_ROUTE ? (uint32_t)route : me.core_id);
 	}
 	return 0;
 }
@@ -103,48 +137,24 @@ int relay_target(uint32_t core)
 	return me.core_id == 0 ? (int)core : 0;
 }
 
-/* pending_add: remember that the call relayed with out_id answers call
- * back_id of route from. */
-int pending_add_kind(uint32_t out_id, int from, uint32_t back_id, int kind)
+/* expired: a relayed call was not answered in time: tell its asker */
+static void expired(void *arg, const struct relay_entry *e)
 {
-	for (int i = 0; i < MAX_PENDING; i++) {
-		if (!pending[i].used) {
-			pending[i].used = 1;
-			pending[i].kind = kind;
-			pending[i].out_id = out_id;
-			pending[i].from = from;
-			pending[i].back_id = back_id;
-			return 0;
-		}
-	}
-	return E_AGAIN;
+	struct monitor_error err = {e->req_type, e->back_id, E_TIMEOUT};
+
+	(void)arg;
+	printf("monitor %u: no answer to a %s relayed to route %d in %u s\n",
+	       me.core_id, monitor_msg_name(e->req_type), e->to,
+	       (unsigned)(MONITOR_RELAY_NS / 1000000000ull));
+	monitor_send_error(send_on, ROUTE(e->from), &err);
 }
 
-int pending_add(uint32_t out_id, int from, uint32_t back_id)
+/* relays_expire: answer the relayed calls whose time is up; returns when
+ * the next one is due (0: none waits) */
+uint64_t relays_expire(void)
 {
-	return pending_add_kind(out_id, from, back_id, RELAY);
-}
-
-/* pending_take_kind: where the reply to relayed call out_id goes (-1:
- * none); *back_id gets the call id to answer with, *kind the kind. */
-int pending_take_kind(uint32_t out_id, uint32_t *back_id, int *kind)
-{
-	for (int i = 0; i < MAX_PENDING; i++) {
-		if (pending[i].used && pending[i].out_id == out_id) {
-			pending[i].used = 0;
-			*back_id = pending[i].back_id;
-			*kind = pending[i].kind;
-			return pending[i].from;
-		}
-	}
-	return -1;
-}
-
-int pending_take(uint32_t out_id, uint32_t *back_id)
-{
-	int kind;
-
-	return pending_take_kind(out_id, back_id, &kind);
+	relay_expire(&relays, expired, 0);
+	return relay_next_deadline(&relays);
 }
 
 uint32_t route_pid(int route)
@@ -181,54 +191,40 @@ static void complain(int route, uint8_t type, const uint8_t *buf, int len,
 	}
 }
 
-/* drain: handle what arrived on one route; returns messages handled */
 /*
- * relay_reply: answers to relayed calls that need nothing done on the way
- * (core_stat, ps, kill, export, services, devices, move, agree) go back as they came, with the
- * call id of the hop they return to; the final receiver checks the body.
- * Returns 1 if the message was such a reply (and is dealt with).
+ * relay_reply: a reply (or `error` answer) from another monitor to a call
+ * we relayed: one of kind RELAY goes back as it came, with the call id of
+ * the hop it returns to (the final receiver checks the body); others are
+ * dispatched to their handler with the entry in ctx.relay. Only the route
+ * a call went to can answer it. Returns 1 if the message was such a
+ * reply (and is dealt with).
  */
-static int relay_reply(int route, uint8_t type, uint8_t *buf, int n)
+static int relay_reply(struct ctx *cx, uint8_t type, uint8_t *buf, int n,
+		       struct relay_entry *e)
 {
-	uint32_t id, back;
-	int to;
-
-	if (type != MONITOR_MSG_CORE_STAT_REPLY &&
-	    type != MONITOR_MSG_PS_REPLY && type != MONITOR_MSG_KILL_REPLY &&
-	    type != MONITOR_MSG_EXPORT_REPLY &&
-	    type != MONITOR_MSG_SERVICES_REPLY &&
-	    type != MONITOR_MSG_DEVICES_REPLY && type != MONITOR_MSG_MOVE_REPLY &&
-	    type != MONITOR_MSG_AGREE_REPLY) {
+	if (route_pid(cx->route) ||
+	    !relay_match(&relays, &monitor_bind_iface, cx->route, type, buf,
+			 (size_t)n, e)) {
 		return 0;
 	}
-	if (route_pid(route)) {
-		return 0; /* programs send no replies: dispatch rejects it */
+	if (e->kind != RELAY && type != MONITOR_MSG_ERROR) {
+		cx->relay = e;
+		return 0; /* its handler passes it on */
 	}
-	if (monitor_call_id_of(type, buf, (size_t)n, &id) < 0) {
-		complain(route, type, buf, n, E_FORMAT);
-		return 1;
-	}
-	to = pending_take(id, &back);
-	if (to < 0) {
-		printf("monitor %u: %s %u from route %d matches nothing\n",
-		       me.core_id, monitor_msg_name(type), id, route);
-		return 1;
-	}
-	/* the call id is the body's first field, little-endian */
-	buf[0] = (uint8_t)back;
-	buf[1] = (uint8_t)(back >> 8);
-	buf[2] = (uint8_t)(back >> 16);
-	buf[3] = (uint8_t)(back >> 24);
-	send_on(ROUTE(to), type, buf, (size_t)n);
+	monitor_set_call_id(type, buf, (size_t)n, e->back_id);
+	send_on(ROUTE(e->from), type, buf, (size_t)n);
 	return 1;
 }
 
+/* drain: handle what arrived on one route; returns messages handled */
 int drain(int route)
 {
 	static uint8_t buf[IFC_MAX_MSG];
 	struct chan *c = route_chan(route);
-	struct ctx cx = {route};
+	struct relay_entry e;
+	struct ctx cx;
 	uint8_t type = 0;
+	uint32_t id;
 	int n, done = 0, r;
 
 	while (c &&
@@ -241,12 +237,21 @@ int drain(int route)
 			complain(route, 0, buf, -1, n);
 			continue;
 		}
-		if (relay_reply(route, type, buf, n)) {
+		cx.route = route;
+		cx.relay = 0;
+		if (relay_reply(&cx, type, buf, n, &e)) {
 			c = route_chan(route);
 			continue;
 		}
 		r = monitor_dispatch(&handlers, &cx, type, buf, (size_t)n);
-		if (r == E_NOSYS || r == E_FORMAT) {
+		if (r == E_NOSYS && !route_pid(route) &&
+		    monitor_bind_iface.reply_id_of(type, buf, (size_t)n,
+						   &id) == 0) {
+			/* a reply no relayed call waits for (any more) */
+			printf("monitor %u: %s %u from route %d matches "
+			       "nothing\n",
+			       me.core_id, monitor_msg_name(type), id, route);
+		} else if (r == E_NOSYS || r == E_FORMAT) {
 			complain(route, type, buf, n, r);
 		}
 		c = route_chan(route);
@@ -286,7 +291,7 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 		       me.core_id, core, err_msg((int)r));
 		return;
 	}
-	chan_init(&links[core].ch, (void *)sc.va, side);
+	route_attach((int)core, (void *)sc.va, side, core, 0);
 	links[core].up = 1;
 }
 

@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 #include <libos/sys.h>
-#include <channels/chan.h>
+#include <channels/binding.h>
+#include <channels/relay.h>
 #include <monitor_if.h>
 
 #define MAX_CORES 256
@@ -18,22 +19,31 @@
 #define MAX_PENDING 64
 #define MAX_WATCH 64
 
+/* How long a relayed call may take before the monitor forgets it and
+ * answers the asker E_TIMEOUT (libos's MON_CALL_NS is longer). */
+#define MONITOR_RELAY_NS (20ull * 1000 * 1000 * 1000)
+
 struct link {
-	struct chan ch;
+	struct binding b; /* to the monitor of core (index) */
 	int up;
 };
 
 struct pchan {
-	struct chan ch;
-	uint32_t pid; /* 0: slot free */
+	struct binding b; /* to a process of this core */
+	uint32_t pid;	  /* 0: slot free */
 };
 
-enum { RELAY = 0, BORROW = 1, PLACE = 2 };
+/* What a relayed call's reply needs on its way back (relay_entry.kind):
+ * RELAY nothing (mesh.c passes it back as it came); the others are
+ * dispatched to their reply handler with the entry in ctx.relay. */
+enum { RELAY = 0, BORROW = 1, PLACE = 2, SPAWN = 3, BIND = 4 };
 
 #define ROUTE(r) ((void *)(intptr_t)(r))
 
 struct ctx {
 	int route; /* where the message being handled came from */
+	/* for a reply handler: the relayed call it answers (0: none) */
+	const struct relay_entry *relay;
 };
 
 /* this core's identity, links and process channels (mesh.c) */
@@ -41,6 +51,7 @@ extern struct sys_info me;
 extern struct link links[MAX_CORES];
 extern struct pchan procs[MAX_PROCS];
 extern uint32_t call_seq;
+extern struct relay_table relays; /* calls relayed to other monitors */
 extern uint64_t link_msgs; /* sent or received on links since boot */
 
 /* the dispatch table (main.c) */
@@ -52,10 +63,9 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
 void watch_add(uint32_t pid, int route);
 int watch_take(uint32_t pid);
 int relay_target(uint32_t core);
-int pending_add_kind(uint32_t out_id, int from, uint32_t back_id, int kind);
-int pending_add(uint32_t out_id, int from, uint32_t back_id);
-int pending_take_kind(uint32_t out_id, uint32_t *back_id, int *kind);
-int pending_take(uint32_t out_id, uint32_t *back_id);
+void route_attach(int route, void *frame, int side, uint32_t peer_core,
+		  uint32_t peer_pid);
+uint64_t relays_expire(void);
 uint32_t route_pid(int route);
 int pid_route(uint32_t pid);
 int drain(int route);

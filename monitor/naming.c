@@ -53,8 +53,7 @@ int on_export_req(void *vctx, const struct monitor_export_req *m)
 		rep.err = service_add(fwd.name, fwd.core, fwd.id);
 		return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
 	}
-	if (monitor_call_export(send_on, ROUTE(0), &call_seq, &fwd) == 0 &&
-	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+	if (monitor_export_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
 	rep.err = E_AGAIN;
@@ -136,8 +135,7 @@ int on_bind_req(void *vctx, const struct monitor_bind_req *m)
 	}
 	to = fwd.server_pid ? relay_target(fwd.server_core) : 0;
 	if (to >= 0 &&
-	    monitor_call_bind(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
-	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+	    monitor_bind_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, BIND) == 0) {
 		return 0;
 	}
 	rep.err = E_AGAIN;
@@ -150,17 +148,17 @@ answer:
 
 int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
 {
+	struct ctx *cx = vctx;
 	struct monitor_bind_reply back = *m;
-	int to = pending_take(m->call_id, &back.call_id);
 
-	(void)vctx;
-	if (to < 0) {
-		return 0;
+	if (!cx->relay) {
+		return 0; /* answers nothing we relayed */
 	}
-	if (route_pid(to)) {
-		finish_bind(route_pid(to), &back);
+	back.call_id = cx->relay->back_id;
+	if (route_pid(cx->relay->from)) {
+		finish_bind(route_pid(cx->relay->from), &back);
 	}
-	return monitor_send_bind_reply(send_on, ROUTE(to), &back);
+	return monitor_send_bind_reply(send_on, ROUTE(cx->relay->from), &back);
 }
 
 int on_services_req(void *vctx, const struct monitor_services_req *m)
@@ -171,9 +169,7 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (me.core_id != 0) {
-		if (monitor_call_services(send_on, ROUTE(0), &call_seq, &fwd) ==
-			0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		if (monitor_services_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;

@@ -31,7 +31,8 @@ int spawn_here(const char *app, const char *args, uint32_t *pid)
 	if (r < 0) {
 		return (int)r; /* the frame stays ours; reused never (noted) */
 	}
-	chan_init(&procs[slot].ch, (void *)sc.va, 0);
+	route_attach(PROC_ROUTE + slot, (void *)sc.va, 0, me.core_id,
+		     (uint32_t)r);
 	procs[slot].pid = (uint32_t)r;
 	*pid = (uint32_t)r;
 	return 0;
@@ -96,10 +97,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		core = me.core_id == 0 ? place_any() : 0;
 		if (core == 0 && me.core_id != 0) {
 			fwd = *m;
-			if (monitor_call_spawn(send_on, ROUTE(0), &call_seq,
-					       &fwd) == 0 &&
-			    pending_add(fwd.call_id, cx->route, m->call_id) ==
-				0) {
+			if (monitor_spawn_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, SPAWN) == 0) {
 				return 0;
 			}
 			rep.err = E_AGAIN;
@@ -121,10 +119,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 	if (to >= 0) {
 		fwd = *m;
 		fwd.core = core;
-		if (monitor_call_spawn(send_on, ROUTE(to), &call_seq, &fwd) ==
-			0 &&
-		    pending_add_kind(fwd.call_id, cx->route, m->call_id,
-				     any ? PLACE : RELAY) == 0) {
+		if (monitor_spawn_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, any ? PLACE : SPAWN) == 0) {
 			return 0;
 		}
 	}
@@ -135,22 +130,23 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 {
 	struct ctx *cx = vctx;
+	const struct relay_entry *e = cx->relay;
 	struct monitor_spawn_reply back = *m;
-	int kind, to = pending_take_kind(m->call_id, &back.call_id, &kind);
 
-	if (to < 0) {
+	if (!e) {
 		printf("monitor %u: spawn reply %u from route %d matches "
 		       "nothing\n",
 		       me.core_id, m->call_id, cx->route);
 		return 0;
 	}
+	back.call_id = e->back_id;
 	if (m->err == 0) {
-		watch_add(m->pid, to);
-		if (kind == PLACE) {
+		watch_add(m->pid, e->from);
+		if (e->kind == PLACE) {
 			placed_spawned(m->pid);
 		}
 	}
-	return monitor_send_spawn_reply(send_on, ROUTE(to), &back);
+	return monitor_send_spawn_reply(send_on, ROUTE(e->from), &back);
 }
 
 int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
@@ -177,8 +173,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	}
 	to = relay_target(m->core);
 	if (to >= 0 &&
-	    monitor_call_core_stat(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
-	    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+	    monitor_core_stat_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
 	rep.err = to < 0 ? E_RANGE : E_AGAIN;
@@ -211,8 +206,7 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 	if (m->core != me.core_id) {
 		to = relay_target(m->core);
 		if (to >= 0 &&
-		    monitor_call_ps(send_on, ROUTE(to), &call_seq, &fwd) == 0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		    monitor_ps_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = to < 0 ? E_RANGE : E_AGAIN;
@@ -243,9 +237,7 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 	if (core != me.core_id) {
 		to = relay_target(core);
 		if (to >= 0 &&
-		    monitor_call_kill(send_on, ROUTE(to), &call_seq, &fwd) ==
-			0 &&
-		    pending_add(fwd.call_id, cx->route, m->call_id) == 0) {
+		    monitor_kill_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = to < 0 ? E_NOENT : E_AGAIN;

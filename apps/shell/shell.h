@@ -3,6 +3,7 @@
 #ifndef SHELL_H
 #define SHELL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* out / say: text to the console */
@@ -11,8 +12,20 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* parse_u32: decimal or 0x hex; -1 if s is not a number */
 int parse_u32(const char *s, uint32_t *v);
 
+/* the line being run, as typed (main.c) */
+extern const char *raw_line;
+/* write_all: n bytes to the console (main.c) */
+void write_all(const char *s, size_t n);
+
 /* devices.c */
 void cmd_devices(int argc, char **argv);
 void cmd_move(int argc, char **argv);
+
+/* store.c: the block store's commands */
+void cmd_put(int argc, char **argv);
+void cmd_get(int argc, char **argv);
+void cmd_del(int argc, char **argv);
+void cmd_list(int argc, char **argv);
+void cmd_store(int argc, char **argv);
 
 #endif

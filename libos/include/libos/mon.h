@@ -4,8 +4,10 @@
  * every process it starts (its address arrives in the start-up code).
  * Over it a program asks for things only monitors can do - start a
  * program on any core - and hears about the programs it started. The
- * calls wait by halting the program (SYS_WAIT) until the monitor answers;
- * they never spin.
+ * link is a binding (channels/binding.h) and every call is the generated
+ * monitor_<call>_call: it waits through the event loop (other threads of
+ * the program run; a program without threads halts in SYS_WAIT), never
+ * spins, and gives up with E_TIMEOUT after MON_CALL_NS.
  *
  * Usage:
  *   uint32_t pid; int64_t status;
@@ -19,6 +21,11 @@
 
 #define MON_CORE_ANY 0xffffffffu
 
+/* How long a monitor call may take: monitors relay a call to another core
+ * (forgetting it after MONITOR_RELAY_NS, then answering E_TIMEOUT), so
+ * this is longer. */
+#define MON_CALL_NS (30ull * 1000 * 1000 * 1000)
+
 /* mon_init: called by the start-up code with the channel's address (0 if
  * the process has none, e.g. the monitor itself). */
 void mon_init(void *chan_va);
@@ -28,6 +35,12 @@ struct chan;
 /* mon_channel: the raw channel to the monitor (NULL if none), for tools
  * and tests that speak the protocol themselves. */
 struct chan *mon_channel(void);
+
+struct binding;
+
+/* mon_binding: the binding to the monitor (NULL if none), for programs
+ * that make calls of the monitor interface the mon_* functions lack. */
+struct binding *mon_binding(void);
 
 /* mon_available: true if this process has a monitor channel. */
 int mon_available(void);
