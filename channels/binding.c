@@ -8,6 +8,14 @@
 #include <abi/errors.h>
 
 #define PAUSE_NS 1000000ull /* a full ring is tried again after 1 ms */
+#define SPIN_TRIES 4096	    /* after trying this often at once */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	       uint32_t peer_pid, const struct bind_env *env)
@@ -30,7 +38,17 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	uint64_t deadline = 0;
 	int r;
 
-	while ((r = chan_msg_send(&b->ch, type, buf, len)) == E_FULL) {
+	r = chan_msg_send(&b->ch, type, buf, len);
+	/* a peer that reads on another core makes room within microseconds:
+	 * try again at once a while before letting time pass */
+	for (unsigned spin = 0; r == E_FULL && spin < SPIN_TRIES; spin++) {
+		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
+			break; /* it sleeps: no use spinning */
+		}
+		cpu_relax();
+		r = chan_msg_send(&b->ch, type, buf, len);
+	}
+	while (r == E_FULL) {
 		uint64_t now = b->env->now_ns();
 
 		if (!deadline) {
@@ -45,6 +63,7 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 			b->doorbells++;
 		}
 		b->env->pause(PAUSE_NS);
+		r = chan_msg_send(&b->ch, type, buf, len);
 	}
 	if (r < 0) {
 		return r;

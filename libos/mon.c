@@ -200,6 +200,27 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	return 0;
 }
 
+int mon_connect(const char *name, uint64_t wait_ns, struct binding *b)
+{
+	uint64_t end = sys_time_ns() + wait_ns;
+	uint32_t pid;
+	void *va;
+	int r;
+
+	/* the server may still be starting: ask again every 10 ms */
+	while ((r = mon_bind(name, &va, &pid)) == E_NOENT &&
+	       sys_time_ns() < end) {
+		if (event_in_callback() || event_sleep_ns(10000000) != 0) {
+			sys_wait(10000000);
+		}
+	}
+	if (r < 0) {
+		return r;
+	}
+	bind_init(b, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
+	return 0;
+}
+
 int mon_accept_poll(void **chan_va, uint32_t *client_pid)
 {
 	mon_poll();

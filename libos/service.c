@@ -2,29 +2,17 @@
 /*
  * The service loop (libos/service.h).
  */
+#include <libos/bind.h>
 #include <libos/mon.h>
 #include <libos/service.h>
 #include <libos/sys.h>
 #include <stdio.h>
 
-#define SEND_TRIES 1000 /* 1 ms each */
-
 int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	struct svc_client *c = tctx;
-	int r, tries = 0;
 
-	while ((r = chan_msg_send(&c->ch, type, buf, len)) == E_FULL &&
-	       ++tries < SEND_TRIES) {
-		if (chan_needs_doorbell(&c->ch)) {
-			sys_doorbell(SYS_PID_CORE(c->pid));
-		}
-		sys_wait(1000000);
-	}
-	if (r == 0 && chan_needs_doorbell(&c->ch)) {
-		sys_doorbell(SYS_PID_CORE(c->pid));
-	}
-	return r;
+	return bind_send(&c->b, type, buf, len);
 }
 
 static void accept_all(struct service *s)
@@ -38,7 +26,10 @@ static void accept_all(struct service *s)
 			       pid);
 			continue;
 		}
-		chan_init(&s->clients[s->nclients].ch, va, 0);
+		bind_init(&s->clients[s->nclients].b, va, 0, SYS_PID_CORE(pid),
+			  pid, &bind_env_libos);
+		/* a client that never reads gets E_FULL after a second */
+		s->clients[s->nclients].b.send_wait_ns = BIND_SECOND;
 		s->clients[s->nclients++].pid = pid;
 	}
 }
@@ -50,7 +41,7 @@ static int serve(struct service *s, struct svc_client *c)
 	int n, done = 0, r;
 
 	while (!s->stop &&
-	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
+	       (n = chan_msg_recv(&c->b.ch, &type, buf, sizeof(buf))) !=
 		   E_AGAIN) {
 		done++;
 		r = n < 0 ? n : s->dispatch(c, type, buf, (size_t)n);
@@ -71,10 +62,10 @@ static int sleep_all(struct service *s, int sleep)
 
 	for (int i = 0; i < s->nclients; i++) {
 		if (sleep) {
-			chan_sleep(&s->clients[i].ch);
-			pending |= chan_pending(&s->clients[i].ch);
+			chan_sleep(&s->clients[i].b.ch);
+			pending |= chan_pending(&s->clients[i].b.ch);
 		} else {
-			chan_wake(&s->clients[i].ch);
+			chan_wake(&s->clients[i].b.ch);
 		}
 	}
 	if (sleep) {

@@ -6,32 +6,18 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <channels/chan.h>
+#include <libos/event.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <echo_if.h>
 
-static struct chan ch;
-static uint32_t server_core;
-
-static int send(void *tctx, uint8_t type, const void *buf, size_t len)
-{
-	int r = chan_msg_send(&ch, type, buf, len);
-
-	(void)tctx;
-	if (r == 0 && chan_needs_doorbell(&ch)) {
-		sys_doorbell(server_core);
-	}
-	return r;
-}
+static struct binding b;
 
 int main(int argc, char **argv)
 {
 	static struct echo_text t;
 	uint8_t buf[CHAN_MSG_MAX], type;
 	struct sys_info in;
-	uint32_t server;
-	void *va;
 	int r, n;
 
 	if (argc < 3 || sys_info(&in) < 0 || strlen(argv[2]) >= sizeof(t.data)) {
@@ -39,30 +25,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* the server may still be starting: try for about a second */
-	for (int tries = 0; (r = mon_bind(argv[1], &va, &server)) == E_NOENT &&
-			    tries < 100;
-	     tries++) {
-		sys_wait(10000000);
-	}
+	r = mon_connect(argv[1], BIND_SECOND, &b);
 	if (r < 0) {
 		printf("echocli: cannot bind to '%s': %s\n", argv[1], err_msg(r));
 		return 1;
 	}
-	server_core = SYS_PID_CORE(server);
-	chan_init(&ch, va, 1);
 	t.data_len = (uint16_t)strlen(argv[2]);
 	memcpy(t.data, argv[2], t.data_len);
-	r = echo_send_text(send, 0, &t);
+	r = echo_send_text(bind_send_fn, &b, &t);
 	if (r < 0) {
 		printf("echocli: send failed: %s\n", err_msg(r));
 		return 1;
 	}
-	while ((n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) == E_AGAIN) {
-		chan_sleep(&ch);
-		if (!chan_pending(&ch)) {
-			sys_wait(0);
-		}
-		chan_wake(&ch);
+	/* the echo is not a call (it carries no call id): the next message */
+	while ((n = chan_msg_recv(&b.ch, &type, buf, sizeof(buf))) == E_AGAIN) {
+		event_wait_chan(&b.ch);
 	}
 	memset(&t, 0, sizeof(t));
 	if (n < 0 || type != ECHO_MSG_TEXT ||
@@ -72,6 +49,6 @@ int main(int argc, char **argv)
 	}
 	t.data[t.data_len < sizeof(t.data) ? t.data_len : sizeof(t.data) - 1] = 0;
 	printf("echocli on core %u: %s on core %u answered '%s'\n", in.core_id,
-	       argv[1], server_core, (char *)t.data);
+	       argv[1], b.peer_core, (char *)t.data);
 	return 0;
 }

@@ -11,7 +11,8 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <channels/chan.h>
+#include <channels/binding.h>
+#include <libos/event.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
@@ -34,6 +35,7 @@ static void garbage(struct chan *c)
 	c->tx.seq = seq;
 }
 
+/* ring: the doorbell after the raw garbage above, which no binding sends */
 static void ring(struct chan *c, uint32_t core)
 {
 	if (chan_needs_doorbell(c)) {
@@ -41,15 +43,8 @@ static void ring(struct chan *c, uint32_t core)
 	}
 }
 
-static struct chan svc;
-
-static uint32_t svc_core;
-
-static int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
-{
-	(void)tctx;
-	return chan_msg_send(&svc, type, buf, len);
-}
+static struct binding sb;
+static struct chan *const svc_ch = &sb.ch;
 
 /* attack_service: garbage, an unknown type and a malformed `text`, then
  * one good `text`, whose echo must come back (error answers to the
@@ -58,37 +53,25 @@ static int attack_service(const char *name)
 {
 	static struct echo_text good, got;
 	uint8_t buf[CHAN_MSG_MAX], type, bad[3] = {0xff, 0xff, 0xff};
-	uint32_t server;
-	void *va;
 	int r, n;
 
-	for (int tries = 0; (r = mon_bind(name, &va, &server)) == E_NOENT &&
-			    tries < 100;
-	     tries++) {
-		sys_wait(10000000);
-	}
+	r = mon_connect(name, BIND_SECOND, &sb);
 	if (r < 0) {
 		printf("rogue: cannot bind to '%s': %s\n", name, err_msg(r));
 		return 1;
 	}
-	svc_core = SYS_PID_CORE(server);
-	chan_init(&svc, va, 1);
-	garbage(&svc);
-	chan_msg_send(&svc, 99, bad, sizeof(bad));
-	chan_msg_send(&svc, ECHO_MSG_TEXT, bad, sizeof(bad));
+	/* raw, under the binding: what a hostile client can send */
+	garbage(svc_ch);
+	chan_msg_send(svc_ch, 99, bad, sizeof(bad));
+	chan_msg_send(svc_ch, ECHO_MSG_TEXT, bad, sizeof(bad));
 	good.data_len = 12;
 	memcpy(good.data, "still there?", 12);
-	echo_send_text(svc_send, 0, &good);
-	ring(&svc, svc_core);
+	echo_send_text(bind_send_fn, &sb, &good);
 	printf("rogue: sent garbage to service '%s'\n", name);
 	for (;;) {
-		n = chan_msg_recv(&svc, &type, buf, sizeof(buf));
+		n = chan_msg_recv(svc_ch, &type, buf, sizeof(buf));
 		if (n == E_AGAIN) {
-			chan_sleep(&svc);
-			if (!chan_pending(&svc)) {
-				sys_wait(0);
-			}
-			chan_wake(&svc);
+			event_wait_chan(svc_ch);
 			continue;
 		}
 		if (n >= 0 && type == ECHO_MSG_ERROR) {

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <channels/chan.h>
+#include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/heap.h>
 #include <libos/sys.h>
@@ -45,7 +46,8 @@
 
 static char trace[64];
 static unsigned ntrace, workers_done;
-static struct chan tx, rx;
+static struct binding tx; /* to rx, in this process */
+static struct chan rx;
 static uint32_t core;
 
 static uint8_t pattern(unsigned who, unsigned i, unsigned k)
@@ -157,11 +159,8 @@ static int sleeper(void *arg)
 	passes = after.passes - before.passes;
 	printf("threads: the event loop %s while thread 4 slept\n",
 	       passes < IDLE_PASSES_MAX ? "halted" : "SPUN");
-	if (chan_msg_send(&tx, TICK_TYPE, "tick", 4) != 0) {
+	if (bind_send(&tx, TICK_TYPE, "tick", 4) != 0) {
 		return -1;
-	}
-	if (chan_needs_doorbell(&tx)) {
-		sys_doorbell(core);
 	}
 	return 0;
 }
@@ -179,7 +178,7 @@ static void on_tick(struct event_timer *t)
 {
 	uint8_t n = (uint8_t)++ticks;
 
-	chan_msg_send(&tx, TICK_TYPE, &n, 1);
+	bind_send(&tx, TICK_TYPE, &n, 1);
 	if (ticks < TICKS) {
 		event_timer_add(t, t->at_ns + TICK_NS, on_tick, 0);
 	}
@@ -250,7 +249,7 @@ static int demo(void)
 	frame = (void *)(((uintptr_t)mem + CHAN_FRAME_SIZE - 1) &
 			 ~(uintptr_t)(CHAN_FRAME_SIZE - 1));
 	memset(frame, 0, CHAN_FRAME_SIZE);
-	chan_init(&tx, frame, 0);
+	bind_init(&tx, frame, 0, core, 0, &bind_env_libos);
 	chan_init(&rx, frame, 1);
 	for (int i = 0; i < 4; i++) {
 		t[i] = thread_create(fn[i], (void *)(uintptr_t)(i + 1), 0);

@@ -110,6 +110,11 @@ int mon_export(const char *name);
  * with chan_init; *server_pid the server (its core: SYS_PID_CORE). 0, E_NOENT if no such service, or an error. */
 int mon_bind(const char *name, void **chan_va, uint32_t *server_pid);
 
+/* mon_connect: bind to service name (mon_bind), asking again while the
+ * name is not exported yet, for at most wait_ns; b becomes a binding to
+ * the server. 0, or the last error (E_NOENT: nobody exported it). */
+int mon_connect(const char *name, uint64_t wait_ns, struct binding *b);
+
 /* mon_accept: for a server: waits until a client has bound; *chan_va is
  * its channel (side 0), *client_pid the client. */
 int mon_accept(void **chan_va, uint32_t *client_pid);

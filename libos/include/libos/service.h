@@ -29,13 +29,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <channels/chan.h>
+#include <channels/binding.h>
 
 #define SVC_CLIENTS 16
 #define SVC_POLL_NS 200000ull /* polling before sleeping: 200 us */
 
 struct svc_client {
-	struct chan ch;
+	struct binding b;
 	uint32_t pid;
 };
 
@@ -58,8 +58,8 @@ struct service {
 };
 
 /* svc_send: the stubs' transport; tctx is a struct svc_client *. Waits
- * (1 ms at a time, ringing the doorbell) while the client's ring is full,
- * at most 1 s: a client that never reads gets E_FULL. */
+ * (1 ms at a time) while the client's ring is full, at most 1 s: a client
+ * that never reads gets E_FULL. */
 int svc_send(void *tctx, uint8_t type, const void *buf, size_t len);
 
 /* svc_run: serve until a handler sets s->stop; returns 0 then */
