@@ -29,6 +29,7 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	b->send_wait_ns = 100 * PAUSE_NS;
 	b->calls = 0;
 	b->other = 0;
+	b->late_fn = 0;
 	b->arg = 0;
 	b->sent = b->doorbells = b->late = b->bad = 0;
 }
@@ -181,6 +182,9 @@ int bind_poll(struct binding *b)
 		}
 		if (late) {
 			b->late++;
+			if (b->late_fn) {
+				b->late_fn(b, type, buf, (size_t)n);
+			}
 			continue;
 		}
 		if (b->other) {
@@ -188,6 +192,21 @@ int bind_poll(struct binding *b)
 		}
 	}
 	return done;
+}
+
+void bind_fail_all(struct binding *b, int err)
+{
+	while (b->calls) {
+		struct bind_call *c = b->calls;
+
+		b->calls = c->next;
+		c->next = 0;
+		c->result = err;
+		c->done = true;
+		if (c->waiter && b->env->wake) {
+			b->env->wake(c);
+		}
+	}
 }
 
 int bind_call_wait(struct binding *b, struct bind_call *c,

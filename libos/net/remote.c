@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <channels/chan.h>
+#include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
@@ -33,6 +33,11 @@
 
 #define WATCH_NS 500000000ull
 #define RETRY_NS 200000ull /* channel full: try again */
+/* how long a call may wait for the server's answer (a connect waits for
+ * TCP's handshake, retransmissions included) */
+#define NET_CALL_NS (60 * BIND_SECOND)
+/* how long a call's request may wait for room in the channel */
+#define NET_SEND_NS (5 * BIND_SECOND)
 #define RECVD_MIN 4096u    /* return the window in pieces at least this big */
 
 enum { R_FREE, R_LISTEN, R_TCP, R_UDP };
@@ -64,23 +69,13 @@ struct rsock {
 	struct thread *rx_wait, *tx_wait;
 };
 
-struct rcall {
-	uint32_t id;
-	struct thread *t;
-	bool done;
-	int err, sock;
-	uint32_t ip;
-	struct rcall *next;
-};
-
-static struct chan ch;
+static struct binding nb; /* to the server; nb.peer_pid serves "net" */
 static bool bound;
-static uint32_t srv_pid, seq, gen;
+static uint32_t gen;
 static struct event_chan ev;
 static struct event_timer watch;
 static struct rsock rs[NET_SOCKS_MAX];
 static int by_srv[NET_SOCKS_MAX];
-static struct rcall *calls;
 
 static void wake(struct rsock *s)
 {
@@ -100,10 +95,11 @@ static int send_raw(void *tctx, uint8_t type, const void *buf, size_t len)
 	if (!bound) {
 		return E_CLOSED;
 	}
-	r = chan_msg_send(&ch, type, buf, len);
-	if (r == 0 && chan_needs_doorbell(&ch)) {
-		sys_doorbell(SYS_PID_CORE(srv_pid));
-	}
+	/* never waits (callbacks send too): the binding's own wait for
+	 * room is for the calls' requests */
+	nb.send_wait_ns = 0;
+	r = bind_send(&nb, type, buf, len);
+	nb.send_wait_ns = NET_SEND_NS;
 	return r;
 }
 
@@ -174,25 +170,6 @@ static void sock_free(struct rsock *s)
 
 /* --------------------------------------------------- server's messages */
 
-static struct rcall *call_of(uint32_t id)
-{
-	for (struct rcall *c = calls; c; c = c->next) {
-		if (c->id == id && !c->done) {
-			return c;
-		}
-	}
-	return NULL;
-}
-
-static void call_done(struct rcall *c, int err, int sock, uint32_t ip)
-{
-	c->done = true;
-	c->err = err;
-	c->sock = sock;
-	c->ip = ip;
-	thread_wake(c->t);
-}
-
 static void relistened(struct rsock *l, const struct net_sock_reply *m)
 {
 	struct net_accept_req a;
@@ -216,15 +193,11 @@ static void relistened(struct rsock *l, const struct net_sock_reply *m)
 	wake(l); /* a thread in sock_accept without a grant sends one now */
 }
 
+/* on_sock_reply: the answer to a listen or udp_bind sent again after a
+ * restart (answers to calls go to their callers in the binding) */
 static int on_sock_reply(void *ctx, const struct net_sock_reply *m)
 {
-	struct rcall *c = call_of(m->call_id);
-
 	(void)ctx;
-	if (c) {
-		call_done(c, m->err, m->sock, 0);
-		return 0;
-	}
 	for (int i = 0; i < NET_SOCKS_MAX; i++) {
 		if ((rs[i].kind == R_LISTEN || rs[i].kind == R_UDP) &&
 		    rs[i].relisten_call && rs[i].relisten_call == m->call_id) {
@@ -236,12 +209,8 @@ static int on_sock_reply(void *ctx, const struct net_sock_reply *m)
 
 static int on_address(void *ctx, const struct net_address_reply *m)
 {
-	struct rcall *c = call_of(m->call_id);
-
 	(void)ctx;
-	if (c) {
-		call_done(c, m->err, 0, m->ip);
-	}
+	(void)m; /* an answer nobody waits for */
 	return 0;
 }
 
@@ -346,13 +315,11 @@ static int on_datagram(void *ctx, const struct net_datagram *m)
 
 static int on_error(void *ctx, const struct net_error *m)
 {
-	struct rcall *c = call_of(m->call_id);
 	struct rsock *s = of_srv(m->sock);
 
+	/* (errors that answer a call went to its caller in the binding) */
 	(void)ctx;
-	if (m->call_id && c) {
-		call_done(c, m->err < 0 ? m->err : E_INVAL, -1, 0);
-	} else if (s && m->type == NET_MSG_ACCEPT_REQ && s->grants) {
+	if (s && m->type == NET_MSG_ACCEPT_REQ && s->grants) {
 		s->grants--;
 	}
 	return 0;
@@ -370,18 +337,36 @@ static const struct net_handlers handlers = {
 	.error = on_error,
 };
 
+/* on_other: what the server sends that answers no waiting call */
+static void on_other(struct binding *b, uint8_t type, const uint8_t *buf,
+		     size_t len)
+{
+	(void)b;
+	net_dispatch(&handlers, 0, type, buf, len);
+}
+
+/* on_late: the answer to a call that gave up: a socket the server opened
+ * for it is closed again */
+static void on_late(struct binding *b, uint8_t type, const uint8_t *buf,
+		    size_t len)
+{
+	struct net_sock_reply m;
+
+	(void)b;
+	if (type == NET_MSG_SOCK_REPLY &&
+	    net_sock_reply_unmarshal(buf, len, &m) == 0 && m.err == 0 &&
+	    m.sock >= 0) {
+		struct net_close_req cl = {m.sock};
+
+		net_send_close_req(send_raw, 0, &cl);
+	}
+}
+
 static void on_msgs(struct event_chan *e)
 {
-	static uint8_t buf[CHAN_MSG_MAX];
-	uint8_t type;
-	int n;
-
 	(void)e;
-	while (bound &&
-	       (n = chan_msg_recv(&ch, &type, buf, sizeof(buf))) != E_AGAIN) {
-		if (n >= 0) {
-			net_dispatch(&handlers, 0, type, buf, (size_t)n);
-		}
+	if (bound) {
+		bind_poll(&nb);
 	}
 }
 
@@ -397,7 +382,7 @@ static uint32_t lookup(void)
 	uint32_t pid = 0;
 
 	if (mon_services(&r) < 0) {
-		return srv_pid; /* cannot tell: keep what we have */
+		return nb.peer_pid; /* cannot tell: keep what we have */
 	}
 	for (p = r.list; *p; p++) {
 		if ((p == r.list || p[-1] == ' ') &&
@@ -443,11 +428,7 @@ static void lost(void)
 		rs[i].relisten_call = 0;
 		wake(&rs[i]);
 	}
-	for (struct rcall *c = calls; c; c = c->next) {
-		if (!c->done) {
-			call_done(c, E_CLOSED, -1, 0);
-		}
-	}
+	bind_fail_all(&nb, E_CLOSED);
 }
 
 static int attach(void)
@@ -459,22 +440,25 @@ static int attach(void)
 	if (r < 0) {
 		return r;
 	}
-	chan_init(&ch, va, 1);
-	srv_pid = pid;
+	bind_init(&nb, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
+	nb.other = on_other;
+	nb.late_fn = on_late;
+	nb.send_wait_ns = NET_SEND_NS;
 	bound = true;
-	event_chan_add(&ev, &ch, on_msgs, 0);
+	event_chan_add(&ev, &nb.ch, on_msgs, 0);
 	for (int i = 0; i < NET_SOCKS_MAX; i++) {
 		struct rsock *l = &rs[i];
 		struct net_listen_req q = {0, l->port, (uint16_t)l->backlog};
 
 		if (l->kind == R_LISTEN &&
-		    net_call_listen(send_raw, 0, &seq, &q) == 0) {
+		    net_call_listen(send_raw, 0, &nb.call_seq, &q) == 0) {
 			l->relisten_call = q.call_id;
 		}
 		if (l->kind == R_UDP && l->port && !l->err) {
 			struct net_udp_bind_req u = {0, l->port};
 
-			if (net_call_udp_bind(send_raw, 0, &seq, &u) == 0) {
+			if (net_call_udp_bind(send_raw, 0, &nb.call_seq, &u) ==
+			    0) {
 				l->relisten_call = u.call_id;
 			}
 		}
@@ -486,7 +470,7 @@ static void on_watch(struct event_timer *t)
 {
 	uint32_t now = lookup();
 
-	if (bound && now != srv_pid) {
+	if (bound && now != nb.peer_pid) {
 		lost();
 	}
 	if (!bound && now) {
@@ -518,34 +502,6 @@ static int r_init(uint64_t timeout_ns)
 
 /* --------------------------------------------------------------- calls */
 
-/* call_begin / call_wait: a request's answer; begin before sending it
- * (a full channel makes the sender sleep, and the answer may come then) */
-static void call_begin(struct rcall *c, uint32_t *call_id)
-{
-	memset(c, 0, sizeof(*c));
-	c->id = *call_id = net_next_call_id(&seq);
-	c->t = thread_self();
-	c->next = calls;
-	calls = c;
-}
-
-static int call_wait(struct rcall *c, int sent)
-{
-	if (sent < 0) {
-		call_done(c, sent, -1, 0);
-	}
-	while (!c->done) {
-		thread_block();
-	}
-	for (struct rcall **p = &calls; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			break;
-		}
-	}
-	return c->err;
-}
-
 static void wake_timer(struct event_timer *t)
 {
 	thread_wake(t->arg);
@@ -576,34 +532,36 @@ static uint64_t deadline_of(const struct rsock *s)
 	return s->timeout_ns ? sys_time_ns() + s->timeout_ns : 0;
 }
 
+/* call: what a generated call gave (r), else the reply's own err */
+#define call(r, err) ({ int r_ = (r); r_ < 0 ? r_ : (err); })
+
 static int r_address(uint32_t *ip)
 {
 	struct net_address_req q;
-	struct rcall c;
+	struct net_address_reply rep;
 	int r;
 
 	if (!bound) {
 		return E_CLOSED;
 	}
-	call_begin(&c, &q.call_id);
-	r = call_wait(&c, net_send_address_req(send_wait, 0, &q));
-	*ip = r < 0 ? 0 : c.ip;
+	r = call(net_address_call(&nb, &q, &rep, NET_CALL_NS), rep.err);
+	*ip = r < 0 ? 0 : rep.ip;
 	return r < 0 ? r : 0;
 }
 
 /* opened: after the answer to listen/connect/udp_bind: a local socket */
-static int opened(struct rcall *c, int r, int kind)
+static int opened(const struct net_sock_reply *rep, int r, int kind)
 {
-	struct net_close_req cl = {c->sock};
+	struct net_close_req cl = {rep->sock};
 	int s;
 
 	if (r < 0) {
 		return r;
 	}
-	if (c->sock < 0 || c->sock >= NET_SOCKS_MAX) {
+	if (rep->sock < 0 || rep->sock >= NET_SOCKS_MAX) {
 		return E_FORMAT;
 	}
-	if ((s = sock_new(kind, c->sock)) < 0) {
+	if ((s = sock_new(kind, rep->sock)) < 0) {
 		net_send_close_req(send_wait, 0, &cl);
 	}
 	return s;
@@ -612,7 +570,7 @@ static int opened(struct rcall *c, int r, int kind)
 static int r_tcp_listen(uint16_t port, int backlog)
 {
 	struct net_listen_req q = {0, port, 0};
-	struct rcall c;
+	struct net_sock_reply rep;
 	int r, s;
 
 	if (!port) {
@@ -622,9 +580,8 @@ static int r_tcp_listen(uint16_t port, int backlog)
 		return E_CLOSED;
 	}
 	q.backlog = (uint16_t)(backlog < 1 ? 1 : backlog > 64 ? 64 : backlog);
-	call_begin(&c, &q.call_id);
-	r = call_wait(&c, net_send_listen_req(send_wait, 0, &q));
-	if ((s = opened(&c, r, R_LISTEN)) >= 0) {
+	r = call(net_listen_call(&nb, &q, &rep, NET_CALL_NS), rep.err);
+	if ((s = opened(&rep, r, R_LISTEN)) >= 0) {
 		rs[s].port = port;
 		rs[s].backlog = q.backlog;
 	}
@@ -670,13 +627,13 @@ static int r_accept(int sd, struct sock_addr *peer)
 static int r_tcp_connect(const struct sock_addr *to)
 {
 	struct net_connect_req q = {0, to->ip, to->port};
-	struct rcall c;
+	struct net_sock_reply rep;
 
 	if (!bound) {
 		return E_CLOSED;
 	}
-	call_begin(&c, &q.call_id);
-	return opened(&c, call_wait(&c, net_send_connect_req(send_wait, 0, &q)),
+	return opened(&rep,
+		      call(net_connect_call(&nb, &q, &rep, NET_CALL_NS), rep.err),
 		      R_TCP);
 }
 
@@ -801,15 +758,14 @@ static int r_close(int sd)
 static int r_udp_bind(uint16_t port)
 {
 	struct net_udp_bind_req q = {0, port};
-	struct rcall c;
+	struct net_sock_reply rep;
+	int s;
 
 	if (!bound) {
 		return E_CLOSED;
 	}
-	int s;
-
-	call_begin(&c, &q.call_id);
-	s = opened(&c, call_wait(&c, net_send_udp_bind_req(send_wait, 0, &q)),
+	s = opened(&rep,
+		   call(net_udp_bind_call(&nb, &q, &rep, NET_CALL_NS), rep.err),
 		   R_UDP);
 	if (s >= 0) {
 		rs[s].port = port; /* to bind it again after a restart */

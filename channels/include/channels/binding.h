@@ -95,6 +95,10 @@ struct binding {
 	/* other: a message no waiting call takes (may be 0: dropped) */
 	void (*other)(struct binding *b, uint8_t type, const uint8_t *buf,
 		      size_t len);
+	/* late: a reply to a call that gave up waiting (may be 0: dropped),
+	 * for owners that must undo what the peer did for it */
+	void (*late_fn)(struct binding *b, uint8_t type, const uint8_t *buf,
+			size_t len);
 	void *arg; /* the owner's */
 	/* counters */
 	uint64_t sent, doorbells, late, bad;
@@ -133,6 +137,9 @@ int bind_call_wait(struct binding *b, struct bind_call *c,
 
 /* bind_call_cancel: c stops waiting (its reply, if it comes, is late). */
 void bind_call_cancel(struct binding *b, struct bind_call *c);
+
+/* bind_fail_all: every waiting call ends with err (the peer is gone). */
+void bind_fail_all(struct binding *b, int err);
 
 /* bind_poll: read every complete message: replies go to their calls,
  * the rest to b->other. Never waits. Returns how many were read. */
