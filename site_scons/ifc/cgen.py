@@ -1,430 +1,27 @@
 # SPDX-License-Identifier: MIT
-"""The interface compiler: message declarations (.if) -> C stubs.
+"""The C back end: a checked Interface -> the text of P_if.h and P_if.c.
 
-    env.Interface('monitor.if') -> [build/.../monitor_if.c]
+generate(ifc, source_name) returns (header, source). Gen makes them, one
+method per generated piece: the header's parts (preamble, type numbers,
+one struct per message, prototypes of each group) and, in the source, one
+function per method (P_M_marshal, P_M_unmarshal, P_send_M, P_dispatch,
+P_msg_name, P_call_id_of, P_call_C, P_reply_C, P_C_match). The source
+methods record in Gen.helpers the static helpers (get_u16, put_u32,
+str_span, ...) their code calls; helper_defs() emits just those.
 
-generates monitor_if.h and monitor_if.c in the calling SConscript's build
-folder (a .if outside that SConscript's folder lands there by its base
-name), appends that folder to env's CPPPATH, and returns a list holding the
-.c node (a list of .if files: their .c nodes), ready for a source list:
-
-    env.UserProgram('monitor.elf', ['main.c'] + env.Interface('monitor.if'))
-
-Objects built from another environment need the folder on their own
-CPPPATH. env.HostTest()/FuzzTarget() start from a fresh host environment
-unless called on one, so a test does
-    h = env.HostEnv(); h.HostTest('test_x', ['test_x.c'] + h.Interface(f))
-A malformed .if fails its build step with `file:line: error: message`.
-
-env.InterfaceRejectTests(files) registers one `scons test` test per file,
-`ifc/bad/<name>`: it passes when the compiler rejects the file with an
-error on the line, and containing the text, that the file's own comment
-`# expect-error: LINE: TEXT` names.
-
-The language (docs/interfaces.md has the full description):
-
-    # comment to the end of the line
-    interface monitor              # once, first; prefixes every C name
-    message spawn_req = 1 {        # type number 1..255, unique
-        u32 core;                  # u8 u16 u32 u64 i8 i16 i32 i64 bool
-        string app[32];            # C string, at most 31 bytes + NUL
-        bytes blob[200];           # opaque bytes, at most 200
-        u64 list[8];               # up to 8 scalars
-    }
-    message spawn_reply = 2 { i32 err; u32 pid; }
-    call spawn(spawn_req) -> spawn_reply
-
-Names are lower-case C identifiers ([a-z][a-z0-9_]*). A message may be
-empty. Messages named by a `call` get a first field `uint32_t call_id`.
-`bytes d[N]` adds a member `uint16_t d_len`, an array `T a[N]` a member
-`uint16_t a_count` (how many are used), just before it.
-Comment lines right above a message or call, and a comment after a field
-on its line, are copied into the generated header.
-
-Wire format of a message body (the type number travels beside it, in the
-transport's header): the fields in declaration order (call_id first),
-packed, little-endian, no padding. bool is one byte, 0 or 1. string, bytes
-and arrays are a u16 count (bytes or elements) followed by that many
-bytes/elements; a string carries no NUL and may hold none. The body is
-exactly as long as its fields: trailing bytes are an error. No message
-may exceed IFC_MAX_MSG (1024) bytes marshalled; the compiler checks each
-message's worst case.
-
-Generated C, for interface P and message M (call C: request Q, reply R):
-    struct P_M; enum P_msg_type { P_MSG_M = n }; P_M_MAX_SIZE, P_MAX_SIZE
-    int P_M_marshal(const struct P_M *, uint8_t *buf, size_t cap)
-    int P_M_unmarshal(const uint8_t *buf, size_t len, struct P_M *)
-    int P_send_M(ifc_send_fn *send, void *tctx, const struct P_M *)
-    struct P_handlers { int (*M)(void *ctx, const struct P_M *); }
-    int P_dispatch(const struct P_handlers *, void *ctx, uint8_t type,
-                   const uint8_t *buf, size_t len)
-    const char *P_msg_name(uint8_t type)
-    uint32_t P_next_call_id(uint32_t *seq)          (if there are calls)
-    int P_call_id_of(uint8_t type, buf, len, uint32_t *call_id)
-    int P_call_C(send, tctx, uint32_t *seq, struct P_Q *req)
-    int P_reply_C(send, tctx, const struct P_Q *req, struct P_R *reply)
-    int P_C_match(const struct P_Q *req, uint8_t type, buf, len,
-                  struct P_R *reply)
-The header documents each contract. The code is freestanding C11: it
-includes only <stdint.h> <stddef.h> <stdbool.h> <string.h> (memcpy,
-memset) and "abi/errors.h".
+To add a generated piece: a method that returns its lines (with a trailing
+''), called from header() or source() in the place it belongs, and its
+exported names in symbols() so that checks.py rejects an interface whose
+names would collide. The text is C11 in the house style (tabs, 80
+columns: _signature wraps parameter lists like clang-format).
 """
 
 import os
-import re
 
-from SCons.Script import Action, Builder
-
-IFC_MAX_MSG = 1024
-PREFIX_BYTES = 2          # every string/bytes/array count is a u16
-
-# scalar type -> (C type, wire bytes)
-SCALARS = {
-    'u8': ('uint8_t', 1), 'u16': ('uint16_t', 2),
-    'u32': ('uint32_t', 4), 'u64': ('uint64_t', 8),
-    'i8': ('int8_t', 1), 'i16': ('int16_t', 2),
-    'i32': ('int32_t', 4), 'i64': ('int64_t', 8),
-    'bool': ('bool', 1),
-}
-TYPES = list(SCALARS) + ['string', 'bytes']
-C_WORDS = set('''auto break case char const continue default do double else
-enum extern float for goto if inline int long register restrict return short
-signed sizeof static struct switch typedef union unsigned void volatile while
-_Alignas _Alignof _Atomic _Bool _Complex _Generic _Imaginary _Noreturn
-_Static_assert _Thread_local bool true false NULL'''.split())
-NAME_RE = re.compile(r'[a-z][a-z0-9_]*\Z')
-NUMBER_RE = re.compile(r'(0[xX][0-9a-fA-F]+|0|[1-9][0-9]*)\Z')
+from .syntax import IFC_MAX_MSG, PREFIX_BYTES, SCALARS, Field
 
 
-class IfcError(Exception):
-    """A bad interface file: where and why."""
-
-    def __init__(self, path, line, msg):
-        Exception.__init__(self, msg)
-        self.path = path
-        self.line = line
-        self.msg = msg
-
-    def __str__(self):
-        return '%s:%d: error: %s' % (self.path, self.line, self.msg)
-
-
-# ------------------------------------------------------------------ parsing
-
-_TOKEN = re.compile(r'''
-    (?P<space>[ \t\r\f\v]+) | (?P<newline>\n) | (?P<comment>\#[^\n]*) |
-    (?P<arrow>->) | (?P<word>[A-Za-z0-9_]+) | (?P<punct>[{}\[\]();=]) |
-    (?P<bad>.)
-''', re.X)
-
-
-class Tok:
-    def __init__(self, kind, text, line):
-        self.kind = kind          # 'word', 'punct' (incl. '->') or 'eof'
-        self.text = text
-        self.line = line
-
-    def show(self):
-        return 'end of file' if self.kind == 'eof' else "'%s'" % self.text
-
-
-def _tokenize(path, text):
-    """Returns (tokens, comments): comments maps a line number to
-    (text, alone), alone meaning nothing else is on that line."""
-    toks, comments = [], {}
-    line, line_has_code = 1, False
-    for m in _TOKEN.finditer(text):
-        kind, s = m.lastgroup, m.group()
-        if kind == 'newline':
-            line, line_has_code = line + 1, False
-        elif kind == 'comment':
-            comments[line] = (s[1:].strip(), not line_has_code)
-        elif kind == 'bad':
-            raise IfcError(path, line, 'unexpected character %r' % s)
-        elif kind != 'space':
-            toks.append(Tok('word' if kind == 'word' else 'punct', s, line))
-            line_has_code = True
-    if text.endswith('\n') and line > 1:
-        line -= 1                 # end of file: on the last line there is
-    toks.append(Tok('eof', '', line))
-    return toks, comments
-
-
-class Field:
-    def __init__(self, kind, type_, name, size, line, comment):
-        self.kind = kind          # 'scalar', 'array', 'string', 'bytes'
-        self.type = type_         # scalar type of a scalar or array
-        self.name = name
-        self.size = size          # max elements/bytes; string: incl. NUL
-        self.line = line
-        self.comment = comment
-
-    def wire_max(self):
-        if self.kind == 'scalar':
-            return SCALARS[self.type][1]
-        if self.kind == 'array':
-            return PREFIX_BYTES + self.size * SCALARS[self.type][1]
-        if self.kind == 'string':
-            return PREFIX_BYTES + self.size - 1
-        return PREFIX_BYTES + self.size
-
-    def counter(self):
-        """The struct member that holds how many are used (bytes, arrays)."""
-        return {'bytes': self.name + '_len',
-                'array': self.name + '_count'}.get(self.kind)
-
-
-class Message:
-    def __init__(self, name, number, line, comment):
-        self.name = name
-        self.number = number
-        self.line = line
-        self.comment = comment
-        self.fields = []
-        self.has_call_id = False
-
-    def wire_max(self):
-        return (4 if self.has_call_id else 0) + sum(f.wire_max()
-                                                    for f in self.fields)
-
-
-class Call:
-    def __init__(self, name, req, rep, line, comment):
-        self.name = name
-        self.req = req            # message names until resolved, then Message
-        self.rep = rep
-        self.line = line
-        self.comment = comment
-
-
-class Interface:
-    def __init__(self, path):
-        self.path = path
-        self.name = None
-        self.line = 0
-        self.messages = []
-        self.calls = []
-
-
-class Parser:
-    def __init__(self, path, text):
-        self.path = path
-        self.toks, self.comments = _tokenize(path, text)
-        self.pos = 0
-
-    def error(self, line, msg):
-        raise IfcError(self.path, line, msg)
-
-    def peek(self):
-        return self.toks[self.pos]
-
-    def next(self):
-        t = self.toks[self.pos]
-        if t.kind != 'eof':
-            self.pos += 1
-        return t
-
-    def expect(self, text, after):
-        prev = self.toks[self.pos - 1] if self.pos else None
-        t = self.next()
-        if t.text != text or t.kind == 'eof':
-            # A missing ';' belongs to the line it is missing from.
-            line = prev.line if prev and prev.line < t.line else t.line
-            self.error(line, "expected '%s' %s, found %s" % (text, after,
-                                                             t.show()))
-        return t
-
-    def name(self, what, after):
-        t = self.next()
-        if t.kind != 'word':
-            self.error(t.line, 'expected %s %s, found %s' % (what, after,
-                                                             t.show()))
-        if not NAME_RE.match(t.text):
-            self.error(t.line, "bad %s '%s': names are lower-case C "
-                       "identifiers ([a-z][a-z0-9_]*)" % (what, t.text))
-        if t.text in C_WORDS:
-            self.error(t.line, "'%s' is a C keyword, not a %s name" %
-                       (t.text, what.split()[0]))
-        return t
-
-    def number(self, what, after):
-        t = self.next()
-        if t.kind != 'word' or not t.text[0].isdigit():
-            self.error(t.line, 'expected %s %s, found %s' % (what, after,
-                                                             t.show()))
-        if not NUMBER_RE.match(t.text):
-            self.error(t.line, "bad number '%s'" % t.text)
-        return int(t.text, 0), t
-
-    def doc_above(self, line):
-        """The block of comment-only lines right above `line`."""
-        out = []
-        line -= 1
-        while line in self.comments and self.comments[line][1]:
-            out.insert(0, self.comments[line][0])
-            line -= 1
-        return ' '.join(s for s in out if s)
-
-    def doc_after(self, line):
-        c = self.comments.get(line)
-        return c[0] if c and not c[1] else ''
-
-    def parse(self):
-        ifc = Interface(self.path)
-        t = self.peek()
-        if t.text != 'interface':
-            self.error(t.line, "expected 'interface NAME' first, found %s" %
-                       t.show())
-        while True:
-            self.skip_semicolons()
-            t = self.peek()
-            if t.kind == 'eof':
-                break
-            if t.text == 'interface':
-                self.interface(ifc)
-            elif t.text == 'message':
-                ifc.messages.append(self.message())
-            elif t.text == 'call':
-                ifc.calls.append(self.call())
-            else:
-                self.error(t.line, "expected 'message' or 'call', found %s" %
-                           t.show())
-        return ifc
-
-    def skip_semicolons(self):
-        while self.peek().text == ';' and self.peek().kind == 'punct':
-            self.next()
-
-    def interface(self, ifc):
-        t = self.next()
-        if ifc.name is not None:
-            self.error(t.line, 'a second interface in one file (the first, '
-                       "'%s', is on line %d)" % (ifc.name, ifc.line))
-        ifc.name = self.name('interface name', "after 'interface'").text
-        ifc.line = t.line
-
-    def message(self):
-        t = self.next()
-        name = self.name('message name', "after 'message'")
-        self.expect('=', "and a type number after message '%s'" % name.text)
-        number, nt = self.number('a type number',
-                                 "after 'message %s ='" % name.text)
-        if not 1 <= number <= 255:
-            self.error(nt.line, "type number %d of message '%s' is out of "
-                       "range 1..255" % (number, name.text))
-        self.expect('{', "after 'message %s = %d'" % (name.text, number))
-        m = Message(name.text, number, t.line, self.doc_above(t.line) or
-                    self.doc_after(t.line))
-        while self.peek().text != '}' or self.peek().kind != 'punct':
-            if self.peek().kind == 'eof':
-                self.error(self.peek().line, "message '%s' (line %d) has no "
-                           "closing '}'" % (m.name, m.line))
-            m.fields.append(self.field(m))
-        self.next()
-        return m
-
-    def field(self, m):
-        t = self.next()
-        if t.kind != 'word':
-            self.error(t.line, "expected a field type in message '%s', "
-                       "found %s" % (m.name, t.show()))
-        if t.text not in TYPES:
-            self.error(t.line, "unknown type '%s' (types: %s)" %
-                       (t.text, ' '.join(TYPES)))
-        name = self.name('field name', "after type '%s'" % t.text)
-        size = None
-        if self.peek().text == '[':
-            self.next()
-            size, st = self.number('a maximum count',
-                                   "in '%s[...]'" % name.text)
-            if size < 1:
-                self.error(st.line, "field '%s' has maximum size 0" %
-                           name.text)
-            self.expect(']', "after '%s[%d'" % (name.text, size))
-        elif t.text in ('string', 'bytes'):
-            self.error(name.line, "%s field '%s' needs a maximum size: "
-                       "%s %s[N];" % (t.text, name.text, t.text, name.text))
-        self.expect(';', "after field '%s'" % name.text)
-        if t.text in ('string', 'bytes'):
-            kind, type_ = t.text, None
-        else:
-            kind, type_ = ('scalar' if size is None else 'array'), t.text
-        return Field(kind, type_, name.text, size, t.line,
-                     self.doc_after(t.line))
-
-    def call(self):
-        t = self.next()
-        name = self.name('call name', "after 'call'")
-        self.expect('(', "after 'call %s'" % name.text)
-        req = self.name('request message name', "in 'call %s('" % name.text)
-        self.expect(')', "after 'call %s(%s'" % (name.text, req.text))
-        self.expect('->', "and a reply message after 'call %s(%s)'" %
-                    (name.text, req.text))
-        rep = self.name('reply message name', "after '->'")
-        return Call(name.text, req.text, rep.text, t.line,
-                    self.doc_above(t.line) or self.doc_after(t.line))
-
-
-# ------------------------------------------------------------------ checking
-
-def _check(ifc):
-    """Meaning: unique names and numbers, calls resolve, sizes fit, no two
-    generated C names collide."""
-    def err(line, msg):
-        raise IfcError(ifc.path, line, msg)
-
-    if not ifc.messages:
-        err(ifc.line, "interface '%s' declares no message" % ifc.name)
-    by_name, by_number = {}, {}
-    for m in ifc.messages:
-        if m.name in by_name:
-            err(m.line, "message '%s' is declared twice (first on line %d)"
-                % (m.name, by_name[m.name].line))
-        if m.number in by_number:
-            o = by_number[m.number]
-            err(m.line, "duplicate type number %d: message '%s' has it "
-                "already (line %d)" % (m.number, o.name, o.line))
-        by_name[m.name] = m
-        by_number[m.number] = m
-        members = {}
-        for f in m.fields:
-            for member in (f.name, f.counter()):
-                if member is None:
-                    continue
-                if member in members:
-                    err(f.line, "field '%s' of message '%s': struct member "
-                        "'%s' exists already (line %d)" %
-                        (f.name, m.name, member, members[member]))
-                members[member] = f.line
-    calls = {}
-    for c in ifc.calls:
-        if c.name in calls:
-            err(c.line, "call '%s' is declared twice (first on line %d)" %
-                (c.name, calls[c.name].line))
-        calls[c.name] = c
-        for role in ('req', 'rep'):
-            mname = getattr(c, role)
-            if mname not in by_name:
-                err(c.line, "call '%s': unknown message '%s'" % (c.name,
-                                                                 mname))
-            setattr(c, role, by_name[mname])
-        if c.req is c.rep:
-            err(c.line, "call '%s': request and reply are the same message"
-                " '%s'" % (c.name, c.req.name))
-        c.req.has_call_id = c.rep.has_call_id = True
-    for m in ifc.messages:
-        for f in m.fields:
-            if m.has_call_id and f.name == 'call_id':
-                err(f.line, "field 'call_id' of message '%s': that name is "
-                    "the call id every message of a call carries" % m.name)
-        size = m.wire_max()
-        if size > IFC_MAX_MSG:
-            err(m.line, "message '%s' can be %d bytes marshalled; the limit "
-                "is %d (IFC_MAX_MSG)" % (m.name, size, IFC_MAX_MSG))
-    _check_symbols(ifc, err)
-
-
-def _symbols(ifc):
+def symbols(ifc):
     """Every name the generated code exports, with the line that makes it."""
     p, P = ifc.name, ifc.name.upper()
     out = [('struct %s_handlers' % p, ifc.line), (p + '_dispatch', ifc.line),
@@ -446,24 +43,6 @@ def _symbols(ifc):
                 ('%s_%s_match' % (p, c.name), c.line)]
     return out
 
-
-def _check_symbols(ifc, err):
-    seen = {}
-    for sym, line in _symbols(ifc):
-        if sym in seen:
-            err(line, "generated name '%s' is made twice (also by line %d);"
-                " rename one of them" % (sym, seen[sym]))
-        seen[sym] = line
-
-
-def parse(path, text, shown=None):
-    """Parses and checks an interface; raises IfcError."""
-    ifc = Parser(shown or path, text).parse()
-    _check(ifc)
-    return ifc
-
-
-# ------------------------------------------------------------------ C output
 
 def _comment(text):
     return text.replace('*/', '* /')
@@ -535,10 +114,26 @@ class Gen:
     # ---- header
 
     def header(self):
+        o = self.banner()
+        o += self.type_numbers()
+        for m in self.ifc.messages:
+            o += self.struct(m)
+        o += self.message_protos()
+        o += self.dispatch_protos()
+        if self.ifc.calls:
+            o += self.call_common_protos()
+            for c in self.ifc.calls:
+                o += self.call_protos(c)
+        o += ['#endif', '']
+        return '\n'.join(o)
+
+    def banner(self):
+        """The header's first lines: what it is, the include guard, the
+        includes and what every interface's header shares."""
         p, P = self.p, self.P
-        o = ['/* SPDX-License-Identifier: MIT */',
+        return ['/* SPDX-License-Identifier: MIT */',
              '/*',
-             ' * Generated by site_scons/site_tools/ifc.py from %s;' % self.src,
+             ' * Generated by site_scons/ifc/cgen.py from %s;' % self.src,
              ' * edit that file, not this one. The language, the wire format',
              ' * and this API are described in docs/interfaces.md.',
              ' *',
@@ -566,8 +161,12 @@ class Gen:
              'const void *buf,',
              '\t\t\tsize_t len);',
              '#endif', '']
-        o += ['/* Type numbers: the transport carries one beside each body. */',
-              'enum %s_msg_type {' % p]
+
+    def type_numbers(self):
+        """The enum of type numbers and the marshalled size limits."""
+        p, P = self.p, self.P
+        o = ['/* Type numbers: the transport carries one beside each body. */',
+             'enum %s_msg_type {' % p]
         o += ['\t%s = %d,' % (self.tname(m), m.number)
               for m in self.ifc.messages]
         o += ['};', '',
@@ -578,14 +177,7 @@ class Gen:
         o += ['\t%s_MAX_SIZE = %d,' % (P, max(m.wire_max()
                                               for m in self.ifc.messages)),
               '};', '']
-        for m in self.ifc.messages:
-            o += self.struct(m)
-        o += self.message_protos()
-        o += self.dispatch_protos()
-        if self.ifc.calls:
-            o += self.call_protos()
-        o += ['#endif', '']
-        return '\n'.join(o)
+        return o
 
     def struct(self, m):
         o = _block_comment(m.comment) if m.comment else []
@@ -689,7 +281,8 @@ class Gen:
         o.append('')
         return o
 
-    def call_protos(self):
+    def call_common_protos(self):
+        """P_next_call_id (inline) and P_call_id_of: for every call."""
         p = self.p
         o = ['/*',
              ' * Calls: the request and the reply of a call carry a call_id,',
@@ -718,37 +311,41 @@ class Gen:
                         ['uint8_t type', 'const uint8_t *buf', 'size_t len',
                          'uint32_t *call_id'], ';')
         o.append('')
-        for c in self.ifc.calls:
-            q, r = self.sname(c.req), self.sname(c.rep)
-            o += ['/*']
-            o += [' * ' + l for l in _wrap(_comment('call %s(%s) -> %s.%s' % (
-                c.name, c.req.name, c.rep.name,
-                (' ' + c.comment) if c.comment else '')), 73)]
-            o += [' * %s_call_%s (client): gives req a fresh call id from *seq'
-                  % (p, c.name),
-                  ' * and sends it; returns what %s_send_%s returns.' % (
-                      p, c.req.name),
-                  ' * %s_reply_%s (server): copies req\'s call id into reply'
-                  % (p, c.name),
-                  ' * and sends it; returns what %s_send_%s returns.' % (
-                      p, c.rep.name),
-                  ' * %s_%s_match (client): is (type, buf, len) the reply to'
-                  % (p, c.name),
-                  ' * req? 0: yes, unmarshalled into *reply; E_NOENT: another',
-                  ' * message (type or call id differs; *reply untouched);',
-                  ' * E_FORMAT: req\'s reply, but malformed.',
-                  ' */']
-            o += _signature('int', '%s_call_%s' % (p, c.name),
-                            self.send_params() + ['uint32_t *seq',
-                                                  '%s *req' % q], ';')
-            o += _signature('int', '%s_reply_%s' % (p, c.name),
-                            self.send_params() + ['const %s *req' % q,
-                                                  '%s *reply' % r], ';')
-            o += _signature('int', '%s_%s_match' % (p, c.name),
-                            ['const %s *req' % q, 'uint8_t type',
-                             'const uint8_t *buf', 'size_t len',
-                             '%s *reply' % r], ';')
-            o.append('')
+        return o
+
+    def call_protos(self, c):
+        """The contract and prototypes of one call's functions."""
+        p = self.p
+        q, r = self.sname(c.req), self.sname(c.rep)
+        o = ['/*']
+        o += [' * ' + l for l in _wrap(_comment('call %s(%s) -> %s.%s' % (
+            c.name, c.req.name, c.rep.name,
+            (' ' + c.comment) if c.comment else '')), 73)]
+        o += [' * %s_call_%s (client): gives req a fresh call id from *seq'
+              % (p, c.name),
+              ' * and sends it; returns what %s_send_%s returns.' % (
+                  p, c.req.name),
+              ' * %s_reply_%s (server): copies req\'s call id into reply'
+              % (p, c.name),
+              ' * and sends it; returns what %s_send_%s returns.' % (
+                  p, c.rep.name),
+              ' * %s_%s_match (client): is (type, buf, len) the reply to'
+              % (p, c.name),
+              ' * req? 0: yes, unmarshalled into *reply; E_NOENT: another',
+              ' * message (type or call id differs; *reply untouched);',
+              ' * E_FORMAT: req\'s reply, but malformed.',
+              ' */']
+        o += _signature('int', '%s_call_%s' % (p, c.name),
+                        self.send_params() + ['uint32_t *seq',
+                                              '%s *req' % q], ';')
+        o += _signature('int', '%s_reply_%s' % (p, c.name),
+                        self.send_params() + ['const %s *req' % q,
+                                              '%s *reply' % r], ';')
+        o += _signature('int', '%s_%s_match' % (p, c.name),
+                        ['const %s *req' % q, 'uint8_t type',
+                         'const uint8_t *buf', 'size_t len',
+                         '%s *reply' % r], ';')
+        o.append('')
         return o
 
     # ---- source
@@ -764,10 +361,12 @@ class Gen:
         if self.ifc.calls:
             body += self.call_id_of()
             for c in self.ifc.calls:
-                body += self.call_fns(c)
+                body += self.call_fn(c)
+                body += self.reply_fn(c)
+                body += self.match_fn(c)
         o = ['/* SPDX-License-Identifier: MIT */',
              '/*',
-             ' * Generated by site_scons/site_tools/ifc.py from %s;' % self.src,
+             ' * Generated by site_scons/ifc/cgen.py from %s;' % self.src,
              ' * edit that file, not this one. Marshalling, unmarshalling and',
              ' * dispatch of interface %s (wire format: docs/interfaces.md).'
              % self.p,
@@ -1063,25 +662,40 @@ class Gen:
               '\t*call_id = get_u32(buf);', '\treturn 0;', '}', '']
         return o
 
-    def call_fns(self, c):
+    # calls
+
+    def call_fn(self, c):
+        """P_call_C: the client sends a request with a fresh call id."""
         p = self.p
-        q, r = self.sname(c.req), self.sname(c.rep)
         o = _signature('int', '%s_call_%s' % (p, c.name),
-                       self.send_params() + ['uint32_t *seq', '%s *req' % q],
+                       self.send_params() + ['uint32_t *seq',
+                                             '%s *req' % self.sname(c.req)],
                        '')
         o += ['{', '\treq->call_id = %s_next_call_id(seq);' % p,
               '\treturn %s_send_%s(send, tctx, req);' % (p, c.req.name),
               '}', '']
-        o += _signature('int', '%s_reply_%s' % (p, c.name),
-                        self.send_params() + ['const %s *req' % q,
-                                              '%s *reply' % r], '')
+        return o
+
+    def reply_fn(self, c):
+        """P_reply_C: the server answers with the request's call id."""
+        p = self.p
+        o = _signature('int', '%s_reply_%s' % (p, c.name),
+                       self.send_params() + [
+                           'const %s *req' % self.sname(c.req),
+                           '%s *reply' % self.sname(c.rep)], '')
         o += ['{', '\treply->call_id = req->call_id;',
               '\treturn %s_send_%s(send, tctx, reply);' % (p, c.rep.name),
               '}', '']
-        o += _signature('int', '%s_%s_match' % (p, c.name),
-                        ['const %s *req' % q, 'uint8_t type',
-                         'const uint8_t *buf', 'size_t len',
-                         '%s *reply' % r], '')
+        return o
+
+    def match_fn(self, c):
+        """P_C_match: is this message the reply to that request?"""
+        p = self.p
+        self.helpers.add('get_u32')
+        o = _signature('int', '%s_%s_match' % (p, c.name),
+                       ['const %s *req' % self.sname(c.req), 'uint8_t type',
+                        'const uint8_t *buf', 'size_t len',
+                        '%s *reply' % self.sname(c.rep)], '')
         o += ['{', '\tif (type != %s) {' % self.tname(c.rep),
               '\t\treturn E_NOENT;', '\t}',
               '\tif (len < 4) {', '\t\treturn E_FORMAT;', '\t}',
@@ -1092,117 +706,9 @@ class Gen:
         return o
 
 
-def compile_text(path, text, shown=None):
-    """Returns (header, source) for the interface in text; raises
-    IfcError. shown is the path used in messages and comments."""
-    ifc = parse(path, text, shown)
-    g = Gen(ifc, shown or path)
+def generate(ifc, source_name):
+    """(header, source) of a checked interface; source_name is the .if
+    file's path as the generated comments show it."""
+    g = Gen(ifc, source_name)
     src = g.source()           # first: it records the helpers it uses
     return g.header(), src
-
-
-def compile_file(path, shown=None):
-    try:
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        raise IfcError(shown or path, 1, 'not UTF-8 text (%s)' % e.reason)
-    return compile_text(path, text, shown)
-
-
-# ------------------------------------------------------------------ SCons
-
-def _shown(env, node):
-    path = node.srcnode().abspath
-    try:
-        return os.path.relpath(path, env.Dir('#').abspath)
-    except ValueError:
-        return path
-
-
-def _ifc_action(target, source, env):
-    src = source[0].srcnode()
-    shown = _shown(env, src)
-    try:
-        header, code = compile_file(src.abspath, shown)
-    except IfcError as e:
-        return str(e)              # fails the step with this as its error
-    except OSError as e:
-        return '%s: error: %s' % (shown, e.strerror or e)
-    for node, text in ((target[0], code), (target[1], header)):
-        with open(node.abspath, 'w') as f:
-            f.write(text)
-    return 0
-
-
-def _emitter(target, source, env):
-    t = target[0]
-    return [t, t.dir.File(os.path.splitext(t.name)[0] + '.h')], source
-
-
-def _interface(env, source):
-    """env.Interface('foo.if') -> [foo_if.c]; see the module's docstring.
-    A list of .if files gives the list of their .c nodes."""
-    out = []
-    for s in env.Flatten([source]):
-        out += _interface_one(env, env.File(s) if isinstance(s, str) else s)
-    return out
-
-
-def _interface_one(env, src):
-    here = env.Dir('.')
-    here_src = here.srcnode()
-    s = src.srcnode()
-    if s.is_under(here_src):
-        rel = s.get_path(here_src)
-    else:
-        rel = s.name
-    out = here if here is not here_src else env.Dir('#build/ifc')
-    base = os.path.splitext(rel)[0] + '_if'
-    c_node = out.File(base + '.c')
-    nodes = env.IfcCompile([c_node], src)
-    env.Depends(nodes, env.File(os.path.abspath(__file__)))
-    env.AppendUnique(CPPPATH=[c_node.dir])
-    return [nodes[0]]
-
-
-def _reject_check(path, shown):
-    """Runs at `scons test` time: (ok, reason) for one bad .if file."""
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    m = re.search(r'#\s*expect-error:\s*(\d+)\s*:\s*(.*\S)', text)
-    if not m:
-        return False, ("%s has no '# expect-error: LINE: TEXT' comment" %
-                       shown)
-    line, want = int(m.group(1)), m.group(2)
-    try:
-        compile_text(path, text, shown)
-    except IfcError as e:
-        if e.line != line or want.lower() not in e.msg.lower():
-            return False, ('wanted line %d with "%s"; got: %s' %
-                           (line, want, e))
-        return True, ''
-    return False, 'accepted; wanted line %d with "%s"' % (line, want)
-
-
-def _interface_reject_tests(env, files):
-    from ostest import PLAN
-    for f in sorted(env.Flatten([files]), key=str):
-        node = (env.File(f) if isinstance(f, str) else f).srcnode()
-        shown = _shown(env, node)
-        name = 'ifc/bad/' + os.path.splitext(node.name)[0]
-        PLAN.checks.append((name, lambda p=node.abspath, s=shown:
-                            _reject_check(p, s)))
-
-
-def generate(env):
-    env['BUILDERS']['IfcCompile'] = Builder(
-        action=Action(_ifc_action,
-                      None if env.get('VERBOSE') else 'IFC     $SOURCE'),
-        emitter=_emitter, src_suffix='.if', suffix='_if.c')
-    env.AddMethod(_interface, 'Interface')
-    env.AddMethod(_interface_reject_tests, 'InterfaceRejectTests')
-
-
-def exists(env):
-    return True
