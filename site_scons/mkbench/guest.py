@@ -2,10 +2,10 @@
 """One QEMU guest driven over its serial port, for the benchmarks.
 
 Guest(cmd_for, workdir) starts QEMU with COM1 as a pipe chardev, through
-the test harness's Keyboard (QEMU reads <base>.in, a FIFO we write to,
-writes <base>.out, a link to /dev/null, and logs everything to <base>.log,
-which we poll). cmd_for(chardev_spec) must return the QEMU argv with
-`-chardev <spec> -serial chardev:com1`.
+the test harness's serial keyboard, ostest/keyboard.py (QEMU reads
+<base>.in, a FIFO we write to, writes <base>.out, a link to /dev/null, and
+logs everything to <base>.log, which we poll). cmd_for(chardev_spec)
+must return the QEMU argv with `-chardev <spec> -serial chardev:com1`.
 
 Times are host wall-clock (time.monotonic) from just before QEMU is started.
 """
@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 
-from ostest.runner import Keyboard
+from ostest.keyboard import Keyboard
 
 POLL = 0.02          # seconds between reads of the console log
 

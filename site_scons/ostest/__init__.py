@@ -13,9 +13,15 @@ from an exit handler: that way a build error in one component does not hide
 the results of tests that do not depend on it (the build keeps going past
 errors when `test` is asked for), the last line printed is always the
 `N passed, N failed` summary, and the exit status is the tests' verdict.
-runner.py does the running; spec.py reads the .test files; cmocka.py reads
-cmocka's output; selfcheck.py checks the harness itself (the check
-ostest/send).
+runner.py orders and selects (only=) the tests and prints the results
+(result.py: one line each, then the summary); each kind has its own
+runner: unit.py (cmocka programs; cmocka.py reads their output), fuzz.py
+(libFuzzer targets; sanitizers.py reads the reports of both) and
+system.py (QEMU boots; spec.py reads the .test files). qemu.py is the
+QEMU process harness (console log, ports, stopping) and keyboard.py the
+serial keyboard, which the benchmarks (site_scons/mkbench) use too.
+selfcheck.py checks the harness itself (the checks ostest/send,
+ostest/spec, ostest/host).
 """
 
 

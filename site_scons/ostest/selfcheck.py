@@ -21,7 +21,8 @@ import tempfile
 import threading
 import time
 
-from . import runner, spec
+from . import qemu, spec, system
+from .keyboard import Keyboard
 
 
 class _Fail(Exception):
@@ -87,16 +88,16 @@ def _console_part(d, t):
     outdir = os.path.join(d, 'out')
     os.makedirs(outdir)
     log = os.path.join(outdir, 'x.console')
-    kb = runner.Keyboard(os.path.join(outdir, 'x.serial'))
-    script = runner.Script(t.boots[0].steps, kb, None)
+    kb = Keyboard(os.path.join(outdir, 'x.serial'))
+    script = system.Script(t.boots[0].steps, kb, None)
     try:
         _want(os.path.exists(kb.fifo) and os.path.islink(kb.sink),
               'no FIFO or output link in %s' % outdir)
         _want(kb.chardev(log) == 'pipe,id=com1,path=%s,logfile=%s' % (
             kb.base, log), 'chardev spec %r' % kb.chardev(log))
         reader = os.open(kb.fifo, os.O_RDONLY | os.O_NONBLOCK)
-        con = runner.Console(log)
-        m = runner.Matcher(t.boots[0], partial=True)
+        con = qemu.Console(log)
+        m = system.Matcher(t.boots[0], partial=True)
         steps = (
             # (bytes the guest writes, bytes typed after it)
             (b'', b'early'),
@@ -138,14 +139,14 @@ def _matcher_part():
     order."""
     b = spec.Boot(1, 0)
     b.expect = [spec.Pattern('/a$/')]
-    m = runner.Matcher(b)
+    m = system.Matcher(b)
     m.feed('ab')
     m.feed_pending('xa')
     _want(m.next == 0, 'whole-line match changed')
     m.feed('ba')
     _want(m.next == 1, 'whole-line match changed')
     b.expect = [spec.Pattern(x) for x in ('one', 'two', 'three', 'four')]
-    m = runner.Matcher(b)
+    m = system.Matcher(b)
     m.allow(1)
     for line in ('one two', 'x', 'three', 'two'):
         m.feed(line)
@@ -317,7 +318,7 @@ def _run(d, real, text, boots, name='x'):
         f.write(text)
     t = spec.parse(path)
     fake = _FakeEnv(real, boots)
-    r = runner.run_system(t, fake, 'x.iso', d, threading.Event())
+    r = system.run_system(t, fake, 'x.iso', d, threading.Event())
     out = os.path.join(d, 'build', 'tests', 'system', t.name)
     return r, fake, out
 

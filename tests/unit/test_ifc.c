@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host tests for the C stubs the interface compiler (site_scons/site_tools/
- * ifc.py) generates for tests/unit/ifc/test.if (interface `sample`), which
- * uses every feature of the language.
+ * Host tests for the C stubs the interface compiler (site_scons/ifc/)
+ * generates for tests/unit/ifc/test.if (interface `sample`), which uses
+ * every feature of the language.
  *
  * Round trips of every message with edge values, the exact wire bytes of
  * a few (the documented format), every way a body can be malformed
