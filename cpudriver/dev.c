@@ -13,13 +13,16 @@
  * Bus mastering is switched off when the last process that used a device
  * ends, so that a device can never write into frames that are freed and
  * handed to someone else; a new driver switches it on again.
+ *
+ * The dev_sys_* handlers take the system call's raw arguments (syscall.c
+ * dispatches) and narrow them here: a device index that does not fit 32
+ * bits becomes one that names no device.
  */
 #include "dev.h"
 #include "kernel.h"
 #include "proc.h"
 #include "frame.h"
-#include "syscall.h"
-#include "bootmod.h"
+#include "usercopy.h"
 #include "pcicfg.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
@@ -42,6 +45,12 @@ static struct {
 static const struct boot_pcidev *entry(uint32_t i)
 {
 	return i < self.bt->npci ? &self.bt->pci[i] : 0;
+}
+
+/* dev_index: a system call's device argument; out of range: no device */
+static uint32_t dev_index(uint64_t a)
+{
+	return a > 0xffffffffull ? 0xffffffffu : (uint32_t)a;
 }
 
 static uint64_t cfg_va(uint32_t i)
@@ -199,8 +208,9 @@ void dev_irq(uint64_t vector)
 	}
 }
 
-static int64_t sys_dev_info(uint32_t i, uint64_t uva)
+int64_t dev_sys_info(uint64_t dev, uint64_t uva)
 {
+	uint32_t i = dev_index(dev);
 	struct sys_dev out;
 
 	if (!entry(i)) {
@@ -225,11 +235,11 @@ static int mine(uint32_t i)
 	return 0;
 }
 
-static int64_t sys_dev_cfg(uint32_t i, uint64_t off, uint64_t op,
-			   uint64_t val)
+int64_t dev_sys_cfg(uint64_t dev, uint64_t off, uint64_t op, uint64_t val)
 {
-	uint32_t width = op & 0xff, size = entry(i) && entry(i)->cfg_phys ? 4096
-									   : 256;
+	uint32_t i = dev_index(dev);
+	uint32_t width = op & 0xff,
+		 size = entry(i) && entry(i)->cfg_phys ? 4096 : 256;
 	bool write = op & SYS_CFG_WRITE;
 	uint32_t shift, mask, old;
 	int r = mine(i);
@@ -266,7 +276,8 @@ static bool overlaps_ram(uint64_t base, uint64_t end)
 	const struct boottab *bt = self.bt;
 
 	for (uint32_t c = 0; c < bt->ncores; c++) {
-		if (base < bt->cores[c].part_end && bt->cores[c].part_base < end) {
+		if (base < bt->cores[c].part_end &&
+		    bt->cores[c].part_base < end) {
 			return true;
 		}
 	}
@@ -276,8 +287,9 @@ static bool overlaps_ram(uint64_t base, uint64_t end)
 	return base < 0x100000; /* low memory, the trampoline */
 }
 
-static int64_t sys_dev_map(uint32_t i, uint32_t b)
+int64_t dev_sys_map(uint64_t dev, uint64_t b)
 {
+	uint32_t i = dev_index(dev);
 	struct proc *p = proc_current();
 	const struct boot_bar *bar;
 	uint64_t base, size, va;
@@ -294,7 +306,8 @@ static int64_t sys_dev_map(uint32_t i, uint32_t b)
 		return E_NOENT;
 	}
 	base = bar->base & ~(PAGE_SIZE - 1);
-	size = (bar->base + bar->size - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	size =
+	    (bar->base + bar->size - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (bar->size > MAX_BAR || bar->base + bar->size < bar->base ||
 	    overlaps_ram(base, base + size)) {
 		return E_RANGE;
@@ -313,8 +326,9 @@ static int64_t sys_dev_map(uint32_t i, uint32_t b)
 	return (int64_t)(va + (bar->base - base));
 }
 
-static int64_t sys_dev_irq(uint32_t i, uint64_t uva)
+int64_t dev_sys_irq(uint64_t dev, uint64_t uva)
 {
+	uint32_t i = dev_index(dev);
 	struct proc *p = proc_current();
 	struct sys_irq out;
 	uint32_t taken = 0;
@@ -349,7 +363,7 @@ static int64_t sys_dev_irq(uint32_t i, uint64_t uva)
 	return 0;
 }
 
-static int64_t sys_dma_addr(uint64_t va)
+int64_t dev_sys_dma_addr(uint64_t va)
 {
 	struct proc *p = proc_current();
 	uint64_t flags, pa;
@@ -369,8 +383,9 @@ static int64_t sys_dma_addr(uint64_t va)
 	return (int64_t)pa;
 }
 
-static int64_t sys_dev_release(uint32_t i)
+int64_t dev_sys_release(uint64_t dev)
 {
+	uint32_t i = dev_index(dev);
 	int r = mine(i);
 
 	if (!proc_current()->monitor) {
@@ -393,8 +408,10 @@ static int64_t sys_dev_release(uint32_t i)
 	return 0;
 }
 
-static int64_t sys_dev_adopt(uint32_t i)
+int64_t dev_sys_adopt(uint64_t dev)
 {
+	uint32_t i = dev_index(dev);
+
 	if (!proc_current()->monitor) {
 		return E_PERM;
 	}
@@ -407,72 +424,11 @@ static int64_t sys_dev_adopt(uint32_t i)
 	return owned[i] ? 0 : adopt(i);
 }
 
-static int64_t sys_mod_map(uint64_t name_va, uint64_t len, uint64_t out_va)
+int64_t dev_sys_irq_ack(void)
 {
 	struct proc *p = proc_current();
-	const struct boot_module *m;
-	struct sys_range out;
-	char name[BOOT_NAME_MAX];
-	uint64_t base, size, va;
-	int r = copy_str(name, sizeof(name), name_va, len);
+	uint32_t m = p->irq_pending;
 
-	if (r < 0) {
-		return r == E_TOOBIG ? E_NOENT : r;
-	}
-	m = bootmod_find(self.bt, name);
-	if (!m) {
-		return E_NOENT;
-	}
-	base = m->start & ~(PAGE_SIZE - 1);
-	size = (m->end - base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	va = p->mod_next;
-	if (size > USER_MOD_MAX || va + size > USER_MOD_BASE + USER_MOD_MAX) {
-		return E_NOMEM;
-	}
-	if (size && pt_map(&kpt, p->pml4, va, base, size,
-			   PTE_U | PTE_NX | PTE_SHARED, false)) {
-		return E_NOMEM;
-	}
-	out.base = va + (m->start - base);
-	out.size = m->end - m->start;
-	r = copy_out(out_va, &out, sizeof(out));
-	if (r < 0) {
-		return r;
-	}
-	p->mod_next = va + size;
-	return 0;
-}
-
-int64_t dev_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		    uint64_t a3)
-{
-	uint32_t i = a0 > 0xffffffffull ? 0xffffffffu : (uint32_t)a0;
-
-	switch (nr) {
-	case SYS_DEV_INFO:
-		return sys_dev_info(i, a1);
-	case SYS_DEV_CFG:
-		return sys_dev_cfg(i, a1, a2, a3);
-	case SYS_DEV_MAP:
-		return sys_dev_map(i, a1 > 6 ? 6 : (uint32_t)a1);
-	case SYS_DEV_IRQ:
-		return sys_dev_irq(i, a1);
-	case SYS_IRQ_ACK: {
-		struct proc *p = proc_current();
-		uint32_t m = p->irq_pending;
-
-		p->irq_pending = 0;
-		return m;
-	}
-	case SYS_DMA_ADDR:
-		return sys_dma_addr(a0);
-	case SYS_DEV_RELEASE:
-		return sys_dev_release(i);
-	case SYS_DEV_ADOPT:
-		return sys_dev_adopt(i);
-	case SYS_MOD_MAP:
-		return sys_mod_map(a0, a1, a2);
-	default:
-		return E_NOSYS;
-	}
+	p->irq_pending = 0;
+	return m;
 }

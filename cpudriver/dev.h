@@ -3,7 +3,8 @@
  * Devices on this core: which PCI functions this core owns (private to
  * this CPU driver instance; the monitors keep the replicated directory and
  * agree on moves), their configuration space, register mappings for
- * processes, MSI-X vectors, and the system calls over them.
+ * processes, MSI-X vectors, and the system calls over them (dispatched
+ * by syscall.c).
  */
 #ifndef CPUDRIVER_DEV_H
 #define CPUDRIVER_DEV_H
@@ -16,9 +17,42 @@ struct proc;
 /* dev_init: take the devices the boot table gives this core */
 void dev_init(void);
 
-/* dev_syscall: SYS_DEV_*, SYS_IRQ_ACK, SYS_DMA_ADDR, SYS_MOD_MAP */
-int64_t dev_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		    uint64_t a3);
+/*
+ * The system calls over devices (abi/syscall.h gives their arguments),
+ * for syscall_dispatch; each takes the raw arguments, checks them, and
+ * acts on the current process. A device index must name a device this
+ * core owns (E_NOENT: none; E_PERM: another core's), except for
+ * dev_sys_info (any device) and dev_sys_adopt.
+ */
+
+/* dev_sys_info: SYS_DEV_INFO: struct sys_dev of device dev to uva. */
+int64_t dev_sys_info(uint64_t dev, uint64_t uva);
+
+/* dev_sys_cfg: SYS_DEV_CFG: read (the value) or write (0) configuration
+ * space; BARs and the ROM BAR are never written (E_PERM). */
+int64_t dev_sys_cfg(uint64_t dev, uint64_t off, uint64_t op, uint64_t val);
+
+/* dev_sys_map: SYS_DEV_MAP: memory BAR b mapped uncached; its address. */
+int64_t dev_sys_map(uint64_t dev, uint64_t b);
+
+/* dev_sys_irq: SYS_DEV_IRQ: a vector of this core for the device; its
+ * MSI address, data and handle (struct sys_irq) to uva. */
+int64_t dev_sys_irq(uint64_t dev, uint64_t uva);
+
+/* dev_sys_irq_ack: SYS_IRQ_ACK: the handles that fired since the last
+ * call (a bit each), cleared. */
+int64_t dev_sys_irq_ack(void);
+
+/* dev_sys_dma_addr: SYS_DMA_ADDR: the physical address of a private,
+ * writable page of the process (E_FAULT for anything else). */
+int64_t dev_sys_dma_addr(uint64_t va);
+
+/* dev_sys_release: SYS_DEV_RELEASE (monitor only): give the device up
+ * (E_BUSY while a process uses it). */
+int64_t dev_sys_release(uint64_t dev);
+
+/* dev_sys_adopt: SYS_DEV_ADOPT (monitor only): take the device over. */
+int64_t dev_sys_adopt(uint64_t dev);
 
 /* dev_irq: interrupt vector v (VEC_DEV_BASE..) arrived */
 void dev_irq(uint64_t v);

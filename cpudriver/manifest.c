@@ -7,12 +7,16 @@
  * parser walks it line by line with explicit lengths, strips the CR and the
  * comment, checks that what is left is printable ASCII, and splits it into
  * tokens that point into the text. Numbers are parsed here with explicit
- * overflow checks. Error messages are built with a tiny bounded appender
- * (the kernel has no snprintf); it truncates and always NUL-terminates.
+ * overflow checks. Error messages are formatted with snprintf (in the
+ * kernel, libos's fmt.c through <stdio.h>), which truncates and always
+ * NUL-terminates; tokens are quoted from a NUL-terminated copy, since the
+ * text is not.
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "abi/errors.h"
@@ -20,76 +24,49 @@
 
 #define MF_QUOTE_MAX 40 /* longer tokens are cut in messages */
 
-/* ---- Bounded message appender ---------------------------------------- */
+/* ---- Messages -------------------------------------------------------- */
 
-struct mf_msg {
-	char *buf; /* NULL: discard everything */
-	size_t cap;
-	size_t len;
-};
+#define MF_QUOTE_BUF (MF_QUOTE_MAX + 6) /* two quotes, "...", the NUL */
 
-static void msg_char(struct mf_msg *m, char ch)
+/* mf_quote: 'token' into q, cut to MF_QUOTE_MAX characters ("..." marks a
+ * cut). The token need not be NUL-terminated; tokens are printable ASCII.
+ * Returns q. */
+static const char *mf_quote(char q[MF_QUOTE_BUF], const char *p, size_t n)
 {
-	if (m->buf == NULL || m->len + 1 >= m->cap) {
-		return;
-	}
-	m->buf[m->len++] = ch;
-	m->buf[m->len] = '\0';
+	char tok[MF_QUOTE_MAX + 1];
+	size_t k = n < MF_QUOTE_MAX ? n : MF_QUOTE_MAX;
+
+	memcpy(tok, p, k);
+	tok[k] = '\0';
+	snprintf(q, MF_QUOTE_BUF, "'%s%s'", tok, n > MF_QUOTE_MAX ? "..." : "");
+	return q;
 }
 
-static void msg_str(struct mf_msg *m, const char *s)
+/* mf_say: err's message (if err is not NULL): "line N: " (nothing for line
+ * 0), then fmt. Truncated to fit, always NUL-terminated. */
+static void mf_say(struct manifest_error *err, uint32_t line, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
+static void mf_say(struct manifest_error *err, uint32_t line, const char *fmt,
+		   ...)
 {
-	while (*s != '\0') {
-		msg_char(m, *s++);
-	}
-}
-
-static void msg_u64(struct mf_msg *m, uint64_t v)
-{
-	char digits[20];
+	va_list ap;
 	int n = 0;
 
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0) {
-		msg_char(m, digits[--n]);
+	if (err == NULL) {
+		return;
 	}
-}
-
-/* 'token', cut to MF_QUOTE_MAX characters. Tokens are printable ASCII. */
-static void msg_quote(struct mf_msg *m, const char *p, size_t n)
-{
-	size_t i;
-
-	msg_char(m, '\'');
-	for (i = 0; i < n && i < MF_QUOTE_MAX; i++) {
-		msg_char(m, p[i]);
-	}
-	if (n > MF_QUOTE_MAX) {
-		msg_str(m, "...");
-	}
-	msg_char(m, '\'');
-}
-
-/* Starts err's message: "line N: " (nothing for line 0). */
-static struct mf_msg msg_begin(struct manifest_error *err, uint32_t line)
-{
-	struct mf_msg m = {.buf = NULL, .cap = 0, .len = 0};
-
-	if (err != NULL) {
-		m.buf = err->msg;
-		m.cap = sizeof(err->msg);
-		err->msg[0] = '\0';
-		err->line = line;
-	}
+	err->line = line;
+	err->msg[0] = '\0';
 	if (line != 0) {
-		msg_str(&m, "line ");
-		msg_u64(&m, line);
-		msg_str(&m, ": ");
+		n = snprintf(err->msg, sizeof(err->msg),
+			     "line %u: ", (unsigned)line);
 	}
-	return m;
+	if (n < 0 || (size_t)n >= sizeof(err->msg)) {
+		return; /* the prefix filled it */
+	}
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
+	va_end(ap);
 }
 
 static void err_clear(struct manifest_error *err)
@@ -146,9 +123,7 @@ static bool mf_is(const struct mf_tok *t, const char *word)
 
 static int mf_fail(struct mf_parse *c, int code, const char *what)
 {
-	struct mf_msg mm = msg_begin(c->err, c->line);
-
-	msg_str(&mm, what);
+	mf_say(c->err, c->line, "%s", what);
 	return code;
 }
 
@@ -156,11 +131,9 @@ static int mf_fail(struct mf_parse *c, int code, const char *what)
 static int mf_fail_tok(struct mf_parse *c, int code, const char *a,
 		       const struct mf_tok *t, const char *b)
 {
-	struct mf_msg mm = msg_begin(c->err, c->line);
+	char q[MF_QUOTE_BUF];
 
-	msg_str(&mm, a);
-	msg_quote(&mm, t->p, t->n);
-	msg_str(&mm, b);
+	mf_say(c->err, c->line, "%s%s%s", a, mf_quote(q, t->p, t->n), b);
 	return code;
 }
 
@@ -168,15 +141,10 @@ static int mf_fail_tok(struct mf_parse *c, int code, const char *a,
 static int mf_fail_dup(struct mf_parse *c, const char *a,
 		       const struct mf_tok *t, uint32_t first)
 {
-	struct mf_msg mm = msg_begin(c->err, c->line);
+	char q[MF_QUOTE_BUF];
 
-	msg_str(&mm, a);
-	if (t != NULL) {
-		msg_quote(&mm, t->p, t->n);
-	}
-	msg_str(&mm, " given twice (first on line ");
-	msg_u64(&mm, first);
-	msg_str(&mm, ")");
+	mf_say(c->err, c->line, "%s%s given twice (first on line %u)", a,
+	       t != NULL ? mf_quote(q, t->p, t->n) : "", (unsigned)first);
 	return E_FORMAT;
 }
 
@@ -265,14 +233,12 @@ static int mf_core(struct mf_parse *c, const struct mf_tok *t, uint32_t *core)
 static int mf_name(struct mf_parse *c, const struct mf_tok *t, char *dst,
 		   const char *what)
 {
-	struct mf_msg mm;
+	char q[MF_QUOTE_BUF];
 
 	if (t->n >= MANIFEST_NAME_MAX) {
-		mm = msg_begin(c->err, c->line);
-		msg_str(&mm, what);
-		msg_str(&mm, " ");
-		msg_quote(&mm, t->p, t->n);
-		msg_str(&mm, " is too long (at most 31 characters)");
+		mf_say(c->err, c->line,
+		       "%s %s is too long (at most 31 characters)", what,
+		       mf_quote(q, t->p, t->n));
 		return E_TOOBIG;
 	}
 	memcpy(dst, t->p, t->n);
@@ -395,8 +361,9 @@ static int mf_start(struct mf_parse *c)
 	if (rc < 0) {
 		return rc;
 	}
-	rc = mf_args(c, s->args, "arguments are too long (at most 127 "
-				 "characters)");
+	rc = mf_args(c, s->args,
+		     "arguments are too long (at most 127 "
+		     "characters)");
 	if (rc < 0) {
 		return rc;
 	}
@@ -436,8 +403,9 @@ static int mf_device(struct mf_parse *c)
 	if (rc < 0) {
 		return rc;
 	}
-	rc = mf_args(c, d->args, "driver arguments are too long (at most "
-				 "127 characters)");
+	rc = mf_args(c, d->args,
+		     "driver arguments are too long (at most "
+		     "127 characters)");
 	if (rc < 0) {
 		return rc;
 	}
@@ -449,7 +417,6 @@ static int mf_device(struct mf_parse *c)
 /* Checks the bytes of the current line (comment already removed). */
 static int mf_check_bytes(struct mf_parse *c)
 {
-	struct mf_msg mm;
 	unsigned char ch;
 	size_t i;
 
@@ -458,10 +425,10 @@ static int mf_check_bytes(struct mf_parse *c)
 		if (ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
 			continue;
 		}
-		mm = msg_begin(c->err, c->line);
-		msg_str(&mm, "unexpected byte ");
-		msg_u64(&mm, ch);
-		msg_str(&mm, " (only printable ASCII outside comments)");
+		mf_say(c->err, c->line,
+		       "unexpected byte %u (only printable ASCII outside "
+		       "comments)",
+		       (unsigned)ch);
 		return E_FORMAT;
 	}
 	return 0;
@@ -505,8 +472,7 @@ int manifest_parse(const char *text, size_t len, struct manifest *out,
 
 	err_clear(err);
 	if (out == NULL || (text == NULL && len > 0)) {
-		return mf_fail(&c, E_INVAL,
-			       "bad arguments to manifest_parse");
+		return mf_fail(&c, E_INVAL, "bad arguments to manifest_parse");
 	}
 	memset(out, 0, sizeof(*out));
 	while (pos < len) {
@@ -577,18 +543,12 @@ static int mf_core_used(struct manifest_error *err, uint32_t line,
 			const char *a, const char *name, const char *b,
 			uint32_t core, uint32_t ncores)
 {
-	struct mf_msg mm = msg_begin(err, line);
+	char q[MF_QUOTE_BUF];
 
-	msg_str(&mm, a);
-	if (name != NULL) {
-		msg_quote(&mm, name, strlen(name));
-	}
-	msg_str(&mm, b);
-	msg_str(&mm, " core ");
-	msg_u64(&mm, core);
-	msg_str(&mm, ", but only ");
-	msg_u64(&mm, ncores);
-	msg_str(&mm, ncores == 1 ? " core is used" : " cores are used");
+	mf_say(err, line, "%s%s%s core %u, but only %u %s", a,
+	       name != NULL ? mf_quote(q, name, strlen(name)) : "", b,
+	       (unsigned)core, (unsigned)ncores,
+	       ncores == 1 ? "core is used" : "cores are used");
 	return E_RANGE;
 }
 
@@ -597,7 +557,7 @@ static int mf_check_starts(const struct manifest *m, uint32_t ncores,
 			   void *ctx, struct manifest_error *err)
 {
 	const struct manifest_start *s;
-	struct mf_msg mm;
+	char q[MF_QUOTE_BUF];
 	uint32_t i;
 
 	for (i = 0; i < m->n_starts; i++) {
@@ -607,9 +567,8 @@ static int mf_check_starts(const struct manifest *m, uint32_t ncores,
 					    " is to start on", s->core, ncores);
 		}
 		if (app_exists != NULL && !app_exists(ctx, s->app)) {
-			mm = msg_begin(err, s->line);
-			msg_str(&mm, "unknown program ");
-			msg_quote(&mm, s->app, strlen(s->app));
+			mf_say(err, s->line, "unknown program %s",
+			       mf_quote(q, s->app, strlen(s->app)));
 			return E_NOENT;
 		}
 	}
@@ -621,23 +580,19 @@ int manifest_check(const struct manifest *m, uint32_t cores_present,
 		   struct manifest_error *err)
 {
 	const struct manifest_device *d;
-	struct mf_msg mm;
 	uint32_t ncores, i;
 	int rc;
 
 	err_clear(err);
 	if (m == NULL || cores_present == 0 || !mf_well_formed(m)) {
-		mm = msg_begin(err, 0);
-		msg_str(&mm, "bad arguments to manifest_check");
+		mf_say(err, 0, "bad arguments to manifest_check");
 		return E_INVAL;
 	}
 	if (m->cores > cores_present) {
-		mm = msg_begin(err, m->cores_line);
-		msg_str(&mm, "manifest asks for ");
-		msg_u64(&mm, m->cores);
-		msg_str(&mm, " cores but only ");
-		msg_u64(&mm, cores_present);
-		msg_str(&mm, cores_present == 1 ? " exists" : " exist");
+		mf_say(err, m->cores_line,
+		       "manifest asks for %u cores but only %u %s",
+		       (unsigned)m->cores, (unsigned)cores_present,
+		       cores_present == 1 ? "exists" : "exist");
 		return E_RANGE;
 	}
 	ncores = m->cores != 0 ? m->cores : cores_present;

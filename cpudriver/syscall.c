@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * System-call handlers. User memory is reached through the caller's own
- * mapping (its address space is loaded while it traps), after checking
- * that every page of the range is mapped user-accessible (and writable,
- * for results) in its page tables. A bad pointer is E_FAULT, never a
- * kernel fault.
+ * The system-call dispatcher and the handlers of the core's own services
+ * (log, processes, channels, memory, console). syscall_dispatch is the one
+ * place that decides which handler runs for a number; device and
+ * boot-module handlers live with their state (dev.c, bootmod.c). User
+ * memory is reached only through usercopy.h, so a bad pointer is E_FAULT,
+ * never a kernel fault.
  */
 #include "syscall.h"
 #include "kernel.h"
@@ -12,6 +13,8 @@
 #include "frame.h"
 #include "console.h"
 #include "dev.h"
+#include "bootmod.h"
+#include "usercopy.h"
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -22,62 +25,6 @@
 #include <string.h>
 
 #define LOG_MAX 1024
-
-static bool user_range_ok(uint64_t va, uint64_t len, bool write)
-{
-	struct proc *p = proc_current();
-	uint64_t end = va + len, flags;
-
-	if (len == 0) {
-		return true;
-	}
-	if (end < va || va < PAGE_SIZE || end > USER_TOP) {
-		return false;
-	}
-	for (uint64_t pg = va & ~(PAGE_SIZE - 1); pg < end; pg += PAGE_SIZE) {
-		if (pt_translate(&kpt, p->pml4, pg, &flags) == UINT64_MAX) {
-			return false;
-		}
-		if (!(flags & PTE_U) || (write && !(flags & PTE_W))) {
-			return false;
-		}
-	}
-	return true;
-}
-
-int copy_in(void *dst, uint64_t uva, uint64_t len)
-{
-	if (!user_range_ok(uva, len, false)) {
-		return E_FAULT;
-	}
-	memcpy(dst, (const void *)uva, len);
-	return 0;
-}
-
-int copy_out(uint64_t uva, const void *src, uint64_t len)
-{
-	if (!user_range_ok(uva, len, true)) {
-		return E_FAULT;
-	}
-	memcpy((void *)uva, src, len);
-	return 0;
-}
-
-/* copy_str: a string of len bytes (no NUL needed) into buf[size]. */
-int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
-{
-	if (len >= size) {
-		return E_TOOBIG;
-	}
-	if (copy_in(buf, uva, len)) {
-		return E_FAULT;
-	}
-	buf[len] = 0;
-	if (strlen(buf) != len) {
-		return E_INVAL;
-	}
-	return 0;
-}
 
 static int64_t sys_log(uint64_t uva, uint64_t len)
 {
@@ -505,15 +452,31 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_mem(f->rax, a0, a1);
 		break;
 	case SYS_DEV_INFO:
+		r = dev_sys_info(a0, a1);
+		break;
 	case SYS_DEV_CFG:
+		r = dev_sys_cfg(a0, a1, a2, a3);
+		break;
 	case SYS_DEV_MAP:
+		r = dev_sys_map(a0, a1);
+		break;
 	case SYS_DEV_IRQ:
+		r = dev_sys_irq(a0, a1);
+		break;
 	case SYS_IRQ_ACK:
+		r = dev_sys_irq_ack();
+		break;
 	case SYS_DMA_ADDR:
+		r = dev_sys_dma_addr(a0);
+		break;
 	case SYS_DEV_RELEASE:
+		r = dev_sys_release(a0);
+		break;
 	case SYS_DEV_ADOPT:
+		r = dev_sys_adopt(a0);
+		break;
 	case SYS_MOD_MAP:
-		r = dev_syscall(f->rax, a0, a1, a2, a3);
+		r = bootmod_sys_map(a0, a1, a2);
 		break;
 	default:
 		r = E_NOSYS;

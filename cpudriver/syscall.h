@@ -10,15 +10,9 @@
 #include <arch/trap.h>
 
 /* syscall_dispatch: handle the system call in frame f (from ring 3); the
- * result goes to f->rax. */
+ * result goes to f->rax. The one switch from number to handler: handlers
+ * in other files (dev.h, bootmod.h) take the raw arguments and decode
+ * them themselves. User memory: usercopy.h. */
 void syscall_dispatch(struct trap_frame *f);
-
-/* For handlers in other files: user memory of the current process. */
-#include <stddef.h>
-#include <stdint.h>
-int copy_in(void *dst, uint64_t uva, uint64_t len);
-int copy_out(uint64_t uva, const void *src, uint64_t len);
-/* copy_str: a string of len bytes (no NUL needed) into buf[size] */
-int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len);
 
 #endif

@@ -5,6 +5,7 @@
  * header and a full Ethernet frame); receive buffers are all posted at
  * start and re-posted as frames are taken. No offloads are negotiated.
  */
+#include "virtio_reg.h"
 #include <drivers/netdev.h>
 #include <drivers/virtio.h>
 #include <libos/sys.h>
@@ -12,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define F_MAC (1ull << 5)
-#define HDR 12u /* struct virtio_net_hdr with num_buffers (VERSION_1) */
+#define HDR ((uint32_t)sizeof(struct virtio_net_hdr))
 #define BUF 2048u
 #define QMAX 256
 
@@ -31,6 +31,16 @@ struct vnet {
 	bool broken;
 };
 
+/* free_bufs: give back the DMA pages of b[0..n) (two buffers a page) */
+static void free_bufs(struct vbuf *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i += 2) {
+		dma_page_free(b[i].va);
+		b[i].va = 0;
+	}
+}
+
+/* alloc_bufs: n buffers, two a DMA page; on failure it holds nothing */
 static int alloc_bufs(struct vbuf *b, unsigned n)
 {
 	for (unsigned i = 0; i < n; i += 2) {
@@ -38,6 +48,7 @@ static int alloc_bufs(struct vbuf *b, unsigned n)
 		uint64_t pa;
 
 		if (dma_page(&va, &pa)) {
+			free_bufs(b, i);
 			return E_NOMEM;
 		}
 		b[i].va = va;
@@ -155,6 +166,39 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 	}
 }
 
+/* vnet_start: buffers on their lists, receive buffers posted, the MAC,
+ * the device running; cannot fail */
+static void vnet_start(struct vnet *v, uint32_t idx)
+{
+	volatile struct virtio_net_config *nc =
+	    (volatile struct virtio_net_config *)v->dev.device;
+
+	for (unsigned i = 0; i < v->txq.size; i++) {
+		v->txbufs[i].next = v->txfree;
+		v->txfree = &v->txbufs[i];
+	}
+	for (unsigned i = 0; i < v->rxq.size; i++) {
+		post_rx(v, &v->rxbufs[i]);
+	}
+	if ((v->dev.features & VIRTIO_NET_F_MAC) && nc) {
+		for (int i = 0; i < 6; i++) {
+			v->nd.mac[i] = nc->mac[i];
+		}
+	} else {
+		/* locally administered, from the directory index */
+		static const uint8_t mac[6] = {0x02, 0x00, 0x00,
+					       0x00, 0x00, 0x01};
+		memcpy(v->nd.mac, mac, 6);
+		v->nd.mac[5] = (uint8_t)(idx + 1);
+	}
+	virtio_ready(&v->dev);
+	virtq_kick(&v->dev, &v->rxq);
+	v->nd.tx = vnet_tx;
+	v->nd.rx = vnet_rx;
+	v->nd.irq = v->dev.irq;
+	v->nd.priv = v;
+}
+
 int netdev_open(struct netdev **out)
 {
 	static struct vnet v;
@@ -165,53 +209,53 @@ int netdev_open(struct netdev **out)
 		return r;
 	}
 	memset(&v, 0, sizeof(v));
-	r = virtio_open(&v.dev, idx, F_MAC);
+	r = virtio_open(&v.dev, idx, VIRTIO_NET_F_MAC);
 	if (r < 0) {
 		return r;
 	}
-	r = virtio_queue(&v.dev, &v.rxq, 0, QMAX);
-	if (r == 0) {
-		r = virtio_queue(&v.dev, &v.txq, 1, QMAX);
-	}
-	if (r == 0) {
-		v.rxbufs = calloc(v.rxq.size, sizeof(struct vbuf));
-		v.txbufs = calloc(v.txq.size, sizeof(struct vbuf));
-		r = v.rxbufs && v.txbufs ? 0 : E_NOMEM;
-	}
-	if (r == 0) {
-		r = alloc_bufs(v.rxbufs, v.rxq.size);
-	}
-	if (r == 0) {
-		r = alloc_bufs(v.txbufs, v.txq.size);
-	}
+	r = virtio_queue(&v.dev, &v.rxq, VIRTIO_NET_RXQ, QMAX);
 	if (r < 0) {
-		virtio_fail(&v.dev);
-		return r;
+		goto fail_open;
 	}
-	for (unsigned i = 0; i < v.txq.size; i++) {
-		v.txbufs[i].next = v.txfree;
-		v.txfree = &v.txbufs[i];
+	r = virtio_queue(&v.dev, &v.txq, VIRTIO_NET_TXQ, QMAX);
+	if (r < 0) {
+		goto fail_rxq;
 	}
-	for (unsigned i = 0; i < v.rxq.size; i++) {
-		post_rx(&v, &v.rxbufs[i]);
+	r = E_NOMEM;
+	v.rxbufs = calloc(v.rxq.size, sizeof(struct vbuf));
+	if (!v.rxbufs) {
+		goto fail_txq;
 	}
-	if ((v.dev.features & F_MAC) && v.dev.device) {
-		for (int i = 0; i < 6; i++) {
-			v.nd.mac[i] = v.dev.device[i];
-		}
-	} else {
-		/* locally administered, from the directory index */
-		static const uint8_t mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00,
-					       0x01};
-		memcpy(v.nd.mac, mac, 6);
-		v.nd.mac[5] = (uint8_t)(idx + 1);
+	v.txbufs = calloc(v.txq.size, sizeof(struct vbuf));
+	if (!v.txbufs) {
+		goto fail_rxbufs;
 	}
-	virtio_ready(&v.dev);
-	virtq_kick(&v.dev, &v.rxq);
-	v.nd.tx = vnet_tx;
-	v.nd.rx = vnet_rx;
-	v.nd.irq = v.dev.irq;
-	v.nd.priv = &v;
+	r = alloc_bufs(v.rxbufs, v.rxq.size);
+	if (r < 0) {
+		goto fail_txbufs;
+	}
+	r = alloc_bufs(v.txbufs, v.txq.size);
+	if (r < 0) {
+		goto fail_rxpages;
+	}
+	vnet_start(&v, idx);
 	*out = &v.nd;
 	return 0;
+
+	/* the device is not at DRIVER_OK: it does not touch the queues or
+	 * buffers (2.1), so they may go before it is told (virtio_close) */
+fail_rxpages:
+	free_bufs(v.rxbufs, v.rxq.size);
+fail_txbufs:
+	free(v.txbufs);
+fail_rxbufs:
+	free(v.rxbufs);
+fail_txq:
+	virtq_free(&v.txq);
+fail_rxq:
+	virtq_free(&v.rxq);
+fail_open:
+	virtio_close(&v.dev);
+	memset(&v, 0, sizeof(v));
+	return r;
 }

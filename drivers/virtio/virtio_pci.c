@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VirtIO modern PCI transport and split virtqueues (drivers/virtio.h).
+ * The VirtIO modern PCI transport and split virtqueues (drivers/virtio.h;
+ * the spec's layout in virtio_reg.h).
+ *
+ * virtio_open takes, in order: the PCI command register (bus mastering
+ * on), the BAR mappings, the MSI-X vector and table entry, the device
+ * (reset, features); its failure path gives them back in reverse order,
+ * as far as the system lets a process give them back (mappings and the
+ * vector stay until it ends, when the kernel also stops bus mastering).
  */
+#include "virtio_reg.h"
 #include <drivers/virtio.h>
 #include <drivers/pci.h>
 #include <libos/sys.h>
@@ -9,70 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* common configuration (4.1.4.3) */
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX 0x10
-#define CC_NUMQ 0x12
-#define CC_STATUS 0x14
-#define CC_QSELECT 0x16
-#define CC_QSIZE 0x18
-#define CC_QMSIX 0x1a
-#define CC_QENABLE 0x1c
-#define CC_QNOTIFY 0x1e
-#define CC_QDESC 0x20
-#define CC_QDRIVER 0x28
-#define CC_QDEVICE 0x30
-#define CC_SIZE 0x38
-
-#define ST_ACK 1u
-#define ST_DRIVER 2u
-#define ST_DRIVER_OK 4u
-#define ST_FEATURES_OK 8u
-#define ST_FAILED 128u
-
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_ISR 3
-#define CAP_DEVICE 4
-
-#define NO_VECTOR 0xffffu
+#define CC_OFF(field) offsetof(struct virtio_pci_common_cfg, field)
 
 static inline void barrier(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static void w8(volatile uint8_t *b, unsigned off, uint8_t v)
+/* cc_write64: a 64-bit queue address as two 32-bit writes, low half
+ * first (the driver may split 64-bit fields, 4.1.3.1) */
+static void cc_write64(volatile struct virtio_pci_common_cfg *c, size_t off,
+		       uint64_t v)
 {
-	*(volatile uint8_t *)(b + off) = v;
-}
-static void w16(volatile uint8_t *b, unsigned off, uint16_t v)
-{
-	*(volatile uint16_t *)(b + off) = v;
-}
-static void w32(volatile uint8_t *b, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)(b + off) = v;
-}
-static void w64(volatile uint8_t *b, unsigned off, uint64_t v)
-{
-	w32(b, off, (uint32_t)v);
-	w32(b, off + 4, (uint32_t)(v >> 32));
-}
-static uint8_t r8(volatile uint8_t *b, unsigned off)
-{
-	return *(volatile uint8_t *)(b + off);
-}
-static uint16_t r16(volatile uint8_t *b, unsigned off)
-{
-	return *(volatile uint16_t *)(b + off);
-}
-static uint32_t r32(volatile uint8_t *b, unsigned off)
-{
-	return *(volatile uint32_t *)(b + off);
+	volatile uint32_t *p =
+	    (volatile uint32_t *)((volatile uint8_t *)c + off);
+
+	p[0] = (uint32_t)v;
+	p[1] = (uint32_t)(v >> 32);
 }
 
 int virtio_find(const char *prefix, uint32_t *index)
@@ -99,6 +60,11 @@ static long cfg(uint32_t dev, uint32_t off, uint32_t width)
 	return sys_dev_cfg(dev, off, width, 0);
 }
 
+static void cfg_write(uint32_t dev, uint32_t off, uint32_t width, uint32_t val)
+{
+	sys_dev_cfg(dev, off, width | SYS_CFG_WRITE, val);
+}
+
 /* bar_va: the BAR mapped (once per device and BAR) */
 static volatile uint8_t *bar_va(struct virtio_dev *d, uint32_t bar,
 				volatile uint8_t **maps)
@@ -121,11 +87,15 @@ static volatile uint8_t *bar_va(struct virtio_dev *d, uint32_t bar,
 /* region: the capability at cap as a pointer into its BAR, checked to lie
  * inside the BAR and to be at least min bytes long */
 static volatile uint8_t *region(struct virtio_dev *d, const struct sys_dev *sd,
-				int cap, uint32_t min, volatile uint8_t **maps)
+				uint32_t cap, uint32_t min,
+				volatile uint8_t **maps)
 {
-	uint32_t bar = (uint32_t)cfg(d->index, (uint32_t)cap + 4, 1);
-	uint32_t off = (uint32_t)cfg(d->index, (uint32_t)cap + 8, 4);
-	uint32_t len = (uint32_t)cfg(d->index, (uint32_t)cap + 12, 4);
+	uint32_t bar = (uint32_t)cfg(
+	    d->index, cap + offsetof(struct virtio_pci_cap, bar), 1);
+	uint32_t off = (uint32_t)cfg(
+	    d->index, cap + offsetof(struct virtio_pci_cap, offset), 4);
+	uint32_t len = (uint32_t)cfg(
+	    d->index, cap + offsetof(struct virtio_pci_cap, length), 4);
 	volatile uint8_t *b;
 
 	if (bar >= 6 || len < min || !sd->d.bar[bar].size ||
@@ -136,75 +106,177 @@ static volatile uint8_t *region(struct virtio_dev *d, const struct sys_dev *sd,
 	return b ? b + off : 0;
 }
 
-static int find_caps(struct virtio_dev *d, const struct sys_dev *sd)
+/* take_cap: note the vendor capability at `at` if it is one we use */
+static void take_cap(struct virtio_dev *d, const struct sys_dev *sd,
+		     uint32_t at, volatile uint8_t **maps)
 {
-	volatile uint8_t *maps[6] = {0};
+	long type =
+	    cfg(d->index, at + offsetof(struct virtio_pci_cap, cfg_type), 1);
+
+	if (type == VIRTIO_PCI_CAP_COMMON_CFG && !d->common) {
+		d->common = (volatile struct virtio_pci_common_cfg *)region(
+		    d, sd, at, sizeof(struct virtio_pci_common_cfg), maps);
+	} else if (type == VIRTIO_PCI_CAP_NOTIFY_CFG && !d->notify_base) {
+		d->notify_base = region(d, sd, at, 2, maps);
+		d->notify_mult =
+		    (uint32_t)cfg(d->index,
+				  at + offsetof(struct virtio_pci_notify_cap,
+						notify_off_multiplier),
+				  4);
+	} else if (type == VIRTIO_PCI_CAP_ISR_CFG && !d->isr) {
+		d->isr = region(d, sd, at, 1, maps);
+	} else if (type == VIRTIO_PCI_CAP_DEVICE_CFG && !d->device) {
+		d->device = region(d, sd, at, 4, maps);
+	}
+}
+
+static int find_caps(struct virtio_dev *d, const struct sys_dev *sd,
+		     volatile uint8_t **maps)
+{
 	int hops = 0;
 	long at;
 
-	if (!(cfg(d->index, 0x06, 2) & 0x10)) {
+	if (!(cfg(d->index, 0x06, 2) & 0x10)) { /* status: capability list */
 		return E_UNSUPPORTED;
 	}
 	at = cfg(d->index, PCI_CFG_CAPS, 1);
 	for (; at > 0; at = cfg(d->index, (uint32_t)at + 1, 1)) {
-		long type;
-
 		if (++hops > 48 || at < 0x40 || (at & 3) ||
 		    at > (long)sd->cfg_size - 16) {
 			return E_FORMAT;
 		}
-		if (cfg(d->index, (uint32_t)at, 1) != PCI_CAP_VENDOR) {
-			continue;
-		}
-		type = cfg(d->index, (uint32_t)at + 3, 1);
-		if (type == CAP_COMMON && !d->common) {
-			d->common = region(d, sd, (int)at, CC_SIZE, maps);
-		} else if (type == CAP_NOTIFY && !d->notify_base) {
-			d->notify_base = region(d, sd, (int)at, 2, maps);
-			d->notify_mult =
-				(uint32_t)cfg(d->index, (uint32_t)at + 16, 4);
-		} else if (type == CAP_ISR && !d->isr) {
-			d->isr = region(d, sd, (int)at, 1, maps);
-		} else if (type == CAP_DEVICE && !d->device) {
-			d->device = region(d, sd, (int)at, 4, maps);
+		if (cfg(d->index, (uint32_t)at, 1) == PCI_CAP_VENDOR) {
+			take_cap(d, sd, (uint32_t)at, maps);
 		}
 	}
 	if (!d->common || !d->notify_base || !d->isr) {
 		return E_UNSUPPORTED; /* legacy-only, or unmappable */
 	}
-	/* MSI-X: table entry 0 to this core; polling if anything fails */
-	d->irq = -1;
-	if (sd->d.msix_cap) {
-		uint32_t mc = sd->d.msix_cap;
-		uint32_t tab = (uint32_t)cfg(d->index, mc + 4, 4);
-		uint32_t bir = tab & 7, toff = tab & ~7u;
-		struct sys_irq irq;
+	return 0;
+}
 
-		if (bir < 6 && sd->d.bar[bir].size >= (uint64_t)toff + 16 &&
-		    bar_va(d, bir, maps) &&
-		    sys_dev_irq(d->index, &irq) == 0) {
-			d->msix_table = (volatile uint32_t *)(bar_va(d, bir, maps) +
-							      toff);
-			d->msix_table[0] = (uint32_t)irq.msi_addr;
-			d->msix_table[1] = (uint32_t)(irq.msi_addr >> 32);
-			d->msix_table[2] = irq.msi_data;
-			d->msix_table[3] = 0; /* unmasked */
-			/* enable, function not masked */
-			sys_dev_cfg(d->index, mc + 2, 2 | SYS_CFG_WRITE,
-				    (uint32_t)((cfg(d->index, mc + 2, 2) &
-						0x3fff) |
-					       0x8000));
-			d->irq = (int)irq.handle;
-		}
+/* msix_on: table entry 0 to this core; polling (d->irq -1) if anything
+ * fails, so it never fails itself */
+static void msix_on(struct virtio_dev *d, const struct sys_dev *sd,
+		    volatile uint8_t **maps)
+{
+	uint32_t mc = sd->d.msix_cap;
+	uint32_t tab, bir, toff;
+	struct sys_irq irq;
+
+	d->irq = -1;
+	if (!mc) {
+		return;
 	}
+	tab = (uint32_t)cfg(d->index, mc + 4, 4);
+	bir = tab & 7;
+	toff = tab & ~7u;
+	if (bir >= 6 || sd->d.bar[bir].size < (uint64_t)toff + 16 ||
+	    !bar_va(d, bir, maps) || sys_dev_irq(d->index, &irq) != 0) {
+		return;
+	}
+	d->msix_table = (volatile uint32_t *)(bar_va(d, bir, maps) + toff);
+	d->msix_table[0] = (uint32_t)irq.msi_addr;
+	d->msix_table[1] = (uint32_t)(irq.msi_addr >> 32);
+	d->msix_table[2] = irq.msi_data;
+	d->msix_table[3] = 0; /* unmasked */
+	/* enable, function not masked */
+	d->msix_saved = (uint16_t)cfg(d->index, mc + 2, 2);
+	cfg_write(d->index, mc + 2, 2,
+		  (uint32_t)((d->msix_saved & 0x3fff) | 0x8000));
+	d->irq = (int)irq.handle;
+}
+
+/* msix_off: undo msix_on: entry 0 masked, MSI-X control as it was. The
+ * vector stays the process's (no system call gives one back). */
+static void msix_off(struct virtio_dev *d)
+{
+	struct sys_dev sd;
+
+	if (!d->msix_table || sys_dev_info(d->index, &sd) < 0) {
+		return;
+	}
+	d->msix_table[3] = 1; /* masked */
+	cfg_write(d->index, sd.d.msix_cap + 2, 2, d->msix_saved);
+	d->msix_table = 0;
+	d->irq = -1;
+}
+
+/* bus_on: memory decoding and bus mastering on, legacy INTx off */
+static int bus_on(struct virtio_dev *d)
+{
+	long cmd = cfg(d->index, PCI_CFG_COMMAND, 2);
+
+	if (cmd < 0) {
+		return (int)cmd;
+	}
+	d->cmd_saved = (uint16_t)cmd;
+	cfg_write(d->index, PCI_CFG_COMMAND, 2,
+		  (uint32_t)cmd | PCI_CMD_MEM | PCI_CMD_MASTER |
+		      PCI_CMD_INTX_OFF);
+	return 0;
+}
+
+/* bus_off: the command register as it was, bus mastering off: the
+ * device can no longer write into our memory */
+static void bus_off(struct virtio_dev *d)
+{
+	cfg_write(d->index, PCI_CFG_COMMAND, 2, d->cmd_saved & ~PCI_CMD_MASTER);
+}
+
+static void set_status(struct virtio_dev *d, uint8_t s)
+{
+	d->common->device_status = s;
+}
+
+static void virtio_fail(struct virtio_dev *d)
+{
+	if (d->common) {
+		set_status(d, d->common->device_status | VIRTIO_STATUS_FAILED);
+	}
+}
+
+/* negotiate: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK (3.1.1) */
+static int negotiate(struct virtio_dev *d, uint64_t want)
+{
+	volatile struct virtio_pci_common_cfg *c = d->common;
+	uint64_t offered;
+
+	set_status(d, 0); /* reset */
+	for (int i = 0; i < 1000000 && c->device_status != 0; i++) {
+	}
+	if (c->device_status != 0) {
+		return E_IO;
+	}
+	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
+	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	c->device_feature_select = 0;
+	offered = c->device_feature;
+	c->device_feature_select = 1;
+	offered |= (uint64_t)c->device_feature << 32;
+	if (!(offered & VIRTIO_F_VERSION_1)) {
+		virtio_fail(d);
+		return E_UNSUPPORTED;
+	}
+	d->features = offered & (want | VIRTIO_F_VERSION_1);
+	c->driver_feature_select = 0;
+	c->driver_feature = (uint32_t)d->features;
+	c->driver_feature_select = 1;
+	c->driver_feature = (uint32_t)(d->features >> 32);
+	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK);
+	if (!(c->device_status & VIRTIO_STATUS_FEATURES_OK)) {
+		virtio_fail(d);
+		return E_UNSUPPORTED;
+	}
+	c->config_msix_vector = VIRTIO_MSI_NO_VECTOR;
 	return 0;
 }
 
 int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 {
+	volatile uint8_t *maps[6] = {0};
 	struct sys_dev sd;
-	uint64_t offered;
-	long cmd;
 	int r;
 
 	memset(d, 0, sizeof(*d));
@@ -215,143 +287,205 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	}
 	memcpy(d->name, sd.d.name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = 0;
-	/* memory decoding and bus mastering on, legacy INTx off */
-	cmd = cfg(index, PCI_CFG_COMMAND, 2);
-	if (cmd < 0) {
-		return (int)cmd;
-	}
-	sys_dev_cfg(index, PCI_CFG_COMMAND, 2 | SYS_CFG_WRITE,
-		    (uint32_t)cmd | PCI_CMD_MEM | PCI_CMD_MASTER |
-			    PCI_CMD_INTX_OFF);
-	r = find_caps(d, &sd);
+	r = bus_on(d);
 	if (r < 0) {
 		return r;
 	}
-	w8(d->common, CC_STATUS, 0); /* reset */
-	for (int i = 0; i < 1000000 && r8(d->common, CC_STATUS) != 0; i++) {
+	r = find_caps(d, &sd, maps);
+	if (r < 0) {
+		goto fail_bus;
 	}
-	if (r8(d->common, CC_STATUS) != 0) {
-		return E_IO;
+	msix_on(d, &sd, maps);
+	r = negotiate(d, want);
+	if (r < 0) {
+		goto fail_msix;
 	}
-	w8(d->common, CC_STATUS, ST_ACK);
-	w8(d->common, CC_STATUS, ST_ACK | ST_DRIVER);
-	w32(d->common, CC_DFSELECT, 0);
-	offered = r32(d->common, CC_DF);
-	w32(d->common, CC_DFSELECT, 1);
-	offered |= (uint64_t)r32(d->common, CC_DF) << 32;
-	if (!(offered & VIRTIO_F_VERSION_1)) {
-		virtio_fail(d);
-		return E_UNSUPPORTED;
-	}
-	d->features = offered & (want | VIRTIO_F_VERSION_1);
-	w32(d->common, CC_GFSELECT, 0);
-	w32(d->common, CC_GF, (uint32_t)d->features);
-	w32(d->common, CC_GFSELECT, 1);
-	w32(d->common, CC_GF, (uint32_t)(d->features >> 32));
-	w8(d->common, CC_STATUS, ST_ACK | ST_DRIVER | ST_FEATURES_OK);
-	if (!(r8(d->common, CC_STATUS) & ST_FEATURES_OK)) {
-		virtio_fail(d);
-		return E_UNSUPPORTED;
-	}
-	w16(d->common, CC_MSIX, NO_VECTOR);
 	return 0;
+
+fail_msix:
+	msix_off(d);
+fail_bus:
+	bus_off(d);
+	return r;
+}
+
+void virtio_close(struct virtio_dev *d)
+{
+	virtio_fail(d);
+	msix_off(d);
+	bus_off(d);
 }
 
 void virtio_ready(struct virtio_dev *d)
 {
 	barrier();
-	w8(d->common, CC_STATUS,
-	   ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK);
+	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 }
 
-void virtio_fail(struct virtio_dev *d)
-{
-	if (d->common) {
-		w8(d->common, CC_STATUS, r8(d->common, CC_STATUS) | ST_FAILED);
-	}
-}
+/* DMA pages come from a malloc'd pool, aligned, never returned to the
+ * heap; pages given back wait on a free list (linked through their first
+ * bytes) for the next dma_page. Physical addresses are looked up per
+ * page. */
+#define DMA_POOL_PAGES 16
 
-/* dma pages come from a malloc'd pool, aligned; physical addresses are
- * looked up per page */
+struct dma_free {
+	struct dma_free *next;
+};
+
+static struct dma_free *dma_freelist;
+
 int dma_page(void **va, uint64_t *phys)
 {
 	static uint8_t *pool;
 	static unsigned left;
+	uint8_t *page;
 	long pa;
 
-	if (!left) {
-		uint8_t *m = malloc(17 * 4096);
+	if (!dma_freelist && !left) {
+		uint8_t *m = malloc((DMA_POOL_PAGES + 1) * 4096);
 
 		if (!m) {
 			return E_NOMEM;
 		}
 		pool = (uint8_t *)(((uintptr_t)m + 4095) & ~(uintptr_t)4095);
-		left = 16;
+		left = DMA_POOL_PAGES;
 	}
-	pa = sys_dma_addr(pool);
+	page = dma_freelist ? (uint8_t *)dma_freelist : pool;
+	pa = sys_dma_addr(page);
 	if (pa < 0) {
 		return E_NOMEM;
 	}
-	memset(pool, 0, 4096);
-	*va = pool;
+	if (dma_freelist) {
+		dma_freelist = dma_freelist->next;
+	} else {
+		pool += 4096;
+		left--;
+	}
+	memset(page, 0, 4096);
+	*va = page;
 	*phys = (uint64_t)pa;
-	pool += 4096;
-	left--;
 	return 0;
 }
 
-int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
-		 uint16_t max)
+void dma_page_free(void *va)
 {
-	void *desc, *avail, *used;
-	uint64_t pdesc, pavail, pused;
-	uint16_t size;
+	struct dma_free *f = va;
 
-	memset(vq, 0, sizeof(*vq));
-	w16(d->common, CC_QSELECT, q);
-	size = r16(d->common, CC_QSIZE);
-	if (size == 0) {
-		return E_NOENT;
+	if (f) {
+		f->next = dma_freelist;
+		dma_freelist = f;
 	}
-	/* a power of two that fits one page per ring: <= 256 */
+}
+
+/* queue_size: the device's size cut to a power of two <= max and <= 256
+ * (one page per ring); 0 if none */
+static uint16_t queue_size(uint16_t size, uint16_t max)
+{
 	if (max > 256) {
 		max = 256;
 	}
 	while (size > max || (size & (size - 1))) {
 		size = (uint16_t)(size & (size - 1) ? size & (size - 1)
-						     : size >> 1);
+						    : size >> 1);
 	}
-	if (size == 0 || dma_page(&desc, &pdesc) || dma_page(&avail, &pavail) ||
-	    dma_page(&used, &pused)) {
+	return size;
+}
+
+/* queue_pages: the three ring pages of vq and their addresses */
+static int queue_pages(struct virtq *vq, uint64_t pa[3])
+{
+	void *va[3] = {0};
+	int r;
+
+	r = dma_page(&va[0], &pa[0]);
+	if (r < 0) {
+		goto fail;
+	}
+	r = dma_page(&va[1], &pa[1]);
+	if (r < 0) {
+		goto fail_desc;
+	}
+	r = dma_page(&va[2], &pa[2]);
+	if (r < 0) {
+		goto fail_avail;
+	}
+	vq->desc = va[0];
+	vq->avail = va[1];
+	vq->used = va[2];
+	return 0;
+
+fail_avail:
+	dma_page_free(va[1]);
+fail_desc:
+	dma_page_free(va[0]);
+fail:
+	return E_NOMEM;
+}
+
+int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
+		 uint16_t max)
+{
+	volatile struct virtio_pci_common_cfg *c = d->common;
+	uint64_t pa[3];
+	uint16_t size;
+	int r;
+
+	memset(vq, 0, sizeof(*vq));
+	c->queue_select = q;
+	size = c->queue_size;
+	if (size == 0) {
+		return E_NOENT;
+	}
+	size = queue_size(size, max);
+	if (size == 0) {
 		return E_NOMEM;
+	}
+	r = queue_pages(vq, pa);
+	if (r < 0) {
+		return r;
 	}
 	vq->token = calloc(size, sizeof(void *));
 	if (!vq->token) {
-		return E_NOMEM;
+		r = E_NOMEM;
+		goto fail_pages;
 	}
 	vq->index = q;
 	vq->size = size;
-	vq->desc = desc;
-	vq->avail = avail;
-	vq->used = used;
 	for (uint16_t i = 0; i < size; i++) {
 		vq->desc[i].next = (uint16_t)(i + 1);
 	}
 	vq->free_head = 0;
 	vq->nfree = size;
-	w16(d->common, CC_QSIZE, size);
-	w16(d->common, CC_QMSIX, d->irq >= 0 ? 0 : NO_VECTOR);
-	if (d->irq >= 0 && r16(d->common, CC_QMSIX) != 0) {
+	c->queue_size = size;
+	c->queue_msix_vector = d->irq >= 0 ? 0 : VIRTIO_MSI_NO_VECTOR;
+	if (d->irq >= 0 && c->queue_msix_vector != 0) {
 		d->irq = -1; /* the device could not take the vector: poll */
 	}
-	w64(d->common, CC_QDESC, pdesc);
-	w64(d->common, CC_QDRIVER, pavail);
-	w64(d->common, CC_QDEVICE, pused);
+	cc_write64(c, CC_OFF(queue_desc), pa[0]);
+	cc_write64(c, CC_OFF(queue_driver), pa[1]);
+	cc_write64(c, CC_OFF(queue_device), pa[2]);
 	vq->notify = (volatile uint16_t *)(d->notify_base +
-					   (uint32_t)r16(d->common, CC_QNOTIFY) *
-						   d->notify_mult);
-	w16(d->common, CC_QENABLE, 1);
+					   (uint32_t)c->queue_notify_off *
+					       d->notify_mult);
+	c->queue_enable = 1;
 	return 0;
+
+fail_pages:
+	dma_page_free((void *)vq->used);
+	dma_page_free((void *)vq->avail);
+	dma_page_free((void *)vq->desc);
+	memset(vq, 0, sizeof(*vq));
+	return r;
+}
+
+void virtq_free(struct virtq *vq)
+{
+	free(vq->token);
+	dma_page_free((void *)vq->used);
+	dma_page_free((void *)vq->avail);
+	dma_page_free((void *)vq->desc);
+	memset(vq, 0, sizeof(*vq));
 }
 
 int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
@@ -368,16 +502,15 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 
 		dsc->addr = b[k].phys;
 		dsc->len = b[k].len;
-		dsc->flags = (uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE
-							    : 0) |
-					(k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		dsc->flags =
+		    (uint16_t)((b[k].device_writes ? VIRTQ_DESC_F_WRITE : 0) |
+			       (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
 		i = dsc->next;
 	}
 	vq->free_head = i;
 	vq->nfree = (uint16_t)(vq->nfree - n);
 	vq->token[head] = token;
-	/* avail ring: flags at [0], idx at [1], ring from [2] */
-	vq->avail[2 + (vq->avail_idx & (vq->size - 1))] = head;
+	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
 	vq->avail_idx++;
 	return 0;
 }
@@ -385,10 +518,9 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *b, unsigned n,
 void virtq_kick(struct virtio_dev *d, struct virtq *vq)
 {
 	barrier();
-	vq->avail[1] = vq->avail_idx;
+	vq->avail->idx = vq->avail_idx;
 	barrier();
-	/* used->flags bit 0: the device asks not to be notified */
-	if (!(*(volatile uint16_t *)vq->used & 1)) {
+	if (!(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY)) {
 		*vq->notify = vq->index;
 	}
 	(void)d;
@@ -396,10 +528,10 @@ void virtq_kick(struct virtio_dev *d, struct virtq *vq)
 
 int virtq_get(struct virtq *vq, void **token, uint32_t *len)
 {
-	uint16_t idx = *(volatile uint16_t *)(vq->used + 2);
+	uint16_t idx = vq->used->idx;
+	volatile struct virtq_used_elem *e;
 	uint32_t id, n = 0;
 	uint16_t i;
-	volatile uint8_t *e;
 
 	if (idx == vq->last_used) {
 		return E_AGAIN;
@@ -408,9 +540,9 @@ int virtq_get(struct virtq *vq, void **token, uint32_t *len)
 		return E_IO;
 	}
 	barrier();
-	e = vq->used + 4 + 8 * (vq->last_used & (vq->size - 1));
-	id = *(volatile uint32_t *)e;
-	*len = *(volatile uint32_t *)(e + 4);
+	e = &vq->used->ring[vq->last_used & (vq->size - 1)];
+	id = e->id;
+	*len = e->len;
 	if (id >= vq->size || !vq->token[id]) {
 		return E_IO;
 	}

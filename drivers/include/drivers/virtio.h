@@ -15,6 +15,17 @@
  * Everything the device writes (used ring entries, lengths, config) is
  * checked before use: a bad index or length is a device error, never a
  * wild access.
+ *
+ * Usage (a device driver's open):
+ *   virtio_find(prefix, &index);
+ *   virtio_open(&d, index, features);   on failure it has undone itself
+ *   virtio_queue(&d, &vq, n, max);      per queue; undo with virtq_free
+ *   dma_page(&va, &pa);                 buffers; undo with dma_page_free
+ *   virtio_ready(&d);                   the device runs from now on
+ * A failure before virtio_ready unwinds in reverse order: dma_page_free,
+ * virtq_free, then virtio_close (FAILED, MSI-X off, bus mastering off).
+ * The spec's layout (rings, configuration structures, feature bits) is
+ * in drivers/virtio/virtio_reg.h.
  */
 #ifndef DRIVERS_VIRTIO_H
 #define DRIVERS_VIRTIO_H
@@ -22,43 +33,43 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_F_VERSION_1 (1ull << 32)
+/* The spec's layout: drivers/virtio/virtio_reg.h */
+struct virtio_pci_common_cfg;
+struct virtq_desc;
+struct virtq_avail;
+struct virtq_used;
 
-#define VIRTQ_DESC_F_NEXT 1u
-#define VIRTQ_DESC_F_WRITE 2u
-
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
+/* A split virtqueue. Set by virtio_queue; the rings are in DMA pages of
+ * the process, each of the three in its own page. */
 struct virtq {
-	uint16_t index; /* queue number */
-	uint16_t size;  /* entries, a power of two */
-	volatile struct virtq_desc *desc;
-	volatile uint16_t *avail; /* flags, idx, ring[size], used_event */
-	volatile uint8_t *used;   /* flags, idx, ring[size] of {id, len} */
-	uint16_t free_head;       /* free descriptor chain (through next) */
+	uint16_t index;			    /* queue number */
+	uint16_t size;			    /* entries, a power of two */
+	volatile struct virtq_desc *desc;   /* driver writes */
+	volatile struct virtq_avail *avail; /* driver writes */
+	volatile struct virtq_used *used;   /* device writes */
+	uint16_t free_head; /* free descriptor chain (through next) */
 	uint16_t nfree;
-	uint16_t last_used;       /* used entries consumed so far */
-	uint16_t avail_idx;       /* our copy of avail->idx */
+	uint16_t last_used;	   /* used entries consumed so far */
+	uint16_t avail_idx;	   /* our copy of avail->idx */
 	volatile uint16_t *notify; /* where to write the queue number */
-	void **token;             /* per head descriptor: caller's cookie */
+	void **token;		   /* per head descriptor: caller's cookie */
 };
 
+/* A device as virtio_open leaves it. The pointers point into the
+ * device's BARs (mapped uncached, for the life of the process). */
 struct virtio_dev {
 	uint32_t index; /* device directory index */
 	char name[16];
-	volatile uint8_t *common;
+	volatile struct virtio_pci_common_cfg *common;
 	volatile uint8_t *isr;
 	volatile uint8_t *device; /* device-specific configuration */
 	volatile uint8_t *notify_base;
 	uint32_t notify_mult;
 	uint64_t features; /* negotiated */
-	int irq;           /* handle for event_irq_add, -1: none (poll) */
+	int irq;	   /* handle for event_irq_add, -1: none (poll) */
 	volatile uint32_t *msix_table; /* mapped MSI-X table, 0 if none */
+	uint16_t cmd_saved;  /* PCI command register before virtio_open */
+	uint16_t msix_saved; /* MSI-X message control before virtio_open */
 };
 
 /* virtio_find: the directory index of the first device whose name starts
@@ -66,19 +77,31 @@ struct virtio_dev {
  * if one exists but another core owns it. */
 int virtio_find(const char *prefix, uint32_t *index);
 
-/* virtio_open: reset the device, negotiate want & offered (VERSION_1
- * added and required), leave it at FEATURES_OK. 0 or E_*. */
+/* virtio_open: switch memory decoding and bus mastering on, find and map
+ * the capabilities, route MSI-X table entry 0 to this core (if it can),
+ * reset the device, negotiate want & offered (VERSION_1 added and
+ * required), leave it at FEATURES_OK. 0 or E_*; on failure bus mastering
+ * and MSI-X are off again. The BAR mappings and the vector stay with the
+ * process until it ends (there is no system call to give them back). */
 int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want);
 
-/* virtio_queue: set up queue q with at most max entries. */
+/* virtio_close: undo virtio_open of a device that never reached
+ * virtio_ready: tell it the driver gave up (FAILED), switch MSI-X and bus
+ * mastering off. Free its queues first (virtq_free). */
+void virtio_close(struct virtio_dev *d);
+
+/* virtio_queue: set up queue q with at most max entries (its rings in
+ * three DMA pages, a token array on the heap). 0 or E_*; on failure it
+ * holds nothing. */
 int virtio_queue(struct virtio_dev *d, struct virtq *vq, uint16_t q,
 		 uint16_t max);
 
+/* virtq_free: give back what virtio_queue took. Only before virtio_ready
+ * (the device does not touch a queue before DRIVER_OK, 2.1). */
+void virtq_free(struct virtq *vq);
+
 /* virtio_ready: DRIVER_OK; the device runs from now on. */
 void virtio_ready(struct virtio_dev *d);
-
-/* virtio_fail: tell the device the driver gave up (FAILED). */
-void virtio_fail(struct virtio_dev *d);
 
 /* virtq_add: a chain of n buffers (physical address, length, device
  * writes it?) with cookie token; E_FULL without enough descriptors.
@@ -100,7 +123,11 @@ void virtq_kick(struct virtio_dev *d, struct virtq *vq);
 int virtq_get(struct virtq *vq, void **token, uint32_t *len);
 
 /* dma_page: a zeroed 4 KiB page of this process's memory and its physical
- * address; 0 on success, E_NOMEM. Pages are never given back. */
+ * address; 0 on success, E_NOMEM. */
 int dma_page(void **va, uint64_t *phys);
+
+/* dma_page_free: give back a page from dma_page (NULL: nothing) that no
+ * device uses any more; the next dma_page may return it. */
+void dma_page_free(void *va);
 
 #endif
