@@ -4,7 +4,8 @@
 kenv.CpuDriver(target, sources) links the Multiboot2 kernel with
 cpudriver/arch/x86_64/kernel.ld and emits target.map and target.sym (nm).
 uenv.UserProgram(target, sources, LIBOS=libos) links a static ring-3 ELF at
-the user base with libos/arch/x86_64/user.ld, libos's start-up object first.
+the user base with libos/arch/x86_64/user.ld, libos's start-up object first
+and LIBOS['lib'] (a library or a list of them, in link order) last.
 """
 
 import os
@@ -48,7 +49,7 @@ def _user_program(env, target, sources, LIBOS=None):
     lib = []
     if LIBOS is not None:
         srcs = [LIBOS['crt0']]
-        lib = [LIBOS['lib']]
+        lib = env.Flatten([LIBOS['lib']])
     elf = env.UserLink(target, srcs + objs + lib, LDSCRIPT=ld)
     env.Depends(elf, ld)
     return elf[0]
