@@ -6,16 +6,17 @@
  * The text is never modified and never assumed to be NUL-terminated: the
  * parser walks it line by line with explicit lengths, strips the CR and the
  * comment, checks that what is left is printable ASCII, and splits it into
- * tokens that point into the text. Numbers are parsed here with explicit
- * overflow checks. Error messages are formatted with snprintf (in the
- * kernel, libos's fmt.c through <stdio.h>), which truncates and always
- * NUL-terminates; tokens are quoted from a NUL-terminated copy, since the
- * text is not.
+ * tokens that point into the text. Numbers go through the shared checked
+ * parser (parse.h), which takes a token's explicit length. Error messages
+ * are formatted with snprintf (in the kernel, libos's fmt.c through
+ * <stdio.h>), which truncates and always NUL-terminates; tokens are quoted
+ * from a NUL-terminated copy, since the text is not.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <parse.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,29 +151,13 @@ static int mf_fail_dup(struct mf_parse *c, const char *a,
 
 /* ---- Numbers ---------------------------------------------------------- */
 
-/* Decimal digits only: E_FORMAT if malformed, E_RANGE on overflow. */
+/* Decimal digits only (parse.h): E_FORMAT if malformed, E_RANGE on
+ * overflow. */
 static int mf_dec(const char *p, size_t n, uint64_t *out)
 {
-	uint64_t v = 0, d;
-	size_t i;
+	int rc = parse_u64_len(p, n, 10, UINT64_MAX, out);
 
-	if (n == 0) {
-		return E_FORMAT;
-	}
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9') {
-			return E_FORMAT;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		d = (uint64_t)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10) {
-			return E_RANGE;
-		}
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return rc == E_INVAL ? E_FORMAT : rc;
 }
 
 /* Decimal bytes with an optional K, M or G suffix (binary multiples). */

@@ -1,54 +1,65 @@
 // SPDX-License-Identifier: MIT
-/* atoi and strtoul for decimal text (lwIP's netif_find needs atoi). */
+/*
+ * atoi, strtoul and strtoull (lwIP's netif_find needs atoi), over the
+ * shared checked parser (parse.h). There is no errno: a value too large
+ * reads as the type's maximum, as the C standard has it.
+ */
 #include <stdlib.h>
+#include <parse.h>
+
+#include "abi/errors.h"
+
+/* to_unsigned: strtoul's syntax (spaces, a sign, the number) at s up to
+ * max; *end past the number, or s if there is none. */
+static uint64_t to_unsigned(const char *s, char **end, int base, uint64_t max)
+{
+	const char *p = s;
+	uint64_t v = 0;
+	int neg = 0, r;
+
+	while (*p == ' ' || *p == '\t') {
+		p++;
+	}
+	if (*p == '-' || *p == '+') {
+		neg = *p++ == '-';
+	}
+	r = base < 0 ? E_INVAL : parse_u64_prefix(&p, (unsigned)base, max, &v);
+	if (end) {
+		*end = (char *)(r == E_INVAL ? s : p);
+	}
+	if (r == E_RANGE) {
+		return max;
+	}
+	return neg ? (0 - v) & max : v;
+}
 
 unsigned long strtoul(const char *s, char **end, int base)
 {
-	unsigned long v = 0;
+	return (unsigned long)to_unsigned(s, end, base, (unsigned long)-1);
+}
 
-	while (*s == ' ' || *s == '\t') {
-		s++;
-	}
-	if (base == 0 || base == 16) {
-		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-			s += 2;
-			base = 16;
-		} else if (base == 0) {
-			base = 10;
-		}
-	}
-	for (;; s++) {
-		int d;
-
-		if (*s >= '0' && *s <= '9') {
-			d = *s - '0';
-		} else if (*s >= 'a' && *s <= 'z') {
-			d = *s - 'a' + 10;
-		} else if (*s >= 'A' && *s <= 'Z') {
-			d = *s - 'A' + 10;
-		} else {
-			break;
-		}
-		if (d >= base) {
-			break;
-		}
-		v = v * (unsigned long)base + (unsigned long)d;
-	}
-	if (end) {
-		*end = (char *)s;
-	}
-	return v;
+unsigned long long strtoull(const char *s, char **end, int base)
+{
+	return (unsigned long long)to_unsigned(s, end, base,
+					       (unsigned long long)-1);
 }
 
 int atoi(const char *s)
 {
+	const char *p = s;
+	uint64_t v = 0;
 	int neg = 0;
 
-	while (*s == ' ' || *s == '\t') {
-		s++;
+	while (*p == ' ' || *p == '\t') {
+		p++;
 	}
-	if (*s == '-' || *s == '+') {
-		neg = *s++ == '-';
+	if (*p == '-' || *p == '+') {
+		neg = *p++ == '-';
 	}
-	return neg ? -(int)strtoul(s, 0, 10) : (int)strtoul(s, 0, 10);
+	/* 0 without digits; the nearest int when out of range */
+	if (parse_u64_prefix(&p, 10, neg ? 0x80000000u : 0x7fffffffu, &v) ==
+	    E_RANGE) {
+		v = neg ? 0x80000000u : 0x7fffffffu;
+	}
+	return neg ? (int)(0 - (int64_t)v) : (int)v;
 }

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <channels/binding.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
@@ -50,11 +51,9 @@ int main(int argc, char **argv)
 		printf("usage: chanbench NAME [ROUNDS]\n");
 		return 2;
 	}
-	if (argc > 2) {
-		rounds = 0;
-		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++) {
-			rounds = rounds * 10 + (uint64_t)(*p - '0');
-		}
+	if (argc > 2 && parse_u64(argv[2], 10, UINT64_MAX, &rounds) < 0) {
+		printf("usage: chanbench NAME [ROUNDS]\n");
+		return 2;
 	}
 	khz = in.tsc_khz ? in.tsc_khz : 1;
 	r = mon_connect(argv[1], 2 * BIND_SECOND, &b);

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <libos/sys.h>
 
 static void long_line(uint32_t core)
@@ -20,9 +21,16 @@ static void long_line(uint32_t core)
 	printf(" end\n");
 }
 
+static int usage(void)
+{
+	printf("usage: hello [long | flood N | exit N]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct sys_info in;
+	uint64_t n;
 
 	if (sys_info(&in) < 0) {
 		return 1;
@@ -32,21 +40,19 @@ int main(int argc, char **argv)
 		long_line(in.core_id);
 	}
 	if (argc > 2 && strcmp(argv[1], "flood") == 0) {
-		long n = 0;
-		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++) {
-			n = n * 10 + (*p - '0');
+		if (parse_u64(argv[2], 10, UINT64_MAX, &n) < 0) {
+			return usage();
 		}
-		for (long i = 0; i < n && i < 1000000; i++) {
+		for (uint64_t i = 0; i < n && i < 1000000; i++) {
 			long_line(in.core_id);
 		}
 		printf("flood from core %u done\n", in.core_id);
 	}
 	if (argc > 2 && strcmp(argv[1], "exit") == 0) {
-		int code = 0;
-		for (const char *p = argv[2]; *p >= '0' && *p <= '9'; p++) {
-			code = code * 10 + (*p - '0');
+		if (parse_u64(argv[2], 10, INT32_MAX, &n) < 0) {
+			return usage();
 		}
-		return code;
+		return (int)n;
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <parse.h>
 
 #include "http.h"
 
@@ -261,16 +262,10 @@ static int parse_request_line(const char *buf, const struct line *l,
 /* parse_length: a Content-Length value (digits only) */
 static int parse_length(const char *v, size_t n, struct head *h)
 {
-	uint64_t x = 0;
+	uint64_t x;
 
-	if (n == 0 || n > LENGTH_DIGITS) {
+	if (n > LENGTH_DIGITS || parse_u64_len(v, n, 10, UINT64_MAX, &x) < 0) {
 		return 400;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9') {
-			return 400;
-		}
-		x = x * 10 + (uint64_t)(v[i] - '0');
 	}
 	if (h->has_length && h->length != x) {
 		return 400;

@@ -6,18 +6,19 @@
  * borrowed B times)". Exits 0 on success; memory goes back with it.
  */
 #include <stdio.h>
+#include <parse.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
 
 int main(int argc, char **argv)
 {
-	uint64_t want = 0, got = 0, step = 1ull << 20;
+	uint64_t want = 8, got = 0, step = 1ull << 20;
 	unsigned borrowed = 0;
 	struct sys_info in;
 
-	for (const char *p = argc > 1 ? argv[1] : "8"; *p >= '0' && *p <= '9';
-	     p++) {
-		want = want * 10 + (uint64_t)(*p - '0');
+	if (argc > 1 && parse_u64(argv[1], 10, UINT64_MAX >> 20, &want) < 0) {
+		printf("usage: memhog [MIB]\n");
+		return 2;
 	}
 	if (sys_info(&in) < 0) {
 		return 1;

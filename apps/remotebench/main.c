@@ -23,6 +23,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <libos/mon.h>
 #include <monitor_if.h>
 #include <libos/sys.h>
@@ -170,14 +171,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc > 1) {
-		rounds = 0;
-		for (const char *p = argv[1]; *p; p++) {
-			if (*p < '0' || *p > '9' || rounds > ROUNDS_MAX) {
-				rounds = -1;
-				break;
-			}
-			rounds = rounds * 10 + (*p - '0');
-		}
+		uint64_t v;
+
+		rounds = parse_u64(argv[1], 10, ROUNDS_MAX, &v) < 0 ? -1 : (int)v;
 	}
 	if (argc > 2 || rounds < 1 || rounds > ROUNDS_MAX) {
 		printf("usage: remotebench [ROUNDS]   (1..%d)\n", ROUNDS_MAX);

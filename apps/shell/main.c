@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <channels/chan.h>
 #include <libos/mon.h>
 #include <libos/sys.h>
@@ -54,16 +55,10 @@ void say(const char *fmt, ...)
 
 int parse_u32(const char *s, uint32_t *v)
 {
-	uint64_t x = 0;
+	uint64_t x;
 
-	if (!*s) {
+	if (parse_u64(s, 10, UINT32_MAX, &x) < 0) {
 		return -1;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || (x = x * 10 + (uint64_t)(*s - '0')) >
-						    0xffffffffu) {
-			return -1;
-		}
 	}
 	*v = (uint32_t)x;
 	return 0;
@@ -262,21 +257,10 @@ static void cmd_ps(int argc, char **argv)
 
 static int parse_pid(const char *s, uint32_t *pid)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (s[0] == '0' && s[1] == 'x') {
-		s += 2;
-	}
-	if (!*s) {
+	if (parse_u64(s, 16, UINT32_MAX, &v) < 0) {
 		return -1;
-	}
-	for (; *s; s++) {
-		int d = *s >= '0' && *s <= '9'   ? *s - '0'
-			: *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
-						 : -1;
-		if (d < 0 || (v = v * 16 + (uint64_t)d) > 0xffffffffu) {
-			return -1;
-		}
 	}
 	*pid = (uint32_t)v;
 	return 0;

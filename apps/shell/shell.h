@@ -9,7 +9,7 @@
 /* out / say: text to the console */
 void out(const char *s);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* parse_u32: decimal or 0x hex; -1 if s is not a number */
+/* parse_u32: decimal (parse.h); -1 if s is not a number or >= 2^32 */
 int parse_u32(const char *s, uint32_t *v);
 
 /* the line being run, as typed (main.c) */

@@ -8,25 +8,28 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <libos/sys.h>
 
-static long parse(const char *s)
-{
-	long v = 0;
-
-	while (*s >= '0' && *s <= '9' && v < 1000000) {
-		v = v * 10 + (*s++ - '0');
-	}
-	return v;
-}
+#define SPIN_ROUNDS_MAX 1000000
 
 int main(int argc, char **argv)
 {
-	long rounds = argc > 1 ? parse(argv[1]) : 3;
+	long rounds = 3;
+	uint64_t v;
 	const char *tag = argc > 2 ? argv[2] : "-";
 	int quiet = argc > 3 && strcmp(argv[3], "quiet") == 0;
 	struct sys_info in;
 
+	if (argc > 1) {
+		if (parse_u64(argv[1], 10, SPIN_ROUNDS_MAX, &v) < 0) {
+			printf("usage: spin [ROUNDS [TAG [quiet]]]   "
+			       "(ROUNDS at most %d)\n",
+			       SPIN_ROUNDS_MAX);
+			return 2;
+		}
+		rounds = (long)v;
+	}
 	if (sys_info(&in) < 0) {
 		return 1;
 	}

@@ -17,6 +17,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <parse.h>
 #include <drivers/blkdev.h>
 #include <libos/mon.h>
 #include <libos/service.h>
@@ -204,23 +205,6 @@ static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
 static struct service svc = {.name = "store", .dispatch = dispatch,
 			     .reject = reject};
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (!*s) {
-		return -1;
-	}
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - 9) / 10) {
-			return -1;
-		}
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return 0;
-}
-
 /* open_disk: the block device this core owns, or a ram disk */
 static int open_disk(int argc, char **argv)
 {
@@ -235,7 +219,7 @@ static int open_disk(int argc, char **argv)
 		return r;
 	}
 	if (argc != 3 || strcmp(argv[1], "ram") != 0 ||
-	    parse_u64(argv[2], &sectors) < 0) {
+	    parse_u64(argv[2], 10, UINT64_MAX, &sectors) < 0) {
 		printf("usage: store [ram SECTORS]\n");
 		return E_INVAL;
 	}

@@ -79,9 +79,16 @@ static inline long labs(long v)
 	return v < 0 ? -v : v;
 }
 
-/* atoi, strtoul: decimal (strtoul: also base 16 and 0x) text to numbers
- * (libos/atoi.c); no overflow checks */
-int atoi(const char *s);
+/* strtoul, strtoull: C's, over parse.h (libos/atoi.c): spaces, a sign,
+ * then digits of base 2..36, or base 0 (0x: hex, else decimal: no octal);
+ * *end past the digits (s when there are none, then 0). A value too large
+ * gives the maximum (there is no errno). New code: use parse.h, which
+ * reports errors. */
 unsigned long strtoul(const char *s, char **end, int base);
+unsigned long long strtoull(const char *s, char **end, int base);
+
+/* atoi: a decimal int with spaces and a sign before it; 0 without
+ * digits, INT_MAX / INT_MIN when out of range. */
+int atoi(const char *s);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The string and memory functions of the small libc. Built twice: into
- * the CPU driver and into libos for ring-3 programs.
+ * The string and memory functions of the small libc (libos/base/string.c),
+ * shared by the CPU driver and ring-3 programs: env.BaseLib() builds them
+ * once for each.
  */
 #ifndef LIBOS_STRING_H
 #define LIBOS_STRING_H

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <parse.h>
 #include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/mon.h>
@@ -379,7 +380,7 @@ static uint32_t lookup(void)
 	static struct monitor_services_reply r;
 	const char *p;
 	size_t n = strlen(NET_SERVICE);
-	uint32_t pid = 0;
+	uint64_t pid;
 
 	if (mon_services(&r) < 0) {
 		return nb.peer_pid; /* cannot tell: keep what we have */
@@ -391,13 +392,11 @@ static uint32_t lookup(void)
 			if (!p || p[1] != '0' || p[2] != 'x') {
 				return 0;
 			}
-			for (p += 3; (*p >= '0' && *p <= '9') ||
-				     (*p >= 'a' && *p <= 'f');
-			     p++) {
-				pid = pid << 4 |
-				      (uint32_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+			p++;
+			if (parse_u64_prefix(&p, 16, UINT32_MAX, &pid) < 0) {
+				return 0;
 			}
-			return pid;
+			return (uint32_t)pid;
 		}
 	}
 	return 0;

@@ -6,6 +6,7 @@
  */
 #include <net/sock_backend.h>
 #include <string.h>
+#include <parse.h>
 
 static const struct sock_backend *be = &sock_remote_backend;
 
@@ -78,17 +79,11 @@ long sock_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from)
 bool sock_port_arg(const char *arg, const char *key, uint16_t *port)
 {
 	size_t k = strlen(key);
-	unsigned long v = 0;
-	const char *p = arg + k + 1;
+	uint64_t v;
 
-	if (strncmp(arg, key, k) != 0 || arg[k] != '=' || *p == '\0') {
+	if (strncmp(arg, key, k) != 0 || arg[k] != '=' ||
+	    parse_u64(arg + k + 1, 10, 65535, &v) < 0) {
 		return false;
-	}
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9' ||
-		    (v = v * 10 + (unsigned long)(*p - '0')) > 65535) {
-			return false;
-		}
 	}
 	*port = (uint16_t)v;
 	return true;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <parse.h>
 #include <drivers/netdev.h>
 #include <libos/event.h>
 #include <libos/sys.h>
@@ -239,20 +240,29 @@ static err_t netif_setup(struct netif *netif)
 static int parse_ip(const char **p, uint32_t *ip)
 {
 	uint32_t v = 0;
+	uint64_t part;
 
 	for (int i = 0; i < 4; i++) {
-		unsigned part = 0, digits = 0;
-
-		while (**p >= '0' && **p <= '9' && digits < 4) {
-			part = part * 10 + (unsigned)(*(*p)++ - '0');
-			digits++;
-		}
-		if (!digits || part > 255 || (i < 3 && *(*p)++ != '.')) {
+		if (parse_u64_prefix(p, 10, 255, &part) < 0 ||
+		    (i < 3 && *(*p)++ != '.')) {
 			return E_INVAL;
 		}
-		v = v << 8 | part;
+		v = v << 8 | (uint32_t)part;
 	}
 	*ip = v;
+	return 0;
+}
+
+/* parse_prefix: "/N" at *p (advanced), 1 <= N <= 32; 0 or E_INVAL */
+static int parse_prefix(const char **p, int *prefix)
+{
+	uint64_t n;
+
+	(*p)++;
+	if (parse_u64_prefix(p, 10, 32, &n) < 0 || n < 1) {
+		return E_INVAL;
+	}
+	*prefix = (int)n;
 	return 0;
 }
 
@@ -271,18 +281,8 @@ static int parse_args(const char *a, uint32_t *ip, int *prefix, uint32_t *gw)
 			if (parse_ip(&a, ip) < 0) {
 				return E_INVAL;
 			}
-			if (*a == '/') {
-				a++;
-				*prefix = 0;
-				if (*a < '0' || *a > '9') {
-					return E_INVAL;
-				}
-				while (*a >= '0' && *a <= '9' && *prefix <= 32) {
-					*prefix = *prefix * 10 + (*a++ - '0');
-				}
-				if (*prefix < 1 || *prefix > 32) {
-					return E_INVAL;
-				}
+			if (*a == '/' && parse_prefix(&a, prefix) < 0) {
+				return E_INVAL;
 			}
 		} else if (strncmp(a, "gw=", 3) == 0) {
 			a += 3;

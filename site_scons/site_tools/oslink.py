@@ -4,7 +4,8 @@
 kenv.CpuDriver(target, sources) links the Multiboot2 kernel with
 cpudriver/arch/x86_64/kernel.ld and emits target.map and target.sym (nm).
 uenv.UserProgram(target, sources, LIBOS=libos) links a static ring-3 ELF at
-the user base with libos/arch/x86_64/user.ld, libos's start-up object first.
+the user base with libos/arch/x86_64/user.ld, libos's start-up object first
+and LIBOS['lib'] (a library or a list of them) last, as one link group.
 """
 
 import os
@@ -48,9 +49,12 @@ def _user_program(env, target, sources, LIBOS=None):
     lib = []
     if LIBOS is not None:
         srcs = [LIBOS['crt0']]
-        lib = [LIBOS['lib']]
-    elf = env.UserLink(target, srcs + objs + lib, LDSCRIPT=ld)
-    env.Depends(elf, ld)
+        lib = env.Flatten([LIBOS['lib']])
+    # libos's libraries in one group: the linker goes round them until
+    # nothing more resolves, so a library may use one listed before it
+    # (channels calling back into libos's system-call stubs)
+    elf = env.UserLink(target, srcs + objs, LDSCRIPT=ld, OSLIBS=lib)
+    env.Depends(elf, [ld] + lib)
     return elf[0]
 
 
@@ -59,8 +63,9 @@ def generate(env):
     env['BUILDERS']['KernelLink'] = Builder(
         action=Action(com, None if env.get('VERBOSE') else 'LD      $TARGET'),
         emitter=_map_emitter, suffix='.elf')
+    ucom = com + ' --start-group $OSLIBS --end-group'
     env['BUILDERS']['UserLink'] = Builder(
-        action=Action(com, None if env.get('VERBOSE') else 'LD      $TARGET'),
+        action=Action(ucom, None if env.get('VERBOSE') else 'LD      $TARGET'),
         emitter=_map_emitter, suffix='.elf')
     env.AddMethod(_cpudriver, 'CpuDriver')
     env.AddMethod(_user_program, 'UserProgram')

@@ -3,7 +3,8 @@
 
 env.KernelEnv() -> environment for the CPU driver (mcmodel=kernel, no red
 zone, no SSE, no libc). env.UserEnv() -> environment for monitor and apps
-(static, non-PIC, linked with libos). Both use gcc by default or clang with
+(static, non-PIC, linked with libos). env['OSENV'] names the kind,
+'kernel' or 'user' (freestanding.py builds per kind). Both use gcc by default or clang with
 cc=clang; both compile with -nostdinc plus the compiler's own freestanding
 headers and libos/include (our string.h etc.).
 """
@@ -59,6 +60,7 @@ def _kernel_env(env):
                       '-mno-mmx', '-mno-sse', '-mno-sse2'],
              CPPDEFINES=['KERNEL'],
              CPPPATH=['#cpudriver', '#cpudriver/arch/x86_64'])
+    e['OSENV'] = 'kernel'  # the kind env.BaseLib() and friends build for
     return e
 
 
@@ -66,6 +68,7 @@ def _user_env(env):
     e = _common(env)
     e.Append(CCFLAGS=['-mno-red-zone', '-mgeneral-regs-only'],
              CPPDEFINES=['USERLAND'])
+    e['OSENV'] = 'user'
     return e
 
 

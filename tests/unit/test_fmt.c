@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host tests for the small formatter (libos/fmt.c) against the host C
+ * Host tests for the small formatter (libos/base/fmt.c) against the host C
  * library's vsnprintf, for every conversion fmt.h promises.
  *
  * Every case is checked twice: the whole output in a roomy buffer, then

@@ -4,8 +4,13 @@
  * pointers. Output past `size` is counted, not written.
  */
 #include <fmt.h>
+#include <parse.h>
 #include <stdint.h>
 #include <stdbool.h>
+
+#include "abi/errors.h"
+
+#define FMT_NUM_MAX 0x7fffffff /* widths and precisions fit an int */
 
 struct out {
 	char *buf;
@@ -92,6 +97,18 @@ static int64_t arg_signed(va_list *ap, int lng)
 	return va_arg(*ap, int);
 }
 
+/* A width or precision at *f (advanced): 0 if there are no digits, at
+ * most FMT_NUM_MAX. */
+static int conv_num(const char **f)
+{
+	uint64_t v = 0;
+
+	if (parse_u64_prefix(f, 10, FMT_NUM_MAX, &v) == E_RANGE) {
+		return FMT_NUM_MAX;
+	}
+	return (int)v;
+}
+
 static const char *conv(struct out *o, const char *f, va_list *ap)
 {
 	bool left = false;
@@ -107,15 +124,10 @@ static const char *conv(struct out *o, const char *f, va_list *ap)
 			break;
 		}
 	}
-	while (*f >= '0' && *f <= '9') {
-		width = width * 10 + (*f++ - '0');
-	}
+	width = conv_num(&f);
 	if (*f == '.') {
-		prec = 0;
 		f++;
-		while (*f >= '0' && *f <= '9') {
-			prec = prec * 10 + (*f++ - '0');
-		}
+		prec = conv_num(&f);
 	}
 	while (*f == 'l' || *f == 'z') {
 		lng += *f == 'z' ? 2 : 1;
