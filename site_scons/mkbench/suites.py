@@ -481,7 +481,7 @@ REMOTE_RX = (r'bench remote (\w+):?[ \t]+cores[ \t]+(\d+)[ \t]+median_ns[ \t]+'
              + _NUM + r'[ \t]+p99_ns[ \t]+' + _NUM + r'[ \t]+msgs[ \t]+' + _NUM)
 REMOTE_END = (r'bench remote (?:done:?[ \t]+cores[ \t]+(?P<done>\d+)|'
               r'failed:?[ \t]*(?P<why>.*))|(?P<fail>%s)' % SHELL_FAIL)
-# The Linux side: `pingpong remote ROUNDS` (bench/pingpong.c).
+# The Linux side: `pingpong remote ROUNDS` (tests/bench/pingpong.c).
 LINUX_REMOTE_RX = (r'pingpong remote (\w+) cpus (\d+) median_ns (\d+) '
                    r'p99_ns (\d+)(?: tlb_ipis_per_op ([\d.]+) reached '
                    r'(\d+))?')
@@ -682,8 +682,8 @@ def remote(ctx):
         'core N-1 and get its reply), borrow (2 MiB from another core\'s '
         'partition), unicast (an operation every core acknowledges, sent by '
         'core 0 to each core) and tree (the same through a 4-ary tree of '
-        'monitors). Linux: `pingpong remote %d` (bench/pingpong.c) in the '
-        'baseline guest with the same N and memory, main thread on CPU 0: '
+        'monitors). Linux: `pingpong remote %d` (tests/bench/pingpong.c) in '
+        'the baseline guest with the same N and memory, main thread on CPU 0: '
         'spawn = fork a child that pins itself to the last CPU and writes '
         'to a pipe, until the parent reads it (no exec; reaped untimed); '
         'borrow = mmap 2 MiB anonymous with MAP_POPULATE, then munmap; '

@@ -45,7 +45,7 @@
  *   pingpong remote OP failed: WHY
  * and the program exits with status 1.
  *
- * Built statically (gcc -static -O2 -pthread) by bench/SConscript: the same
+ * Built statically (gcc -static -O2 -pthread) by tests/bench/SConscript: the same
  * binary runs on the build machine and inside the Linux baseline guest.
  */
 #define _GNU_SOURCE
