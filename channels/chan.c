@@ -9,9 +9,9 @@
 
 #define HALF (CHAN_FRAME_SIZE / 2)
 
-_Static_assert((2 + CHAN_HALF_SLOTS) * CHAN_SLOT_SIZE == HALF,
+_Static_assert((2 + CHAN_HALF_SLOTS) * RING_SLOT_SIZE == HALF,
 	       "a ring is half a frame");
-_Static_assert((CHAN_MSG_MAX + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD <=
+_Static_assert((CHAN_MSG_MAX + RING_PAYLOAD - 1) / RING_PAYLOAD <=
 		       CHAN_HALF_SLOTS,
 	       "a largest message fits an empty ring");
 
@@ -19,8 +19,8 @@ void chan_init(struct chan *c, void *frame, int side)
 {
 	uint8_t *f = frame;
 
-	chan_tx_init_n(&c->tx, f + (side ? HALF : 0), CHAN_HALF_SLOTS);
-	chan_rx_init_n(&c->rx, f + (side ? 0 : HALF), CHAN_HALF_SLOTS);
+	ring_tx_init_n(&c->tx, f + (side ? HALF : 0), CHAN_HALF_SLOTS);
+	ring_rx_init_n(&c->rx, f + (side ? 0 : HALF), CHAN_HALF_SLOTS);
 	c->len = 0;
 	c->bad = false;
 	c->type = 0;
@@ -29,18 +29,18 @@ void chan_init(struct chan *c, void *frame, int side)
 int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	unsigned need = len ? (unsigned)((len + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD)
+	unsigned need = len ? (unsigned)((len + RING_PAYLOAD - 1) / RING_PAYLOAD)
 			    : 1;
 
 	if (len > CHAN_MSG_MAX) {
 		return E_TOOBIG;
 	}
-	if (chan_tx_space(&c->tx) < need) {
+	if (ring_tx_space(&c->tx) < need) {
 		return E_FULL;
 	}
 	do {
-		size_t k = len > CHAN_PAYLOAD ? CHAN_PAYLOAD : len;
-		chan_send(&c->tx, type, len > k ? CHAN_F_MORE : 0, p, k);
+		size_t k = len > RING_PAYLOAD ? RING_PAYLOAD : len;
+		ring_send(&c->tx, type, len > k ? RING_F_MORE : 0, p, k);
 		p += k;
 		len -= k;
 	} while (len);
@@ -50,7 +50,7 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 /* take: one fragment into the reassembly; returns the message length when
  * it completes, E_AGAIN when more must follow, E_FORMAT when a bad
  * message ends. */
-static int take(struct chan *c, const struct chan_msg *m, int slot)
+static int take(struct chan *c, const struct ring_msg *m, int slot)
 {
 	bool first = c->len == 0 && !c->bad;
 
@@ -63,7 +63,7 @@ static int take(struct chan *c, const struct chan_msg *m, int slot)
 		memcpy(c->buf + c->len, m->payload, m->len);
 		c->len += m->len;
 	}
-	if (slot >= 0 && (m->flags & CHAN_F_MORE)) {
+	if (slot >= 0 && (m->flags & RING_F_MORE)) {
 		return E_AGAIN;
 	}
 	if (c->bad) {
@@ -76,15 +76,15 @@ static int take(struct chan *c, const struct chan_msg *m, int slot)
 
 int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
 {
-	struct chan_msg m;
+	struct ring_msg m;
 	int r, n;
 
 	for (;;) {
-		r = chan_recv(&c->rx, &m);
+		r = ring_recv(&c->rx, &m);
 		if (r == E_AGAIN) {
 			return E_AGAIN;
 		}
-		chan_rx_ack(&c->rx);
+		ring_rx_ack(&c->rx);
 		n = take(c, &m, r);
 		if (n == E_AGAIN) {
 			continue;
@@ -104,20 +104,20 @@ int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
 
 bool chan_needs_doorbell(const struct chan *c)
 {
-	return chan_tx_needs_doorbell(&c->tx);
+	return ring_tx_needs_doorbell(&c->tx);
 }
 
 bool chan_pending(const struct chan *c)
 {
-	return chan_rx_pending(&c->rx);
+	return ring_rx_pending(&c->rx);
 }
 
 void chan_sleep(struct chan *c)
 {
-	chan_rx_sleep(&c->rx);
+	ring_rx_sleep(&c->rx);
 }
 
 void chan_wake(struct chan *c)
 {
-	chan_rx_wake(&c->rx);
+	ring_rx_wake(&c->rx);
 }

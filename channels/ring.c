@@ -14,36 +14,36 @@
 #define HDR_LEN(h) ((uint8_t)((h) >> 40))
 #define HDR_FLAGS(h) ((uint8_t)((h) >> 48))
 
-void chan_frame_init(struct chan_frame *f)
+void ring_frame_init(struct ring_frame *f)
 {
 	memset(f, 0, sizeof(*f));
 }
 
-void chan_tx_init_n(struct chan_tx *tx, void *ring, unsigned nslots)
+void ring_tx_init_n(struct ring_tx *tx, void *ring, unsigned nslots)
 {
 	tx->f = ring;
 	tx->n = nslots;
 	tx->seq = __atomic_load_n(&tx->f->tx.sent, __ATOMIC_RELAXED);
 }
 
-void chan_rx_init_n(struct chan_rx *rx, void *ring, unsigned nslots)
+void ring_rx_init_n(struct ring_rx *rx, void *ring, unsigned nslots)
 {
 	rx->f = ring;
 	rx->n = nslots;
 	rx->seq = __atomic_load_n(&rx->f->rx.ack, __ATOMIC_RELAXED);
 }
 
-void chan_tx_init(struct chan_tx *tx, struct chan_frame *f)
+void ring_tx_init(struct ring_tx *tx, struct ring_frame *f)
 {
-	chan_tx_init_n(tx, f, CHAN_NSLOTS);
+	ring_tx_init_n(tx, f, RING_NSLOTS);
 }
 
-void chan_rx_init(struct chan_rx *rx, struct chan_frame *f)
+void ring_rx_init(struct ring_rx *rx, struct ring_frame *f)
 {
-	chan_rx_init_n(rx, f, CHAN_NSLOTS);
+	ring_rx_init_n(rx, f, RING_NSLOTS);
 }
 
-unsigned chan_tx_space(const struct chan_tx *tx)
+unsigned ring_tx_space(const struct ring_tx *tx)
 {
 	uint64_t ack = __atomic_load_n(&tx->f->rx.ack, __ATOMIC_ACQUIRE);
 	uint64_t used = tx->seq - ack;
@@ -55,17 +55,17 @@ unsigned chan_tx_space(const struct chan_tx *tx)
 	return tx->n - (unsigned)used;
 }
 
-int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
+int ring_send(struct ring_tx *tx, uint8_t type, uint8_t flags,
 	      const void *payload, size_t len)
 {
-	struct chan_slot *s;
+	struct ring_slot *s;
 	uint64_t seq, h;
 
-	if (len > CHAN_PAYLOAD) {
+	if (len > RING_PAYLOAD) {
 		return E_TOOBIG;
 	}
-	if (chan_tx_space(tx) == 0) {
-		chan_tx_count_drop(tx);
+	if (ring_tx_space(tx) == 0) {
+		ring_tx_count_drop(tx);
 		return E_FULL;
 	}
 	seq = tx->seq + 1;
@@ -82,39 +82,39 @@ int chan_send(struct chan_tx *tx, uint8_t type, uint8_t flags,
 	return 0;
 }
 
-void chan_tx_count_drop(struct chan_tx *tx)
+void ring_tx_count_drop(struct ring_tx *tx)
 {
 	uint64_t d = __atomic_load_n(&tx->f->tx.dropped, __ATOMIC_RELAXED);
 
 	__atomic_store_n(&tx->f->tx.dropped, d + 1, __ATOMIC_RELAXED);
 }
 
-bool chan_tx_needs_doorbell(const struct chan_tx *tx)
+bool ring_tx_needs_doorbell(const struct ring_tx *tx)
 {
-	/* pairs with the fence in chan_rx_sleep: either we see the flag or
+	/* pairs with the fence in ring_rx_sleep: either we see the flag or
 	 * the receiver sees our slot */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&tx->f->rx.sleeping, __ATOMIC_RELAXED) != 0;
 }
 
-bool chan_rx_pending(const struct chan_rx *rx)
+bool ring_rx_pending(const struct ring_rx *rx)
 {
-	const struct chan_slot *s = &rx->f->slots[rx->seq % rx->n];
+	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	return HDR_SEQ(h) == (uint32_t)(rx->seq + 1);
 }
 
-int chan_recv(struct chan_rx *rx, struct chan_msg *m)
+int ring_recv(struct ring_rx *rx, struct ring_msg *m)
 {
-	const struct chan_slot *s = &rx->f->slots[rx->seq % rx->n];
+	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	if (HDR_SEQ(h) != (uint32_t)(rx->seq + 1)) {
 		return E_AGAIN;
 	}
 	rx->seq++;
-	if (HDR_LEN(h) > CHAN_PAYLOAD) {
+	if (HDR_LEN(h) > RING_PAYLOAD) {
 		return E_FORMAT;
 	}
 	m->type = HDR_TYPE(h);
@@ -124,23 +124,23 @@ int chan_recv(struct chan_rx *rx, struct chan_msg *m)
 	return m->len;
 }
 
-void chan_rx_ack(struct chan_rx *rx)
+void ring_rx_ack(struct ring_rx *rx)
 {
 	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);
 }
 
-void chan_rx_sleep(struct chan_rx *rx)
+void ring_rx_sleep(struct ring_rx *rx)
 {
 	__atomic_store_n(&rx->f->rx.sleeping, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-void chan_rx_wake(struct chan_rx *rx)
+void ring_rx_wake(struct ring_rx *rx)
 {
 	__atomic_store_n(&rx->f->rx.sleeping, 0, __ATOMIC_RELAXED);
 }
 
-uint64_t chan_tx_dropped(const struct chan_frame *f)
+uint64_t ring_tx_dropped(const struct ring_frame *f)
 {
 	return __atomic_load_n(&f->tx.dropped, __ATOMIC_RELAXED);
 }

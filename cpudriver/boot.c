@@ -224,7 +224,7 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 		bt->cores[c].console_frame = base + tab + c * PAGE_SIZE;
 		bt->cores[c].monlink_frame =
 			base + tab + (ncores + c) * PAGE_SIZE;
-		chan_frame_init(dmap(bt->cores[c].console_frame));
+		ring_frame_init(dmap(bt->cores[c].console_frame));
 		memset(dmap(bt->cores[c].monlink_frame), 0, PAGE_SIZE);
 		bt->ram_bytes += parts[c].end - parts[c].base;
 	}

@@ -19,13 +19,13 @@
 #include <string.h>
 
 enum cons_type {
-	CONS_LOG = 1,  /* a line fragment; CHAN_F_MORE if more follow */
+	CONS_LOG = 1,  /* a line fragment; RING_F_MORE if more follow */
 	CONS_UP = 2,   /* the sender's monitor is up */
 	CONS_LOST = 3, /* payload: u32 count, u32 core ids that never started */
 };
 
 /* core 0 */
-static struct chan_rx rx[BOOT_MAX_CORES];
+static struct ring_rx rx[BOOT_MAX_CORES];
 static char *lbuf[BOOT_MAX_CORES];
 static uint16_t llen[BOOT_MAX_CORES];
 static uint64_t drops_seen[BOOT_MAX_CORES];
@@ -35,7 +35,7 @@ static uint32_t nup, nlost;
 static bool ready_printed;
 
 /* other cores */
-static struct chan_tx tx;
+static struct ring_tx tx;
 static bool up_pending;
 
 /*
@@ -121,13 +121,13 @@ static void mark_lost(uint32_t core)
 void console_init(void)
 {
 	if (self.id != 0) {
-		chan_tx_init(&tx, dmap(self.bt->cores[self.id].console_frame));
+		ring_tx_init(&tx, dmap(self.bt->cores[self.id].console_frame));
 		return;
 	}
 	for (uint32_t c = 1; c < self.ncores; c++) {
 		static uint64_t page;
 
-		chan_rx_init(&rx[c], dmap(self.bt->cores[c].console_frame));
+		ring_rx_init(&rx[c], dmap(self.bt->cores[c].console_frame));
 		if (c % 16 == 1) {
 			page = frame_alloc();
 			if (!page) {
@@ -140,15 +140,15 @@ void console_init(void)
 
 static void send_fragments(const char *s, size_t n)
 {
-	unsigned need = n ? (unsigned)((n + CHAN_PAYLOAD - 1) / CHAN_PAYLOAD) : 1;
+	unsigned need = n ? (unsigned)((n + RING_PAYLOAD - 1) / RING_PAYLOAD) : 1;
 
-	if (chan_tx_space(&tx) < need) {
-		chan_tx_count_drop(&tx);
+	if (ring_tx_space(&tx) < need) {
+		ring_tx_count_drop(&tx);
 		return;
 	}
 	do {
-		size_t k = n > CHAN_PAYLOAD ? CHAN_PAYLOAD : n;
-		chan_send(&tx, CONS_LOG, n > k ? CHAN_F_MORE : 0, s, k);
+		size_t k = n > RING_PAYLOAD ? RING_PAYLOAD : n;
+		ring_send(&tx, CONS_LOG, n > k ? RING_F_MORE : 0, s, k);
 		s += k;
 		n -= k;
 	} while (n);
@@ -156,14 +156,14 @@ static void send_fragments(const char *s, size_t n)
 
 static void ring_core0(void)
 {
-	if (chan_tx_needs_doorbell(&tx)) {
+	if (ring_tx_needs_doorbell(&tx)) {
 		lapic_send_ipi(self.bt->cores[0].apic_id, VEC_DOORBELL);
 	}
 }
 
 static void retry_pending(void)
 {
-	if (up_pending && chan_send(&tx, CONS_UP, 0, 0, 0) == 0) {
+	if (up_pending && ring_send(&tx, CONS_UP, 0, 0, 0) == 0) {
 		up_pending = false;
 		ring_core0();
 	}
@@ -205,7 +205,7 @@ void console_cores_lost(const uint32_t *ids, uint32_t n)
 		uint32_t k = n > 13 ? 13 : n, msg[14];
 		msg[0] = k;
 		memcpy(&msg[1], ids, k * 4);
-		if (chan_send(&tx, CONS_LOST, 0, msg, 4 + k * 4)) {
+		if (ring_send(&tx, CONS_LOST, 0, msg, 4 + k * 4)) {
 			break; /* full: core 0 will wait forever for them; it
 				  also logs the drop count */
 		}
@@ -215,20 +215,20 @@ void console_cores_lost(const uint32_t *ids, uint32_t n)
 	ring_core0();
 }
 
-static void take_log(uint32_t c, const struct chan_msg *m)
+static void take_log(uint32_t c, const struct ring_msg *m)
 {
 	size_t room = CONSOLE_LINE_MAX - llen[c];
 	size_t k = m->len < room ? m->len : room;
 
 	memcpy(lbuf[c] + llen[c], m->payload, k);
 	llen[c] += k;
-	if (!(m->flags & CHAN_F_MORE)) {
+	if (!(m->flags & RING_F_MORE)) {
 		put_line(lbuf[c], llen[c]);
 		llen[c] = 0;
 	}
 }
 
-static void take_lost(uint32_t c, const struct chan_msg *m)
+static void take_lost(uint32_t c, const struct ring_msg *m)
 {
 	uint32_t k, id;
 
@@ -250,11 +250,11 @@ bad:
 
 static void drain_one(uint32_t c)
 {
-	struct chan_msg m;
+	struct ring_msg m;
 	int r;
 	uint64_t d;
 
-	while ((r = chan_recv(&rx[c], &m)) != E_AGAIN) {
+	while ((r = ring_recv(&rx[c], &m)) != E_AGAIN) {
 		if (r < 0) {
 			kprintf("console: core %u sent a malformed slot", c);
 			continue;
@@ -274,8 +274,8 @@ static void drain_one(uint32_t c)
 				c, m.type);
 		}
 	}
-	chan_rx_ack(&rx[c]);
-	d = chan_tx_dropped(rx[c].f);
+	ring_rx_ack(&rx[c]);
+	d = ring_tx_dropped(rx[c].f);
 	if (d != drops_seen[c]) {
 		kprintf("console: core %u dropped %lu line(s), ring full",
 			c, d - drops_seen[c]);
@@ -347,10 +347,10 @@ bool console_idle(void)
 	}
 	console_doorbell();
 	for (uint32_t c = 1; c < self.ncores; c++) {
-		chan_rx_sleep(&rx[c]);
+		ring_rx_sleep(&rx[c]);
 	}
 	for (uint32_t c = 1; c < self.ncores; c++) {
-		if (chan_rx_pending(&rx[c])) {
+		if (ring_rx_pending(&rx[c])) {
 			console_woken();
 			return true;
 		}
@@ -364,6 +364,6 @@ void console_woken(void)
 		return;
 	}
 	for (uint32_t c = 1; c < self.ncores; c++) {
-		chan_rx_wake(&rx[c]);
+		ring_rx_wake(&rx[c]);
 	}
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The program side of the monitor channel (see libos/mon.h). Messages are
- * the monitor interface (monitor/monitor.if, generated stubs). Exit notes
+ * the monitor interface (channels/if/monitor.if, generated stubs). Exit notes
  * that arrive while a call waits for its reply are kept for
  * mon_wait_exit, in arrival order.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The socket server: serves libos/net/net.if to any number of clients,
+ * The socket server: serves channels/if/net.if to any number of clients,
  * each over its own bound channel, from the event loop (docs/network.md).
  *
  * Decode, then act: the generated dispatcher checks every body; the
@@ -145,7 +145,7 @@ static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
 
 static unsigned space(struct client *c)
 {
-	return chan_tx_space(&c->ch.tx);
+	return ring_tx_space(&c->ch.tx);
 }
 
 static int error_to(struct client *c, uint8_t type, uint32_t call_id,

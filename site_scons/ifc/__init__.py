@@ -2,7 +2,7 @@
 """The interface compiler: message declarations (.if) -> C stubs.
 
     import ifc
-    header, source = ifc.compile('monitor/monitor.if')   # raises ifc.IfcError
+    header, source = ifc.compile('channels/if/monitor.if')   # raises ifc.IfcError
 
 The package is the compiler alone, with no SCons in it; the site tool
 site_scons/site_tools/interface.py (env.Interface) drives it from the build.

@@ -80,7 +80,7 @@ struct pp {
 	unsigned long oneway;   /* messages of the throughput phase */
 	int cpu[2];             /* main thread, echo thread */
 	/* ring */
-	struct chan_frame *ping, *pong;
+	struct ring_frame *ping, *pong;
 	/* pipe / eventfd */
 	int to_echo[2], to_main[2];
 	/* futex: 0 -> 1 means "your turn" */
@@ -124,32 +124,32 @@ static long futex(_Atomic uint32_t *w, int op, uint32_t v)
 
 /* Ring helpers: the receiver polls; it acknowledges every message so the
  * sender never sees a full ring in the round-trip phase. */
-static void ring_send(struct chan_tx *tx, uint8_t type)
+static void pp_send(struct ring_tx *tx, uint8_t type)
 {
 	static const uint8_t payload[8];
 
-	while (chan_send(tx, type, 0, payload, sizeof(payload)) == E_FULL) {
+	while (ring_send(tx, type, 0, payload, sizeof(payload)) == E_FULL) {
 		__builtin_ia32_pause();
 	}
 }
 
-static int ring_recv(struct chan_rx *rx)
+static int pp_recv(struct ring_rx *rx)
 {
-	struct chan_msg m;
+	struct ring_msg m;
 	int n;
 
-	while ((n = chan_recv(rx, &m)) == E_AGAIN) {
+	while ((n = ring_recv(rx, &m)) == E_AGAIN) {
 		__builtin_ia32_pause();
 	}
-	chan_rx_ack(rx);
+	ring_rx_ack(rx);
 	return n < 0 ? -1 : m.type;
 }
 
 /* One message from the main thread to the echo thread (dir 0) or back
  * (dir 1); type 1 = ping, 2 = count only, 3 = stop. */
 struct ends {
-	struct chan_tx tx;
-	struct chan_rx rx;
+	struct ring_tx tx;
+	struct ring_rx rx;
 };
 
 static void put(struct pp *p, struct ends *e, int dir, uint8_t type)
@@ -160,7 +160,7 @@ static void put(struct pp *p, struct ends *e, int dir, uint8_t type)
 
 	switch (p->mode) {
 	case RING:
-		ring_send(&e->tx, type);
+		pp_send(&e->tx, type);
 		break;
 	case PIPE:
 		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
@@ -188,7 +188,7 @@ static int get(struct pp *p, struct ends *e, int dir)
 
 	switch (p->mode) {
 	case RING:
-		return ring_recv(&e->rx);
+		return pp_recv(&e->rx);
 	case PIPE:
 		if (read(fd, buf, sizeof(buf)) != sizeof(buf)) {
 			die("read");
@@ -215,8 +215,8 @@ static void *echo(void *arg)
 	int t;
 
 	pin(p->cpu[1]);
-	chan_tx_init(&e.tx, p->pong);
-	chan_rx_init(&e.rx, p->ping);
+	ring_tx_init(&e.tx, p->pong);
+	ring_rx_init(&e.rx, p->ping);
 	while ((t = get(p, &e, 0)) != 3) {
 		if (t == 1) {
 			put(p, &e, 1, 1);
@@ -249,10 +249,10 @@ static void run(struct pp *p)
 	if (!rtt) {
 		die("calloc");
 	}
-	chan_frame_init(p->ping);
-	chan_frame_init(p->pong);
-	chan_tx_init(&e.tx, p->ping);
-	chan_rx_init(&e.rx, p->pong);
+	ring_frame_init(p->ping);
+	ring_frame_init(p->pong);
+	ring_tx_init(&e.tx, p->ping);
+	ring_rx_init(&e.rx, p->pong);
 	atomic_store(&p->fx[0], 0);
 	atomic_store(&p->fx[1], 0);
 	p->counted = 0;

@@ -122,12 +122,12 @@ static void test_too_big(void **state)
 static void test_mixed_type_fragments_rejected(void **state)
 {
 	struct pair *p = *state;
-	uint8_t in[CHAN_MSG_MAX], type, junk[CHAN_PAYLOAD] = {0};
+	uint8_t in[CHAN_MSG_MAX], type, junk[RING_PAYLOAD] = {0};
 
 	/* a hostile sender: fragment of type 1 continued by type 2 */
-	assert_int_equal(chan_send(&p->a.tx, 1, CHAN_F_MORE, junk, sizeof(junk)),
+	assert_int_equal(ring_send(&p->a.tx, 1, RING_F_MORE, junk, sizeof(junk)),
 			 0);
-	assert_int_equal(chan_send(&p->a.tx, 2, 0, junk, 3), 0);
+	assert_int_equal(ring_send(&p->a.tx, 2, 0, junk, 3), 0);
 	assert_int_equal(chan_msg_send(&p->a, 5, "good", 4), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
 			 E_FORMAT);
@@ -139,18 +139,18 @@ static void test_mixed_type_fragments_rejected(void **state)
 static void test_overlong_message_rejected(void **state)
 {
 	struct pair *p = *state;
-	uint8_t in[CHAN_MSG_MAX], type, junk[CHAN_PAYLOAD] = {0};
+	uint8_t in[CHAN_MSG_MAX], type, junk[RING_PAYLOAD] = {0};
 	int r;
 
 	/* 20 full MORE fragments (1120 bytes) then an end: over the max */
 	for (int i = 0; i < 20; i++) {
-		assert_int_equal(chan_send(&p->a.tx, 3, CHAN_F_MORE, junk,
+		assert_int_equal(ring_send(&p->a.tx, 3, RING_F_MORE, junk,
 					   sizeof(junk)),
 				 0);
 		r = chan_msg_recv(&p->b, &type, in, sizeof(in));
 		assert_int_equal(r, E_AGAIN);
 	}
-	assert_int_equal(chan_send(&p->a.tx, 3, 0, junk, 1), 0);
+	assert_int_equal(ring_send(&p->a.tx, 3, 0, junk, 1), 0);
 	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
 			 E_FORMAT);
 	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
@@ -162,7 +162,7 @@ static void test_bad_slot_header(void **state)
 {
 	struct pair *p = *state;
 	uint8_t in[64], type;
-	struct chan_frame *ring = p->a.tx.f;
+	struct ring_frame *ring = p->a.tx.f;
 
 	/* seq 1, type 1, len 200 (> 56): written straight into the slot */
 	ring->slots[0].header = 1ull | 1ull << 32 | 200ull << 40;

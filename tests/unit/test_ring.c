@@ -23,9 +23,9 @@
 #include <channels/ring.h>
 
 struct ends {
-	struct chan_frame *f;
-	struct chan_tx tx;
-	struct chan_rx rx;
+	struct ring_frame *f;
+	struct ring_tx tx;
+	struct ring_rx rx;
 };
 
 static int setup(void **state)
@@ -33,11 +33,11 @@ static int setup(void **state)
 	struct ends *e = calloc(1, sizeof(*e));
 
 	e->f = aligned_alloc(CHAN_FRAME_SIZE, CHAN_FRAME_SIZE);
-	/* garbage first: chan_frame_init must clear it */
+	/* garbage first: ring_frame_init must clear it */
 	memset(e->f, 0xa5, CHAN_FRAME_SIZE);
-	chan_frame_init(e->f);
-	chan_tx_init(&e->tx, e->f);
-	chan_rx_init(&e->rx, e->f);
+	ring_frame_init(e->f);
+	ring_tx_init(&e->tx, e->f);
+	ring_rx_init(&e->rx, e->f);
 	*state = e;
 	return 0;
 }
@@ -61,19 +61,19 @@ static void fill(uint8_t *p, size_t n, uint64_t id)
 
 static void send_one(struct ends *e, uint64_t id, size_t len)
 {
-	uint8_t p[CHAN_PAYLOAD];
+	uint8_t p[RING_PAYLOAD];
 
 	fill(p, len, id);
-	assert_int_equal(chan_send(&e->tx, (uint8_t)id, 0, p, len), 0);
+	assert_int_equal(ring_send(&e->tx, (uint8_t)id, 0, p, len), 0);
 }
 
 static void recv_one(struct ends *e, uint64_t id, size_t len)
 {
-	struct chan_msg m;
-	uint8_t want[CHAN_PAYLOAD];
+	struct ring_msg m;
+	uint8_t want[RING_PAYLOAD];
 
 	fill(want, len, id);
-	assert_int_equal(chan_recv(&e->rx, &m), (int)len);
+	assert_int_equal(ring_recv(&e->rx, &m), (int)len);
 	assert_int_equal(m.type, (uint8_t)id);
 	assert_int_equal(m.flags, 0);
 	assert_int_equal(m.len, len);
@@ -83,115 +83,115 @@ static void recv_one(struct ends *e, uint64_t id, size_t len)
 static void test_empty(void **state)
 {
 	struct ends *e = *state;
-	struct chan_msg m;
+	struct ring_msg m;
 
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	assert_false(chan_rx_pending(&e->rx));
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
-	assert_int_equal(chan_tx_dropped(e->f), 0);
-	assert_false(chan_tx_needs_doorbell(&e->tx));
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	assert_false(ring_rx_pending(&e->rx));
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
+	assert_int_equal(ring_tx_dropped(e->f), 0);
+	assert_false(ring_tx_needs_doorbell(&e->tx));
 }
 
 static void test_send_recv_one(void **state)
 {
 	struct ends *e = *state;
-	struct chan_msg m;
+	struct ring_msg m;
 	const char hello[] = "hello";
 
-	assert_int_equal(chan_send(&e->tx, 7, CHAN_F_MORE, hello, 5), 0);
+	assert_int_equal(ring_send(&e->tx, 7, RING_F_MORE, hello, 5), 0);
 	/* the header layout of ring.h: seq | type << 32 | len << 40 | flags
 	 * << 48, in the slot of sequence number 1 */
 	assert_int_equal(e->f->slots[0].header,
 			 1ull | 7ull << 32 | 5ull << 40 | 1ull << 48);
 	assert_memory_equal(e->f->slots[0].payload, "hello", 5);
 	assert_int_equal(e->f->tx.sent, 1);
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS - 1);
-	assert_true(chan_rx_pending(&e->rx));
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS - 1);
+	assert_true(ring_rx_pending(&e->rx));
 
 	memset(&m, 0xee, sizeof(m));
-	assert_int_equal(chan_recv(&e->rx, &m), 5);
+	assert_int_equal(ring_recv(&e->rx, &m), 5);
 	assert_int_equal(m.type, 7);
-	assert_int_equal(m.flags, CHAN_F_MORE);
+	assert_int_equal(m.flags, RING_F_MORE);
 	assert_int_equal(m.len, 5);
 	assert_memory_equal(m.payload, "hello", 5);
-	assert_false(chan_rx_pending(&e->rx));
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_false(ring_rx_pending(&e->rx));
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 
 	/* a zero-length message is a message too */
-	assert_int_equal(chan_send(&e->tx, 9, 0, NULL, 0), 0);
-	assert_int_equal(chan_recv(&e->rx, &m), 0);
+	assert_int_equal(ring_send(&e->tx, 9, 0, NULL, 0), 0);
+	assert_int_equal(ring_recv(&e->rx, &m), 0);
 	assert_int_equal(m.type, 9);
 	assert_int_equal(m.len, 0);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_full_and_ack(void **state)
 {
 	struct ends *e = *state;
-	uint8_t p[CHAN_PAYLOAD] = {0};
-	struct chan_msg m;
+	uint8_t p[RING_PAYLOAD] = {0};
+	struct ring_msg m;
 
-	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
-		assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS - i);
+	for (unsigned i = 0; i < RING_NSLOTS; i++) {
+		assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS - i);
 		send_one(e, i, 8);
 	}
-	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
-	assert_int_equal(chan_tx_dropped(e->f), 1);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 0), E_FULL);
-	assert_int_equal(chan_tx_dropped(e->f), 2);
-	assert_int_equal(e->f->tx.sent, CHAN_NSLOTS);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, 8), E_FULL);
+	assert_int_equal(ring_tx_dropped(e->f), 1);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, 0), E_FULL);
+	assert_int_equal(ring_tx_dropped(e->f), 2);
+	assert_int_equal(e->f->tx.sent, RING_NSLOTS);
 
 	/* reading frees nothing until the receiver acks */
 	for (unsigned i = 0; i < 10; i++) {
 		recv_one(e, i, 8);
 	}
-	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
-	assert_int_equal(chan_tx_dropped(e->f), 3);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, 8), E_FULL);
+	assert_int_equal(ring_tx_dropped(e->f), 3);
 
-	chan_rx_ack(&e->rx);
+	ring_rx_ack(&e->rx);
 	assert_int_equal(e->f->rx.ack, 10);
-	assert_int_equal(chan_tx_space(&e->tx), 10);
+	assert_int_equal(ring_tx_space(&e->tx), 10);
 	for (unsigned i = 0; i < 10; i++) {
-		send_one(e, CHAN_NSLOTS + i, 8);
+		send_one(e, RING_NSLOTS + i, 8);
 	}
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 8), E_FULL);
-	assert_int_equal(chan_tx_dropped(e->f), 4);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, 8), E_FULL);
+	assert_int_equal(ring_tx_dropped(e->f), 4);
 
 	/* everything comes out in order, the refused messages nowhere */
-	for (unsigned i = 10; i < CHAN_NSLOTS + 10; i++) {
+	for (unsigned i = 10; i < RING_NSLOTS + 10; i++) {
 		recv_one(e, i, 8);
 	}
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	chan_rx_ack(&e->rx);
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	ring_rx_ack(&e->rx);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
 
-	chan_tx_count_drop(&e->tx);
-	assert_int_equal(chan_tx_dropped(e->f), 5);
+	ring_tx_count_drop(&e->tx);
+	assert_int_equal(ring_tx_dropped(e->f), 5);
 }
 
 /* run: n rounds of a batch of sends then as many receives and an ack,
- * batch sizes cycling through 1..CHAN_NSLOTS; ids start at *id. */
+ * batch sizes cycling through 1..RING_NSLOTS; ids start at *id. */
 static void run(struct ends *e, uint64_t *id, unsigned rounds)
 {
-	struct chan_msg m;
+	struct ring_msg m;
 
 	for (unsigned r = 0; r < rounds; r++) {
-		unsigned batch = 1 + (r * 17) % CHAN_NSLOTS;
+		unsigned batch = 1 + (r * 17) % RING_NSLOTS;
 
-		assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
+		assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
 		for (unsigned i = 0; i < batch; i++) {
-			send_one(e, *id + i, (*id + i) % (CHAN_PAYLOAD + 1));
+			send_one(e, *id + i, (*id + i) % (RING_PAYLOAD + 1));
 		}
-		assert_true(chan_rx_pending(&e->rx));
+		assert_true(ring_rx_pending(&e->rx));
 		for (unsigned i = 0; i < batch; i++) {
-			recv_one(e, *id + i, (*id + i) % (CHAN_PAYLOAD + 1));
+			recv_one(e, *id + i, (*id + i) % (RING_PAYLOAD + 1));
 		}
-		assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-		assert_false(chan_rx_pending(&e->rx));
-		chan_rx_ack(&e->rx);
+		assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+		assert_false(ring_rx_pending(&e->rx));
+		ring_rx_ack(&e->rx);
 		*id += batch;
 	}
 }
@@ -202,10 +202,10 @@ static void test_wrap_many_times(void **state)
 	uint64_t id = 0;
 
 	run(e, &id, 2000);
-	assert_true(id > 100 * CHAN_NSLOTS);
+	assert_true(id > 100 * RING_NSLOTS);
 	assert_int_equal(e->f->tx.sent, id);
 	assert_int_equal(e->f->rx.ack, id);
-	assert_int_equal(chan_tx_dropped(e->f), 0);
+	assert_int_equal(ring_tx_dropped(e->f), 0);
 }
 
 /*
@@ -217,14 +217,14 @@ static void test_wrap_many_times(void **state)
  */
 static void frame_after(struct ends *e, uint64_t seq)
 {
-	for (uint64_t s = seq - CHAN_NSLOTS + 1; s <= seq; s++) {
-		e->f->slots[(s - 1) % CHAN_NSLOTS].header =
+	for (uint64_t s = seq - RING_NSLOTS + 1; s <= seq; s++) {
+		e->f->slots[(s - 1) % RING_NSLOTS].header =
 		    (uint32_t)s | 3ull << 32 | 4ull << 40;
 	}
 	e->f->tx.sent = seq;
 	e->f->rx.ack = seq;
-	chan_tx_init(&e->tx, e->f);
-	chan_rx_init(&e->rx, e->f);
+	ring_tx_init(&e->tx, e->f);
+	ring_rx_init(&e->rx, e->f);
 }
 
 static void test_seq_32bit_wrap(void **state)
@@ -232,11 +232,11 @@ static void test_seq_32bit_wrap(void **state)
 	struct ends *e = *state;
 	const uint64_t start = (1ull << 32) - 100;
 	uint64_t id = start;
-	struct chan_msg m;
+	struct ring_msg m;
 
 	frame_after(e, start);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
 
 	/* one at a time across 2^32: checks E_AGAIN at every step */
 	for (unsigned i = 0; i < 200; i++) {
@@ -249,47 +249,47 @@ static void test_seq_32bit_wrap(void **state)
 	/* a full ring straddling 2^32 */
 	frame_after(e, (1ull << 32) - 30);
 	id = (1ull << 32) - 30;
-	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
+	for (unsigned i = 0; i < RING_NSLOTS; i++) {
 		send_one(e, id + i, 16);
 	}
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
-	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
+	assert_int_equal(ring_send(&e->tx, 0, 0, NULL, 0), E_FULL);
+	for (unsigned i = 0; i < RING_NSLOTS; i++) {
 		recv_one(e, id + i, 16);
 	}
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	chan_rx_ack(&e->rx);
-	id += CHAN_NSLOTS;
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	ring_rx_ack(&e->rx);
+	id += RING_NSLOTS;
 	run(e, &id, 500);
 	assert_int_equal(e->f->rx.ack, id);
-	assert_int_equal(chan_tx_dropped(e->f), 1);
+	assert_int_equal(ring_tx_dropped(e->f), 1);
 }
 
 static void test_payload_limits(void **state)
 {
 	struct ends *e = *state;
-	uint8_t p[CHAN_PAYLOAD + 8];
-	struct chan_msg m;
+	uint8_t p[RING_PAYLOAD + 8];
+	struct ring_msg m;
 
 	fill(p, sizeof(p), 42);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, CHAN_PAYLOAD), 0);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, CHAN_PAYLOAD + 1),
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, RING_PAYLOAD), 0);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, RING_PAYLOAD + 1),
 			 E_TOOBIG);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, 255), E_TOOBIG);
-	assert_int_equal(chan_send(&e->tx, 1, 0, p, SIZE_MAX), E_TOOBIG);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, 255), E_TOOBIG);
+	assert_int_equal(ring_send(&e->tx, 1, 0, p, SIZE_MAX), E_TOOBIG);
 	/* a refused oversize message is not a drop and takes no slot */
-	assert_int_equal(chan_tx_dropped(e->f), 0);
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS - 1);
+	assert_int_equal(ring_tx_dropped(e->f), 0);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS - 1);
 
-	assert_int_equal(chan_recv(&e->rx, &m), CHAN_PAYLOAD);
-	assert_int_equal(m.len, CHAN_PAYLOAD);
-	assert_memory_equal(m.payload, p, CHAN_PAYLOAD);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(ring_recv(&e->rx, &m), RING_PAYLOAD);
+	assert_int_equal(m.len, RING_PAYLOAD);
+	assert_memory_equal(m.payload, p, RING_PAYLOAD);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_bad_len_from_sender(void **state)
 {
 	struct ends *e = *state;
-	struct chan_msg m;
+	struct ring_msg m;
 	uint64_t h;
 
 	send_one(e, 1, 10);
@@ -304,14 +304,14 @@ static void test_bad_len_from_sender(void **state)
 	e->f->slots[1].header = (h & ~(0xffull << 40)) | 255ull << 40;
 
 	memset(&m, 0, sizeof(m));
-	assert_int_equal(chan_recv(&e->rx, &m), E_FORMAT);
-	assert_int_equal(chan_recv(&e->rx, &m), E_FORMAT);
+	assert_int_equal(ring_recv(&e->rx, &m), E_FORMAT);
+	assert_int_equal(ring_recv(&e->rx, &m), E_FORMAT);
 	/* the bad slots are consumed; the next message is intact */
 	recv_one(e, 3, 30);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
-	chan_rx_ack(&e->rx);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
+	ring_rx_ack(&e->rx);
 	assert_int_equal(e->f->rx.ack, 3);
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
 	send_one(e, 4, 56);
 	recv_one(e, 4, 56);
 }
@@ -321,60 +321,60 @@ static void test_lying_ack(void **state)
 	struct ends *e = *state;
 	uint8_t before[sizeof(e->f->slots)];
 
-	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
+	for (unsigned i = 0; i < RING_NSLOTS; i++) {
 		send_one(e, i, 24);
 	}
 	memcpy(before, e->f->slots, sizeof(before));
 
 	/* the receiver claims to have read more than was sent */
-	e->f->rx.ack = CHAN_NSLOTS + 5;
-	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
+	e->f->rx.ack = RING_NSLOTS + 5;
+	assert_int_equal(ring_tx_space(&e->tx), 0);
+	assert_int_equal(ring_send(&e->tx, 0, 0, NULL, 0), E_FULL);
 	e->f->rx.ack = UINT64_MAX;
-	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_send(&e->tx, 0, 0, NULL, 0), E_FULL);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
+	assert_int_equal(ring_send(&e->tx, 0, 0, NULL, 0), E_FULL);
 	e->f->rx.ack = 0;
-	assert_int_equal(chan_tx_space(&e->tx), 0);
-	assert_int_equal(chan_tx_dropped(e->f), 2);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
+	assert_int_equal(ring_tx_dropped(e->f), 2);
 	/* no slot was overwritten */
 	assert_memory_equal(e->f->slots, before, sizeof(before));
 
 	/* with sent = 100, an ack of 20 claims 80 slots in use: also a lie */
-	for (unsigned i = 0; i < CHAN_NSLOTS; i++) {
+	for (unsigned i = 0; i < RING_NSLOTS; i++) {
 		recv_one(e, i, 24);
 	}
-	chan_rx_ack(&e->rx);
-	for (unsigned i = 0; i < 100 - CHAN_NSLOTS; i++) {
+	ring_rx_ack(&e->rx);
+	for (unsigned i = 0; i < 100 - RING_NSLOTS; i++) {
 		send_one(e, i, 1);
 	}
 	e->f->rx.ack = 20;
-	assert_int_equal(chan_tx_space(&e->tx), 0);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
 	e->f->rx.ack = 100;
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS);
 	e->f->rx.ack = 101;
-	assert_int_equal(chan_tx_space(&e->tx), 0);
+	assert_int_equal(ring_tx_space(&e->tx), 0);
 }
 
 static void test_sleep_doorbell(void **state)
 {
 	struct ends *e = *state;
-	struct chan_msg m;
+	struct ring_msg m;
 
-	assert_false(chan_tx_needs_doorbell(&e->tx));
-	chan_rx_sleep(&e->rx);
+	assert_false(ring_tx_needs_doorbell(&e->tx));
+	ring_rx_sleep(&e->rx);
 	assert_int_equal(e->f->rx.sleeping, 1);
-	assert_false(chan_rx_pending(&e->rx));
+	assert_false(ring_rx_pending(&e->rx));
 	send_one(e, 1, 3);
-	assert_true(chan_tx_needs_doorbell(&e->tx));
-	assert_true(chan_rx_pending(&e->rx));
-	chan_rx_wake(&e->rx);
+	assert_true(ring_tx_needs_doorbell(&e->tx));
+	assert_true(ring_rx_pending(&e->rx));
+	ring_rx_wake(&e->rx);
 	assert_int_equal(e->f->rx.sleeping, 0);
-	assert_false(chan_tx_needs_doorbell(&e->tx));
+	assert_false(ring_tx_needs_doorbell(&e->tx));
 	recv_one(e, 1, 3);
-	assert_false(chan_rx_pending(&e->rx));
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_false(ring_rx_pending(&e->rx));
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 	send_one(e, 2, 3);
-	assert_false(chan_tx_needs_doorbell(&e->tx));
+	assert_false(ring_tx_needs_doorbell(&e->tx));
 }
 
 static void test_fragments(void **state)
@@ -382,7 +382,7 @@ static void test_fragments(void **state)
 	struct ends *e = *state;
 	uint8_t big[150], got[sizeof(big)];
 	size_t off = 0, n = 0;
-	struct chan_msg m;
+	struct ring_msg m;
 	int r;
 
 	fill(big, sizeof(big), 77);
@@ -390,11 +390,11 @@ static void test_fragments(void **state)
 		size_t len = sizeof(big) - off;
 		uint8_t flags = 0;
 
-		if (len > CHAN_PAYLOAD) {
-			len = CHAN_PAYLOAD;
-			flags = CHAN_F_MORE;
+		if (len > RING_PAYLOAD) {
+			len = RING_PAYLOAD;
+			flags = RING_F_MORE;
 		}
-		assert_int_equal(chan_send(&e->tx, 12, flags, big + off, len),
+		assert_int_equal(ring_send(&e->tx, 12, flags, big + off, len),
 				 0);
 		off += len;
 	}
@@ -402,37 +402,37 @@ static void test_fragments(void **state)
 
 	/* 56 + 56 + 38: MORE, MORE, last */
 	for (int i = 0; i < 3; i++) {
-		r = chan_recv(&e->rx, &m);
-		assert_int_equal(r, i < 2 ? CHAN_PAYLOAD : 38);
+		r = ring_recv(&e->rx, &m);
+		assert_int_equal(r, i < 2 ? RING_PAYLOAD : 38);
 		assert_int_equal(m.type, 12);
-		assert_int_equal(m.flags, i < 2 ? CHAN_F_MORE : 0);
+		assert_int_equal(m.flags, i < 2 ? RING_F_MORE : 0);
 		memcpy(got + n, m.payload, m.len);
 		n += m.len;
 	}
 	assert_int_equal(n, sizeof(big));
 	assert_memory_equal(got, big, sizeof(big));
 	recv_one(e, 5, 4);
-	assert_int_equal(chan_recv(&e->rx, &m), E_AGAIN);
+	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 }
 
 static void test_reattach(void **state)
 {
 	struct ends *e = *state;
-	struct chan_tx tx2;
-	struct chan_rx rx2;
+	struct ring_tx tx2;
+	struct ring_rx rx2;
 
 	send_one(e, 1, 5);
 	send_one(e, 2, 5);
 	recv_one(e, 1, 5);
-	chan_rx_ack(&e->rx);
+	ring_rx_ack(&e->rx);
 	/* new ends pick up where the frame says: sent 2, acked 1 */
-	chan_tx_init(&tx2, e->f);
-	chan_rx_init(&rx2, e->f);
+	ring_tx_init(&tx2, e->f);
+	ring_rx_init(&rx2, e->f);
 	assert_int_equal(tx2.seq, 2);
 	assert_int_equal(rx2.seq, 1);
 	e->tx = tx2;
 	e->rx = rx2;
-	assert_int_equal(chan_tx_space(&e->tx), CHAN_NSLOTS - 1);
+	assert_int_equal(ring_tx_space(&e->tx), RING_NSLOTS - 1);
 	recv_one(e, 2, 5);
 	send_one(e, 3, 5);
 	recv_one(e, 3, 5);

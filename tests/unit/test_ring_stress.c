@@ -39,7 +39,7 @@
 #define ACK_EVERY 4
 
 struct stress {
-	struct chan_frame *f;
+	struct ring_frame *f;
 	uint64_t full;	   /* producer: E_FULL results seen */
 	uint64_t received; /* consumer: messages checked */
 	uint64_t bad;	   /* consumer: messages that were wrong */
@@ -72,7 +72,7 @@ static uint64_t checksum(const uint8_t *p, size_t n)
  */
 static size_t make(uint64_t i, uint8_t *p)
 {
-	size_t len = 16 + mix(i) % (CHAN_PAYLOAD - 16 + 1);
+	size_t len = 16 + mix(i) % (RING_PAYLOAD - 16 + 1);
 	uint64_t r = mix(i ^ 0x5555);
 	uint64_t sum;
 
@@ -100,16 +100,16 @@ static void backoff(unsigned *spins)
 static void *producer(void *arg)
 {
 	struct stress *s = arg;
-	struct chan_tx tx;
-	uint8_t p[CHAN_PAYLOAD];
+	struct ring_tx tx;
+	uint8_t p[RING_PAYLOAD];
 
-	chan_tx_init(&tx, s->f);
+	ring_tx_init(&tx, s->f);
 	for (uint64_t i = 0; i < STRESS_MESSAGES; i++) {
 		size_t len = make(i, p);
 		unsigned spins = 0;
 		int r;
 
-		while ((r = chan_send(&tx, (uint8_t)i, 0, p, len)) ==
+		while ((r = ring_send(&tx, (uint8_t)i, 0, p, len)) ==
 		       E_FULL) {
 			s->full++;
 			if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
@@ -126,16 +126,16 @@ static void *producer(void *arg)
 	return NULL;
 }
 
-static bool check(struct stress *s, uint64_t want, const struct chan_msg *m,
+static bool check(struct stress *s, uint64_t want, const struct ring_msg *m,
 		  int r)
 {
-	uint8_t p[CHAN_PAYLOAD];
+	uint8_t p[RING_PAYLOAD];
 	size_t len = make(want, p);
 	uint64_t idx, sum;
 
 	if (r < 16) {
 		snprintf(s->why, sizeof(s->why),
-			 "message %llu: chan_recv gave %d",
+			 "message %llu: ring_recv gave %d",
 			 (unsigned long long)want, r);
 		return false;
 	}
@@ -166,7 +166,7 @@ static bool check(struct stress *s, uint64_t want, const struct chan_msg *m,
  */
 static bool overrun(struct stress *s, uint64_t next)
 {
-	const struct chan_slot *slot = &s->f->slots[next % CHAN_NSLOTS];
+	const struct ring_slot *slot = &s->f->slots[next % RING_NSLOTS];
 	uint32_t seq =
 	    (uint32_t)__atomic_load_n(&slot->header, __ATOMIC_ACQUIRE);
 
@@ -185,14 +185,14 @@ static bool overrun(struct stress *s, uint64_t next)
 static void *consumer(void *arg)
 {
 	struct stress *s = arg;
-	struct chan_rx rx;
-	struct chan_msg m;
+	struct ring_rx rx;
+	struct ring_msg m;
 	uint64_t next = 0;
 	unsigned spins = 0;
 
-	chan_rx_init(&rx, s->f);
+	ring_rx_init(&rx, s->f);
 	while (next < STRESS_MESSAGES) {
-		int r = chan_recv(&rx, &m);
+		int r = ring_recv(&rx, &m);
 
 		if (r == E_AGAIN) {
 			if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED) ||
@@ -200,7 +200,7 @@ static void *consumer(void *arg)
 				break;
 			}
 			/* never sit on unacked slots while waiting */
-			chan_rx_ack(&rx);
+			ring_rx_ack(&rx);
 			backoff(&spins);
 			continue;
 		}
@@ -211,25 +211,25 @@ static void *consumer(void *arg)
 		}
 		next++;
 		if (next % ACK_EVERY == 0) {
-			chan_rx_ack(&rx);
+			ring_rx_ack(&rx);
 		}
 	}
-	chan_rx_ack(&rx);
+	ring_rx_ack(&rx);
 	s->received = next;
 	return NULL;
 }
 
-static struct chan_frame frame __attribute__((aligned(CHAN_FRAME_SIZE)));
+static struct ring_frame frame __attribute__((aligned(CHAN_FRAME_SIZE)));
 
 static void test_stress(void **state)
 {
 	struct stress s = {.f = &frame};
 	pthread_t tp, tc;
-	struct chan_msg m;
-	struct chan_rx rx;
+	struct ring_msg m;
+	struct ring_rx rx;
 
 	(void)state;
-	chan_frame_init(s.f);
+	ring_frame_init(s.f);
 
 	assert_int_equal(pthread_create(&tc, NULL, consumer, &s), 0);
 	assert_int_equal(pthread_create(&tp, NULL, producer, &s), 0);
@@ -243,10 +243,10 @@ static void test_stress(void **state)
 	assert_int_equal(s.f->tx.sent, STRESS_MESSAGES);
 	assert_int_equal(s.f->rx.ack, STRESS_MESSAGES);
 	/* every refusal was counted, and nothing else */
-	assert_int_equal(chan_tx_dropped(s.f), s.full);
+	assert_int_equal(ring_tx_dropped(s.f), s.full);
 	/* nothing left over */
-	chan_rx_init(&rx, s.f);
-	assert_int_equal(chan_recv(&rx, &m), E_AGAIN);
+	ring_rx_init(&rx, s.f);
+	assert_int_equal(ring_recv(&rx, &m), E_AGAIN);
 	print_message("%llu messages, the ring was full %llu times\n",
 		      (unsigned long long)s.received,
 		      (unsigned long long)s.full);

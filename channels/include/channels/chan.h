@@ -6,7 +6,7 @@
  * still has one writer: each side writes only its own ring's sender line
  * and slots and the other ring's receiver line.
  *
- * Messages longer than one slot are sent as fragments (CHAN_F_MORE on all
+ * Messages longer than one slot are sent as fragments (RING_F_MORE on all
  * but the last), all or none: chan_msg_send fails with E_FULL, without
  * sending anything, when the ring lacks room for the whole message. The
  * receiver reassembles; a malformed message (fragments of mixed types,
@@ -30,8 +30,8 @@
 #define CHAN_MSG_MAX 1024 /* 19 fragments: always fits an empty ring */
 
 struct chan {
-	struct chan_tx tx;
-	struct chan_rx rx;
+	struct ring_tx tx;
+	struct ring_rx rx;
 	/* reassembly of the message being received */
 	uint8_t type;
 	bool bad;     /* the current message is malformed: drop its rest */

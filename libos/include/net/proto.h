@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Constants of the sockets protocol (libos/net/net.if) that both the
+ * Constants of the sockets protocol (channels/if/net.if) that both the
  * server and its clients must agree on: socket ids per client and the
  * flow-control windows (docs/network.md).
  */

@@ -42,7 +42,7 @@ void netstack_select(struct netstack *st);
 uint32_t netstack_address(const struct netstack *st);
 
 /* netsrv_start: export the service "net" and serve the sockets protocol
- * (libos/net/net.if) to any number of clients on any core, from the event
+ * (channels/if/net.if) to any number of clients on any core, from the event
  * loop: new clients are accepted as they bind; a client that exits has
  * its sockets closed. Needs a stack (netstack_start). 0, or mon_export's
  * error (E_INVAL: the name is taken). */

@@ -21,13 +21,13 @@
 /* garbage: mixed-type fragments and a corrupt slot header */
 static void garbage(struct chan *c)
 {
-	uint8_t junk[CHAN_PAYLOAD];
-	struct chan_slot *s = &c->tx.f->slots[0];
+	uint8_t junk[RING_PAYLOAD];
+	struct ring_slot *s = &c->tx.f->slots[0];
 	uint64_t seq;
 
 	memset(junk, 0xee, sizeof(junk));
-	chan_send(&c->tx, 1, CHAN_F_MORE, junk, sizeof(junk));
-	chan_send(&c->tx, 2, 0, junk, 5);
+	ring_send(&c->tx, 1, RING_F_MORE, junk, sizeof(junk));
+	ring_send(&c->tx, 2, 0, junk, 5);
 	s = &c->tx.f->slots[c->tx.seq % c->tx.n];
 	seq = c->tx.seq + 1;
 	__atomic_store_n(&s->header, (uint32_t)seq | 1ull << 32 | 200ull << 40,
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	struct chan *c = mon_channel();
 	struct sys_info in;
 	struct monitor_spawn_req req;
-	uint8_t buf[IFC_MAX_MSG], junk[CHAN_PAYLOAD];
+	uint8_t buf[IFC_MAX_MSG], junk[RING_PAYLOAD];
 	uint32_t pid;
 	int64_t status;
 	int n, r;
@@ -116,11 +116,11 @@ int main(int argc, char **argv)
 	buf[n] = 0x55;
 	chan_msg_send(c, MONITOR_MSG_SPAWN_REQ, buf, (size_t)n + 1);
 	/* 4: fragments whose type changes midway */
-	chan_send(&c->tx, MONITOR_MSG_SPAWN_REQ, CHAN_F_MORE, junk, sizeof(junk));
-	chan_send(&c->tx, MONITOR_MSG_PING, 0, junk, 5);
+	ring_send(&c->tx, MONITOR_MSG_SPAWN_REQ, RING_F_MORE, junk, sizeof(junk));
+	ring_send(&c->tx, MONITOR_MSG_PING, 0, junk, 5);
 	/* 5: a slot header claiming 200 bytes of payload */
 	{
-		struct chan_slot *s =
+		struct ring_slot *s =
 			&c->tx.f->slots[c->tx.seq % c->tx.n];
 		uint64_t seq = c->tx.seq + 1;
 		__atomic_store_n(&s->header,
