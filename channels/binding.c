@@ -42,7 +42,8 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	r = chan_msg_send(&b->ch, type, buf, len);
 	/* a peer that reads on another core makes room within microseconds:
 	 * try again at once a while before letting time pass */
-	for (unsigned spin = 0; r == E_FULL && spin < SPIN_TRIES; spin++) {
+	for (unsigned spin = 0; r == E_FULL && b->send_wait_ns && spin < SPIN_TRIES;
+	     spin++) {
 		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
 			break; /* it sleeps: no use spinning */
 		}

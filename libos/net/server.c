@@ -26,7 +26,7 @@
 #include <abi/errors.h>
 #include <stdlib.h>
 #include <string.h>
-#include <channels/chan.h>
+#include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <net/proto.h>
@@ -56,7 +56,7 @@ struct csock {
 };
 
 struct client {
-	struct chan ch;
+	struct binding b; /* to the client */
 	uint32_t pid;
 	struct event_chan ev;
 	struct csock s[NET_SOCKS_MAX];
@@ -135,17 +135,13 @@ static void on_notify(struct nsock *ns, void *arg)
 static int send_to(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	struct client *c = tctx;
-	int r = chan_msg_send(&c->ch, type, buf, len);
 
-	if (r == 0 && chan_needs_doorbell(&c->ch)) {
-		sys_doorbell(SYS_PID_CORE(c->pid));
-	}
-	return r;
+	return bind_send(&c->b, type, buf, len);
 }
 
 static unsigned space(struct client *c)
 {
-	return ring_tx_space(&c->ch.tx);
+	return ring_tx_space(&c->b.ch.tx);
 }
 
 static int error_to(struct client *c, uint8_t type, uint32_t call_id,
@@ -430,7 +426,7 @@ static void on_requests(struct event_chan *e)
 
 	/* read only while an answer fits: the client must read to send */
 	while (space(c) >= CHAN_REPLY_SLOTS &&
-	       (n = chan_msg_recv(&c->ch, &type, buf, sizeof(buf))) !=
+	       (n = chan_msg_recv(&c->b.ch, &type, buf, sizeof(buf))) !=
 		       E_AGAIN) {
 		uint32_t call_id = 0;
 
@@ -621,7 +617,7 @@ static bool pump_client(struct client *c)
 		}
 	}
 	if (!c->ev.active && space(c) >= CHAN_REPLY_SLOTS) {
-		event_chan_add(&c->ev, &c->ch, on_requests, c);
+		event_chan_add(&c->ev, &c->b.ch, on_requests, c);
 	}
 	return done && c->ev.active;
 }
@@ -655,9 +651,10 @@ int netsrv_attach(void *frame, uint32_t pid)
 		if (!(c = calloc(1, sizeof(*c)))) {
 			return E_NOMEM;
 		}
-		chan_init(&c->ch, frame, 0);
+		bind_init(&c->b, frame, 0, SYS_PID_CORE(pid), pid, &bind_env_libos);
+		c->b.send_wait_ns = 0; /* the server never waits: it checks space */
 		c->pid = pid;
-		event_chan_add(&c->ev, &c->ch, on_requests, c);
+		event_chan_add(&c->ev, &c->b.ch, on_requests, c);
 		clients[i] = c;
 		return 0;
 	}

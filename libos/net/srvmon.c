@@ -62,6 +62,7 @@ static void on_live(struct event_timer *t)
 		}
 	}
 	event_timer_add(t, sys_time_ns() + LIVENESS_NS, on_live, 0);
+	on_monitor(&mon_ev); /* notes kept during the calls above */
 }
 
 int netsrv_start(void)
@@ -73,5 +74,8 @@ int netsrv_start(void)
 	}
 	event_chan_add(&mon_ev, mon_channel(), on_monitor, 0);
 	event_timer_add(&live, sys_time_ns() + LIVENESS_NS, on_live, 0);
+	/* a client that bound while the export was on its way: its note was
+	 * kept by the call (mon.c) and will not make the channel pending */
+	on_monitor(&mon_ev);
 	return 0;
 }

@@ -110,7 +110,8 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	       uint32_t peer_pid, const struct bind_env *env);
 
 /* bind_send: one message; rings the doorbell if the peer sleeps. 0,
- * E_TOOBIG, or E_FULL when the ring stayed full for send_wait_ns. */
+ * E_TOOBIG, or E_FULL when the ring stayed full for send_wait_ns (0: at
+ * once, for senders that must never wait, such as event callbacks). */
 int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len);
 
 /* bind_send_fn: bind_send as the generated stubs' transport (tctx is the
