@@ -1,23 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * What libos's threads, event loop and the network code ask of the CPU
- * driver and the monitor, for host tests: a clock, a wait that sleeps
- * (at most 1 ms, so the tests' timers run), no doorbells, and a monitor
- * that knows one service: mon_bind("net") makes a zeroed channel frame,
- * attaches the server side to the socket server (netsrv_attach) and
- * returns the client side.
+ * driver, for host tests: a clock, a wait that sleeps (at most 1 ms, so
+ * the tests' timers run), no doorbells. The stand-in monitor is
+ * host_mon.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <libos/sys.h>
-#include <libos/mon.h>
-#include <monitor_if.h>
-#include "server.h"
-
-#define FAKE_CLIENT_PID 0x10005u
-#define FAKE_SERVER_PID 0x00007u
 
 uint64_t sys_time_ns(void)
 {
@@ -78,45 +70,15 @@ void libos_fatal(const char *what)
 	abort();
 }
 
-/* the monitor: one service, "net", served in this process */
-static void *frames[16];
-static int nframes;
-int host_net_up = 1;
-
-int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
+size_t strlcpy(char *dst, const char *src, size_t cap)
 {
-	void *f;
+	size_t n = strlen(src);
 
-	if (strcmp(name, "net") != 0 || !host_net_up || nframes == 16) {
-		return E_NOENT;
-	}
-	/* a new bind is a new server: what the old one had is gone */
-	netsrv_detach(FAKE_CLIENT_PID);
-	f = aligned_alloc(4096, 4096);
-	memset(f, 0, 4096);
-	frames[nframes++] = f;
-	if (netsrv_attach(f, FAKE_CLIENT_PID) < 0) {
-		return E_NOMEM;
-	}
-	*chan_va = f;
-	*server_pid = FAKE_SERVER_PID;
-	return 0;
-}
+	if (cap) {
+		size_t k = n < cap - 1 ? n : cap - 1;
 
-int mon_services(struct monitor_services_reply *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (host_net_up) {
-		snprintf(out->list, sizeof(out->list), "net@0/0x%x",
-			 FAKE_SERVER_PID);
+		memcpy(dst, src, k);
+		dst[k] = 0;
 	}
-	return 0;
-}
-
-void host_os_free(void)
-{
-	for (int i = 0; i < nframes; i++) {
-		free(frames[i]);
-	}
-	nframes = 0;
+	return n;
 }
