@@ -42,8 +42,8 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	r = chan_msg_send(&b->ch, type, buf, len);
 	/* a peer that reads on another core makes room within microseconds:
 	 * try again at once a while before letting time pass */
-	for (unsigned spin = 0; r == E_FULL && b->send_wait_ns && spin < SPIN_TRIES;
-	     spin++) {
+	for (unsigned spin = 0;
+	     r == E_FULL && b->send_wait_ns && spin < SPIN_TRIES; spin++) {
 		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
 			break; /* it sleeps: no use spinning */
 		}
@@ -173,8 +173,8 @@ int bind_poll(struct binding *b)
 		c = answer(b, type, buf, (size_t)n, &err, &late);
 		if (c) {
 			bind_call_cancel(b, c);
-			c->result = err ? err
-					: c->unmarshal(buf, (size_t)n, c->rep);
+			c->result =
+			    err ? err : c->unmarshal(buf, (size_t)n, c->rep);
 			c->done = true;
 			if (c->waiter && b->env->wake) {
 				b->env->wake(c);
@@ -210,8 +210,7 @@ void bind_fail_all(struct binding *b, int err)
 	}
 }
 
-int bind_call_wait(struct binding *b, struct bind_call *c,
-		   uint64_t deadline_ns)
+int bind_call_wait(struct binding *b, struct bind_call *c, uint64_t deadline_ns)
 {
 	bind_poll(b);
 	while (!c->done) {

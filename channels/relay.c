@@ -12,8 +12,7 @@ uint32_t relay_next_id(struct relay_table *t)
 }
 
 int relay_add(struct relay_table *t, uint32_t out_id, int to, int from,
-	      uint32_t back_id, uint8_t req_type, uint8_t reply_type,
-	      int kind)
+	      uint32_t back_id, uint8_t req_type, uint8_t reply_type, int kind)
 {
 	for (unsigned i = 0; i < t->n; i++) {
 		struct relay_entry *e = &t->e[i];

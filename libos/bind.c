@@ -69,5 +69,4 @@ static void wait(struct binding *b, struct bind_call *c, uint64_t deadline)
 	chan_wake(&b->ch);
 }
 
-const struct bind_env bind_env_libos = {now_ns, doorbell, pause_ns, wait,
-					wake};
+const struct bind_env bind_env_libos = {now_ns, doorbell, pause_ns, wait, wake};

@@ -174,7 +174,8 @@ int on_agree_req(void *vctx, const struct monitor_agree_req *m)
 	}
 	if (me.core_id != 0) {
 		/* core 0 is the root: relay, the answer comes back as is */
-		if (monitor_agree_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
+		if (monitor_agree_relay(&relays, send_on, ROUTE(0), 0,
+					cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;

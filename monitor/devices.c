@@ -39,7 +39,6 @@ static struct {
 	uint32_t index, from, to;
 	int route;          /* who asked */
 	uint32_t back_id;   /* their call id */
-	uint32_t call_id;   /* our call to from/to */
 	int stage;          /* 1 releasing, 2 adopting, 3 taking back */
 	int err;            /* stage 3: why the adoption failed */
 } mv;
@@ -169,7 +168,8 @@ int on_devices_req(void *vctx, const struct monitor_devices_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (me.core_id != 0) {
-		if (monitor_devices_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
+		if (monitor_devices_relay(&relays, send_on, ROUTE(0), 0,
+					  cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;
@@ -280,9 +280,10 @@ static void move_step(int stage, uint32_t core)
 	{
 		struct monitor_dev_adopt_req req = {0, mv.index};
 
-		r = monitor_call_dev_adopt(send_on, ROUTE(core), &call_seq,
-					   &req);
-		mv.call_id = req.call_id;
+		/* our own call: the relay table matches its reply and
+		 * gives it a deadline */
+		r = monitor_dev_adopt_relay(&relays, send_on, ROUTE(core),
+					    (int)core, ROUTE_SELF, &req, MOVE);
 	}
 	if (r < 0) {
 		move_adopted(r, 0);
@@ -330,7 +331,8 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 	uint32_t i;
 
 	if (me.core_id != 0) {
-		if (monitor_move_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
+		if (monitor_move_relay(&relays, send_on, ROUTE(0), 0,
+				       cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;
@@ -365,22 +367,25 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 	{
 		struct monitor_dev_release_req req = {0, i};
 
-		if (monitor_call_dev_release(send_on, ROUTE(mv.from), &call_seq,
-					     &req) < 0) {
+		if (monitor_dev_release_relay(&relays, send_on, ROUTE(mv.from),
+					      (int)mv.from, ROUTE_SELF, &req,
+					      MOVE) < 0) {
 			move_done(E_AGAIN, 0);
 			return 0;
 		}
-		mv.call_id = req.call_id;
 	}
 	return 0;
 }
 
+/* the replies to our own calls of a move: matched (route and call id) by
+ * the relay table, which passes them here with kind MOVE */
 int on_dev_release_reply(void *vctx,
 			 const struct monitor_dev_release_reply *m)
 {
-	(void)vctx;
-	if (me.core_id != 0 || !mv.active || mv.stage != 1 ||
-	    m->call_id != mv.call_id) {
+	struct ctx *cx = vctx;
+
+	if (!cx->relay || cx->relay->kind != MOVE || !mv.active ||
+	    mv.stage != 1) {
 		return 0;
 	}
 	move_released(m->err);
@@ -389,11 +394,28 @@ int on_dev_release_reply(void *vctx,
 
 int on_dev_adopt_reply(void *vctx, const struct monitor_dev_adopt_reply *m)
 {
-	(void)vctx;
-	if (me.core_id != 0 || !mv.active || (mv.stage != 2 && mv.stage != 3) ||
-	    m->call_id != mv.call_id) {
+	struct ctx *cx = vctx;
+
+	if (!cx->relay || cx->relay->kind != MOVE || !mv.active ||
+	    (mv.stage != 2 && mv.stage != 3)) {
 		return 0;
 	}
 	move_adopted(m->err, m->driver_pid);
 	return 0;
+}
+
+/* own_call_failed: a call of a move got an `error` answer, or none in
+ * time: the move goes on as if the core had answered err */
+void own_call_failed(const struct relay_entry *e, int err)
+{
+	if (e->kind != MOVE || !mv.active) {
+		return;
+	}
+	printf("monitor %u: %s to core %d failed: %s\n", me.core_id,
+	       monitor_msg_name(e->req_type), e->to, err_msg(err));
+	if (mv.stage == 1) {
+		move_released(err);
+	} else {
+		move_adopted(err, 0);
+	}
 }

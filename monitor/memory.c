@@ -26,7 +26,8 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 	req.bytes = (m->bytes + two - 1) / two * two;
 	to = relay_target(req.lender);
 	if (to >= 0 &&
-	    monitor_lend_relay(&relays, send_on, ROUTE(to), to, cx->route, &req, BORROW) == 0) {
+	    monitor_lend_relay(&relays, send_on, ROUTE(to), to,
+			       cx->route, &req, BORROW) == 0) {
 		return 0;
 	}
 	return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route), &rep);
@@ -43,7 +44,8 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	if (m->lender != me.core_id) {
 		to = relay_target(m->lender);
 		if (to >= 0 &&
-		    monitor_lend_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
+		    monitor_lend_relay(&relays, send_on, ROUTE(to), to,
+				       cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_NOENT;

@@ -15,7 +15,6 @@
 struct sys_info me;
 struct link links[MAX_CORES];
 struct pchan procs[MAX_PROCS];
-uint32_t call_seq;
 uint64_t link_msgs;
 
 static struct relay_entry relay_entries[MAX_PENDING];
@@ -143,6 +142,10 @@ static void expired(void *arg, const struct relay_entry *e)
 	struct monitor_error err = {e->req_type, e->back_id, E_TIMEOUT};
 
 	(void)arg;
+	if (e->from == ROUTE_SELF) {
+		own_call_failed(e, E_TIMEOUT);
+		return;
+	}
 	printf("monitor %u: no answer to a %s relayed to route %d in %u s\n",
 	       me.core_id, monitor_msg_name(e->req_type), e->to,
 	       (unsigned)(MONITOR_RELAY_NS / 1000000000ull));
@@ -210,6 +213,13 @@ static int relay_reply(struct ctx *cx, uint8_t type, uint8_t *buf, int n,
 	if (e->kind != RELAY && type != MONITOR_MSG_ERROR) {
 		cx->relay = e;
 		return 0; /* its handler passes it on */
+	}
+	if (e->from == ROUTE_SELF) {
+		struct monitor_error m;
+		int r = monitor_error_unmarshal(buf, (size_t)n, &m);
+
+		own_call_failed(e, r == 0 && m.err < 0 ? m.err : E_FORMAT);
+		return 1;
 	}
 	monitor_set_call_id(type, buf, (size_t)n, e->back_id);
 	send_on(ROUTE(e->from), type, buf, (size_t)n);

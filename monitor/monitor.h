@@ -36,7 +36,11 @@ struct pchan {
 /* What a relayed call's reply needs on its way back (relay_entry.kind):
  * RELAY nothing (mesh.c passes it back as it came); the others are
  * dispatched to their reply handler with the entry in ctx.relay. */
-enum { RELAY = 0, BORROW = 1, PLACE = 2, SPAWN = 3, BIND = 4 };
+enum { RELAY = 0, BORROW = 1, PLACE = 2, SPAWN = 3, BIND = 4, MOVE = 5 };
+
+/* the `from` of a relay entry for the monitor's own call (a device move's
+ * steps): its reply goes to the handler, a failure to own_call_failed */
+#define ROUTE_SELF (-1)
 
 #define ROUTE(r) ((void *)(intptr_t)(r))
 
@@ -50,7 +54,6 @@ struct ctx {
 extern struct sys_info me;
 extern struct link links[MAX_CORES];
 extern struct pchan procs[MAX_PROCS];
-extern uint32_t call_seq;
 extern struct relay_table relays; /* calls relayed to other monitors */
 extern uint64_t link_msgs; /* sent or received on links since boot */
 
@@ -108,6 +111,7 @@ int on_dev_release_reply(void *vctx,
 			 const struct monitor_dev_release_reply *m);
 int on_dev_adopt_req(void *vctx, const struct monitor_dev_adopt_req *m);
 int on_dev_adopt_reply(void *vctx, const struct monitor_dev_adopt_reply *m);
+void own_call_failed(const struct relay_entry *e, int err);
 
 /* naming.c: forget what a process that ended exported */
 void naming_forget(uint32_t pid);

@@ -53,7 +53,8 @@ int on_export_req(void *vctx, const struct monitor_export_req *m)
 		rep.err = service_add(fwd.name, fwd.core, fwd.id);
 		return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
 	}
-	if (monitor_export_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
+	if (monitor_export_relay(&relays, send_on, ROUTE(0), 0,
+				 cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
 	rep.err = E_AGAIN;
@@ -135,7 +136,8 @@ int on_bind_req(void *vctx, const struct monitor_bind_req *m)
 	}
 	to = fwd.server_pid ? relay_target(fwd.server_core) : 0;
 	if (to >= 0 &&
-	    monitor_bind_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, BIND) == 0) {
+	    monitor_bind_relay(&relays, send_on, ROUTE(to), to,
+			       cx->route, &fwd, BIND) == 0) {
 		return 0;
 	}
 	rep.err = E_AGAIN;
@@ -169,7 +171,8 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (me.core_id != 0) {
-		if (monitor_services_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, RELAY) == 0) {
+		if (monitor_services_relay(&relays, send_on, ROUTE(0), 0,
+					   cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = E_AGAIN;

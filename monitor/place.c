@@ -97,7 +97,8 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		core = me.core_id == 0 ? place_any() : 0;
 		if (core == 0 && me.core_id != 0) {
 			fwd = *m;
-			if (monitor_spawn_relay(&relays, send_on, ROUTE(0), 0, cx->route, &fwd, SPAWN) == 0) {
+			if (monitor_spawn_relay(&relays, send_on, ROUTE(0), 0,
+						cx->route, &fwd, SPAWN) == 0) {
 				return 0;
 			}
 			rep.err = E_AGAIN;
@@ -119,7 +120,9 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 	if (to >= 0) {
 		fwd = *m;
 		fwd.core = core;
-		if (monitor_spawn_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, any ? PLACE : SPAWN) == 0) {
+		if (monitor_spawn_relay(
+		    &relays, send_on, ROUTE(to), to, cx->route, &fwd,
+		    any ? PLACE : SPAWN) == 0) {
 			return 0;
 		}
 	}
@@ -173,7 +176,8 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	}
 	to = relay_target(m->core);
 	if (to >= 0 &&
-	    monitor_core_stat_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
+	    monitor_core_stat_relay(&relays, send_on, ROUTE(to), to,
+				    cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
 	rep.err = to < 0 ? E_RANGE : E_AGAIN;
@@ -206,7 +210,8 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 	if (m->core != me.core_id) {
 		to = relay_target(m->core);
 		if (to >= 0 &&
-		    monitor_ps_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
+		    monitor_ps_relay(&relays, send_on, ROUTE(to), to,
+				     cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = to < 0 ? E_RANGE : E_AGAIN;
@@ -237,7 +242,8 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 	if (core != me.core_id) {
 		to = relay_target(core);
 		if (to >= 0 &&
-		    monitor_kill_relay(&relays, send_on, ROUTE(to), to, cx->route, &fwd, RELAY) == 0) {
+		    monitor_kill_relay(&relays, send_on, ROUTE(to), to,
+				       cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
 		rep.err = to < 0 ? E_NOENT : E_AGAIN;

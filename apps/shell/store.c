@@ -73,11 +73,11 @@ static int done(const char *cmd, int r)
 }
 
 /* CALL: bind if need be, then the call store_<c>_call, reported */
-#define CALL(cmd, c, req, rep)                                                \
-	(store_bind(cmd) < 0                                                  \
-		 ? -1                                                         \
-		 : done(cmd, store_##c##_call(&store.b, (req), (rep),         \
-					      STORE_TIMEOUT_NS)))
+#define CALL(cmd, c, req, rep)                                                 \
+	(store_bind(cmd) < 0                                                   \
+	     ? -1                                                              \
+	     : done(cmd, store_##c##_call(&store.b, (req), (rep),              \
+					  STORE_TIMEOUT_NS)))
 
 /* store_key: argv's key into a request's key field, or a message */
 static int store_key(const char *cmd, const char *arg, char *key, size_t cap)

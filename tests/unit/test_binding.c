@@ -17,8 +17,8 @@
 #include "bind_if.h"
 
 static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
-static struct binding b;   /* the client, side 0, peer on core 3 */
-static struct chan peer;   /* the server, side 1 */
+static struct binding b; /* the client, side 0, peer on core 3 */
+static struct chan peer; /* the server, side 1 */
 static uint64_t clock_ns;
 static unsigned doorbells, last_core, waits;
 
@@ -243,14 +243,12 @@ static void test_two_calls_in_flight(void **state)
 	struct bt_rep a1 = {0, 0, 100}, a2 = {0, 0, 200};
 
 	(void)state;
-	bind_call_start(&b, &c1, &bt_bind_iface, bind_next_id(&b), BT_MSG_REP,
-			(int (*)(const uint8_t *, size_t, void *))
-				bt_rep_unmarshal,
-			&r1);
-	bind_call_start(&b, &c2, &bt_bind_iface, bind_next_id(&b), BT_MSG_REP,
-			(int (*)(const uint8_t *, size_t, void *))
-				bt_rep_unmarshal,
-			&r2);
+	bind_call_start(
+	    &b, &c1, &bt_bind_iface, bind_next_id(&b), BT_MSG_REP,
+	    (int (*)(const uint8_t *, size_t, void *))bt_rep_unmarshal, &r1);
+	bind_call_start(
+	    &b, &c2, &bt_bind_iface, bind_next_id(&b), BT_MSG_REP,
+	    (int (*)(const uint8_t *, size_t, void *))bt_rep_unmarshal, &r2);
 	a1.call_id = c1.id;
 	a2.call_id = c2.id;
 	bt_send_rep(peer_send, 0, &a2);
@@ -391,21 +389,19 @@ static void test_relay_expires_and_table_fills(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_call_gets_its_reply, setup),
-		cmocka_unit_test_setup(test_deadline_passes, setup),
-		cmocka_unit_test_setup(test_wrong_call_id_is_not_the_reply,
-				       setup),
-		cmocka_unit_test_setup(test_error_answer_ends_the_call, setup),
-		cmocka_unit_test_setup(test_malformed_reply, setup),
-		cmocka_unit_test_setup(test_doorbell_only_when_peer_sleeps,
-				       setup),
-		cmocka_unit_test_setup(test_full_ring_send_gives_up, setup),
-		cmocka_unit_test_setup(test_two_calls_in_flight, setup),
-		cmocka_unit_test_setup(test_relay_round_trip, relay_setup),
-		cmocka_unit_test_setup(test_relay_error_answer_and_rewrite,
-				       relay_setup),
-		cmocka_unit_test_setup(test_relay_expires_and_table_fills,
-				       relay_setup),
+	    cmocka_unit_test_setup(test_call_gets_its_reply, setup),
+	    cmocka_unit_test_setup(test_deadline_passes, setup),
+	    cmocka_unit_test_setup(test_wrong_call_id_is_not_the_reply, setup),
+	    cmocka_unit_test_setup(test_error_answer_ends_the_call, setup),
+	    cmocka_unit_test_setup(test_malformed_reply, setup),
+	    cmocka_unit_test_setup(test_doorbell_only_when_peer_sleeps, setup),
+	    cmocka_unit_test_setup(test_full_ring_send_gives_up, setup),
+	    cmocka_unit_test_setup(test_two_calls_in_flight, setup),
+	    cmocka_unit_test_setup(test_relay_round_trip, relay_setup),
+	    cmocka_unit_test_setup(test_relay_error_answer_and_rewrite,
+				   relay_setup),
+	    cmocka_unit_test_setup(test_relay_expires_and_table_fills,
+				   relay_setup),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

@@ -51,8 +51,7 @@ int netsrv_sockets(void)
 
 /* ---- the monitor's side of the channel */
 
-static int mon_side_send(void *tctx, uint8_t type, const void *buf,
-			 size_t len)
+static int mon_side_send(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	return chan_msg_send(tctx, type, buf, len);
 }
@@ -95,7 +94,7 @@ static void test_client_bound_during_export(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_client_bound_during_export),
+	    cmocka_unit_test(test_client_bound_during_export),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

@@ -31,7 +31,7 @@ struct relay_entry {
 struct relay_table {
 	struct relay_entry *e; /* n entries, zeroed */
 	unsigned n;
-	uint32_t seq;	    /* the last out_id */
+	uint32_t seq;	     /* the last out_id */
 	uint64_t timeout_ns; /* how long a relayed call may take */
 	uint64_t (*now_ns)(void);
 	uint64_t expired; /* calls forgotten at their deadline */
@@ -40,8 +40,7 @@ struct relay_table {
 /* relay_add: remember a call forwarded with out_id (from relay_next_id).
  * 0, or E_FULL when the table is full. */
 int relay_add(struct relay_table *t, uint32_t out_id, int to, int from,
-	      uint32_t back_id, uint8_t req_type, uint8_t reply_type,
-	      int kind);
+	      uint32_t back_id, uint8_t req_type, uint8_t reply_type, int kind);
 
 /* relay_next_id: a fresh out_id (never 0). */
 uint32_t relay_next_id(struct relay_table *t);

@@ -34,8 +34,8 @@ static int dispatch(struct svc_client *c, uint8_t type, const void *buf,
 }
 
 /* reject: what the loop could not dispatch is answered with `error` */
-static void reject(struct svc_client *c, uint8_t type, const void *buf,
-		   int n, int err)
+static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
+		   int err)
 {
 	struct counter_error e = {type, 0, err};
 
@@ -46,7 +46,7 @@ static void reject(struct svc_client *c, uint8_t type, const void *buf,
 }
 
 static struct service svc = {
-	.name = "counter", .dispatch = dispatch, .reject = reject};
+    .name = "counter", .dispatch = dispatch, .reject = reject};
 
 /* ---- the client: one generated call a request */
 
