@@ -7,8 +7,13 @@
 #include <channels/binding.h>
 #include <abi/errors.h>
 
-#define PAUSE_NS 1000000ull /* a full ring is tried again after 1 ms */
-#define SPIN_TRIES 4096	    /* after trying this often at once */
+/* A full ring is tried again SPIN_TRIES times at once, then after a pause
+ * that starts at PAUSE_MIN_NS and doubles up to PAUSE_MAX_NS: a peer that
+ * reads on another core makes room within microseconds, and a pause lets a
+ * peer that shares our core (or our host CPU) run. */
+#define SPIN_TRIES 4096
+#define PAUSE_MIN_NS 10000ull
+#define PAUSE_MAX_NS 1000000ull
 
 static inline void cpu_relax(void)
 {
@@ -26,7 +31,7 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	b->env = env;
 	b->iface = 0;
 	b->call_seq = 0;
-	b->send_wait_ns = 100 * PAUSE_NS;
+	b->send_wait_ns = 100 * PAUSE_MAX_NS; /* 100 ms */
 	b->calls = 0;
 	b->other = 0;
 	b->late_fn = 0;
@@ -36,7 +41,7 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 
 int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 {
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, pause = PAUSE_MIN_NS;
 	int r;
 
 	r = chan_msg_send(&b->ch, type, buf, len);
@@ -45,7 +50,10 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	for (unsigned spin = 0;
 	     r == E_FULL && b->send_wait_ns && spin < SPIN_TRIES; spin++) {
 		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
-			break; /* it sleeps: no use spinning */
+			/* it went to sleep with our ring full: wake it, then
+			 * it makes room as soon as it runs */
+			b->env->doorbell(b->peer_core);
+			b->doorbells++;
 		}
 		cpu_relax();
 		r = chan_msg_send(&b->ch, type, buf, len);
@@ -64,7 +72,8 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 			b->env->doorbell(b->peer_core);
 			b->doorbells++;
 		}
-		b->env->pause(PAUSE_NS);
+		b->env->pause(pause);
+		pause = pause * 2 > PAUSE_MAX_NS ? PAUSE_MAX_NS : pause * 2;
 		r = chan_msg_send(&b->ch, type, buf, len);
 	}
 	if (r < 0) {

@@ -26,7 +26,11 @@ int relay_add(struct relay_table *t, uint32_t out_id, int to, int from,
 			e->req_type = req_type;
 			e->reply_type = reply_type;
 			e->kind = kind;
-			e->deadline_ns = t->now_ns() + t->timeout_ns;
+			/* stamped by the next relay_expire: most calls are
+			 * answered before the monitor next goes idle, and then
+			 * nobody reads the clock for them */
+			e->deadline_ns = 0;
+			t->used++;
 			return 0;
 		}
 	}
@@ -38,6 +42,7 @@ void relay_drop(struct relay_table *t, uint32_t out_id)
 	for (unsigned i = 0; i < t->n; i++) {
 		if (t->e[i].used && t->e[i].out_id == out_id) {
 			t->e[i].used = 0;
+			t->used--;
 		}
 	}
 }
@@ -64,6 +69,7 @@ int relay_match(struct relay_table *t, const struct bind_iface *iface,
 		    (is_error || e->reply_type == type)) {
 			*out = *e;
 			e->used = 0;
+			t->used--;
 			return 1;
 		}
 	}
@@ -74,16 +80,24 @@ unsigned relay_expire(struct relay_table *t,
 		      void (*fn)(void *arg, const struct relay_entry *e),
 		      void *arg)
 {
-	uint64_t now = t->now_ns();
+	uint64_t now;
 	unsigned k = 0;
 
+	if (!t->used) {
+		return 0;
+	}
+	now = t->now_ns();
 	for (unsigned i = 0; i < t->n; i++) {
 		struct relay_entry *e = &t->e[i];
 
+		if (e->used && !e->deadline_ns) {
+			e->deadline_ns = now + t->timeout_ns;
+		}
 		if (e->used && e->deadline_ns <= now) {
 			struct relay_entry copy = *e;
 
 			e->used = 0;
+			t->used--;
 			t->expired++;
 			k++;
 			fn(arg, &copy);
@@ -96,6 +110,9 @@ uint64_t relay_next_deadline(const struct relay_table *t)
 {
 	uint64_t d = 0;
 
+	if (!t->used) {
+		return 0;
+	}
 	for (unsigned i = 0; i < t->n; i++) {
 		if (t->e[i].used && (!d || t->e[i].deadline_ns < d)) {
 			d = t->e[i].deadline_ns;
@@ -106,10 +123,5 @@ uint64_t relay_next_deadline(const struct relay_table *t)
 
 unsigned relay_count(const struct relay_table *t)
 {
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < t->n; i++) {
-		k += t->e[i].used;
-	}
-	return k;
+	return t->used;
 }

@@ -374,6 +374,11 @@ bool event_in_callback(void)
 	return dispatching;
 }
 
+bool event_idle(void)
+{
+	return !anything_registered() && thread_count() == 1;
+}
+
 /* ------------------------------------------------------ waiting threads */
 
 static void wake_chan(struct event_chan *e)

@@ -18,8 +18,10 @@ struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 
 static struct relay_entry relay_entries[MAX_PENDING];
-struct relay_table relays = {relay_entries, MAX_PENDING, 0, MONITOR_RELAY_NS,
-			     sys_time_ns, 0};
+struct relay_table relays = {.e = relay_entries,
+			     .n = MAX_PENDING,
+			     .timeout_ns = MONITOR_RELAY_NS,
+			     .now_ns = sys_time_ns};
 
 /* The monitor's bindings: it has no threads and never waits for a reply
  * (it relays), so a full ring is the only thing it waits for. */

@@ -296,6 +296,7 @@ static int relay_setup(void **state)
 {
 	setup(state);
 	memset(entries, 0, sizeof(entries));
+	table.used = 0;
 	memset(&sent, 0, sizeof(sent));
 	expired_n = 0;
 	return 0;

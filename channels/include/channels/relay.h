@@ -25,7 +25,7 @@ struct relay_entry {
 	uint8_t reply_type; /* the reply expected */
 	uint8_t used;
 	int kind;	      /* the owner's tag (what to do with the reply) */
-	uint64_t deadline_ns; /* forgotten after this */
+	uint64_t deadline_ns; /* forgotten after this (0: not stamped yet) */
 };
 
 struct relay_table {
@@ -35,6 +35,7 @@ struct relay_table {
 	uint64_t timeout_ns; /* how long a relayed call may take */
 	uint64_t (*now_ns)(void);
 	uint64_t expired; /* calls forgotten at their deadline */
+	unsigned used;	  /* entries in use */
 };
 
 /* relay_add: remember a call forwarded with out_id (from relay_next_id).
@@ -56,7 +57,10 @@ int relay_match(struct relay_table *t, const struct bind_iface *iface,
 		struct relay_entry *out);
 
 /* relay_expire: take out every entry whose deadline has passed, calling
- * fn(arg, entry) for each. Returns how many. */
+ * fn(arg, entry) for each. Returns how many. An entry's deadline is set
+ * (now + timeout_ns) by the first relay_expire after relay_add: call it
+ * whenever the owner is about to wait, so a call's time counts from
+ * then. */
 unsigned relay_expire(struct relay_table *t,
 		      void (*fn)(void *arg, const struct relay_entry *e),
 		      void *arg);

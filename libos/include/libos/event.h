@@ -150,6 +150,11 @@ void event_stop(void);
  * block: event_wait_* would return E_PERM). */
 bool event_in_callback(void);
 
+/* event_idle: true when the process has one thread and nothing registered
+ * with the loop: a wait then has nothing else to run and may halt the
+ * process directly. */
+bool event_idle(void);
+
 /* event_wait_chan: the calling thread waits until c has a message (other
  * threads run meanwhile). 0 at once if it has one; E_PERM inside a
  * callback. */
