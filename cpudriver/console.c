@@ -138,13 +138,13 @@ void console_init(void)
 	}
 }
 
-static void send_fragments(const char *s, size_t n)
+static int send_fragments(const char *s, size_t n)
 {
 	unsigned need = n ? (unsigned)((n + RING_PAYLOAD - 1) / RING_PAYLOAD) : 1;
 
 	if (ring_tx_space(&tx) < need) {
 		ring_tx_count_drop(&tx);
-		return;
+		return E_FULL;
 	}
 	do {
 		size_t k = n > RING_PAYLOAD ? RING_PAYLOAD : n;
@@ -152,6 +152,7 @@ static void send_fragments(const char *s, size_t n)
 		s += k;
 		n -= k;
 	} while (n);
+	return 0;
 }
 
 static void ring_core0(void)
@@ -169,18 +170,21 @@ static void retry_pending(void)
 	}
 }
 
-void console_line(const char *s, size_t n)
+int console_line(const char *s, size_t n)
 {
+	int r;
+
 	if (n > CONSOLE_LINE_MAX) {
 		n = CONSOLE_LINE_MAX;
 	}
 	if (self.id == 0) {
 		put_line(s, n);
-		return;
+		return 0;
 	}
 	retry_pending();
-	send_fragments(s, n);
+	r = send_fragments(s, n);
 	ring_core0();
+	return r;
 }
 
 void console_monitor_up(void)

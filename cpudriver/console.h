@@ -21,8 +21,10 @@
 /* console_init: attach to this core's channel(s); after frame_init. */
 void console_init(void);
 
-/* console_line: print (core 0) or send one line of n bytes (no newline). */
-void console_line(const char *s, size_t n);
+/* console_line: print (core 0) or send one line of n bytes (no newline).
+ * 0, or E_FULL when the console ring was full and the line was dropped
+ * (and counted). */
+int console_line(const char *s, size_t n);
 
 /* console_monitor_up: this core's monitor is running. */
 void console_monitor_up(void);

@@ -30,6 +30,7 @@ static int64_t sys_log(uint64_t uva, uint64_t len)
 {
 	char buf[LOG_MAX];
 	size_t start = 0;
+	int dropped = 0;
 
 	if (len > LOG_MAX) {
 		len = LOG_MAX;
@@ -41,12 +42,12 @@ static int64_t sys_log(uint64_t uva, uint64_t len)
 	for (size_t i = 0; i <= len; i++) {
 		if (i == len || buf[i] == '\n') {
 			if (i > start || i < len) {
-				console_line(buf + start, i - start);
+				dropped |= console_line(buf + start, i - start);
 			}
 			start = i + 1;
 		}
 	}
-	return (int64_t)len;
+	return dropped ? E_FULL : (int64_t)len;
 }
 
 static int64_t sys_info(uint64_t uva)

@@ -16,7 +16,10 @@
 #include <abi/bootrec.h>
 
 enum sys_number {
-	SYS_LOG = 0,        /* (const char *buf, u64 len): one console line */
+	SYS_LOG = 0,        /* (const char *buf, u64 len): one console line
+			       per '\n'; returns len, or E_FULL if the
+			       console ring was full and a line was
+			       dropped (counted, never waited for) */
 	SYS_EXIT = 1,       /* (i64 status): never returns */
 	SYS_YIELD = 2,      /* (): let the next runnable process run */
 	SYS_WAIT = 3,       /* (u64 timeout_ns): 0 = no timeout; returns
