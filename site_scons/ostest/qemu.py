@@ -1,18 +1,22 @@
 # SPDX-License-Identifier: MIT
 """The QEMU process harness: reading the console log a QEMU writes
-(Console), starting QEMU so that it dies with us (orphan_guard) and
-stopping it (stop), and host ports for QEMU's user-network forwards
-(free_port, release_ports; FWD_FAILED is what QEMU prints when it cannot
-bind one).
+(Console), asking QEMU why it stopped (Qmp), starting QEMU so that it dies
+with us (orphan_guard) and stopping it (stop), and host ports for QEMU's
+user-network forwards (free_port, release_ports; FWD_FAILED is what QEMU
+prints when it cannot bind one).
 """
 
 import codecs
+import json
+import os
 import random
 import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
+import time
 
 _ANSI = re.compile(r'\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][A-Za-z0-9]|[@-Z\\-_])')
 _CTRL = re.compile(r'[\x00-\x08\x0b-\x1f\x7f]')
@@ -63,6 +67,153 @@ class Console:
     def close(self):
         if self.f is not None:
             self.f.close()
+
+
+class Qmp:
+    """QEMU's QMP socket, for the reason QEMU stopped: a guest power-off
+    (ACPI S5) and a reset (a triple fault) both end QEMU with status 0
+    under -no-reboot, but its SHUTDOWN event says `guest-shutdown` for the
+    one and `guest-reset` for the other.
+
+    QEMU starts paused (-S) and the harness lets the guest run (`cont`)
+    once it has negotiated QMP, so no event can come before it listens."""
+
+    # what QEMU's SHUTDOWN event reasons mean, in words
+    REASONS = {
+        'guest-shutdown': 'the guest switched the machine off',
+        'guest-reset': 'the guest reset the machine (a triple fault? '
+                       '-no-reboot ends QEMU instead)',
+        'guest-panic': 'the guest reported a panic to QEMU',
+        'host-signal': 'QEMU was stopped by a signal',
+        'host-qmp-quit': 'QEMU was told to quit',
+    }
+
+    def __init__(self, path):
+        self.dir = None
+        if len(path) > 100:                # sun_path holds 108 bytes
+            self.dir = tempfile.mkdtemp(prefix='ostest-qmp-')
+            path = os.path.join(self.dir, 'qmp')
+        self.path = path
+        self.sock = None
+        self.buf = b''
+        self.events = []                   # every event, as QEMU sent it
+        self.shutdown = None               # the SHUTDOWN event's data
+        if os.path.lexists(path):
+            os.unlink(path)
+
+    def args(self):
+        return ['-qmp', 'unix:%s,server=on,wait=off'
+                % self.path.replace(',', ',,'), '-S']
+
+    def start(self, p, deadline, stop):
+        """Connects, negotiates and lets the guest run; returns an error
+        text, or '' (also when QEMU has exited meanwhile: its exit status
+        is judged then)."""
+        while self.sock is None:
+            if p.poll() is not None or stop.is_set():
+                return ''
+            if time.monotonic() > deadline:
+                return 'QEMU never opened its QMP socket %s' % self.path
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                self.sock = s
+            except OSError:
+                s.close()
+                time.sleep(0.05)
+        for command in (None, 'qmp_capabilities', 'cont'):
+            if command:
+                try:
+                    self.sock.sendall(json.dumps(
+                        {'execute': command}).encode() + b'\r\n')
+                except OSError:
+                    return '' if p.poll() is not None else (
+                        'QMP socket closed before %s' % command)
+            while True:
+                msg = self._message(p, deadline, stop)
+                if msg is None:
+                    if p.poll() is not None or stop.is_set():
+                        return ''
+                    return 'QEMU did not answer %s on its QMP socket' % (
+                        command or 'with its greeting')
+                if 'error' in msg:
+                    return 'QMP %s: %s' % (command, msg['error'])
+                if (command is None and 'QMP' in msg) or 'return' in msg:
+                    break
+        self.sock.setblocking(False)
+        return ''
+
+    def _message(self, p, deadline, stop):
+        """The next message, waiting (but not past the deadline, nor after
+        QEMU has exited); events go to self.events."""
+        self.sock.settimeout(0.2)
+        while True:
+            while b'\n' in self.buf:
+                line, self.buf = self.buf.split(b'\n', 1)
+                msg = self._decode(line)
+                if msg is not None and 'event' not in msg:
+                    return msg
+            if time.monotonic() > deadline or stop.is_set():
+                return None
+            try:
+                data = self.sock.recv(4096)
+            except socket.timeout:
+                if p.poll() is not None:
+                    return None
+                continue
+            except OSError:
+                return None
+            if not data:
+                return None
+            self.buf += data
+
+    def _decode(self, line):
+        try:
+            msg = json.loads(line.decode('utf-8', 'replace'))
+        except ValueError:
+            return None
+        if not isinstance(msg, dict):
+            return None
+        if 'event' in msg:
+            self.events.append(msg)
+            if msg['event'] == 'SHUTDOWN' and self.shutdown is None:
+                self.shutdown = msg.get('data') or {}
+        return msg
+
+    def poll(self, final=False):
+        """Reads the events that have arrived (final: until QEMU closes
+        the socket, once it has exited)."""
+        if self.sock is None:
+            return
+        if final:
+            self.sock.settimeout(2)
+        while True:
+            try:
+                data = self.sock.recv(4096)
+            except (BlockingIOError, socket.timeout):
+                break
+            except OSError:
+                break
+            if not data:
+                break
+            self.buf += data
+        while b'\n' in self.buf:
+            line, self.buf = self.buf.split(b'\n', 1)
+            self._decode(line)
+
+    def reason(self):
+        """QEMU's shutdown reason (guest-shutdown, guest-reset, ...), or
+        None before a SHUTDOWN event."""
+        return None if self.shutdown is None else self.shutdown.get('reason', '?')
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if os.path.lexists(self.path):
+            os.unlink(self.path)
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def stop(p):

@@ -10,8 +10,11 @@ keys, and the errors for bad values.
 
 host_check(env): the runner's host: commands, boots and disk images,
 driven by a fake QEMU (a small Python program that writes a console log,
-touches the disk image and exits or keeps running), and the net and disk
-arguments the real env.QemuCommand makes.
+touches the disk image, answers on the QMP socket, plays a shell that
+answers `spawn hello on N`, and exits or keeps running), and the net and
+disk arguments the real env.QemuCommand makes; and how a test ends: exit: 0
+told from a reset by QMP's shutdown reason, the alive: step, and reject:
+lines before and after the last expect.
 """
 
 import os
@@ -205,6 +208,9 @@ def _spec_new_keys(d):
     _want(_parse(d, 'expect: a\n').boots[0].exit is None, 'exit default')
     _want(not _parse(d, 'expect: a\n').alone, 'alone default')
     _want(_parse(d, 'alone: yes\nexpect: a\n').alone, 'alone: yes')
+    t = _parse(d, 'expect: a\nalive: 1 0\n')
+    _want(t.boots[0].alive == [1, 0] and t.boots[0].alive_line == 2
+          and t.has_send(), 'alive: %r' % t.boots[0].alive)
 
 
 def _spec_errors(d):
@@ -239,7 +245,15 @@ def _spec_errors(d):
             ('exit: 0\nreboot:\nexit: 1\nexit: 2\n',
              'x.test:4: exit: given twice in boot 2'),
             ('exit: 0\nreboot:\nnet: 80\nnet: 80\n', 'given twice'),
-            ('exit: 0\nreboot:\nreboot:\nexit: 1', 'boot 2 has no exit:')):
+            ('exit: 0\nreboot:\nreboot:\nexit: 1', 'boot 2 has no exit:'),
+            ('expect: a\nalive: 1\nexit: 0\n',
+             'x.test:3: alive: (line 2) and exit: (line 3) in one boot'),
+            ('expect: a\nexit: 0\nalive: 1\n', 'x.test:3: alive: (line 3)'),
+            ('expect: a\nalive: one\n', "alive: bad core 'one'"),
+            ('expect: a\nalive: 288\n', "alive: bad core '288'"),
+            ('expect: a\nalive: 1 1\n', 'alive: core 1 given twice'),
+            ('expect: a\nalive: 1\nalive: 2\n', 'alive: given twice'),
+            ('expect: a\nalive:\n', 'alive: empty value')):
         e = _parse_error(d, bad)
         _want(e and why in e, '%r: wanted an error with %r, got %r'
               % (bad, why, e))
@@ -259,18 +273,42 @@ def spec_check():
     return True, ''
 
 
-# A stand-in for QEMU: argv is the console log, the disk image (or -), and
-# what to do: `fwdfail` (fail like QEMU when a host port is taken), or the
-# console text (\n escapes; '|' waits 0.2 s) then `:STATUS` to exit with or
-# `:run` to keep running. Like a guest, it writes 'booted' at the start of
-# the disk, and prints the disk's byte 100.
+# A stand-in for QEMU: argv is the console log, the disk image (or -), the
+# QMP socket (or -), the console input FIFO (or -), what to do, and the
+# shell's answer. What to do: `fwdfail` (fail like QEMU when a host port is
+# taken), or the console text (\n escapes; '|' waits 0.2 s) then `:STATUS`
+# to exit with (status 0 sends QMP's SHUTDOWN event for a power-off),
+# `:reset` (exit 0 after the event of a reset: a triple fault under
+# -no-reboot), `:gone` (exit 0 without an event) or `:run` to keep running;
+# while it runs, every `spawn hello on N` typed on the console is echoed
+# and answered with the shell's answer (\n escapes, %d: N). Like a guest, it
+# writes 'booted' at the start of the disk, and prints the disk's byte 100.
+# Like QEMU with -S, it starts only once the harness has negotiated QMP and
+# said `cont`.
 _FAKE_QEMU = r'''
-import sys, time
-log, disk, what = sys.argv[1:4]
+import json, os, socket, sys, time
+log, disk, qmp, fifo, what, answer = sys.argv[1:7]
 if what == 'fwdfail':
     print("qemu: -netdev user: Could not set up host forwarding rule 'x'")
     sys.exit(1)
 text, _, status = what.rpartition(':')
+conn = None
+if qmp != '-':
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(qmp)
+    srv.listen(1)
+    srv.settimeout(30)
+    conn, _ = srv.accept()
+    conn.sendall(b'{"QMP": {"version": {}, "capabilities": []}}\r\n')
+    got = b''
+    for want in ('qmp_capabilities', 'cont'):
+        while b'\n' not in got:
+            got += conn.recv(4096)
+        line, got = got.split(b'\n', 1)
+        if json.loads(line)['execute'] != want:
+            sys.exit(9)
+        conn.sendall(b'{"event": "RESUME", "data": {}}\r\n' * (want == 'cont')
+                     + b'{"return": {}}\r\n')
 if disk != '-':
     with open(disk, 'r+b') as f:
         f.seek(100)
@@ -282,15 +320,39 @@ with open(log, 'wb') as f:
         f.write(part.replace('\\n', '\n').encode())
         f.flush()
         time.sleep(0.2)
+    if status == 'run' and fifo != '-':
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        typed = b''
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                typed += os.read(fd, 100)
+            except BlockingIOError:
+                pass
+            while b'\r' in typed:
+                line, typed = typed.split(b'\r', 1)
+                words = line.decode().split()
+                f.write(b'> ' + line + b'\n')
+                if words[:3] == ['spawn', 'hello', 'on'] and len(words) == 4:
+                    f.write((answer.replace('\\n', '\n')
+                             % {'n': int(words[3])}).encode())
+                f.flush()
+            time.sleep(0.02)
 if status == 'run':
     time.sleep(60)
-sys.exit(int(status))
+if conn and status in ('0', 'reset'):
+    conn.sendall(json.dumps({'event': 'SHUTDOWN', 'data': {
+        'guest': True, 'reason': 'guest-reset' if status == 'reset'
+        else 'guest-shutdown'}}).encode() + b'\r\n')
+sys.exit(0 if status in ('reset', 'gone') else int(status))
 '''
+HELLO = 'started hello on core %d, pid 0x2\\nhello from core %d (pid 0x2)\\n'
 
 
 class _FakeEnv:
     """What run_system needs of the SCons environment, with QEMU replaced
-    by _FAKE_QEMU; `boots` says what each QEMU run does, in turn."""
+    by _FAKE_QEMU; `boots` says what each QEMU run does, in turn (what to
+    do, or (what to do, the shell's answer))."""
 
     def __init__(self, real, boots):
         self.real = real
@@ -304,12 +366,24 @@ class _FakeEnv:
     def QemuExitMeaning(self, status):
         return self.real.QemuExitMeaning(status)
 
-    def QemuCommand(self, iso, serial='', chardev=None, **kw):
-        if not serial.startswith('file:'):         # the run-by-hand line
-            return self.real.QemuCommand(iso, serial=serial, chardev=chardev, **kw)
-        self.calls.append(kw)
-        return [sys.executable, '-c', _FAKE_QEMU, serial[5:],
-                kw.get('disk') or '-', self.boots.pop(0)]
+    def QemuCommand(self, iso, serial='', chardev=None, extra=(), **kw):
+        if serial.startswith('file:'):
+            log, fifo = serial[5:], '-'
+        elif chardev and chardev.startswith('pipe,'):
+            opts = dict(x.split('=', 1) for x in chardev.split(',')[1:])
+            log, fifo = opts['logfile'], opts['path'] + '.in'
+        else:                                       # the run-by-hand line
+            return self.real.QemuCommand(iso, serial=serial, chardev=chardev,
+                                         extra=extra, **kw)
+        extra = list(extra)
+        qmp = '-'
+        if '-qmp' in extra:
+            qmp = extra[extra.index('-qmp') + 1][5:].split(',')[0]
+        self.calls.append(dict(kw, extra=extra))
+        what = self.boots.pop(0)
+        what, answer = what if isinstance(what, tuple) else (what, HELLO)
+        return [sys.executable, '-c', _FAKE_QEMU, log, kw.get('disk') or '-',
+                qmp, fifo, what, answer.replace('%d', '%(n)d')]
 
 
 def _run(d, real, text, boots, name='x'):
@@ -412,6 +486,96 @@ def _host_failures(d, real):
     _want(r.ok and len(fake.calls) == 2 and fake.calls[0]['net'] !=
           fake.calls[1]['net'], 'no retry after a taken port: %r %r' % (
               r.reason, fake.calls))
+
+
+def _console(out):
+    with open(os.path.join(out, 'boot1.console'), encoding='utf-8') as f:
+        return f.read()
+
+
+def _end_poweroff(d, real):
+    """exit: 0 passes on a power-off only: QMP's shutdown reason tells it
+    from a reset (a triple fault), which -no-reboot also ends with 0."""
+    r, fake, _ = _run(d, real, 'expect: ready\nexit: 0\n', ['ready\\n:0'])
+    _want(r.ok, 'power-off: %r' % r.reason)
+    x = fake.calls[0]['extra']
+    _want('-S' in x and '-qmp' in x and x[x.index('-qmp') + 1].endswith(
+        ',server=on,wait=off'), 'QMP arguments %r' % x)
+    r, _, _ = _run(d, real, 'expect: ready\nexit: 0\n', ['ready\\n:reset'])
+    _want(not r.ok and r.reason.startswith('QEMU exited with status 0 '
+                                           '(guest-reset: the guest reset')
+          and 'expected 0 (a power-off' in r.reason and 'line 2' in r.reason,
+          'a reset passed for a power-off: %r' % r.reason)
+    r, _, _ = _run(d, real, 'expect: ready\nexit: 0\n', ['ready\\n:gone'])
+    _want(not r.ok and 'gave no reason' in r.reason,
+          'exit 0 without a reason: %r' % r.reason)
+    r, _, _ = _run(d, real, 'expect: ready\n', ['ready\\n|:reset'])
+    _want(r.ok, 'a test without exit: judged the exit: %r' % r.reason)
+    r, _, _ = _run(d, real, 'expect: ready\nexpect: more\n',
+                   ['ready\\n:reset'])
+    _want(not r.ok and 'status 0 (guest-reset' in r.reason,
+          'early reset: %r' % r.reason)
+
+
+def _end_alive(d, real):
+    """alive: types `spawn hello on N` after everything else and waits for
+    hello from core N; QEMU must keep running till then."""
+    r, _, out = _run(d, real, 'expect: ready\nalive: 1 3\n', ['ready\\n:run'])
+    _want(r.ok, 'alive: %r %r' % (r.reason, r.tail))
+    got = _console(out)
+    _want(got.endswith('ready\n> spawn hello on 1\nstarted hello on core 1, '
+                       'pid 0x2\nhello from core 1 (pid 0x2)\n'
+                       '> spawn hello on 3\nstarted hello on core 3, pid 0x2\n'
+                       'hello from core 3 (pid 0x2)\n'),
+          'alive typed or waited wrong: %r' % got)
+    # it waits for expect-any and the script too
+    r, _, out = _run(d, real, 'expect-any: ready\nsend: x\nalive: 2\n',
+                     ['booting|ready\\n:run'])
+    _want(r.ok and '> x\nbooting' not in _console(out) and _console(out)
+          .index('ready') < _console(out).index('> spawn hello on 2'),
+          'alive before the rest: %r %r' % (r.reason, _console(out)))
+    # a shell that hangs, or answers from another core
+    for answer in ('', 'hello from core 10 (pid 0x2)\\n'):
+        r, _, _ = _run(d, real, 'timeout: 2\nexpect: ready\nalive: 1\n',
+                       [('ready\\n:run', answer)])
+        _want(not r.ok and r.reason == "timeout after 2 s: line 3: alive: "
+              "typed 'spawn hello on 1', never saw 'hello from core 1 (pid'",
+              'alive with no answer (%r): %r' % (answer, r.reason))
+        _want("and type: 'spawn hello on 1\\r'" in r.tail, 'tail %r' % r.tail)
+    r, _, _ = _run(d, real, 'expect: ready\nalive: 1\n', ['ready\\n:0'])
+    _want(not r.ok and r.reason.startswith('QEMU exited with status 0 '
+                                           '(guest-shutdown')
+          and "; line 2: alive: " in r.reason,
+          'QEMU gone before alive: %r' % r.reason)
+
+
+def _end_reject(d, real):
+    """reject: fails a test whether its line comes before the last
+    expect, right after it, or (with alive:) while the harness checks
+    that the system is still up."""
+    for console, answer, alive in (
+            ('core 1: PANIC x\\nready\\n:run', HELLO, ''),
+            ('ready\\ncore 1: PANIC x\\n:run', HELLO, ''),
+            ('ready\\n:run', 'core 1: PANIC x\\n' + HELLO, 'alive: 1\n'),
+            ('ready\\n|core 1: PANIC x\\n|:run', HELLO, 'alive: 1\n')):
+        r, _, _ = _run(d, real, 'expect: ready\n%sreject: /(?i)\\bpanic\\b/\n'
+                       % alive, [(console, answer)])
+        _want(not r.ok and r.reason == "console printed 'core 1: PANIC x' "
+              "(rejected: '/(?i)\\bpanic\\b/', line %d)" % (3 if alive else 2),
+              'rejected line missed (%r, %r): %r' % (console, answer, r.reason))
+
+
+def end_check(env):
+    d = tempfile.mkdtemp(prefix='ostest-end-')
+    try:
+        _end_poweroff(d, env)
+        _end_alive(d, env)
+        _end_reject(d, env)
+    except _Fail as e:
+        return False, str(e)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return True, ''
 
 
 def _qemu_args(real):

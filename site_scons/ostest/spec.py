@@ -19,9 +19,22 @@ with '#' are ignored. Keys:
   reject:     a console line that must never appear, in any boot (may
               repeat)
   exit:       QEMU must exit with this status (isa-debug-exit V gives
-              V*2+1, so the kernel's fatal 0x10 gives 33). Without exit:,
-              QEMU must still be running when the last expected line
-              arrives; the harness then stops it. Once per boot.
+              V*2+1, so the kernel's fatal 0x10 gives 33). exit: 0 means
+              the guest switched the machine off: a reset, which -no-reboot
+              also turns into status 0 (a triple fault), fails it; the
+              harness tells them apart by the reason QEMU gives on its QMP
+              socket (the SHUTDOWN event: guest-shutdown, not guest-reset).
+              Without exit:, QEMU must still be running when the last
+              expected line arrives; the harness then stops it. Once per
+              boot.
+  alive:      CORE ...: the system must still be up at the end: once every
+              other line of the boot has matched and every send: and host:
+              line is done, the harness types `spawn hello on CORE` on the
+              console (the image must run the shell, on core 0) and waits
+              for `hello from core CORE (pid`, each core in turn. Until then
+              reject: lines still guard the console, so a rejected line
+              printed after the last expect: fails the test too. Once per
+              boot; not with exit: (QEMU must keep running)
   order:      run order, lower first (default 50); slow tests use more
   alone:      yes: runs after the others, with no other QEMU beside it
               (load tests, whose clients judge a shared host's stalls as
@@ -92,6 +105,10 @@ above its first expect: and send:, run before that boot's QEMU starts (after
 reboot:, once the previous QEMU has exited): the place to prepare or check
 the disk image between boots.
 
+Without alive:, a test passes at the moment its last line matches, so
+reject: lines guard only the time before it; alive: extends them to a
+command the system must still run after everything else.
+
 A test with reboot: is two or more boots of one machine. Every boot but the
 last must end by itself with its exit: status, having seen its expect:
 lines and done its send: and host: lines; a failure says which boot and
@@ -118,7 +135,7 @@ DEFAULTS = {'iso': 'default', 'smp': 8, 'mem': '2G', 'machine': 'q35',
             'timeout': 60, 'order': 50}
 SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'order', 'alone',
           'net-device', 'disk', 'disk-device')
-PER_BOOT = ('exit',)                  # once per boot
+PER_BOOT = ('exit', 'alive')         # once per boot
 MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw',
          'host', 'net', 'reboot')
 KEYS = SINGLE + PER_BOOT + MULTI
@@ -223,6 +240,8 @@ class Boot:
         self.expect = []          # Pattern, ordered
         self.expect_any = []      # Pattern
         self.steps = []           # Send and Host, in file order
+        self.alive = []           # cores to spawn hello on at the end
+        self.alive_line = 0
 
     @property
     def sends(self):
@@ -254,7 +273,8 @@ class SystemTest:
         return self.boots[-1]
 
     def has_send(self):
-        return any(b.sends for b in self.boots)
+        """Whether the harness types on the console (send: or alive:)."""
+        return any(b.sends or b.alive for b in self.boots)
 
 
 def _int(key, value, lo, hi):
@@ -289,6 +309,25 @@ def parse_ports(text):
     return out
 
 
+def alive_send(core):
+    """The input alive: types for one core, and what it must print."""
+    return ('spawn hello on %d' % core,
+            Pattern('hello from core %d (pid' % core))
+
+
+def parse_cores(text):
+    """[core, ...] for an alive: value."""
+    out = []
+    for word in text.split():
+        if not re.match(r'^\d{1,3}$', word) or int(word) > 287:
+            raise SpecError('alive: bad core %r (want core numbers 0..287, '
+                            'space-separated)' % word)
+        if int(word) in out:
+            raise SpecError('alive: core %s given twice' % word)
+        out.append(int(word))
+    return out
+
+
 def _device(key, value, own):
     if not re.match(r'^[A-Za-z0-9_.-]+(,\S*)?$', value):
         raise SpecError('%s: expected a QEMU device and its options, like '
@@ -296,6 +335,13 @@ def _device(key, value, own):
     if re.search(r'(^|,)%s=' % own, value):
         raise SpecError('%s: leave out %s=, the harness sets it' % (key, own))
     return value
+
+
+def _not_both(b):
+    if b.alive and b.exit is not None:
+        raise SpecError('alive: (line %d) and exit: (line %d) in one boot: '
+                        'alive: types on a machine that keeps running'
+                        % (b.alive_line, b.exit_line))
 
 
 def _step_is_early(boot):
@@ -327,6 +373,11 @@ def _set(t, key, value, no):
     elif key == 'exit':
         b.exit = _int(key, value, 0, 255)
         b.exit_line = no
+        _not_both(b)
+    elif key == 'alive':
+        b.alive = parse_cores(value)
+        b.alive_line = no
+        _not_both(b)
     elif key == 'order':
         t.order = _int(key, value, 0, 1000)
     elif key == 'alone':

@@ -7,7 +7,10 @@ reads the console log QEMU writes (qemu.Console), matches it (Matcher), and
 does the send: and host: steps that are due (Script): typing into the
 console FIFO (keyboard.Keyboard) and starting host commands (HostCommand)
 that it polls without waiting for them, so the console keeps being read.
-run_pool() runs a list of them, a number at a time.
+When all that is done, the alive: step (Alive) checks that the shell still
+runs a program. QEMU's QMP socket (qemu.Qmp) says why QEMU stopped, so a
+power-off is told from a reset. run_pool() runs a list of them, a number
+at a time.
 """
 
 import collections
@@ -47,6 +50,14 @@ class Matcher:
         self.any_left = list(boot.expect_any)
         self.reject = list(reject)
         self.rejected = None               # (pattern, line)
+        self.tail = None                   # watch(): a pattern for whole
+        self.tail_seen = False             # lines from now on
+
+    def watch(self, pattern):
+        """Looks for pattern in the whole lines fed from now on (the
+        alive: step's answer), apart from the expects."""
+        self.tail = pattern
+        self.tail_seen = False
 
     def _advance(self):
         while self.next < self.limit:
@@ -83,6 +94,8 @@ class Matcher:
         self.backlog.append(line)
         self._advance()
         self.any_left = [p for p in self.any_left if p.search(line) < 0]
+        if self.tail is not None and self.tail.search(line) >= 0:
+            self.tail_seen = True
         if self.rejected is None:
             for p in self.reject:
                 if p.search(line) >= 0:
@@ -237,6 +250,48 @@ class Script:
         return 'never ran %s (line %d)' % (s, s.line)
 
 
+class Alive:
+    """The alive: step of a boot: once the rest of the boot is done, types
+    `spawn hello on CORE` for each of its cores in turn and waits for
+    hello's line from that core (Matcher.watch)."""
+
+    def __init__(self, boot, kb):
+        self.boot = boot
+        self.kb = kb
+        self.next = 0                      # index in boot.alive
+        self.typed = None                  # (input, Pattern) awaited
+
+    def step(self, m):
+        """Types or moves on as far as it can; returns an error text or
+        ''."""
+        while self.next < len(self.boot.alive):
+            if self.typed is not None:
+                if not m.tail_seen:
+                    return ''
+                self.typed = None
+                self.next += 1
+                continue
+            text, pattern = spec.alive_send(self.boot.alive[self.next])
+            m.watch(pattern)
+            err = self.kb.type(spec.Send(text.encode() + b'\r', 0,
+                                         text + '\\r', self.boot.alive_line))
+            if err:
+                return err
+            self.typed = (text, pattern)
+        return ''
+
+    def done(self):
+        return self.next == len(self.boot.alive)
+
+    def undone(self):
+        if self.typed is not None:
+            return 'line %d: alive: typed \'%s\', never saw %s' % (
+                self.boot.alive_line, self.typed[0], self.typed[1])
+        return 'line %d: alive: never typed \'%s\'' % (
+            self.boot.alive_line,
+            spec.alive_send(self.boot.alive[self.next])[0])
+
+
 def port_variable(port, proto):
     """PORT_80 for TCP port 80, PORT_53_UDP for UDP port 53."""
     return 'PORT_%d%s' % (port, '_UDP' if proto == 'udp' else '')
@@ -262,6 +317,7 @@ class SystemRun:
         self.boot = None                   # the spec.Boot running
         self.con = None                    # its Console
         self.log = self.qlog = None        # its console and QEMU logs
+        self.qmp = None                    # its qemu.Qmp
         self.failed_host = None
 
     # ---- set-up
@@ -303,7 +359,8 @@ class SystemRun:
 
     def _qemu(self, kb, serial_log):
         t = self.t
-        kw = dict(smp=t.smp, mem=t.mem, machine=t.machine, extra=t.qemu,
+        kw = dict(smp=t.smp, mem=t.mem, machine=t.machine,
+                  extra=self.qmp.args() + t.qemu,
                   net=self._forwards(), net_device=t.net_device,
                   disk=self.disk, disk_device=t.disk_device)
         if kb:
@@ -379,6 +436,7 @@ class SystemRun:
                 kb = Keyboard(os.path.join(self.outdir, 'boot%d.serial' % n))
             except OSError as e:
                 return False, 'cannot make the console input: %s' % e, False
+        self.qmp = qemu.Qmp(os.path.join(self.outdir, 'boot%d.qmp' % n))
         cmd = self._qemu(kb, self.log)
         try:
             with open(self.qlog, 'wb') as q:
@@ -389,29 +447,52 @@ class SystemRun:
         except OSError as e:
             if kb:
                 kb.close()
+            self.qmp.close()
             return False, 'cannot run QEMU: %s' % e, False
         self.con = qemu.Console(self.log)
         steps = [s for s in b.steps if not (isinstance(s, spec.Host) and s.early)]
         script = Script(steps, kb, self._spawn)
+        alive = Alive(b, kb)
         m = Matcher(b, self.t.reject, partial=kb is not None)
         try:
-            ok, why = self._watch(p, m, script)
+            why = self.qmp.start(p, self.deadline, self.stop)
+            ok = not why
+            if ok:
+                ok, why = self._watch(p, m, script, alive)
         finally:
             qemu.stop(p)
-            self.con.read(final=True)
+            # What arrived between the last read and the stop is checked
+            # against reject: too.
+            for line in self.con.read(final=True):
+                m.feed(line)
             self.con.close()
+            self.qmp.close()
             if kb:
                 kb.close()
+        if ok and m.rejected:
+            ok, why = False, self._rejected(m)
         if (p.returncode not in (None, 0) and not self.con.lines
                 and qemu.FWD_FAILED in self._qemu_output()
                 and not self.stop.is_set()):
             return False, why, True
         return ok, why, False
 
-    def _watch(self, p, m, script):
+    def _rejected(self, m):
+        return 'console printed %r (rejected: %s, line %d)' % (
+            m.rejected[1].strip(), m.rejected[0], m.rejected[0].line)
+
+    def meaning(self, status):
+        """What a QEMU exit status means, with QMP's reason for status 0
+        (a power-off and a reset both give it)."""
+        reason = self.qmp.reason() if self.qmp else None
+        if status == 0 and reason:
+            return '%s: %s' % (reason, qemu.Qmp.REASONS.get(reason, 'see QEMU\'s '
+                                                          'SHUTDOWN event'))
+        return self.env.QemuExitMeaning(status)
+
+    def _watch(self, p, m, script, alive):
         """Reads the console and does the script until the boot is judged."""
         b = self.boot
-        meaning = self.env.QemuExitMeaning
         while True:
             rc = p.poll()
             for line in self.con.read(final=rc is not None):
@@ -431,21 +512,27 @@ class SystemRun:
             if self.stop.is_set():
                 return False, 'interrupted'
             if m.rejected:
-                return False, 'console printed %r (rejected: %s, line %d)' % (
-                    m.rejected[1].strip(), m.rejected[0], m.rejected[0].line)
+                return False, self._rejected(m)
             if err:
                 self.failed_host = script.running
                 return False, err
             if rc is not None and not script.busy():
-                return _judge_exit(b, m, script, rc, meaning)
+                self.qmp.poll(final=True)
+                return _judge_exit(b, m, script, alive, rc, self.meaning,
+                                   self.qmp.reason())
+            self.qmp.poll()
             if (rc is None and m.seen_all() and b.exit is None
                     and script.done()):
-                return True, ''
+                err = alive.step(m)
+                if err:
+                    return False, err
+                if alive.done():
+                    return True, ''
             if time.monotonic() > self.deadline:
-                return self._timeout(m, script)
+                return self._timeout(m, script, alive)
             time.sleep(POLL)
 
-    def _timeout(self, m, script):
+    def _timeout(self, m, script, alive):
         b = self.boot
         for line in self.con.read(final=True):
             m.feed(line)
@@ -455,10 +542,12 @@ class SystemRun:
             return False, head + script.running.failure()
         if m.seen_all() and script.done():
             if b.exit is None:
-                return True, ''
+                if alive.done():
+                    return True, ''
+                return False, head + alive.undone()
             return False, head + ('every line seen, but QEMU did not exit with '
                                   'status %d (%s; line %d)' % (
-                                      b.exit, self.env.QemuExitMeaning(b.exit),
+                                      b.exit, _wanted(b.exit, self.meaning),
                                       b.exit_line))
         if m.seen_all():
             return False, head + script.undone()
@@ -497,9 +586,10 @@ class SystemRun:
             disk=_rel(self.disk, top) if self.disk else None,
             disk_device=t.disk_device)
         tail.append('run by hand: ' + ' '.join(shlex.quote(c) for c in by_hand))
-        sends = self.boot.sends
+        sends = [str(s) for s in self.boot.sends] + [
+            "'%s\\r'" % spec.alive_send(c)[0] for c in self.boot.alive]
         if sends:
-            tail.append('and type: ' + ', '.join(str(s) for s in sends))
+            tail.append('and type: ' + ', '.join(sends))
         return Result(self.name, False, why, tail, seconds=self._elapsed())
 
 
@@ -508,18 +598,31 @@ def run_system(t, plan_env, iso, top, stop):
     return SystemRun(t, plan_env, iso, top, stop).run()
 
 
-def _judge_exit(b, m, script, rc, meaning):
-    """The verdict on a boot whose QEMU has exited (status rc)."""
+def _wanted(status, meaning):
+    """What an exit: line asks for, in words."""
+    if status == 0:
+        return 'a power-off: guest-shutdown in QEMU\'s SHUTDOWN event'
+    return meaning(status)
+
+
+def _judge_exit(b, m, script, alive, rc, meaning, reason):
+    """The verdict on a boot whose QEMU has exited (status rc, QMP's
+    shutdown reason or None)."""
     def left():
-        return m.missing() or (script.undone() if not script.done() else '')
+        return m.missing() or (script.undone() if not script.done() else '') \
+            or (alive.undone() if not alive.done() else '')
     if b.exit is None:
-        if m.seen_all() and script.done():
+        if not left():
             return True, ''
         return False, 'QEMU exited with status %d (%s); %s' % (
             rc, meaning(rc), left())
-    if rc != b.exit:
-        return False, 'QEMU exited with status %d (%s), expected %d (%s; line %d)' % (
-            rc, meaning(rc), b.exit, meaning(b.exit), b.exit_line)
+    if rc != b.exit or (rc == 0 and reason != 'guest-shutdown'):
+        if rc == 0 and rc == b.exit and reason is None:
+            got = 'status 0, but QEMU gave no reason on its QMP socket'
+        else:
+            got = 'status %d (%s)' % (rc, meaning(rc))
+        return False, 'QEMU exited with %s, expected %d (%s; line %d)' % (
+            got, b.exit, _wanted(b.exit, meaning), b.exit_line)
     if left():
         return False, 'QEMU exited with status %d as expected, but %s' % (
             rc, left())

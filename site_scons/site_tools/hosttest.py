@@ -184,11 +184,12 @@ def _arm(env):
         return
     PLAN.armed = True
     PLAN.env = env
-    # The harness's own checks: typing on the console, the .test keys, and
-    # host: commands and boots (with a fake QEMU).
+    # The harness's own checks: typing on the console, the .test keys,
+    # host: commands and boots, and how a test ends (with a fake QEMU).
     PLAN.checks.append(('ostest/send', selfcheck.send_check))
     PLAN.checks.append(('ostest/spec', selfcheck.spec_check))
     PLAN.checks.append(('ostest/host', lambda: selfcheck.host_check(env)))
+    PLAN.checks.append(('ostest/end', lambda: selfcheck.end_check(env)))
     # `test` depends on everything in the tree, and on each test artefact.
     t = env.Alias('test', env.Dir('#'))
     env.AlwaysBuild(t)
