@@ -22,12 +22,18 @@ class Suite:
         self.rows = []
         self.ratios = []        # (what, ours, baseline, unit, ratio)
         self.notes = []         # text: what is missing and why
+        self.ours_notes = []    # the notes about our side (`scons test`
+                                # fails on any; see suites.check)
         self.plots = []         # (title, gnuplot script with @OUT@ @CSV@)
         self.status = 'ok'      # ok | partial | skipped
         self.method = ''        # one paragraph: how it was measured
 
-    def note(self, text, status='partial'):
+    def note(self, text, status='partial', ours=False):
+        """Records what could not be measured or looks wrong; ours: it is
+        about our system, not the baseline."""
         self.notes.append(text)
+        if ours:
+            self.ours_notes.append(text)
         if self.status != 'skipped':
             self.status = status
 

@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: MIT
-"""The suites' parsers against canned console text, without QEMU: `scons
-test` runs parse_check() as the check `bench/parse`, so that a parser that
-stops accepting the format docs/benchmarks.md gives, or starts accepting a
-broken one, fails at once rather than in a long benchmark run.
+"""The suites' parsers and checks against canned console text, without
+QEMU: `scons test` runs parse_check() as the check `bench/parse`, so that a
+parser that stops accepting the format docs/benchmarks.md gives, or starts
+accepting a broken one, fails at once rather than in a long benchmark run.
+Each rejection the checks in `scons test` rely on (lost messages, 0 ns, a
+p99 below its median, a wrong core or message count, wrk errors, a note
+about our side) has a case here that shows it rejects.
 """
 
-import re
-
 from . import suites
+from .report import Suite
 
 OURS = '''> bench remote 10
 remotebench: 10 rounds on 4 cores
 bench remote spawn: cores 4 median_ns 123456 p99_ns 234567 msgs 2.00
 bench remote borrow: cores 4 median_ns 1,234 p99_ns 5678.5 msgs 2
 bench remote unicast:  cores 4  median_ns 9000 p99_ns 12000 msgs 6.00
-bench remote tree: cores 4 median_ns 8000 p99_ns 11000 msgs 6.75
+bench remote tree: cores 4 median_ns 8000 p99_ns 11000 msgs 6.00
 bench remote done: cores 4
 > '''
 
@@ -24,9 +26,25 @@ pingpong remote allcore cpus 4 median_ns 388730 p99_ns 5043250 \
 tlb_ipis_per_op 3.00 reached 3
 '''
 
-CHAN = ('bench chan 1 -> 2: round trip median 231894 cycles (89099 ns), p99 '
+CHAN = ('bench: core 1 pings a service on core 2...\n'
+        'bench chan 1 -> 2: round trip median 231894 cycles (89099 ns), p99 '
         '8118240 cycles (3119247 ns); one-way 209008 messages/s (100000 of '
-        '100000 arrived)')
+        '100000 arrived)\n')
+
+WRK = '''Running 2s test @ http://127.0.0.1:40000/
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.20ms  300.00us   5.00ms   90.00%
+    Req/Sec     3.30k   200.00     3.50k    80.00%
+  Latency Distribution
+     50%  900.00us
+     75%    1.30ms
+     90%    1.50ms
+     99%    3.00ms
+  6600 requests in 2.00s, 5.50MB read
+Requests/sec:   3300.00
+Transfer/sec:      2.75MB
+'''
 
 
 class _Fail(Exception):
@@ -42,8 +60,22 @@ def _remote():
     got, bad = suites.parse_remote(OURS, 4)
     _want(not bad, 'good remote output rejected: %s' % bad)
     _want(got['borrow'] == (1234.0, 5678.5, 2.0) and
-          got['tree'] == (8000.0, 11000.0, 6.75),
+          got['tree'] == (8000.0, 11000.0, 6.0),
           'remote values misread: %s' % got)
+    for old, new, why in (
+            ('tree: cores 4 median_ns 8000 p99_ns 11000 msgs 6.00',
+             'tree: cores 4 median_ns 8000 p99_ns 11000 msgs 4.00',
+             'tree: 4 messages'),
+            ('unicast:  cores 4  median_ns 9000 p99_ns 12000 msgs 6.00',
+             'unicast:  cores 4  median_ns 9000 p99_ns 12000 msgs 6.01',
+             'unicast: 6.01 messages'),
+            ('median_ns 123456', 'median_ns 0', 'spawn: median 0 ns'),
+            ('p99_ns 11000', 'p99_ns 7999', 'tree: p99 7999 ns below'),
+            ('unicast:  cores 4', 'unicast:  cores 3', 'unicast says 3 '
+             'cores')):
+        _, bad = suites.parse_remote(OURS.replace(old, new), 4)
+        _want(any(b.startswith(why) for b in bad),
+              'remote: %r not rejected (%s)' % (new, bad))
     _, bad = suites.parse_remote(OURS, 8)
     _want(bad, 'remote output of 4 cores taken for 8')
     _, bad = suites.parse_remote(OURS.replace('msgs', 'messages'), 4)
@@ -73,14 +105,104 @@ def _linux():
                   'for borrow, allcore'], 'failed pingpong remote: %s' % bad)
 
 
+def _ready():
+    ready = '> system ready: 2 cores, 254 MiB, 812 ms\n'
+    _want(suites.parse_ready(ready, 2) == (812, []),
+          'good ready line rejected: %s' % (suites.parse_ready(ready, 2),))
+    _, bad = suites.parse_ready(ready.replace(' 2 cores', ' 1 cores'), 2)
+    _want(bad == ['only 1 of 2 cores came up'],
+          'a guest with fewer cores went unnoticed: %s' % bad)
+
+
 def _chan():
-    m = re.search('(?:%s)|(?P<fail>%s)' % (suites.CHAN_RX, suites.SHELL_FAIL),
-                  CHAN, re.M)
-    _want(m and not m.group('fail') and m.group(4, 5, 6) ==
-          ('89099', '3119247', '209008'), 'bench chan line misread')
-    m = re.search('(?:%s)|(?P<fail>%s)' % (suites.CHAN_RX, suites.SHELL_FAIL),
-                  'x\nusage: bench chan A B   (cores 0..3)\n', re.M)
-    _want(m and m.group('fail'), 'bench chan usage missed')
+    got, bad = suites.parse_chan(CHAN)
+    _want(not bad and got == (89099, 3119247, 209008),
+          'bench chan line misread: %s %s' % (got, bad))
+    for old, new, why in (
+            ('(100000 of 100000', '(99900 of 100000',
+             '100 of 100000 one-way messages lost'),
+            (' (100000 of 100000 arrived)', '', 'no "(N of M arrived)"'),
+            ('(89099 ns)', '(0 ns)', 'round trip median 0 ns'),
+            ('(3119247 ns)', '(89098 ns)', 'p99 89098 ns below the median'),
+            ('arrived)\n', 'arrived)\nbench: failed (status 1)\n',
+             'the shell said: bench: failed (status 1)'),
+            ('arrived)\n', 'arrived)\nchanbench: 1 of 100000 one-way '
+             'messages lost\n', 'chanbench: 1 of 100000'),
+            ('bench chan 1 -> 2', 'usage: bench chan A B   (cores 0..3)\n',
+             'the shell said: usage')):
+        _, bad = suites.parse_chan(CHAN.replace(old, new))
+        _want(any(b.startswith(why) for b in bad),
+              'bench chan: %r not rejected (%s)' % (new, bad))
+
+
+def _wrk():
+    got, bad = suites.parse_wrk(WRK)
+    _want(not bad and got == {'req_per_s': 3300.0, 'lat_p50_ms': 0.9,
+                              'lat_p99_ms': 3.0, 'errors': 'none'},
+          'good wrk output misread: %s %s' % (got, bad))
+    errs = '  Socket errors: connect 0, read 2, write 0, timeout 1\n'
+    for text, why in (
+            (WRK.replace('Requests/sec', errs + 'Requests/sec'),
+             'wrk socket errors: connect 0, read 2, write 0, timeout 1'),
+            (WRK.replace('Requests/sec', '  Non-2xx or 3xx responses: 5\n'
+                         'Requests/sec'), '5 non-2xx/3xx responses'),
+            (WRK.replace('99%    3.00ms', '99%  800.00us'),
+             'latency p99 0.8 ms below the median 0.9 ms'),
+            (WRK.replace('50%  900.00us', '50%    0.00us'),
+             'latency median 0.0 ms'),
+            (WRK.replace('99%', '98%'), 'no latency percentiles')):
+        _, bad = suites.parse_wrk(text)
+        _want(any(b.startswith(why) for b in bad),
+              'wrk: %r not rejected (%s)' % (why, bad))
+    try:
+        suites.parse_wrk(WRK.replace('3300.00', '0.00'))
+        _want(False, 'wrk: 0 requests/s taken')
+    except ValueError:
+        pass
+
+
+def _isolation(ours=True, linux=True):
+    s = Suite('isolation', '')
+    if ours:
+        s.rows.append({'system': 'ours', 'service': 'channel (polling)',
+                       'quiet_median_ns': 900, 'quiet_p99_ns': 2000,
+                       'noisy_median_ns': 1000, 'noisy_p99_ns': 9000})
+    if linux:
+        s.rows.append({'system': 'Linux guest', 'service': 'futex',
+                       'quiet_median_ns': 90, 'quiet_p99_ns': 200,
+                       'noisy_median_ns': 100, 'noisy_p99_ns': 900})
+    else:
+        s.note('no Linux baseline: fetching failed')
+    return s
+
+
+def _check():
+    """suites.check: our side alone decides."""
+    _want(suites.check(_isolation()) == [], 'a good isolation run failed: '
+          '%s' % suites.check(_isolation()))
+    _want(suites.check(_isolation(linux=False)) == [],
+          'isolation needs the Linux baseline to pass: %s'
+          % suites.check(_isolation(linux=False)))
+    _want(suites.check(_isolation(ours=False)),
+          'isolation passed without our measurement')
+    s = _isolation()
+    s.note('ours: `bench chan 1 2`: 1 of 100000 one-way messages lost',
+           ours=True)
+    _want(suites.check(s) == [s.notes[-1]],
+          'a note about our side passed: %s' % suites.check(s))
+    s = Suite('channels', '')
+    s.rows = [{'system': 'ours', 'mechanism': 'channel (polling)',
+               'rtt_median_ns': 1, 'rtt_p99_ns': 2, 'oneway_msgs_per_s': 3},
+              {'system': 'ours', 'mechanism': 'channel (sleeping, doorbell)',
+               'rtt_median_ns': None, 'rtt_p99_ns': None,
+               'oneway_msgs_per_s': None}]
+    _want(suites.check(s) == ['not measured: ours channel (sleeping, '
+                              'doorbell)'],
+          'channels passed without the sleeping run: %s' % suites.check(s))
+    s = Suite('network', '')
+    s.rows = [{'server': suites.NET_OURS[0][1], 'req_per_s': 10.0}]
+    _want(suites.check(s) == ['not measured: ' + suites.NET_OURS[1][1]],
+          'network passed with a server down: %s' % suites.check(s))
 
 
 def parse_check():
@@ -88,7 +210,10 @@ def parse_check():
     try:
         _remote()
         _linux()
+        _ready()
         _chan()
+        _wrk()
+        _check()
     except _Fail as e:
         return False, str(e)
     return True, ''

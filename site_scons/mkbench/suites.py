@@ -3,7 +3,12 @@
 
 A suite measures our system and its baseline in the same run, one QEMU at a
 time, and records a note (never a made-up number) for whatever it could not
-measure.
+measure or found wrong; a note about our side is marked so (note(...,
+ours=True)). The parse_* functions take console text and return what they
+read and a list of problems, so that selfcheck.py can show each rejection
+on canned text. check(suite) is what `scons test`'s bench/NAME checks hold
+against a run: it judges our side alone, so a missing Linux baseline does
+not hide a broken system.
 """
 
 import os
@@ -19,9 +24,12 @@ from .report import Suite
 READY = r'system ready: (\d+) cores, (\d+) MiB, (\d+) ms'
 PROMPT = r'^> $'
 BOOT_TIMEOUT = 60            # seconds, plus 1 s per core
+# chanbench's result; groups: cores A and B, median cycles, median ns, p99
+# ns, one-way rate, and (optional here, so that its absence is a problem
+# parse_chan names) how many of how many one-way messages arrived.
 CHAN_RX = (r'bench chan (\d+) -> (\d+): round trip median (\d+) cycles '
            r'\((\d+) ns\), p99 (?:\d+ cycles )?\((\d+) ns\);\s+one-way '
-           r'([\d,]+) messages/s')
+           r'([\d,]+) messages/s(?: \(([\d,]+) of ([\d,]+) arrived\))?')
 PINGPONG = (r'pingpong (\w+) rtt_median_ns (\d+) rtt_p99_ns (\d+) '
             r'oneway_msgs_per_s (\d+)')
 # What the shell says instead of a result: its usage, or a bench failure.
@@ -54,18 +62,64 @@ def _prompt(g):
     return g.wait_for(PROMPT, 1)
 
 
+def parse_ready(text, n):
+    """Our `system ready: N cores, M MiB, T ms` line of an n-core guest:
+    (T, [problems])."""
+    m = re.search(READY, text)
+    if not m:
+        return None, ['no `system ready` line']
+    if int(m.group(1)) != n:
+        return int(m.group(3)), ['only %s of %d cores came up'
+                                 % (m.group(1), n)]
+    return int(m.group(3)), []
+
+
+def parse_chan(text):
+    """What `bench chan A B` printed, up to the shell's next prompt:
+    ((rtt median ns, p99 ns, one-way /s) or None, [problems]). A problem:
+    what the shell or chanbench said instead of (or after) a result, lost
+    or uncounted one-way messages, a median of 0 ns, a p99 below the
+    median, a rate of 0."""
+    bad = ['the shell said: ' + m.group(0)
+           for m in re.finditer(SHELL_FAIL, text, re.M)]
+    bad += [m.group(0) for m in re.finditer(r'^chanbench: .*$', text, re.M)]
+    m = re.search(CHAN_RX, text)
+    if not m:
+        return None, bad + ['no `bench chan` result']
+    med, p99 = int(m.group(4)), int(m.group(5))
+    rate = int(m.group(6).replace(',', ''))
+    if m.group(7) is None:
+        bad.append('no "(N of M arrived)": lost messages would go unseen')
+    else:
+        got, sent = (int(x.replace(',', '')) for x in m.group(7, 8))
+        if got != sent:
+            bad.append('%d of %d one-way messages lost (%d arrived)'
+                       % (sent - got, sent, got))
+    if med <= 0:
+        bad.append('round trip median %d ns' % med)
+    if p99 < med:
+        bad.append('p99 %d ns below the median %d ns' % (p99, med))
+    if rate <= 0:
+        bad.append('one-way rate %d messages/s' % rate)
+    return (med, p99, rate), bad
+
+
 def _bench_chan(g, a, b, mode=''):
-    """Types `bench chan A B [MODE]` at the prompt and waits for the
-    prompt after its result; returns (rtt median ns, p99 ns, one-way /s).
-    Raises GuestError with what the shell said instead of a result."""
+    """Types `bench chan A B [MODE]` at the prompt, waits for its result
+    (or the shell's failure) and the prompt after it (the shell prints it
+    once chanbench and the service have exited: a prompt before the result
+    may come from the shell's news of another exit); returns (rtt median
+    ns, p99 ns, one-way /s). Raises GuestError with every problem
+    parse_chan found in what came before that prompt."""
     cmd = ('bench chan %d %d %s' % (a, b, mode)).strip()
+    start = g.pos
     g.type(cmd)
-    m, _ = g.wait_for('(?:%s)|(?P<fail>%s)' % (CHAN_RX, SHELL_FAIL), 120)
-    _prompt(g)
-    if m.group('fail'):
-        raise GuestError('`%s`: %s' % (cmd, m.group('fail')))
-    return (int(m.group(4)), int(m.group(5)),
-            int(m.group(6).replace(',', '')))
+    g.wait_for('(?:%s)|(?:%s)' % (CHAN_RX, SHELL_FAIL), 120)
+    m, _ = g.wait_for(PROMPT, 60)
+    vals, bad = parse_chan(g.text[start:m.start()])
+    if bad:
+        raise GuestError('`%s`: %s' % (cmd, '; '.join(bad)))
+    return vals
 
 
 def _median(xs):
@@ -95,13 +149,13 @@ def boot(ctx):
             try:
                 with _os_guest(ctx, n, 'boot-os-%d' % n) as g:
                     m, t = g.wait_for(READY, BOOT_TIMEOUT + n)
-                    if int(m.group(1)) != n:
-                        s.note('ours at %d cores: only %s cores came up'
-                               % (n, m.group(1)))
+                    ms, bad = parse_ready(m.group(0), n)
+                    for why in bad:
+                        s.note('ours at %d cores: %s' % (n, why), ours=True)
                     times.append(t)
-                    guest_ms.append(int(m.group(3)))
+                    guest_ms.append(ms)
             except GuestError as e:
-                s.note('ours at %d cores: %s' % (n, e))
+                s.note('ours at %d cores: %s' % (n, e), ours=True)
         ltimes = []
         for r in range(ctx.runs):
             step += 1
@@ -180,9 +234,9 @@ def channels(ctx):
                     except GuestError as e:
                         if g.p.poll() is not None:
                             raise
-                        s.note('ours: %s' % e)
+                        s.note('ours: %s' % e, ours=True)
         except GuestError as e:
-            s.note('ours: %s' % e)
+            s.note('ours: %s' % e, ours=True)
     res = {}                     # (where, mode) -> [(med, p99, rate)]
     for r in range(ctx.runs):
         step += 1
@@ -266,6 +320,11 @@ def channels(ctx):
 
 HTTP_SMP = 4
 WRK_CONNECTIONS = 4
+# Our servers: (image, row label, the console line that says it serves).
+NET_OURS = (('net-colocated', 'ours: httpd in netd (co-located)',
+             r'httpd: listening on port 80'),
+            ('net-remote', 'ours: httpd on core 2, netd on core 1',
+             r'httpd: listening on port 80'))
 _UNIT = {'us': 1e-3, 'ms': 1.0, 's': 1e3, 'm': 60e3}
 
 
@@ -281,32 +340,54 @@ def _ms(text):
     return float(m.group(1)) * _UNIT[m.group(2)] if m else None
 
 
-def wrk(url, seconds, connections=WRK_CONNECTIONS):
-    """Runs wrk; returns {'req_per_s', 'lat_p50_ms', 'lat_p99_ms',
-    'errors'} or raises OSError/ValueError with why."""
-    cmd = ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
-           '--timeout', '5s', '--latency', url]
-    r = subprocess.run(cmd, capture_output=True, text=True,
-                       timeout=seconds + 30)
-    out = r.stdout
+def parse_wrk(out, status=0, err=''):
+    """wrk --latency's output (and exit status, stderr): ({'req_per_s',
+    'lat_p50_ms', 'lat_p99_ms', 'errors'}, [problems]); raises ValueError
+    when there is no rate at all. A problem: socket errors (connect, read,
+    write, timeout), non-2xx/3xx responses, no latency percentiles, a
+    median of 0, a p99 below the median."""
     rate = re.search(r'Requests/sec:\s*([\d.]+)', out)
+    if status != 0 or not rate or float(rate.group(1)) == 0:
+        raise ValueError('wrk failed (status %d): %s' % (
+            status, (err or out).strip()[-200:]))
     p50 = re.search(r'^\s*50%\s+(\S+)', out, re.M)
     p99 = re.search(r'^\s*99%\s+(\S+)', out, re.M)
     errs = re.search(r'Socket errors: (.*)', out)
     non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
-    if r.returncode != 0 or not rate or float(rate.group(1)) == 0:
-        raise ValueError('wrk failed (status %d): %s' % (
-            r.returncode, (r.stderr or out).strip()[-200:]))
-    return {'req_per_s': float(rate.group(1)),
-            'lat_p50_ms': _ms(p50.group(1)) if p50 else None,
-            'lat_p99_ms': _ms(p99.group(1)) if p99 else None,
-            'errors': ((errs.group(1) if errs else '') +
-                       (' non-2xx %s' % non2xx.group(1) if non2xx else ''))
-            .strip() or 'none'}
+    res = {'req_per_s': float(rate.group(1)),
+           'lat_p50_ms': _ms(p50.group(1)) if p50 else None,
+           'lat_p99_ms': _ms(p99.group(1)) if p99 else None,
+           'errors': ((errs.group(1).strip() if errs else '') +
+                      (' non-2xx %s' % non2xx.group(1) if non2xx else ''))
+           .strip() or 'none'}
+    bad = []
+    if errs and sum(int(x) for x in re.findall(r'\d+', errs.group(1))):
+        bad.append('wrk socket errors: ' + errs.group(1).strip())
+    if non2xx and int(non2xx.group(1)):
+        bad.append('%s non-2xx/3xx responses' % non2xx.group(1))
+    p50, p99 = res['lat_p50_ms'], res['lat_p99_ms']
+    if p50 is None or p99 is None:
+        bad.append('no latency percentiles in wrk\'s output')
+    elif p50 <= 0:
+        bad.append('latency median %s ms' % p50)
+    elif p99 < p50:
+        bad.append('latency p99 %s ms below the median %s ms' % (p99, p50))
+    return res, bad
 
 
-def _serve(ctx, s, label, start, ready, port):
-    """Boots a guest with `start`, waits for `ready`, runs wrk; a row."""
+def wrk(url, seconds, connections=WRK_CONNECTIONS):
+    """Runs wrk; returns parse_wrk's (result, [problems]) or raises
+    OSError/ValueError with why."""
+    cmd = ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+           '--timeout', '5s', '--latency', url]
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=seconds + 30)
+    return parse_wrk(r.stdout, r.returncode, r.stderr)
+
+
+def _serve(ctx, s, label, start, ready, port, ours):
+    """Boots a guest with `start`, waits for `ready`, runs wrk; a row.
+    ours: the server is ours (its problems are notes about our side)."""
     row = {'server': label, 'req_per_s': None, 'lat_p50_ms': None,
            'lat_p99_ms': None, 'errors': None}
     try:
@@ -315,10 +396,13 @@ def _serve(ctx, s, label, start, ready, port):
             # One request first: the path works and ARP/TCP are warm.
             subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
                             'http://127.0.0.1:%d/' % port], timeout=20)
-            row.update(wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds))
+            res, bad = wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds)
+            row.update(res)
+            for why in bad:
+                s.note('%s: %s' % (label, why), ours=ours)
     except (GuestError, OSError, ValueError,
             subprocess.TimeoutExpired) as e:
-        s.note('%s: %s' % (label, e))
+        s.note('%s: %s' % (label, e), ours=ours)
     return row
 
 
@@ -340,14 +424,10 @@ def network(ctx):
                status='skipped')
         return s
     plan = []
-    for name, label, ready in (
-            ('net-colocated', 'ours: httpd in netd (co-located)',
-             r'httpd: listening on port 80'),
-            ('net-remote', 'ours: httpd on core 2, netd on core 1',
-             r'httpd: listening on port 80')):
+    for name, label, ready in NET_OURS:
         iso = ctx.isos.get(name)
         if not iso or not os.path.exists(iso):
-            s.note('%s: no image %s' % (label, iso))
+            s.note('%s: no image %s' % (label, iso), ours=True)
             continue
         plan.append((label, iso, ready))
     plan.append(('Linux: busybox httpd', None, r'mkos-linux: httpd ready'))
@@ -365,7 +445,7 @@ def network(ctx):
         else:
             s.note('no Linux baseline: ' + ctx.linux_error)
             continue
-        row = _serve(ctx, s, label, start, ready, port)
+        row = _serve(ctx, s, label, start, ready, port, ours=bool(iso))
         rows.append(row)
         ctx.done('network', '%s: %s req/s' % (label, row['req_per_s']))
     s.rows = rows
@@ -422,7 +502,7 @@ def isolation(ctx):
                          'quiet_median_ns': q[0], 'quiet_p99_ns': q[1],
                          'noisy_median_ns': n[0], 'noisy_p99_ns': n[1]})
     except GuestError as e:
-        s.note('ours: %s' % e)
+        s.note('ours: %s' % e, ours=True)
     ctx.progress('isolation', 2, 2, 'Linux: quiet, then with a busy loop')
     if ctx.linux_ok():
         try:
@@ -515,16 +595,28 @@ def _remote_mem(ctx, n):
 
 def parse_remote(text, n):
     """Our `bench remote` output for an n-core guest: ({op: (median ns,
-    p99 ns, msgs)}, [problems])."""
+    p99 ns, msgs)}, [problems]). A problem besides a missing or failed
+    operation: a line of another core count, a median of 0, a p99 below
+    the median, unicast or tree taking other than 2(n-1) messages (down
+    to each other core and back up)."""
     got, bad = {}, []
     for m in re.finditer(REMOTE_RX, text):
         op, cores = m.group(1), int(m.group(2))
         if op not in REMOTE_OPS:
             bad.append('unknown operation %r' % op)
-        elif cores != n:
+            continue
+        if cores != n:
             bad.append('%s says %d cores' % (op, cores))
-        else:
-            got[op] = tuple(_num(x) for x in m.group(3, 4, 5))
+            continue
+        med, p99, msgs = got[op] = tuple(_num(x) for x in m.group(3, 4, 5))
+        if med <= 0:
+            bad.append('%s: median %g ns' % (op, med))
+        if p99 < med:
+            bad.append('%s: p99 %g ns below the median %g ns'
+                       % (op, p99, med))
+        if op in ('unicast', 'tree') and msgs != 2 * (n - 1):
+            bad.append('%s: %g messages an operation, not 2(%d-1) = %d'
+                       % (op, msgs, n, 2 * (n - 1)))
     end = re.search(REMOTE_END, text, re.M)
     if end and end.group('why') is not None:
         bad.append('bench remote failed: ' + end.group('why').strip())
@@ -572,16 +664,15 @@ def _remote_ours(ctx, s, n):
     with _os_guest(ctx, n, 'remote-os-%d' % n,
                    mem=_remote_mem(ctx, n)) as g:
         m, _ = g.wait_for(READY, BOOT_TIMEOUT + n)
-        if int(m.group(1)) != n:
-            s.note('ours at %d cores: only %s cores came up'
-                   % (n, m.group(1)))
+        for why in parse_ready(m.group(0), n)[1]:
+            s.note('ours at %d cores: %s' % (n, why), ours=True)
         _prompt(g)
         start = g.pos
         g.type('bench remote %d' % ctx.remote_rounds)
         g.wait_for(REMOTE_END, timeout)
         got, bad = parse_remote(g.text[start:g.pos], n)
     for b in bad:
-        s.note('ours at %d cores: %s' % (n, b))
+        s.note('ours at %d cores: %s' % (n, b), ours=True)
     return got
 
 
@@ -713,7 +804,7 @@ def remote(ctx):
             try:
                 ours.append(_remote_ours(ctx, s, n))
             except GuestError as e:
-                s.note('ours at %d cores: %s' % (n, e))
+                s.note('ours at %d cores: %s' % (n, e), ours=True)
         for r in range(ctx.runs):
             step += 1
             ctx.progress('remote', step, steps, 'Linux, %d cores: pingpong '
@@ -745,15 +836,61 @@ def _i(v):
 
 
 def remote_missing(s):
-    """What `bench/remote` in `scons test` requires but the run lacks: each
-    of our operations at each core count."""
+    """Each of our operations at each core count."""
     return ['ours %s at %d cores' % (op, r['cores']) for r in s.rows
             for op in REMOTE_OPS if r.get('ours_%s_median_ns' % op) is None]
+
+
+def boot_missing(s):
+    """Our boot time at each core count."""
+    return ['ours at %s cores' % r['cores'] for r in s.rows
+            if r.get('os_s') is None]
+
+
+def channels_missing(s):
+    """Our polling and sleeping rows, every value."""
+    have = [r['mechanism'] for r in s.rows if r['system'] == 'ours' and
+            None not in (r['rtt_median_ns'], r['rtt_p99_ns'],
+                         r['oneway_msgs_per_s'])]
+    return ['ours ' + m for m in ('channel (polling)',
+                                  'channel (sleeping, doorbell)')
+            if m not in have]
+
+
+def network_missing(s):
+    """A wrk result from each of our servers."""
+    have = [r['server'] for r in s.rows if r.get('req_per_s')]
+    return [label for _, label, _ in NET_OURS if label not in have]
+
+
+def isolation_missing(s):
+    """Our quiet and noisy measurement (whatever the baseline did)."""
+    keys = ('quiet_median_ns', 'quiet_p99_ns', 'noisy_median_ns',
+            'noisy_p99_ns')
+    if any(r['system'] == 'ours' and all(r.get(k) for k in keys)
+           for r in s.rows):
+        return []
+    return ['ours: quiet and noisy round trips']
+
+
+def check(s):
+    """What `scons test`'s check bench/NAME finds wrong with a run of suite
+    s (empty: it passes). It judges our side alone, whatever the baseline
+    did: a skipped suite, any note about our side (a parser's problem, a
+    run that failed, a guest with fewer cores), and anything of ours
+    CHECK_MISSING says was not measured."""
+    if s.status == 'skipped':
+        return ['skipped: ' + '; '.join(s.notes)]
+    missing = CHECK_MISSING[s.name](s)
+    return list(s.ours_notes) + (['not measured: ' + ', '.join(missing)]
+                                 if missing else [])
 
 
 SUITES = {'boot': boot, 'channels': channels, 'network': network,
           'isolation': isolation, 'remote': remote}
 ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']
-# Extra requirements of a suite's check in `scons test`: a function(suite)
-# -> list of what is missing (empty: fine).
-CHECK_MISSING = {'remote': remote_missing}
+# What each suite's check in `scons test` requires of our side: a
+# function(suite) -> list of what is missing (empty: fine).
+CHECK_MISSING = {'boot': boot_missing, 'channels': channels_missing,
+                 'network': network_missing, 'isolation': isolation_missing,
+                 'remote': remote_missing}
