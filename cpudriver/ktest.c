@@ -267,8 +267,12 @@ static void quiet_pause(uint64_t ms)
 {
 	uint64_t end = rdtsc() + ms * self.tsc_khz;
 
-	while (rdtsc() < end) {
-		uint64_t t = (end - rdtsc()) * self.lapic_khz / self.tsc_khz + 1;
+	for (uint64_t now = rdtsc(); now < end; now = rdtsc()) {
+		/* one reading: a second rdtsc() past `end` (a vCPU held up
+		 * between the two on a loaded host) made end - now wrap
+		 * and armed the timer for the longest the LAPIC can */
+		uint64_t t = (end - now) * self.lapic_khz / self.tsc_khz + 1;
+
 		lapic_timer_oneshot(t > 0xffffffffu ? 0xffffffffu : (uint32_t)t);
 		irq_enable_and_halt();
 		irq_disable();
