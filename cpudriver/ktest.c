@@ -232,7 +232,8 @@ KTEST(own_devices)
 
 	for (uint32_t i = 0; i < bt->npci; i++) {
 		const struct boot_pcidev *d = &bt->pci[i];
-		uint64_t flags, va = KERNEL_DEVCFG + (uint64_t)i * PAGE_SIZE, pa;
+		uint64_t va = KERNEL_DEVCFG + (uint64_t)i * PAGE_SIZE;
+		uint64_t flags, pa;
 
 		if (d->owner != self.id || !d->cfg_phys) {
 			continue;
