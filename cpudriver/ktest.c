@@ -221,6 +221,44 @@ KTEST(stack_guards)
 	return 0;
 }
 
+/* own_devices: every device the boot table gives this core has its ECAM
+ * page mapped in this kernel where dev.c puts it (KERNEL_DEVCFG + its
+ * index * 4 KiB), writable and uncached; one line a device says so, which
+ * a test that gives a core a device requires (a core with no device, or
+ * with legacy-port configuration only, passes without a line) */
+KTEST(own_devices)
+{
+	const struct boottab *bt = self.bt;
+
+	for (uint32_t i = 0; i < bt->npci; i++) {
+		const struct boot_pcidev *d = &bt->pci[i];
+		uint64_t va = KERNEL_DEVCFG + (uint64_t)i * PAGE_SIZE;
+		uint64_t flags, pa;
+
+		if (d->owner != self.id || !d->cfg_phys) {
+			continue;
+		}
+		pa = pt_translate(&kpt, self.pml4, va, &flags);
+		if (pa != d->cfg_phys) {
+			return ktest_fail(why, n,
+					  "%s: va 0x%lx maps pa 0x%lx, not its "
+					  "configuration at 0x%lx",
+					  d->name, va, pa, d->cfg_phys);
+		}
+		if (!(flags & PTE_W) || !(flags & PTE_PCD) ||
+		    !dev_owned_range(pa, PAGE_SIZE)) {
+			return ktest_fail(why, n,
+					  "%s: configuration mapped with flags "
+					  "0x%lx, or not owned here",
+					  d->name, flags);
+		}
+		kprintf("ktest own_devices: %s configuration at pa 0x%lx "
+			"mapped",
+			d->name, pa);
+	}
+	return 0;
+}
+
 KTEST(frame_roundtrip)
 {
 	uint64_t before = frame_free_bytes(), f = frame_alloc(), g;

@@ -266,5 +266,7 @@ int main(int argc, char **argv)
 		printf("store: cannot export 'store': %s\n", err_msg(r));
 		return 1;
 	}
+	/* after the export: a client that waits for this line can bind */
+	printf("store: serving \"store\"\n");
 	return svc_run(&svc);
 }

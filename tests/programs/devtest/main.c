@@ -4,7 +4,9 @@
  * or a store on top (system tests use it to check the drivers alone).
  *
  *   devtest net          ARP for QEMU's gateway 10.0.2.2, wait for the
- *                        reply (frames through both queues, interrupts)
+ *                        reply (frames through both queues), and say how
+ *                        many interrupts came (it also polls every 10 ms,
+ *                        so only that count shows MSI-X works)
  *   devtest blk          write, flush and read back sectors 1..72
  *   devtest blk-put TEXT write TEXT to sector 0 (flushed)
  *   devtest blk-get      print sector 0 as text (what blk-put left)
@@ -66,6 +68,17 @@ static int net(void)
 		frames++;
 		if (n >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 2 &&
 		    memcmp(f + 28, gw_ip, 4) == 0) {
+			/* the reply may have been in the ring before the first
+			 * wait: its interrupt (or the transmit's) is still
+			 * pending then, and counted here */
+			while (irqs == 0 && nd->irq >= 0 &&
+			       sys_time_ns() < until) {
+				uint32_t ev = (uint32_t)sys_wait(10000000);
+
+				if (ev & SYS_EV_IRQ) {
+					irqs += sys_irq_ack() != 0;
+				}
+			}
 			printf("devtest: arp reply: 10.0.2.2 is at "
 			       "%02x:%02x:%02x:%02x:%02x:%02x (%u frames, %u "
 			       "interrupts)\n",

@@ -12,15 +12,20 @@ T=$OUT/echo
 mkdir -p "$T"
 
 wait_console "echod: tcp 7 udp 7"
-# One try each: a short echo where the client closes at once (the answer
-# then comes after the client's FIN), and one where it waits.
-if echo_tcp_once "$TP"; then
+# A short echo where the client closes at once (the answer then comes
+# after the client's FIN), and one where it waits; each tried again for
+# up to 30 s (a loaded host can delay one answer past nc's limit).
+if retry 30 echo_tcp_once "$TP"; then
 	ok "TCP echo of a short line, client closing at once"
 else
 	bad "TCP echo of a short line (client closing at once) came back empty or wrong"
 fi
-r=$( (printf 'ping\n'; sleep 1) | nc -N -w 5 $HOST "$TP")
-[ "$r" = ping ] && ok "TCP echo of a short line" || bad "TCP echo of a short line gave '$r'"
+echo_tcp_wait()
+{
+	r=$( (printf 'ping\n'; sleep 1) | nc -N -w 10 $HOST "$TP")
+	[ "$r" = ping ]
+}
+retry 30 echo_tcp_wait && ok "TCP echo of a short line" || bad "TCP echo of a short line gave '$r'"
 
 # The client closes its side once all is sent; echod sends back the rest
 # and closes. socat -t: how long to wait for that after our EOF.
