@@ -108,14 +108,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n < 0 || n > 32 * 8) {
 		abort();
 	}
-	/* registers as they were: the BARs and the command register */
+	/* registers as they were: the BARs and the command register (a BAR
+	 * register that held all-ones, which hardware never does, is left
+	 * in sizing by its own restore) */
 	for (size_t d = 0; d < nfn; d++) {
-		if (sizing[d] ||
-		    memcmp(space[d] + PCI_CFG_BAR0, before[d] + PCI_CFG_BAR0,
-			   24) != 0 ||
-		    memcmp(space[d] + PCI_CFG_COMMAND,
+		if (memcmp(space[d] + PCI_CFG_COMMAND,
 			   before[d] + PCI_CFG_COMMAND, 4) != 0) {
 			abort();
+		}
+		for (unsigned i = 0; i < 6; i++) {
+			uint32_t was;
+
+			memcpy(&was, before[d] + PCI_CFG_BAR0 + 4 * i, 4);
+			if (was != 0xffffffffu &&
+			    ((sizing[d] & (1u << i)) ||
+			     memcmp(space[d] + PCI_CFG_BAR0 + 4 * i, &was, 4))) {
+				abort();
+			}
 		}
 	}
 	for (int i = 0; i < n && i < 8; i++) {
