@@ -7,6 +7,7 @@
  * times; then "waitsvc: NAME is not on core CORE" and status 1.
  */
 #include <libos/mon.h>
+#include <monitor_if.h>
 #include <libos/sys.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,23 +24,21 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want), "%s@%s/", argv[1], argv[2]);
 	for (int i = 0; i < 6000; i++) {
 		if (mon_services(&sv) == 0) {
-			const char *p = sv.list;
+			/* entries are "name@core/pid", space-separated */
+			for (const char *p = sv.list; *p;) {
+				const char *sp = strchr(p, ' ');
+				size_t n = sp ? (size_t)(sp - p) : strlen(p);
 
-			/* a whole entry: at the start or after a space */
-			while ((p = strstr(p, want)) != 0) {
-				if (p == sv.list || p[-1] == ' ') {
+				if (strncmp(p, want, strlen(want)) == 0 &&
+				    n < 64) {
 					char e[64];
-					size_t n = strcspn(p, " ");
 
-					if (n >= sizeof(e)) {
-						n = sizeof(e) - 1;
-					}
 					memcpy(e, p, n);
 					e[n] = 0;
 					printf("waitsvc: %s is up\n", e);
 					return 0;
 				}
-				p++;
+				p += n + (sp != 0);
 			}
 		}
 		sys_wait(10000000);
