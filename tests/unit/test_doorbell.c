@@ -12,15 +12,21 @@
  * the kernel, a doorbell rung while the receiver was awake is not lost:
  * the next wait returns at once.
  *
+ * The sender sends bursts of 1..16 messages and waits after each until
+ * the receiver has read them all, as a client waits for its reply: so a
+ * later message cannot ring the doorbell for a lost one, and the first
+ * send of every burst races with the receiver going to sleep.
+ *
  * A lost wake-up (the receiver asleep while a message waits that the
  * sender has sent and checked, with no doorbell rung) would hang both
  * sides. The receiver's wait therefore wakes up every 20 ms to look, and
- * counts a lost wake-up only when that state is certain: a message is
- * pending, the sender has finished its doorbell check for it (`checked`,
- * stored after the doorbell), and `event` is still clear. That is no
- * timing check: a slow sender only makes the receiver look again. The
- * test fails on any lost wake-up, a wrong message, or a run that slept
- * too rarely to have tested anything.
+ * reports a lost wake-up (and stops the test) only when that state is
+ * certain: a message is pending, the sender has finished its doorbell
+ * check for it (`checked`, stored after the doorbell), and `event` is
+ * still clear. That is no timing check: a slow sender only makes the
+ * receiver look again. The test fails on a lost wake-up, a wrong or
+ * missing message, or a run that slept too rarely to have tested
+ * anything.
  *
  * Broken on purpose (see the commit message), it fails: without the fence
  * in ring_rx_sleep, with the receiver skipping its re-check, or with the
@@ -59,7 +65,8 @@ struct db {
 	uint64_t rung;	   /* sender: doorbells rung */
 	uint64_t sleeps;   /* receiver: waits entered */
 	uint64_t lost;	   /* receiver: certain lost wake-ups */
-	uint64_t received; /* receiver: messages checked */
+	uint64_t received; /* receiver: messages checked (the sender waits
+			      for them) */
 	uint64_t bad;
 	int stop;
 	char why[200];
@@ -107,7 +114,7 @@ static void *sender(void *arg)
 	struct db *d = arg;
 	struct chan c;
 	uint8_t p[128];
-	uint64_t r = 1;
+	uint64_t r = 1, burst_end = 1;
 
 	chan_init(&c, d->frame, 0);
 	for (uint64_t i = 1; i <= DOORBELL_MESSAGES; i++) {
@@ -128,11 +135,26 @@ static void *sender(void *arg)
 			doorbell(d);
 		}
 		__atomic_store_n(&d->checked, i, __ATOMIC_SEQ_CST);
-		/* now and then a pause, so that the receiver runs dry and
-		 * goes to sleep at every point of the sender's work */
-		r = mix(r);
-		if ((r & 7) == 0) {
-			for (unsigned k = (unsigned)(r >> 8) % 2000; k; k--) {
+		/* a burst of 1..16 messages, then wait for all of them to be
+		 * read, like a client waiting for its reply: a later message
+		 * cannot ring for a lost wake-up, and the next burst's first
+		 * send races with the receiver going to sleep */
+		if (i == burst_end) {
+			while (__atomic_load_n(&d->received, __ATOMIC_SEQ_CST) <
+			       i) {
+				if (__atomic_load_n(&d->stop,
+						    __ATOMIC_RELAXED)) {
+					return NULL;
+				}
+				if (++spins % 64 == 0) {
+					sched_yield();
+				} else {
+					__builtin_ia32_pause();
+				}
+			}
+			r = mix(r);
+			burst_end = i + 1 + r % 16;
+			for (unsigned k = (unsigned)(r >> 8) % 64; k; k--) {
 				__builtin_ia32_pause();
 			}
 		}
@@ -186,13 +208,13 @@ static void *receiver(void *arg)
 			chan_sleep(&c);
 			if (!chan_pending(&c) &&
 			    !wait_doorbell(d, &c, next)) {
-				if (d->lost++ == 0) {
-					snprintf(d->why, sizeof(d->why),
-						 "lost wake-up: message %llu "
-						 "waits, the sender checked "
-						 "it, no doorbell",
-						 (unsigned long long)next);
-				}
+				d->lost++;
+				snprintf(d->why, sizeof(d->why),
+					 "lost wake-up: message %llu waits, "
+					 "the sender checked it, no doorbell",
+					 (unsigned long long)next);
+				__atomic_store_n(&d->stop, 1,
+						 __ATOMIC_RELAXED);
 			}
 			chan_wake(&c);
 			continue;
@@ -208,9 +230,9 @@ static void *receiver(void *arg)
 			__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
 			break;
 		}
+		__atomic_store_n(&d->received, next, __ATOMIC_SEQ_CST);
 		next++;
 	}
-	d->received = next - 1;
 	return NULL;
 }
 

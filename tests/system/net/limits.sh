@@ -33,8 +33,10 @@ served()
 }
 retry 60 served || fail "not all 32 held connections were answered"
 ok "32 connections served at once"
-# the 33rd: closed without an answer (socat ends on the server's close)
-(printf "$REQ"; sleep 60) | timeout 40 socat - "TCP:$HOST:$P" >"$T/extra" 2>&1
+# the 33rd: closed without an answer (socat ends on the server's close;
+# wait for socat alone, not for the sleep that keeps its input open)
+(printf "$REQ"; sleep 60) | timeout 40 socat - "TCP:$HOST:$P" >"$T/extra" 2>&1 &
+wait $!
 rc=$?
 if [ "$rc" = 124 ]; then
 	bad "the 33rd connection was still open after 40 s"
