@@ -33,11 +33,16 @@ served()
 }
 retry 60 served || fail "not all 32 held connections were answered"
 ok "32 connections served at once"
-# the 33rd: closed without an answer (socat ends on the server's close;
-# wait for socat alone, not for the sleep that keeps its input open)
-(printf "$REQ"; sleep 60) | timeout 40 socat - "TCP:$HOST:$P" >"$T/extra" 2>&1 &
-wait $!
+# the 33rd: closed without an answer. socat (within a generous bound)
+# ends when the server closes; its input, a FIFO, stays open meanwhile.
+mkfifo "$T/extra.in" "$T/idle.in" "$T/slow.in"
+timeout 40 socat - "TCP:$HOST:$P" <"$T/extra.in" >"$T/extra" 2>&1 &
+X=$!
+exec 3>"$T/extra.in"
+printf "$REQ" >&3
+wait $X
 rc=$?
+exec 3>&-
 if [ "$rc" = 124 ]; then
 	bad "the 33rd connection was still open after 40 s"
 elif [ -s "$T/extra" ]; then
@@ -65,13 +70,18 @@ retry 30 http_up "$P" && ok "served again once they closed" ||
 
 # The idle deadline: a request answered, then silence until the server
 # closes (within 40 s; the deadline is 10 s).
-(printf "$REQ"; sleep 120) | timeout 40 socat - "TCP:$HOST:$P" >"$T/idle" 2>&1 &
+timeout 40 socat - "TCP:$HOST:$P" <"$T/idle.in" >"$T/idle" 2>&1 &
 IDLE=$!
+exec 4>"$T/idle.in"
+printf "$REQ" >&4
 # The head deadline: one byte every 2 s, never a whole head, never 10 s
 # silent; cut within 90 s (the deadline is 30 s).
-(printf 'GET / HTTP/1.1\r\nHost: x\r\n'; for k in $(seq 100); do printf 'X'; sleep 2; done) |
-	timeout 90 socat - "TCP:$HOST:$P" >"$T/slow" 2>&1 &
+timeout 90 socat - "TCP:$HOST:$P" <"$T/slow.in" >"$T/slow" 2>&1 &
 SLOW=$!
+exec 5>"$T/slow.in"
+(printf 'GET / HTTP/1.1\r\nHost: x\r\n'; for k in $(seq 100); do printf 'X'; sleep 2; done) >&5 2>/dev/null &
+TRICKLE=$!
+exec 5>&-
 wait $IDLE
 rc=$?
 if [ "$rc" = 124 ]; then
@@ -83,6 +93,8 @@ else
 fi
 wait $SLOW
 rc=$?
+exec 4>&-
+kill $TRICKLE 2>/dev/null
 if [ "$rc" = 124 ]; then
 	bad "a trickled request head was still open after 90 s"
 elif [ -s "$T/slow" ]; then
