@@ -196,6 +196,7 @@ int on_devices_req(void *vctx, const struct monitor_devices_req *m)
 /* release_here / adopt_here: the owner's and new owner's halves */
 static int release_here(uint32_t i)
 {
+	bool had = dir[i].driver != 0;
 	long r;
 
 	if (dir[i].driver) {
@@ -208,6 +209,11 @@ static int release_here(uint32_t i)
 	r = sys_dev_release(i);
 	if (r == 0) {
 		dir[i].owner = NONE;
+	} else if (had) {
+		/* still ours (E_BUSY: another process uses it): so is a
+		 * driver again, and every replica learns its pid */
+		dir[i].driver = start_driver(i);
+		tell(i, -1);
 	}
 	return (int)r;
 }

@@ -90,9 +90,12 @@ static void size_bars(const struct pci_ops *o, struct pci_func *f)
 			bar->flags = (is64 ? PCI_BAR_MEM64 : 0) |
 				     ((lo & 8) ? PCI_BAR_PREFETCH : 0);
 		}
-		/* implemented bits are a contiguous high run: size is a
-		 * power of two; anything else is not a BAR we use */
-		if ((slo | shi) != 0 && ((mask + 1) & mask) == 0) {
+		/* implemented address bits (not just the type bits) are a
+		 * contiguous high run: size is a power of two; anything else
+		 * is not a BAR we use */
+		if (((lo & 1) ? (slo & ~3u)
+			      : ((slo & ~0xfu) | (is64 ? shi : 0))) != 0 &&
+		    ((mask + 1) & mask) == 0) {
 			bar->size = mask + 1;
 			bar->base = base;
 		} else {
