@@ -390,6 +390,24 @@ static void report_exits(void)
 	}
 }
 
+/* idle_wait: halt until a key or a message from the monitor: the
+ * monitor's channel is marked asleep first (channels/chan.h), so the note
+ * of a program that exits meanwhile rings our doorbell */
+static void idle_wait(void)
+{
+	struct chan *mc = mon_channel();
+
+	if (mc) {
+		chan_sleep(mc);
+	}
+	if (!mc || !chan_pending(mc)) {
+		sys_wait(0);
+	}
+	if (mc) {
+		chan_wake(mc);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char line[LINE_MAX + 1];
@@ -419,8 +437,10 @@ int main(int argc, char **argv)
 					report_exits();
 					out("> ");
 				}
+				idle_wait();
+			} else {
+				sys_wait(0); /* a key wakes us */
 			}
-			sys_wait(0);
 			continue;
 		}
 		if (c == '\r' || c == '\n') {
