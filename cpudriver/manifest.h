@@ -16,8 +16,10 @@
  *                                `mem` line share the rest equally
  *   start APP on CORE [ARGS...]  start boot-image program APP on CORE;
  *                                ARGS is the rest of the line, trimmed
- *   device NAME CORE             device NAME is owned by CORE; at most
- *                                once per name
+ *   device NAME CORE [ARGS...]   device NAME is owned by CORE; ARGS go
+ *                                to the driver its monitor starts
+ *                                (`nodriver`: start none); at most once
+ *                                per name
  *
  * Usage: manifest_parse() on the module's bytes checks the syntax alone;
  * manifest_check() then checks the result against the machine (cores that

@@ -192,10 +192,12 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		return E_NOMEM;
 	}
 	memset(p, 0, sizeof(*p));
-	next_gen = (next_gen + 1) & 0xffff;
-	if (!next_gen) {
-		next_gen = 1;
-	}
+	/* the next free number after the last one given: after 65535
+	 * spawns the count wraps, and a long-lived process (a monitor,
+	 * netd) must not share its pid with a new one */
+	do {
+		next_gen = (next_gen + 1) & 0xffff;
+	} while (!next_gen || proc_find(self.id << 16 | next_gen));
 	p->pid = self.id << 16 | next_gen;
 	p->parent = parent;
 	p->monitor = monitor;

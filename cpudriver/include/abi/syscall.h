@@ -118,7 +118,9 @@ enum sys_number {
 #define SYS_EV_IRQ 0x20u     /* a device interrupt of the caller fired
 				(SYS_IRQ_ACK says which) */
 
-/* pid = core << 16 | slot: the owning core can be read off any pid. */
+/* pid = core << 16 | n, n a 16-bit count the core's CPU driver keeps
+ * (1..65535, never 0, never one in use): the owning core can be read off
+ * any pid. */
 #define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))
 
 struct sys_info {
