@@ -255,7 +255,12 @@ int drain(int route)
 			c = route_chan(route);
 			continue;
 		}
-		r = monitor_dispatch(&handlers, &cx, type, buf, (size_t)n);
+		/* what only monitors may send is refused from a program
+		 * (`from monitor` in monitor.if) */
+		r = monitor_dispatch_from(&handlers, &cx,
+					  route_pid(route) ? IFC_FROM_PROGRAM
+							   : IFC_FROM_MONITOR,
+					  type, buf, (size_t)n);
 		if (r == E_NOSYS && !route_pid(route) &&
 		    monitor_bind_iface.reply_id_of(type, buf, (size_t)n,
 						   &id) == 0) {
@@ -263,7 +268,7 @@ int drain(int route)
 			printf("monitor %u: %s %u from route %d matches "
 			       "nothing\n",
 			       me.core_id, monitor_msg_name(type), id, route);
-		} else if (r == E_NOSYS || r == E_FORMAT) {
+		} else if (r == E_NOSYS || r == E_FORMAT || r == E_PERM) {
 			complain(route, type, buf, n, r);
 		}
 		c = route_chan(route);

@@ -21,13 +21,14 @@ columns: _signature wraps parameter lists like clang-format).
 import os
 
 from .cbind import BindGen
-from .syntax import IFC_MAX_MSG, PREFIX_BYTES, SCALARS, Field
+from .syntax import IFC_MAX_MSG, PREFIX_BYTES, SCALARS, SENDERS, Field
 
 
 def symbols(ifc):
     """Every name the generated code exports, with the line that makes it."""
     p, P = ifc.name, ifc.name.upper()
     out = [('struct %s_handlers' % p, ifc.line), (p + '_dispatch', ifc.line),
+           (p + '_dispatch_from', ifc.line), (p + '_may_send', ifc.line),
            (p + '_msg_name', ifc.line), ('enum %s_msg_type' % p, ifc.line),
            (P + '_MAX_SIZE', ifc.line)]
     if ifc.calls:
@@ -170,6 +171,12 @@ class Gen(BindGen):
              'typedef int ifc_send_fn(void *tctx, uint8_t type, '
              'const void *buf,',
              '\t\t\tsize_t len);',
+             '/* Who sent a message, as its receiver knows it (P_dispatch_from).'
+             ' */',
+             'enum ifc_sender {'] + [
+                 '\tIFC_FROM_%s = %d,' % (n.upper(), 1 << i)
+                 for i, n in enumerate(SENDERS)] + [
+             '};',
              '#endif', '']
 
     def type_numbers(self):
@@ -284,6 +291,19 @@ class Gen(BindGen):
                         ['const struct %s_handlers *h' % p, 'void *ctx',
                          'uint8_t type', 'const uint8_t *buf', 'size_t len'],
                         ';')
+        o += ['', '/*',
+              ' * %s_dispatch_from: %s_dispatch for a message from sender'
+              % (p, p),
+              ' * (an IFC_FROM_* bit): E_PERM, and no handler runs, when the',
+              ' * .if file says `from ...` for its type and sender is not',
+              ' * among them. %s_may_send: that check alone (0 or E_PERM).'
+              % p, ' */']
+        o += _signature('int', '%s_dispatch_from' % p,
+                        ['const struct %s_handlers *h' % p, 'void *ctx',
+                         'unsigned sender', 'uint8_t type',
+                         'const uint8_t *buf', 'size_t len'], ';')
+        o += _signature('int', '%s_may_send' % p,
+                        ['unsigned sender', 'uint8_t type'], ';')
         o += ['', '/* %s_msg_name: the name of the message of this type, as'
               % p, ' * in the .if file; NULL for an unknown type. */']
         o += _signature('const char *', '%s_msg_name' % p, ['uint8_t type'],
@@ -651,6 +671,38 @@ class Gen(BindGen):
             o += ['\t\tif (err < 0) {', '\t\t\treturn err;', '\t\t}',
                   '\t\treturn h->%s(ctx, &u.%s);' % (m.name, m.name)]
         o += ['\tdefault:', '\t\treturn E_NOSYS;', '\t}', '}', '']
+        o += self.dispatch_from()
+        return o
+
+    def dispatch_from(self):
+        """P_may_send and P_dispatch_from: who may send each message."""
+        p = self.p
+        o = _signature('int', '%s_may_send' % p,
+                       ['unsigned sender', 'uint8_t type'], '')
+        if not any(m.senders for m in self.ifc.messages):
+            o += ['{', '\t(void)sender;', '\t(void)type;',
+                  '\treturn 0; /* anyone may send anything */', '}', '']
+        else:
+            o += self.may_send_body()
+        o += _signature('int', '%s_dispatch_from' % p,
+                        ['const struct %s_handlers *h' % p, 'void *ctx',
+                         'unsigned sender', 'uint8_t type',
+                         'const uint8_t *buf', 'size_t len'], '')
+        o += ['{', '\tif (%s_may_send(sender, type) < 0) {' % p,
+              '\t\treturn E_PERM;', '\t}',
+              '\treturn %s_dispatch(h, ctx, type, buf, len);' % p, '}', '']
+        return o
+
+    def may_send_body(self):
+        o = ['{', '\tunsigned may;', '', '\tswitch (type) {']
+        for m in self.ifc.messages:
+            if m.senders:
+                o += ['\tcase %s:' % self.tname(m),
+                      '\t\tmay = %s;' % ' | '.join(
+                          'IFC_FROM_%s' % n.upper() for n in m.senders),
+                      '\t\tbreak;']
+        o += ['\tdefault:', '\t\treturn 0; /* anyone */', '\t}',
+              '\treturn (sender & may) ? 0 : E_PERM;', '}', '']
         return o
 
     def msg_name(self):

@@ -27,6 +27,12 @@ NAME_RE = re.compile(r'[a-z][a-z0-9_]*\Z')
 NUMBER_RE = re.compile(r'(0[xX][0-9a-fA-F]+|0|[1-9][0-9]*)\Z')
 
 
+# Who may send a message (`message m = 1 from monitor {`): the receiver
+# says who sent it (P_dispatch_from), and generated dispatch refuses the
+# rest. The bit each has in enum ifc_sender.
+SENDERS = ['program', 'monitor', 'kernel']
+
+
 class IfcError(Exception):
     """A bad interface file: where and why."""
 
@@ -115,6 +121,7 @@ class Message:
         self.comment = comment
         self.fields = []
         self.has_call_id = False
+        self.senders = []         # `from ...`: who may send it; []: anyone
 
     def wire_max(self):
         return (4 if self.has_call_id else 0) + sum(f.wire_max()
@@ -247,9 +254,11 @@ class Parser:
         if not 1 <= number <= 255:
             self.error(nt.line, "type number %d of message '%s' is out of "
                        "range 1..255" % (number, name.text))
+        senders = self.senders(name.text)
         self.expect('{', "after 'message %s = %d'" % (name.text, number))
         m = Message(name.text, number, t.line, self.doc_above(t.line) or
                     self.doc_after(t.line))
+        m.senders = senders
         while self.peek().text != '}' or self.peek().kind != 'punct':
             if self.peek().kind == 'eof':
                 self.error(self.peek().line, "message '%s' (line %d) has no "
@@ -257,6 +266,26 @@ class Parser:
             m.fields.append(self.field(m))
         self.next()
         return m
+
+    def senders(self, msg):
+        """An optional `from SENDER...` after a message's type number."""
+        if self.peek().kind != 'word' or self.peek().text != 'from':
+            return []
+        self.next()
+        out = []
+        while self.peek().kind == 'word':
+            t = self.next()
+            if t.text not in SENDERS:
+                self.error(t.line, "unknown sender '%s' of message '%s' "
+                           "(senders: %s)" % (t.text, msg, ' '.join(SENDERS)))
+            if t.text in out:
+                self.error(t.line, "sender '%s' named twice for message "
+                           "'%s'" % (t.text, msg))
+            out.append(t.text)
+        if not out:
+            self.error(self.peek().line, "expected a sender after 'from' in "
+                       "message '%s', found %s" % (msg, self.peek().show()))
+        return out
 
     def field(self, m):
         t = self.next()

@@ -387,6 +387,45 @@ static void test_relay_expires_and_table_fills(void **state)
 	assert_int_equal(relay_next_deadline(&table), 0);
 }
 
+/* ---- who may send what (`from` in the .if file) */
+
+static int noted;
+
+static int on_note(void *ctx, const struct bt_note *m)
+{
+	(void)ctx;
+	noted = (int)m->v;
+	return 0;
+}
+
+static void test_dispatch_from_refuses_other_senders(void **state)
+{
+	static const struct bt_handlers h = {.note = on_note};
+	struct bt_note n = {7};
+	struct bt_req q = {0, 1};
+	uint8_t body[64];
+	int len;
+
+	(void)state;
+	len = bt_note_marshal(&n, body, sizeof(body));
+	noted = 0;
+	assert_int_equal(bt_dispatch_from(&h, 0, IFC_FROM_PROGRAM, BT_MSG_NOTE,
+					  body, (size_t)len),
+			 E_PERM);
+	assert_int_equal(noted, 0); /* its handler never ran */
+	assert_int_equal(bt_dispatch_from(&h, 0, IFC_FROM_MONITOR, BT_MSG_NOTE,
+					  body, (size_t)len),
+			 0);
+	assert_int_equal(noted, 7);
+	assert_int_equal(bt_may_send(IFC_FROM_KERNEL, BT_MSG_NOTE), 0);
+	/* a message without `from`: anyone */
+	len = bt_req_marshal(&q, body, sizeof(body));
+	assert_int_equal(bt_may_send(IFC_FROM_PROGRAM, BT_MSG_REQ), 0);
+	assert_int_equal(bt_dispatch_from(&h, 0, IFC_FROM_PROGRAM, BT_MSG_REQ,
+					  body, (size_t)len),
+			 E_NOSYS); /* no handler, but not refused */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +442,7 @@ int main(void)
 				   relay_setup),
 	    cmocka_unit_test_setup(test_relay_expires_and_table_fills,
 				   relay_setup),
+	    cmocka_unit_test(test_dispatch_from_refuses_other_senders),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

@@ -115,6 +115,15 @@ int main(int argc, char **argv)
 	chan_msg_send(c, MONITOR_MSG_SPAWN_REQ, buf, (size_t)n - 3);
 	buf[n] = 0x55;
 	chan_msg_send(c, MONITOR_MSG_SPAWN_REQ, buf, (size_t)n + 1);
+	/* well formed, but only monitors may send it: memory "given back"
+	 * to this core (the monitor must refuse it, not take memory back) */
+	{
+		struct monitor_give_back g = {in.core_id, 0x40000000ull,
+					      2ull << 20};
+
+		n = monitor_give_back_marshal(&g, buf, sizeof(buf));
+		chan_msg_send(c, MONITOR_MSG_GIVE_BACK, buf, (size_t)n);
+	}
 	/* 4: fragments whose type changes midway */
 	ring_send(&c->tx, MONITOR_MSG_SPAWN_REQ, RING_F_MORE, junk, sizeof(junk));
 	ring_send(&c->tx, MONITOR_MSG_PING, 0, junk, 5);
