@@ -187,6 +187,11 @@ int console_line(const char *s, size_t n)
 	return r;
 }
 
+bool console_drained(void)
+{
+	return self.id == 0 || !tx.f || ring_tx_space(&tx) == tx.n;
+}
+
 void console_monitor_up(void)
 {
 	if (self.id == 0) {

@@ -26,6 +26,10 @@ void console_init(void);
  * (and counted). */
 int console_line(const char *s, size_t n);
 
+/* console_drained: core 0 has taken every line this core sent (always
+ * true on core 0). */
+bool console_drained(void);
+
 /* console_monitor_up: this core's monitor is running. */
 void console_monitor_up(void);
 

@@ -7,6 +7,7 @@
  * console frame it is an end of, or its LAPIC.
  */
 #include "ktest.h"
+#include "console.h"
 #include "dev.h"
 #include "kernel.h"
 #include "frame.h"
@@ -340,7 +341,13 @@ void ktest_run(void)
 	kprintf("ktest: %u passed, %u failed", passed, failed);
 	if (flags & (BOOT_F_KTEST_FAULT | BOOT_F_KTEST_OVERFLOW)) {
 		/* let core 0 print everyone's lines first: the panic writes
-		 * the UART directly and would mix with them */
+		 * the UART directly and would mix with them. Core 0 has taken
+		 * ours once our ring is empty (at most 10 s on a loaded
+		 * host); the pause after it covers the cores it reads with
+		 * ours */
+		for (int i = 0; i < 100 && !console_drained(); i++) {
+			quiet_pause(100);
+		}
 		quiet_pause(300);
 	}
 	if (self.id == self.ncores - 1 && (flags & BOOT_F_KTEST_FAULT)) {
