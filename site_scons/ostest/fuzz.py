@@ -7,11 +7,9 @@ does not stop) fails it, with the command that reproduces the crash.
 import os
 import re
 import shutil
-import subprocess
-import time
 
 from .result import Result, rel
-from .sanitizers import crash_reason, excerpt, run_env
+from .sanitizers import crash_reason, excerpt, run_captured
 
 
 def run_fuzz(name, path, corpus, top, seconds, env):
@@ -28,19 +26,10 @@ def run_fuzz(name, path, corpus, top, seconds, env):
     cmd = [path, '-max_total_time=%d' % seconds, '-timeout=10',
            '-rss_limit_mb=2048', '-print_final_stats=1',
            '-artifact_prefix=' + artifacts + '/', scratch]
-    start = time.monotonic()
     try:
-        p = subprocess.run(cmd, cwd=top, env=run_env(env),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=seconds + 120)
-        text = p.stdout.decode('utf-8', 'replace')
-        rc = p.returncode
-    except subprocess.TimeoutExpired as e:
-        text = (e.stdout or b'').decode('utf-8', 'replace')
-        rc = None
+        text, rc, elapsed = run_captured(cmd, top, env, seconds + 120)
     except OSError as e:
         return Result('fuzz/' + name, False, 'cannot run: %s' % e)
-    elapsed = time.monotonic() - start
     lines = text.splitlines()
     m = re.search(r'Done (\d+) runs in', text)
     runs = '%s runs' % m.group(1) if m else ''

@@ -4,6 +4,8 @@ options they run with, and reading a report out of what they printed.
 """
 
 import re
+import subprocess
+import time
 
 from .result import TAIL
 
@@ -14,6 +16,21 @@ def run_env(base):
                  'strict_string_checks=1:detect_stack_use_after_return=1')
     e.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1:halt_on_error=1')
     return e
+
+
+def run_captured(cmd, top, env, timeout):
+    """Runs a sanitized host program with its output captured: (text,
+    status or None if it did not end within timeout, seconds). Raises
+    OSError if it cannot start."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=top, env=run_env(env),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        text, rc = p.stdout.decode('utf-8', 'replace'), p.returncode
+    except subprocess.TimeoutExpired as e:
+        text, rc = (e.stdout or b'').decode('utf-8', 'replace'), None
+    return text, rc, time.monotonic() - start
 
 
 REPORT_START = re.compile(r'==\d+==ERROR|runtime error:|ERROR: libFuzzer|'

@@ -4,30 +4,19 @@ gives one Result per test case it reports (cmocka.py reads its output), or
 one for the program when it crashed, timed out or ran no case.
 """
 
-import subprocess
-import time
 
 from . import cmocka
 from .result import TAIL, Result
-from .sanitizers import crash_reason, excerpt, run_env
+from .sanitizers import crash_reason, excerpt, run_captured
 
 UNIT_TIMEOUT = 300             # seconds for one unit test program
 
 
 def run_unit(name, path, top, env):
-    start = time.monotonic()
     try:
-        p = subprocess.run([path], cwd=top, env=run_env(env),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=UNIT_TIMEOUT)
-        text = p.stdout.decode('utf-8', 'replace')
-        rc = p.returncode
-    except subprocess.TimeoutExpired as e:
-        text = (e.stdout or b'').decode('utf-8', 'replace')
-        rc = None
+        text, rc, elapsed = run_captured([path], top, env, UNIT_TIMEOUT)
     except OSError as e:
         return [Result('unit/' + name, False, 'cannot run: %s' % e)]
-    elapsed = time.monotonic() - start
     lines = text.splitlines()
     results = []
     for c in cmocka.parse(text):
