@@ -32,6 +32,7 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	b->iface = 0;
 	b->call_seq = 0;
 	b->send_wait_ns = 100 * PAUSE_MAX_NS; /* 100 ms */
+	b->spin = !env->self_core || env->self_core() != peer_core;
 	b->calls = 0;
 	b->other = 0;
 	b->late_fn = 0;
@@ -48,7 +49,8 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	/* a peer that reads on another core makes room within microseconds:
 	 * try again at once a while before letting time pass */
 	for (unsigned spin = 0;
-	     r == E_FULL && b->send_wait_ns && spin < SPIN_TRIES; spin++) {
+	     r == E_FULL && b->send_wait_ns && b->spin && spin < SPIN_TRIES;
+	     spin++) {
 		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
 			/* it went to sleep with our ring full: wake it, then
 			 * it makes room as soon as it runs */

@@ -72,4 +72,16 @@ static void wait(struct binding *b, struct bind_call *c, uint64_t deadline)
 	chan_wake(&b->ch);
 }
 
-const struct bind_env bind_env_libos = {now_ns, doorbell, pause_ns, wait, wake};
+static uint32_t self_core(void)
+{
+	static uint32_t core = 0xffffffffu;
+	struct sys_info in;
+
+	if (core == 0xffffffffu && sys_info(&in) == 0) {
+		core = in.core_id;
+	}
+	return core;
+}
+
+const struct bind_env bind_env_libos = {now_ns, doorbell, pause_ns,
+					wait,	wake,	  self_core};

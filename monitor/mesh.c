@@ -42,8 +42,13 @@ static void no_wait(struct binding *b, struct bind_call *c, uint64_t until)
 	(void)until;
 }
 
+static uint32_t self_core(void)
+{
+	return me.core_id;
+}
+
 static const struct bind_env mesh_env = {sys_time_ns, ring, pause_ns,
-					 no_wait, 0};
+					 no_wait,     0,    self_core};
 
 static struct {
 	uint32_t pid; /* 0: free */

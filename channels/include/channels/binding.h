@@ -54,6 +54,10 @@ struct bind_env {
 		     uint64_t deadline_ns);
 	/* wake: call c, which another thread waits for, is done */
 	void (*wake)(struct bind_call *c);
+	/* self_core: the core we run on (may be 0: unknown); a send to a
+	 * peer on our own core never spins on a full ring, since the peer
+	 * cannot run until we stop */
+	uint32_t (*self_core)(void);
 };
 
 /* A call in flight: on its caller's stack while it waits. */
@@ -91,6 +95,7 @@ struct binding {
 	const struct bind_iface *iface; /* set by the first call; may be 0 */
 	uint32_t call_seq;		/* the last call id used */
 	uint64_t send_wait_ns;		/* how long a send waits for room */
+	bool spin;			/* the peer reads on another core */
 	struct bind_call *calls;	/* calls waiting for their reply */
 	/* other: a message no waiting call takes (may be 0: dropped) */
 	void (*other)(struct binding *b, uint8_t type, const uint8_t *buf,
