@@ -32,7 +32,8 @@
 #include <string.h>
 
 STATIC_ASSERT(sizeof(struct boot_core) == 40, "boot table layout");
-STATIC_ASSERT(sizeof(struct boot_start) == 168, "boot table layout");
+STATIC_ASSERT(sizeof(struct boot_start) == 176, "boot table layout");
+STATIC_ASSERT(sizeof(struct boot_service) == 64, "boot table layout");
 STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
 
 #define MIN_PARTITION (2ull << 20)
@@ -115,6 +116,14 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 		s->line = man.starts[i].line;
 		strlcpy(s->app, man.starts[i].app, BOOT_NAME_MAX);
 		strlcpy(s->args, man.starts[i].args, BOOT_ARGS_MAX);
+		s->rights = man.starts[i].rights;
+	}
+	for (uint32_t i = 0; i < man.n_services && i < BOOT_MAX_SERVICES;
+	     i++) {
+		struct boot_service *s = &bt->services[bt->nservices++];
+
+		strlcpy(s->name, man.services[i].name, BOOT_NAME_MAX);
+		strlcpy(s->app, man.services[i].app, BOOT_NAME_MAX);
 	}
 }
 

@@ -399,6 +399,96 @@ static int mf_device(struct mf_parse *c)
 	return 0;
 }
 
+/* mf_same: token t spells the NUL-terminated name s */
+static bool mf_same(const struct mf_tok *t, const char *s)
+{
+	return strlen(s) == t->n && memcmp(s, t->p, t->n) == 0;
+}
+
+static int mf_rights(struct mf_parse *c)
+{
+	struct mf_tok app, r;
+	struct manifest_rights *e;
+	uint32_t i, bits = 0;
+	int rc;
+
+	if (!mf_next(c, &app)) {
+		return mf_fail(c, E_FORMAT,
+			       "'rights' takes a program and rights: "
+			       "rights APP admin|console...");
+	}
+	for (i = 0; i < c->m->n_rights; i++) {
+		if (mf_same(&app, c->m->rights[i].app)) {
+			return mf_fail_dup(c, "'rights' for ", &app,
+					   c->m->rights[i].line);
+		}
+	}
+	while (mf_next(c, &r)) {
+		if (mf_is(&r, "admin")) {
+			bits |= MANIFEST_RIGHT_ADMIN;
+		} else if (mf_is(&r, "console")) {
+			bits |= MANIFEST_RIGHT_CONSOLE;
+		} else {
+			return mf_fail_tok(c, E_FORMAT, "unknown right ", &r,
+					   " (admin or console)");
+		}
+	}
+	if (!bits) {
+		return mf_fail(c, E_FORMAT,
+			       "'rights' takes a program and rights: "
+			       "rights APP admin|console...");
+	}
+	if (c->m->n_rights >= MANIFEST_MAX_RIGHTS) {
+		return mf_fail(c, E_TOOBIG,
+			       "too many 'rights' lines (at most 16)");
+	}
+	e = &c->m->rights[c->m->n_rights];
+	rc = mf_name(c, &app, e->app, "program name");
+	if (rc < 0) {
+		return rc;
+	}
+	e->rights = bits;
+	e->line = c->line;
+	c->m->n_rights++;
+	return 0;
+}
+
+static int mf_service(struct mf_parse *c)
+{
+	struct mf_tok name, app, extra;
+	struct manifest_service *e;
+	uint32_t i;
+	int rc;
+
+	if (!mf_next(c, &name) || !mf_next(c, &app) ||
+	    mf_next(c, &extra)) {
+		return mf_fail(c, E_FORMAT,
+			       "'service' takes a name and a program: "
+			       "service NAME APP");
+	}
+	for (i = 0; i < c->m->n_services; i++) {
+		if (mf_same(&name, c->m->services[i].name)) {
+			return mf_fail_dup(c, "service ", &name,
+					   c->m->services[i].line);
+		}
+	}
+	if (c->m->n_services >= MANIFEST_MAX_SERVICES) {
+		return mf_fail(c, E_TOOBIG,
+			       "too many 'service' lines (at most 16)");
+	}
+	e = &c->m->services[c->m->n_services];
+	rc = mf_name(c, &name, e->name, "service name");
+	if (rc == 0) {
+		rc = mf_name(c, &app, e->app, "program name");
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	e->line = c->line;
+	c->m->n_services++;
+	return 0;
+}
+
 /* Checks the bytes of the current line (comment already removed). */
 static int mf_check_bytes(struct mf_parse *c)
 {
@@ -445,6 +535,12 @@ static int mf_line(struct mf_parse *c)
 	if (mf_is(&d, "device")) {
 		return mf_device(c);
 	}
+	if (mf_is(&d, "rights")) {
+		return mf_rights(c);
+	}
+	if (mf_is(&d, "service")) {
+		return mf_service(c);
+	}
 	return mf_fail_tok(c, E_FORMAT, "unknown directive ", &d, "");
 }
 
@@ -482,6 +578,16 @@ int manifest_parse(const char *text, size_t len, struct manifest *out,
 		}
 		pos = end + 1;
 	}
+	/* a start holds the rights of its program's `rights` line, wherever
+	 * that line is */
+	for (uint32_t i = 0; i < out->n_starts; i++) {
+		for (uint32_t j = 0; j < out->n_rights; j++) {
+			if (strcmp(out->starts[i].app, out->rights[j].app) ==
+			    0) {
+				out->starts[i].rights = out->rights[j].rights;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -505,6 +611,8 @@ static bool mf_well_formed(const struct manifest *m)
 
 	if (m->n_starts > MANIFEST_MAX_STARTS ||
 	    m->n_devices > MANIFEST_MAX_DEVICES ||
+	    m->n_rights > MANIFEST_MAX_RIGHTS ||
+	    m->n_services > MANIFEST_MAX_SERVICES ||
 	    m->cores > MANIFEST_MAX_CORES) {
 		return false;
 	}
@@ -517,6 +625,17 @@ static bool mf_well_formed(const struct manifest *m)
 	for (i = 0; i < m->n_devices; i++) {
 		if (!mf_terminated(m->devices[i].name, MANIFEST_NAME_MAX) ||
 		    !mf_terminated(m->devices[i].args, MANIFEST_ARGS_MAX)) {
+			return false;
+		}
+	}
+	for (i = 0; i < m->n_rights; i++) {
+		if (!mf_terminated(m->rights[i].app, MANIFEST_NAME_MAX)) {
+			return false;
+		}
+	}
+	for (i = 0; i < m->n_services; i++) {
+		if (!mf_terminated(m->services[i].name, MANIFEST_NAME_MAX) ||
+		    !mf_terminated(m->services[i].app, MANIFEST_NAME_MAX)) {
 			return false;
 		}
 	}

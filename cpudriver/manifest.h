@@ -20,6 +20,13 @@
  *                                to the driver its monitor starts
  *                                (`nodriver`: start none); at most once
  *                                per name
+ *   rights APP RIGHT...          the programs this manifest starts as APP
+ *                                hold RIGHT: `admin` (kill anything, move
+ *                                devices, format the store, no spawn
+ *                                quota) or `console` (console input,
+ *                                poweroff); at most once per APP
+ *   service NAME APP             service NAME may be exported only by
+ *                                program APP; at most once per NAME
  *
  * Usage: manifest_parse() on the module's bytes checks the syntax alone;
  * manifest_check() then checks the result against the machine (cores that
@@ -40,12 +47,29 @@
 #define MANIFEST_MAX_DEVICES 16
 #define MANIFEST_NAME_MAX 32 /* bytes with the NUL: names <= 31 chars */
 #define MANIFEST_ARGS_MAX 128
+#define MANIFEST_MAX_RIGHTS 16
+#define MANIFEST_MAX_SERVICES 16
+#define MANIFEST_RIGHT_ADMIN 0x1u   /* = SYS_RIGHT_ADMIN */
+#define MANIFEST_RIGHT_CONSOLE 0x2u /* = SYS_RIGHT_CONSOLE */
 
 struct manifest_start {
 	char app[MANIFEST_NAME_MAX]; /* NUL-terminated, non-empty */
 	uint32_t core;
 	char args[MANIFEST_ARGS_MAX]; /* NUL-terminated, maybe empty */
 	uint32_t line;		      /* manifest line, 1-based */
+	uint32_t rights; /* MANIFEST_RIGHT_* of APP's `rights` line */
+};
+
+struct manifest_rights {
+	char app[MANIFEST_NAME_MAX];
+	uint32_t rights; /* MANIFEST_RIGHT_*, not 0 */
+	uint32_t line;
+};
+
+struct manifest_service {
+	char name[MANIFEST_NAME_MAX];
+	char app[MANIFEST_NAME_MAX];
+	uint32_t line;
 };
 
 struct manifest_device {
@@ -64,6 +88,10 @@ struct manifest {
 	struct manifest_start starts[MANIFEST_MAX_STARTS]; /* file order */
 	uint32_t n_devices;
 	struct manifest_device devices[MANIFEST_MAX_DEVICES]; /* file order */
+	uint32_t n_rights;
+	struct manifest_rights rights[MANIFEST_MAX_RIGHTS];
+	uint32_t n_services;
+	struct manifest_service services[MANIFEST_MAX_SERVICES];
 };
 
 struct manifest_error {

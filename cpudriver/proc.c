@@ -237,6 +237,9 @@ uint32_t proc_list(struct sys_proc *out, uint32_t max)
 		if (procs[i].state != PROC_FREE) {
 			out[n].pid = procs[i].pid;
 			out[n].state = procs[i].state;
+			out[n].parent = procs[i].parent;
+			out[n].rights = procs[i].monitor ? SYS_RIGHTS_ALL
+							 : procs[i].rights;
 			memcpy(out[n].name, procs[i].name, sizeof(out[n].name));
 			n++;
 		}

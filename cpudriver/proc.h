@@ -29,6 +29,7 @@ struct proc {
 	uint32_t pid;
 	uint32_t parent; /* pid of the spawner, 0 if none */
 	bool monitor;
+	uint32_t rights; /* SYS_RIGHT_* its monitor gave it at spawn */
 	char name[PROC_NAME_MAX];
 	uint64_t pml4;
 	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */

@@ -71,10 +71,19 @@ static int64_t sys_info(uint64_t uva)
 	return copy_out(uva, &in, sizeof(in));
 }
 
+/* has_right: the current process holds right (monitors hold all) */
+static bool has_right(uint32_t right)
+{
+	struct proc *p = proc_current();
+
+	return p->monitor || (p->rights & right) == right;
+}
+
 static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
-			 uint64_t args_len, uint64_t chan)
+			 uint64_t args_len, uint64_t chan, uint64_t grant_uva)
 {
 	char name[SYS_NAME_MAX], a[SYS_ARGS_MAX];
+	struct sys_grant g = {0, 0};
 	int r;
 
 	if (!proc_current()->monitor) {
@@ -84,7 +93,17 @@ static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
 	    (r = copy_str(a, sizeof(a), args, args_len))) {
 		return r;
 	}
-	return proc_spawn(name, a, proc_current()->pid, false, chan);
+	if (grant_uva && copy_in(&g, grant_uva, sizeof(g))) {
+		return E_FAULT;
+	}
+	if (g.rights & ~SYS_RIGHTS_ALL) {
+		return E_INVAL;
+	}
+	r = proc_spawn(name, a, proc_current()->pid, false, chan);
+	if (r >= 0) {
+		proc_find((uint32_t)r)->rights = g.rights;
+	}
+	return r;
 }
 
 static int64_t sys_boot_start(uint64_t index, uint64_t uva)
@@ -104,10 +123,28 @@ static int64_t sys_boot_start(uint64_t index, uint64_t uva)
 			memset(&out, 0, sizeof(out));
 			strlcpy(out.app, bt->starts[i].app, sizeof(out.app));
 			strlcpy(out.args, bt->starts[i].args, sizeof(out.args));
+			out.rights = bt->starts[i].rights & SYS_RIGHTS_ALL;
 			return copy_out(uva, &out, sizeof(out));
 		}
 	}
 	return E_NOENT;
+}
+
+static int64_t sys_boot_service(uint64_t index, uint64_t uva)
+{
+	const struct boottab *bt = self.bt;
+	struct sys_boot_service out;
+
+	if (!proc_current()->monitor) {
+		return E_PERM;
+	}
+	if (index >= bt->nservices || index >= BOOT_MAX_SERVICES) {
+		return E_NOENT;
+	}
+	memset(&out, 0, sizeof(out));
+	strlcpy(out.name, bt->services[index].name, sizeof(out.name));
+	strlcpy(out.app, bt->services[index].app, sizeof(out.app));
+	return copy_out(uva, &out, sizeof(out));
 }
 
 static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
@@ -229,6 +266,9 @@ static int64_t sys_console_read(uint64_t uva, uint64_t len)
 	if (self.id != 0) {
 		return E_UNSUPPORTED;
 	}
+	if (!has_right(SYS_RIGHT_CONSOLE)) {
+		return E_PERM;
+	}
 	if (len > sizeof(buf)) {
 		len = sizeof(buf);
 	}
@@ -246,6 +286,9 @@ static int64_t sys_console_write(uint64_t uva, uint64_t len)
 	if (self.id != 0) {
 		return E_UNSUPPORTED;
 	}
+	if (!has_right(SYS_RIGHT_CONSOLE)) {
+		return E_PERM;
+	}
 	if (len > sizeof(buf)) {
 		len = sizeof(buf);
 	}
@@ -258,7 +301,7 @@ static int64_t sys_console_write(uint64_t uva, uint64_t len)
 
 static int64_t sys_poweroff(void)
 {
-	if (self.id != 0) {
+	if (self.id != 0 || !has_right(SYS_RIGHT_CONSOLE)) {
 		return E_PERM;
 	}
 	kputs_raw("system powering off");
@@ -372,7 +415,8 @@ static int64_t sys_reap(uint64_t uva)
 
 void syscall_dispatch(struct trap_frame *f)
 {
-	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8;
+	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8,
+		 a5 = f->r9;
 	int64_t r;
 
 	switch (f->rax) {
@@ -394,7 +438,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_info(a0);
 		break;
 	case SYS_SPAWN:
-		r = sys_spawn(a0, a1, a2, a3, a4);
+		r = sys_spawn(a0, a1, a2, a3, a4, a5);
 		break;
 	case SYS_MONITOR_UP:
 		if (!proc_current()->monitor) {
@@ -478,6 +522,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_MOD_MAP:
 		r = bootmod_sys_map(a0, a1, a2);
+		break;
+	case SYS_BOOT_SERVICE:
+		r = sys_boot_service(a0, a1);
 		break;
 	default:
 		r = E_NOSYS;

@@ -84,7 +84,7 @@ static uint32_t start_driver(uint32_t i)
 	if (!prog || strcmp(dir[i].args, "nodriver") == 0) {
 		return 0; /* no driver, or the manifest starts its own */
 	}
-	r = spawn_here(prog, dir[i].args, &pid);
+	r = spawn_here(prog, dir[i].args, NULL, &pid);
 	if (r < 0) {
 		printf("monitor %u: %s: cannot start its driver %s: %s\n",
 		       me.core_id, dir[i].name, prog, err_msg(r));

@@ -76,7 +76,8 @@ int set_sleep(int sleep);
 void join_mesh(void);
 
 /* place.c */
-int spawn_here(const char *app, const char *args, uint32_t *pid);
+int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
+	       uint32_t *pid);
 int on_spawn_req(void *vctx, const struct monitor_spawn_req *m);
 int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m);
 int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m);

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* spawn_here: start app on this core with a channel to us */
-int spawn_here(const char *app, const char *args, uint32_t *pid)
+/* spawn_here: start app on this core with a channel to us, holding what
+ * grant gives it (NULL: nothing) */
+int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
+	       uint32_t *pid)
 {
 	struct sys_chan sc;
 	long r;
@@ -27,7 +29,7 @@ int spawn_here(const char *app, const char *args, uint32_t *pid)
 	if (r < 0) {
 		return (int)r;
 	}
-	r = sys_spawn(app, args, sc.phys);
+	r = sys_spawn(app, args, sc.phys, grant);
 	if (r < 0) {
 		return (int)r; /* the frame stays ours; reused never (noted) */
 	}
@@ -107,7 +109,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		}
 	}
 	if (core == me.core_id) {
-		rep.err = spawn_here(m->app, m->args, &rep.pid);
+		rep.err = spawn_here(m->app, m->args, NULL, &rep.pid);
 		if (rep.err == 0) {
 			watch_add(rep.pid, cx->route);
 			if (any) {
@@ -292,6 +294,7 @@ int reap(void)
 void start_manifest_programs(void)
 {
 	struct sys_boot_start s;
+	struct sys_grant g;
 	uint32_t pid;
 
 	for (uint64_t i = 0;; i++) {
@@ -305,7 +308,9 @@ void start_manifest_programs(void)
 			    me.core_id, (unsigned long)i, err_msg((int)r));
 			return;
 		}
-		r = spawn_here(s.app, s.args, &pid);
+		g.rights = s.rights;
+		g.device = 0;
+		r = spawn_here(s.app, s.args, &g, &pid);
 		if (r < 0) {
 			printf("monitor %u: cannot start %s: %s\n", me.core_id,
 			       s.app, err_msg((int)r));

@@ -58,6 +58,16 @@ struct boot_start {
 	uint32_t line; /* manifest line, for messages */
 	char app[BOOT_NAME_MAX];
 	char args[BOOT_ARGS_MAX];
+	uint32_t rights; /* SYS_RIGHT_* (abi/syscall.h) the manifest gives */
+	uint32_t pad;
+};
+
+#define BOOT_MAX_SERVICES 16
+
+/* A service name the manifest reserves for one program. */
+struct boot_service {
+	char name[BOOT_NAME_MAX];
+	char app[BOOT_NAME_MAX];
 };
 
 struct boot_bar {
@@ -110,6 +120,9 @@ struct boottab {
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];
+	uint32_t nservices;
+	uint32_t pad3;
+	struct boot_service services[BOOT_MAX_SERVICES];
 	uint32_t npci;      /* entries in pci[] */
 	uint32_t pci_found; /* functions found (more than npci: not kept) */
 	struct boot_pcidev pci[BOOT_MAX_PCI];

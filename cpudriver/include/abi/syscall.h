@@ -26,10 +26,14 @@ enum sys_number {
 			       event bits (SYS_EV_*) */
 	SYS_INFO = 4,       /* (struct sys_info *out) */
 	SYS_SPAWN = 5,      /* (const char *app, u64 app_len, const char *args,
-			       u64 args_len, u64 chan_phys): monitor only;
+			       u64 args_len, u64 chan_phys,
+			       const struct sys_grant *grant): monitor only;
 			       chan_phys (0 = none) is a channel frame from
 			       SYS_CHAN_CREATE mapped into the new process,
-			       whose start-up gets its address; returns pid */
+			       whose start-up gets its address; grant (NULL:
+			       nothing) what it holds from the start (the
+			       monitor decides: docs/authority.md); returns
+			       pid */
 	SYS_MONITOR_UP = 6, /* (): monitor only; this core's monitor is up */
 	SYS_BOOT_START = 7, /* (u64 index, struct sys_boot_start *out):
 			       monitor only; the index-th manifest `start`
@@ -104,7 +108,26 @@ enum sys_number {
 	SYS_MOD_MAP = 33,    /* (const char *name, u64 len, struct sys_range
 				*out): maps boot module name read-only; out
 				gets its address and length */
+	SYS_BOOT_SERVICE = 34, /* (u64 index, struct sys_boot_service *out):
+				  monitor only; the index-th service name the
+				  manifest reserves for a program, E_NOENT past
+				  the end */
 	SYS_COUNT
+};
+
+/* Special rights (struct sys_grant.rights, struct sys_proc.rights): the
+ * manifest's `rights APP ...` lines say who holds them (docs/authority.md).
+ * Monitors hold every right of their own core. */
+#define SYS_RIGHT_ADMIN 0x1u   /* kill any process, move devices, format
+				  the store, spawn beyond the quota */
+#define SYS_RIGHT_CONSOLE 0x2u /* console input and raw output, poweroff */
+#define SYS_RIGHTS_ALL 0x3u
+
+/* SYS_SPAWN's grant: what the new process holds from its start. */
+struct sys_grant {
+	uint32_t rights; /* SYS_RIGHT_* */
+	uint32_t device; /* directory index + 1 of the device it drives (the
+			    only process that may touch it); 0: none */
 };
 
 #define SYS_CFG_WRITE 0x100u
@@ -159,6 +182,9 @@ struct sys_chan {
 struct sys_proc {
 	uint32_t pid;
 	uint32_t state; /* 1 runnable, 2 waiting */
+	uint32_t parent; /* the process that spawned it (a monitor, for
+			    every program), 0 for a monitor */
+	uint32_t rights; /* SYS_RIGHT_* it holds */
 	char name[32];
 };
 
@@ -179,6 +205,15 @@ struct sys_exit {
 struct sys_boot_start {
 	char app[SYS_NAME_MAX];
 	char args[SYS_ARGS_MAX];
+	uint32_t rights; /* SYS_RIGHT_* the manifest gives it */
+	uint32_t pad;
+};
+
+/* SYS_BOOT_SERVICE: service `name` may be exported only by program `app`
+ * (started by a monitor or an admin) */
+struct sys_boot_service {
+	char name[SYS_NAME_MAX];
+	char app[SYS_NAME_MAX];
 };
 
 /* SYS_DEV_INFO: the boot directory entry and this core's view of it */

@@ -16,6 +16,21 @@ long sys_call5(long nr, long a0, long a1, long a2, long a3, long a4)
 	return r;
 }
 
+long sys_call6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long r;
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
 long sys_call(long nr, long a0, long a1, long a2, long a3)
 {
 	return sys_call5(nr, a0, a1, a2, a3, 0);
@@ -48,10 +63,11 @@ long sys_info(struct sys_info *out)
 	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
 }
 
-long sys_spawn(const char *app, const char *args, uint64_t chan_phys)
+long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
+	       const struct sys_grant *grant)
 {
-	return sys_call5(SYS_SPAWN, (long)app, (long)strlen(app), (long)args,
-			 (long)strlen(args), (long)chan_phys);
+	return sys_call6(SYS_SPAWN, (long)app, (long)strlen(app), (long)args,
+			 (long)strlen(args), (long)chan_phys, (long)grant);
 }
 
 long sys_chan_create(struct sys_chan *out, uint32_t pid)
@@ -97,6 +113,11 @@ long sys_monitor_up(void)
 long sys_boot_start(uint64_t index, struct sys_boot_start *out)
 {
 	return sys_call(SYS_BOOT_START, (long)index, (long)out, 0, 0);
+}
+
+long sys_boot_service(uint64_t index, struct sys_boot_service *out)
+{
+	return sys_call(SYS_BOOT_SERVICE, (long)index, (long)out, 0, 0);
 }
 
 uint64_t sys_time_ns(void)

@@ -17,7 +17,8 @@ __attribute__((noreturn)) void sys_exit(long status);
 long sys_yield(void);
 long sys_wait(uint64_t timeout_ns);
 long sys_info(struct sys_info *out);
-long sys_spawn(const char *app, const char *args, uint64_t chan_phys);
+long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
+	       const struct sys_grant *grant);
 long sys_chan_create(struct sys_chan *out, uint32_t pid);
 long sys_chan_map(uint64_t phys, struct sys_chan *out);
 long sys_chan_grant(uint32_t pid, uint64_t phys);
@@ -36,6 +37,7 @@ long sys_mem_release(struct sys_range *out);
 long sys_mem_reclaim(uint64_t base, uint64_t size);
 long sys_monitor_up(void);
 long sys_boot_start(uint64_t index, struct sys_boot_start *out);
+long sys_boot_service(uint64_t index, struct sys_boot_service *out);
 uint64_t sys_time_ns(void);
 long sys_dev_info(uint32_t index, struct sys_dev *out);
 long sys_dev_cfg(uint32_t index, uint32_t off, uint32_t op, uint32_t val);
@@ -47,8 +49,9 @@ long sys_dev_release(uint32_t index);
 long sys_dev_adopt(uint32_t index);
 long sys_mod_map(const char *name, struct sys_range *out);
 
-/* sys_call / sys_call5: the raw system call. */
+/* sys_call / sys_call5 / sys_call6: the raw system call. */
 long sys_call(long nr, long a0, long a1, long a2, long a3);
 long sys_call5(long nr, long a0, long a1, long a2, long a3, long a4);
+long sys_call6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 
 #endif
