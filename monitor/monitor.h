@@ -31,6 +31,8 @@ struct link {
 struct pchan {
 	struct binding b; /* to a process of this core */
 	uint32_t pid;	  /* 0: slot free */
+	uint32_t rights;  /* SYS_RIGHT_* it was spawned with */
+	char app[32];	  /* the program it runs (a boot module name) */
 };
 
 /* What a relayed call's reply needs on its way back (relay_entry.kind):
@@ -70,6 +72,8 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);
 uint32_t route_pid(int route);
+/* proc_slot: this core's process pid (not a monitor), or NULL */
+struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
 int drain(int route);
 int set_sleep(int sleep);

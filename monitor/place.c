@@ -36,8 +36,20 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	route_attach(PROC_ROUTE + slot, (void *)sc.va, 0, me.core_id,
 		     (uint32_t)r);
 	procs[slot].pid = (uint32_t)r;
+	procs[slot].rights = grant ? grant->rights : 0;
+	strlcpy(procs[slot].app, app, sizeof(procs[slot].app));
 	*pid = (uint32_t)r;
 	return 0;
+}
+
+struct pchan *proc_slot(uint32_t pid)
+{
+	for (int i = 0; i < MAX_PROCS && pid; i++) {
+		if (procs[i].pid == pid) {
+			return &procs[i];
+		}
+	}
+	return NULL;
 }
 
 /*
