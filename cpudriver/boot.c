@@ -15,6 +15,7 @@
  */
 #include "kernel.h"
 #include "boot.h"
+#include "rights.h"
 #include "bootmod.h"
 #include "mb2.h"
 #include "acpi.h"
@@ -124,6 +125,41 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 
 		strlcpy(s->name, man.services[i].name, BOOT_NAME_MAX);
 		strlcpy(s->app, man.services[i].app, BOOT_NAME_MAX);
+	}
+}
+
+/* rdrand64: a random word from the CPU, if it has RDRAND and it answers */
+static bool rdrand64(uint64_t *out)
+{
+	uint32_t r[4];
+	uint8_t ok = 0;
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 30))) {
+		return false;
+	}
+	for (int tries = 0; tries < 10 && !ok; tries++) {
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok));
+	}
+	return ok;
+}
+
+/* make_seal_key: the key every kernel seals rights with (rights.h): from
+ * RDRAND when the CPU has it, else from TSC readings around the boot's
+ * slow steps, hashed (weaker: docs/authority.md says what it guards) */
+static void make_seal_key(struct boottab *bt)
+{
+	uint64_t mix[6] = {bt->tsc_entry, rdtsc(), bt->tsc_khz, bt->lapic_khz,
+			   bt->bootinfo_base, bt->ram_bytes};
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t w;
+
+		if (!rdrand64(&w)) {
+			mix[1] ^= rdtsc();
+			w = rights_siphash(mix[0], (uint64_t)i, mix, sizeof(mix));
+		}
+		bt->seal_key[i] = w;
 	}
 }
 
@@ -321,6 +357,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 		kprintf("PIT did not count: timer rates are guesses");
 	}
 	self.tsc_khz = bt->tsc_khz;
+	make_seal_key(bt);
 	dev_enumerate(bt, &acpi, &man, ncores);
 	split_memory(bt, ncores, mbi, total);
 	smp_install_trampoline();

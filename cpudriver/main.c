@@ -16,6 +16,7 @@
 #include "smp.h"
 #include "ktest.h"
 #include "dev.h"
+#include "rights.h"
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/trap.h>
@@ -54,6 +55,8 @@ void kernel_entry(struct bootrec *br)
 	self.lapic_khz = bt->lapic_khz;
 	self.apic_id = bt->cores[self.id].apic_id;
 
+	rights_init(&krights, self.id, bt->seal_key[0], bt->seal_key[1],
+		    self.tsc_khz * 4 / 1000); /* a doorbell per 4 us */
 	trap_init();
 	lapic_set_base(dmap(bt->lapic_phys));
 	lapic_init();

@@ -14,6 +14,7 @@
 #include "console.h"
 #include "elf.h"
 #include "bootmod.h"
+#include "rights.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -24,6 +25,8 @@
 #define SLICE_NS 10000000ull /* 10 ms */
 
 static struct proc procs[PROC_MAX];
+struct rights krights;
+_Static_assert(PROC_MAX <= RIGHTS_MAX_PROCS, "a rights row per process");
 static struct proc *cur;
 static bool need_resched;
 static uint64_t slice_end; /* TSC when the running process's slice ends */
@@ -167,7 +170,10 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	if (strlen(args) >= PROC_ARGS_MAX) {
 		return E_TOOBIG;
 	}
-	if (chan_phys && (!spawner || !proc_maps_shared(spawner, chan_phys))) {
+	/* a frame of this core the spawner maps (one SYS_CHAN_CREATE made) */
+	if (chan_phys &&
+	    (!spawner || chan_phys < self.part_base ||
+	     chan_phys >= self.part_end || !proc_maps_shared(spawner, chan_phys))) {
 		return E_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
@@ -199,6 +205,8 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		next_gen = (next_gen + 1) & 0xffff;
 	} while (!next_gen || proc_find(self.id << 16 | next_gen));
 	p->pid = self.id << 16 | next_gen;
+	rights_proc_gone(&krights, p->pid); /* nothing of a former holder */
+	rights_proc_add(&krights, p->pid, rdtsc());
 	p->parent = parent;
 	p->monitor = monitor;
 	strlcpy(p->name, app, sizeof(p->name));
@@ -222,6 +230,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		p->frame.rdx = proc_map_shared(p, chan_phys);
 		if (!p->frame.rdx) {
 			free_space(pml4);
+			rights_proc_gone(&krights, p->pid);
 			return E_NOMEM;
 		}
 	}
@@ -253,6 +262,7 @@ static void end(struct proc *p, int64_t status)
 	struct proc *parent;
 
 	p->state = PROC_FREE;
+	rights_proc_gone(&krights, p->pid);
 	/* its devices stop DMA into frames that are about to be freed */
 	dev_proc_gone(p);
 	free_space(p->pml4);
@@ -339,17 +349,6 @@ bool proc_maps_shared(struct proc *p, uint64_t phys)
 	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
 		if (pt_translate(&kpt, p->pml4, va, &flags) == phys &&
 		    (flags & PTE_SHARED)) {
-			return true;
-		}
-	}
-	return false;
-}
-
-bool proc_any_maps_shared(uint64_t phys)
-{
-	for (int i = 0; i < PROC_MAX; i++) {
-		if (procs[i].state != PROC_FREE &&
-		    proc_maps_shared(&procs[i], phys)) {
 			return true;
 		}
 	}

@@ -44,6 +44,8 @@ struct proc {
 	struct trap_frame frame; /* saved while not running */
 };
 
+/* krights: this core's rights table (rights.h): a row per process */
+extern struct rights krights;
 /* proc_current: the process whose frame is on the kernel stack, or NULL. */
 struct proc *proc_current(void);
 
@@ -72,9 +74,6 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys);
 /* proc_maps_shared: true if p maps phys as a channel frame. */
 bool proc_maps_shared(struct proc *p, uint64_t phys);
 
-/* proc_any_maps_shared: true if any process of this core maps phys as a
- * channel frame. */
-bool proc_any_maps_shared(uint64_t phys);
 
 /* proc_find: the process with this pid on this core, or NULL. */
 struct proc *proc_find(uint32_t pid);

@@ -15,6 +15,7 @@
 #include "dev.h"
 #include "bootmod.h"
 #include "usercopy.h"
+#include "rights.h"
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -147,7 +148,28 @@ static int64_t sys_boot_service(uint64_t index, uint64_t uva)
 	return copy_out(uva, &out, sizeof(out));
 }
 
-static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
+/* part_of: the core whose partition holds [pa, pa+size), or -1 */
+static int part_of(uint64_t pa, uint64_t size)
+{
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		const struct boot_core *b = &self.bt->cores[c];
+
+		if (size && pa + size > pa && pa >= b->part_base &&
+		    pa + size <= b->part_end) {
+			return (int)c;
+		}
+	}
+	return -1;
+}
+
+/* seal_in: the seal a monitor passed at uva */
+static int seal_in(struct sys_seal *s, uint64_t uva)
+{
+	return uva ? copy_in(s, uva, sizeof(*s)) : E_PERM;
+}
+
+static int64_t sys_chan_create(uint64_t uva, uint64_t pid, uint64_t peer_core,
+			       uint64_t peer_pid)
 {
 	struct proc *p = proc_current();
 	struct sys_chan out;
@@ -161,6 +183,9 @@ static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
 			return E_NOENT;
 		}
 	}
+	if (peer_core >= self.ncores || peer_pid > 0xffffffffull) {
+		return E_RANGE;
+	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
 	}
@@ -173,42 +198,52 @@ static int64_t sys_chan_create(uint64_t uva, uint64_t pid)
 		frame_free(out.phys);
 		return E_NOMEM;
 	}
+	rights_peer_add(&krights, p->pid, (uint32_t)peer_core);
+	rights_seal(&krights, SEAL_CHAN, out.phys, PAGE_SIZE,
+		    (uint32_t)peer_core, (uint32_t)peer_pid, &out.seal);
 	return copy_out(uva, &out, sizeof(out));
 }
 
-/* chan_frame_ok: may this core's monitor map phys as a channel frame it
- * did not create? Its own monitor link, any link for core 0 (it is the
- * other end of all of them), or a frame of another core's partition
- * (offered by that core's monitor). */
-static bool chan_frame_ok(uint64_t phys)
+/* boot_link_ok: phys is a monitor link frame of the boot table that this
+ * core's monitor may map: its own, or on core 0 every other core's */
+static bool boot_link_ok(uint64_t phys)
 {
-	const struct boottab *bt = self.bt;
-
-	if (phys & (PAGE_SIZE - 1)) {
-		return false;
-	}
-	for (uint32_t c = 0; c < self.ncores; c++) {
-		if (phys == bt->cores[c].monlink_frame) {
-			return c != 0 && (self.id == 0 || c == self.id);
-		}
-		if (c != self.id && phys >= bt->cores[c].part_base &&
-		    phys < bt->cores[c].part_end) {
-			return true;
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		if (phys == self.bt->cores[c].monlink_frame) {
+			return self.id == 0 || c == self.id;
 		}
 	}
 	return false;
 }
 
-static int64_t sys_chan_map(uint64_t phys, uint64_t uva)
+static int64_t sys_chan_map(uint64_t phys, uint64_t uva, uint64_t seal_uva)
 {
 	struct proc *p = proc_current();
-	struct sys_chan out = {0, phys};
+	struct sys_chan out;
+	struct sys_seal seal;
+	int from = part_of(phys, PAGE_SIZE), r;
 
 	if (!p->monitor) {
 		return E_PERM;
 	}
-	if (!chan_frame_ok(phys)) {
-		return E_RANGE;
+	memset(&out, 0, sizeof(out));
+	out.phys = phys;
+	if (phys & (PAGE_SIZE - 1) || proc_maps_shared(p, phys)) {
+		return E_PERM;
+	}
+	if (!seal_uva) {
+		if (!boot_link_ok(phys)) {
+			return E_PERM;
+		}
+	} else {
+		if ((r = seal_in(&seal, seal_uva)) < 0) {
+			return r;
+		}
+		if (from < 0 || from == (int)self.id ||
+		    rights_unseal(&krights, SEAL_CHAN, phys, PAGE_SIZE,
+				  (uint32_t)from, 0, &seal) < 0) {
+			return E_PERM;
+		}
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
@@ -217,28 +252,42 @@ static int64_t sys_chan_map(uint64_t phys, uint64_t uva)
 	if (!out.va) {
 		return E_NOMEM;
 	}
+	if (from >= 0) {
+		rights_peer_add(&krights, p->pid, (uint32_t)from);
+	}
 	return copy_out(uva, &out, sizeof(out));
 }
 
-static int64_t sys_chan_grant(uint64_t pid, uint64_t phys)
+static int64_t sys_chan_grant(uint64_t pid, uint64_t phys, uint64_t seal_uva)
 {
 	struct proc *p = proc_current(), *to;
+	struct sys_seal seal;
+	int from = part_of(phys, PAGE_SIZE), r;
 	uint64_t va;
 
 	if (!p->monitor) {
 		return E_PERM;
 	}
-	to = proc_find((uint32_t)pid);
+	to = pid <= 0xffffffffull ? proc_find((uint32_t)pid) : NULL;
 	if (!to) {
 		return E_NOENT;
 	}
-	/* a frame some process here already shares (e.g. the server of a
-	 * same-core binding), or one another core offers */
-	if (!proc_any_maps_shared(phys) && !chan_frame_ok(phys)) {
+	if ((r = seal_in(&seal, seal_uva)) < 0) {
+		return r;
+	}
+	/* only a frame a kernel made for exactly this process, once */
+	if (from < 0 || phys & (PAGE_SIZE - 1) ||
+	    rights_unseal(&krights, SEAL_CHAN, phys, PAGE_SIZE, (uint32_t)from,
+			  to->pid, &seal) < 0 ||
+	    proc_maps_shared(to, phys)) {
 		return E_PERM;
 	}
 	va = proc_map_shared(to, phys);
-	return va ? (int64_t)va : E_NOMEM;
+	if (!va) {
+		return E_NOMEM;
+	}
+	rights_peer_add(&krights, to->pid, (uint32_t)from);
+	return (int64_t)va;
 }
 
 static int64_t sys_core_info(uint64_t core, uint64_t uva)
@@ -342,36 +391,43 @@ static int64_t sys_mem_map(uint64_t bytes)
 			      (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
 
-/* in_other_partition: [base, base+size) lies inside one other core's
- * partition */
-static bool in_other_partition(uint64_t base, uint64_t size)
-{
-	for (uint32_t c = 0; c < self.ncores; c++) {
-		const struct boot_core *b = &self.bt->cores[c];
-		if (c != self.id && base >= b->part_base && size &&
-		    base + size <= b->part_end && base + size > base) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
+static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	struct sys_range out;
+	struct sys_seal seal;
 	uint64_t base;
-	int r;
+	int from, r;
 
 	if (!proc_current()->monitor) {
 		return E_PERM;
 	}
 	switch (nr) {
 	case SYS_MEM_LEND:
-		r = frame_lend(a0, &base);
-		return r < 0 ? r : (int64_t)base;
-	case SYS_MEM_ADOPT:
-		if (!in_other_partition(a0, a1)) {
+		if (a1 >= self.ncores || a1 == self.id) {
 			return E_RANGE;
+		}
+		if (!user_range_ok(a2, sizeof(seal), true)) {
+			return E_FAULT;
+		}
+		r = frame_lend(a0, &base);
+		if (r < 0) {
+			return r;
+		}
+		rights_seal(&krights, SEAL_MEM, base, a0, (uint32_t)a1, 0, &seal);
+		copy_out(a2, &seal, sizeof(seal)); /* checked above */
+		return (int64_t)base;
+	case SYS_MEM_ADOPT:
+		from = part_of(a0, a1);
+		if (from < 0 || from == (int)self.id) {
+			return E_RANGE;
+		}
+		if ((r = seal_in(&seal, a2)) < 0) {
+			return r;
+		}
+		/* only what that core's kernel lent to this core, once */
+		if (rights_unseal(&krights, SEAL_MEM, a0, a1, (uint32_t)from, 0,
+				  &seal) < 0) {
+			return E_PERM;
 		}
 		return frame_adopt(a0, a1);
 	case SYS_MEM_RELEASE:
@@ -387,8 +443,17 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1)
 
 static int64_t sys_doorbell(uint64_t core)
 {
+	struct proc *p = proc_current();
+	int r;
+
 	if (core >= self.ncores) {
 		return E_RANGE;
+	}
+	/* monitors ring anyone; a program only its peers' cores, so often */
+	if (!p->monitor &&
+	    (r = rights_doorbell(&krights, p->pid, (uint32_t)core, rdtsc())) <
+		0) {
+		return r;
 	}
 	lapic_send_ipi(self.bt->cores[core].apic_id, VEC_DOORBELL);
 	return 0;
@@ -455,13 +520,13 @@ void syscall_dispatch(struct trap_frame *f)
 		r = (int64_t)tsc_to_ns(rdtsc() - self.tsc_start);
 		break;
 	case SYS_CHAN_CREATE:
-		r = sys_chan_create(a0, a1);
+		r = sys_chan_create(a0, a1, a2, a3);
 		break;
 	case SYS_CHAN_MAP:
-		r = sys_chan_map(a0, a1);
+		r = sys_chan_map(a0, a1, a2);
 		break;
 	case SYS_CHAN_GRANT:
-		r = sys_chan_grant(a0, a1);
+		r = sys_chan_grant(a0, a1, a2);
 		break;
 	case SYS_DOORBELL:
 		r = sys_doorbell(a0);
@@ -494,7 +559,7 @@ void syscall_dispatch(struct trap_frame *f)
 	case SYS_MEM_ADOPT:
 	case SYS_MEM_RELEASE:
 	case SYS_MEM_RECLAIM:
-		r = sys_mem(f->rax, a0, a1);
+		r = sys_mem(f->rax, a0, a1, a2);
 		break;
 	case SYS_DEV_INFO:
 		r = dev_sys_info(a0, a1);

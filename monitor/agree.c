@@ -46,12 +46,14 @@ static int link_to(uint32_t c)
 	if (links[c].up) {
 		return (int)c;
 	}
-	if (!links[0].up || sys_chan_create(&sc, 0) < 0) {
+	if (!links[0].up || sys_chan_create(&sc, 0, c, 0) < 0) {
 		return -1;
 	}
 	o.from = me.core_id;
 	o.to = c;
 	o.phys = sc.phys;
+	o.seal_seq = sc.seal.seq;
+	o.seal_mac = sc.seal.mac;
 	if (monitor_send_link_offer(send_on, ROUTE(0), &o) < 0) {
 		return -1; /* the frame stays with us, unused */
 	}
@@ -63,6 +65,7 @@ static int link_to(uint32_t c)
 int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 {
 	struct ctx *cx = vctx;
+	struct sys_seal seal = {m->seal_seq, m->seal_mac};
 	struct sys_chan sc;
 	long r;
 
@@ -85,7 +88,7 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 		       me.core_id, m->from);
 		return 0;
 	}
-	r = sys_chan_map(m->phys, &sc);
+	r = sys_chan_map(m->phys, &sc, &seal);
 	if (r < 0) {
 		printf("monitor %u: cannot map the link from %u: %s\n",
 		       me.core_id, m->from, err_msg((int)r));

@@ -12,7 +12,7 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_mem_borrow_reply rep = {m->call_id, E_NOMEM, 0, 0};
-	struct monitor_lend_req req = {0, 0, 0};
+	struct monitor_lend_req req = {0};
 	uint64_t two = 2ull << 20;
 	int to;
 
@@ -24,6 +24,7 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 	req.call_id = m->call_id; /* the lend's reply answers the borrow */
 	req.lender = (me.core_id + 1) % me.ncores;
 	req.bytes = (m->bytes + two - 1) / two * two;
+	req.borrower = me.core_id;
 	to = relay_target(req.lender);
 	if (to >= 0 &&
 	    monitor_lend_relay(&relays, send_on, ROUTE(to), to,
@@ -37,7 +38,8 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_lend_req fwd = *m;
-	struct monitor_lend_reply rep = {0, 0, 0, 0};
+	struct monitor_lend_reply rep = {0};
+	struct sys_seal seal = {0, 0};
 	long base;
 	int to;
 
@@ -51,10 +53,12 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 		rep.err = E_NOENT;
 		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 	}
-	base = sys_mem_lend(m->bytes);
+	base = sys_mem_lend(m->bytes, m->borrower, &seal);
 	rep.err = base < 0 ? (int32_t)base : 0;
 	rep.base = base < 0 ? 0 : (uint64_t)base;
 	rep.size = base < 0 ? 0 : m->bytes;
+	rep.seal_seq = seal.seq;
+	rep.seal_mac = seal.mac;
 	if (base >= 0) {
 		printf("monitor %u: lent %lu MiB at 0x%lx\n", me.core_id,
 		       (unsigned long)(m->bytes >> 20), (unsigned long)base);
@@ -78,7 +82,9 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 	rep.base = m->base;
 	rep.size = m->size;
 	if (!m->err) {
-		rep.err = (int32_t)sys_mem_adopt(m->base, m->size);
+		struct sys_seal seal = {m->seal_seq, m->seal_mac};
+
+		rep.err = (int32_t)sys_mem_adopt(m->base, m->size, &seal);
 	}
 	if (!m->err && rep.err) {
 		/* could not use it: give it straight back (to its owner) */

@@ -306,7 +306,7 @@ int set_sleep(int sleep)
 static void link_up(uint32_t core, uint64_t phys, int side)
 {
 	struct sys_chan sc;
-	long r = sys_chan_map(phys, &sc);
+	long r = sys_chan_map(phys, &sc, NULL);
 
 	if (r < 0) {
 		printf("monitor %u: cannot map the link to core %u: %s\n",

@@ -75,7 +75,7 @@ static void serve_bind(const struct monitor_bind_req *m,
 		rep->err = E_NOENT; /* the server is gone */
 		return;
 	}
-	r = sys_chan_create(&sc, m->server_pid);
+	r = sys_chan_create(&sc, m->server_pid, m->client_core, m->client_pid);
 	if (r < 0) {
 		rep->err = (int32_t)r;
 		return;
@@ -84,18 +84,21 @@ static void serve_bind(const struct monitor_bind_req *m,
 	rep->err = monitor_send_bound(send_on, ROUTE(to), &note);
 	rep->phys = sc.phys;
 	rep->server_pid = m->server_pid;
+	rep->seal_seq = sc.seal.seq;
+	rep->seal_mac = sc.seal.mac;
 }
 
 /* finish_bind: the answer reaches the client's monitor: map the frame
  * into the client */
 static void finish_bind(uint32_t client_pid, struct monitor_bind_reply *rep)
 {
+	struct sys_seal seal = {rep->seal_seq, rep->seal_mac};
 	long va;
 
 	if (rep->err) {
 		return;
 	}
-	va = sys_chan_grant(client_pid, rep->phys);
+	va = sys_chan_grant(client_pid, rep->phys, &seal);
 	if (va < 0) {
 		rep->err = (int32_t)va;
 		return;

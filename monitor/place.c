@@ -25,7 +25,7 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	if (slot < 0) {
 		return E_TOOBIG;
 	}
-	r = sys_chan_create(&sc, 0);
+	r = sys_chan_create(&sc, 0, me.core_id, 0);
 	if (r < 0) {
 		return (int)r;
 	}

@@ -117,6 +117,8 @@ struct boottab {
 	uint32_t uart_gsi_flags; /* MPS INTI polarity/trigger flags */
 	uint32_t pm1a_cnt;     /* ACPI PM1a control port (poweroff), 0: none */
 	uint32_t pad2;
+	uint64_t seal_key[2];  /* the key of the kernels' seals (rights.h):
+				  never mapped where a program can read it */
 	struct boot_core cores[BOOT_MAX_CORES];
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];

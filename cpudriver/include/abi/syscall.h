@@ -39,20 +39,29 @@ enum sys_number {
 			       monitor only; the index-th manifest `start`
 			       for this core, E_NOENT past the end */
 	SYS_TIME_NS = 8,    /* (): nanoseconds since this core's driver began */
-	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out, u32 pid): monitor only;
-				a zeroed frame of this core's partition for a
-				channel, mapped into process pid of this core
-				(0: the caller); out->va is its address there */
-	SYS_CHAN_MAP = 10,   /* (u64 phys, struct sys_chan *out): monitor only;
-				maps a channel frame another core offered:
-				phys must lie in another core's partition or
-				be this core's monitor link frame */
-	SYS_CHAN_GRANT = 11, /* (u32 pid, u64 phys): monitor only; maps a
-				channel frame into process pid of this core: one
-				the caller maps, or one SYS_CHAN_MAP would
-				accept; returns its address there */
+	SYS_CHAN_CREATE = 9, /* (struct sys_chan *out, u32 pid, u32 peer_core,
+				u32 peer_pid): monitor only; a zeroed frame of
+				this core's partition for a channel between
+				process pid of this core (0: the caller) and
+				process peer_pid of core peer_core (0: that
+				core's monitor), mapped into pid; out->va is
+				its address there, out->seal the right the
+				peer's kernel wants (docs/authority.md) */
+	SYS_CHAN_MAP = 10,   /* (u64 phys, struct sys_chan *out, const struct
+				sys_seal *seal): monitor only; maps into the
+				caller a channel frame another core's kernel
+				made for this core's monitor (the seal it gave
+				out), or (seal NULL) this core's boot monitor
+				link; E_PERM for anything else */
+	SYS_CHAN_GRANT = 11, /* (u32 pid, u64 phys, const struct sys_seal
+				*seal): monitor only; maps into process pid
+				of this core a channel frame some kernel (this
+				one too) made for it; returns its address */
 	SYS_DOORBELL = 12,   /* (u32 core): interrupt that core so that its
-				waiting processes wake (SYS_EV_DOORBELL) */
+				waiting processes wake (SYS_EV_DOORBELL);
+				a program may ring only cores where it holds
+				a channel endpoint (E_PERM), at most 256 at
+				once and one per 4 us after that (E_AGAIN) */
 	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one
 				exited process of this core, E_AGAIN if none */
 	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
@@ -71,12 +80,15 @@ enum sys_number {
 				memory (rounded up to 4 KiB) at the end of the
 				caller's heap; returns its address, or E_NOMEM
 				(nothing mapped) when the core is out of frames */
-	SYS_MEM_LEND = 21,   /* (u64 bytes): monitor only; takes bytes (2 MiB
-				multiple) off this core to lend; returns the
-				physical base */
-	SYS_MEM_ADOPT = 22,  /* (u64 base, u64 size): monitor only; use memory
-				another core lent (it must lie in that core's
-				partition) */
+	SYS_MEM_LEND = 21,   /* (u64 bytes, u32 to_core, struct sys_seal
+				*seal): monitor only; takes bytes (2 MiB
+				multiple) off this core to lend to to_core;
+				returns the physical base, *seal the right
+				to_core's kernel wants */
+	SYS_MEM_ADOPT = 22,  /* (u64 base, u64 size, const struct sys_seal
+				*seal): monitor only; use memory another
+				core's kernel lent to this core (E_PERM
+				unless the seal says so, once) */
 	SYS_MEM_RELEASE = 23, /* (struct sys_range *out): monitor only; a
 				 borrowed range nothing uses any more, dropped
 				 to give back; E_AGAIN if none */
@@ -172,9 +184,17 @@ struct sys_core {
 	uint64_t monlink_phys; /* its monitor link frame; 0 for core 0 */
 };
 
+/* A right one kernel made for another core (rights.h): the object (a
+ * frame, a range) travels beside it in the monitors' messages. */
+struct sys_seal {
+	uint64_t seq; /* the making kernel's sequence number, never 0 */
+	uint64_t mac; /* SipHash over the right, under the kernels' key */
+};
+
 struct sys_chan {
 	uint64_t va;   /* where the frame is mapped in the caller */
 	uint64_t phys; /* its physical address, to offer to the peer */
+	struct sys_seal seal; /* SYS_CHAN_CREATE: the peer's right to it */
 };
 
 #define SYS_KILLED (-9)

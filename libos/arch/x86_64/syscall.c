@@ -70,19 +70,22 @@ long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
 			 (long)strlen(args), (long)chan_phys, (long)grant);
 }
 
-long sys_chan_create(struct sys_chan *out, uint32_t pid)
+long sys_chan_create(struct sys_chan *out, uint32_t pid, uint32_t peer_core,
+		     uint32_t peer_pid)
 {
-	return sys_call(SYS_CHAN_CREATE, (long)out, (long)pid, 0, 0);
+	return sys_call(SYS_CHAN_CREATE, (long)out, (long)pid, (long)peer_core,
+			(long)peer_pid);
 }
 
-long sys_chan_map(uint64_t phys, struct sys_chan *out)
+long sys_chan_map(uint64_t phys, struct sys_chan *out,
+		  const struct sys_seal *seal)
 {
-	return sys_call(SYS_CHAN_MAP, (long)phys, (long)out, 0, 0);
+	return sys_call(SYS_CHAN_MAP, (long)phys, (long)out, (long)seal, 0);
 }
 
-long sys_chan_grant(uint32_t pid, uint64_t phys)
+long sys_chan_grant(uint32_t pid, uint64_t phys, const struct sys_seal *seal)
 {
-	return sys_call(SYS_CHAN_GRANT, (long)pid, (long)phys, 0, 0);
+	return sys_call(SYS_CHAN_GRANT, (long)pid, (long)phys, (long)seal, 0);
 }
 
 long sys_doorbell(uint32_t core)
@@ -150,14 +153,14 @@ long sys_mem_map(uint64_t bytes)
 	return sys_call(SYS_MEM_MAP, (long)bytes, 0, 0, 0);
 }
 
-long sys_mem_lend(uint64_t bytes)
+long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal)
 {
-	return sys_call(SYS_MEM_LEND, (long)bytes, 0, 0, 0);
+	return sys_call(SYS_MEM_LEND, (long)bytes, (long)to_core, (long)seal, 0);
 }
 
-long sys_mem_adopt(uint64_t base, uint64_t size)
+long sys_mem_adopt(uint64_t base, uint64_t size, const struct sys_seal *seal)
 {
-	return sys_call(SYS_MEM_ADOPT, (long)base, (long)size, 0, 0);
+	return sys_call(SYS_MEM_ADOPT, (long)base, (long)size, (long)seal, 0);
 }
 
 long sys_mem_release(struct sys_range *out)

@@ -19,9 +19,11 @@ long sys_wait(uint64_t timeout_ns);
 long sys_info(struct sys_info *out);
 long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
 	       const struct sys_grant *grant);
-long sys_chan_create(struct sys_chan *out, uint32_t pid);
-long sys_chan_map(uint64_t phys, struct sys_chan *out);
-long sys_chan_grant(uint32_t pid, uint64_t phys);
+long sys_chan_create(struct sys_chan *out, uint32_t pid, uint32_t peer_core,
+		     uint32_t peer_pid);
+long sys_chan_map(uint64_t phys, struct sys_chan *out,
+		  const struct sys_seal *seal);
+long sys_chan_grant(uint32_t pid, uint64_t phys, const struct sys_seal *seal);
 long sys_doorbell(uint32_t core);
 long sys_reap(struct sys_exit *out);
 long sys_core_info(uint32_t core, struct sys_core *out);
@@ -31,8 +33,8 @@ long sys_poweroff(void);
 long sys_proc_list(struct sys_proc *out, size_t max);
 long sys_kill(uint32_t pid);
 long sys_mem_map(uint64_t bytes);
-long sys_mem_lend(uint64_t bytes);
-long sys_mem_adopt(uint64_t base, uint64_t size);
+long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal);
+long sys_mem_adopt(uint64_t base, uint64_t size, const struct sys_seal *seal);
 long sys_mem_release(struct sys_range *out);
 long sys_mem_reclaim(uint64_t base, uint64_t size);
 long sys_monitor_up(void);

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rights table (see rights.h). SipHash-2-4 is written here from its
+ * specification (Aumasson and Bernstein, 2012): four 64-bit words of
+ * state, two compression rounds per 8-byte word, four finalization
+ * rounds.
+ */
+#include "rights.h"
+#include <abi/errors.h>
+#include <string.h>
+
+static uint64_t rotl(uint64_t x, unsigned b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl(v[1], 13) ^ v[0];
+	v[0] = rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl(v[3], 16) ^ v[2];
+	v[0] += v[3];
+	v[3] = rotl(v[3], 21) ^ v[0];
+	v[2] += v[1];
+	v[1] = rotl(v[1], 17) ^ v[2];
+	v[2] = rotl(v[2], 32);
+}
+
+static void sip_word(uint64_t v[4], uint64_t m)
+{
+	v[3] ^= m;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= m;
+}
+
+uint64_t rights_siphash(uint64_t k0, uint64_t k1, const void *data,
+			size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
+			 k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
+	uint64_t last = (uint64_t)len << 56;
+	size_t i, whole = len & ~(size_t)7;
+
+	for (i = 0; i < whole; i += 8) {
+		uint64_t m = 0;
+
+		for (int b = 7; b >= 0; b--) {
+			m = m << 8 | p[i + (size_t)b];
+		}
+		sip_word(v, m);
+	}
+	for (size_t b = 0; i + b < len; b++) {
+		last |= (uint64_t)p[i + b] << (8 * b);
+	}
+	sip_word(v, last);
+	v[2] ^= 0xff;
+	for (int r = 0; r < 4; r++) {
+		sip_round(v);
+	}
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+void rights_init(struct rights *r, uint32_t core, uint64_t k0, uint64_t k1,
+		 uint64_t bell_ticks)
+{
+	memset(r, 0, sizeof(*r));
+	r->k0 = k0;
+	r->k1 = k1;
+	r->core = core;
+	r->bell_ticks = bell_ticks ? bell_ticks : 1;
+}
+
+static uint64_t mac(const struct rights *r, enum seal_kind kind,
+		    uint64_t phys, uint64_t size, uint32_t from, uint32_t to,
+		    uint32_t to_pid, uint64_t seq)
+{
+	/* fixed width, in a fixed order: the same bytes on every core */
+	uint64_t w[7] = {(uint64_t)kind, phys, size, from, to, to_pid, seq};
+
+	return rights_siphash(r->k0, r->k1, w, sizeof(w));
+}
+
+void rights_seal(struct rights *r, enum seal_kind kind, uint64_t phys,
+		 uint64_t size, uint32_t to_core, uint32_t to_pid,
+		 struct sys_seal *out)
+{
+	out->seq = ++r->seq;
+	out->mac = mac(r, kind, phys, size, r->core, to_core, to_pid,
+		       out->seq);
+}
+
+int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
+		  uint64_t size, uint32_t from_core, uint32_t to_pid,
+		  const struct sys_seal *s)
+{
+	if (from_core >= RIGHTS_MAX_CORES || s->seq == 0 ||
+	    mac(r, kind, phys, size, from_core, r->core, to_pid, s->seq) !=
+		s->mac) {
+		return E_PERM;
+	}
+	if (kind == SEAL_MEM) {
+		/* each lent range is adopted once: a seal used before (or
+		 * older than one used) would hand out memory given back */
+		if (s->seq <= r->mem_seq[from_core]) {
+			return E_PERM;
+		}
+		r->mem_seq[from_core] = s->seq;
+	}
+	return 0;
+}
+
+static struct rights_proc *find(struct rights *r, uint32_t pid)
+{
+	for (int i = 0; i < RIGHTS_MAX_PROCS && pid; i++) {
+		if (r->procs[i].pid == pid) {
+			return &r->procs[i];
+		}
+	}
+	return NULL;
+}
+
+int rights_peer_add(struct rights *r, uint32_t pid, uint32_t core)
+{
+	struct rights_proc *p = find(r, pid);
+
+	if (!p) {
+		return E_NOENT;
+	}
+	if (core >= RIGHTS_MAX_CORES) {
+		return E_RANGE;
+	}
+	p->peers[core / 64] |= 1ull << (core % 64);
+	return 0;
+}
+
+int rights_proc_add(struct rights *r, uint32_t pid, uint64_t now_tsc)
+{
+	if (!pid || find(r, pid)) {
+		return E_INVAL;
+	}
+	for (int i = 0; i < RIGHTS_MAX_PROCS; i++) {
+		struct rights_proc *p = &r->procs[i];
+
+		if (!p->pid) {
+			memset(p, 0, sizeof(*p));
+			p->pid = pid;
+			p->bell_tokens = RIGHTS_BELL_BURST;
+			p->bell_tsc = now_tsc;
+			return rights_peer_add(r, pid, r->core);
+		}
+	}
+	return E_FULL;
+}
+
+void rights_proc_gone(struct rights *r, uint32_t pid)
+{
+	struct rights_proc *p = find(r, pid);
+
+	if (p) {
+		memset(p, 0, sizeof(*p));
+	}
+}
+
+int rights_doorbell(struct rights *r, uint32_t pid, uint32_t core,
+		    uint64_t now_tsc)
+{
+	struct rights_proc *p = find(r, pid);
+	uint64_t add;
+
+	if (!p) {
+		return E_NOENT;
+	}
+	if (core >= RIGHTS_MAX_CORES ||
+	    !(p->peers[core / 64] & (1ull << (core % 64)))) {
+		return E_PERM;
+	}
+	if (now_tsc > p->bell_tsc) {
+		add = (now_tsc - p->bell_tsc) / r->bell_ticks;
+		if (add >= RIGHTS_BELL_BURST - p->bell_tokens) {
+			p->bell_tokens = RIGHTS_BELL_BURST;
+			p->bell_tsc = now_tsc;
+		} else if (add) {
+			p->bell_tokens += (uint32_t)add;
+			p->bell_tsc += add * r->bell_ticks;
+		}
+	}
+	if (!p->bell_tokens) {
+		return E_AGAIN;
+	}
+	p->bell_tokens--;
+	return 0;
+}
