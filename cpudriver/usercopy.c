@@ -40,7 +40,7 @@ int copy_in(void *dst, uint64_t uva, uint64_t len)
 	if (!user_range_ok(uva, len, false)) {
 		return E_FAULT;
 	}
-	memcpy(dst, (const void *)uva, len);
+	memcpy(dst, user_ptr(uva), len);
 	return 0;
 }
 
@@ -49,7 +49,7 @@ int copy_out(uint64_t uva, const void *src, uint64_t len)
 	if (!user_range_ok(uva, len, true)) {
 		return E_FAULT;
 	}
-	memcpy((void *)uva, src, len);
+	memcpy(user_ptr(uva), src, len);
 	return 0;
 }
 

@@ -15,6 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* user_ptr: the kernel's pointer to user address va of the current process,
+ * which is va itself (the process's mapping is loaded). A host test, where
+ * user addresses are not the host's, supplies its own translation. */
+#ifdef HOST_TEST
+void *user_ptr(uint64_t va);
+#else
+static inline void *user_ptr(uint64_t va)
+{
+	return (void *)va;
+}
+#endif
+
 /* user_range_ok: [va, va+len) is mapped user-accessible in the current
  * process (and writable if write); an empty range always is. */
 bool user_range_ok(uint64_t va, uint64_t len, bool write);
