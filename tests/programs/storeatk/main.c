@@ -43,8 +43,8 @@ static int forged_bind(struct binding *b)
 	if (err < 0) {
 		return err;
 	}
-	bind_init(b, (void *)r.va, 1, SYS_PID_CORE(r.server_pid),
-		  r.server_pid, &bind_env_libos);
+	bind_init(b, (void *)r.va, 1, SYS_PID_CORE(r.server_pid), r.server_pid,
+		  &bind_env_libos);
 	return 0;
 }
 
