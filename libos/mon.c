@@ -221,7 +221,8 @@ int mon_connect(const char *name, uint64_t wait_ns, struct binding *b)
 	return 0;
 }
 
-int mon_accept_poll(void **chan_va, uint32_t *client_pid)
+int mon_accept_client_poll(void **chan_va, uint32_t *client_pid,
+			   uint32_t *client_rights)
 {
 	mon_poll();
 	if (!nbounds) {
@@ -229,8 +230,16 @@ int mon_accept_poll(void **chan_va, uint32_t *client_pid)
 	}
 	*chan_va = (void *)bounds[0].va;
 	*client_pid = bounds[0].client_pid;
+	*client_rights = bounds[0].client_rights;
 	memmove(bounds, bounds + 1, --nbounds * sizeof(bounds[0]));
 	return 0;
+}
+
+int mon_accept_poll(void **chan_va, uint32_t *client_pid)
+{
+	uint32_t rights;
+
+	return mon_accept_client_poll(chan_va, client_pid, &rights);
 }
 
 int mon_accept(void **chan_va, uint32_t *client_pid)

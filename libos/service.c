@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The service loop (libos/service.h).
+ * The service loop (libos/service.h). Each client is kept with the pid
+ * and rights its monitor's `bound` note vouched for.
  */
 #include <libos/bind.h>
 #include <libos/mon.h>
@@ -17,20 +18,23 @@ int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
 
 static void accept_all(struct service *s)
 {
+	struct svc_client *c;
 	void *va;
-	uint32_t pid;
+	uint32_t pid, rights;
 
-	while (mon_accept_poll(&va, &pid) == 0) {
+	while (mon_accept_client_poll(&va, &pid, &rights) == 0) {
 		if (s->nclients == SVC_CLIENTS) {
 			printf("%s: too many clients; 0x%x ignored\n", s->name,
 			       pid);
 			continue;
 		}
-		bind_init(&s->clients[s->nclients].b, va, 0, SYS_PID_CORE(pid),
-			  pid, &bind_env_libos);
+		c = &s->clients[s->nclients++];
+		bind_init(&c->b, va, 0, SYS_PID_CORE(pid), pid,
+			  &bind_env_libos);
 		/* a client that never reads gets E_FULL after a second */
-		s->clients[s->nclients].b.send_wait_ns = BIND_SECOND;
-		s->clients[s->nclients++].pid = pid;
+		c->b.send_wait_ns = BIND_SECOND;
+		c->pid = pid;
+		c->rights = rights;
 	}
 }
 

@@ -62,11 +62,13 @@ int on_export_req(void *vctx, const struct monitor_export_req *m)
 }
 
 /* serve_bind: this core runs the server: make the frame in our partition,
- * map it into the server and tell it */
+ * map it into the server and tell it who the client is (as the client's
+ * monitor vouched for it) */
 static void serve_bind(const struct monitor_bind_req *m,
 		       struct monitor_bind_reply *rep)
 {
-	struct monitor_bound note = {m->client_core, m->client_pid, 0};
+	struct monitor_bound note = {m->client_core, m->client_pid, 0,
+				     m->client_rights};
 	struct sys_chan sc;
 	int to = pid_route(m->server_pid);
 	long r;
@@ -115,8 +117,15 @@ int on_bind_req(void *vctx, const struct monitor_bind_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	if (route_pid(cx->route)) {
+		/* a program binds itself, with the rights it was spawned
+		 * with: whatever it wrote in client_* is not its word to
+		 * give. From another monitor's route they are that
+		 * monitor's, and trusted. */
+		const struct pchan *p = proc_slot(route_pid(cx->route));
+
 		fwd.client_core = me.core_id;
 		fwd.client_pid = route_pid(cx->route);
+		fwd.client_rights = p ? p->rights : 0;
 		fwd.server_pid = 0;
 	}
 	if (me.core_id == 0 && !fwd.server_pid) {

@@ -265,6 +265,12 @@ void cmd_store(int argc, char **argv)
 		if (CALL("store", format, &fq, &fr) < 0) {
 			return;
 		}
+		if (fr.err == E_PERM) {
+			/* not "no usable store": the store refused us */
+			out("store: format refused: only a program holding "
+			    "the admin right may format the store\n");
+			return;
+		}
 		if (fr.err < 0) {
 			say("store: format failed: %s\n",
 			    store_err_msg(fr.err));

@@ -13,7 +13,11 @@
  * cores (the loop is libos/service.h). Every request is checked (the
  * generated stubs check the shape, this file the meaning: keys printable,
  * 1..64 bytes) before the store acts on it; the disk is used one request
- * at a time (the calls block in this program's only thread).
+ * at a time (the calls block in this program's only thread). Every client
+ * may put, get, delete, list and ask the status; `format`, which destroys
+ * every key, needs the admin right (SYS_RIGHT_ADMIN), which the store
+ * learns from the binding (its monitor's word, svc_client_rights), never
+ * from the client's messages.
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,13 +164,22 @@ static int on_status(void *ctx, const struct store_status_req *m)
 	return store_reply_status(svc_send, ctx, m, &rep);
 }
 
+/* on_format: destroys every key, so only for a client holding the admin
+ * right (as its monitor vouched for it when it bound: svc_client_rights) */
 static int on_format(void *ctx, const struct store_format_req *m)
 {
 	struct store_format_reply rep = {0};
 	char line[160];
 
-	rep.err = kv_format(
-	    kv, sys_time_ns() ^ ((uint64_t)((struct svc_client *)ctx)->pid << 32));
+	if (!(svc_client_rights(ctx) & SYS_RIGHT_ADMIN)) {
+		printf("store: refused format from 0x%x: needs the admin "
+		       "right\n",
+		       svc_client_pid(ctx));
+		rep.err = E_PERM;
+		return store_reply_format(svc_send, ctx, m, &rep);
+	}
+	rep.err = kv_format(kv, sys_time_ns() ^
+				    ((uint64_t)svc_client_pid(ctx) << 32));
 	if (rep.err == 0) {
 		kv_summary(kv, line, sizeof(line));
 		printf("store: formatted: %s\n", line);

@@ -122,6 +122,12 @@ int mon_accept(void **chan_va, uint32_t *client_pid);
 /* mon_accept_poll: like mon_accept but never waits (E_AGAIN). */
 int mon_accept_poll(void **chan_va, uint32_t *client_pid);
 
+/* mon_accept_client_poll: like mon_accept_poll, and *client_rights the
+ * SYS_RIGHT_* the client holds, as the client's monitor vouched for them
+ * (never the client's own word). */
+int mon_accept_client_poll(void **chan_va, uint32_t *client_pid,
+			   uint32_t *client_rights);
+
 /* mon_wait_exit: waits until a program this process spawned exits;
  * returns 0 with its pid and status. E_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);

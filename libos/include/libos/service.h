@@ -10,7 +10,9 @@
  * channels benchmark's sleeping mode measures).
  *
  * The stubs' transport is svc_send, with the client (struct svc_client *)
- * as its context: handlers pass their ctx on to the reply stubs.
+ * as its context: handlers pass their ctx on to the reply stubs, and learn
+ * who asks from it (svc_client_pid, svc_client_rights): a privileged
+ * request is refused unless svc_client_rights(ctx) holds the right.
  *
  * Usage:
  *   static int dispatch(struct svc_client *c, uint8_t type,
@@ -34,9 +36,14 @@
 #define SVC_CLIENTS 16
 #define SVC_POLL_NS 200000ull /* polling before sleeping: 200 us */
 
+/* A bound client. pid and rights are what the client's monitor vouched
+ * for when it bound (the monitor's `bound` note, monitor.if): a handler
+ * decides what the client may do from them, never from the client's
+ * messages. Set by the loop, read by handlers. */
 struct svc_client {
 	struct binding b;
-	uint32_t pid;
+	uint32_t pid;	 /* the client process */
+	uint32_t rights; /* SYS_RIGHT_* it holds (abi/syscall.h) */
 };
 
 struct service {
@@ -64,5 +71,18 @@ int svc_send(void *tctx, uint8_t type, const void *buf, size_t len);
 
 /* svc_run: serve until a handler sets s->stop; returns 0 then */
 int svc_run(struct service *s);
+
+/* svc_client_pid, svc_client_rights: who sent the message a handler is
+ * handling, and the SYS_RIGHT_* it holds; ctx is the handler's ctx (the
+ * struct svc_client * the dispatcher passed on). */
+static inline uint32_t svc_client_pid(const void *ctx)
+{
+	return ((const struct svc_client *)ctx)->pid;
+}
+
+static inline uint32_t svc_client_rights(const void *ctx)
+{
+	return ((const struct svc_client *)ctx)->rights;
+}
 
 #endif

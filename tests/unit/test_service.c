@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libos's service loop (libos/service.c) over the real program side of
+ * the monitor channel (libos/mon.c, bindings): a stand-in monitor sends
+ * `bound` notes, stand-in clients send one message each on their
+ * channels, and the handler must see each client's pid and rights as the
+ * note gave them (svc_client_pid, svc_client_rights), whatever the
+ * client's message says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <channels/chan.h>
+#include <libos/mon.h>
+#include <libos/service.h>
+#include <libos/sys.h>
+#include <monitor_if.h>
+
+#define ADMIN_PID 0x20005u
+#define PLAIN_PID 0x30007u
+#define MSG_TYPE 7
+
+static _Alignas(4096) uint8_t mon_frame[CHAN_FRAME_SIZE];
+static _Alignas(4096) uint8_t frames[2][CHAN_FRAME_SIZE];
+
+/* what the handler saw, in the order messages were dispatched */
+static struct {
+	uint32_t pid, rights;
+	uint8_t claim; /* the rights the message itself claimed */
+} seen[4];
+static int nseen;
+
+static int dispatch(struct svc_client *c, uint8_t type, const void *buf,
+		    size_t n);
+
+static struct service svc = {.name = "test", .dispatch = dispatch};
+
+static int dispatch(struct svc_client *c, uint8_t type, const void *buf,
+		    size_t n)
+{
+	assert_int_equal(type, MSG_TYPE);
+	assert_int_equal(n, 1);
+	if (nseen < 4) {
+		seen[nseen].pid = svc_client_pid(c);
+		seen[nseen].rights = svc_client_rights(c);
+		seen[nseen].claim = *(const uint8_t *)buf;
+		nseen++;
+	}
+	if (nseen == 2) {
+		svc.stop = true;
+	}
+	return 0;
+}
+
+static int mon_side_send(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	return chan_msg_send(tctx, type, buf, len);
+}
+
+/* bound: the monitor tells the server of client pid on frame f */
+static void bound(struct chan *mon, uint32_t pid, uint32_t rights, void *f)
+{
+	struct monitor_bound note = {SYS_PID_CORE(pid), pid, (uintptr_t)f,
+				     rights};
+
+	assert_int_equal(monitor_send_bound(mon_side_send, mon, &note), 0);
+}
+
+/*
+ * Two clients bind: one the monitor says holds the admin right, one with
+ * no rights, whose message claims every right. Each handler call must
+ * see the pid and rights of the note for its channel.
+ */
+static void test_handler_sees_the_monitors_word(void **state)
+{
+	static struct chan mon, admin, plain;
+	uint8_t all = SYS_RIGHTS_ALL, none = 0;
+
+	(void)state;
+	alarm(20); /* a loop that never dispatches ends the test, not CI */
+	chan_init(&mon, mon_frame, 0);
+	mon_init(mon_frame);
+	chan_init(&admin, frames[0], 1);
+	chan_init(&plain, frames[1], 1);
+	bound(&mon, ADMIN_PID, SYS_RIGHT_ADMIN, frames[0]);
+	bound(&mon, PLAIN_PID, 0, frames[1]);
+	assert_int_equal(chan_msg_send(&admin, MSG_TYPE, &none, 1), 0);
+	assert_int_equal(chan_msg_send(&plain, MSG_TYPE, &all, 1), 0);
+	assert_int_equal(svc_run(&svc), 0);
+	alarm(0);
+	assert_int_equal(svc.nclients, 2);
+	assert_int_equal(nseen, 2);
+	assert_int_equal(seen[0].pid, ADMIN_PID);
+	assert_int_equal(seen[0].rights, SYS_RIGHT_ADMIN);
+	assert_int_equal(seen[0].claim, 0);
+	assert_int_equal(seen[1].pid, PLAIN_PID);
+	assert_int_equal(seen[1].rights, 0);
+	assert_int_equal(seen[1].claim, SYS_RIGHTS_ALL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_handler_sees_the_monitors_word),
+	};
+
+	return cmocka_run_group_tests(tests, 0, 0);
+}
