@@ -109,7 +109,7 @@ int mon_ps(uint32_t core, struct monitor_ps_reply *out)
 
 int mon_kill(uint32_t pid)
 {
-	struct monitor_kill_req req = {0, pid};
+	struct monitor_kill_req req = {.pid = pid};
 	struct monitor_kill_reply rep;
 
 	return ASK(kill, &req, &rep);

@@ -37,6 +37,28 @@ int on_ping(void *vctx, const struct monitor_ping *m)
 	return monitor_reply_ping(send_on, ROUTE(cx->route), m, &p);
 }
 
+/* on_move_checked: only an admin moves a device (devices.c does the
+ * move): the asker's monitor writes who asks, core 0's refuses others */
+static int on_move_checked(void *vctx, const struct monitor_move_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_move_req fwd = *m;
+	struct monitor_move_reply rep = {0, E_PERM, 0};
+	struct pchan *by = asker(cx->route);
+
+	if (by) {
+		fwd.by_pid = by->pid;
+		fwd.by_rights = by->rights;
+	}
+	if (me.core_id == 0 && !(fwd.by_rights & SYS_RIGHT_ADMIN)) {
+		printf("monitor 0: refused move of %s to core %u by 0x%x: not "
+		       "admin\n",
+		       fwd.name, fwd.core, fwd.by_pid);
+		return monitor_reply_move(send_on, ROUTE(cx->route), m, &rep);
+	}
+	return on_move_req(vctx, &fwd);
+}
+
 const struct monitor_handlers handlers = {
     .spawn_req = on_spawn_req,
     .spawn_reply = on_spawn_reply,
@@ -54,7 +76,7 @@ const struct monitor_handlers handlers = {
     .lend_reply = on_lend_reply,
     .give_back = on_give_back,
     .devices_req = on_devices_req,
-    .move_req = on_move_req,
+    .move_req = on_move_checked,
     .dev_release_req = on_dev_release_req,
     .dev_release_reply = on_dev_release_reply,
     .dev_adopt_req = on_dev_adopt_req,

@@ -3,6 +3,10 @@
  * Lending memory between partitions (docs/monitor.md, "Lending memory"):
  * a program's borrow request becomes a lend request to a lender; the
  * answer is adopted here; unused borrowed ranges go back after exits.
+ * A program without the admin right may ask for BORROW_CAP in its life
+ * (its monitor counts what it asked for); a lender keeps a reserve of its
+ * partition free (lend_reserve: an eighth, at least 8 MiB) and refuses
+ * what would go below it (policy.h).
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -13,18 +17,34 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 	struct ctx *cx = vctx;
 	struct monitor_mem_borrow_reply rep = {m->call_id, E_NOMEM, 0, 0};
 	struct monitor_lend_req req = {0};
+	struct pchan *by = asker(cx->route);
 	uint64_t two = 2ull << 20;
+	const char *rule;
 	int to;
 
-	if (!route_pid(cx->route) || me.ncores < 2) {
+	if (!by || me.ncores < 2) {
+		return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route),
+						     &rep);
+	}
+	/* whole 2 MiB pieces are lent; what is asked for counts */
+	req.bytes = m->bytes > UINT64_MAX - two
+			? UINT64_MAX
+			: (m->bytes + two - 1) / two * two;
+	rule = borrow_rule(by->borrowed, req.bytes, by->rights);
+	if (rule) {
+		printf("monitor %u: refused a borrow of %lu KiB by 0x%x (%s): "
+		       "%s\n",
+		       me.core_id, (unsigned long)(m->bytes >> 10), by->pid,
+		       by->app, rule);
+		rep.err = E_TOOBIG;
 		return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route),
 						     &rep);
 	}
 	/* the next core lends; a least-loaded choice is still to come */
 	req.call_id = m->call_id; /* the lend's reply answers the borrow */
 	req.lender = (me.core_id + 1) % me.ncores;
-	req.bytes = (m->bytes + two - 1) / two * two;
 	req.borrower = me.core_id;
+	by->borrowed += req.bytes;
 	to = relay_target(req.lender);
 	if (to >= 0 &&
 	    monitor_lend_relay(&relays, send_on, ROUTE(to), to,
@@ -40,6 +60,9 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	struct monitor_lend_req fwd = *m;
 	struct monitor_lend_reply rep = {0};
 	struct sys_seal seal = {0, 0};
+	struct sys_info in;
+	uint64_t part;
+	const char *rule;
 	long base;
 	int to;
 
@@ -51,6 +74,18 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 			return 0;
 		}
 		rep.err = E_NOENT;
+		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
+	}
+	if (sys_info(&in) < 0) {
+		in.part_end = in.part_base = in.free_bytes = 0;
+	}
+	part = in.part_end - in.part_base;
+	rule = lend_rule(in.free_bytes, part, m->bytes);
+	if (rule) {
+		printf("monitor %u: refused to lend %lu MiB: %s (%lu MiB)\n",
+		       me.core_id, (unsigned long)(m->bytes >> 20), rule,
+		       (unsigned long)(lend_reserve(part) >> 20));
+		rep.err = E_NOMEM;
 		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 	}
 	base = sys_mem_lend(m->bytes, m->borrower, &seal);

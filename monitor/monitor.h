@@ -12,6 +12,7 @@
 #include <channels/binding.h>
 #include <channels/relay.h>
 #include <monitor_if.h>
+#include "policy.h"
 
 #define MAX_CORES 256
 #define MAX_PROCS 32
@@ -33,6 +34,9 @@ struct pchan {
 	uint32_t pid;	  /* 0: slot free */
 	uint32_t rights;  /* SYS_RIGHT_* it was spawned with */
 	char app[32];	  /* the program it runs (a boot module name) */
+	uint32_t spawner; /* who asked for it (spawn_req's by_pid), 0: us */
+	int vouched;	  /* started by us (manifest, driver) or an admin */
+	uint64_t borrowed; /* bytes it asked to borrow (memory.c) */
 };
 
 /* What a relayed call's reply needs on its way back (relay_entry.kind):
@@ -88,6 +92,8 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m);
 int on_exit_note(void *vctx, const struct monitor_exit_note *m);
 int on_ps_req(void *vctx, const struct monitor_ps_req *m);
 int on_kill_req(void *vctx, const struct monitor_kill_req *m);
+/* asker: the process slot of a program route, NULL for a monitor's */
+struct pchan *asker(int route);
 int reap(void);
 void start_manifest_programs(void);
 

@@ -38,19 +38,52 @@ static int service_add(const char *name, uint32_t core, uint32_t pid)
 	return 0;
 }
 
+/* reserved_for: the program that alone may export name (the manifest's
+ * `service NAME APP` lines, then the drivers' names), or NULL */
+static const char *reserved_for(const char *name)
+{
+	static struct sys_boot_service sv;
+
+	for (uint64_t i = 0; sys_boot_service(i, &sv) == 0; i++) {
+		if (strcmp(sv.name, name) == 0) {
+			return sv.app;
+		}
+	}
+	return reserved_owner(name);
+}
+
+/*
+ * A program exports itself, never someone else: its monitor writes its
+ * core, pid, rights, program and whether a monitor or an admin started
+ * it. Core 0's monitor, which keeps the names, lets only the program a
+ * name is reserved for export it (export_rule).
+ */
 int on_export_req(void *vctx, const struct monitor_export_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_export_req fwd = *m;
 	struct monitor_export_reply rep = {0, 0};
+	struct pchan *by = asker(cx->route);
+	const char *owner, *rule;
 
-	if (route_pid(cx->route)) {
-		/* a program exports itself, never someone else */
+	if (by) {
 		fwd.core = me.core_id;
-		fwd.id = route_pid(cx->route);
+		fwd.id = by->pid;
+		fwd.by_rights = by->rights;
+		fwd.by_start = by->vouched ? 1 : 0;
+		strlcpy(fwd.by_app, by->app, sizeof(fwd.by_app));
 	}
 	if (me.core_id == 0) {
-		rep.err = service_add(fwd.name, fwd.core, fwd.id);
+		owner = reserved_for(fwd.name);
+		rule = export_rule(owner, fwd.by_app, fwd.by_start);
+		if (rule) {
+			printf("monitor 0: refused export of '%s' by 0x%x (%s): "
+			       "%s (%s)\n",
+			       fwd.name, fwd.id, fwd.by_app, rule, owner);
+			rep.err = E_PERM;
+		} else {
+			rep.err = service_add(fwd.name, fwd.core, fwd.id);
+		}
 		return monitor_reply_export(send_on, ROUTE(cx->route), m, &rep);
 	}
 	if (monitor_export_relay(&relays, send_on, ROUTE(0), 0,

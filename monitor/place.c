@@ -3,10 +3,31 @@
  * Process placement and the questions about processes: spawning here or
  * relaying to the right core, `any` placement (core 0), exits, ps, kill,
  * core statistics, and the programs the manifest starts on this core.
+ *
+ * Who may (policy.h, docs/authority.md): a spawn_req or kill_req from a
+ * program carries its pid and rights as this monitor's table has them
+ * (by_pid, by_rights: written here, whatever the program sent); a monitor
+ * trusts them from another monitor. The asker's own monitor counts its
+ * live children against the spawn quota (it sees every spawn_req it
+ * sends and every exit note of its children); the core that runs a
+ * spawn keeps the last process slots for admins and monitors and
+ * remembers who asked for each process, the only one besides an admin,
+ * the process itself and this monitor that may end it.
  */
 #include "monitor.h"
 #include <stdio.h>
 #include <string.h>
+
+/* the live children of this core's programs (policy.h) */
+static struct kids kids;
+#define KIDS_LAPSE_NS (2 * MONITOR_RELAY_NS)
+
+struct pchan *asker(int route)
+{
+	uint32_t pid = route_pid(route);
+
+	return pid ? proc_slot(pid) : NULL;
+}
 
 /* spawn_here: start app on this core with a channel to us, holding what
  * grant gives it (NULL: nothing) */
@@ -38,6 +59,9 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	procs[slot].pid = (uint32_t)r;
 	procs[slot].rights = grant ? grant->rights : 0;
 	strlcpy(procs[slot].app, app, sizeof(procs[slot].app));
+	procs[slot].spawner = 0; /* on_spawn_req says who asked */
+	procs[slot].vouched = 1;
+	procs[slot].borrowed = 0;
 	*pid = (uint32_t)r;
 	return 0;
 }
@@ -97,42 +121,118 @@ static void placed_exit(uint32_t pid)
 	}
 }
 
+/* free_slots: process slots this core can still give (ours and the
+ * kernel's: the kernel's table holds this monitor too) */
+static uint32_t free_slots(void)
+{
+	struct sys_info in;
+	uint32_t mine = 0, kern;
+
+	for (int i = 0; i < MAX_PROCS; i++) {
+		mine += !procs[i].pid;
+	}
+	if (sys_info(&in) < 0) {
+		return 0;
+	}
+	kern = in.nprocs < MAX_PROCS ? MAX_PROCS - in.nprocs : 0;
+	return kern < mine ? kern : mine;
+}
+
+static void refuse_spawn(const struct monitor_spawn_req *m, const char *rule)
+{
+	printf("monitor %u: refused spawn of %s by 0x%x: %s\n", me.core_id,
+	       m->app, m->by_pid, rule);
+}
+
+/* spawn_local: start fwd's program on this core for whoever asked */
+static int spawn_local(const struct monitor_spawn_req *fwd, uint32_t *pid)
+{
+	struct sys_grant g = {fwd->rights & fwd->by_rights, 0};
+	const char *rule = spawn_slot_rule(free_slots(), fwd->by_rights);
+	struct pchan *p;
+	int r;
+
+	if (rule) {
+		refuse_spawn(fwd, rule);
+		return E_TOOBIG;
+	}
+	r = spawn_here(fwd->app, fwd->args, &g, pid);
+	p = r == 0 ? proc_slot(*pid) : NULL;
+	if (p) {
+		p->spawner = fwd->by_pid;
+		p->vouched = (fwd->by_rights & SYS_RIGHT_ADMIN) != 0;
+	}
+	return r;
+}
+
+/* answer_spawn: the answer to a spawn request that came on route; a
+ * program's pending spawn is settled */
+static int answer_spawn(int route, uint32_t call_id,
+			struct monitor_spawn_reply *rep)
+{
+	kids_settle(&kids, route_pid(route), call_id,
+		    rep->err ? 0 : rep->pid);
+	rep->call_id = call_id;
+	return monitor_send_spawn_reply(send_on, ROUTE(route), rep);
+}
+
 int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_spawn_reply rep = {0, 0, 0};
-	struct monitor_spawn_req fwd;
+	struct monitor_spawn_req fwd = *m;
+	struct pchan *by = asker(cx->route);
 	uint32_t core = m->core;
 	int any = core == 0xffffffffu && me.core_id == 0;
+	const char *rule;
 	int to;
 
+	if (by) {
+		/* a program asks: who it is and what it holds are ours to
+		 * say; its quota is ours to count */
+		fwd.by_pid = by->pid;
+		fwd.by_rights = by->rights;
+		rule = spawn_rights_rule(fwd.rights, fwd.by_rights);
+		if (rule) {
+			refuse_spawn(&fwd, rule);
+			rep.err = E_PERM;
+			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
+						   &rep);
+		}
+		if (!(fwd.by_rights & SYS_RIGHT_ADMIN) &&
+		    kids_reserve(&kids, by->pid, m->call_id, sys_time_ns(),
+				 KIDS_LAPSE_NS) < 0) {
+			refuse_spawn(&fwd, "it has 4 live children, the "
+					   "quota of a non-admin process");
+			rep.err = E_TOOBIG;
+			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
+						   &rep);
+		}
+	}
 	if (core == 0xffffffffu) {
 		/* "any": core 0's monitor places it (place_any) */
 		core = me.core_id == 0 ? place_any() : 0;
 		if (core == 0 && me.core_id != 0) {
-			fwd = *m;
 			if (monitor_spawn_relay(&relays, send_on, ROUTE(0), 0,
 						cx->route, &fwd, SPAWN) == 0) {
 				return 0;
 			}
 			rep.err = E_AGAIN;
-			return monitor_reply_spawn(send_on, ROUTE(cx->route), m,
-						   &rep);
+			return answer_spawn(cx->route, m->call_id, &rep);
 		}
 	}
 	if (core == me.core_id) {
-		rep.err = spawn_here(m->app, m->args, NULL, &rep.pid);
+		rep.err = spawn_local(&fwd, &rep.pid);
 		if (rep.err == 0) {
 			watch_add(rep.pid, cx->route);
 			if (any) {
 				placed_spawned(rep.pid);
 			}
 		}
-		return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+		return answer_spawn(cx->route, m->call_id, &rep);
 	}
 	to = relay_target(core);
 	if (to >= 0) {
-		fwd = *m;
 		fwd.core = core;
 		if (monitor_spawn_relay(
 		    &relays, send_on, ROUTE(to), to, cx->route, &fwd,
@@ -141,7 +241,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		}
 	}
 	rep.err = to < 0 ? E_RANGE : E_AGAIN;
-	return monitor_reply_spawn(send_on, ROUTE(cx->route), m, &rep);
+	return answer_spawn(cx->route, m->call_id, &rep);
 }
 
 int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
@@ -156,14 +256,13 @@ int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 		       me.core_id, m->call_id, cx->route);
 		return 0;
 	}
-	back.call_id = e->back_id;
 	if (m->err == 0) {
 		watch_add(m->pid, e->from);
 		if (e->kind == PLACE) {
 			placed_spawned(m->pid);
 		}
 	}
-	return monitor_send_spawn_reply(send_on, ROUTE(e->from), &back);
+	return answer_spawn(e->from, e->back_id, &back);
 }
 
 int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
@@ -204,6 +303,7 @@ int on_exit_note(void *vctx, const struct monitor_exit_note *m)
 
 	(void)vctx;
 	placed_exit(m->pid);
+	kids_exit(&kids, m->pid);
 	if (to >= 0) {
 		return monitor_send_exit_note(send_on, ROUTE(to), m);
 	}
@@ -250,9 +350,15 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 	struct ctx *cx = vctx;
 	struct monitor_kill_req fwd = *m;
 	struct monitor_kill_reply rep = {0, 0};
+	struct pchan *by = asker(cx->route), *t;
 	uint32_t core = SYS_PID_CORE(m->pid);
+	const char *rule;
 	int to;
 
+	if (by) {
+		fwd.by_pid = by->pid;
+		fwd.by_rights = by->rights;
+	}
 	if (core != me.core_id) {
 		to = relay_target(core);
 		if (to >= 0 &&
@@ -261,8 +367,19 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 			return 0;
 		}
 		rep.err = to < 0 ? E_NOENT : E_AGAIN;
-	} else if (m->pid == me.pid) {
+		return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
+	}
+	t = proc_slot(m->pid);
+	rule = kill_rule(fwd.by_pid, fwd.by_rights, m->pid,
+			 t ? t->spawner : 0, me.pid);
+	if (m->pid == me.pid) {
 		rep.err = E_PERM; /* a monitor is not killed */
+	} else if (rule && !t) {
+		rep.err = E_NOENT; /* none of ours: nothing to refuse */
+	} else if (rule) {
+		printf("monitor %u: refused kill of 0x%x (%s) by 0x%x: %s\n",
+		       me.core_id, m->pid, t->app, fwd.by_pid, rule);
+		rep.err = E_PERM;
 	} else {
 		rep.err = (int32_t)sys_kill(m->pid);
 	}
@@ -280,6 +397,7 @@ int reap(void)
 
 		done++;
 		placed_exit(e.pid);
+		kids_exit(&kids, e.pid);
 		devices_proc_gone(e.pid);
 		if (me.core_id == 0) {
 			naming_forget(e.pid);

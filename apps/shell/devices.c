@@ -75,7 +75,9 @@ void cmd_move(int argc, char **argv)
 	} else if (r == E_RANGE) {
 		say("move: no core '%s'\n", argv[2]);
 	} else if (r == E_PERM) {
-		say("move: %s has no driver to move\n", argv[1]);
+		say("move: %s has no driver to move (or the shell lacks "
+		    "the admin right)\n",
+		    argv[1]);
 	} else if (r < 0) {
 		say("move: %s\n", err_msg(r));
 	} else if (pid) {

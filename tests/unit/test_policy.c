@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host tests for the monitors' rules for privileged operations
+ * (monitor/policy.c): who may kill, spawn with which rights and into the
+ * last process slots, export a reserved name, borrow and lend; and the
+ * live-children table behind the spawn quota.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "abi/errors.h"
+#include "abi/syscall.h"
+#include "../../monitor/policy.h"
+
+#define MiB (1024ull * 1024)
+#define MON 0x10001u
+
+static void test_kill(void **state)
+{
+	(void)state;
+	/* an admin, the spawner, the process itself, the monitor */
+	assert_null(kill_rule(0x20005, SYS_RIGHT_ADMIN, 0x10003, 0, MON));
+	assert_null(kill_rule(0x20005, 0, 0x10003, 0x20005, MON));
+	assert_null(kill_rule(0x10003, 0, 0x10003, 0, MON));
+	assert_null(kill_rule(MON, 0, 0x10003, 0, MON));
+	/* anyone else, and a process the monitor started (spawner 0) */
+	assert_non_null(kill_rule(0x20005, SYS_RIGHT_CONSOLE, 0x10003,
+				  0x20006, MON));
+	assert_non_null(kill_rule(0x20005, 0, 0x10003, 0, MON));
+	/* by 0 is not the monitor's spawn (spawner 0) */
+	assert_non_null(kill_rule(0, 0, 0x10003, 0, MON));
+}
+
+static void test_spawn_rights_and_slots(void **state)
+{
+	(void)state;
+	assert_null(spawn_rights_rule(0, 0));
+	assert_null(spawn_rights_rule(SYS_RIGHT_CONSOLE, SYS_RIGHTS_ALL));
+	assert_non_null(spawn_rights_rule(SYS_RIGHT_ADMIN, 0));
+	assert_non_null(spawn_rights_rule(SYS_RIGHTS_ALL, SYS_RIGHT_ADMIN));
+	assert_null(spawn_slot_rule(SLOT_RESERVE + 1, 0));
+	assert_non_null(spawn_slot_rule(SLOT_RESERVE, 0));
+	assert_null(spawn_slot_rule(1, SYS_RIGHT_ADMIN));
+	assert_non_null(spawn_slot_rule(0, SYS_RIGHT_ADMIN));
+}
+
+static void test_export(void **state)
+{
+	(void)state;
+	assert_string_equal(reserved_owner("net"), "netd");
+	assert_string_equal(reserved_owner("store"), "store");
+	assert_null(reserved_owner("echo"));
+	assert_null(export_rule(NULL, "attack", 0));
+	assert_null(export_rule("netd", "netd", 1));
+	assert_non_null(export_rule("netd", "netd", 0));
+	assert_non_null(export_rule("netd", "attack", 1));
+}
+
+static void test_borrow_and_lend(void **state)
+{
+	(void)state;
+	assert_null(borrow_rule(0, BORROW_CAP, 0));
+	assert_null(borrow_rule(BORROW_CAP - 4 * MiB, 4 * MiB, 0));
+	assert_non_null(borrow_rule(BORROW_CAP, 2 * MiB, 0));
+	assert_non_null(borrow_rule(2 * MiB, UINT64_MAX, 0));
+	assert_null(borrow_rule(BORROW_CAP, UINT64_MAX, SYS_RIGHT_ADMIN));
+	assert_int_equal(lend_reserve(48 * MiB), LEND_RESERVE_MIN);
+	assert_int_equal(lend_reserve(800 * MiB), 100 * MiB);
+	assert_null(lend_rule(20 * MiB, 48 * MiB, 12 * MiB));
+	assert_non_null(lend_rule(20 * MiB, 48 * MiB, 14 * MiB));
+	assert_non_null(lend_rule(4 * MiB, 48 * MiB, 2 * MiB));
+	assert_non_null(lend_rule(20 * MiB, 48 * MiB, UINT64_MAX));
+}
+
+static void test_kids(void **state)
+{
+	static struct kids k;
+	uint64_t lapse = 100;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	/* pending requests count: the fifth, sent before any reply, fails */
+	for (uint32_t c = 1; c <= SPAWN_QUOTA; c++) {
+		assert_int_equal(kids_reserve(&k, 0x10002, c, 0, lapse), 0);
+	}
+	assert_int_equal(kids_reserve(&k, 0x10002, 9, 0, lapse), E_TOOBIG);
+	/* another parent has its own quota */
+	assert_int_equal(kids_reserve(&k, 0x10003, 1, 0, lapse), 0);
+	/* a failed spawn gives its place back; a started one keeps it */
+	kids_settle(&k, 0x10002, 1, 0);
+	kids_settle(&k, 0x10002, 2, 0x20004);
+	assert_int_equal(kids_count(&k, 0x10002, 0, lapse), SPAWN_QUOTA - 1);
+	/* a child's exit gives its place back */
+	kids_exit(&k, 0x20004);
+	assert_int_equal(kids_count(&k, 0x10002, 0, lapse), SPAWN_QUOTA - 2);
+	/* pending ones nobody answered lapse; started ones do not */
+	kids_settle(&k, 0x10002, 3, 0x20005);
+	assert_int_equal(kids_count(&k, 0x10002, 1000, lapse), 1);
+	/* the parent's exit forgets its children */
+	kids_exit(&k, 0x10002);
+	assert_int_equal(kids_count(&k, 0x10002, 1000, lapse), 0);
+	assert_int_equal(kids_reserve(&k, 0, 1, 0, lapse), E_TOOBIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_spawn_rights_and_slots),
+	    cmocka_unit_test(test_export),
+	    cmocka_unit_test(test_borrow_and_lend),
+	    cmocka_unit_test(test_kids),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
