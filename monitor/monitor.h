@@ -92,7 +92,8 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m);
 int on_exit_note(void *vctx, const struct monitor_exit_note *m);
 int on_ps_req(void *vctx, const struct monitor_ps_req *m);
 int on_kill_req(void *vctx, const struct monitor_kill_req *m);
-/* asker: the process slot of a program route, NULL for a monitor's */
+/* asker: the process slot of a program route (one holding nothing if the
+ * program is gone), NULL for a monitor's */
 struct pchan *asker(int route);
 int reap(void);
 void start_manifest_programs(void);

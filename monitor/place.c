@@ -24,9 +24,23 @@ static struct kids kids;
 
 struct pchan *asker(int route)
 {
+	static struct pchan gone;
 	uint32_t pid = route_pid(route);
+	struct pchan *p;
 
-	return pid ? proc_slot(pid) : NULL;
+	if (!pid) {
+		return NULL; /* a monitor's route */
+	}
+	p = proc_slot(pid);
+	if (p) {
+		return p;
+	}
+	/* a program our table no longer holds (it ended while its message
+	 * waited): it holds nothing, and its word counts for nothing */
+	memset(&gone, 0, sizeof(gone));
+	gone.pid = pid;
+	strlcpy(gone.app, "?", sizeof(gone.app));
+	return &gone;
 }
 
 /* spawn_here: start app on this core with a channel to us, holding what
