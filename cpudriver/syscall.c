@@ -100,9 +100,13 @@ static int64_t sys_spawn(uint64_t app, uint64_t app_len, uint64_t args,
 	if (g.rights & ~SYS_RIGHTS_ALL) {
 		return E_INVAL;
 	}
+	if ((r = dev_grant_check(g.device))) {
+		return r;
+	}
 	r = proc_spawn(name, a, proc_current()->pid, false, chan);
 	if (r >= 0) {
 		proc_find((uint32_t)r)->rights = g.rights;
+		dev_grant(g.device, (uint32_t)r);
 	}
 	return r;
 }
@@ -571,13 +575,16 @@ void syscall_dispatch(struct trap_frame *f)
 		r = dev_sys_map(a0, a1);
 		break;
 	case SYS_DEV_IRQ:
-		r = dev_sys_irq(a0, a1);
+		r = dev_sys_irq(a0, a1, a2);
 		break;
 	case SYS_IRQ_ACK:
 		r = dev_sys_irq_ack();
 		break;
 	case SYS_DMA_ADDR:
 		r = dev_sys_dma_addr(a0);
+		break;
+	case SYS_DEV_IRQ_FREE:
+		r = dev_sys_irq_free(a0, a1);
 		break;
 	case SYS_DEV_RELEASE:
 		r = dev_sys_release(a0);

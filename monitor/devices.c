@@ -11,6 +11,14 @@
  * monitor at boot and after every move, with the manifest's driver
  * arguments.
  *
+ * The kernel lets exactly one process touch a device: the driver its
+ * monitor names when it spawns it (struct sys_grant.device). That is the
+ * started driver program; for a device whose manifest line says
+ * `nodriver [APP]`, no program is started, and the first APP (default:
+ * the usual driver program) that this monitor spawns on the owning core
+ * while the device has no live driver becomes its driver, whether a
+ * manifest `start` or a `spawn` asked for it (devices_claim).
+ *
  * A move is agreed by core 0's monitor, one at a time: the owner's
  * monitor ends the driver and gives the device up (SYS_DEV_RELEASE: its
  * bus mastering stops, so no DMA lands in freed memory), then the new
@@ -30,6 +38,7 @@ static struct {
 	uint32_t owner;  /* core, NONE */
 	uint32_t driver; /* pid of its driver, 0: none */
 	char args[BOOT_ARGS_MAX];
+	char driver_app[SYS_NAME_MAX]; /* owner only: the driver's program */
 } dir[MAX_DEV];
 static uint32_t ndir;
 
@@ -74,22 +83,52 @@ void devices_init(void)
 	}
 }
 
-/* start_driver: this core owns device i: start its driver, if any */
+/* nodriver_app: device i's manifest arguments are `nodriver [APP]`: the
+ * program that may drive it when started by hand (APP, else the usual
+ * driver), into app; false for an automatic driver */
+static bool nodriver_app(uint32_t i, char *app, size_t size)
+{
+	const char *a = dir[i].args, *prog = driver_of(dir[i].name);
+	size_t n;
+
+	if (strncmp(a, "nodriver", 8) != 0 || (a[8] && a[8] != ' ')) {
+		return false;
+	}
+	for (a += 8; *a == ' '; a++) {
+	}
+	for (n = 0; a[n] && a[n] != ' '; n++) {
+	}
+	if (n == 0 && prog) {
+		strlcpy(app, prog, size);
+	} else if (n < size) {
+		memcpy(app, a, n);
+		app[n] = 0;
+	} else {
+		app[0] = 0;
+	}
+	return true;
+}
+
+/* start_driver: this core owns device i: start its driver, if any, as
+ * the device's one driver process (the kernel's record) */
 static uint32_t start_driver(uint32_t i)
 {
 	const char *prog = driver_of(dir[i].name);
+	struct sys_grant g = {0, i + 1};
+	char app[SYS_NAME_MAX];
 	uint32_t pid = 0;
 	int r;
 
-	if (!prog || strcmp(dir[i].args, "nodriver") == 0) {
+	if (!prog || nodriver_app(i, app, sizeof(app))) {
 		return 0; /* no driver, or the manifest starts its own */
 	}
-	r = spawn_here(prog, dir[i].args, NULL, &pid);
+	r = spawn_here(prog, dir[i].args, &g, &pid);
 	if (r < 0) {
 		printf("monitor %u: %s: cannot start its driver %s: %s\n",
 		       me.core_id, dir[i].name, prog, err_msg(r));
 		return 0;
 	}
+	strlcpy(dir[i].driver_app, prog, sizeof(dir[i].driver_app));
 	return pid;
 }
 
@@ -118,6 +157,38 @@ static void tell(uint32_t i, int except)
 	}
 }
 
+uint32_t devices_claim(const char *app)
+{
+	char want[SYS_NAME_MAX];
+	struct sys_dev d;
+
+	for (uint32_t i = 0; i < ndir; i++) {
+		if (dir[i].owner != me.core_id ||
+		    !nodriver_app(i, want, sizeof(want)) ||
+		    strcmp(want, app) != 0) {
+			continue;
+		}
+		/* the kernel's word on whether its driver still lives: our
+		 * own note of its end may not have been reaped yet */
+		if (sys_dev_info(i, &d) == 0 && d.owned_here && !d.driver) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+void devices_claimed(uint32_t device, uint32_t pid)
+{
+	uint32_t i = device - 1;
+
+	if (device == 0 || i >= ndir) {
+		return;
+	}
+	dir[i].driver = pid;
+	nodriver_app(i, dir[i].driver_app, sizeof(dir[i].driver_app));
+	tell(i, -1);
+}
+
 void devices_start_drivers(void)
 {
 	for (uint32_t i = 0; i < ndir; i++) {
@@ -135,7 +206,7 @@ void devices_proc_gone(uint32_t pid)
 	for (uint32_t i = 0; i < ndir; i++) {
 		if (pid && dir[i].driver == pid && dir[i].owner == me.core_id) {
 			printf("monitor %u: %s: driver %s (pid 0x%x) ended\n",
-			       me.core_id, dir[i].name, driver_of(dir[i].name),
+			       me.core_id, dir[i].name, dir[i].driver_app,
 			       pid);
 			dir[i].driver = 0;
 			tell(i, -1);

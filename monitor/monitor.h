@@ -115,6 +115,12 @@ void give_back_unused(void);
 void devices_init(void);
 void devices_start_drivers(void);
 void devices_proc_gone(uint32_t pid);
+/* devices_claim: the device (directory index + 1) that a program `app`
+ * spawned on this core is to drive: a `nodriver` device of this core
+ * whose manifest line names app (or whose usual driver app is) and that
+ * has no live driver; 0: none. devices_claimed: it was spawned as pid. */
+uint32_t devices_claim(const char *app);
+void devices_claimed(uint32_t device, uint32_t pid);
 int on_dev_owner(void *vctx, const struct monitor_dev_owner *m);
 int on_devices_req(void *vctx, const struct monitor_devices_req *m);
 int on_move_req(void *vctx, const struct monitor_move_req *m);

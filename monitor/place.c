@@ -49,6 +49,8 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	       uint32_t *pid)
 {
 	struct sys_chan sc;
+	struct sys_grant g = {0, 0};
+	uint32_t claim;
 	long r;
 	int slot = -1;
 
@@ -64,9 +66,18 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	if (r < 0) {
 		return (int)r;
 	}
-	r = sys_spawn(app, args, sc.phys, grant);
+	if (grant) {
+		g = *grant;
+	}
+	/* a `nodriver` device this program drives (devices.c) */
+	claim = g.device ? 0 : devices_claim(app);
+	g.device = g.device ? g.device : claim;
+	r = sys_spawn(app, args, sc.phys, &g);
 	if (r < 0) {
 		return (int)r; /* the frame stays ours; reused never (noted) */
+	}
+	if (claim) {
+		devices_claimed(claim, (uint32_t)r);
 	}
 	route_attach(PROC_ROUTE + slot, (void *)sc.va, 0, me.core_id,
 		     (uint32_t)r);

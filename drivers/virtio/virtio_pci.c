@@ -4,10 +4,13 @@
  * the spec's layout in virtio_reg.h).
  *
  * virtio_open takes, in order: the PCI command register (bus mastering
- * on), the BAR mappings, the MSI-X vector and table entry, the device
+ * on), the BAR mappings, MSI-X table entry 0 (which the kernel programs
+ * with a vector of its own: the driver never maps the table), the device
  * (reset, features); its failure path gives them back in reverse order,
- * as far as the system lets a process give them back (mappings and the
- * vector stay until it ends, when the kernel also stops bus mastering).
+ * as far as the system lets a process give them back (mappings stay
+ * until it ends, when the kernel also stops bus mastering). The process
+ * must be the device's driver (the monitor named it when it started it);
+ * for any other the kernel refuses every step (E_PERM).
  */
 #include "virtio_reg.h"
 #include <drivers/virtio.h>
@@ -155,50 +158,28 @@ static int find_caps(struct virtio_dev *d, const struct sys_dev *sd,
 	return 0;
 }
 
-/* msix_on: table entry 0 to this core; polling (d->irq -1) if anything
- * fails, so it never fails itself */
-static void msix_on(struct virtio_dev *d, const struct sys_dev *sd,
-		    volatile uint8_t **maps)
+/* msix_on: table entry 0 to this core, programmed by the kernel (a
+ * driver never sees the MSI-X table: docs/devices.md); polling (d->irq
+ * -1) if the device has no MSI-X or the kernel refuses, so it never
+ * fails itself */
+static void msix_on(struct virtio_dev *d, const struct sys_dev *sd)
 {
-	uint32_t mc = sd->d.msix_cap;
-	uint32_t tab, bir, toff;
 	struct sys_irq irq;
 
 	d->irq = -1;
-	if (!mc) {
+	if (!sd->d.msix_cap || sys_dev_irq(d->index, 0, &irq) != 0) {
 		return;
 	}
-	tab = (uint32_t)cfg(d->index, mc + 4, 4);
-	bir = tab & 7;
-	toff = tab & ~7u;
-	if (bir >= 6 || sd->d.bar[bir].size < (uint64_t)toff + 16 ||
-	    !bar_va(d, bir, maps) || sys_dev_irq(d->index, &irq) != 0) {
-		return;
-	}
-	d->msix_table = (volatile uint32_t *)(bar_va(d, bir, maps) + toff);
-	d->msix_table[0] = (uint32_t)irq.msi_addr;
-	d->msix_table[1] = (uint32_t)(irq.msi_addr >> 32);
-	d->msix_table[2] = irq.msi_data;
-	d->msix_table[3] = 0; /* unmasked */
-	/* enable, function not masked */
-	d->msix_saved = (uint16_t)cfg(d->index, mc + 2, 2);
-	cfg_write(d->index, mc + 2, 2,
-		  (uint32_t)((d->msix_saved & 0x3fff) | 0x8000));
 	d->irq = (int)irq.handle;
 }
 
-/* msix_off: undo msix_on: entry 0 masked, MSI-X control as it was. The
- * vector stays the process's (no system call gives one back). */
+/* msix_off: undo msix_on: the kernel masks entry 0, frees its vector and
+ * switches MSI-X off (it has no other entry of ours) */
 static void msix_off(struct virtio_dev *d)
 {
-	struct sys_dev sd;
-
-	if (!d->msix_table || sys_dev_info(d->index, &sd) < 0) {
-		return;
+	if (d->irq >= 0) {
+		sys_dev_irq_free(d->index, 0);
 	}
-	d->msix_table[3] = 1; /* masked */
-	cfg_write(d->index, sd.d.msix_cap + 2, 2, d->msix_saved);
-	d->msix_table = 0;
 	d->irq = -1;
 }
 
@@ -295,7 +276,7 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	if (r < 0) {
 		goto fail_bus;
 	}
-	msix_on(d, &sd, maps);
+	msix_on(d, &sd);
 	r = negotiate(d, want);
 	if (r < 0) {
 		goto fail_msix;

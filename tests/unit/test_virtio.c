@@ -163,6 +163,9 @@ long sys_dev_cfg(uint32_t index, uint32_t off, uint32_t op, uint32_t val)
 	assert_int_equal(index, 0);
 	assert_true(off + width <= sizeof(cfgspace));
 	if (op & SYS_CFG_WRITE) {
+		/* the kernel's allowlist: the command register only */
+		assert_true(off >= PCI_CFG_COMMAND &&
+			    off + width <= PCI_CFG_COMMAND + 2);
 		memcpy(cfgspace + off, &val, width);
 		return 0;
 	}
@@ -179,15 +182,27 @@ long sys_dev_map(uint32_t index, uint32_t b)
 	return b == BAR ? (long)(uintptr_t)bar : E_NOENT;
 }
 
-long sys_dev_irq(uint32_t index, struct sys_irq *out)
+/* the kernel programs the entry and enables MSI-X (the table itself is
+ * not modelled: the driver never sees it) */
+long sys_dev_irq(uint32_t index, uint32_t entry, struct sys_irq *out)
 {
 	assert_int_equal(index, 0);
+	assert_int_equal(entry, 0);
 	if (step_fails()) {
 		return E_FULL;
 	}
 	memset(out, 0, sizeof(*out));
 	out->msi_addr = 0xfee00000u;
-	out->msi_data = 0x40;
+	out->msi_data = 0x50;
+	cfgspace[MSIX_CAP + 3] |= 0x80;
+	return 0;
+}
+
+long sys_dev_irq_free(uint32_t index, uint32_t entry)
+{
+	assert_int_equal(index, 0);
+	assert_int_equal(entry, 0);
+	cfgspace[MSIX_CAP + 3] &= (uint8_t)~0x80;
 	return 0;
 }
 

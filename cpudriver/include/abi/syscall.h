@@ -98,15 +98,21 @@ enum sys_number {
 				device directory's entry index (E_NOENT past
 				the end) and whether this core owns it now */
 	SYS_DEV_CFG = 26,    /* (u32 index, u32 offset, u32 op, u32 value):
-				owning core only; op = width (1, 2, 4) |
-				SYS_CFG_WRITE; returns the value read (0 for a
-				write); BARs and the ROM BAR cannot be written */
-	SYS_DEV_MAP = 27,    /* (u32 index, u32 bar): owning core only; maps
-				a memory BAR uncached; returns its address */
-	SYS_DEV_IRQ = 28,    /* (u32 index, struct sys_irq *out): owning core
-				only; an interrupt vector of this core for the
-				caller: the MSI(-X) address and data to program
-				and the handle SYS_IRQ_ACK reports */
+				the device's driver only (docs/devices.md);
+				op = width (1, 2, 4) | SYS_CFG_WRITE; returns
+				the value read (0 for a write); a write may
+				change only the command register's I/O,
+				memory, bus-master and INTx-disable bits */
+	SYS_DEV_MAP = 27,    /* (u32 index, u32 bar): the driver only; maps
+				a memory BAR uncached, without the pages of
+				the MSI-X table and PBA (E_PERM if nothing
+				else is in it); returns its address */
+	SYS_DEV_IRQ = 28,    /* (u32 index, u32 entry, struct sys_irq *out):
+				the driver only; the kernel programs MSI-X
+				table entry `entry` with a vector of this
+				core it allocated (unmasked) and enables
+				MSI-X; out gets the handle SYS_IRQ_ACK
+				reports (and the address and data written) */
 	SYS_IRQ_ACK = 29,    /* (): handles (bit mask) of the caller's
 				interrupts that fired since the last call */
 	SYS_DMA_ADDR = 30,   /* (u64 va): physical address of the caller's
@@ -124,6 +130,9 @@ enum sys_number {
 				  monitor only; the index-th service name the
 				  manifest reserves for a program, E_NOENT past
 				  the end */
+	SYS_DEV_IRQ_FREE = 35, /* (u32 index, u32 entry): the driver only;
+				  masks the entry SYS_DEV_IRQ programmed and
+				  frees its vector; MSI-X off with the last */
 	SYS_COUNT
 };
 
@@ -139,7 +148,9 @@ enum sys_number {
 struct sys_grant {
 	uint32_t rights; /* SYS_RIGHT_* */
 	uint32_t device; /* directory index + 1 of the device it drives (the
-			    only process that may touch it); 0: none */
+			    only process that may touch it; this core must
+			    own it and it must have no live driver: E_PERM,
+			    E_BUSY); 0: none */
 };
 
 #define SYS_CFG_WRITE 0x100u
@@ -241,6 +252,12 @@ struct sys_dev {
 	struct boot_pcidev d;
 	uint32_t owned_here; /* 1 if this core owns it now */
 	uint32_t cfg_size;   /* configuration bytes: 4096 (ECAM) or 256 */
+	/* owned here only (0 otherwise), as the kernel sees it now: */
+	uint32_t driver;	/* pid of its driver process, 0: none */
+	uint16_t command;	/* its PCI command register */
+	uint16_t msix_on;	/* 1: MSI-X enabled */
+	uint32_t msix_unmasked; /* MSI-X entries not masked */
+	uint32_t pad;
 };
 
 struct sys_irq {

@@ -9,8 +9,11 @@
  * negotiates features (VIRTIO_F_VERSION_1 is required: a legacy-only
  * device is refused). Queues live in DMA memory of the caller (heap pages
  * whose physical addresses SYS_DMA_ADDR gives); a descriptor buffer never
- * crosses a page. With MSI-X, every queue signals table entry 0, which is
- * routed to this core (SYS_DEV_IRQ); without it the driver polls.
+ * crosses a page. With MSI-X, every queue signals table entry 0, which the
+ * kernel programs with a vector of this core (SYS_DEV_IRQ: a driver never
+ * maps the MSI-X table); without it the driver polls. Only the device's
+ * driver process (the one its monitor started for it) may do any of this:
+ * the kernel refuses every other process (docs/devices.md).
  *
  * Everything the device writes (used ring entries, lengths, config) is
  * checked before use: a bad index or length is a device error, never a
@@ -66,10 +69,9 @@ struct virtio_dev {
 	volatile uint8_t *notify_base;
 	uint32_t notify_mult;
 	uint64_t features; /* negotiated */
-	int irq;	   /* handle for event_irq_add, -1: none (poll) */
-	volatile uint32_t *msix_table; /* mapped MSI-X table, 0 if none */
-	uint16_t cmd_saved;  /* PCI command register before virtio_open */
-	uint16_t msix_saved; /* MSI-X message control before virtio_open */
+	int irq; /* handle for event_irq_add (MSI-X entry 0, which the
+		    kernel programmed), -1: none (poll) */
+	uint16_t cmd_saved; /* PCI command register before virtio_open */
 };
 
 /* virtio_find: the directory index of the first device whose name starts
@@ -80,9 +82,10 @@ int virtio_find(const char *prefix, uint32_t *index);
 /* virtio_open: switch memory decoding and bus mastering on, find and map
  * the capabilities, route MSI-X table entry 0 to this core (if it can),
  * reset the device, negotiate want & offered (VERSION_1 added and
- * required), leave it at FEATURES_OK. 0 or E_*; on failure bus mastering
- * and MSI-X are off again. The BAR mappings and the vector stay with the
- * process until it ends (there is no system call to give them back). */
+ * required), leave it at FEATURES_OK. 0 or E_* (E_PERM: the caller is
+ * not the device's driver); on failure bus mastering and MSI-X are off
+ * again. The BAR mappings stay with the process until it ends (there is
+ * no system call to give them back). */
 int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want);
 
 /* virtio_close: undo virtio_open of a device that never reached

@@ -188,9 +188,14 @@ long sys_dev_map(uint32_t index, uint32_t bar)
 	return sys_call(SYS_DEV_MAP, index, bar, 0, 0);
 }
 
-long sys_dev_irq(uint32_t index, struct sys_irq *out)
+long sys_dev_irq(uint32_t index, uint32_t entry, struct sys_irq *out)
 {
-	return sys_call(SYS_DEV_IRQ, index, (long)out, 0, 0);
+	return sys_call(SYS_DEV_IRQ, index, entry, (long)out, 0);
+}
+
+long sys_dev_irq_free(uint32_t index, uint32_t entry)
+{
+	return sys_call(SYS_DEV_IRQ_FREE, index, entry, 0, 0);
 }
 
 long sys_irq_ack(void)

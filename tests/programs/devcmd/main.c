@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * devcmd: a device's PCI command register, seen from its owning core
- * (system tests of the kernel's bus-mastering rule and of device moves).
+ * devcmd: a device's state as its owning core's kernel sees it, and a
+ * process that is not its driver trying to change it (system tests of
+ * the kernel's driver rule: docs/devices.md).
  *
  *   devcmd NAME read TAG [PID]
- *                          print the register; a read does not make this
- *                          process a user of the device. With PID: first
- *                          wait until process PID of this core has ended
- *                          (asked every 10 ms, at most 3000 times)
- *   devcmd NAME on TAG     switch bus mastering on (a configuration write:
- *                          this process now uses the device), print, exit
+ *                          print the state (SYS_DEV_INFO: the kernel reads
+ *                          the command register and the MSI-X table for
+ *                          us). With PID: first wait until process PID of
+ *                          this core has ended (asked every 10 ms, at most
+ *                          3000 times)
+ *   devcmd NAME on TAG     try to switch bus mastering on (a configuration
+ *                          write: refused unless this process is the
+ *                          device's driver), print, exit
  *   devcmd NAME hold TAG   the same, then stay until killed
  *   devcmd NAME info TAG   from any core: "devcmd TAG: NAME MSI-X N
  *                          entries" or "... MSI-X none" (the boot
  *                          directory's entry)
  *
  * It prints "devcmd TAG (pid 0xPID): NAME command 0xXXXX, bus master
- * on|off", with ", holding" for hold.
+ * on|off, MSI-X on|off (N unmasked), driver 0xPID|none", or for a refused
+ * write "devcmd TAG (pid 0xPID): NAME: command write refused: REASON";
+ * either with ", holding" for hold.
  */
 #include <parse.h>
 #include <stdbool.h>
@@ -56,7 +61,8 @@ int main(int argc, char **argv)
 	struct sys_info in;
 	struct sys_dev d;
 	uint32_t i;
-	long cmd;
+	char drv[16];
+	long cmd = 0;
 	int write, hold;
 
 	if (argc < 4 || argc > 5 || sys_info(&in) < 0) {
@@ -87,20 +93,34 @@ int main(int argc, char **argv)
 		printf("devcmd %s: process %s did not end\n", argv[3], argv[4]);
 		return 1;
 	}
-	cmd = sys_dev_cfg(i, CMD, 2, 0);
-	if (cmd >= 0 && write) {
+	if (write) {
 		cmd = sys_dev_cfg(i, CMD, 2 | SYS_CFG_WRITE,
-				  (uint32_t)cmd | MASTER);
-		cmd = cmd < 0 ? cmd : sys_dev_cfg(i, CMD, 2, 0);
+				  (uint32_t)d.command | MASTER);
+		if (cmd < 0) {
+			printf("devcmd %s (pid 0x%x): %s: command write "
+			       "refused: %s%s\n",
+			       argv[3], in.pid, argv[1], err_msg((int)cmd),
+			       hold ? ", holding" : "");
+		}
 	}
-	if (cmd < 0) {
-		printf("devcmd %s: %s: %s\n", argv[3], argv[1],
-		       err_msg((int)cmd));
-		return 1;
+	if (!write || cmd >= 0) {
+		if (sys_dev_info(i, &d) < 0 || !d.owned_here) {
+			printf("devcmd %s: %s: not owned here\n", argv[3],
+			       argv[1]);
+			return 1;
+		}
+		if (d.driver) {
+			snprintf(drv, sizeof(drv), "0x%x", d.driver);
+		} else {
+			strlcpy(drv, "none", sizeof(drv));
+		}
+		printf("devcmd %s (pid 0x%x): %s command 0x%04x, bus master "
+		       "%s, MSI-X %s (%u unmasked), driver %s%s\n",
+		       argv[3], in.pid, argv[1], d.command,
+		       (d.command & MASTER) ? "on" : "off",
+		       d.msix_on ? "on" : "off", d.msix_unmasked, drv,
+		       hold ? ", holding" : "");
 	}
-	printf("devcmd %s (pid 0x%x): %s command 0x%04lx, bus master %s%s\n",
-	       argv[3], in.pid, argv[1], cmd, (cmd & MASTER) ? "on" : "off",
-	       hold ? ", holding" : "");
 	while (hold) {
 		sys_wait(1000000000ull);
 	}

@@ -12,6 +12,14 @@
  *   devtest blk-get      print sector 0 as text (what blk-put left)
  *   devtest steal NAME   try the device system calls on device NAME (the
  *                        kernel must refuse them off the owning core)
+ *   devtest intrude NAME the same on the owning core, as a process that is
+ *                        not the device's driver (refused too)
+ *
+ * net and blk (not blk-put, blk-get), the device's driver, also try what
+ * a driver may not do once the device is open (`limits`): map the BAR
+ * that holds only the MSI-X table, write the MSI-X capability, a BAR,
+ * virtio's PCI configuration access window, flip the command register's
+ * SERR bit; each must be refused, and the device must work afterwards.
  */
 #include <drivers/blkdev.h>
 #include <drivers/netdev.h>
@@ -20,7 +28,81 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CFG_WRITE(w) ((w) | SYS_CFG_WRITE)
+#define CAP_VENDOR 0x09
+#define CAP_PCI_CFG 5 /* VIRTIO_PCI_CAP_PCI_CFG: a window onto the BARs */
+
 static const uint8_t gw_ip[4] = {10, 0, 2, 2};
+
+static const char *res(long r)
+{
+	return err_name(r < 0 ? (int)r : 0);
+}
+
+/* find: device name's directory index */
+static int find(const char *name, uint32_t *index, struct sys_dev *d)
+{
+	for (uint32_t i = 0; sys_dev_info(i, d) == 0; i++) {
+		if (strcmp(d->d.name, name) == 0) {
+			*index = i;
+			return 0;
+		}
+	}
+	return E_NOENT;
+}
+
+/* pci_cfg_window: the offset of virtio's PCI configuration access
+ * capability, 0 if none */
+static uint32_t pci_cfg_window(uint32_t i)
+{
+	long at = sys_dev_cfg(i, 0x34, 1, 0);
+
+	for (int hops = 0; at >= 0x40 && at < 0x100 && hops < 48; hops++) {
+		if (sys_dev_cfg(i, (uint32_t)at, 1, 0) == CAP_VENDOR &&
+		    sys_dev_cfg(i, (uint32_t)at + 3, 1, 0) == CAP_PCI_CFG) {
+			return (uint32_t)at;
+		}
+		at = sys_dev_cfg(i, (uint32_t)at + 1, 1, 0);
+	}
+	return 0;
+}
+
+/* limits: as name's driver, what the kernel must refuse */
+static void limits(const char *name)
+{
+	struct sys_dev d;
+	uint32_t i, win;
+	long table, cmd, map = E_NOENT, cap = E_NOENT, wr = E_NOENT;
+
+	if (find(name, &i, &d) < 0 || !d.d.msix_cap) {
+		printf("devtest: limits %s: no such device with MSI-X\n",
+		       name);
+		return;
+	}
+	table = sys_dev_cfg(i, d.d.msix_cap + 4, 4, 0);
+	if (table >= 0) {
+		map = sys_dev_map(i, (uint32_t)table & 7);
+	}
+	cap = sys_dev_cfg(i, d.d.msix_cap + 2, CFG_WRITE(2), 0xc000);
+	win = pci_cfg_window(i);
+	if (win) {
+		/* window onto BAR 0 offset 0, then a write through it */
+		wr = sys_dev_cfg(i, win + 4, CFG_WRITE(1), 0);
+		long data = sys_dev_cfg(i, win + 16, CFG_WRITE(4), 0);
+		wr = wr < 0 ? wr : data;
+	}
+	cmd = sys_dev_cfg(i, 0x04, 2, 0);
+	if (cmd >= 0) {
+		/* SERR# enable flipped: not a bit a driver may change */
+		cmd = sys_dev_cfg(i, 0x04, CFG_WRITE(2), (uint32_t)cmd ^ 0x100);
+	}
+	printf("devtest: limits %s: msix-table map %s, msix-cap write %s, "
+	       "bar write %s, pci-cfg window write %s, command SERR write "
+	       "%s\n",
+	       name, res(map), res(cap),
+	       res(sys_dev_cfg(i, 0x10, CFG_WRITE(4), 0xffffffffu)), res(wr),
+	       res(cmd));
+}
 static const uint8_t my_ip[4] = {10, 0, 2, 15};
 
 static int net(void)
@@ -38,6 +120,7 @@ static int net(void)
 	printf("devtest: virtio-net %02x:%02x:%02x:%02x:%02x:%02x, %s\n",
 	       nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4],
 	       nd->mac[5], nd->irq >= 0 ? "MSI-X" : "polling");
+	limits("virtio-net");
 	memset(f, 0, 42);
 	memset(f, 0xff, 6);
 	memcpy(f + 6, nd->mac, 6);
@@ -103,6 +186,9 @@ static int blk(int argc, char **argv)
 		return 1;
 	}
 	printf("devtest: virtio-blk %lu sectors\n", (unsigned long)bd->sectors);
+	if (strcmp(argv[1], "blk") == 0) {
+		limits("virtio-blk");
+	}
 	if (strcmp(argv[1], "blk-put") == 0) {
 		memset(a, 0, BLKDEV_SECTOR);
 		if (argc > 2) {
@@ -151,23 +237,44 @@ static int steal(const char *name)
 	struct sys_irq irq;
 	uint32_t i;
 
-	for (i = 0; sys_dev_info(i, &d) == 0; i++) {
-		if (strcmp(d.d.name, name) == 0) {
-			break;
-		}
-	}
-	if (sys_dev_info(i, &d) < 0) {
+	if (find(name, &i, &d) < 0) {
 		printf("devtest: steal: no device %s\n", name);
 		return 1;
 	}
 	/* each call's error, or E_OK when the kernel let it through */
 	long map = sys_dev_map(i, 0), cfg = sys_dev_cfg(i, 0, 4, 0),
-	     irqr = sys_dev_irq(i, &irq);
+	     irqr = sys_dev_irq(i, 0, &irq);
 
 	printf("devtest: steal %s: owned here %u, map %s, cfg %s, irq %s\n",
-	       name, d.owned_here, err_name(map < 0 ? (int)map : 0),
-	       err_name(cfg < 0 ? (int)cfg : 0),
-	       err_name(irqr < 0 ? (int)irqr : 0));
+	       name, d.owned_here, res(map), res(cfg), res(irqr));
+	return 0;
+}
+
+/* intrude: on the owning core, not the driver: every call refused */
+static int intrude(const char *name)
+{
+	struct sys_dev d;
+	struct sys_irq irq;
+	long map = E_NOENT;
+	uint32_t i;
+
+	if (find(name, &i, &d) < 0) {
+		printf("devtest: intrude: no device %s\n", name);
+		return 1;
+	}
+	for (uint32_t b = 0; b < 6 && map == E_NOENT; b++) {
+		if (d.d.bar[b].size && !(d.d.bar[b].flags & 1)) {
+			map = sys_dev_map(i, b);
+		}
+	}
+	long rd = sys_dev_cfg(i, 0, 4, 0),
+	     wr = sys_dev_cfg(i, 0x04, CFG_WRITE(2), d.command | 0x4u),
+	     irqr = sys_dev_irq(i, 0, &irq), fr = sys_dev_irq_free(i, 0);
+
+	printf("devtest: intrude %s: owned here %u, driver 0x%x, map %s, "
+	       "cfg-read %s, cfg-write %s, irq %s, irq-free %s\n",
+	       name, d.owned_here, d.driver, res(map), res(rd), res(wr),
+	       res(irqr), res(fr));
 	return 0;
 }
 
@@ -176,12 +283,16 @@ int main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "steal") == 0) {
 		return steal(argv[2]);
 	}
+	if (argc > 2 && strcmp(argv[1], "intrude") == 0) {
+		return intrude(argv[2]);
+	}
 	if (argc > 1 && strcmp(argv[1], "net") == 0) {
 		return net();
 	}
 	if (argc > 1 && strncmp(argv[1], "blk", 3) == 0) {
 		return blk(argc, argv);
 	}
-	printf("usage: devtest net | blk | blk-put TEXT | blk-get\n");
+	printf("usage: devtest net | blk | blk-put TEXT | blk-get | steal "
+	       "NAME | intrude NAME\n");
 	return 2;
 }
