@@ -513,10 +513,18 @@ static struct proc *idle(void)
 		if (p) {
 			return p;
 		}
-		arm_timer();
 		if (console_idle()) {
 			continue;
 		}
+		/* draining the console may have posted an event (`system
+		 * ready`): a process it woke must run, not wait for the
+		 * next interrupt */
+		wake_expired();
+		p = pick();
+		if (p) {
+			return p;
+		}
+		arm_timer();
 		irq_enable_and_halt();
 		irq_disable();
 		console_woken();
