@@ -194,8 +194,23 @@ static void complain(int route, uint8_t type, const uint8_t *buf, int len,
 	if (len >= 0) {
 		monitor_call_id_of(type, buf, (size_t)len, &e.call_id);
 	}
-	printf("monitor %u: bad message (type %u) on route %d: %s\n",
-	       me.core_id, type, route, err_msg(err));
+	if (err == E_PERM && route_pid(route)) {
+		/* a sender class rule (docs/interfaces.md) */
+		printf("monitor %u: refused %s (type %u) from program 0x%x on "
+		       "route %d: only %s may send it\n",
+		       me.core_id, monitor_msg_name(type), type,
+		       route_pid(route), route,
+		       monitor_may_send(IFC_FROM_MONITOR, type) == 0
+			   ? "monitors"
+			   : "programs");
+	} else if (err == E_PERM) {
+		printf("monitor %u: refused %s (type %u) from the monitor of "
+		       "core %d: only programs may send it\n",
+		       me.core_id, monitor_msg_name(type), type, route);
+	} else {
+		printf("monitor %u: bad message (type %u) on route %d: %s\n",
+		       me.core_id, type, route, err_msg(err));
+	}
 	if (type != MONITOR_MSG_ERROR) {
 		monitor_send_error(send_on, ROUTE(route), &e);
 	}

@@ -17,6 +17,9 @@
  *                               refused, and stay
  *   attack move DEVICE CORE     move DEVICE to CORE
  *   attack borrow               borrow 4 MiB at a time until refused
+ *   attack console              read console input, write raw console
+ *                               output, power the machine off (all need
+ *                               the console right; run it on core 0)
  *   attack sleep                wait forever
  *
  * Lines: "attack: WHAT: RESULT" (RESULT the error message, or "done").
@@ -245,13 +248,26 @@ static int do_borrow(void)
 	return 0;
 }
 
+static int do_console(void)
+{
+	char buf[16];
+
+	printf("attack: console read: %s\n",
+	       result((int)sys_console_read(buf, sizeof(buf))));
+	printf("attack: console write: %s\n",
+	       result((int)sys_console_write("owned\n", 6)));
+	printf("attack: poweroff: %s\n", result((int)sys_poweroff()));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t a, b;
 
 	if (sys_info(&me) < 0 || !mon_available() || argc < 2) {
 		printf(
-		    "usage: attack kill|export|spawn|move|borrow|sleep ...\n");
+		    "usage: attack kill|export|spawn|move|borrow|console|sleep "
+		    "...\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "kill") == 0) {
@@ -271,6 +287,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "borrow") == 0) {
 		return do_borrow();
+	}
+	if (strcmp(argv[1], "console") == 0) {
+		return do_console();
 	}
 	if (strcmp(argv[1], "sleep") == 0) {
 		sleep_forever();

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * memtest MIB: the memory-borrowing test. Notes the free memory of core 2
+ * memtest MIB [forge]: the memory-borrowing test. Notes the free memory of core 2
  * (the lender for core 1), runs `memhog MIB` on core 1 (whose partition
  * the manifest makes smaller than MIB), waits for it, then waits until
  * core 2's free memory is what it was: "memtest: core 2 has its memory
- * back". Needs 3 cores or more.
+ * back". Needs 3 cores or more. `forge` goes to memhog (its forged
+ * give-backs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,8 @@ int main(int argc, char **argv)
 	int64_t status;
 	int r;
 
-	snprintf(args, sizeof(args), "%s", argc > 1 ? argv[1] : "24");
+	snprintf(args, sizeof(args), "%s%s%s", argc > 1 ? argv[1] : "24",
+		 argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
 	if (mon_core_stat(2, &before) < 0) {
 		printf("memtest: needs 3 cores\n");
 		return 1;
