@@ -47,7 +47,7 @@ struct rights_proc {
 struct rights {
 	uint64_t k0, k1;	/* the seal key */
 	uint32_t core;		/* the core this table belongs to */
-	uint32_t pad;
+	uint32_t last;		/* the row found last (a hint) */
 	uint64_t seq;		/* the last seal made here */
 	uint64_t bell_ticks;	/* TSC ticks per doorbell token */
 	uint64_t mem_seq[RIGHTS_MAX_CORES]; /* last memory seal accepted,
