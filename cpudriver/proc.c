@@ -227,7 +227,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->irq_pending = 0;
 	p->events = 0;
 	if (chan_phys) {
-		p->frame.rdx = proc_map_shared(p, chan_phys);
+		p->frame.rdx = proc_map_shared(p, chan_phys, false);
 		if (!p->frame.rdx) {
 			free_space(pml4);
 			rights_proc_gone(&krights, p->pid);
@@ -256,6 +256,8 @@ uint32_t proc_list(struct sys_proc *out, uint32_t max)
 	return n;
 }
 
+static void release_channels(struct proc *p);
+
 /* end: free p and tell its monitor (exit queue) and its parent */
 static void end(struct proc *p, int64_t status)
 {
@@ -265,6 +267,7 @@ static void end(struct proc *p, int64_t status)
 	rights_proc_gone(&krights, p->pid);
 	/* its devices stop DMA into frames that are about to be freed */
 	dev_proc_gone(p);
+	release_channels(p);
 	free_space(p->pml4);
 	if (exitq_len < EXITQ) {
 		uint32_t i = (exitq_head + exitq_len++) % EXITQ;
@@ -329,17 +332,89 @@ int64_t proc_grow_heap(struct proc *p, uint64_t bytes)
 	return (int64_t)start;
 }
 
-uint64_t proc_map_shared(struct proc *p, uint64_t phys)
+uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 {
-	uint64_t va = p->chan_next;
+	uint64_t va, flags;
 
+	/* the lowest slot a closed channel left, else the next one */
+	for (va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
+		if (pt_translate(&kpt, p->pml4, va, &flags) == UINT64_MAX) {
+			break;
+		}
+	}
 	if (va >= USER_CHAN_BASE + USER_CHAN_MAX * PAGE_SIZE ||
 	    pt_map(&kpt, p->pml4, va, phys, PAGE_SIZE,
-		   PTE_U | PTE_W | PTE_NX | PTE_SHARED, false)) {
+		   PTE_U | PTE_W | PTE_NX | PTE_SHARED |
+		       (remote ? PTE_REMOTE : 0),
+		   false)) {
 		return 0;
 	}
-	p->chan_next += PAGE_SIZE;
+	if (va == p->chan_next) {
+		p->chan_next += PAGE_SIZE;
+	}
 	return va;
+}
+
+/* own_frame: a frame this core's allocator gave out (its partition, or
+ * memory it borrowed) */
+static bool own_frame(uint64_t pa)
+{
+	return (pa >= self.part_base && pa < self.part_end) ||
+	       frame_adopted(pa, PAGE_SIZE);
+}
+
+/* maps_anywhere: a live process of this core maps pa as a channel */
+static bool maps_anywhere(uint64_t pa)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE &&
+		    proc_maps_shared(&procs[i], pa)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* chan_unmapped: a mapping of channel frame pa (PTE flags) went away:
+ * free the frame if it was a local channel of ours nobody maps now */
+static void chan_unmapped(uint64_t pa, uint64_t flags)
+{
+	if (!(flags & PTE_REMOTE) && own_frame(pa) && !maps_anywhere(pa)) {
+		frame_free(pa);
+	}
+}
+
+int proc_chan_close(struct proc *p, uint64_t va)
+{
+	uint64_t flags, pa;
+
+	if (va < USER_CHAN_BASE || va >= p->chan_next || (va & (PAGE_SIZE - 1))) {
+		return E_INVAL;
+	}
+	pa = pt_translate(&kpt, p->pml4, va, &flags);
+	if (pa == UINT64_MAX || !(flags & PTE_SHARED)) {
+		return E_INVAL;
+	}
+	pt_unmap(&kpt, p->pml4, va, PAGE_SIZE);
+	if (p == cur) {
+		invlpg(va);
+	}
+	chan_unmapped(pa, flags);
+	return 0;
+}
+
+/* release_channels: p (already free) had these channels: each frame of
+ * ours that no other process maps is freed */
+static void release_channels(struct proc *p)
+{
+	uint64_t flags, pa;
+
+	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
+		pa = pt_translate(&kpt, p->pml4, va, &flags);
+		if (pa != UINT64_MAX && (flags & PTE_SHARED)) {
+			chan_unmapped(pa, flags);
+		}
+	}
 }
 
 bool proc_maps_shared(struct proc *p, uint64_t phys)

@@ -67,9 +67,14 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 int64_t proc_grow_heap(struct proc *p, uint64_t bytes);
 
 /* proc_map_shared: maps channel frame phys (PTE_SHARED, never freed with
- * the process) at p's next channel address; returns it, or 0 if p has no
- * room left. */
-uint64_t proc_map_shared(struct proc *p, uint64_t phys);
+ * the address space; PTE_REMOTE too if remote: its other end is on
+ * another core) at p's lowest free channel address; returns it, or 0 if
+ * p has no room left. */
+uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote);
+/* proc_chan_close: p unmaps its channel frame at va; a frame of this
+ * core whose ends were all on this core is freed once no process maps it
+ * any more. 0, or E_INVAL if va is not one of p's channel frames. */
+int proc_chan_close(struct proc *p, uint64_t va);
 
 /* proc_maps_shared: true if p maps phys as a channel frame. */
 bool proc_maps_shared(struct proc *p, uint64_t phys);

@@ -197,7 +197,7 @@ static int64_t sys_chan_create(uint64_t uva, uint64_t pid, uint64_t peer_core,
 	if (!out.phys) {
 		return E_NOMEM;
 	}
-	out.va = proc_map_shared(p, out.phys);
+	out.va = proc_map_shared(p, out.phys, peer_core != self.id);
 	if (!out.va) {
 		frame_free(out.phys);
 		return E_NOMEM;
@@ -252,7 +252,7 @@ static int64_t sys_chan_map(uint64_t phys, uint64_t uva, uint64_t seal_uva)
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
 	}
-	out.va = proc_map_shared(p, phys);
+	out.va = proc_map_shared(p, phys, true); /* always another core's */
 	if (!out.va) {
 		return E_NOMEM;
 	}
@@ -286,7 +286,7 @@ static int64_t sys_chan_grant(uint64_t pid, uint64_t phys, uint64_t seal_uva)
 	    proc_maps_shared(to, phys)) {
 		return E_PERM;
 	}
-	va = proc_map_shared(to, phys);
+	va = proc_map_shared(to, phys, from != (int)self.id);
 	if (!va) {
 		return E_NOMEM;
 	}
@@ -597,6 +597,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_BOOT_SERVICE:
 		r = sys_boot_service(a0, a1);
+		break;
+	case SYS_CHAN_CLOSE:
+		r = proc_chan_close(proc_current(), a0);
 		break;
 	default:
 		r = E_NOSYS;

@@ -32,6 +32,7 @@ struct link {
 struct pchan {
 	struct binding b; /* to a process of this core */
 	uint32_t pid;	  /* 0: slot free */
+	void *va;	  /* our end of its channel (closed at its exit) */
 	uint32_t rights;  /* SYS_RIGHT_* it was spawned with */
 	char app[32];	  /* the program it runs (a boot module name) */
 	uint32_t spawner; /* who asked for it (spawn_req's by_pid), 0: us */

@@ -74,7 +74,8 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	g.device = g.device ? g.device : claim;
 	r = sys_spawn(app, args, sc.phys, &g);
 	if (r < 0) {
-		return (int)r; /* the frame stays ours; reused never (noted) */
+		sys_chan_close((void *)sc.va); /* the frame is freed */
+		return (int)r;
 	}
 	if (claim) {
 		devices_claimed(claim, (uint32_t)r);
@@ -82,6 +83,7 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	route_attach(PROC_ROUTE + slot, (void *)sc.va, 0, me.core_id,
 		     (uint32_t)r);
 	procs[slot].pid = (uint32_t)r;
+	procs[slot].va = (void *)sc.va;
 	procs[slot].rights = grant ? grant->rights : 0;
 	strlcpy(procs[slot].app, app, sizeof(procs[slot].app));
 	procs[slot].spawner = 0; /* on_spawn_req says who asked */
@@ -433,7 +435,10 @@ int reap(void)
 		}
 		for (int i = 0; i < MAX_PROCS; i++) {
 			if (procs[i].pid == e.pid) {
+				/* its end went with it; ours frees the frame */
 				procs[i].pid = 0;
+				sys_chan_close(procs[i].va);
+				procs[i].va = NULL;
 			}
 		}
 		if (to >= 0) {

@@ -133,6 +133,12 @@ enum sys_number {
 	SYS_DEV_IRQ_FREE = 35, /* (u32 index, u32 entry): the driver only;
 				  masks the entry SYS_DEV_IRQ programmed and
 				  frees its vector; MSI-X off with the last */
+	SYS_CHAN_CLOSE = 38, /* (u64 va): the caller unmaps its channel frame
+				at va (its slot is free for the next one); a
+				frame of this core whose ends were all on this
+				core is freed when no process maps it any more
+				(also when they end); E_INVAL for anything
+				else */
 	SYS_COUNT
 };
 

@@ -88,6 +88,11 @@ long sys_chan_grant(uint32_t pid, uint64_t phys, const struct sys_seal *seal)
 	return sys_call(SYS_CHAN_GRANT, (long)pid, (long)phys, (long)seal, 0);
 }
 
+long sys_chan_close(void *va)
+{
+	return sys_call(SYS_CHAN_CLOSE, (long)va, 0, 0, 0);
+}
+
 long sys_doorbell(uint32_t core)
 {
 	return sys_call(SYS_DOORBELL, (long)core, 0, 0, 0);

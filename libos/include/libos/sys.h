@@ -24,6 +24,7 @@ long sys_chan_create(struct sys_chan *out, uint32_t pid, uint32_t peer_core,
 long sys_chan_map(uint64_t phys, struct sys_chan *out,
 		  const struct sys_seal *seal);
 long sys_chan_grant(uint32_t pid, uint64_t phys, const struct sys_seal *seal);
+long sys_chan_close(void *va);
 long sys_doorbell(uint32_t core);
 long sys_reap(struct sys_exit *out);
 long sys_core_info(uint32_t core, struct sys_core *out);

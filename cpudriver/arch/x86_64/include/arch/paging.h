@@ -20,6 +20,9 @@
 #define PTE_G 0x100ull
 #define PTE_SHARED 0x200ull /* software bit: a channel frame this address
 			       space shares; never freed with it */
+#define PTE_REMOTE 0x400ull /* software bit, with PTE_SHARED: the channel's
+			       other end is on another core (the frame is
+			       not freed when this core's ends close) */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
