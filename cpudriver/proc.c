@@ -375,11 +375,95 @@ static bool maps_anywhere(uint64_t pa)
 	return false;
 }
 
-/* chan_unmapped: a mapping of channel frame pa (PTE flags) went away:
- * free the frame if it was a local channel of ours nobody maps now */
+/* Closes of other cores' channel frames, for the monitor to pass on
+ * (SYS_CHAN_CLOSED); a full queue keeps the frame there for good (counted) */
+#define CLOSEQ 64
+static struct sys_chan_closed closeq[CLOSEQ];
+static uint32_t closeq_head, closeq_len, closeq_lost;
+
+/* part_core: the core whose partition holds pa, or -1 */
+static int part_core(uint64_t pa)
+{
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		if (pa >= self.bt->cores[c].part_base &&
+		    pa < self.bt->cores[c].part_end) {
+			return (int)c;
+		}
+	}
+	return -1;
+}
+
+/* remote_closed: our end of another core's frame pa closed: queue the
+ * close, sealed for that core, and tell our monitor */
+static void remote_closed(uint64_t pa)
+{
+	int c = part_core(pa);
+	struct sys_chan_closed *n;
+
+	if (c < 0 || c == (int)self.id) {
+		return;
+	}
+	if (closeq_len == CLOSEQ) {
+		closeq_lost++;
+		return;
+	}
+	n = &closeq[(closeq_head + closeq_len++) % CLOSEQ];
+	n->phys = pa;
+	n->core = (uint32_t)c;
+	rights_seal(&krights, SEAL_CLOSE, pa, PAGE_SIZE, (uint32_t)c, 0,
+		    &n->seal);
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE && procs[i].monitor) {
+			procs[i].events |= SYS_EV_CLOSED;
+		}
+	}
+}
+
+int proc_chan_closed(struct sys_chan_closed *out)
+{
+	if (!closeq_len) {
+		return E_AGAIN;
+	}
+	*out = closeq[closeq_head];
+	closeq_head = (closeq_head + 1) % CLOSEQ;
+	closeq_len--;
+	return 0;
+}
+
+int proc_chan_release(uint64_t pa, uint32_t closer,
+		      const struct sys_seal *seal)
+{
+	if ((pa & (PAGE_SIZE - 1)) || !own_frame(pa) || closer >= self.ncores ||
+	    closer == self.id ||
+	    rights_unseal(&krights, SEAL_CLOSE, pa, PAGE_SIZE, closer, 0,
+			  seal) < 0) {
+		return E_PERM;
+	}
+	/* our end still open: remembered; else both are closed now */
+	if (maps_anywhere(pa)) {
+		rights_half_closed(&krights, pa, 1);
+	} else if (rights_half_closed(&krights, pa, 1)) {
+		frame_free(pa);
+	}
+	return 0;
+}
+
+/* chan_unmapped: a mapping of channel frame pa (PTE flags) went away: a
+ * local channel of ours nobody maps now is freed; one whose other end is
+ * on another core, once that end is closed too; another core's frame is
+ * closed there through the monitors */
 static void chan_unmapped(uint64_t pa, uint64_t flags)
 {
-	if (!(flags & PTE_REMOTE) && own_frame(pa) && !maps_anywhere(pa)) {
+	if (!own_frame(pa)) {
+		if (flags & PTE_REMOTE) {
+			remote_closed(pa);
+		}
+		return;
+	}
+	if (maps_anywhere(pa)) {
+		return;
+	}
+	if (!(flags & PTE_REMOTE) || rights_half_closed(&krights, pa, 0)) {
 		frame_free(pa);
 	}
 }

@@ -75,6 +75,13 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote);
  * core whose ends were all on this core is freed once no process maps it
  * any more. 0, or E_INVAL if va is not one of p's channel frames. */
 int proc_chan_close(struct proc *p, uint64_t va);
+/* proc_chan_closed: SYS_CHAN_CLOSED: the oldest queued close of another
+ * core's frame; E_AGAIN if none */
+int proc_chan_closed(struct sys_chan_closed *out);
+/* proc_chan_release: SYS_CHAN_RELEASE: core closer closed its end of our
+ * frame pa (seal checked: E_PERM); freed when ours is closed too */
+int proc_chan_release(uint64_t pa, uint32_t closer,
+		      const struct sys_seal *seal);
 
 /* proc_maps_shared: true if p maps phys as a channel frame. */
 bool proc_maps_shared(struct proc *p, uint64_t phys);

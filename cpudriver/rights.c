@@ -102,14 +102,43 @@ int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 		s->mac) {
 		return E_PERM;
 	}
-	if (kind == SEAL_MEM) {
-		/* each lent range is adopted once: a seal used before (or
-		 * older than one used) would hand out memory given back */
-		if (s->seq <= r->mem_seq[from_core]) {
+	if (kind == SEAL_MEM || kind == SEAL_CLOSE) {
+		/* each lent range is adopted once, each close counts once: a
+		 * seal used before (or older than one used) would hand out
+		 * memory given back, or close a newer channel in the frame */
+		uint64_t *last = kind == SEAL_MEM ? &r->mem_seq[from_core]
+						  : &r->close_seq[from_core];
+
+		if (s->seq <= *last) {
 			return E_PERM;
 		}
-		r->mem_seq[from_core] = s->seq;
+		*last = s->seq;
 	}
+	return 0;
+}
+
+int rights_half_closed(struct rights *r, uint64_t phys, int remote)
+{
+	int freeslot = -1;
+
+	for (int i = 0; i < RIGHTS_MAX_OPEN; i++) {
+		if (r->open[i].phys == phys && phys) {
+			if ((int)r->open[i].remote != remote) {
+				r->open[i].phys = 0; /* the other end too */
+				return 1;
+			}
+			return 0; /* the same end again: nothing new */
+		}
+		if (!r->open[i].phys && freeslot < 0) {
+			freeslot = i;
+		}
+	}
+	if (freeslot < 0) {
+		r->open_lost++;
+		return 0;
+	}
+	r->open[freeslot].phys = phys;
+	r->open[freeslot].remote = (uint32_t)remote;
 	return 0;
 }
 

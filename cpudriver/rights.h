@@ -16,6 +16,13 @@
  * and no kernel reads another's memory to find out. Memory seals are
  * accepted once: their sequence numbers must grow per lending core.
  *
+ * Closing across cores. A channel frame of this core whose other end is
+ * on another core is freed only when both ends are closed: the other
+ * core's kernel seals a close (SEAL_CLOSE, over the frame, for this core;
+ * sequence numbers grow per closing core, so an old close is never taken
+ * for a new channel in the same frame) and its monitor passes it on. The
+ * table remembers a frame whose one end closed until the other does.
+ *
  * Doorbells. A process may ring only cores where it holds a channel
  * endpoint (its own core, the cores of the peers of the channels it was
  * given), at most RIGHTS_BELL_BURST at once and one per bell interval
@@ -35,7 +42,9 @@
 #define RIGHTS_MAX_PROCS 32
 #define RIGHTS_BELL_BURST 256
 
-enum seal_kind { SEAL_CHAN = 1, SEAL_MEM = 2 };
+enum seal_kind { SEAL_CHAN = 1, SEAL_MEM = 2, SEAL_CLOSE = 3 };
+
+#define RIGHTS_MAX_OPEN 128 /* frames of ours half closed across cores */
 
 struct rights_proc {
 	uint32_t pid;	      /* 0: free */
@@ -52,6 +61,14 @@ struct rights {
 	uint64_t bell_ticks;	/* TSC ticks per doorbell token */
 	uint64_t mem_seq[RIGHTS_MAX_CORES]; /* last memory seal accepted,
 					       per lending core */
+	uint64_t close_seq[RIGHTS_MAX_CORES]; /* last close accepted, per
+						 closing core */
+	struct {
+		uint64_t phys;	 /* 0: free entry */
+		uint32_t remote; /* 1: the remote end closed, 0: ours */
+		uint32_t pad;
+	} open[RIGHTS_MAX_OPEN]; /* half-closed frames of ours */
+	uint64_t open_lost; /* frames kept for good: the table was full */
 	struct rights_proc procs[RIGHTS_MAX_PROCS];
 };
 
@@ -72,10 +89,18 @@ void rights_seal(struct rights *r, enum seal_kind kind, uint64_t phys,
 
 /* rights_unseal: is s a seal that core from_core made for this core's
  * process to_pid (0: the monitor) over exactly that right? 0, or E_PERM
- * (wrong seal, or a memory seal already used or older than one used) */
+ * (wrong seal, or a memory or close seal already used or older than one
+ * used) */
 int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 		  uint64_t size, uint32_t from_core, uint32_t to_pid,
 		  const struct sys_seal *s);
+
+/* rights_half_closed: one end of frame phys (ours, with its other end on
+ * another core) closed: `remote` 1 for the other core's end (its close
+ * seal checked), 0 for ours (no process here maps it any more). Returns 1
+ * if both ends are now closed (free the frame), else 0 (remembered; if
+ * the table is full the frame is kept for good and counted). */
+int rights_half_closed(struct rights *r, uint64_t phys, int remote);
 
 /* rights_proc_add: process pid starts, holding a doorbell to its own
  * core; E_FULL if the table is full, E_INVAL for pid 0 or a pid held */

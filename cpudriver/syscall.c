@@ -294,6 +294,38 @@ static int64_t sys_chan_grant(uint64_t pid, uint64_t phys, uint64_t seal_uva)
 	return (int64_t)va;
 }
 
+static int64_t sys_chan_closed(uint64_t uva)
+{
+	struct sys_chan_closed out;
+	int r;
+
+	if (!proc_current()->monitor) {
+		return E_PERM;
+	}
+	if (!user_range_ok(uva, sizeof(out), true)) {
+		return E_FAULT;
+	}
+	r = proc_chan_closed(&out);
+	return r < 0 ? r : copy_out(uva, &out, sizeof(out));
+}
+
+static int64_t sys_chan_release(uint64_t phys, uint64_t closer,
+				uint64_t seal_uva)
+{
+	struct sys_seal seal;
+	int r;
+
+	if (!proc_current()->monitor) {
+		return E_PERM;
+	}
+	if ((r = seal_in(&seal, seal_uva)) < 0) {
+		return r;
+	}
+	return proc_chan_release(phys, closer > 0xffffffffull ? 0xffffffffu
+							    : (uint32_t)closer,
+				 &seal);
+}
+
 static int64_t sys_core_info(uint64_t core, uint64_t uva)
 {
 	const struct boot_core *b;
@@ -600,6 +632,12 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_CHAN_CLOSE:
 		r = proc_chan_close(proc_current(), a0);
+		break;
+	case SYS_CHAN_CLOSED:
+		r = sys_chan_closed(a0);
+		break;
+	case SYS_CHAN_RELEASE:
+		r = sys_chan_release(a0, a1, a2);
 		break;
 	default:
 		r = E_NOSYS;

@@ -87,6 +87,7 @@ const struct monitor_handlers handlers = {
     .agree_down = on_agree_down,
     .agree_up = on_agree_up,
     .link_offer = on_link_offer,
+    .chan_closed = on_chan_closed,
 };
 
 static int poll_all(void)
@@ -107,6 +108,7 @@ static int poll_all(void)
 int main(int argc, char **argv)
 {
 	uint64_t idle_since = 0, due;
+	uint32_t ev = 0;
 
 	(void)argc;
 	(void)argv;
@@ -138,8 +140,13 @@ int main(int argc, char **argv)
 		if (!set_sleep(1)) {
 			uint64_t now = sys_time_ns();
 
-			sys_wait(!due ? 0 : due > now ? due - now : 1);
+			ev = (uint32_t)sys_wait(!due ? 0 : due > now ? due - now
+								       : 1);
 		}
 		set_sleep(0);
+		if (ev & SYS_EV_CLOSED) {
+			closes_drain();
+		}
+		ev = 0;
 	}
 }

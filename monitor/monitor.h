@@ -141,6 +141,10 @@ int on_agree_req(void *vctx, const struct monitor_agree_req *m);
 int on_agree_down(void *vctx, const struct monitor_agree_down *m);
 int on_agree_up(void *vctx, const struct monitor_agree_up *m);
 int on_link_offer(void *vctx, const struct monitor_link_offer *m);
+/* closes_drain: pass our kernel's closes of other cores' channel frames to
+ * their cores (closing.c); on_chan_closed: such a close reached us */
+void closes_drain(void);
+int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

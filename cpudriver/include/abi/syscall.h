@@ -139,6 +139,17 @@ enum sys_number {
 				core is freed when no process maps it any more
 				(also when they end); E_INVAL for anything
 				else */
+	SYS_CHAN_CLOSED = 39, /* (struct sys_chan_closed *out): monitor only;
+				 a channel frame of another core that a
+				 process here stopped mapping, with this
+				 kernel's close seal for that core's kernel
+				 (SYS_EV_CLOSED says there is one); E_AGAIN
+				 if none */
+	SYS_CHAN_RELEASE = 40, /* (u64 phys, u32 closer, const struct sys_seal
+				  *seal): monitor only; core closer's end
+				  of our channel frame phys closed (its
+				  kernel's close seal): the frame is freed
+				  once our end is closed too */
 	SYS_COUNT
 };
 
@@ -169,6 +180,7 @@ struct sys_grant {
 #define SYS_EV_READY 0x10u   /* the system became ready (core 0) */
 #define SYS_EV_IRQ 0x20u     /* a device interrupt of the caller fired
 				(SYS_IRQ_ACK says which) */
+#define SYS_EV_CLOSED 0x40u  /* monitor: SYS_CHAN_CLOSED has something */
 
 /* pid = core << 16 | n, n a 16-bit count the core's CPU driver keeps
  * (1..65535, never 0, never one in use): the owning core can be read off
@@ -206,6 +218,14 @@ struct sys_core {
 struct sys_seal {
 	uint64_t seq; /* the making kernel's sequence number, never 0 */
 	uint64_t mac; /* SipHash over the right, under the kernels' key */
+};
+
+/* SYS_CHAN_CLOSED: our end of another core's channel frame closed */
+struct sys_chan_closed {
+	uint64_t phys;	      /* the frame */
+	uint32_t core;	      /* the core whose frame it is */
+	uint32_t pad;
+	struct sys_seal seal; /* for that core's kernel (SYS_CHAN_RELEASE) */
 };
 
 struct sys_chan {

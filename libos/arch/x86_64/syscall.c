@@ -93,6 +93,18 @@ long sys_chan_close(void *va)
 	return sys_call(SYS_CHAN_CLOSE, (long)va, 0, 0, 0);
 }
 
+long sys_chan_closed(struct sys_chan_closed *out)
+{
+	return sys_call(SYS_CHAN_CLOSED, (long)out, 0, 0, 0);
+}
+
+long sys_chan_release(uint64_t phys, uint32_t closer,
+		      const struct sys_seal *seal)
+{
+	return sys_call(SYS_CHAN_RELEASE, (long)phys, (long)closer, (long)seal,
+			0);
+}
+
 long sys_doorbell(uint32_t core)
 {
 	return sys_call(SYS_DOORBELL, (long)core, 0, 0, 0);

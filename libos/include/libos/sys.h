@@ -25,6 +25,9 @@ long sys_chan_map(uint64_t phys, struct sys_chan *out,
 		  const struct sys_seal *seal);
 long sys_chan_grant(uint32_t pid, uint64_t phys, const struct sys_seal *seal);
 long sys_chan_close(void *va);
+long sys_chan_closed(struct sys_chan_closed *out);
+long sys_chan_release(uint64_t phys, uint32_t closer,
+		      const struct sys_seal *seal);
 long sys_doorbell(uint32_t core);
 long sys_reap(struct sys_exit *out);
 long sys_core_info(uint32_t core, struct sys_core *out);

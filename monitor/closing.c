@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Closing channels across cores (docs/monitor.md, "Channel frames"): when
+ * a process here stops mapping a channel frame of another core (it closed
+ * it or ended), our kernel queues the close with its seal and wakes us
+ * (SYS_EV_CLOSED); we pass it to the frame's core, whose kernel frees the
+ * frame once its own end is closed too. Core 0 relays, as for link_offer.
+ */
+#include "monitor.h"
+#include <stdio.h>
+
+void closes_drain(void)
+{
+	struct sys_chan_closed c;
+
+	while (sys_chan_closed(&c) == 0) {
+		struct monitor_chan_closed m = {c.core, me.core_id, c.phys,
+						c.seal.seq, c.seal.mac};
+		int to = relay_target(c.core);
+
+		if (to < 0 || monitor_send_chan_closed(send_on, ROUTE(to), &m) < 0) {
+			printf("monitor %u: cannot tell core %u that frame "
+			       "0x%lx closed: it stays allocated\n",
+			       me.core_id, c.core, (unsigned long)c.phys);
+		}
+	}
+}
+
+int on_chan_closed(void *vctx, const struct monitor_chan_closed *m)
+{
+	struct sys_seal seal = {m->seal_seq, m->seal_mac};
+	long r;
+
+	(void)vctx;
+	if (m->owner != me.core_id) {
+		/* core 0 passes it on */
+		int to = me.core_id == 0 ? relay_target(m->owner) : -1;
+
+		return to < 0 ? 0
+			      : monitor_send_chan_closed(send_on, ROUTE(to), m);
+	}
+	r = sys_chan_release(m->phys, m->closer, &seal);
+	if (r < 0) {
+		printf("monitor %u: refused a close of frame 0x%lx from core "
+		       "%u: %s\n",
+		       me.core_id, (unsigned long)m->phys, m->closer,
+		       err_msg((int)r));
+	}
+	return 0;
+}

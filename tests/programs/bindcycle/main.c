@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bindcycle: bind/close cycles across cores; nothing of a closed channel
+ * may stay behind (the frame lives in the server's partition, so both
+ * cores' kernels must agree that both ends are closed).
+ *
+ *   bindcycle serve NAME          export NAME; for every client: wait for
+ *                                 its one message, then close our end
+ *   bindcycle client NAME N       N times: bind to NAME, send one message,
+ *                                 close our end; then the free memory of
+ *                                 the server's core after the first 100
+ *                                 and after all (asked again for up to
+ *                                 10 s until the last close has arrived):
+ *                                 "bindcycle: N binds to core C: X KiB
+ *                                 free after 100, Y KiB after all"
+ */
+#include <stdio.h>
+#include <string.h>
+#include <parse.h>
+#include <channels/chan.h>
+#include <libos/mon.h>
+#include <libos/sys.h>
+#include <monitor_if.h>
+
+#define WARMUP 100
+
+static int serve(const char *name)
+{
+	static struct chan c;
+	uint8_t buf[64], type;
+	uint32_t client;
+	void *va;
+	int r = mon_export(name);
+
+	if (r < 0) {
+		printf("bindcycle: cannot export '%s': %s\n", name, err_msg(r));
+		return 1;
+	}
+	for (;;) {
+		if (mon_accept(&va, &client) < 0) {
+			sys_wait(1000000);
+			continue;
+		}
+		chan_init(&c, va, 0);
+		while (chan_msg_recv(&c, &type, buf, sizeof(buf)) < 0) {
+			sys_wait(1000000);
+		}
+		sys_chan_close(va);
+	}
+}
+
+static uint64_t free_kib(uint32_t core)
+{
+	static struct monitor_core_stat_reply st;
+
+	return mon_core_stat(core, &st) < 0 ? 0 : st.free_bytes >> 10;
+}
+
+static int client(const char *name, uint64_t n)
+{
+	static struct chan c;
+	uint64_t before = 0, after = 0;
+	uint32_t server = 0;
+	void *va;
+	int r;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (i == WARMUP) {
+			before = free_kib(SYS_PID_CORE(server));
+		}
+		r = mon_bind(name, &va, &server);
+		for (int tries = 0; r == E_NOENT && i == 0 && tries < 100;
+		     tries++) {
+			sys_wait(100000000); /* the server may still start */
+			r = mon_bind(name, &va, &server);
+		}
+		if (r < 0) {
+			printf("bindcycle: bind %lu failed: %s\n",
+			       (unsigned long)i, err_msg(r));
+			return 1;
+		}
+		chan_init(&c, va, 1);
+		chan_msg_send(&c, 1, "bye", 3);
+		sys_doorbell(SYS_PID_CORE(server));
+		if (sys_chan_close(va) < 0) {
+			printf("bindcycle: close %lu failed\n", (unsigned long)i);
+			return 1;
+		}
+	}
+	for (int tries = 0; tries < 1000; tries++) {
+		after = free_kib(SYS_PID_CORE(server));
+		if (after == before) {
+			break;
+		}
+		sys_wait(10000000);
+	}
+	printf("bindcycle: %lu binds to core %u: %lu KiB free after %u, %lu "
+	       "KiB after all\n",
+	       (unsigned long)n, SYS_PID_CORE(server), (unsigned long)before,
+	       WARMUP, (unsigned long)after);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n;
+
+	if (argc == 3 && strcmp(argv[1], "serve") == 0) {
+		return serve(argv[2]);
+	}
+	if (argc == 4 && strcmp(argv[1], "client") == 0 &&
+	    parse_u64(argv[3], 10, 1000000, &n) == 0 && n > WARMUP) {
+		return client(argv[2], n);
+	}
+	printf("usage: bindcycle serve NAME | client NAME N (N > %u)\n",
+	       WARMUP);
+	return 2;
+}
