@@ -107,6 +107,7 @@ static int poll_all(void)
 int main(int argc, char **argv)
 {
 	uint64_t idle_since = 0, due;
+	unsigned busy = 0;
 
 	(void)argc;
 	(void)argv;
@@ -120,6 +121,10 @@ int main(int argc, char **argv)
 	start_manifest_programs();
 	for (;;) {
 		if (poll_all()) {
+			/* a monitor kept busy still meets its deadlines */
+			if (++busy % 64 == 0) {
+				relays_expire();
+			}
 			idle_since = 0;
 			continue;
 		}
