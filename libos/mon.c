@@ -9,7 +9,9 @@
 #include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/sys.h>
+#include <libos/thread.h>
 #include <monitor_if.h>
+#include <stdio.h>
 #include <string.h>
 
 #define EXITS_MAX 64
@@ -69,21 +71,73 @@ int mon_available(void)
 	return have;
 }
 
-/* wait_note: until *count is nonzero (a note arrived); no deadline: a
- * process may run for as long as it likes */
-static void wait_note(const unsigned *count)
+static void on_chan(struct event_chan *e)
 {
+	event_chan_remove(e);
+	thread_wake(e->arg);
+}
+
+static void on_timer(struct event_timer *t)
+{
+	thread_wake(t->arg);
+}
+
+/* wait_chan_until: this thread waits through the event loop until the
+ * monitor's channel has a message or deadline_ns */
+static void wait_chan_until(uint64_t deadline_ns)
+{
+	struct event_chan e;
+	struct event_timer t;
+
+	if (chan_pending(&mb.ch)) {
+		return;
+	}
+	event_chan_add(&e, &mb.ch, on_chan, thread_self());
+	event_timer_add(&t, deadline_ns, on_timer, thread_self());
+	thread_block();
+	event_chan_remove(&e);
+	event_timer_cancel(&t);
+}
+
+/* wait_note: until *count is nonzero (a note arrived) or deadline_ns
+ * passes (0: never; a process may wait as long as it likes). 0 or
+ * E_TIMEOUT. */
+static int wait_note(const unsigned *count, uint64_t deadline_ns)
+{
+	uint64_t now;
+
 	bind_poll(&mb);
 	while (!*count) {
-		if (event_in_callback() || event_wait_chan(&mb.ch) != 0) {
+		now = sys_time_ns();
+		if (deadline_ns && now >= deadline_ns) {
+			return E_TIMEOUT;
+		}
+		if (deadline_ns && !event_in_callback() && !event_idle()) {
+			wait_chan_until(deadline_ns);
+		} else if (event_in_callback() || deadline_ns ||
+			   event_wait_chan(&mb.ch) != 0) {
 			chan_sleep(&mb.ch);
 			if (!chan_pending(&mb.ch)) {
-				sys_wait(0);
+				sys_wait(deadline_ns ? deadline_ns - now : 0);
 			}
 			chan_wake(&mb.ch);
 		}
 		bind_poll(&mb);
 	}
+	return 0;
+}
+
+/* timed_out: a monitor call got no answer in time: one log line */
+static int timed_out(const char *call, int r)
+{
+	if (r == E_TIMEOUT) {
+		struct sys_info in;
+
+		printf("pid 0x%x: monitor call %s: no answer in %u s\n",
+		       sys_info(&in) == 0 ? in.pid : 0, call,
+		       (unsigned)(MON_CALL_NS / 1000000000ull));
+	}
+	return r;
 }
 
 /*
@@ -97,7 +151,7 @@ static void wait_note(const unsigned *count)
 		int a_ = have ? monitor_##c##_call(&mb, (req), (rep),         \
 						   MON_CALL_NS)               \
 			      : E_UNSUPPORTED;                                \
-		a_ ? a_ : (rep)->err;                                         \
+		a_ ? timed_out(#c, a_) : (rep)->err;                          \
 	})
 
 int mon_ps(uint32_t core, struct monitor_ps_reply *out)
@@ -105,6 +159,18 @@ int mon_ps(uint32_t core, struct monitor_ps_reply *out)
 	struct monitor_ps_req req = {0, core};
 
 	return ASK(ps, &req, out);
+}
+
+int mon_ps_ns(uint32_t core, struct monitor_ps_reply *out, uint64_t wait_ns)
+{
+	struct monitor_ps_req req = {0, core};
+	int r;
+
+	if (!have) {
+		return E_UNSUPPORTED;
+	}
+	r = monitor_ps_call(&mb, &req, out, wait_ns);
+	return r ? r : out->err;
 }
 
 int mon_kill(uint32_t pid)
@@ -247,7 +313,7 @@ int mon_accept(void **chan_va, uint32_t *client_pid)
 	if (!have) {
 		return E_UNSUPPORTED;
 	}
-	wait_note(&nbounds);
+	wait_note(&nbounds, 0);
 	return mon_accept_poll(chan_va, client_pid);
 }
 
@@ -303,10 +369,17 @@ int mon_take_exit(uint32_t *pid, int64_t *status)
 
 int mon_wait_exit(uint32_t *pid, int64_t *status)
 {
+	return mon_wait_exit_ns(0, pid, status);
+}
+
+int mon_wait_exit_ns(uint64_t wait_ns, uint32_t *pid, int64_t *status)
+{
 	if (!have) {
 		return E_UNSUPPORTED;
 	}
-	wait_note(&nexits);
+	if (wait_note(&nexits, wait_ns ? sys_time_ns() + wait_ns : 0) < 0) {
+		return E_TIMEOUT;
+	}
 	*pid = exits[0].pid;
 	*status = exits[0].status;
 	memmove(exits, exits + 1, --nexits * sizeof(exits[0]));

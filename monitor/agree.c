@@ -9,6 +9,13 @@
  * offers a link, and two offers for one pair cannot cross. A monitor
  * keeps one entry per operation it is part of, until its subtree has
  * answered; message counts are added up on the way back.
+ *
+ * Deadlines: the root waits AGREE_NS for its children, every other
+ * monitor AGREE_INNER_NS (less, so a silent grandchild is reported by its
+ * parent before the root gives up). When the time is up the operation is
+ * answered with E_TIMEOUT and what did acknowledge, and each child that
+ * did not answer is logged (one line per operation); its late agree_up
+ * matches nothing.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -16,6 +23,8 @@
 
 #define MAX_AGREE 16
 #define FANOUT_MAX 64
+#define AGREE_NS (10ull * 1000 * 1000 * 1000)
+#define AGREE_INNER_NS (7ull * 1000 * 1000 * 1000)
 
 enum { UNICAST = 0, TREE = 1 };
 
@@ -28,6 +37,8 @@ static struct agree {
 	int32_t err;	  /* the first error met in the subtree */
 	uint32_t cores;	  /* monitors of the subtree that acknowledged */
 	uint32_t msgs;	  /* messages within the subtree */
+	uint64_t deadline_ns;		 /* answered E_TIMEOUT after this */
+	uint64_t missing[MAX_CORES / 64]; /* children yet to answer */
 } ops[MAX_AGREE];
 
 static uint32_t next_op;
@@ -111,11 +122,30 @@ static struct agree *op_new(void)
 	return 0;
 }
 
+static bool is_missing(const struct agree *a, uint32_t c)
+{
+	return c < MAX_CORES && (a->missing[c / 64] >> (c % 64)) & 1;
+}
+
+static void set_missing(struct agree *a, uint32_t c, bool on)
+{
+	if (c >= MAX_CORES) {
+		return;
+	}
+	if (on) {
+		a->missing[c / 64] |= 1ull << (c % 64);
+	} else {
+		a->missing[c / 64] &= ~(1ull << (c % 64));
+	}
+}
+
+/* op_find: the operation op waiting for an answer from child_route */
 static struct agree *op_find(uint32_t op, int child_route)
 {
 	for (int i = 0; i < MAX_AGREE; i++) {
 		if (ops[i].used && ops[i].op == op && ops[i].waiting &&
-		    child_route >= 0 && child_route < (int)me.ncores) {
+		    child_route >= 0 && child_route < (int)me.ncores &&
+		    is_missing(&ops[i], (uint32_t)child_route)) {
 			return &ops[i];
 		}
 	}
@@ -161,7 +191,9 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 			continue;
 		}
 		a->waiting++;
+		set_missing(a, (uint32_t)to, true);
 	}
+	a->deadline_ns = sys_time_ns() + (root ? AGREE_NS : AGREE_INNER_NS);
 	return a->waiting ? 0 : finish(a, root);
 }
 
@@ -230,6 +262,7 @@ int on_agree_up(void *vctx, const struct monitor_agree_up *m)
 		       me.core_id, m->op, cx->route);
 		return 0;
 	}
+	set_missing(a, (uint32_t)cx->route, false);
 	a->cores += m->cores;
 	a->msgs += m->msgs + 2; /* its subtree's, and down and up here */
 	if (m->err && !a->err) {
@@ -239,4 +272,58 @@ int on_agree_up(void *vctx, const struct monitor_agree_up *m)
 		return 0;
 	}
 	return finish(a, me.core_id == 0);
+}
+
+/* expired: operation a's time is up: log who did not answer, answer
+ * upwards with E_TIMEOUT */
+static void expired(struct agree *a)
+{
+	char who[96];
+	size_t n = 0;
+	int more = 0;
+
+	who[0] = 0;
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		if (!is_missing(a, c)) {
+			continue;
+		}
+		if (n + 12 < sizeof(who)) {
+			n += (size_t)snprintf(who + n, sizeof(who) - n, "%s%u",
+					      n ? " " : "", c);
+		} else {
+			more++;
+		}
+	}
+	printf("monitor %u: agreement %u: no agree_up from core%s %s%s in "
+	       "%u s: answered %s\n",
+	       me.core_id, a->op, a->waiting > 1 ? "s" : "", who,
+	       more ? " ..." : "",
+	       (unsigned)((me.core_id == 0 ? AGREE_NS : AGREE_INNER_NS) /
+			  1000000000ull),
+	       err_msg(E_TIMEOUT));
+	a->err = a->err ? a->err : E_TIMEOUT;
+	a->waiting = 0;
+	memset(a->missing, 0, sizeof(a->missing));
+	finish(a, me.core_id == 0);
+}
+
+uint64_t agree_expire(void)
+{
+	uint64_t now = sys_time_ns(), next = 0;
+
+	for (int i = 0; i < MAX_AGREE; i++) {
+		struct agree *a = &ops[i];
+
+		if (!a->used || !a->waiting) {
+			continue;
+		}
+		if (a->deadline_ns <= now) {
+			expired(a);
+			continue;
+		}
+		if (!next || a->deadline_ns < next) {
+			next = a->deadline_ns;
+		}
+	}
+	return next;
 }

@@ -25,6 +25,11 @@
  * owner's monitor takes it (SYS_DEV_ADOPT) and starts the driver, then
  * every replica learns the new owner. If the new owner cannot take it,
  * the old owner takes it back.
+ *
+ * Each step sent to another monitor waits at most MOVE_STEP_NS (a
+ * monitor that does not answer is logged and counts as a failed step),
+ * so a whole move (release, adopt, take back) ends well within
+ * MONITOR_RELAY_NS, the deadline of an asker on another core.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -32,6 +37,7 @@
 
 #define MAX_DEV 32
 #define NONE 0xffffffffu
+#define MOVE_STEP_NS (5ull * 1000 * 1000 * 1000)
 
 static struct {
 	char name[BOOT_DEV_NAME_MAX];
@@ -362,6 +368,9 @@ static void move_step(int stage, uint32_t core)
 		r = monitor_dev_adopt_relay(&relays, send_on, ROUTE(core),
 					    (int)core, ROUTE_SELF, &req, MOVE);
 	}
+	if (r == 0) {
+		relay_limit_last(MOVE_STEP_NS);
+	}
 	if (r < 0) {
 		move_adopted(r, 0);
 	}
@@ -450,6 +459,7 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 			move_done(E_AGAIN, 0);
 			return 0;
 		}
+		relay_limit_last(MOVE_STEP_NS);
 	}
 	return 0;
 }

@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 {
 	uint64_t idle_since = 0, due;
 	uint32_t ev = 0;
+	unsigned busy = 0;
 
 	(void)argc;
 	(void)argv;
@@ -122,6 +123,11 @@ int main(int argc, char **argv)
 	start_manifest_programs();
 	for (;;) {
 		if (poll_all()) {
+			/* a monitor kept busy still meets its deadlines */
+			if (++busy % 64 == 0) {
+				relays_expire();
+				closes_drain();
+			}
 			idle_since = 0;
 			continue;
 		}

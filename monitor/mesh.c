@@ -7,6 +7,12 @@
  * are not answered in time are answered E_TIMEOUT), who wants which exit
  * note (watch), reading and dispatching what arrived, and the sleep
  * protocol.
+ *
+ * Sends never stall the monitor for a peer that does not read: a send
+ * to a program's channel is tried once (send_wait_ns 0), and a link whose
+ * ring stayed full for one send's wait is tried once per send until it
+ * takes a message again; what is lost is counted and logged once per
+ * silence (docs/monitor.md, "Deadlines").
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -55,6 +61,14 @@ static struct {
 	int route;    /* who gets its exit note */
 } watch[MAX_WATCH];
 
+/* Messages lost to a peer that did not read, since it last took one;
+ * nonzero: the peer is silent now (logged once, on the first loss). */
+static uint32_t lost_links[MAX_CORES], lost_procs[MAX_PROCS];
+
+/* muted: this monitor answers no other monitor (a test manifest asked:
+ * `start mute on CORE`, see mute_check) */
+static int muted;
+
 static struct binding *route_binding(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
@@ -85,6 +99,58 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 				    : &procs[route - PROC_ROUTE].b;
 
 	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
+	if (route >= PROC_ROUTE) {
+		/* a program that does not read costs one failed send */
+		b->send_wait_ns = 0;
+		lost_procs[route - PROC_ROUTE] = 0;
+	} else {
+		lost_links[route] = 0;
+	}
+}
+
+/* lost_count: the counter of route's lost messages (0: none) */
+static uint32_t *lost_count(int route)
+{
+	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
+		return &lost_procs[route - PROC_ROUTE];
+	}
+	return route >= 0 && route < MAX_CORES ? &lost_links[route] : 0;
+}
+
+/* send_lost: a message to route was not taken (its ring is full) */
+static void send_lost(int route, uint8_t type, int err)
+{
+	uint32_t *lost = lost_count(route);
+
+	if (lost && (*lost)++) {
+		return; /* logged at the first loss of this silence */
+	}
+	if (route >= PROC_ROUTE) {
+		printf("monitor %u: program 0x%x does not read its channel: a "
+		       "%s to it dropped (%s); later ones are counted\n",
+		       me.core_id, route_pid(route), monitor_msg_name(type),
+		       err_msg(err));
+	} else {
+		printf("monitor %u: the monitor of core %d does not read its "
+		       "link: a %s to it lost (%s); later ones are counted\n",
+		       me.core_id, route, monitor_msg_name(type), err_msg(err));
+	}
+}
+
+/* send_taken: route took a message: the end of a silence, if any */
+static void send_taken(int route)
+{
+	uint32_t *lost = lost_count(route);
+
+	if (lost && *lost) {
+		printf("monitor %u: %s 0x%x reads again; %u messages to it "
+		       "were lost\n",
+		       me.core_id, route >= PROC_ROUTE ? "program" : "core",
+		       route >= PROC_ROUTE ? route_pid(route)
+					   : (uint32_t)route,
+		       *lost);
+		*lost = 0;
+	}
 }
 
 /* send_on: the transport for generated stubs; tctx is the route */
@@ -97,12 +163,26 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	if (!b) {
 		return E_NOENT;
 	}
-	r = bind_send(b, type, buf, len);
+	if (route < PROC_ROUTE && lost_links[route]) {
+		/* a silent link: one try, no wait, until it takes one */
+		uint64_t w = b->send_wait_ns;
+
+		b->send_wait_ns = 0;
+		r = bind_send(b, type, buf, len);
+		b->send_wait_ns = w;
+	} else {
+		r = bind_send(b, type, buf, len);
+	}
+	if (r == E_FULL) {
+		send_lost(route, type, r);
+		return r;
+	}
 	if (r < 0) {
 		printf("monitor %u: lost a %s to route %d: %s\n", me.core_id,
 		       monitor_msg_name(type), route, err_msg(r));
 		return r;
 	}
+	send_taken(route);
 	if (route < PROC_ROUTE) {
 		link_msgs++;
 	}
@@ -159,12 +239,29 @@ static void expired(void *arg, const struct relay_entry *e)
 	monitor_send_error(send_on, ROUTE(e->from), &err);
 }
 
-/* relays_expire: answer the relayed calls whose time is up; returns when
- * the next one is due (0: none waits) */
+/* relays_expire: answer the relayed calls and all-core operations whose
+ * time is up; returns when the next one is due (0: none waits) */
 uint64_t relays_expire(void)
 {
+	uint64_t r, a;
+
 	relay_expire(&relays, expired, 0);
-	return relay_next_deadline(&relays);
+	r = relay_next_deadline(&relays);
+	a = agree_expire();
+	return !r ? a : !a ? r : a < r ? a : r;
+}
+
+/* relay_limit_last: the call relayed last may take ns, not
+ * MONITOR_RELAY_NS (a step of a longer operation of ours) */
+void relay_limit_last(uint64_t ns)
+{
+	for (unsigned i = 0; i < relays.n; i++) {
+		struct relay_entry *e = &relays.e[i];
+
+		if (e->used && e->out_id == relays.seq) {
+			e->deadline_ns = sys_time_ns() + ns;
+		}
+	}
 }
 
 uint32_t route_pid(int route)
@@ -248,6 +345,8 @@ static int relay_reply(struct ctx *cx, uint8_t type, uint8_t *buf, int n,
 	return 1;
 }
 
+#define DRAIN_MAX 32
+
 /* drain: handle what arrived on one route; returns messages handled */
 int drain(int route)
 {
@@ -259,7 +358,12 @@ int drain(int route)
 	uint32_t id;
 	int n, done = 0, r;
 
-	while (c &&
+	if (muted && route < PROC_ROUTE) {
+		return 0; /* never read: the peer sees a silent monitor */
+	}
+	/* at most DRAIN_MAX at a time: one busy sender cannot keep the
+	 * others waiting (the loop comes back while there is work) */
+	while (c && done < DRAIN_MAX &&
 	       (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != E_AGAIN) {
 		done++;
 		if (route < PROC_ROUTE) {
@@ -305,7 +409,7 @@ int set_sleep(int sleep)
 	for (int r = 0; r < MAX_CORES + MAX_PROCS; r++) {
 		int route = r < MAX_CORES ? r : PROC_ROUTE + r - MAX_CORES;
 		struct chan *c = route_chan(route);
-		if (!c) {
+		if (!c || (muted && route < PROC_ROUTE)) {
 			continue;
 		}
 		if (sleep) {
@@ -332,10 +436,32 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 	links[core].up = 1;
 }
 
+/*
+ * mute_check: a test-only switch. If this core's manifest entries start
+ * the program `mute` (a test program: only test images hold it, so a
+ * manifest of build/os.iso cannot name it), this monitor never reads its
+ * links: every other monitor sees it silent, while it still serves its
+ * own programs. Tests of deadlines use it (docs/monitor.md, "Deadlines").
+ */
+static void mute_check(void)
+{
+	struct sys_boot_start s;
+
+	for (uint64_t i = 0; sys_boot_start(i, &s) == 0; i++) {
+		if (strcmp(s.app, "mute") == 0) {
+			muted = 1;
+			printf("monitor %u: muted by the manifest: answers no "
+			       "other monitor\n",
+			       me.core_id);
+		}
+	}
+}
+
 void join_mesh(void)
 {
 	struct sys_core sc;
 
+	mute_check();
 	if (me.core_id != 0) {
 		link_up(0, me.monlink_phys, 1);
 		return;

@@ -76,6 +76,7 @@ int relay_target(uint32_t core);
 void route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);
+void relay_limit_last(uint64_t ns);
 uint32_t route_pid(int route);
 /* proc_slot: this core's process pid (not a monitor), or NULL */
 struct pchan *proc_slot(uint32_t pid);
@@ -145,6 +146,9 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m);
  * their cores (closing.c); on_chan_closed: such a close reached us */
 void closes_drain(void);
 int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
+/* agree_expire: operations whose children did not all answer in time are
+ * answered E_TIMEOUT; returns the next deadline (0: none waits) */
+uint64_t agree_expire(void);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

@@ -159,20 +159,43 @@ static void cmd_spawn(int argc, char **argv)
 }
 
 /* bench_wait: waits until the client and, if server is not 0, the server
- * have exited; says so if the client failed */
+ * have exited; says so if the client failed. Gives up after BENCH_WAIT_NS
+ * (an exit note that never comes must not hang the shell): what is left
+ * is ended. */
+#define BENCH_WAIT_NS (300ull * 1000 * 1000 * 1000)
+
 static void bench_wait(uint32_t client, uint32_t server)
 {
+	uint64_t end = sys_time_ns() + BENCH_WAIT_NS, now;
 	uint32_t pid;
 	int64_t status;
-	int left = server ? 2 : 1;
+	int left = server ? 2 : 1, r = 0;
 
-	while (left && mon_wait_exit(&pid, &status) == 0) {
+	while (left && (now = sys_time_ns()) < end &&
+	       (r = mon_wait_exit_ns(end - now, &pid, &status)) == 0) {
 		if (pid != client && pid != server) {
 			continue;
 		}
 		left--;
-		if (pid == client && status != 0) {
-			say("bench: failed (status %ld)\n", (long)status);
+		if (pid == client) {
+			client = 0;
+			if (status != 0) {
+				say("bench: failed (status %ld)\n",
+				    (long)status);
+			}
+		} else {
+			server = 0;
+		}
+	}
+	if (left) {
+		say("bench: no exit heard of in %u s (%s); ending it\n",
+		    (unsigned)(BENCH_WAIT_NS / 1000000000ull),
+		    err_msg(r < 0 ? r : E_TIMEOUT));
+		if (client) {
+			mon_kill(client);
+		}
+		if (server) {
+			mon_kill(server);
 		}
 	}
 }

@@ -19,6 +19,7 @@
  * accept grants of threads still waiting in sock_accept).
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <parse.h>
@@ -104,12 +105,22 @@ static int send_raw(void *tctx, uint8_t type, const void *buf, size_t len)
 	return r;
 }
 
-/* send_wait: for threads: waits while the channel is full */
+/* send_wait: for threads: waits while the channel is full, at most
+ * NET_SEND_NS (a server that does not read: E_TIMEOUT, logged) */
 static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 {
+	uint64_t end = sys_time_ns() + NET_SEND_NS;
 	int r;
 
 	while ((r = send_raw(tctx, type, buf, len)) == E_FULL) {
+		if (sys_time_ns() >= end) {
+			printf("net client: the network service (pid 0x%x) has "
+			       "not read its channel for %u s: %s\n",
+			       nb.peer_pid,
+			       (unsigned)(NET_SEND_NS / BIND_SECOND),
+			       err_msg(E_TIMEOUT));
+			return E_TIMEOUT;
+		}
 		event_sleep_ns(RETRY_NS);
 	}
 	return r;

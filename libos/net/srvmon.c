@@ -6,6 +6,11 @@
  * run (mon_ps of each client's core): a client that has gone has its
  * sockets closed. A client that binds again (after it decided we were
  * gone) gets a fresh channel; its old one is dropped the same way.
+ *
+ * The liveness question runs in a timer callback, which halts the whole
+ * server while it waits: it waits at most ALIVE_ASK_NS, and a core whose
+ * monitor did not answer is not asked again for QUIET_NS (its clients
+ * are kept meanwhile), with one log line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +24,11 @@
 #include "server.h"
 
 #define LIVENESS_NS 1000000000ull
+#define ALIVE_ASK_NS 500000000ull	/* 0.5 s */
+#define QUIET_NS (30ull * 1000000000ull) /* a silent core is left alone */
+#define CORES_MAX 256
+
+static uint64_t quiet_until[CORES_MAX];
 
 static struct event_chan mon_ev;
 static struct event_timer live;
@@ -40,8 +50,20 @@ static void on_monitor(struct event_chan *e)
 static int alive(uint32_t pid)
 {
 	static struct monitor_ps_reply ps;
+	uint32_t core = SYS_PID_CORE(pid);
+	int r;
 
-	if (mon_ps(SYS_PID_CORE(pid), &ps) < 0) {
+	if (core < CORES_MAX && sys_time_ns() < quiet_until[core]) {
+		return 1; /* its monitor was silent lately: keep it */
+	}
+	r = mon_ps_ns(core, &ps, ALIVE_ASK_NS);
+	if (r == E_TIMEOUT && core < CORES_MAX) {
+		printf("net: the monitor of core %u does not answer; its "
+		       "clients are kept and not checked for %u s\n",
+		       core, (unsigned)(QUIET_NS / 1000000000ull));
+		quiet_until[core] = sys_time_ns() + QUIET_NS;
+	}
+	if (r < 0) {
 		return 1; /* cannot tell: keep it */
 	}
 	for (int i = 0; i < ps.pids_count; i++) {

@@ -7,7 +7,10 @@
  * link is a binding (channels/binding.h) and every call is the generated
  * monitor_<call>_call: it waits through the event loop (other threads of
  * the program run; a program without threads halts in SYS_WAIT), never
- * spins, and gives up with E_TIMEOUT after MON_CALL_NS.
+ * spins, and gives up with E_TIMEOUT after MON_CALL_NS, with one log
+ * line ("pid 0x10002: monitor call ps: no answer in 30 s"). Waiting for
+ * a note (mon_wait_exit, mon_accept) is the program's own choice and
+ * has no deadline; mon_wait_exit_ns offers one.
  *
  * Usage:
  *   uint32_t pid; int64_t status;
@@ -64,6 +67,10 @@ struct monitor_agree_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
+
+/* mon_ps_ns: mon_ps with a deadline of wait_ns instead of MON_CALL_NS,
+ * and no log line (the caller words the failure). */
+int mon_ps_ns(uint32_t core, struct monitor_ps_reply *out, uint64_t wait_ns);
 
 /* mon_kill: end process pid on whatever core it runs (not a monitor). */
 int mon_kill(uint32_t pid);
@@ -131,5 +138,10 @@ int mon_accept_client_poll(void **chan_va, uint32_t *client_pid,
 /* mon_wait_exit: waits until a program this process spawned exits;
  * returns 0 with its pid and status. E_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);
+
+/* mon_wait_exit_ns: like mon_wait_exit, but gives up after wait_ns (0:
+ * never) with E_TIMEOUT: for a caller that must not hang when an exit
+ * note never comes (its monitor is silent, or the note was dropped). */
+int mon_wait_exit_ns(uint64_t wait_ns, uint32_t *pid, int64_t *status);
 
 #endif
