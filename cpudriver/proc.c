@@ -518,8 +518,12 @@ bool proc_maps_shared(struct proc *p, uint64_t phys)
  * process that checked its channels and is about to call SYS_WAIT must
  * not miss the doorbell that arrives in between; its wait then returns at
  * once. */
+/* posted: post() ran (idle() looks again before it halts) */
+static bool posted;
+
 static void post(uint32_t event)
 {
+	posted = true;
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (procs[i].state != PROC_FREE) {
 			procs[i].events |= event;
@@ -672,16 +676,12 @@ static struct proc *idle(void)
 		if (p) {
 			return p;
 		}
-		if (console_idle()) {
+		posted = false;
+		/* draining the console may post an event (`system ready`):
+		 * a process it woke must run, not wait for the next
+		 * interrupt */
+		if (console_idle() || posted) {
 			continue;
-		}
-		/* draining the console may have posted an event (`system
-		 * ready`): a process it woke must run, not wait for the
-		 * next interrupt */
-		wake_expired();
-		p = pick();
-		if (p) {
-			return p;
 		}
 		arm_timer();
 		irq_enable_and_halt();
