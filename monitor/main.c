@@ -87,6 +87,8 @@ const struct monitor_handlers handlers = {
     .agree_down = on_agree_down,
     .agree_up = on_agree_up,
     .link_offer = on_link_offer,
+    .unbind = on_unbind,
+    .limits_req = on_limits_req,
 };
 
 static int poll_all(void)

@@ -39,6 +39,12 @@ void netsrv_detach(uint32_t pid)
 	(void)pid;
 }
 
+void netsrv_detach_frame(void *frame, uint32_t pid)
+{
+	(void)frame;
+	(void)pid;
+}
+
 uint32_t netsrv_client_pid(int i)
 {
 	return i < (int)nattached ? attached[i] : 0;

@@ -61,6 +61,7 @@ struct monitor_ps_reply;
 struct monitor_services_reply;
 struct monitor_devices_reply;
 struct monitor_agree_reply;
+struct monitor_limits_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
@@ -131,5 +132,19 @@ int mon_accept_client_poll(void **chan_va, uint32_t *client_pid,
 /* mon_wait_exit: waits until a program this process spawned exits;
  * returns 0 with its pid and status. E_UNSUPPORTED without a channel. */
 int mon_wait_exit(uint32_t *pid, int64_t *status);
+
+/* mon_close: a client is done with the binding mon_bind or mon_connect
+ * gave it at chan_va: the server is told (client_gone) and drops it.
+ * E_NOENT if chan_va is no binding of ours. The channel itself is not
+ * to be used afterwards. */
+int mon_close(void *chan_va);
+
+/* mon_take_client_gone: for a server: a client closed the binding whose
+ * channel is at *chan_va (the address its `bound` note gave), or ended;
+ * E_AGAIN if no such note waits. Never waits. */
+int mon_take_client_gone(void **chan_va, uint32_t *client_pid);
+
+/* mon_limits: how full core's tables are (the shell's `limits`). */
+int mon_limits(uint32_t core, struct monitor_limits_reply *out);
 
 #endif
