@@ -316,8 +316,9 @@ KTEST(exit_queue)
 		reaped++;
 	}
 	if (reaped != ended) {
-		return ktest_fail(why, n, "%u processes ended, %u exits "
-				  "reported", ended, reaped);
+		return ktest_fail(why, n,
+				  "%u processes ended, %u exits reported",
+				  ended, reaped);
 	}
 	r = proc_spawn("hello", "", 0, false, 0);
 	if (r < 0 || proc_kill((uint32_t)r, 0) < 0 ||

@@ -24,7 +24,7 @@
 /* the bindings to this core's servers */
 static struct {
 	uint32_t server_pid, client_pid; /* server_pid 0: free */
-	uint64_t phys, va;		 /* the frame, where the server has it */
+	uint64_t phys, va; /* the frame, where the server has it */
 } binds[MAX_BINDS];
 
 /* core 0 only: the names */
@@ -130,10 +130,11 @@ static void serve_bind(const struct monitor_bind_req *m,
 		slot = binds[i].server_pid ? -1 : i;
 	}
 	if (slot < 0) {
-		printf("monitor %u: refused bind of 0x%x to '%s' (0x%x): the "
-		       "table of bindings to this core's servers is full (%d)\n",
-		       me.core_id, m->client_pid, m->name, m->server_pid,
-		       MAX_BINDS);
+		printf(
+		    "monitor %u: refused bind of 0x%x to '%s' (0x%x): the "
+		    "table of bindings to this core's servers is full (%d)\n",
+		    me.core_id, m->client_pid, m->name, m->server_pid,
+		    MAX_BINDS);
 		rep->err = E_TOOBIG;
 		return;
 	}

@@ -357,9 +357,8 @@ int on_limits_req(void *vctx, const struct monitor_limits_req *m)
 		return monitor_reply_limits(send_on, ROUTE(cx->route), m, &rep);
 	}
 	to = relay_target(m->core);
-	if (to >= 0 &&
-	    monitor_limits_relay(&relays, send_on, ROUTE(to), to, cx->route,
-				 &fwd, RELAY) == 0) {
+	if (to >= 0 && monitor_limits_relay(&relays, send_on, ROUTE(to), to,
+					    cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
 	rep.err = to < 0 ? E_RANGE : E_AGAIN;

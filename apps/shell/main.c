@@ -362,9 +362,8 @@ static void cmd_limits(int argc, char **argv)
 		    frac(l.mon_procs_used, l.mon_procs_size, 1),
 		    frac(l.relays_used, l.relays_size, 2),
 		    frac(l.watch_used, l.watch_size, 3),
-		    l.services_size
-			? frac(l.services_used, l.services_size, 4)
-			: "-",
+		    l.services_size ? frac(l.services_used, l.services_size, 4)
+				    : "-",
 		    frac(l.binds_used, l.binds_size, 5),
 		    frac(l.borrowed_used, l.borrowed_size, 6), chans);
 	}

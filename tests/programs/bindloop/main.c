@@ -112,7 +112,8 @@ static int bindings_closed(const char *name, uint32_t n)
 		}
 		r = mon_close(va);
 		if (r < 0) {
-			printf("bindloop: close %u failed: %s\n", k, err_msg(r));
+			printf("bindloop: close %u failed: %s\n", k,
+			       err_msg(r));
 			return -1;
 		}
 	}
