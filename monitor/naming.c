@@ -242,7 +242,16 @@ int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
 	struct monitor_bind_reply back = *m;
 
 	if (!cx->relay) {
-		return 0; /* answers nothing we relayed */
+		/* answers nothing we relayed (any more: its time ran out):
+		 * no client will ever use that binding, so its server lets
+		 * it go */
+		struct monitor_unbind u = {SYS_PID_CORE(m->server_pid), 0,
+					   m->phys};
+
+		if (!route_pid(cx->route) && m->err == 0 && m->phys) {
+			send_unbind(&u);
+		}
+		return 0;
 	}
 	back.call_id = cx->relay->back_id;
 	if (route_pid(cx->relay->from)) {
@@ -283,14 +292,19 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 }
 
 /* unbind_here: client_pid's bindings to this core's servers (only the
- * one on frame phys unless 0) are closed: tell each server */
+ * one on frame phys unless 0; client_pid 0: whoever's binding is on
+ * phys, a monitor's word only) are closed: tell each server */
 static void unbind_here(uint32_t client_pid, uint64_t phys)
 {
+	if (!client_pid && !phys) {
+		return; /* never "everyone's" */
+	}
 	for (int i = 0; i < MAX_BINDS; i++) {
 		struct monitor_client_gone g = {client_pid, binds[i].va};
 		int to;
 
-		if (!binds[i].server_pid || binds[i].client_pid != client_pid ||
+		if (!binds[i].server_pid ||
+		    (client_pid && binds[i].client_pid != client_pid) ||
 		    (phys && binds[i].phys != phys)) {
 			continue;
 		}
