@@ -284,6 +284,54 @@ KTEST(frame_roundtrip)
 	return 0;
 }
 
+/*
+ * No exit goes unreported: processes are started and ended, none reaped,
+ * far more often than the exit queue's size. Each ended one must be
+ * reaped (its exit status as given) - the table pushes back with
+ * E_TOOBIG rather than lose a note - and once reaped, a slot serves a
+ * new process again. Every frame comes back.
+ */
+KTEST(exit_queue)
+{
+	uint64_t before = frame_free_bytes();
+	uint32_t ended = 0, reaped = 0, pid;
+	int64_t status;
+	int r;
+
+	for (int i = 0; i < 4 * PROC_MAX; i++) {
+		r = proc_spawn("hello", "", 0, false, 0);
+		if (r == E_TOOBIG) {
+			break;
+		}
+		if (r < 0 || proc_kill((uint32_t)r, -1000 - i) < 0) {
+			return ktest_fail(why, n, "start %d: %d", i, r);
+		}
+		ended++;
+	}
+	while (proc_reap(&pid, &status) == 0) {
+		if (status != -1000 - (int64_t)reaped) {
+			return ktest_fail(why, n, "exit %u: status %ld", reaped,
+					  (long)status);
+		}
+		reaped++;
+	}
+	if (reaped != ended) {
+		return ktest_fail(why, n,
+				  "%u processes ended, %u exits reported",
+				  ended, reaped);
+	}
+	r = proc_spawn("hello", "", 0, false, 0);
+	if (r < 0 || proc_kill((uint32_t)r, 0) < 0 ||
+	    proc_reap(&pid, &status) < 0 || pid != (uint32_t)r) {
+		return ktest_fail(why, n, "no slot after reaping: %d", r);
+	}
+	if (frame_free_bytes() != before) {
+		return ktest_fail(why, n, "%ld bytes of frames not back",
+				  (long)(before - frame_free_bytes()));
+	}
+	return 0;
+}
+
 /* provoked faults: each must end in a panic report, never a triple fault */
 static void __attribute__((noinline)) fault_now(void)
 {

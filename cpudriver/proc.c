@@ -42,7 +42,7 @@ uint32_t proc_count(void)
 	uint32_t n = 0;
 
 	for (int i = 0; i < PROC_MAX; i++) {
-		n += procs[i].state != PROC_FREE;
+		n += procs[i].state != PROC_FREE || procs[i].unreaped;
 	}
 	return n;
 }
@@ -59,11 +59,19 @@ uint32_t proc_address_spaces(uint64_t *out, uint32_t max)
 	return n;
 }
 
-/* exits not yet collected by the monitor (SYS_REAP); oldest first */
-#define EXITQ 64
+/*
+ * Exits not yet collected by the monitor (SYS_REAP), oldest first. An
+ * ended process frees its memory at once but keeps its table slot (the
+ * slot's `unreaped`) until the monitor reaps its exit: a spawn finds the
+ * table full meanwhile (E_TOOBIG, the push back), and there are never
+ * more unreaped exits than slots, so a queue of PROC_MAX never drops a
+ * note (no full-queue branch to get wrong).
+ */
+#define EXITQ PROC_MAX
 static struct {
 	uint32_t pid;
 	int64_t status;
+	struct proc *slot;
 } exitq[EXITQ];
 static uint32_t exitq_head, exitq_len;
 
@@ -75,6 +83,19 @@ struct proc *proc_find(uint32_t pid)
 		}
 	}
 	return 0;
+}
+
+/* pid_taken: a live process or an exit not yet reaped holds pid (the
+ * monitor still knows it by that number) */
+static bool pid_taken(uint32_t pid)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if ((procs[i].state != PROC_FREE || procs[i].unreaped) &&
+		    procs[i].pid == pid) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void free_space(uint64_t pml4)
@@ -182,7 +203,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		return E_FORMAT;
 	}
 	for (int i = 0; i < PROC_MAX && !p; i++) {
-		if (procs[i].state == PROC_FREE) {
+		if (procs[i].state == PROC_FREE && !procs[i].unreaped) {
 			p = &procs[i];
 		}
 	}
@@ -203,7 +224,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	 * netd) must not share its pid with a new one */
 	do {
 		next_gen = (next_gen + 1) & 0xffff;
-	} while (!next_gen || proc_find(self.id << 16 | next_gen));
+	} while (!next_gen || pid_taken(self.id << 16 | next_gen));
 	p->pid = self.id << 16 | next_gen;
 	rights_proc_gone(&krights, p->pid); /* nothing of a former holder */
 	rights_proc_add(&krights, p->pid, rdtsc());
@@ -262,6 +283,7 @@ static void release_channels(struct proc *p);
 static void end(struct proc *p, int64_t status)
 {
 	struct proc *parent;
+	uint32_t i;
 
 	p->state = PROC_FREE;
 	rights_proc_gone(&krights, p->pid);
@@ -269,11 +291,12 @@ static void end(struct proc *p, int64_t status)
 	dev_proc_gone(p);
 	release_channels(p);
 	free_space(p->pml4);
-	if (exitq_len < EXITQ) {
-		uint32_t i = (exitq_head + exitq_len++) % EXITQ;
-		exitq[i].pid = p->pid;
-		exitq[i].status = status;
-	}
+	/* room is certain: every queued exit holds its slot (unreaped) */
+	i = (exitq_head + exitq_len++) % EXITQ;
+	exitq[i].pid = p->pid;
+	exitq[i].status = status;
+	exitq[i].slot = p;
+	p->unreaped = true;
 	parent = p->parent ? proc_find(p->parent) : 0;
 	if (parent) {
 		/* a waiting parent wakes in wake_expired, with the events */
@@ -572,6 +595,7 @@ int proc_reap(uint32_t *pid, int64_t *status)
 	}
 	*pid = exitq[exitq_head].pid;
 	*status = exitq[exitq_head].status;
+	exitq[exitq_head].slot->unreaped = false; /* the slot is free now */
 	exitq_head = (exitq_head + 1) % EXITQ;
 	exitq_len--;
 	return 0;

@@ -26,6 +26,8 @@ enum proc_state { PROC_FREE = 0, PROC_RUNNABLE, PROC_WAITING };
 
 struct proc {
 	enum proc_state state;
+	bool unreaped; /* FREE but its exit is not reaped yet: the slot
+			  stays taken (proc.c's exit queue) */
 	uint32_t pid;
 	uint32_t parent; /* pid of the spawner, 0 if none */
 	bool monitor;

@@ -22,6 +22,14 @@ static struct monitor_exit_note exits[EXITS_MAX];
 static unsigned nexits;
 static struct monitor_bound bounds[EXITS_MAX];
 static unsigned nbounds;
+static struct monitor_client_gone gones[EXITS_MAX];
+static unsigned ngones;
+/* the bindings this program made (mon_bind), for mon_close */
+#define OPEN_MAX 64
+static struct {
+	uint64_t va, phys; /* va 0: free */
+	uint32_t server_core;
+} opened[OPEN_MAX];
 
 /* keep_note: an exit or bound note (no call waits for them) */
 static void keep_note(struct binding *b, uint8_t type, const uint8_t *buf,
@@ -38,6 +46,19 @@ static void keep_note(struct binding *b, uint8_t type, const uint8_t *buf,
 	if (type == MONITOR_MSG_BOUND && nbounds < EXITS_MAX &&
 	    monitor_bound_unmarshal(buf, len, &bd) == 0) {
 		bounds[nbounds++] = bd;
+	}
+	if (type == MONITOR_MSG_CLIENT_GONE && ngones < EXITS_MAX &&
+	    monitor_client_gone_unmarshal(buf, len, &gones[ngones]) == 0) {
+		/* a client not accepted yet is simply never accepted */
+		for (unsigned i = 0; i < nbounds; i++) {
+			if (bounds[i].va == gones[ngones].va &&
+			    bounds[i].client_pid == gones[ngones].client_pid) {
+				memmove(bounds + i, bounds + i + 1,
+					(--nbounds - i) * sizeof(bounds[0]));
+				return;
+			}
+		}
+		ngones++;
 	}
 }
 
@@ -263,7 +284,55 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	}
 	*chan_va = (void *)rep.va;
 	*server_pid = rep.server_pid;
+	for (int i = 0; i < OPEN_MAX; i++) {
+		if (!opened[i].va) {
+			opened[i].va = rep.va;
+			opened[i].phys = rep.phys;
+			opened[i].server_core = SYS_PID_CORE(rep.server_pid);
+			break;
+		}
+	}
 	return 0;
+}
+
+int mon_close(void *chan_va)
+{
+	struct monitor_unbind u = {0, 0, 0};
+
+	for (int i = 0; i < OPEN_MAX && have; i++) {
+		if (chan_va && opened[i].va == (uint64_t)chan_va) {
+			int r;
+
+			u.server_core = opened[i].server_core;
+			u.phys = opened[i].phys;
+			opened[i].va = 0;
+			r = monitor_send_unbind(bind_send_fn, &mb, &u);
+			/* our end goes: the frame is freed once the server
+			 * has closed its end too */
+			sys_chan_close(chan_va);
+			return r;
+		}
+	}
+	return E_NOENT;
+}
+
+int mon_take_client_gone(void **chan_va, uint32_t *client_pid)
+{
+	mon_poll();
+	if (!ngones) {
+		return E_AGAIN;
+	}
+	*chan_va = (void *)gones[0].va;
+	*client_pid = gones[0].client_pid;
+	memmove(gones, gones + 1, --ngones * sizeof(gones[0]));
+	return 0;
+}
+
+int mon_limits(uint32_t core, struct monitor_limits_reply *out)
+{
+	struct monitor_limits_req req = {0, core};
+
+	return ASK(limits, &req, out);
 }
 
 int mon_connect(const char *name, uint64_t wait_ns, struct binding *b)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The service loop (libos/service.h). Each client is kept with the pid
- * and rights its monitor's `bound` note vouched for.
+ * and rights its monitor's `bound` note vouched for, until its monitor's
+ * `client_gone` note for its channel.
  */
 #include <libos/bind.h>
 #include <libos/mon.h>
@@ -16,12 +17,35 @@ int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
 	return bind_send(&c->b, type, buf, len);
 }
 
+/* drop_gone: forget the clients whose channels closed; the last client
+ * takes a dropped one's place */
+static void drop_gone(struct service *s)
+{
+	void *va;
+	uint32_t pid;
+
+	while (mon_take_client_gone(&va, &pid) == 0) {
+		for (int i = 0; i < s->nclients; i++) {
+			if (s->clients[i].va == va &&
+			    s->clients[i].pid == pid) {
+				s->clients[i] = s->clients[--s->nclients];
+				/* our end goes too: the frame is freed */
+				sys_chan_close(va);
+				break;
+			}
+		}
+	}
+}
+
 static void accept_all(struct service *s)
 {
 	struct svc_client *c;
 	void *va;
 	uint32_t pid, rights;
 
+	/* gone first: a client that ended frees its slot for a new one
+	 * (mon.c never hands out a note for a client not yet accepted) */
+	drop_gone(s);
 	while (mon_accept_client_poll(&va, &pid, &rights) == 0) {
 		if (s->nclients == SVC_CLIENTS) {
 			printf("%s: too many clients; 0x%x ignored\n", s->name,
@@ -35,6 +59,7 @@ static void accept_all(struct service *s)
 		c->b.send_wait_ns = BIND_SECOND;
 		c->pid = pid;
 		c->rights = rights;
+		c->va = va;
 	}
 }
 

@@ -88,6 +88,8 @@ const struct monitor_handlers handlers = {
     .agree_up = on_agree_up,
     .link_offer = on_link_offer,
     .chan_closed = on_chan_closed,
+    .unbind = on_unbind,
+    .limits_req = on_limits_req,
 };
 
 static int poll_all(void)

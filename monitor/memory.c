@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+uint32_t borrowed_ranges;
+
 int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 {
 	struct ctx *cx = vctx;
@@ -120,6 +122,7 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 		struct sys_seal seal = {m->seal_seq, m->seal_mac};
 
 		rep.err = (int32_t)sys_mem_adopt(m->base, m->size, &seal);
+		borrowed_ranges += rep.err == 0;
 	}
 	if (!m->err && rep.err) {
 		/* could not use it: give it straight back (to its owner) */
@@ -168,6 +171,8 @@ void give_back_unused(void)
 
 	while (sys_mem_release(&rg) == 0) {
 		struct monitor_give_back g = {me.ncores, rg.base, rg.size};
+
+		borrowed_ranges -= borrowed_ranges > 0;
 		for (uint32_t c = 0; c < me.ncores; c++) {
 			if (sys_core_info(c, &sc) == 0 &&
 			    rg.base >= sc.part_base && rg.base < sc.part_end) {

@@ -203,6 +203,16 @@ void watch_add(uint32_t pid, int route)
 	       me.core_id, pid);
 }
 
+int watch_count(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_WATCH; i++) {
+		n += watch[i].pid != 0;
+	}
+	return n;
+}
+
 /* watch_take: the route watching pid (removed), or -1 */
 int watch_take(uint32_t pid)
 {

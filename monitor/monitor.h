@@ -38,6 +38,9 @@ struct pchan {
 	uint32_t spawner; /* who asked for it (spawn_req's by_pid), 0: us */
 	int vouched;	  /* started by us (manifest, driver) or an admin */
 	uint64_t borrowed; /* bytes it asked to borrow (memory.c) */
+	/* cores whose servers it bound to (naming.c): each is told when it
+	 * ends, so their servers drop it */
+	uint64_t bound_cores[MAX_CORES / 64];
 };
 
 /* What a relayed call's reply needs on its way back (relay_entry.kind):
@@ -136,6 +139,20 @@ void own_call_failed(const struct relay_entry *e, int err);
 /* naming.c: forget what a process that ended exported */
 void naming_forget(uint32_t pid);
 int on_proc_gone(void *vctx, const struct monitor_proc_gone *m);
+/* naming_proc_ended: a process of this core ended: its bindings to
+ * servers anywhere are closed (unbind), bindings to it are forgotten */
+void naming_proc_ended(const struct pchan *p, uint32_t pid);
+int on_unbind(void *vctx, const struct monitor_unbind *m);
+/* naming_limits: services and bindings used and sizes (limits_reply) */
+void naming_limits(struct monitor_limits_reply *rep);
+
+/* limits (place.c) */
+int on_limits_req(void *vctx, const struct monitor_limits_req *m);
+/* watch_count (mesh.c): watch entries in use */
+int watch_count(void);
+/* memory.c: ranges borrowed and not given back, and how many may be */
+#define BORROWED_MAX 15 /* the kernel's regions (frame.c) but its own */
+extern uint32_t borrowed_ranges;
 
 /* agree.c */
 int on_agree_req(void *vctx, const struct monitor_agree_req *m);

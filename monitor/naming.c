@@ -4,12 +4,28 @@
  * makes a channel frame in the server's partition, maps it into the
  * server and, on the client's core, into the client - never into a
  * monitor.
+ *
+ * Closing: the server's monitor remembers every binding it made (binds:
+ * server, client, frame, the server's address of it), the client's
+ * monitor which cores its process bound to (pchan.bound_cores). When a
+ * client ends, its monitor sends `unbind` to each of those cores (core 0
+ * passes it on); a client may also close one binding itself (`unbind`
+ * with its frame). The server's monitor tells each server concerned with
+ * `client_gone` and forgets the binding, so a server's client slots come
+ * back. A full binding table refuses binds (E_TOOBIG), never drops one.
  */
 #include "monitor.h"
 #include <stdio.h>
 #include <string.h>
 
 #define MAX_SERVICES 64
+#define MAX_BINDS 128
+
+/* the bindings to this core's servers */
+static struct {
+	uint32_t server_pid, client_pid; /* server_pid 0: free */
+	uint64_t phys, va; /* the frame, where the server has it */
+} binds[MAX_BINDS];
 
 /* core 0 only: the names */
 static struct {
@@ -103,11 +119,23 @@ static void serve_bind(const struct monitor_bind_req *m,
 	struct monitor_bound note = {m->client_core, m->client_pid, 0,
 				     m->client_rights};
 	struct sys_chan sc;
-	int to = pid_route(m->server_pid);
+	int to = pid_route(m->server_pid), slot = -1;
 	long r;
 
 	if (to < 0) {
 		rep->err = E_NOENT; /* the server is gone */
+		return;
+	}
+	for (int i = 0; i < MAX_BINDS && slot < 0; i++) {
+		slot = binds[i].server_pid ? -1 : i;
+	}
+	if (slot < 0) {
+		printf(
+		    "monitor %u: refused bind of 0x%x to '%s' (0x%x): the "
+		    "table of bindings to this core's servers is full (%d)\n",
+		    me.core_id, m->client_pid, m->name, m->server_pid,
+		    MAX_BINDS);
+		rep->err = E_TOOBIG;
 		return;
 	}
 	r = sys_chan_create(&sc, m->server_pid, m->client_core, m->client_pid);
@@ -115,6 +143,10 @@ static void serve_bind(const struct monitor_bind_req *m,
 		rep->err = (int32_t)r;
 		return;
 	}
+	binds[slot].server_pid = m->server_pid;
+	binds[slot].client_pid = m->client_pid;
+	binds[slot].phys = sc.phys;
+	binds[slot].va = sc.va;
 	note.va = sc.va;
 	rep->err = monitor_send_bound(send_on, ROUTE(to), &note);
 	rep->phys = sc.phys;
@@ -123,21 +155,32 @@ static void serve_bind(const struct monitor_bind_req *m,
 	rep->seal_mac = sc.seal.mac;
 }
 
+static void send_unbind(const struct monitor_unbind *u);
+
 /* finish_bind: the answer reaches the client's monitor: map the frame
- * into the client */
+ * into the client, and remember the server's core for its exit */
 static void finish_bind(uint32_t client_pid, struct monitor_bind_reply *rep)
 {
 	struct sys_seal seal = {rep->seal_seq, rep->seal_mac};
+	struct pchan *p = proc_slot(client_pid);
+	uint32_t core = SYS_PID_CORE(rep->server_pid);
 	long va;
 
 	if (rep->err) {
 		return;
 	}
-	va = sys_chan_grant(client_pid, rep->phys, &seal);
+	va = p && core < MAX_CORES
+		 ? sys_chan_grant(client_pid, rep->phys, &seal)
+		 : E_NOENT;
 	if (va < 0) {
+		/* the client ended meanwhile: the server lets it go */
+		struct monitor_unbind u = {core, client_pid, rep->phys};
+
+		send_unbind(&u);
 		rep->err = (int32_t)va;
 		return;
 	}
+	p->bound_cores[core / 64] |= 1ull << (core % 64);
 	rep->va = (uint64_t)va;
 }
 
@@ -199,7 +242,16 @@ int on_bind_reply(void *vctx, const struct monitor_bind_reply *m)
 	struct monitor_bind_reply back = *m;
 
 	if (!cx->relay) {
-		return 0; /* answers nothing we relayed */
+		/* answers nothing we relayed (any more: its time ran out):
+		 * no client will ever use that binding, so its server lets
+		 * it go */
+		struct monitor_unbind u = {SYS_PID_CORE(m->server_pid), 0,
+					   m->phys};
+
+		if (!route_pid(cx->route) && m->err == 0 && m->phys) {
+			send_unbind(&u);
+		}
+		return 0;
 	}
 	back.call_id = cx->relay->back_id;
 	if (route_pid(cx->relay->from)) {
@@ -237,6 +289,94 @@ int on_services_req(void *vctx, const struct monitor_services_req *m)
 		}
 	}
 	return monitor_reply_services(send_on, ROUTE(cx->route), m, &rep);
+}
+
+/* unbind_here: client_pid's bindings to this core's servers (only the
+ * one on frame phys unless 0; client_pid 0: whoever's binding is on
+ * phys, a monitor's word only) are closed: tell each server */
+static void unbind_here(uint32_t client_pid, uint64_t phys)
+{
+	if (!client_pid && !phys) {
+		return; /* never "everyone's" */
+	}
+	for (int i = 0; i < MAX_BINDS; i++) {
+		struct monitor_client_gone g = {client_pid, binds[i].va};
+		int to;
+
+		if (!binds[i].server_pid ||
+		    (client_pid && binds[i].client_pid != client_pid) ||
+		    (phys && binds[i].phys != phys)) {
+			continue;
+		}
+		to = pid_route(binds[i].server_pid);
+		if (to >= 0) {
+			monitor_send_client_gone(send_on, ROUTE(to), &g);
+		}
+		binds[i].server_pid = 0;
+	}
+}
+
+/* send_unbind: to the server's core (through core 0), or handled here */
+static void send_unbind(const struct monitor_unbind *u)
+{
+	int to;
+
+	if (u->server_core == me.core_id) {
+		unbind_here(u->client_pid, u->phys);
+		return;
+	}
+	to = relay_target(u->server_core);
+	if (to >= 0) {
+		monitor_send_unbind(send_on, ROUTE(to), u);
+	}
+}
+
+int on_unbind(void *vctx, const struct monitor_unbind *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_unbind fwd = *m;
+
+	if (route_pid(cx->route)) {
+		/* a program closes its own binding, no one else's */
+		fwd.client_pid = route_pid(cx->route);
+	} else if (m->server_core != me.core_id && me.core_id != 0) {
+		printf("monitor %u: unbind for core %u from route %d: not "
+		       "ours to pass on\n",
+		       me.core_id, m->server_core, cx->route);
+		return 0;
+	}
+	send_unbind(&fwd);
+	return 0;
+}
+
+void naming_proc_ended(const struct pchan *p, uint32_t pid)
+{
+	/* bindings to it, as a server: its frames go with it */
+	for (int i = 0; i < MAX_BINDS; i++) {
+		if (pid && binds[i].server_pid == pid) {
+			binds[i].server_pid = 0;
+		}
+	}
+	/* as a client: every core it bound to lets it go */
+	for (uint32_t c = 0; p && c < MAX_CORES; c++) {
+		if (p->bound_cores[c / 64] & (1ull << (c % 64))) {
+			struct monitor_unbind u = {c, pid, 0};
+
+			send_unbind(&u);
+		}
+	}
+}
+
+void naming_limits(struct monitor_limits_reply *rep)
+{
+	for (int i = 0; i < MAX_SERVICES && me.core_id == 0; i++) {
+		rep->services_used += services[i].pid != 0;
+	}
+	rep->services_size = me.core_id == 0 ? MAX_SERVICES : 0;
+	for (int i = 0; i < MAX_BINDS; i++) {
+		rep->binds_used += binds[i].server_pid != 0;
+	}
+	rep->binds_size = MAX_BINDS;
 }
 
 void naming_forget(uint32_t pid)

@@ -324,6 +324,49 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
 }
 
+/* limits_here: how full this core's tables are */
+static void limits_here(struct monitor_limits_reply *rep)
+{
+	struct sys_info in;
+
+	rep->err = (int32_t)sys_info(&in);
+	rep->procs_used = in.nprocs;
+	rep->procs_size = MAX_PROCS; /* the kernel's PROC_MAX, as ours */
+	for (int i = 0; i < MAX_PROCS; i++) {
+		rep->mon_procs_used += procs[i].pid != 0;
+	}
+	rep->mon_procs_size = MAX_PROCS;
+	rep->relays_used = relay_count(&relays);
+	rep->relays_size = relays.n;
+	rep->watch_used = (uint32_t)watch_count();
+	rep->watch_size = MAX_WATCH;
+	naming_limits(rep);
+	rep->borrowed_used = borrowed_ranges;
+	rep->borrowed_size = BORROWED_MAX;
+}
+
+int on_limits_req(void *vctx, const struct monitor_limits_req *m)
+{
+	struct ctx *cx = vctx;
+	struct monitor_limits_reply rep;
+	struct monitor_limits_req fwd = *m;
+	int to;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.core = m->core;
+	if (m->core == me.core_id) {
+		limits_here(&rep);
+		return monitor_reply_limits(send_on, ROUTE(cx->route), m, &rep);
+	}
+	to = relay_target(m->core);
+	if (to >= 0 && monitor_limits_relay(&relays, send_on, ROUTE(to), to,
+					    cx->route, &fwd, RELAY) == 0) {
+		return 0;
+	}
+	rep.err = to < 0 ? E_RANGE : E_AGAIN;
+	return monitor_reply_limits(send_on, ROUTE(cx->route), m, &rep);
+}
+
 int on_exit_note(void *vctx, const struct monitor_exit_note *m)
 {
 	int to = watch_take(m->pid);
@@ -426,6 +469,7 @@ int reap(void)
 		placed_exit(e.pid);
 		kids_exit(&kids, e.pid);
 		devices_proc_gone(e.pid);
+		naming_proc_ended(proc_slot(e.pid), e.pid);
 		if (me.core_id == 0) {
 			naming_forget(e.pid);
 		} else {

@@ -78,6 +78,7 @@ static void cmd_help(int argc, char **argv)
 	    "  ps                           processes of every core\n"
 	    "  kill PID                     end a process (any core; admin)\n"
 	    "  services                     named services and where they run\n"
+	    "  limits                       every core's tables: use/size\n"
 	    "  devices                      PCI devices, their owners and drivers\n"
 	    "  move DEVICE CORE             move a device (and its driver) to "
 	    "CORE (admin)\n"
@@ -342,6 +343,55 @@ static void cmd_mem(int argc, char **argv)
 	    (unsigned long)(total >> 20));
 }
 
+/* frac: "used/size" in buffer k (of 7) */
+static const char *frac(uint32_t used, uint32_t size, int k)
+{
+	static char b[7][24];
+
+	snprintf(b[k], sizeof(b[k]), "%u/%u", used, size);
+	return b[k];
+}
+
+/* cmd_limits: each core's tables as its monitor counts them, use/size:
+ * kernel processes, the monitor's process channels, relayed calls
+ * waiting, exit watches, service names (core 0), bindings to the core's
+ * servers, borrowed ranges, the monitor's channel slots (- if unknown) */
+static void cmd_limits(int argc, char **argv)
+{
+	struct monitor_limits_reply l;
+	char chans[24];
+
+	(void)argv;
+	if (argc != 1) {
+		out("usage: limits\n");
+		return;
+	}
+	out("core   procs  mon-procs  relays   watch  services   binds  "
+	    "borrowed  chan-slots\n");
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		int r = mon_limits(c, &l);
+		if (r < 0) {
+			say("%4u (no answer: %s)\n", c, err_msg(r));
+			continue;
+		}
+		if (l.chan_size) {
+			snprintf(chans, sizeof(chans), "%u/%u", l.chan_used,
+				 l.chan_size);
+		} else {
+			strlcpy(chans, "-", sizeof(chans));
+		}
+		say("%4u %7s %10s %7s %7s %9s %7s %9s %11s\n", c,
+		    frac(l.procs_used, l.procs_size, 0),
+		    frac(l.mon_procs_used, l.mon_procs_size, 1),
+		    frac(l.relays_used, l.relays_size, 2),
+		    frac(l.watch_used, l.watch_size, 3),
+		    l.services_size ? frac(l.services_used, l.services_size, 4)
+				    : "-",
+		    frac(l.binds_used, l.binds_size, 5),
+		    frac(l.borrowed_used, l.borrowed_size, 6), chans);
+	}
+}
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	(void)argc;
@@ -362,6 +412,7 @@ static const struct {
 	{"ps", cmd_ps},
 	{"kill", cmd_kill},
 	{"services", cmd_services},
+	{"limits", cmd_limits},
 	{"mem", cmd_mem},
 	{"devices", cmd_devices},
 	{"move", cmd_move},

@@ -20,6 +20,7 @@
 static struct {
 	struct binding b;
 	int bound;
+	void *va; /* the channel, to close when bound again */
 } store;
 
 /* store_bind: a binding to the service, made on first use */
@@ -46,6 +47,7 @@ static int store_bind(const char *cmd)
 	}
 	bind_init(&store.b, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
 	store.bound = 1;
+	store.va = va;
 	return 0;
 }
 
@@ -58,7 +60,10 @@ static int done(const char *cmd, int r)
 		break;
 	case E_TIMEOUT:
 		say("%s: no answer from the store service\n", cmd);
-		store.bound = 0; /* given up: bound again next time */
+		/* given up: the old binding is closed (its slot in the
+		 * service comes back), bound again next time */
+		mon_close(store.va);
+		store.bound = 0;
 		break;
 	case E_FORMAT:
 		say("%s: malformed answer from the store service\n", cmd);

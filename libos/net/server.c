@@ -57,6 +57,7 @@ struct csock {
 
 struct client {
 	struct binding b; /* to the client */
+	void *frame;	  /* its channel, as `bound` gave it */
 	uint32_t pid;
 	struct event_chan ev;
 	struct csock s[NET_SOCKS_MAX];
@@ -654,6 +655,7 @@ int netsrv_attach(void *frame, uint32_t pid)
 		bind_init(&c->b, frame, 0, SYS_PID_CORE(pid), pid, &bind_env_libos);
 		c->b.send_wait_ns = 0; /* the server never waits: it checks space */
 		c->pid = pid;
+		c->frame = frame;
 		event_chan_add(&c->ev, &c->b.ch, on_requests, c);
 		clients[i] = c;
 		return 0;
@@ -675,8 +677,20 @@ void netsrv_detach(uint32_t pid)
 			}
 		}
 		event_chan_remove(&c->ev);
+		sys_chan_close(c->frame); /* freed once both ends are closed */
 		free(c);
 		clients[i] = NULL;
+	}
+}
+
+void netsrv_detach_frame(void *frame, uint32_t pid)
+{
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		if (clients[i] && clients[i]->frame == frame &&
+		    clients[i]->pid == pid) {
+			netsrv_detach(pid);
+			return;
+		}
 	}
 }
 

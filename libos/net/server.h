@@ -14,6 +14,9 @@
 int netsrv_attach(void *frame, uint32_t pid);
 /* netsrv_detach: the client is gone: close its sockets, forget it */
 void netsrv_detach(uint32_t pid);
+/* netsrv_detach_frame: the same for the client on channel frame (its
+ * monitor's client_gone: the client closed that binding or ended) */
+void netsrv_detach_frame(void *frame, uint32_t pid);
 /* netsrv_client_pid: pid of client slot i, 0 if the slot is free */
 uint32_t netsrv_client_pid(int i);
 /* netsrv_sockets: sockets open for clients (tests) */

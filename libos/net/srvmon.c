@@ -5,7 +5,9 @@
  * message), and every LIVENESS_NS ask the monitors which processes still
  * run (mon_ps of each client's core): a client that has gone has its
  * sockets closed. A client that binds again (after it decided we were
- * gone) gets a fresh channel; its old one is dropped the same way.
+ * gone) gets a fresh channel; its old one is dropped the same way. The
+ * monitors also say when a client closes its binding or ends
+ * (client_gone): it is dropped at once.
  *
  * The liveness question runs in a timer callback, which halts the whole
  * server while it waits: it waits at most ALIVE_ASK_NS, and a core whose
@@ -44,6 +46,10 @@ static void on_monitor(struct event_chan *e)
 		if (netsrv_attach(va, pid) < 0) {
 			printf("net: too many clients; 0x%x refused\n", pid);
 		}
+	}
+	/* a client closed its binding or ended (its monitor says so) */
+	while (mon_take_client_gone(&va, &pid) == 0) {
+		netsrv_detach_frame(va, pid);
 	}
 }
 

@@ -5,7 +5,9 @@
  * `bound` notes, stand-in clients send one message each on their
  * channels, and the handler must see each client's pid and rights as the
  * note gave them (svc_client_pid, svc_client_rights), whatever the
- * client's message says.
+ * client's message says. Clients that close or end (the monitor's
+ * `client_gone`) give their slots back: 40 clients in turn are served by
+ * a loop that holds 16 at most.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,10 +106,82 @@ static void test_handler_sees_the_monitors_word(void **state)
 	assert_int_equal(seen[1].claim, SYS_RIGHTS_ALL);
 }
 
+#define TURNS 40
+static _Alignas(4096) uint8_t turn_frames[TURNS + 2][CHAN_FRAME_SIZE];
+static uint32_t last_pid;
+static struct service turns = {.name = "turns"};
+
+static int dispatch_turn(struct svc_client *c, uint8_t type, const void *buf,
+			 size_t n)
+{
+	(void)type;
+	(void)buf;
+	(void)n;
+	last_pid = svc_client_pid(c);
+	turns.stop = true;
+	return 0;
+}
+
+/* gone: the monitor tells the server that pid's channel at f is closed */
+static void gone(struct chan *mon, uint32_t pid, void *f)
+{
+	struct monitor_client_gone note = {pid, (uintptr_t)f};
+
+	assert_int_equal(monitor_send_client_gone(mon_side_send, mon, &note),
+			 0);
+}
+
+/* serve_one: client pid binds on frame f, sends a message; the loop
+ * runs until it is dispatched */
+static void serve_one(struct chan *mon, uint32_t pid, void *f)
+{
+	static struct chan cl;
+	uint8_t none = 0;
+
+	bound(mon, pid, 0, f);
+	chan_init(&cl, f, 1);
+	assert_int_equal(chan_msg_send(&cl, MSG_TYPE, &none, 1), 0);
+	turns.stop = false;
+	assert_int_equal(svc_run(&turns), 0);
+	assert_int_equal(last_pid, pid);
+}
+
+/*
+ * 40 clients, one after the other, each bound, served and gone: every
+ * one is served (a loop that never let one go would ignore the 17th and
+ * never return: the alarm ends the test), and the loop holds one client
+ * at a time. A client that is gone before the loop accepted it (bound
+ * and client_gone both waiting) is never accepted.
+ */
+static void test_gone_clients_give_slots_back(void **state)
+{
+	static struct chan mon;
+
+	(void)state;
+	alarm(20);
+	memset(mon_frame, 0, sizeof(mon_frame));
+	chan_init(&mon, mon_frame, 0);
+	mon_init(mon_frame);
+	turns.dispatch = dispatch_turn;
+	for (uint32_t k = 0; k < TURNS; k++) {
+		serve_one(&mon, PLAIN_PID + k, turn_frames[k]);
+		assert_int_equal(turns.nclients, 1);
+		gone(&mon, PLAIN_PID + k, turn_frames[k]);
+	}
+	/* bound and gone before the loop looks: never a client */
+	bound(&mon, ADMIN_PID, 0, turn_frames[TURNS]);
+	gone(&mon, ADMIN_PID, turn_frames[TURNS]);
+	serve_one(&mon, PLAIN_PID + TURNS + 1, turn_frames[TURNS + 1]);
+	alarm(0);
+	assert_int_equal(turns.nclients, 1);
+	assert_int_equal(turns.clients[0].pid, PLAIN_PID + TURNS + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_handler_sees_the_monitors_word),
+	    cmocka_unit_test(test_gone_clients_give_slots_back),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <channels/chan.h>
+#include <libos/event.h>
 #include <libos/mon.h>
 #include <monitor_if.h>
 #include <net/stack.h>
@@ -39,6 +40,15 @@ void netsrv_detach(uint32_t pid)
 	(void)pid;
 }
 
+static void *gone_frame;
+static uint32_t gone_pid;
+
+void netsrv_detach_frame(void *frame, uint32_t pid)
+{
+	gone_frame = frame;
+	gone_pid = pid;
+}
+
 uint32_t netsrv_client_pid(int i)
 {
 	return i < (int)nattached ? attached[i] : 0;
@@ -61,13 +71,15 @@ static int mon_side_send(void *tctx, uint8_t type, const void *buf, size_t len)
  * sends the client's `bound` note before the export's reply, so the note
  * arrives while the export call waits, and the call keeps it. netd must
  * attach that client all the same (it once never did, and the client's
- * first request waited forever).
+ * first request waited forever). Its `client_gone` note later detaches
+ * it (netsrv_detach_frame).
  */
 static void test_client_bound_during_export(void **state)
 {
 	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
 	static struct chan mon;
 	struct monitor_bound note = {3, CLIENT_PID, CLIENT_VA};
+	struct monitor_client_gone g = {CLIENT_PID, CLIENT_VA};
 	struct monitor_export_reply rep = {1, 0}; /* the first call's id */
 	struct monitor_export_req req;
 	uint8_t buf[CHAN_MSG_MAX], type;
@@ -89,6 +101,13 @@ static void test_client_bound_during_export(void **state)
 	/* and took the client that bound meanwhile */
 	assert_int_equal(nattached, 1);
 	assert_int_equal(attached[0], CLIENT_PID);
+	/* the client closes or ends: its monitor's note detaches it */
+	assert_int_equal(monitor_send_client_gone(mon_side_send, &mon, &g), 0);
+	for (int i = 0; i < 100 && !gone_pid; i++) {
+		event_poll();
+	}
+	assert_int_equal(gone_pid, CLIENT_PID);
+	assert_ptr_equal(gone_frame, (void *)CLIENT_VA);
 }
 
 int main(void)

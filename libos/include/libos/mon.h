@@ -64,6 +64,7 @@ struct monitor_ps_reply;
 struct monitor_services_reply;
 struct monitor_devices_reply;
 struct monitor_agree_reply;
+struct monitor_limits_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
@@ -143,5 +144,19 @@ int mon_wait_exit(uint32_t *pid, int64_t *status);
  * never) with E_TIMEOUT: for a caller that must not hang when an exit
  * note never comes (its monitor is silent, or the note was dropped). */
 int mon_wait_exit_ns(uint64_t wait_ns, uint32_t *pid, int64_t *status);
+
+/* mon_close: a client is done with the binding mon_bind or mon_connect
+ * gave it at chan_va: the server is told (client_gone) and drops it.
+ * E_NOENT if chan_va is no binding of ours. The channel is unmapped
+ * (SYS_CHAN_CLOSE): nothing may touch it afterwards. */
+int mon_close(void *chan_va);
+
+/* mon_take_client_gone: for a server: a client closed the binding whose
+ * channel is at *chan_va (the address its `bound` note gave), or ended;
+ * E_AGAIN if no such note waits. Never waits. */
+int mon_take_client_gone(void **chan_va, uint32_t *client_pid);
+
+/* mon_limits: how full core's tables are (the shell's `limits`). */
+int mon_limits(uint32_t core, struct monitor_limits_reply *out);
 
 #endif

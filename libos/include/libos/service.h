@@ -2,7 +2,9 @@
 /*
  * A named service's loop, for programs that serve an interface over
  * bound channels and do nothing else (echosvc, store): accept every
- * client the monitor binds (up to SVC_CLIENTS), hand each message to the
+ * client the monitor binds (up to SVC_CLIENTS at once: a client that
+ * closes its binding or ends is dropped when the monitor says so, its
+ * `client_gone` note, and its slot serves the next), hand each message to the
  * service's dispatcher, answer what the dispatcher rejects, poll for a
  * while when idle (SVC_POLL_NS), then halt until a doorbell. A service
  * that sets sleep_when_idle halts as soon as it has nothing to do, so
@@ -44,6 +46,7 @@ struct svc_client {
 	struct binding b;
 	uint32_t pid;	 /* the client process */
 	uint32_t rights; /* SYS_RIGHT_* it holds (abi/syscall.h) */
+	void *va;	 /* the channel (the `bound` note's va) */
 };
 
 struct service {
