@@ -7,7 +7,7 @@
  *   bindcycle serve NAME          export NAME; for every client: wait for
  *                                 its one message, then close our end
  *   bindcycle client NAME N       N times: bind to NAME, send one message,
- *                                 close our end; then the free memory of
+ *                                 close (mon_close); then the free memory of
  *                                 the server's core after the first 100
  *                                 and after all (asked again for up to
  *                                 10 s until the last close has arrived):
@@ -82,7 +82,7 @@ static int client(const char *name, uint64_t n)
 		chan_init(&c, va, 1);
 		chan_msg_send(&c, 1, "bye", 3);
 		sys_doorbell(SYS_PID_CORE(server));
-		if (sys_chan_close(va) < 0) {
+		if (mon_close(va) < 0) {
 			printf("bindcycle: close %lu failed\n", (unsigned long)i);
 			return 1;
 		}
