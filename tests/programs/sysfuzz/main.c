@@ -62,7 +62,8 @@
 #define SCRATCH (64ull << 10)  /* what the kernel may read and write */
 #define SLACK (8ull << 10)     /* no valid pointer within this of its end */
 #define MAP_CAP (8ull << 20)   /* SYS_MEM_MAP total a worker asks for */
-#define MSG_EVERY 32           /* about one monitor message per this */
+#define MSG_EVERY 64           /* about one monitor message per this */
+#define PROGRESS 100000        /* a progress line per this many calls */
 #define MAX_KIDS 64
 #define MAX_CORES 64
 
@@ -84,6 +85,7 @@ static char trace_buf[160];
 
 /* counters for the summary */
 static uint64_t by_result[20], ok_calls, skipped;
+static uint64_t t0;
 static uint64_t msgs_sent, msgs_full, replies, errors_back, spawned, bound;
 
 /* next: splitmix64 */
@@ -105,7 +107,7 @@ static uint64_t below(uint64_t n)
  * (for at most 10 s), so the lines a test looks for are never dropped */
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
-	char line[256];
+	char line[320];
 	va_list ap;
 	int n;
 
@@ -587,6 +589,7 @@ static int good_msg(uint8_t *buf, uint8_t *type)
 		m.call_id = id;
 		m.core = (uint32_t)core_arg();
 		if (below(2)) {
+			m.core = below(4) ? (uint32_t)below(ncores) : m.core;
 			strlcpy(m.app, "hello", sizeof(m.app));
 			snprintf(m.args, sizeof(m.args), "exit %u",
 				 (unsigned)below(256));
@@ -594,7 +597,7 @@ static int good_msg(uint8_t *buf, uint8_t *type)
 			rand_str(m.app, sizeof(m.app), names, 0);
 			rand_str(m.args, sizeof(m.args), 0, 0);
 		}
-		m.rights = below(2) ? 0 : (uint32_t)next();
+		m.rights = below(4) ? 0 : (uint32_t)next();
 		m.by_pid = (uint32_t)pid_arg();
 		m.by_rights = (uint32_t)next();
 		*type = MONITOR_MSG_SPAWN_REQ;
@@ -836,8 +839,9 @@ static void summary(uint64_t calls)
 		snprintf(line + o, sizeof(line) - o, ", other %lu",
 			 (unsigned long)by_result[0]);
 	}
-	say("sysfuzz: core %u: %lu calls (%lu skipped), by result: %s",
-	    me.core_id, (unsigned long)calls, (unsigned long)skipped, line);
+	say("sysfuzz: core %u: %lu calls (%lu skipped) in %lu ms, by result: %s",
+	    me.core_id, (unsigned long)calls, (unsigned long)skipped,
+	    (unsigned long)((sys_time_ns() - t0) / 1000000), line);
 	say("sysfuzz: core %u: %lu monitor messages (%lu not sent: ring full), "
 	    "%lu answers (%lu errors), %lu programs started, %lu binds",
 	    me.core_id, (unsigned long)msgs_sent, (unsigned long)msgs_full,
@@ -845,21 +849,24 @@ static void summary(uint64_t calls)
 	    (unsigned long)spawned, (unsigned long)bound);
 }
 
-static int fuzz(uint64_t seed, uint64_t calls, bool chain)
+static int fuzz(uint64_t seed, uint64_t calls, uint64_t secs, bool chain)
 {
 	static struct monitor_core_stat_reply st;
+	uint64_t i, limit_ns = secs ? secs * 1000000000ull : UINT64_MAX;
 	long r;
 	int status = 0;
 
 	rng = seed ^ (0xa0761d6478bd642full * (me.core_id + 1));
-	say("sysfuzz: core %u seed %lu calls %lu (pid 0x%x)", me.core_id,
-	    (unsigned long)seed, (unsigned long)calls, me.pid);
+	say("sysfuzz: core %u seed %lu calls %lu for %lu s (pid 0x%x)",
+	    me.core_id, (unsigned long)seed, (unsigned long)calls,
+	    (unsigned long)secs, me.pid);
 	if (chain && me.core_id + 4 < me.ncores) {
 		char args[64];
 		int e;
 
-		snprintf(args, sizeof(args), "fuzz %lu %lu chain",
-			 (unsigned long)seed, (unsigned long)calls);
+		snprintf(args, sizeof(args), "fuzz %lu %lu for %lu chain",
+			 (unsigned long)seed, (unsigned long)calls,
+			 (unsigned long)secs);
 		e = mon_spawn("sysfuzz", args, me.core_id + 4, &chain_pid);
 		if (e < 0) {
 			say("sysfuzz: core %u: cannot start the worker of core "
@@ -878,7 +885,11 @@ static int fuzz(uint64_t seed, uint64_t calls, bool chain)
 	scratch = (uint8_t *)(uintptr_t)r;
 	heap_end = (uint64_t)r + SCRATCH;
 	mc = mon_channel();
-	for (uint64_t i = 0; i < calls; i++) {
+	t0 = sys_time_ns();
+	for (i = 0; i < calls; i++) {
+		if ((i & 255) == 0 && sys_time_ns() - t0 >= limit_ns) {
+			break; /* the time is up: i calls made */
+		}
 		if (below(MSG_EVERY) == 0) {
 			one_msg();
 		}
@@ -886,7 +897,7 @@ static int fuzz(uint64_t seed, uint64_t calls, bool chain)
 		if ((i & 15) == 0) {
 			drain();
 		}
-		if (calls >= 4 && (i + 1) % (calls / 4) == 0 && i + 1 < calls) {
+		if ((i + 1) % PROGRESS == 0) {
 			say("sysfuzz: core %u: %lu calls", me.core_id,
 			    (unsigned long)(i + 1));
 		}
@@ -902,7 +913,7 @@ static int fuzz(uint64_t seed, uint64_t calls, bool chain)
 		drain();
 		quiet = replies == seen && kids_exited >= nkids ? quiet + 1 : 0;
 	}
-	summary(calls);
+	summary(i);
 	if (kids_exited < nkids) {
 		say("sysfuzz: core %u: %u of %u programs it started did not "
 		    "end",
@@ -964,7 +975,7 @@ static void say_free(const char *when, const uint64_t *f)
 	say("sysfuzz: free KiB %s:%s", when, line);
 }
 
-static int run(uint64_t seed, uint64_t calls)
+static int run(uint64_t seed, uint64_t calls, uint64_t secs)
 {
 	static uint64_t before[MAX_CORES], after[MAX_CORES];
 	static struct monitor_ps_reply ps;
@@ -994,10 +1005,11 @@ static int run(uint64_t seed, uint64_t calls)
 		return 1;
 	}
 	say_free("before", before);
-	say("sysfuzz: seed %lu, %lu calls per core, %u cores", (unsigned long)seed,
-	    (unsigned long)calls, me.ncores < 8 ? me.ncores : 8);
-	snprintf(args, sizeof(args), "fuzz %lu %lu chain", (unsigned long)seed,
-		 (unsigned long)calls);
+	say("sysfuzz: seed %lu, %lu calls per core for at most %lu s, %u cores",
+	    (unsigned long)seed, (unsigned long)calls, (unsigned long)secs,
+	    me.ncores < 8 ? me.ncores : 8);
+	snprintf(args, sizeof(args), "fuzz %lu %lu for %lu chain",
+		 (unsigned long)seed, (unsigned long)calls, (unsigned long)secs);
 	for (uint32_t c = 0; c < n; c++) {
 		r = mon_spawn("sysfuzz", args, c, &pid);
 		if (r != 0) {
@@ -1062,14 +1074,14 @@ static int run(uint64_t seed, uint64_t calls)
 
 static int usage(void)
 {
-	say("usage: sysfuzz run SEED CALLS | fuzz SEED CALLS [chain] "
-	    "[trace FIRST]");
+	say("usage: sysfuzz run SEED CALLS [for SECONDS] | fuzz SEED CALLS "
+	    "[for SECONDS] [chain] [trace FIRST]");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	uint64_t seed, calls;
+	uint64_t seed, calls, secs = 0;
 	bool chain = false;
 
 	if (sys_info(&me) < 0 || !mon_available()) {
@@ -1083,6 +1095,9 @@ int main(int argc, char **argv)
 	for (int i = 4; i < argc; i++) {
 		if (strcmp(argv[i], "chain") == 0) {
 			chain = true;
+		} else if (strcmp(argv[i], "for") == 0 && i + 1 < argc &&
+			   parse_u64(argv[i + 1], 10, 1000000, &secs) == 0) {
+			i++;
 		} else if (strcmp(argv[i], "trace") == 0 && i + 1 < argc &&
 			   parse_u64(argv[i + 1], 10, UINT64_MAX,
 				     &trace_from) == 0) {
@@ -1092,10 +1107,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(argv[1], "run") == 0) {
-		return run(seed, calls);
+		return run(seed, calls, secs);
 	}
 	if (strcmp(argv[1], "fuzz") == 0) {
-		return fuzz(seed, calls, chain);
+		return fuzz(seed, calls, secs, chain);
 	}
 	return usage();
 }
