@@ -232,13 +232,15 @@ static uint64_t core_arg(void)
 
 static uint64_t pid_arg(void)
 {
+	uint64_t k = next(); /* drawn whether or not it has children */
+
 	switch (below(6)) {
 	case 0:
 		return me.pid;
 	case 1:
 		return 0;
 	case 2:
-		return nkids ? kids[below(nkids)] : me.pid;
+		return nkids ? kids[k % nkids] : me.pid;
 	case 3:
 		return below(ncores) << 16 | (1 + below(16));
 	case 4:
@@ -751,26 +753,31 @@ static void one_msg(void)
 			n += (int)extra;
 		}
 	} else if (how == 18) { /* fragments whose type changes midway */
-		uint8_t junk[RING_PAYLOAD];
+		uint8_t junk[RING_PAYLOAD], t1, t2;
+		size_t n2;
 
+		/* every random draw before any result is looked at: the
+		 * stream must not depend on whether the ring had room */
 		rand_bytes(junk, sizeof(junk));
-		if (ring_send(&mc->tx, (uint8_t)next(), RING_F_MORE, junk,
-			      sizeof(junk)) == 0) {
-			ring_send(&mc->tx, (uint8_t)next(), 0, junk,
-				  below(sizeof(junk)));
+		t1 = (uint8_t)next();
+		t2 = (uint8_t)next();
+		n2 = below(sizeof(junk));
+		if (ring_send(&mc->tx, t1, RING_F_MORE, junk, sizeof(junk)) ==
+		    0) {
+			ring_send(&mc->tx, t2, 0, junk, n2);
 		}
 		msgs_sent++;
 		kick();
 		return;
 	} else { /* a slot header that lies about its length or flags */
 		struct ring_slot *s = &mc->tx.f->slots[mc->tx.seq % mc->tx.n];
-		uint64_t seq = mc->tx.seq + 1;
+		uint64_t seq = mc->tx.seq + 1, flags = next() & 0xff,
+			 n = next() & 0xff, type = next() & 0xffff;
 
 		if (ring_tx_space(&mc->tx) > 0) {
 			__atomic_store_n(&s->header,
-					 (uint32_t)seq | (next() & 0xff) << 32 |
-						 (next() & 0xff) << 40 |
-						 (next() & 0xffff) << 48,
+					 (uint32_t)seq | flags << 32 | n << 40 |
+						 type << 48,
 					 __ATOMIC_RELEASE);
 			mc->tx.seq = seq;
 			msgs_sent++;
