@@ -125,3 +125,13 @@ unsigned relay_count(const struct relay_table *t)
 {
 	return t->used;
 }
+
+unsigned relay_count_from(const struct relay_table *t, int from)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->n && t->used; i++) {
+		n += t->e[i].used && t->e[i].from == from;
+	}
+	return n;
+}

@@ -94,7 +94,7 @@ const struct monitor_handlers handlers = {
 
 static int poll_all(void)
 {
-	int done = reap();
+	int done = outq_flush() + reap();
 
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		done += links[c].up ? drain((int)c) : 0;
@@ -106,6 +106,7 @@ static int poll_all(void)
 }
 
 #define POLL_NS 50000ull /* 50 us */
+#define OUTQ_POLL_NS 200000ull /* 200 us */
 
 int main(int argc, char **argv)
 {
@@ -148,6 +149,10 @@ int main(int argc, char **argv)
 		if (!set_sleep(1)) {
 			uint64_t now = sys_time_ns();
 
+			/* messages waiting for a link: look again soon */
+			if (outq_pending() && (!due || due > now + OUTQ_POLL_NS)) {
+				due = now + OUTQ_POLL_NS;
+			}
 			ev = (uint32_t)sys_wait(!due ? 0 : due > now ? due - now
 								       : 1);
 		}

@@ -15,6 +15,7 @@
  * silence (docs/monitor.md, "Deadlines").
  */
 #include "monitor.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,6 +154,96 @@ static void send_taken(int route)
 	}
 }
 
+/* calls one program may have relayed at once (drain) */
+#define PROC_INFLIGHT 4
+
+/*
+ * Messages to another monitor that its link's ring has no room for wait
+ * here, in order, up to OUTQ per link (allocated when first needed), and
+ * go out as the peer makes room (outq_flush, every pass of the loop): a
+ * burst is delayed, not lost. Only a link whose queue is full too loses
+ * a message (logged as before).
+ */
+#define OUTQ 64
+struct outmsg {
+	uint8_t type;
+	uint16_t len;
+	uint8_t buf[IFC_MAX_MSG];
+};
+static struct {
+	struct outmsg *m; /* OUTQ entries, or NULL */
+	uint32_t head, len;
+} outq[MAX_CORES];
+static uint32_t outq_links; /* links with something queued */
+
+/* try_send: one attempt, no waiting */
+static int try_send(struct binding *b, uint8_t type, const void *buf,
+		    size_t len)
+{
+	uint64_t w = b->send_wait_ns;
+	int r;
+
+	b->send_wait_ns = 0;
+	r = bind_send(b, type, buf, len);
+	b->send_wait_ns = w;
+	return r;
+}
+
+/* outq_flush: what waits for each link goes out while it has room;
+ * returns how many went */
+int outq_flush(void)
+{
+	int done = 0;
+
+	for (uint32_t c = 0; c < MAX_CORES && outq_links; c++) {
+		struct binding *b = route_binding((int)c);
+
+		while (outq[c].len && b) {
+			struct outmsg *m = &outq[c].m[outq[c].head];
+
+			if (try_send(b, m->type, m->buf, m->len) == E_FULL) {
+				break;
+			}
+			link_msgs++;
+			done++;
+			outq[c].head = (outq[c].head + 1) % OUTQ;
+			if (!--outq[c].len) {
+				outq_links--;
+			}
+		}
+	}
+	return done;
+}
+
+int outq_pending(void)
+{
+	return outq_links != 0;
+}
+
+/* outq_add: the message waits for link c; E_FULL if its queue is full */
+static int outq_add(uint32_t c, uint8_t type, const void *buf, size_t len)
+{
+	struct outmsg *m;
+
+	if (len > IFC_MAX_MSG) {
+		return E_TOOBIG;
+	}
+	if (!outq[c].m) {
+		outq[c].m = malloc(OUTQ * sizeof(*outq[c].m));
+	}
+	if (!outq[c].m || outq[c].len == OUTQ) {
+		return E_FULL;
+	}
+	m = &outq[c].m[(outq[c].head + outq[c].len) % OUTQ];
+	m->type = type;
+	m->len = (uint16_t)len;
+	memcpy(m->buf, buf, len);
+	if (!outq[c].len++) {
+		outq_links++;
+	}
+	return 0;
+}
+
 /* send_on: the transport for generated stubs; tctx is the route */
 int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 {
@@ -163,13 +254,16 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	if (!b) {
 		return E_NOENT;
 	}
-	if (route < PROC_ROUTE && lost_links[route]) {
-		/* a silent link: one try, no wait, until it takes one */
-		uint64_t w = b->send_wait_ns;
-
-		b->send_wait_ns = 0;
-		r = bind_send(b, type, buf, len);
-		b->send_wait_ns = w;
+	if (route < PROC_ROUTE) {
+		/* a link: behind what already waits, or at once if it can;
+		 * else it waits its turn */
+		r = outq[route].len ? E_FULL : try_send(b, type, buf, len);
+		if (r == E_FULL) {
+			r = outq_add((uint32_t)route, type, buf, len);
+			if (r == 0) {
+				return 0;
+			}
+		}
 	} else {
 		r = bind_send(b, type, buf, len);
 	}
@@ -370,6 +464,13 @@ int drain(int route)
 
 	if (muted && route < PROC_ROUTE) {
 		return 0; /* never read: the peer sees a silent monitor */
+	}
+	/* a program with PROC_INFLIGHT calls relayed and not answered is
+	 * not read until one is: its own ring fills and its sends wait (a
+	 * flooding program pushes back on itself, not on the links) */
+	if (route >= PROC_ROUTE &&
+	    relay_count_from(&relays, route) >= PROC_INFLIGHT) {
+		return 0;
 	}
 	/* at most DRAIN_MAX at a time: one busy sender cannot keep the
 	 * others waiting (the loop comes back while there is work) */

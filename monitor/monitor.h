@@ -81,6 +81,10 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 uint64_t relays_expire(void);
 void relay_limit_last(uint64_t ns);
 uint32_t route_pid(int route);
+/* outq_flush: messages waiting for room in a link go out (mesh.c);
+ * outq_pending: some still wait */
+int outq_flush(void);
+int outq_pending(void);
 /* proc_slot: this core's process pid (not a monitor), or NULL */
 struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);

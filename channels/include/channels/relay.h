@@ -70,5 +70,7 @@ uint64_t relay_next_deadline(const struct relay_table *t);
 
 /* relay_count: entries in use. */
 unsigned relay_count(const struct relay_table *t);
+/* relay_count_from: entries of calls that came on route from. */
+unsigned relay_count_from(const struct relay_table *t, int from);
 
 #endif
