@@ -7,14 +7,18 @@
  * TCP: every connection gets a detached user-level thread that sends back
  * exactly the bytes it receives, as they come, until the peer closes its
  * side (then it closes too). At most ECHOD_CONN_MAX connections run at
- * once (more are closed on accept), and a connection silent for
- * ECHOD_IDLE_NS is closed, so idle or half-open peers cannot use up the
- * server. UDP: one thread returns each datagram to its sender (datagrams
- * longer than UDP_MAX are cut to UDP_MAX).
+ * once: one more evicts the connection that has waited longest since its
+ * last byte came (sock_deadline in the past ends its waiting call). A
+ * connection silent for ECHOD_IDLE_NS is closed, and each send must be
+ * done within ECHOD_SEND_NS (a peer that sends but never reads is
+ * dropped), so idle, half-open or slow peers cannot use up the server.
+ * UDP: one thread returns each datagram to its sender (datagrams longer
+ * than UDP_MAX are cut to UDP_MAX).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libos/event.h>
 #include <libos/sys.h>
@@ -23,6 +27,7 @@
 
 #define ECHOD_CONN_MAX 32
 #define ECHOD_IDLE_NS (30ull * 1000 * 1000 * 1000)
+#define ECHOD_SEND_NS (30ull * 1000 * 1000 * 1000)
 #define NET_WAIT_NS (60ull * 1000 * 1000 * 1000)
 #define BACKLOG 16
 #define CONN_STACK (32u << 10)
@@ -30,35 +35,100 @@
 #define UDP_MAX 65507
 #define ACCEPT_RETRY_NS (10ull * 1000 * 1000)
 
-static unsigned active; /* TCP connection threads (cooperative: no lock) */
+struct conn {
+	int s;
+	bool evicted;	/* let go to make room: end at once */
+	uint64_t since; /* accepted, or its last byte came */
+};
+
+/* the TCP connections served (threads are cooperative: no lock); an
+ * evicted one leaves the table at once, its thread ends soon after */
+static struct conn *conns[ECHOD_CONN_MAX];
+static unsigned ending; /* evicted, thread not ended yet */
 static uint8_t datagram[UDP_MAX];
 
 static int tcp_conn(void *arg)
 {
-	int s = (int)(intptr_t)arg;
+	struct conn *c = arg;
 	char buf[CHUNK];
 	long n;
 
-	while ((n = sock_recv(s, buf, sizeof(buf))) > 0 &&
-	       sock_send(s, buf, (size_t)n) == n) {
+	for (;;) {
+		n = sock_recv(c->s, buf, sizeof(buf));
+		if (n <= 0 || c->evicted) {
+			break;
+		}
+		c->since = sys_time_ns();
+		sock_deadline(c->s, c->since + ECHOD_SEND_NS);
+		if (sock_send(c->s, buf, (size_t)n) != n || c->evicted) {
+			break;
+		}
+		sock_deadline(c->s, 0);
 	}
-	sock_close(s);
-	active--;
+	sock_close(c->s);
+	if (c->evicted) {
+		ending--;
+	} else {
+		for (int i = 0; i < ECHOD_CONN_MAX; i++) {
+			if (conns[i] == c) {
+				conns[i] = NULL;
+			}
+		}
+	}
+	free(c);
 	return 0;
+}
+
+/* evict: at the cap, the connection that has waited longest since its
+ * last byte lets go of its slot; its index, or -1 (too many still end) */
+static int evict(void)
+{
+	int v = -1;
+
+	if (ending >= ECHOD_CONN_MAX) {
+		return -1;
+	}
+	for (int i = 0; i < ECHOD_CONN_MAX; i++) {
+		if (conns[i] && (v < 0 || conns[i]->since < conns[v]->since)) {
+			v = i;
+		}
+	}
+	if (v >= 0) {
+		conns[v]->evicted = true;
+		sock_deadline(conns[v]->s, 1); /* its waiting call ends now */
+		conns[v] = NULL;
+		ending++;
+	}
+	return v;
 }
 
 static void tcp_start(int s)
 {
+	struct conn *c = NULL;
 	struct thread *t;
+	int slot = -1;
 
-	if (active >= ECHOD_CONN_MAX || sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
-	    (t = thread_create(tcp_conn, (void *)(intptr_t)s, CONN_STACK)) ==
-		NULL) {
-		sock_close(s);
-		return;
+	for (int i = 0; i < ECHOD_CONN_MAX && slot < 0; i++) {
+		if (!conns[i]) {
+			slot = i;
+		}
+	}
+	if ((slot < 0 && (slot = evict()) < 0) ||
+	    sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		goto fail;
+	}
+	c->s = s;
+	c->since = sys_time_ns();
+	if ((t = thread_create(tcp_conn, c, CONN_STACK)) == NULL) {
+		goto fail;
 	}
 	thread_detach(t);
-	active++;
+	conns[slot] = c;
+	return;
+fail:
+	free(c);
+	sock_close(s);
 }
 
 static int tcp_serve(int ls)

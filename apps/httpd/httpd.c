@@ -4,13 +4,15 @@
  *
  * One listening socket; the calling thread accepts, and every connection
  * gets a detached user-level thread with its own buffer (struct conn).
- * At most HTTPD_CONN_MAX run at once: a connection beyond that is closed
- * as soon as it is accepted, so the listener keeps draining its backlog
- * and a flood of idle connections cannot wedge the server, only make it
- * refuse for a while. Each connection's socket gives up after
- * HTTPD_IDLE_NS of silence, and a request head must be whole within
- * HTTPD_HEAD_NS of its first byte (a client trickling one byte every few
- * seconds is dropped too).
+ * At most HTTPD_CONN_MAX run at once: when one more is accepted, the
+ * connection whose wait began longest ago (the oldest idle one, or the
+ * one with the slowest request) is let go (sock_deadline in the past ends
+ * its waiting call; its thread closes it), so a new client is served at
+ * once however many others trickle or sit idle. Each connection gives up
+ * after HTTPD_IDLE_NS of silence; a request (head and body) must be
+ * whole within HTTPD_REQUEST_NS of its first byte, and an answer sent
+ * within HTTPD_SEND_NS (sock_deadline), so a client trickling a byte
+ * every few seconds, or one that never reads, is dropped too.
  *
  * A connection thread parses what it has (http.c), answers every whole
  * request in order (pipelining), throws away request bodies, and reads
@@ -20,6 +22,7 @@
  *
  * Files come from bootfile(), which maps each one once per process.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,52 +42,75 @@
 
 struct conn {
 	int s;
-	size_t len;	     /* bytes in buf */
-	uint64_t head_start; /* when the first byte of this head arrived */
+	size_t len;	/* bytes in buf */
+	bool busy;	/* a request has begun (a byte of it came) */
+	bool evicted;	/* let go to make room: end at once */
+	uint64_t since; /* busy: its first byte came; idle: it went idle */
+	uint64_t req_deadline; /* busy: the whole request by then */
 	struct http_request req;
 	struct http_reply rep;
 	char buf[HTTP_HEAD_MAX];
 	char out[SMALL_REPLY];
 };
 
-static unsigned active; /* connection threads running; threads are
-			   cooperative, so no lock */
+/* the connections served (threads are cooperative, so no lock); an
+ * evicted one leaves the table at once, its thread ends soon after */
+static struct conn *conns[HTTPD_CONN_MAX];
+static unsigned ending; /* evicted, thread not ended yet */
+
+/* deadline: every socket call of c gives up at when (0: none); an
+ * evicted connection keeps a deadline in the past */
+static void deadline(struct conn *c, uint64_t when)
+{
+	sock_deadline(c->s, c->evicted ? 1 : when);
+}
+
+/* idle: no request under way; the next one's bytes, if any already came
+ * (pipelined), start its deadline now */
+static void idle(struct conn *c)
+{
+	c->since = sys_time_ns();
+	c->busy = c->len > 0;
+	c->req_deadline = c->since + HTTPD_REQUEST_NS;
+	deadline(c, c->busy ? c->req_deadline : 0);
+}
 
 /* fill: receives more into c->buf; false when the connection is over
- * (closed, timed out, too slow, an error) */
+ * (closed, silent, past the request's deadline, evicted, an error) */
 static bool fill(struct conn *c)
 {
 	long n = sock_recv(c->s, c->buf + c->len, sizeof(c->buf) - c->len);
-	uint64_t now = sys_time_ns();
 
-	if (n <= 0) {
+	if (n <= 0 || c->evicted) {
 		return false;
 	}
-	if (c->len == 0) {
-		c->head_start = now;
-	} else if (now - c->head_start > HTTPD_HEAD_NS) {
-		return false;
+	if (!c->busy) {
+		c->busy = true;
+		c->since = sys_time_ns();
+		c->req_deadline = c->since + HTTPD_REQUEST_NS;
+		deadline(c, c->req_deadline);
 	}
 	c->len += (size_t)n;
 	return true;
 }
 
 /* drop: forgets the first n bytes of the stream (a head and its body),
- * reading and discarding what has not arrived yet; false on error */
+ * reading and discarding what has not arrived yet, within the request's
+ * deadline; false on error */
 static bool drop(struct conn *c, uint64_t n)
 {
 	if (n <= c->len) {
 		memmove(c->buf, c->buf + n, c->len - n);
 		c->len -= (size_t)n;
-		c->head_start = sys_time_ns(); /* the next head's bytes */
 		return true;
 	}
 	n -= c->len;
 	c->len = 0;
+	deadline(c, c->req_deadline);
 	while (n > 0) {
 		size_t want = n < sizeof(c->buf) ? (size_t)n : sizeof(c->buf);
 		long got = sock_recv(c->s, c->buf, want);
-		if (got <= 0) {
+		if (got <= 0 || c->evicted) {
 			return false;
 		}
 		n -= (uint64_t)got;
@@ -92,10 +118,13 @@ static bool drop(struct conn *c, uint64_t n)
 	return true;
 }
 
+/* send_reply: the answer, within HTTPD_SEND_NS (a client that does not
+ * read cannot hold the connection) */
 static bool send_reply(struct conn *c)
 {
 	const struct http_reply *r = &c->rep;
 
+	deadline(c, sys_time_ns() + HTTPD_SEND_NS);
 	if (r->head_len + r->body_len <= sizeof(c->out)) {
 		memcpy(c->out, r->head, r->head_len);
 		memcpy(c->out + r->head_len, r->body, r->body_len);
@@ -107,7 +136,8 @@ static bool send_reply(struct conn *c)
 
 static void serve(struct conn *c)
 {
-	for (;;) {
+	idle(c);
+	while (!c->evicted) {
 		size_t used = http_parse(c->buf, c->len, &c->req);
 		if (used == 0) {
 			if (!fill(c)) {
@@ -116,10 +146,11 @@ static void serve(struct conn *c)
 			continue;
 		}
 		http_reply(&c->req, bootfile, &c->rep);
-		if (!send_reply(c) || c->rep.close ||
+		if (!send_reply(c) || c->rep.close || c->evicted ||
 		    !drop(c, used + c->req.body_len)) {
 			return;
 		}
+		idle(c);
 	}
 }
 
@@ -129,28 +160,69 @@ static int conn_thread(void *arg)
 
 	serve(c);
 	sock_close(c->s);
+	if (c->evicted) {
+		ending--;
+	} else {
+		for (int i = 0; i < HTTPD_CONN_MAX; i++) {
+			if (conns[i] == c) {
+				conns[i] = NULL;
+			}
+		}
+	}
 	free(c);
-	active--;
 	return 0;
 }
 
-/* start: a thread for connection s; closes s when it cannot */
+/* evict: at the cap, the connection whose wait began longest ago (the
+ * oldest idle one, or the one whose request is the slowest) lets go of
+ * its slot; its index, or -1 when none can (too many still ending) */
+static int evict(void)
+{
+	int v = -1;
+
+	if (ending >= HTTPD_CONN_MAX) {
+		return -1;
+	}
+	for (int i = 0; i < HTTPD_CONN_MAX; i++) {
+		if (conns[i] && (v < 0 || conns[i]->since < conns[v]->since)) {
+			v = i;
+		}
+	}
+	if (v >= 0) {
+		conns[v]->evicted = true;
+		deadline(conns[v], 1); /* its waiting call ends now */
+		conns[v] = NULL;
+		ending++;
+	}
+	return v;
+}
+
+/* start: a thread for connection s, making room if the cap is reached;
+ * closes s when it cannot */
 static void start(int s)
 {
 	struct conn *c = NULL;
 	struct thread *t = NULL;
+	int slot = -1;
 
-	if (active >= HTTPD_CONN_MAX || sock_timeout(s, HTTPD_IDLE_NS) < 0 ||
+	for (int i = 0; i < HTTPD_CONN_MAX && slot < 0; i++) {
+		if (!conns[i]) {
+			slot = i;
+		}
+	}
+	if ((slot < 0 && (slot = evict()) < 0) ||
+	    sock_timeout(s, HTTPD_IDLE_NS) < 0 ||
 	    (c = malloc(sizeof(*c))) == NULL) {
 		goto fail;
 	}
+	memset(c, 0, offsetof(struct conn, req));
 	c->s = s;
-	c->len = 0;
+	c->since = sys_time_ns();
 	if ((t = thread_create(conn_thread, c, CONN_STACK)) == NULL) {
 		goto fail;
 	}
 	thread_detach(t);
-	active++;
+	conns[slot] = c;
 	return;
 fail:
 	free(c);

@@ -12,9 +12,10 @@
 #include <stdint.h>
 
 #define HTTPD_PORT_DEFAULT 80
-#define HTTPD_CONN_MAX 32 /* connections served at once; more are closed */
+#define HTTPD_CONN_MAX 32 /* connections served at once; one more evicts */
 #define HTTPD_IDLE_NS (10ull * 1000 * 1000 * 1000) /* silence: close */
-#define HTTPD_HEAD_NS (30ull * 1000 * 1000 * 1000) /* a head's arrival */
+#define HTTPD_REQUEST_NS (30ull * 1000 * 1000 * 1000) /* head and body */
+#define HTTPD_SEND_NS (30ull * 1000 * 1000 * 1000) /* one answer's send */
 
 /*
  * httpd_serve: listens on TCP port, prints "httpd: listening on port N"

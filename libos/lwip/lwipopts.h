@@ -7,7 +7,13 @@
  *
  * Memory: lwIP allocates from its own static heap (MEM_SIZE) and pools,
  * so a flood of packets or connections cannot take the process's malloc
- * heap. The TCP window is 32 segments (about 46 KiB), with window
+ * heap. The pools are sized so that our servers' own caps bind first:
+ * netd gives one client at most NETSRV_CLIENT_SOCKS (48) sockets
+ * (libos/net/server.h), and httpd and echod serve at most 32 connections
+ * each with a backlog of 16; 256 TCP PCBs hold the co-located httpd, an
+ * httpd and an echod over channels at their caps, netd's lingering
+ * closes (64) and more, and lwIP reuses TIME_WAIT PCBs when it runs out.
+ * The TCP window is 32 segments (about 46 KiB), with window
  * scaling off so a window needs no option: enough for about 40 MB/s at
  * 1 ms round trip.
  */
@@ -48,7 +54,7 @@
 #define MEM_SIZE (512 * 1024)
 #define MEMP_NUM_PBUF 64
 #define MEMP_NUM_UDP_PCB 32
-#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 512
 #define MEMP_NUM_REASSDATA 8

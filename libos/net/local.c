@@ -23,6 +23,7 @@ static struct lsock {
 	struct nsock *ns;
 	struct thread *rx_wait, *tx_wait;
 	uint64_t timeout_ns;
+	uint64_t deadline; /* sock_deadline's, for every call (0: none) */
 } socks[LOCAL_SOCKS];
 
 static void on_notify(struct nsock *ns, void *arg)
@@ -92,6 +93,15 @@ static uint64_t deadline_of(const struct lsock *l)
 	return l->timeout_ns ? sys_time_ns() + l->timeout_ns : 0;
 }
 
+/* until: the earlier of a call's deadline dl and the socket's (0: none) */
+static uint64_t until(const struct lsock *l, uint64_t dl)
+{
+	if (!l->deadline || (dl && dl < l->deadline)) {
+		return dl;
+	}
+	return l->deadline;
+}
+
 static int l_init(uint64_t timeout_ns)
 {
 	(void)timeout_ns;
@@ -126,7 +136,7 @@ static int l_accept(int s, struct sock_addr *peer)
 	}
 	dl = deadline_of(l);
 	while ((r = nsock_accept(l->ns, &ns, peer)) == E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
+		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
 			return r;
 		}
 	}
@@ -166,7 +176,9 @@ static long l_send(int s, const void *buf, size_t len)
 	while (done < len) {
 		n = nsock_send(l->ns, (const char *)buf + done, len - done);
 		if (n == E_AGAIN) {
-			wait(l, &l->tx_wait, 0);
+			if (wait(l, &l->tx_wait, l->deadline) < 0) {
+				return E_TIMEOUT;
+			}
 			if (!get(s)) {
 				return E_CLOSED; /* closed by another thread */
 			}
@@ -192,7 +204,7 @@ static long l_recv(int s, void *buf, size_t cap)
 	}
 	dl = deadline_of(l);
 	while ((n = nsock_peek(l->ns, buf, cap)) == E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
+		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
 			return r;
 		}
 		if (!get(s)) {
@@ -213,6 +225,18 @@ static int l_timeout(int s, uint64_t ns)
 		return E_INVAL;
 	}
 	l->timeout_ns = ns;
+	return 0;
+}
+
+static int l_deadline(int s, uint64_t when)
+{
+	struct lsock *l = get(s);
+
+	if (!l) {
+		return E_INVAL;
+	}
+	l->deadline = when;
+	on_notify(l->ns, l); /* waiting calls look at it now */
 	return 0;
 }
 
@@ -269,7 +293,7 @@ static long l_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from)
 	dl = deadline_of(l);
 	while ((n = nsock_peek_datagram(l->ns, buf, cap, from)) ==
 	       E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, dl)) < 0) {
+		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
 			return r;
 		}
 		if (!get(s)) {
@@ -294,6 +318,7 @@ const struct sock_backend sock_local_backend = {
 	.send = l_send,
 	.recv = l_recv,
 	.timeout = l_timeout,
+	.deadline = l_deadline,
 	.close = l_close,
 	.udp_bind = l_udp_bind,
 	.sendto = l_sendto,

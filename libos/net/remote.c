@@ -68,6 +68,8 @@ struct rsock {
 	int backlog;
 	uint32_t relisten_call;
 	uint64_t timeout_ns;
+	uint64_t deadline; /* sock_deadline's, for every call (0: none) */
+	int acc_err;	   /* listener: the server refused an accept */
 	struct thread *rx_wait, *tx_wait;
 };
 
@@ -119,6 +121,22 @@ static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 			       nb.peer_pid,
 			       (unsigned)(NET_SEND_NS / BIND_SECOND),
 			       err_msg(E_TIMEOUT));
+			return E_TIMEOUT;
+		}
+		event_sleep_ns(RETRY_NS);
+	}
+	return r;
+}
+
+/* send_until: send_wait that gives up with E_TIMEOUT at *(uint64_t *)tctx
+ * (a socket's deadline, 0: none) */
+static int send_until(void *tctx, uint8_t type, const void *buf, size_t len)
+{
+	const uint64_t *deadline = tctx;
+	int r;
+
+	while ((r = send_raw(0, type, buf, len)) == E_FULL) {
+		if (*deadline && sys_time_ns() >= *deadline) {
 			return E_TIMEOUT;
 		}
 		event_sleep_ns(RETRY_NS);
@@ -331,8 +349,12 @@ static int on_error(void *ctx, const struct net_error *m)
 
 	/* (errors that answer a call went to its caller in the binding) */
 	(void)ctx;
-	if (s && m->type == NET_MSG_ACCEPT_REQ && s->grants) {
-		s->grants--;
+	if (s && s->kind == R_LISTEN && m->type == NET_MSG_ACCEPT_REQ) {
+		if (s->grants) {
+			s->grants--;
+		}
+		s->acc_err = m->err < 0 ? m->err : E_NOMEM;
+		wake(s);
 	}
 	return 0;
 }
@@ -542,6 +564,15 @@ static uint64_t deadline_of(const struct rsock *s)
 	return s->timeout_ns ? sys_time_ns() + s->timeout_ns : 0;
 }
 
+/* until: the earlier of a call's deadline dl and the socket's (0: none) */
+static uint64_t until(const struct rsock *s, uint64_t dl)
+{
+	if (!s->deadline || (dl && dl < s->deadline)) {
+		return dl;
+	}
+	return s->deadline;
+}
+
 /* call: what a generated call gave (r), else the reply's own err */
 #define call(r, err) ({ int r_ = (r); r_ < 0 ? r_ : (err); })
 
@@ -619,7 +650,14 @@ static int r_accept(int sd, struct sock_addr *peer)
 				l->grants++;
 			}
 		}
-		if ((r = wait(&l->rx_wait, dl)) < 0) {
+		if (l->acc_err) {
+			/* the server could not hand over a connection (this
+			 * client holds too many sockets) */
+			r = l->acc_err;
+			l->acc_err = 0;
+			return r;
+		}
+		if ((r = wait(&l->rx_wait, until(l, dl))) < 0) {
 			return r; /* the grant stays: the next accept gets it */
 		}
 		if (!get(sd, R_LISTEN)) {
@@ -663,7 +701,9 @@ static long r_send(int sd, const void *buf, size_t len)
 			return s->err ? s->err : E_CLOSED;
 		}
 		if (!s->send_credit) {
-			wait(&s->tx_wait, 0);
+			if (wait(&s->tx_wait, s->deadline) < 0) {
+				return E_TIMEOUT;
+			}
 			if (!get(sd, R_TCP)) {
 				return E_CLOSED;
 			}
@@ -675,7 +715,7 @@ static long r_send(int sd, const void *buf, size_t len)
 		m.sock = s->srv;
 		m.data_len = (uint16_t)n;
 		memcpy(m.data, (const uint8_t *)buf + done, n);
-		if ((r = net_send_send(send_wait, 0, &m)) < 0) {
+		if ((r = net_send_send(send_until, &s->deadline, &m)) < 0) {
 			return r;
 		}
 		s->send_credit -= (uint32_t)n;
@@ -716,7 +756,7 @@ static long r_recv(int sd, void *buf, size_t cap)
 		if (s->err) {
 			return s->err;
 		}
-		if ((r = wait(&s->rx_wait, dl)) < 0) {
+		if ((r = wait(&s->rx_wait, until(s, dl))) < 0) {
 			return r;
 		}
 		if (!get(sd, R_TCP)) {
@@ -742,6 +782,18 @@ static int r_timeout(int sd, uint64_t ns)
 		return E_INVAL;
 	}
 	s->timeout_ns = ns;
+	return 0;
+}
+
+static int r_deadline(int sd, uint64_t when)
+{
+	struct rsock *s = get(sd, R_FREE);
+
+	if (!s) {
+		return E_INVAL;
+	}
+	s->deadline = when;
+	wake(s); /* waiting calls look at it now */
 	return 0;
 }
 
@@ -824,7 +876,7 @@ static long r_recvfrom(int sd, void *buf, size_t cap, struct sock_addr *from)
 		if (s->err) {
 			return s->err;
 		}
-		if ((r = wait(&s->rx_wait, dl)) < 0) {
+		if ((r = wait(&s->rx_wait, until(s, dl))) < 0) {
 			return r;
 		}
 		if (!get(sd, R_UDP)) {
@@ -852,6 +904,7 @@ const struct sock_backend sock_remote_backend = {
 	.send = r_send,
 	.recv = r_recv,
 	.timeout = r_timeout,
+	.deadline = r_deadline,
 	.close = r_close,
 	.udp_bind = r_udp_bind,
 	.sendto = r_sendto,

@@ -20,6 +20,10 @@
  *  - channel: a client's requests are read only while its channel back
  *    has room for the answer (CHAN_REPLY_SLOTS), and data goes out only
  *    while it leaves that room; the rest waits for the next pump.
+ * And no client holds more than NETSRV_CLIENT_SOCKS sockets: beyond
+ * that a new socket is refused (E_TOOBIG), and so is an accept (the
+ * connection is closed and the grant answered with an error), so one
+ * client cannot take all of lwIP's PCBs.
  * `pump` runs whenever a socket or a client has news (notify, requests)
  * and, while some output is held up by a full channel, every PUMP_NS.
  */
@@ -60,6 +64,7 @@ struct client {
 	void *frame;	  /* its channel, as `bound` gave it */
 	uint32_t pid;
 	struct event_chan ev;
+	int nsocks; /* of s[] in use: at most NETSRV_CLIENT_SOCKS */
 	struct csock s[NET_SOCKS_MAX];
 };
 
@@ -155,8 +160,13 @@ static int error_to(struct client *c, uint8_t type, uint32_t call_id,
 
 /* ----------------------------------------------------------- sockets */
 
+/* sock_new: a socket id of c for ns; NULL when c holds
+ * NETSRV_CLIENT_SOCKS already (the caller closes ns and answers E_TOOBIG) */
 static struct csock *sock_new(struct client *c, struct nsock *ns)
 {
+	if (c->nsocks >= NETSRV_CLIENT_SOCKS) {
+		return NULL;
+	}
 	for (int i = 0; i < NET_SOCKS_MAX; i++) {
 		struct csock *cs = &c->s[i];
 
@@ -170,6 +180,7 @@ static struct csock *sock_new(struct client *c, struct nsock *ns)
 								 : NET_RECV_WINDOW;
 			nsock_set_notify(ns, on_notify, cs);
 			nsocks++;
+			c->nsocks++;
 			return cs;
 		}
 	}
@@ -178,6 +189,7 @@ static struct csock *sock_new(struct client *c, struct nsock *ns)
 
 static void sock_free(struct csock *cs)
 {
+	cs->c->nsocks--;
 	nsock_close(cs->ns);
 	free(cs->tx);
 	memset(cs, 0, sizeof(*cs));
@@ -201,6 +213,7 @@ static void sock_linger(struct csock *cs)
 			l->len = cs->tx_len;
 			l->deadline = sys_time_ns() + LINGER_NS;
 			nsock_set_notify(l->ns, on_notify, 0);
+			cs->c->nsocks--;
 			memset(cs, 0, sizeof(*cs));
 			nsocks--;
 			pump_soon(0);
@@ -555,12 +568,23 @@ static bool pump_listen(struct csock *cs)
 			cs->pend_conn = -1;
 			cs->grants--;
 		}
-		if (!cs->grants ||
-		    nsock_accept(cs->ns, &ns, &cs->pend_peer) < 0) {
+		if (!cs->grants) {
+			return true;
+		}
+		if (space(c) < CHAN_REPLY_SLOTS + 1) {
+			return false; /* room for an accepted or an error */
+		}
+		if (nsock_accept(cs->ns, &ns, &cs->pend_peer) < 0) {
 			return true;
 		}
 		if (!(conn = sock_new(c, ns))) {
-			nsock_close(ns); /* the client has too many sockets */
+			/* the client holds too many sockets: the connection
+			 * is closed, the client's accept fails */
+			nsock_close(ns);
+			if (error_to(c, NET_MSG_ACCEPT_REQ, 0, cs->id,
+				     E_TOOBIG) == 0) {
+				cs->grants--;
+			}
 			continue;
 		}
 		cs->pend_conn = conn->id;

@@ -9,6 +9,12 @@
 #include <stdint.h>
 
 #define NETSRV_CLIENTS 64
+/* sockets one client may hold (of the NET_SOCKS_MAX ids): beyond it,
+ * listen, connect and udp_bind are answered E_TOOBIG and an accept fails
+ * with E_TOOBIG (the connection is closed). With lwIP's pools
+ * (libos/lwip/lwipopts.h) sized for several such clients, one client
+ * cannot take every TCP PCB. */
+#define NETSRV_CLIENT_SOCKS 48
 
 /* netsrv_attach: serve a client bound on channel frame (side 0) */
 int netsrv_attach(void *frame, uint32_t pid);

@@ -55,6 +55,11 @@ int sock_timeout(int s, uint64_t ns)
 	return be->timeout(s, ns);
 }
 
+int sock_deadline(int s, uint64_t when)
+{
+	return be->deadline(s, when);
+}
+
 int sock_close(int s)
 {
 	return be->close(s);

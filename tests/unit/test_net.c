@@ -18,6 +18,7 @@
 #include <abi/errors.h>
 #include <channels/chan.h>
 #include <libos/event.h>
+#include <libos/sys.h>
 #include <libos/thread.h>
 #include <net/proto.h>
 #include <net/sock.h>
@@ -382,6 +383,144 @@ static void test_server_windows(void **state)
 	free(fc_frame);
 }
 
+/* one client holds at most NETSRV_CLIENT_SOCKS sockets: an accept
+ * beyond that fails with an error (the connection is closed), a listen
+ * is answered E_TOOBIG */
+static void test_server_client_limit(void **state)
+{
+	struct net_listen_req lq = {0, 7040, 64};
+	struct net_accept_req ar;
+	struct net_sock_reply rep;
+	struct net_error e;
+	struct sock_addr to = {IP_B, 7040};
+	uint8_t buf[CHAN_MSG_MAX], t;
+	uint32_t seq = 0;
+	int n, before = netsrv_sockets();
+	static int conns[NETSRV_CLIENT_SOCKS];
+
+	(void)state;
+	netstack_select(sb);
+	fc_frame = aligned_alloc(4096, 4096);
+	memset(fc_frame, 0, 4096);
+	assert_int_equal(netsrv_attach(fc_frame, 0x2000b), 0);
+	chan_init(&fc, fc_frame, 1);
+	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, 0);
+	ar.sock = rep.sock;
+	netstack_select(sa);
+	/* the listener and NETSRV_CLIENT_SOCKS - 1 connections fit */
+	for (int i = 0; i < NETSRV_CLIENT_SOCKS; i++) {
+		assert_int_equal(net_send_accept_req(fc_send, 0, &ar), 0);
+		conns[i] = sock_tcp_connect(&to);
+		assert_true(conns[i] >= 0);
+		n = fc_next(&t, buf, sizeof(buf));
+		assert_true(n >= 0);
+		if (i < NETSRV_CLIENT_SOCKS - 1) {
+			assert_int_equal(t, NET_MSG_ACCEPTED);
+			continue;
+		}
+		assert_int_equal(t, NET_MSG_ERROR);
+		assert_int_equal(net_error_unmarshal(buf, (size_t)n, &e), 0);
+		assert_int_equal(e.type, NET_MSG_ACCEPT_REQ);
+		assert_int_equal(e.sock, ar.sock);
+		assert_int_equal(e.err, E_TOOBIG);
+	}
+	assert_int_equal(netsrv_sockets(), before + NETSRV_CLIENT_SOCKS);
+	netstack_select(sb);
+	lq.port = 7041;
+	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, E_TOOBIG);
+	netsrv_detach(0x2000b);
+	assert_int_equal(netsrv_sockets(), before);
+	for (int i = 0; i < NETSRV_CLIENT_SOCKS; i++) {
+		sock_close(conns[i]);
+	}
+	free(fc_frame);
+}
+
+/* ------------------------------------------------------------ deadlines */
+
+struct late {
+	const struct sock_backend *be;
+	int s, peer;
+};
+
+/* a deadline in the past for l->s, then (too late) a byte from its peer */
+static int set_deadline_later(void *arg)
+{
+	struct late *l = arg;
+	int r;
+
+	event_sleep_ns(50000000ull);
+	r = l->be->deadline(l->s, 1);
+	event_sleep_ns(300000000ull);
+	return r < 0 ? r : (int)sock_send(l->peer, "q", 1);
+}
+
+/* the peer goes away after 2 s (a send without a working deadline ends
+ * then, with E_CLOSED) */
+static int close_later(void *arg)
+{
+	struct late *l = arg;
+
+	event_sleep_ns(2000000000ull);
+	return sock_close(l->peer);
+}
+
+/* sock_deadline on backend be: a waiting recv ends when another thread
+ * sets a deadline in the past; without a deadline the socket works on; a
+ * send to a peer that never reads gives up at its deadline */
+static void deadline_on(const struct sock_backend *be, uint16_t port)
+{
+	static uint8_t big[256u << 10];
+	struct sock_addr to = {IP_B, port}, peer;
+	struct late late = {be, -1, -1};
+	struct thread *t;
+	int l, c, r;
+	char b;
+
+	netstack_select(sb);
+	l = sock_tcp_listen(port, 2);
+	assert_true(l >= 0);
+	netstack_select(sa);
+	c = be->tcp_connect(&to);
+	assert_true(c >= 0);
+	late.peer = sock_accept(l, &peer);
+	assert_true(late.peer >= 0);
+	late.s = c;
+	t = thread_create(set_deadline_later, &late, 0);
+	assert_int_equal(be->recv(c, &b, 1), E_TIMEOUT);
+	thread_join(t, &r);
+	assert_int_equal(r, 1);
+	assert_int_equal(be->deadline(c, 0), 0);
+	assert_int_equal(be->recv(c, &b, 1), 1);
+	assert_int_equal(b, 'q');
+	assert_int_equal(be->deadline(-1, 0), E_INVAL);
+	t = thread_create(close_later, &late, 0);
+	assert_int_equal(be->deadline(c, sys_time_ns() + 300000000ull), 0);
+	assert_int_equal(be->send(c, big, sizeof(big)), E_TIMEOUT);
+	thread_join(t, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(be->close(c), 0);
+	assert_int_equal(sock_close(l), 0);
+}
+
+static void test_local_deadline(void **state)
+{
+	(void)state;
+	deadline_on(&sock_local_backend, 7050);
+}
+
+static void test_remote_deadline(void **state)
+{
+	(void)state;
+	deadline_on(&sock_remote_backend, 7051);
+}
+
 /* --------------------------------------------------------- remote backend */
 
 static void test_remote_tcp_echo(void **state)
@@ -491,9 +630,12 @@ int main(void)
 		cmocka_unit_test(test_listener_limits),
 		cmocka_unit_test(test_server_bad_input),
 		cmocka_unit_test(test_server_windows),
+		cmocka_unit_test(test_server_client_limit),
+		cmocka_unit_test(test_local_deadline),
 		cmocka_unit_test(test_remote_tcp_echo),
 		cmocka_unit_test(test_remote_udp_echo),
 		cmocka_unit_test(test_remote_bad_args),
+		cmocka_unit_test(test_remote_deadline),
 		cmocka_unit_test(test_remote_restart),
 		cmocka_unit_test(test_port_arg),
 	};

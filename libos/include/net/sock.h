@@ -51,6 +51,13 @@ long sock_recv(int s, void *buf, size_t cap);
 /* sock_timeout: later sock_recv/sock_accept on s give up after ns
  * (0: never) with E_TIMEOUT */
 int sock_timeout(int s, uint64_t ns);
+/* sock_deadline: every blocking call on s (accept, send, recv,
+ * recvfrom), those waiting now included, gives up with E_TIMEOUT at the
+ * time `when` (sys_time_ns; 0: no deadline), besides sock_timeout's limit
+ * per call. A deadline in the past ends the waiting calls at once: so
+ * another thread can make a connection's thread let go (a send that
+ * gives up has sent part of its bytes: close the socket). */
+int sock_deadline(int s, uint64_t when);
 /* sock_close: ends the connection (or listener, or UDP socket) and frees
  * s */
 int sock_close(int s);

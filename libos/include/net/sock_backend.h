@@ -19,6 +19,7 @@ struct sock_backend {
 	long (*send)(int s, const void *buf, size_t len);
 	long (*recv)(int s, void *buf, size_t cap);
 	int (*timeout)(int s, uint64_t ns);
+	int (*deadline)(int s, uint64_t when);
 	int (*close)(int s);
 	int (*udp_bind)(uint16_t port);
 	long (*sendto)(int s, const void *buf, size_t len,

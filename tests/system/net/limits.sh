@@ -3,9 +3,10 @@
 #
 # limits.sh HTTP-PORT: the web server's limits (apps/httpd/httpd.h,
 # docs/httpd.md): at most 32 connections served at once, a 33rd is
-# accepted and closed with no answer; a connection silent after its
-# request is closed (10 s idle deadline); a request head trickled a byte
-# every 2 s is cut (30 s head deadline). No timing is checked beyond
+# served and the connection that waited longest is closed to make room;
+# a connection silent after its request is closed (10 s idle deadline);
+# a request head trickled a byte every 2 s is cut (30 s request
+# deadline). No timing is checked beyond
 # "closed within a generous bound" (4 or 3 times the deadline).
 . tests/system/net/lib.sh
 P=$1
@@ -33,36 +34,38 @@ served()
 }
 retry 60 served || fail "not all 32 held connections were answered"
 ok "32 connections served at once"
-# the 33rd: closed without an answer. socat (within a generous bound)
-# ends when the server closes; its input, a FIFO, stays open meanwhile.
+# the 33rd: served at once; the held connection that waited longest
+# since its last request made room (evicted: closed by the server).
+# socat ends when the server closes; its input, a FIFO, stays open.
 mkfifo "$T/extra.in" "$T/idle.in" "$T/slow.in"
 timeout 40 socat - "TCP:$HOST:$P" <"$T/extra.in" >"$T/extra" 2>&1 &
 X=$!
 exec 3>"$T/extra.in"
 printf "$REQ" >&3
-wait $X
-rc=$?
+answered()
+{
+	grep -q '^HTTP/1.1 200' "$T/extra"
+}
+retry 30 answered && ok "a 33rd connection was served at once" ||
+	bad "the 33rd connection was not answered: $(head -c 80 "$T/extra")"
 exec 3>&-
-if [ "$rc" = 124 ]; then
-	bad "the 33rd connection was still open after 40 s"
-elif [ -s "$T/extra" ]; then
-	bad "the 33rd connection was answered: $(head -c 80 "$T/extra")"
-else
-	ok "the 33rd connection was closed with no answer"
-fi
-# the held ones are still open and served: each gets more answers
+wait $X
+# the others are still open and served: each but the evicted one gets
+# more answers
 for i in $(seq 32); do
 	grep -c '^HTTP/1.1 200' "$T/held.$i" >"$T/count.$i"
 done
 more()
 {
+	n=0
 	for i in $(seq 32); do
-		[ "$(grep -c '^HTTP/1.1 200' "$T/held.$i")" -gt "$(cat "$T/count.$i")" ] ||
-			return 1
+		[ "$(grep -c '^HTTP/1.1 200' "$T/held.$i")" -gt "$(cat "$T/count.$i")" ] &&
+			n=$((n + 1))
 	done
+	[ "$n" -ge 31 ]
 }
-retry 30 more && ok "the 32 held connections are still served" ||
-	bad "not every held connection was served on"
+retry 30 more && ok "31 of the 32 held connections are still served" ||
+	bad "fewer than 31 held connections were served on"
 kill $PIDS 2>/dev/null
 trap - EXIT
 retry 30 http_up "$P" && ok "served again once they closed" ||
@@ -74,8 +77,8 @@ timeout 40 socat - "TCP:$HOST:$P" <"$T/idle.in" >"$T/idle" 2>&1 &
 IDLE=$!
 exec 4>"$T/idle.in"
 printf "$REQ" >&4
-# The head deadline: one byte every 2 s, never a whole head, never 10 s
-# silent; cut within 90 s (the deadline is 30 s).
+# The request deadline: one byte every 2 s, never a whole head, never 10 s
+# silent; cut within 90 s (the request deadline is 30 s).
 timeout 90 socat - "TCP:$HOST:$P" <"$T/slow.in" >"$T/slow" 2>&1 &
 SLOW=$!
 exec 5>"$T/slow.in"
