@@ -316,6 +316,11 @@ int mon_close(void *chan_va)
 	return E_NOENT;
 }
 
+int mon_gone_waiting(void)
+{
+	return ngones;
+}
+
 int mon_take_client_gone(void **chan_va, uint32_t *client_pid)
 {
 	mon_poll();

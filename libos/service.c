@@ -24,7 +24,9 @@ static void drop_gone(struct service *s)
 	void *va;
 	uint32_t pid;
 
-	while (mon_take_client_gone(&va, &pid) == 0) {
+	/* the notes mon_accept_client_poll read in an earlier pass: no
+	 * second poll of the monitor channel per pass */
+	while (mon_gone_waiting() && mon_take_client_gone(&va, &pid) == 0) {
 		for (int i = 0; i < s->nclients; i++) {
 			if (s->clients[i].va == va &&
 			    s->clients[i].pid == pid) {
@@ -48,6 +50,9 @@ static void accept_all(struct service *s)
 	drop_gone(s);
 	while (mon_accept_client_poll(&va, &pid, &rights) == 0) {
 		if (s->nclients == SVC_CLIENTS) {
+			drop_gone(s); /* notes the poll just read */
+		}
+		if (s->nclients == SVC_CLIENTS) {
 			printf("%s: too many clients; 0x%x ignored\n", s->name,
 			       pid);
 			continue;
@@ -61,6 +66,7 @@ static void accept_all(struct service *s)
 		c->rights = rights;
 		c->va = va;
 	}
+	drop_gone(s); /* notes this pass's poll read */
 }
 
 static int serve(struct service *s, struct svc_client *c)

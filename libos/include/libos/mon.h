@@ -155,6 +155,9 @@ int mon_close(void *chan_va);
  * channel is at *chan_va (the address its `bound` note gave), or ended;
  * E_AGAIN if no such note waits. Never waits. */
 int mon_take_client_gone(void **chan_va, uint32_t *client_pid);
+/* mon_gone_waiting: client_gone notes already read and not yet taken
+ * (never polls: for a loop that polls the monitor channel anyway) */
+int mon_gone_waiting(void);
 
 /* mon_limits: how full core's tables are (the shell's `limits`). */
 int mon_limits(uint32_t core, struct monitor_limits_reply *out);
