@@ -102,6 +102,24 @@ int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 		s->mac) {
 		return E_PERM;
 	}
+	if (kind == SEAL_CHAN) {
+		/* once each, in any order within the window */
+		uint64_t top = r->chan_top[from_core], d;
+
+		if (s->seq > top) {
+			d = s->seq - top;
+			r->chan_win[from_core] =
+			    d >= 64 ? 1 : r->chan_win[from_core] << d | 1;
+			r->chan_top[from_core] = s->seq;
+			return 0;
+		}
+		d = top - s->seq;
+		if (d >= 64 || (r->chan_win[from_core] >> d & 1)) {
+			return E_PERM;
+		}
+		r->chan_win[from_core] |= 1ull << d;
+		return 0;
+	}
 	if (kind == SEAL_MEM || kind == SEAL_CLOSE) {
 		/* each lent range is adopted once, each close counts once: a
 		 * seal used before (or older than one used) would hand out

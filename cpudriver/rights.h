@@ -13,8 +13,11 @@
  * names the core that made it; it is itself the core the right is for)
  * and refuses anything else: a monitor, however confused, can map only a
  * frame another kernel made for exactly that purpose and that process,
- * and no kernel reads another's memory to find out. Memory seals are
- * accepted once: their sequence numbers must grow per lending core.
+ * and no kernel reads another's memory to find out. Every seal is
+ * accepted once: memory and close seals must grow per making core,
+ * channel seals may come out of order within a window of 64 (binds in
+ * flight pass each other) but never twice, so a frame reused for a new
+ * channel cannot be mapped with an old seal.
  *
  * Closing across cores. A channel frame of this core whose other end is
  * on another core is freed only when both ends are closed: the other
@@ -63,6 +66,10 @@ struct rights {
 					       per lending core */
 	uint64_t close_seq[RIGHTS_MAX_CORES]; /* last close accepted, per
 						 closing core */
+	uint64_t chan_top[RIGHTS_MAX_CORES]; /* newest channel seal accepted,
+						per making core */
+	uint64_t chan_win[RIGHTS_MAX_CORES]; /* bit d: seal chan_top - d
+						accepted (d < 64) */
 	struct {
 		uint64_t phys;	 /* 0: free entry */
 		uint32_t remote; /* 1: the remote end closed, 0: ours */
@@ -89,8 +96,9 @@ void rights_seal(struct rights *r, enum seal_kind kind, uint64_t phys,
 
 /* rights_unseal: is s a seal that core from_core made for this core's
  * process to_pid (0: the monitor) over exactly that right? 0, or E_PERM
- * (wrong seal, or a memory or close seal already used or older than one
- * used) */
+ * (wrong seal, or a seal already used: a memory or close seal older than
+ * one used, a channel seal used before or 64 or more older than the
+ * newest used from that core, since channel frames are reused) */
 int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 		  uint64_t size, uint32_t from_core, uint32_t to_pid,
 		  const struct sys_seal *s);

@@ -3,9 +3,10 @@
  * libFuzzer target: sequences of the rights table's operations
  * (cpudriver/rights.c) on three cores' tables, checked against a model
  * written here: a seal is accepted only by the core it was made for,
- * for exactly the object, maker and process it names, and a memory seal
- * at most once and only if newer than every one accepted from that
- * lender; a doorbell goes only to a core the process holds a channel to
+ * for exactly the object, maker and process it names, a memory seal at
+ * most once and only if newer than every one accepted from that lender,
+ * a channel seal at most once and only if fewer than 64 behind the
+ * newest accepted from its maker; a doorbell goes only to a core the process holds a channel to
  * (its own included), never more than the burst plus one per interval
  * since the process started; everything goes when the process does.
  *
@@ -45,6 +46,11 @@ struct mproc {
 static struct mproc model[NCORES][MAX_PIDS];
 static int live_rows[NCORES];
 static uint64_t mem_last[NCORES][NCORES];
+/* channel seals taken, per receiving and making core (a fuzz input makes
+ * far fewer than CHAN_SEQS seals; the model stops at that many) */
+#define CHAN_SEQS 4096
+static uint8_t chan_used[NCORES][NCORES][CHAN_SEQS];
+static uint64_t chan_top[NCORES][NCORES];
 static uint64_t now;
 
 static uint32_t pid_of(uint32_t core, uint32_t i)
@@ -95,6 +101,9 @@ static void op_unseal(const uint8_t *a)
 	default:
 		break;
 	}
+	if (m.s.seq >= CHAN_SEQS) {
+		return; /* beyond the model's table (never in practice) */
+	}
 	pid = m.pid;
 	/* the model: exactly a seal that was made, for this core */
 	want = 0;
@@ -111,12 +120,24 @@ static void op_unseal(const uint8_t *a)
 	if (want && m.kind == SEAL_MEM && m.s.seq <= mem_last[core][m.from]) {
 		want = 0;
 	}
+	/* a channel seal: once, and fewer than 64 behind the newest taken */
+	if (want && m.kind == SEAL_CHAN &&
+	    (chan_used[core][m.from][m.s.seq] ||
+	     m.s.seq + 64 <= chan_top[core][m.from])) {
+		want = 0;
+	}
 	r = rights_unseal(&t[core], (enum seal_kind)m.kind, m.phys, m.size,
 			  m.from, pid, &m.s);
 	/* a MAC collision on a changed seal would be a 2^-64 event */
 	check(want ? r == 0 : r == E_PERM);
 	if (r == 0 && m.kind == SEAL_MEM) {
 		mem_last[core][m.from] = m.s.seq;
+	}
+	if (r == 0 && m.kind == SEAL_CHAN) {
+		chan_used[core][m.from][m.s.seq] = 1;
+		if (m.s.seq > chan_top[core][m.from]) {
+			chan_top[core][m.from] = m.s.seq;
+		}
 	}
 }
 
@@ -207,6 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(model, 0, sizeof(model));
 	memset(live_rows, 0, sizeof(live_rows));
 	memset(mem_last, 0, sizeof(mem_last));
+	memset(chan_used, 0, sizeof(chan_used));
+	memset(chan_top, 0, sizeof(chan_top));
 	nseals = 0;
 	now = 0;
 	for (size_t off = 0; off + 8 <= size; off += 8) {
