@@ -5,7 +5,7 @@
 # server (docs/httpd.md, "Limits"). In turn on each web server and on TCP
 # echo: 48 connections trickle (a request body, or bytes to echo, one
 # byte every 9 s) and 48 sit idle after one request
-# (tests/system/net/slow.py); once the server has answered or closed
+# (site_scons/ostest/slowclients.py); once the server has answered or closed
 # each of them, and while they are open, curl gets a page (echo: an echo
 # comes back). No timing is checked beyond the script's own bound of
 # 60 s; the seconds taken are printed for information.
@@ -47,7 +47,7 @@ slow_then()
 	log=$T/slow.$(echo "$1" | tr : -).log
 	rm -f "$T/ready"
 	START=$(date +%s)
-	python3 tests/system/net/slow.py "$T/ready" 120 "$1" >"$log" 2>&1 &
+	python3 site_scons/ostest/slowclients.py "$T/ready" 120 "$1" >"$log" 2>&1 &
 	SLOW=$!
 	shift 2
 	if ! retry 60 test -e "$T/ready"; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 #
-# slow.py READY SECONDS KIND:PORT...: slow clients for net-slow.test
+# slowclients.py READY SECONDS KIND:PORT...: slow clients for net-slow.test
 # (tests/system/net/slow.sh). For each KIND:PORT (KIND http or echo)
 # it opens 48 connections that trickle (http: a GET head announcing a
 # 1 MB body, then one byte of body every 9 s; echo: one byte every 9 s)
