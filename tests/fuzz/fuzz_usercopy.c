@@ -35,27 +35,15 @@
 #include "abi/errors.h"
 #include "proc.h"
 #include "usercopy.h"
+#include "host_mmu.h"
 #include <arch/memlayout.h>
 #include <arch/paging.h>
 
 #define P PAGE_SIZE
-#define MAX_TABLES 32
 #define WIN_PAGES 4
 #define BUF (6 * P)
 #define OP_BYTES 18
 #define MAX_OPS 64
-
-struct pt_alloc kpt;
-static struct proc cur;
-
-struct proc *proc_current(void)
-{
-	return &cur;
-}
-
-static void *tables[MAX_TABLES];
-static unsigned ntables;
-static uint8_t *guard;
 
 #define CHECK(c)                                                               \
 	do {                                                                   \
@@ -65,38 +53,6 @@ static uint8_t *guard;
 			abort();                                               \
 		}                                                              \
 	} while (0)
-
-static uint64_t table_alloc(struct pt_alloc *a)
-{
-	void *t;
-
-	(void)a;
-	CHECK(ntables < MAX_TABLES);
-	t = aligned_alloc(P, P);
-	CHECK(t != NULL);
-	memset(t, 0, P);
-	tables[ntables++] = t;
-	return (uint64_t)(uintptr_t)t;
-}
-
-static void *table_p2v(struct pt_alloc *a, uint64_t phys)
-{
-	(void)a;
-	for (unsigned i = 0; i < ntables; i++) {
-		if ((uint64_t)(uintptr_t)tables[i] == phys) {
-			return tables[i];
-		}
-	}
-	CHECK(!"p2v of a frame that is not a table");
-	return NULL;
-}
-
-void *user_ptr(uint64_t va)
-{
-	uint64_t flags, pa = pt_translate(&kpt, cur.pml4, va, &flags);
-
-	return pa == UINT64_MAX ? guard : (void *)(uintptr_t)pa;
-}
 
 struct window {
 	uint64_t va;
@@ -123,10 +79,6 @@ static void init_once(void)
 		return;
 	}
 	done = true;
-	kpt.alloc = table_alloc;
-	kpt.p2v = table_p2v;
-	guard = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(guard != MAP_FAILED);
 	for (int i = 0; i < NWIN; i++) {
 		uint8_t *m = mmap(NULL, (win[i].npages + 2) * P, PROT_NONE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -154,7 +106,7 @@ static void map_all(const uint8_t *fl)
 {
 	unsigned k = 0;
 
-	cur.pml4 = table_alloc(&kpt);
+	host_mmu_start();
 	for (int i = 0; i < NWIN; i++) {
 		struct window *w = &win[i];
 
@@ -167,7 +119,7 @@ static void map_all(const uint8_t *fl)
 
 			w->flags[j] = 0;
 			if (c) {
-				CHECK(pt_map(&kpt, cur.pml4, w->va + j * P,
+				CHECK(pt_map(&kpt, host_mmu_pml4(), w->va + j * P,
 					     (uint64_t)(uintptr_t)(w->host +
 								   j * P),
 					     P, page_flags[c], false) == 0);
@@ -335,15 +287,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	init_once();
-	ntables = 0;
 	map_all(data);
 	for (size_t o = 3; o + OP_BYTES <= size && n < MAX_OPS;
 	     o += OP_BYTES, n++) {
 		op(data + o);
 	}
-	for (unsigned i = 0; i < ntables; i++) {
-		free(tables[i]);
-	}
-	ntables = 0;
+	host_mmu_stop();
 	return 0;
 }

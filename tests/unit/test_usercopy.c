@@ -35,64 +35,15 @@
 #include "abi/errors.h"
 #include "proc.h"
 #include "usercopy.h"
+#include "host_mmu.h"
 #include <arch/memlayout.h>
 #include <arch/paging.h>
 
 #define P PAGE_SIZE
-#define MAX_TABLES 64
 #define WIN_PAGES 4
 #define UW (PTE_U | PTE_W)
 #define KW PTE_W /* kernel-only, writable */
 #define UR PTE_U /* user read-only */
-
-/* The stand-ins usercopy.c needs from the kernel. */
-struct pt_alloc kpt;
-static struct proc cur;
-
-struct proc *proc_current(void)
-{
-	return &cur;
-}
-
-static void *tables[MAX_TABLES];
-static unsigned ntables;
-static uint8_t *guard; /* PROT_NONE: where unmapped user addresses "are" */
-
-static uint64_t table_alloc(struct pt_alloc *a)
-{
-	void *t;
-
-	(void)a;
-	if (ntables == MAX_TABLES) {
-		fail_msg("too many page tables");
-	}
-	t = aligned_alloc(P, P);
-	assert_non_null(t);
-	memset(t, 0, P);
-	tables[ntables++] = t;
-	return (uint64_t)(uintptr_t)t;
-}
-
-static void *table_p2v(struct pt_alloc *a, uint64_t phys)
-{
-	(void)a;
-	for (unsigned i = 0; i < ntables; i++) {
-		if ((uint64_t)(uintptr_t)tables[i] == phys) {
-			return tables[i];
-		}
-	}
-	fail_msg("p2v(%#llx): not a table frame", (unsigned long long)phys);
-	return NULL;
-}
-
-/* user_ptr: the MMU. An address without a translation gets the guard
- * page, so touching it faults (a zero-length copy touches nothing). */
-void *user_ptr(uint64_t va)
-{
-	uint64_t flags, pa = pt_translate(&kpt, cur.pml4, va, &flags);
-
-	return pa == UINT64_MAX ? guard : (void *)(uintptr_t)pa;
-}
 
 struct window {
 	uint64_t va; /* user address of its first page */
@@ -140,7 +91,7 @@ static void map(int w, unsigned i, uint64_t flags)
 	uint64_t va = x->va + i * P;
 
 	assert_true(i < x->npages);
-	assert_int_equal(pt_map(&kpt, cur.pml4, va,
+	assert_int_equal(pt_map(&kpt, host_mmu_pml4(), va,
 				(uint64_t)(uintptr_t)(x->host + i * P), P,
 				flags, false),
 			 0);
@@ -151,13 +102,7 @@ static void map(int w, unsigned i, uint64_t flags)
 static int setup(void **state)
 {
 	(void)state;
-	memset(&cur, 0, sizeof(cur));
-	kpt.alloc = table_alloc;
-	kpt.p2v = table_p2v;
-	ntables = 0;
-	cur.pml4 = table_alloc(&kpt);
-	guard = mmap(NULL, P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(guard != MAP_FAILED);
+	host_mmu_start();
 	for (int i = 0; i < NWIN; i++) {
 		struct window *x = &win[i];
 		size_t size = (x->npages + 2) * P;
@@ -185,11 +130,7 @@ static int teardown(void **state)
 	for (int i = 0; i < NWIN; i++) {
 		munmap(win[i].host - P, (win[i].npages + 2) * P);
 	}
-	munmap(guard, P);
-	for (unsigned i = 0; i < ntables; i++) {
-		free(tables[i]);
-	}
-	ntables = 0;
+	host_mmu_stop();
 	return 0;
 }
 
