@@ -9,8 +9,8 @@
  *   bindcycle client NAME N       N times: bind to NAME, send one message,
  *                                 close (mon_close); then the free memory of
  *                                 the server's core after the first 100
- *                                 and after all (asked again for up to
- *                                 10 s until the last close has arrived):
+ *                                 and after all (each once the closes in
+ *                                 flight have arrived: settle.h):
  *                                 "bindcycle: N binds to core C: X KiB
  *                                 free after 100, Y KiB after all"
  */
@@ -21,6 +21,7 @@
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
+#include "../common/settle.h"
 
 #define WARMUP 100
 
@@ -49,13 +50,6 @@ static int serve(const char *name)
 	}
 }
 
-static uint64_t free_kib(uint32_t core)
-{
-	static struct monitor_core_stat_reply st;
-
-	return mon_core_stat(core, &st) < 0 ? 0 : st.free_bytes >> 10;
-}
-
 static int client(const char *name, uint64_t n)
 {
 	static struct chan c;
@@ -66,7 +60,7 @@ static int client(const char *name, uint64_t n)
 
 	for (uint64_t i = 0; i < n; i++) {
 		if (i == WARMUP) {
-			before = free_kib(SYS_PID_CORE(server));
+			before = settled_free_kib(SYS_PID_CORE(server));
 		}
 		r = mon_bind(name, &va, &server);
 		for (int tries = 0; r == E_NOENT && i == 0 && tries < 100;
@@ -87,12 +81,11 @@ static int client(const char *name, uint64_t n)
 			return 1;
 		}
 	}
-	for (int tries = 0; tries < 1000; tries++) {
-		after = free_kib(SYS_PID_CORE(server));
+	for (int tries = 0; tries < 3; tries++) {
+		after = settled_free_kib(SYS_PID_CORE(server));
 		if (after == before) {
 			break;
 		}
-		sys_wait(10000000);
 	}
 	printf("bindcycle: %lu binds to core %u: %lu KiB free after %u, %lu "
 	       "KiB after all\n",

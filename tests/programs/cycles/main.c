@@ -13,13 +13,13 @@
 #include <libos/mon.h>
 #include <libos/sys.h>
 #include <monitor_if.h>
+#include "../common/settle.h"
 
 #define WARMUP 100
 
 int main(int argc, char **argv)
 {
-	static struct monitor_core_stat_reply before, after;
-	uint64_t n, core;
+	uint64_t n, core, before = 0, after;
 	uint32_t pid;
 	int64_t status;
 	int r;
@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		if (i == WARMUP && mon_core_stat((uint32_t)core, &before) < 0) {
+		if (i == WARMUP &&
+		    (before = settled_free_kib((uint32_t)core)) == 0) {
 			printf("cycles: no core %lu\n", (unsigned long)core);
 			return 1;
 		}
@@ -48,13 +49,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (mon_core_stat((uint32_t)core, &after) < 0) {
-		return 1;
-	}
+	after = settled_free_kib((uint32_t)core);
 	printf("cycles: %lu spawns on core %lu: %lu KiB free after %u, %lu KiB "
 	       "after all\n",
 	       (unsigned long)n, (unsigned long)core,
-	       (unsigned long)(before.free_bytes >> 10), WARMUP,
-	       (unsigned long)(after.free_bytes >> 10));
+	       (unsigned long)before, WARMUP, (unsigned long)after);
 	return 0;
 }
