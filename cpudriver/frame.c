@@ -146,6 +146,27 @@ static struct region *new_region(uint64_t base, uint64_t size, bool borrowed)
 	return 0;
 }
 
+bool frame_free_table(uint64_t phys)
+{
+	if (!region_of(phys)) {
+		return false;
+	}
+	frame_free(phys);
+	return true;
+}
+
+/* dmap_drop: [base, base + size) leaves this core's direct map, and the
+ * tables that mapped only it go too (a borrowed range given back leaves
+ * nothing behind) */
+static void dmap_drop(uint64_t base, uint64_t size)
+{
+	pt_unmap(&kpt, self.pml4, DMAP_BASE + base, size);
+	for (uint64_t a = base; a < base + size; a += LARGE_PAGE_SIZE) {
+		pt_prune(&kpt, self.pml4, DMAP_BASE + a, frame_free_table);
+	}
+	flush_tlb();
+}
+
 int frame_lend(uint64_t size, uint64_t *base)
 {
 	struct region *r = &regions[0];
@@ -167,8 +188,7 @@ int frame_lend(uint64_t size, uint64_t *base)
 	r->end = b;
 	lent[slot].base = b;
 	lent[slot].size = size;
-	pt_unmap(&kpt, self.pml4, DMAP_BASE + b, size);
-	flush_tlb();
+	dmap_drop(b, size);
 	*base = b;
 	return 0;
 }
@@ -220,8 +240,7 @@ int frame_release(uint64_t *base, uint64_t *size)
 		}
 		unlist(r->base, r->end);
 		r->active = false;
-		pt_unmap(&kpt, self.pml4, DMAP_BASE + r->base, r->end - r->base);
-		flush_tlb();
+		dmap_drop(r->base, r->end - r->base);
 		*base = r->base;
 		*size = r->end - r->base;
 		return 0;

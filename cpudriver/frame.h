@@ -21,6 +21,11 @@ uint64_t frame_alloc(void);
 /* frame_free: gives a frame back (debug builds poison it). */
 void frame_free(uint64_t phys);
 
+/* frame_free_table: an empty page table goes back if this core's
+ * allocator gave it out (true); the booter made the first ones, in memory
+ * that is not this core's to free (false: keep it). For pt_prune. */
+bool frame_free_table(uint64_t phys);
+
 /* frame_free_bytes: what is left to allocate. */
 uint64_t frame_free_bytes(void);
 

@@ -15,6 +15,7 @@
 #include "elf.h"
 #include "bootmod.h"
 #include "rights.h"
+#include "kset.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -355,6 +356,31 @@ int64_t proc_grow_heap(struct proc *p, uint64_t bytes)
 	return (int64_t)start;
 }
 
+int64_t proc_trim_heap(struct proc *p, uint64_t bytes)
+{
+	uint64_t end = p->heap_end, start, va, pa, flags;
+
+	if ((bytes & (PAGE_SIZE - 1)) || bytes > end - USER_HEAP_BASE) {
+		return E_INVAL;
+	}
+	start = end - bytes;
+	for (va = start; va < end; va += PAGE_SIZE) {
+		pa = pt_translate(&kpt, p->pml4, va, &flags);
+		if (pa != UINT64_MAX) {
+			pt_unmap(&kpt, p->pml4, va, PAGE_SIZE);
+			frame_free(pa);
+		}
+	}
+	/* the page tables left empty go too: a heap that shrank back to
+	 * nothing costs nothing */
+	for (va = start & ~(LARGE_PAGE_SIZE - 1); va < end; va += LARGE_PAGE_SIZE) {
+		pt_prune(&kpt, p->pml4, va, frame_free_table);
+	}
+	write_cr3(read_cr3());
+	p->heap_end = start;
+	return (int64_t)start;
+}
+
 uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 {
 	uint64_t va, flags;
@@ -398,11 +424,18 @@ static bool maps_anywhere(uint64_t pa)
 	return false;
 }
 
-/* Closes of other cores' channel frames, for the monitor to pass on
- * (SYS_CHAN_CLOSED); a full queue keeps the frame there for good (counted) */
-#define CLOSEQ 64
-static struct sys_chan_closed closeq[CLOSEQ];
-static uint32_t closeq_head, closeq_len, closeq_lost;
+/*
+ * Closes of other cores' channel frames, for the monitor to pass on
+ * (SYS_CHAN_CLOSED): frame -> its core. Every close is kept until the
+ * monitor takes it (a process that ends unmaps all its channels at once,
+ * and the monitor may not run for a while); only a core out of frames
+ * loses one, and says so. The seal is made when the monitor takes it, so
+ * close seals reach a core in the order they were made.
+ */
+static struct kset closes;
+/* our frames with one end closed across cores: frame -> 1 if the other
+ * core's end closed, 0 if ours (rights_unseal checked the other's seal) */
+static struct kset halves;
 
 /* part_core: the core whose partition holds pa, or -1 */
 static int part_core(uint64_t pa)
@@ -421,20 +454,16 @@ static int part_core(uint64_t pa)
 static void remote_closed(uint64_t pa)
 {
 	int c = part_core(pa);
-	struct sys_chan_closed *n;
 
 	if (c < 0 || c == (int)self.id) {
 		return;
 	}
-	if (closeq_len == CLOSEQ) {
-		closeq_lost++;
+	if (kset_add(&closes, pa, (uint64_t)c) < 0) {
+		kprintf("out of frames: the close of channel frame 0x%lx is "
+			"lost; it stays allocated on core %d",
+			(unsigned long)pa, c);
 		return;
 	}
-	n = &closeq[(closeq_head + closeq_len++) % CLOSEQ];
-	n->phys = pa;
-	n->core = (uint32_t)c;
-	rights_seal(&krights, SEAL_CLOSE, pa, PAGE_SIZE, (uint32_t)c, 0,
-		    &n->seal);
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (procs[i].state != PROC_FREE && procs[i].monitor) {
 			procs[i].events |= SYS_EV_CLOSED;
@@ -444,12 +473,40 @@ static void remote_closed(uint64_t pa)
 
 int proc_chan_closed(struct sys_chan_closed *out)
 {
-	if (!closeq_len) {
+	uint64_t pa, core;
+
+	if (!closes.count) {
 		return E_AGAIN;
 	}
-	*out = closeq[closeq_head];
-	closeq_head = (closeq_head + 1) % CLOSEQ;
-	closeq_len--;
+	kset_take(&closes, closes.count - 1, &pa, &core);
+	memset(out, 0, sizeof(*out));
+	out->phys = pa;
+	out->core = (uint32_t)core;
+	rights_seal(&krights, SEAL_CLOSE, pa, PAGE_SIZE, (uint32_t)core, 0,
+		    &out->seal);
+	return 0;
+}
+
+/* half_closed: one end of our frame pa (its other end on another core)
+ * closed, `remote` 1 for the other core's, 0 for ours: 1 if both ends are
+ * closed now (free the frame), else 0 (remembered) */
+static int half_closed(uint64_t pa, int remote)
+{
+	uint64_t was;
+	int i = kset_find(&halves, pa, &was);
+
+	if (i >= 0) {
+		if ((int)was == remote) {
+			return 0; /* the same end again: nothing new */
+		}
+		kset_take(&halves, (uint32_t)i, &pa, &was);
+		return 1;
+	}
+	if (kset_add(&halves, pa, (uint64_t)remote) < 0) {
+		kprintf("out of frames: channel frame 0x%lx stays allocated "
+			"(one end closed, no room to remember it)",
+			(unsigned long)pa);
+	}
 	return 0;
 }
 
@@ -464,8 +521,8 @@ int proc_chan_release(uint64_t pa, uint32_t closer,
 	}
 	/* our end still open: remembered; else both are closed now */
 	if (maps_anywhere(pa)) {
-		rights_half_closed(&krights, pa, 1);
-	} else if (rights_half_closed(&krights, pa, 1)) {
+		half_closed(pa, 1);
+	} else if (half_closed(pa, 1)) {
 		frame_free(pa);
 	}
 	return 0;
@@ -486,7 +543,7 @@ static void chan_unmapped(uint64_t pa, uint64_t flags)
 	if (maps_anywhere(pa)) {
 		return;
 	}
-	if (!(flags & PTE_REMOTE) || rights_half_closed(&krights, pa, 0)) {
+	if (!(flags & PTE_REMOTE) || half_closed(pa, 0)) {
 		frame_free(pa);
 	}
 }

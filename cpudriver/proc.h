@@ -66,6 +66,9 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 
 /* proc_grow_heap: maps bytes (4 KiB multiple) of fresh frames at p's heap
  * end; returns their address or E_NOMEM (nothing mapped). */
+/* proc_trim_heap: the last bytes of p's heap unmapped and freed (p is
+ * the current process); the new end, or E_INVAL */
+int64_t proc_trim_heap(struct proc *p, uint64_t bytes);
 int64_t proc_grow_heap(struct proc *p, uint64_t bytes);
 
 /* proc_map_shared: maps channel frame phys (PTE_SHARED, never freed with

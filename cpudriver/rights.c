@@ -135,31 +135,6 @@ int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 	return 0;
 }
 
-int rights_half_closed(struct rights *r, uint64_t phys, int remote)
-{
-	int freeslot = -1;
-
-	for (int i = 0; i < RIGHTS_MAX_OPEN; i++) {
-		if (r->open[i].phys == phys && phys) {
-			if ((int)r->open[i].remote != remote) {
-				r->open[i].phys = 0; /* the other end too */
-				return 1;
-			}
-			return 0; /* the same end again: nothing new */
-		}
-		if (!r->open[i].phys && freeslot < 0) {
-			freeslot = i;
-		}
-	}
-	if (freeslot < 0) {
-		r->open_lost++;
-		return 0;
-	}
-	r->open[freeslot].phys = phys;
-	r->open[freeslot].remote = (uint32_t)remote;
-	return 0;
-}
-
 /* find: pid's row; the row found last is tried first (a doorbell is
  * rung per message to a sleeping peer, mostly by the same process) */
 static struct rights_proc *find(struct rights *r, uint32_t pid)

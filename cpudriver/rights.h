@@ -47,8 +47,6 @@
 
 enum seal_kind { SEAL_CHAN = 1, SEAL_MEM = 2, SEAL_CLOSE = 3 };
 
-#define RIGHTS_MAX_OPEN 128 /* frames of ours half closed across cores */
-
 struct rights_proc {
 	uint32_t pid;	      /* 0: free */
 	uint32_t bell_tokens; /* doorbells it may ring now */
@@ -70,12 +68,6 @@ struct rights {
 						per making core */
 	uint64_t chan_win[RIGHTS_MAX_CORES]; /* bit d: seal chan_top - d
 						accepted (d < 64) */
-	struct {
-		uint64_t phys;	 /* 0: free entry */
-		uint32_t remote; /* 1: the remote end closed, 0: ours */
-		uint32_t pad;
-	} open[RIGHTS_MAX_OPEN]; /* half-closed frames of ours */
-	uint64_t open_lost; /* frames kept for good: the table was full */
 	struct rights_proc procs[RIGHTS_MAX_PROCS];
 };
 
@@ -102,13 +94,6 @@ void rights_seal(struct rights *r, enum seal_kind kind, uint64_t phys,
 int rights_unseal(struct rights *r, enum seal_kind kind, uint64_t phys,
 		  uint64_t size, uint32_t from_core, uint32_t to_pid,
 		  const struct sys_seal *s);
-
-/* rights_half_closed: one end of frame phys (ours, with its other end on
- * another core) closed: `remote` 1 for the other core's end (its close
- * seal checked), 0 for ours (no process here maps it any more). Returns 1
- * if both ends are now closed (free the frame), else 0 (remembered; if
- * the table is full the frame is kept for good and counted). */
-int rights_half_closed(struct rights *r, uint64_t phys, int remote);
 
 /* rights_proc_add: process pid starts, holding a doorbell to its own
  * core; E_FULL if the table is full, E_INVAL for pid 0 or a pid held */

@@ -427,6 +427,11 @@ static int64_t sys_mem_map(uint64_t bytes)
 			      (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
 
+static int64_t sys_mem_trim(uint64_t bytes)
+{
+	return proc_trim_heap(proc_current(), bytes);
+}
+
 static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	struct sys_range out;
@@ -590,6 +595,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_MEM_MAP:
 		r = sys_mem_map(a0);
+		break;
+	case SYS_MEM_TRIM:
+		r = sys_mem_trim(a0);
 		break;
 	case SYS_MEM_LEND:
 	case SYS_MEM_ADOPT:

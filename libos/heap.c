@@ -42,6 +42,8 @@ struct heap_seg {
 	uintptr_t first; /* the first block */
 	uintptr_t end;	 /* the sentinel header */
 	uintptr_t limit; /* the end of the memory grow returned */
+	uintptr_t base;	 /* where that memory began */
+	uintptr_t pad;
 };
 
 _Static_assert(sizeof(struct heap_seg) % HEAP_ALIGN == 0,
@@ -251,6 +253,7 @@ static void add_region(struct heap *h, uintptr_t a, size_t n)
 	s->first = addr(s) + sizeof(*s);
 	s->end = end;
 	s->limit = lim;
+	s->base = a;
 	s->next = h->segs;
 	h->segs = s;
 	poison(h, s->first + HDR, end - s->first - HDR);
@@ -624,4 +627,69 @@ void heap_stats(struct heap *h, struct heap_stats *out)
 		}
 	}
 	out->mapped_bytes = h->mapped_bytes;
+}
+
+/* give_back: [at, s->limit) of the newest segment s goes back through
+ * shrink; the free block fb (out of its list) ends at at - HDR, or with
+ * at == s->base the whole segment goes. false: nothing changed but fb's
+ * list, which the caller restores. */
+static bool give_back(struct heap *h, struct heap_seg *s,
+		      struct heap_block *fb, uintptr_t at)
+{
+	size_t n = s->limit - at;
+	uint64_t pf = fb->size & F_PREV_FREE;
+	struct heap_seg *next = s->next;
+	bool whole = at == s->base;
+
+	/* s lies in what goes when it goes whole: nothing of it is read
+	 * after shrink */
+	if (h->shrink(h->ctx, (void *)at, n) != 0) {
+		return false;
+	}
+	h->mapped_bytes -= n;
+	if (whole) {
+		h->segs = next;
+		return true;
+	}
+	s->limit = at;
+	s->end = at - HDR;
+	set_hdr(fb, s->end - addr(fb), pf);
+	*footer(fb, bsize(fb)) = bsize(fb);
+	bin_insert(h, fb);
+	set_hdr(block_at(s->end), 0, F_USED | F_PREV_FREE);
+	return true;
+}
+
+size_t heap_trim(struct heap *h, size_t keep)
+{
+	struct heap_seg *s = h->segs;
+	struct heap_block *fb;
+	uintptr_t at;
+	size_t before = h->mapped_bytes;
+
+	if (!h->shrink || !s || !(block_at(s->end)->size & F_PREV_FREE)) {
+		return 0;
+	}
+	fb = block_at(s->end - *(uint64_t *)(s->end - 8));
+	if (!free_block_ok(h, fb)) {
+		fail(h, "damaged free block at the top of the heap", fb);
+		return 0;
+	}
+	if (keep < MIN_BLOCK) {
+		keep = MIN_BLOCK;
+	}
+	if (addr(fb) == s->first && keep == MIN_BLOCK) {
+		at = s->base; /* all of it is free */
+	} else {
+		at = (addr(fb) + keep + HDR + HEAP_PAGE - 1) &
+		     ~(uintptr_t)(HEAP_PAGE - 1);
+		if (at >= s->limit || at - HDR < addr(fb) + MIN_BLOCK) {
+			return 0;
+		}
+	}
+	bin_remove(h, fb);
+	if (!give_back(h, s, fb, at)) {
+		bin_insert(h, fb);
+	}
+	return before - h->mapped_bytes;
 }

@@ -61,6 +61,14 @@ static void *grow(void *ctx, size_t min, size_t *bytes)
 	return 0;
 }
 
+/* shrink: [at, at + bytes) is the end of the heap's memory */
+static int shrink(void *ctx, void *at, size_t bytes)
+{
+	(void)ctx;
+	(void)at;
+	return sys_mem_trim(bytes) < 0 ? -1 : 0;
+}
+
 static void heap_fail(void *ctx, const char *what, const void *ptr)
 {
 	char line[128];
@@ -78,6 +86,7 @@ static struct heap *the_heap(void)
 #else
 		heap_init(&heap, grow, heap_fail, 0, GROW_CHUNK, false);
 #endif
+		heap.shrink = shrink;
 		heap_ready = 1;
 	}
 	return &heap;
@@ -120,6 +129,11 @@ size_t malloc_usable_size(void *p)
 void malloc_stats(struct heap_stats *out)
 {
 	heap_stats(the_heap(), out);
+}
+
+size_t malloc_trim(size_t keep)
+{
+	return heap_trim(the_heap(), keep);
 }
 
 int malloc_check(void)

@@ -9,21 +9,43 @@
 #include "monitor.h"
 #include <stdio.h>
 
-void closes_drain(void)
+/* the close taken from the kernel that waits for room in its link (a
+ * burst of closes is delayed, never dropped: the kernel keeps the rest) */
+static struct sys_chan_closed held;
+static bool holding;
+
+int closes_drain(void)
 {
-	struct sys_chan_closed c;
+	int done = 0;
 
-	while (sys_chan_closed(&c) == 0) {
-		struct monitor_chan_closed m = {c.core, me.core_id, c.phys,
-						c.seal.seq, c.seal.mac};
-		int to = relay_target(c.core);
+	for (;;) {
+		struct monitor_chan_closed m;
+		int to;
 
+		if (!holding && sys_chan_closed(&held) != 0) {
+			return done;
+		}
+		holding = true;
+		to = relay_target(held.core);
+		if (to >= 0 && !link_has_room(to)) {
+			return done; /* again on the next pass */
+		}
+		m = (struct monitor_chan_closed){held.core, me.core_id,
+						 held.phys, held.seal.seq,
+						 held.seal.mac};
+		holding = false;
+		done++;
 		if (to < 0 || monitor_send_chan_closed(send_on, ROUTE(to), &m) < 0) {
 			printf("monitor %u: cannot tell core %u that frame "
 			       "0x%lx closed: it stays allocated\n",
-			       me.core_id, c.core, (unsigned long)c.phys);
+			       me.core_id, held.core, (unsigned long)held.phys);
 		}
 	}
+}
+
+int closes_holding(void)
+{
+	return holding;
 }
 
 int on_chan_closed(void *vctx, const struct monitor_chan_closed *m)

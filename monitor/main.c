@@ -96,6 +96,10 @@ static int poll_all(void)
 {
 	int done = outq_flush() + reap();
 
+	if (closes_holding()) {
+		done += closes_drain();
+	}
+
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		done += links[c].up ? drain((int)c) : 0;
 	}
@@ -147,7 +151,11 @@ int main(int argc, char **argv)
 		 * deadline bounds the sleep */
 		due = relays_expire();
 		if (!set_sleep(1)) {
-			uint64_t now = sys_time_ns();
+			uint64_t now = sys_time_ns(), rel = outq_release(now);
+
+			if (rel && (!due || rel < due)) {
+				due = rel;
+			}
 
 			/* messages waiting for a link: look again soon */
 			if (outq_pending() && (!due || due > now + OUTQ_POLL_NS)) {

@@ -162,7 +162,9 @@ static void send_taken(int route)
  * here, in order, up to OUTQ per link (allocated when first needed), and
  * go out as the peer makes room (outq_flush, every pass of the loop): a
  * burst is delayed, not lost. Only a link whose queue is full too loses
- * a message (logged as before).
+ * a message (logged as before). A second after the last burst the queues'
+ * memory goes back to the core (outq_release): a burst costs nothing for
+ * good.
  */
 #define OUTQ 64
 struct outmsg {
@@ -175,6 +177,9 @@ static struct {
 	uint32_t head, len;
 } outq[MAX_CORES];
 static uint32_t outq_links; /* links with something queued */
+static uint32_t outq_held;  /* queues allocated */
+static uint64_t outq_used_ns; /* when one was last added to */
+#define OUTQ_KEEP_NS 1000000000ull
 
 /* try_send: one attempt, no waiting */
 static int try_send(struct binding *b, uint8_t type, const void *buf,
@@ -220,6 +225,28 @@ int outq_pending(void)
 	return outq_links != 0;
 }
 
+uint64_t outq_release(uint64_t now)
+{
+	if (!outq_held || outq_links) {
+		return 0;
+	}
+	if (now - outq_used_ns < OUTQ_KEEP_NS) {
+		return outq_used_ns + OUTQ_KEEP_NS;
+	}
+	for (uint32_t c = 0; c < MAX_CORES; c++) {
+		free(outq[c].m);
+		outq[c].m = NULL;
+	}
+	outq_held = 0;
+	malloc_trim(0);
+	return 0;
+}
+
+int link_has_room(int route)
+{
+	return route >= 0 && route < MAX_CORES && outq[route].len < OUTQ;
+}
+
 /* outq_add: the message waits for link c; E_FULL if its queue is full */
 static int outq_add(uint32_t c, uint8_t type, const void *buf, size_t len)
 {
@@ -230,10 +257,13 @@ static int outq_add(uint32_t c, uint8_t type, const void *buf, size_t len)
 	}
 	if (!outq[c].m) {
 		outq[c].m = malloc(OUTQ * sizeof(*outq[c].m));
+		outq[c].head = 0;
+		outq_held += outq[c].m != NULL;
 	}
 	if (!outq[c].m || outq[c].len == OUTQ) {
 		return E_FULL;
 	}
+	outq_used_ns = sys_time_ns();
 	m = &outq[c].m[(outq[c].head + outq[c].len) % OUTQ];
 	m->type = type;
 	m->len = (uint16_t)len;

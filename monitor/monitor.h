@@ -85,6 +85,11 @@ uint32_t route_pid(int route);
  * outq_pending: some still wait */
 int outq_flush(void);
 int outq_pending(void);
+/* outq_release: with every queue empty for a second, their memory goes
+ * back to the core; else when to ask again (0: nothing to release) */
+uint64_t outq_release(uint64_t now);
+/* link_has_room: a message to link route would not be lost */
+int link_has_room(int route);
 /* proc_slot: this core's process pid (not a monitor), or NULL */
 struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
@@ -165,7 +170,9 @@ int on_agree_up(void *vctx, const struct monitor_agree_up *m);
 int on_link_offer(void *vctx, const struct monitor_link_offer *m);
 /* closes_drain: pass our kernel's closes of other cores' channel frames to
  * their cores (closing.c); on_chan_closed: such a close reached us */
-void closes_drain(void);
+int closes_drain(void);
+/* closes_holding: one taken waits for room in its link */
+int closes_holding(void);
 int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 /* agree_expire: operations whose children did not all answer in time are
  * answered E_TIMEOUT; returns the next deadline (0: none waits) */

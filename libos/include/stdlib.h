@@ -45,6 +45,12 @@ struct heap_stats;
 /* malloc_stats: what the process heap holds now (libos/heap.h). */
 void malloc_stats(struct heap_stats *out);
 
+/* malloc_trim: gives the free memory at the top of the heap back to the
+ * core, beyond keep bytes (0: all of it); returns the bytes given back.
+ * For a long-running program after a burst (the monitor calls it when a
+ * link's queue has drained). */
+size_t malloc_trim(size_t keep);
+
 /* malloc_check: verifies the whole heap; 0, or the program ends as for a
  * bad free. Walks everything: for tests and debugging. */
 int malloc_check(void);

@@ -41,6 +41,7 @@ struct fake {
 	bool min_only; /* hand out only the minimum */
 	int calls;
 	size_t last_min, last_pref;
+	size_t shrunk; /* bytes given back */
 	/* fail reports */
 	int fails;
 	const char *what;
@@ -65,6 +66,19 @@ static void *fake_grow(void *ctx, size_t min, size_t *bytes)
 	return f->base + start;
 }
 
+/* fake_shrink: only the end of what was handed out comes back */
+static int fake_shrink(void *ctx, void *at, size_t bytes)
+{
+	struct fake *f = ctx;
+
+	assert_int_equal((uintptr_t)at % HEAP_PAGE, 0);
+	assert_int_equal(bytes % HEAP_PAGE, 0);
+	assert_ptr_equal((uint8_t *)at + bytes, f->base + f->used);
+	f->used -= bytes;
+	f->shrunk += bytes;
+	return 0;
+}
+
 static void fake_fail(void *ctx, const char *what, const void *ptr)
 {
 	struct fake *f = ctx;
@@ -83,7 +97,7 @@ static struct fixture *make(size_t grow_min, bool poison)
 {
 	struct fixture *x = calloc(1, sizeof(*x));
 
-	x->f.base = malloc(ARENA);
+	x->f.base = aligned_alloc(HEAP_PAGE, ARENA);
 	x->f.limit = ARENA;
 	heap_init(&x->h, fake_grow, fake_fail, &x->f, grow_min, poison);
 	return x;
@@ -564,6 +578,58 @@ static void test_write_after_free(void **state)
 	destroy(x);
 }
 
+/* heap_trim: the top of the heap goes back, page-aligned, keeping what
+ * was asked; a heap whose every block is free gives all of it back and
+ * grows again from there */
+static void test_trim(void **state)
+{
+	struct fixture *x = make(256u << 10, true);
+	struct heap_stats st;
+	void *low, *high;
+
+	(void)state;
+	x->h.shrink = fake_shrink;
+	/* nothing mapped: nothing to give */
+	assert_int_equal(heap_trim(&x->h, 0), 0);
+	low = heap_alloc(&x->h, 1000);
+	assert_non_null(low);
+	heap_stats(&x->h, &st);
+	high = heap_alloc(&x->h, st.largest_free - 16); /* all the rest */
+	assert_non_null(high);
+	/* the top block is in use: nothing goes */
+	assert_int_equal(heap_trim(&x->h, 0), 0);
+	heap_free(&x->h, high);
+	/* keep 8 KiB free at the top: the rest goes, in whole pages */
+	assert_true(heap_trim(&x->h, 8192) > 0);
+	assert_int_equal(x->f.shrunk % HEAP_PAGE, 0);
+	assert_int_equal(heap_check(&x->h), 0);
+	heap_stats(&x->h, &st);
+	assert_int_equal(st.mapped_bytes, x->f.used);
+	assert_true(st.largest_free >= 8192);
+	assert_true(st.largest_free < 8192 + 2 * HEAP_PAGE);
+	/* it grows again at the same place, and the block is whole */
+	high = heap_alloc(&x->h, 100u << 10);
+	assert_non_null(high);
+	assert_int_equal(heap_check(&x->h), 0);
+	memset(high, 1, 100u << 10);
+	heap_free(&x->h, high);
+	heap_free(&x->h, low);
+	/* everything free: all of it goes */
+	assert_true(heap_trim(&x->h, 0) > 0);
+	assert_int_equal(x->f.used, 0);
+	heap_stats(&x->h, &st);
+	assert_int_equal(st.mapped_bytes, 0);
+	assert_int_equal(st.segments, 0);
+	assert_int_equal(heap_check(&x->h), 0);
+	/* and it starts over */
+	low = heap_alloc(&x->h, 5000);
+	assert_non_null(low);
+	assert_int_equal(heap_check(&x->h), 0);
+	heap_free(&x->h, low);
+	assert_int_equal(x->f.fails, 0);
+	destroy(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_pointers),
 	    cmocka_unit_test(test_overrun_detected),
 	    cmocka_unit_test(test_write_after_free),
+	    cmocka_unit_test(test_trim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -643,6 +643,53 @@ static void test_free_user(void **state)
 	assert_int_equal(fk.nfreed, 0);
 }
 
+static bool fake_free_table(uint64_t phys)
+{
+	fake_free(phys);
+	return true;
+}
+
+/* pt_prune: only tables that map nothing go, lowest level first; a
+ * neighbour in the same table keeps it */
+static void test_prune(void **state)
+{
+	uint64_t pml4 = new_pml4(), *l4 = tab(pml4);
+	unsigned before = fk.nfreed;
+
+	(void)state;
+	/* two pages 2 MiB apart (two PTs, one PD, one PDPT) */
+	assert_int_equal(pt_map(&fk.a, pml4, USER_BASE, 0x20000000,
+				PAGE_SIZE, PTE_U | PTE_W, false),
+			 0);
+	assert_int_equal(pt_map(&fk.a, pml4, USER_BASE + 2 * MiB, 0x20001000,
+				PAGE_SIZE, PTE_U | PTE_W, false),
+			 0);
+	/* still mapped: nothing goes */
+	pt_prune(&fk.a, pml4, USER_BASE, fake_free_table);
+	assert_int_equal(fk.nfreed, before);
+	/* the first page gone: its PT goes, the PD stays (the other PT) */
+	pt_unmap(&fk.a, pml4, USER_BASE, PAGE_SIZE);
+	pt_prune(&fk.a, pml4, USER_BASE, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 1);
+	expect_map(pml4, USER_BASE + 2 * MiB, 0x20001000,
+		   PTE_P | PTE_U | PTE_W);
+	/* pruning where nothing is left of the path does nothing more */
+	pt_prune(&fk.a, pml4, USER_BASE, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 1);
+	/* the second gone: its PT, the PD and the PDPT go, not the PML4 */
+	pt_unmap(&fk.a, pml4, USER_BASE + 2 * MiB, PAGE_SIZE);
+	pt_prune(&fk.a, pml4, USER_BASE + 2 * MiB, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 4);
+	assert_int_equal(l4[(USER_BASE >> 39) & 511], 0);
+	/* a large page keeps its PD */
+	assert_int_equal(pt_map(&fk.a, pml4, USER_BASE, 0x20200000, 2 * MiB,
+				PTE_U, true),
+			 0);
+	pt_prune(&fk.a, pml4, USER_BASE, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 4);
+	expect_map(pml4, USER_BASE + PAGE_SIZE, 0x20201000, PTE_P | PTE_U | PTE_PS);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -657,6 +704,7 @@ int main(void)
 	    T(test_translate_upper_levels),
 	    T(test_nomem),
 	    T(test_free_user),
+	    T(test_prune),
 	};
 #undef T
 

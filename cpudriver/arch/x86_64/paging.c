@@ -117,6 +117,41 @@ void pt_unmap(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t size)
 	}
 }
 
+static bool empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++) {
+		if (t[i] & PTE_P) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void pt_prune(struct pt_alloc *a, uint64_t pml4, uint64_t va,
+	      bool (*free_table)(uint64_t phys))
+{
+	uint64_t *path[4], *e;
+	int level;
+
+	/* path[level]: the entry for va in the table of that level */
+	path[3] = &table(a, pml4)[IDX(va, 3)];
+	for (level = 3; level > 0; level--) {
+		e = path[level];
+		if (!(*e & PTE_P) || (*e & PTE_PS)) {
+			break;
+		}
+		path[level - 1] = &table(a, *e)[IDX(va, level - 1)];
+	}
+	/* tables below the deepest one reached are absent: from it upwards */
+	for (level++; level <= 3; level++) {
+		e = path[level];
+		if (!empty(table(a, *e)) || !free_table(*e & PTE_ADDR)) {
+			return;
+		}
+		*e = 0;
+	}
+}
+
 uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 		      uint64_t *flags)
 {

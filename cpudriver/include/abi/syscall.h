@@ -150,6 +150,13 @@ enum sys_number {
 				  of our channel frame phys closed (its
 				  kernel's close seal): the frame is freed
 				  once our end is closed too */
+	SYS_MEM_TRIM = 41,   /* (u64 bytes): gives back the last bytes (4 KiB
+				multiple) of the caller's heap, newest first
+				(SYS_MEM_MAP maps there again); returns the
+				new end of the heap, E_INVAL if bytes is not
+				a page multiple or more than the heap. A
+				driver must not trim what a device may still
+				reach by DMA (SYS_DMA_ADDR) */
 	SYS_COUNT
 };
 

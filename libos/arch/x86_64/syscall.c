@@ -170,6 +170,11 @@ long sys_mem_map(uint64_t bytes)
 	return sys_call(SYS_MEM_MAP, (long)bytes, 0, 0, 0);
 }
 
+long sys_mem_trim(uint64_t bytes)
+{
+	return sys_call(SYS_MEM_TRIM, (long)bytes, 0, 0, 0);
+}
+
 long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal)
 {
 	return sys_call(SYS_MEM_LEND, (long)bytes, (long)to_core, (long)seal, 0);

@@ -49,6 +49,7 @@
 #define HEAP_ALIGN 16
 #define HEAP_BINS 128
 #define HEAP_POISON 0xdb
+#define HEAP_PAGE 4096 /* what grow and shrink map and unmap */
 
 struct heap_block;
 struct heap_seg;
@@ -62,6 +63,10 @@ struct heap {
 	/* fail: the heap found damage (what says which, ptr where); may
 	 * return, and the call that found it then gives up */
 	void (*fail)(void *ctx, const char *what, const void *ptr);
+	/* shrink (NULL: never): give back [at, at + bytes), the end of what
+	 * grow returned last (HEAP_PAGE aligned); 0, or an error (nothing
+	 * given back). Set after heap_init; only heap_trim calls it. */
+	int (*shrink)(void *ctx, void *at, size_t bytes);
 	void *ctx;
 	size_t grow_min; /* preferred size of a grow */
 	bool poison;
@@ -114,6 +119,13 @@ size_t heap_usable_size(struct heap *h, const void *p);
  * E_FORMAT after reporting the first damage to fail. Costs a walk of
  * the whole heap: for tests and debugging. */
 int heap_check(struct heap *h);
+
+/* heap_trim: gives free memory at the top of the newest segment back
+ * through shrink, keeping a free block of at least keep bytes there (keep
+ * 0 and the whole segment free: the whole segment goes). Returns the
+ * bytes given back. Nothing calls it on its own: a program that had a
+ * burst calls it (malloc_trim). */
+size_t heap_trim(struct heap *h, size_t keep);
 
 /* heap_stats: what the heap holds now (walks the heap). */
 void heap_stats(struct heap *h, struct heap_stats *out);

@@ -37,6 +37,7 @@ long sys_poweroff(void);
 long sys_proc_list(struct sys_proc *out, size_t max);
 long sys_kill(uint32_t pid);
 long sys_mem_map(uint64_t bytes);
+long sys_mem_trim(uint64_t bytes);
 long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal);
 long sys_mem_adopt(uint64_t base, uint64_t size, const struct sys_seal *seal);
 long sys_mem_release(struct sys_range *out);

@@ -45,6 +45,13 @@ int pt_map(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t pa,
  * the way are removed whole. Tables are kept. The caller flushes the TLB. */
 void pt_unmap(struct pt_alloc *a, uint64_t pml4, uint64_t va, uint64_t size);
 
+/* pt_prune: the tables on the way to va that map nothing any more are
+ * given to free_table, lowest level first, up to but not the PML4; one it
+ * refuses (false: not the caller's to free) stays linked, and so do the
+ * tables above it. The caller flushes the TLB. */
+void pt_prune(struct pt_alloc *a, uint64_t pml4, uint64_t va,
+	      bool (*free_table)(uint64_t phys));
+
 /* pt_translate: physical address mapped at va, or UINT64_MAX if none;
  * *flags gets the leaf's flags with PTE_U/PTE_W cleared if any upper level
  * lacks them. */
