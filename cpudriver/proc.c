@@ -537,6 +537,18 @@ bool proc_maps_shared(struct proc *p, uint64_t phys)
 	return false;
 }
 
+uint32_t proc_chan_used(struct proc *p)
+{
+	uint64_t flags;
+	uint32_t n = 0;
+
+	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
+		n += pt_translate(&kpt, p->pml4, va, &flags) != UINT64_MAX &&
+		     (flags & PTE_SHARED);
+	}
+	return n;
+}
+
 /* post: an event for every process of this core. Running ones too: a
  * process that checked its channels and is about to call SYS_WAIT must
  * not miss the doorbell that arrives in between; its wait then returns at

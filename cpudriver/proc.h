@@ -109,6 +109,9 @@ int proc_reap(uint32_t *pid, int64_t *status);
  * returns how many. */
 uint32_t proc_address_spaces(uint64_t *out, uint32_t max);
 
+/* proc_chan_used: p's channel address slots in use (of USER_CHAN_MAX). */
+uint32_t proc_chan_used(struct proc *p);
+
 /* proc_count: processes on this core. */
 uint32_t proc_count(void);
 

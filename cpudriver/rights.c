@@ -247,3 +247,13 @@ int rights_doorbell(struct rights *r, uint32_t pid, uint32_t core,
 	p->bell_tokens--;
 	return 0;
 }
+
+uint32_t rights_half_closed_count(const struct rights *r)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < RIGHTS_MAX_OPEN; i++) {
+		n += r->open[i].phys != 0;
+	}
+	return n;
+}

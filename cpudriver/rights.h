@@ -126,4 +126,8 @@ int rights_peer_add(struct rights *r, uint32_t pid, uint32_t core);
 int rights_doorbell(struct rights *r, uint32_t pid, uint32_t core,
 		    uint64_t now_tsc);
 
+/* rights_half_closed_count: frames remembered half closed (of
+ * RIGHTS_MAX_OPEN) */
+uint32_t rights_half_closed_count(const struct rights *r);
+
 #endif
