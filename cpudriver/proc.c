@@ -487,6 +487,11 @@ int proc_chan_closed(struct sys_chan_closed *out)
 	return 0;
 }
 
+uint32_t proc_half_closed(void)
+{
+	return halves.count;
+}
+
 /* half_closed: one end of our frame pa (its other end on another core)
  * closed, `remote` 1 for the other core's, 0 for ours: 1 if both ends are
  * closed now (free the frame), else 0 (remembered) */
@@ -592,6 +597,18 @@ bool proc_maps_shared(struct proc *p, uint64_t phys)
 		}
 	}
 	return false;
+}
+
+uint32_t proc_chan_used(struct proc *p)
+{
+	uint64_t flags;
+	uint32_t n = 0;
+
+	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
+		n += pt_translate(&kpt, p->pml4, va, &flags) != UINT64_MAX &&
+		     (flags & PTE_SHARED);
+	}
+	return n;
 }
 
 /* post: an event for every process of this core. Running ones too: a

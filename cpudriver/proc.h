@@ -66,6 +66,9 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 
 /* proc_grow_heap: maps bytes (4 KiB multiple) of fresh frames at p's heap
  * end; returns their address or E_NOMEM (nothing mapped). */
+/* proc_half_closed: this core's channel frames with one end closed and
+ * the other open on another core */
+uint32_t proc_half_closed(void);
 /* proc_trim_heap: the last bytes of p's heap unmapped and freed (p is
  * the current process); the new end, or E_INVAL */
 int64_t proc_trim_heap(struct proc *p, uint64_t bytes);
@@ -111,6 +114,9 @@ int proc_reap(uint32_t *pid, int64_t *status);
 /* proc_address_spaces: the PML4s of up to max processes into out;
  * returns how many. */
 uint32_t proc_address_spaces(uint64_t *out, uint32_t max);
+
+/* proc_chan_used: p's channel address slots in use (of USER_CHAN_MAX). */
+uint32_t proc_chan_used(struct proc *p);
 
 /* proc_count: processes on this core. */
 uint32_t proc_count(void);

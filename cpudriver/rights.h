@@ -111,4 +111,5 @@ int rights_peer_add(struct rights *r, uint32_t pid, uint32_t core);
 int rights_doorbell(struct rights *r, uint32_t pid, uint32_t core,
 		    uint64_t now_tsc);
 
+
 #endif

@@ -69,6 +69,10 @@ static int64_t sys_info(uint64_t uva)
 	in.nprocs = proc_count();
 	in.ready = self.id == 0 && console_ready();
 	in.monlink_phys = self.id ? self.bt->cores[self.id].monlink_frame : 0;
+	in.chan_used = proc_chan_used(p);
+	in.chan_size = USER_CHAN_MAX;
+	in.half_closed_used = proc_half_closed();
+	in.half_closed_size = 0; /* no fixed size (kset.h) */
 	return copy_out(uva, &in, sizeof(in));
 }
 

@@ -343,6 +343,10 @@ static void limits_here(struct monitor_limits_reply *rep)
 	naming_limits(rep);
 	rep->borrowed_used = borrowed_ranges;
 	rep->borrowed_size = BORROWED_MAX;
+	rep->chan_used = in.chan_used;
+	rep->chan_size = in.chan_size;
+	rep->half_closed_used = in.half_closed_used;
+	rep->half_closed_size = in.half_closed_size;
 }
 
 int on_limits_req(void *vctx, const struct monitor_limits_req *m)

@@ -343,23 +343,36 @@ static void cmd_mem(int argc, char **argv)
 	    (unsigned long)(total >> 20));
 }
 
-/* frac: "used/size" in buffer k (of 7) */
+/* frac: "used/size" in buffer k (of 9); "-" for size 0 (not kept or
+ * not known there) */
 static const char *frac(uint32_t used, uint32_t size, int k)
 {
-	static char b[7][24];
+	static char b[9][24];
 
+	if (!size) {
+		return "-";
+	}
 	snprintf(b[k], sizeof(b[k]), "%u/%u", used, size);
+	return b[k];
+}
+
+/* count: just the use, for a table with no fixed size */
+static const char *count(uint32_t used, int k)
+{
+	static char b[9][24];
+
+	snprintf(b[k], sizeof(b[k]), "%u", used);
 	return b[k];
 }
 
 /* cmd_limits: each core's tables as its monitor counts them, use/size:
  * kernel processes, the monitor's process channels, relayed calls
  * waiting, exit watches, service names (core 0), bindings to the core's
- * servers, borrowed ranges, the monitor's channel slots (- if unknown) */
+ * servers, borrowed ranges, the monitor's channel address slots, the
+ * kernel's half-closed channel frames (- where a table is not kept) */
 static void cmd_limits(int argc, char **argv)
 {
 	struct monitor_limits_reply l;
-	char chans[24];
 
 	(void)argv;
 	if (argc != 1) {
@@ -367,28 +380,25 @@ static void cmd_limits(int argc, char **argv)
 		return;
 	}
 	out("core   procs  mon-procs  relays   watch  services   binds  "
-	    "borrowed  chan-slots\n");
+	    "borrowed  chan-slots  half-closed\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		int r = mon_limits(c, &l);
 		if (r < 0) {
 			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
 		}
-		if (l.chan_size) {
-			snprintf(chans, sizeof(chans), "%u/%u", l.chan_used,
-				 l.chan_size);
-		} else {
-			strlcpy(chans, "-", sizeof(chans));
-		}
-		say("%4u %7s %10s %7s %7s %9s %7s %9s %11s\n", c,
+		say("%4u %7s %10s %7s %7s %9s %7s %9s %11s %12s\n", c,
 		    frac(l.procs_used, l.procs_size, 0),
 		    frac(l.mon_procs_used, l.mon_procs_size, 1),
 		    frac(l.relays_used, l.relays_size, 2),
 		    frac(l.watch_used, l.watch_size, 3),
-		    l.services_size ? frac(l.services_used, l.services_size, 4)
-				    : "-",
+		    frac(l.services_used, l.services_size, 4),
 		    frac(l.binds_used, l.binds_size, 5),
-		    frac(l.borrowed_used, l.borrowed_size, 6), chans);
+		    frac(l.borrowed_used, l.borrowed_size, 6),
+		    frac(l.chan_used, l.chan_size, 7),
+		    l.half_closed_size
+			? frac(l.half_closed_used, l.half_closed_size, 8)
+			: count(l.half_closed_used, 8));
 	}
 }
 

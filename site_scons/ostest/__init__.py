@@ -4,7 +4,8 @@
 While the SConscripts are read, the site tool hosttest.py records here what
 there is to test: host unit test programs (env.HostTest), fuzz targets
 (env.FuzzTarget), ISO images for system tests (env.SystemTestIso), the
-system test declarations (env.SystemTests, files in tests/system/) and
+system test declarations (env.SystemTests, files in tests/system/; with
+soak=True those of tests/system/soak/, which only `scons soak` runs) and
 checks that a site tool does in Python (e.g. env.InterfaceRejectTests: the
 interface compiler must reject each bad .if file).
 
@@ -32,9 +33,11 @@ class Plan:
         self.fuzz = []           # (name, program node, seed corpus dir or None)
         self.isos = {}           # ISO name -> node
         self.system = []         # spec.SystemTest, or (path, error text)
+        self.soak = []           # the same for `scons soak` (tests/system/soak/)
         self.checks = []         # (name, function() -> (ok, reason))
         self.armed = False       # exit handler registered
         self.alias = None        # the `test` alias node
+        self.soak_alias = None   # the `soak` alias node
 
 
 PLAN = Plan()

@@ -3,7 +3,8 @@
 
 Order: build failures (each failed build step is a failed test), host unit
 tests (one result per cmocka case), site tools' Python checks, fuzz runs (a
-crash is a failure), then QEMU system tests, two at a time. A failure line
+crash is a failure), then QEMU system tests, two at a time. `scons soak`
+runs only the soak system tests (tests/system/soak/), the same way. A failure line
 gives the reason and is followed by the last lines of output, indented with
 '|' (result.py). `only=` picks the tests that run.
 
@@ -71,10 +72,14 @@ def _build_failures():
 
 
 class Run:
-    def __init__(self, plan, only):
+    def __init__(self, plan, only, test=True, soak=False):
         self.plan = plan
         self.only = [w.strip() for w in (only or '').split(',') if w.strip()]
         self.results = []
+        self.test = test                   # `scons test`: everything in it
+        self.soak = soak                   # `scons soak`: its system tests
+        self.systems = (list(plan.system) if test else []) + (
+            list(plan.soak) if soak else [])
 
     def add(self, r):
         self.results.append(r)
@@ -109,17 +114,20 @@ class Run:
         for r in _build_failures():
             self.add(r)
 
-        names = (['unit/' + n for n, _ in plan.unit] +
-                 [n for n, _ in plan.checks] +
-                 ['fuzz/' + n for n, _, _ in plan.fuzz] +
-                 ['system/' + _sys_name(t) for t in plan.system])
+        unit = plan.unit if self.test else []
+        checks = plan.checks if self.test else []
+        fuzz = plan.fuzz if self.test else []
+        names = (['unit/' + n for n, _ in unit] +
+                 [n for n, _ in checks] +
+                 ['fuzz/' + n for n, _, _ in fuzz] +
+                 ['system/' + _sys_name(t) for t in self.systems])
         wanted = self.wanted(names)
-        cases = self.case_words(plan.unit)
+        cases = self.case_words(unit)
         if self.only and not wanted and not cases:
             self.add(Result('only=' + ','.join(self.only), False,
                             'no test has that name; names: ' + ' '.join(names)))
 
-        for n, node in plan.unit:
+        for n, node in unit:
             bid = 'unit/' + n
             if bid not in wanted and n not in cases:
                 continue
@@ -135,12 +143,12 @@ class Run:
                 if bid not in wanted:
                     self.add(Result(c, False, 'no such case in %s' % bid))
 
-        for n, fn in plan.checks:
+        for n, fn in checks:
             if n in wanted:
                 self.add(run_check(n, fn))
 
         secs = _int(env.get('fuzz_seconds', '5'), 5)
-        for n, node, corpus in plan.fuzz:
+        for n, node, corpus in fuzz:
             if 'fuzz/' + n not in wanted:
                 continue
             if not _built(node):
@@ -153,7 +161,7 @@ class Run:
     def system(self, top, wanted):
         todo = []
         seen = set()
-        for t in self.plan.system:
+        for t in self.systems:
             name = 'system/' + _sys_name(t)
             if name not in wanted:
                 continue
@@ -204,9 +212,10 @@ def _int(v, default):
         return default
 
 
-def run(plan, only=''):
-    """Runs everything; returns the exit status for the process."""
-    r = Run(plan, only)
+def run(plan, only='', test=True, soak=False):
+    """Runs everything `scons test` runs (test), the soak system tests
+    (soak), or both; returns the exit status for the process."""
+    r = Run(plan, only, test, soak)
     try:
         r.go()
     except KeyboardInterrupt:

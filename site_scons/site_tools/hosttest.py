@@ -17,7 +17,8 @@ env.FuzzTarget(name, sources, corpus=dir, **overrides) -> build/tests/fuzz/
 env.SystemTestIso(name, iso_node) -> names an ISO that tests/system/*.test
   files boot with `iso: name`.
 env.SystemTests(files) reads system test declarations (format: site_scons/
-  ostest/spec.py and README.md).
+  ostest/spec.py and README.md); env.SystemTests(files, soak=True) those
+  only `scons soak` runs (tests/system/soak/: long runs).
 
 Sources may live anywhere in the tree ('#cpudriver/mb2.c'); every test gets
 its own objects under build/tests/obj/<unit|fuzz>/<name>/, so the same file
@@ -25,7 +26,8 @@ can be built for the kernel, a unit test and a fuzz target side by side.
 
 `scons test` builds everything, then runs the tests (site_scons/ostest/
 runner.py) and ends with the line `N passed, N failed`; `only=NAME` runs
-only the named tests.
+only the named tests. `scons soak` builds the test images and runs the
+soak system tests alone, through the same runner (only= too).
 """
 
 import atexit
@@ -130,18 +132,21 @@ def _system_test_iso(env, name, iso):
     node = env.arg2nodes(iso)[0]
     PLAN.isos[name] = node
     env.Alias('test', node)
+    env.Alias('soak', node)
     return node
 
 
-def _system_tests(env, files):
-    """Reads tests/system/*.test declarations (file nodes or paths)."""
+def _system_tests(env, files, soak=False):
+    """Reads system test declarations (file nodes or paths): for `scons
+    test` (tests/system/*.test), or with soak=True for `scons soak`."""
+    into = PLAN.soak if soak else PLAN.system
     for f in sorted(env.Flatten([files]), key=str):
         node = env.File(f) if isinstance(f, str) else f
         path = node.srcnode().abspath
         try:
-            PLAN.system.append(spec.parse(path, node.srcnode().path))
+            into.append(spec.parse(path, node.srcnode().path))
         except (spec.SpecError, OSError, UnicodeDecodeError) as e:
-            PLAN.system.append((path, str(e)))
+            into.append((path, str(e)))
 
 
 # ------------------------------------------------------------- `scons test`
@@ -163,14 +168,18 @@ def _at_exit():
     tests' verdict is the exit status and the summary the last line."""
     import SCons.Node
     status = 1
+    test = 'test' in COMMAND_LINE_TARGETS
+    soak = 'soak' in COMMAND_LINE_TARGETS
+    aliases = ([PLAN.alias] if test else []) + ([PLAN.soak_alias] if soak else [])
     try:
-        if PLAN.alias.get_state() in (SCons.Node.no_state, SCons.Node.pending,
-                                 SCons.Node.executing):
+        if any(a.get_state() in (SCons.Node.no_state, SCons.Node.pending,
+                                 SCons.Node.executing) for a in aliases):
             print('FAIL build: the build did not run to the end '
                   '(error or interrupt above); no test was run', flush=True)
             print('0 passed, 1 failed', flush=True)
         else:
-            status = runner.run(PLAN, PLAN.env.get('only', ''))
+            status = runner.run(PLAN, PLAN.env.get('only', ''), test=test,
+                                soak=soak)
     except KeyboardInterrupt:
         status = 130
     finally:
@@ -194,7 +203,12 @@ def _arm(env):
     t = env.Alias('test', env.Dir('#'))
     env.AlwaysBuild(t)
     PLAN.alias = t[0]
-    if 'test' not in COMMAND_LINE_TARGETS:
+    # `soak` depends on the test images (SystemTestIso adds each).
+    s = env.Alias('soak', [])
+    env.AlwaysBuild(s)
+    PLAN.soak_alias = s[0]
+    if ('test' not in COMMAND_LINE_TARGETS and
+            'soak' not in COMMAND_LINE_TARGETS):
         return
     for opt in ('clean', 'help', 'no_exec', 'question'):
         if GetOption(opt):

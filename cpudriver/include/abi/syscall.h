@@ -209,6 +209,13 @@ struct sys_info {
 	uint32_t ready;      /* core 0: `system ready` has been printed */
 	uint64_t monlink_phys; /* this core's monitor link frame (to core 0's
 				  monitor); 0 on core 0 */
+	uint32_t chan_used;  /* the caller's channel address slots in use */
+	uint32_t chan_size;  /* and their number */
+	uint32_t half_closed_used; /* this core's frames with one end closed,
+				      the other on another core (remembered
+				      till it closes too) */
+	uint32_t half_closed_size; /* 0: no fixed size (kept in frames of
+				      the core as long as it has any) */
 };
 
 /* What any core may know of another from the boot table. */

@@ -12,7 +12,10 @@
  *                                 and after all (each once the closes in
  *                                 flight have arrived: settle.h):
  *                                 "bindcycle: N binds to core C: X KiB
- *                                 free after 100, Y KiB after all"
+ *                                 free after 100, Y KiB after all"; then
+ *                                 every core's tables (`limits`) the
+ *                                 same way: "bindcycle: limits of core
+ *                                 C: X after 100, Y after all"
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +56,7 @@ static int serve(const char *name)
 static int client(const char *name, uint64_t n)
 {
 	static struct chan c;
+	static struct limits_all limits;
 	uint64_t before = 0, after = 0;
 	uint32_t server = 0;
 	void *va;
@@ -61,6 +65,10 @@ static int client(const char *name, uint64_t n)
 	for (uint64_t i = 0; i < n; i++) {
 		if (i == WARMUP) {
 			before = settled_free_kib(SYS_PID_CORE(server));
+			if ((r = limits_all_take(&limits)) < 0) {
+				printf("bindcycle: limits: %s\n", err_msg(r));
+				return 1;
+			}
 		}
 		r = mon_bind(name, &va, &server);
 		for (int tries = 0; r == E_NOENT && i == 0 && tries < 100;
@@ -91,6 +99,7 @@ static int client(const char *name, uint64_t n)
 	       "KiB after all\n",
 	       (unsigned long)n, SYS_PID_CORE(server), (unsigned long)before,
 	       WARMUP, (unsigned long)after);
+	limits_all_report("bindcycle", &limits, WARMUP);
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  * first 100 cycles and after all of them, which must be the same: a spawn
  * that is over leaves nothing behind (its channel frame and its address
  * slot in the monitor included). "cycles: N spawns on core C: X KiB free
- * after 100, Y KiB after all".
+ * after 100, Y KiB after all". Then every core's tables (the shell's
+ * `limits`) after the first 100 and after all, which must be the same
+ * too: "cycles: limits of core C: X after 100, Y after all" (settle.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 
 int main(int argc, char **argv)
 {
+	static struct limits_all limits;
 	uint64_t n, core, before = 0, after;
 	uint32_t pid;
 	int64_t status;
@@ -38,6 +41,10 @@ int main(int argc, char **argv)
 			printf("cycles: no core %lu\n", (unsigned long)core);
 			return 1;
 		}
+		if (i == WARMUP && (r = limits_all_take(&limits)) < 0) {
+			printf("cycles: limits: %s\n", err_msg(r));
+			return 1;
+		}
 		r = mon_spawn("cycles", "child", (uint32_t)core, &pid);
 		if (r == 0) {
 			r = mon_wait_exit(&pid, &status);
@@ -54,5 +61,6 @@ int main(int argc, char **argv)
 	       "after all\n",
 	       (unsigned long)n, (unsigned long)core,
 	       (unsigned long)before, WARMUP, (unsigned long)after);
+	limits_all_report("cycles", &limits, WARMUP);
 	return 0;
 }
