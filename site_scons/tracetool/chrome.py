@@ -3,9 +3,9 @@
 
 to_chrome(dump) -> dict (json.dump it), the JSON Object Format that
 Perfetto (ui.perfetto.dev) and chrome://tracing open:
-  - a process per core (pid = core), with a thread "kernel" (tid 0: no
-    process has pid 0) and a thread per traced process or monitor (tid =
-    its pid);
+  - a process per core (pid = core + 1: Perfetto treats pid 0 as Linux's
+    idle task), with a thread "kernel" (tid KERNEL_TID + core) and a
+    thread per traced process or monitor (tid = its pid);
   - kernel events as instants, a halt up to the next wake-up as a slice
     "halted" (B/E);
   - a channel send or receive as a 1 ns slice (X) with a flow arrow (s/f,
@@ -33,7 +33,18 @@ import json
 
 from .dump import MON_OPS
 
-KERNEL_TID = 0
+# Perfetto treats pid and tid 0 as Linux's idle task: core c is process
+# c + 1, and its kernel is thread KERNEL_TID + c, which is no process's
+# pid (pids are core << 16 | n and there are at most 256 cores).
+KERNEL_TID = 0x7fff0000
+
+
+def json_pid(core):
+    return core + 1
+
+
+def core_of(pid):
+    return pid - 1 if isinstance(pid, int) else pid
 KERNEL_NAMES = {1: 'doorbell send', 2: 'doorbell take', 3: 'halt',
                 4: 'wake', 5: 'switch', 6: 'syscall', 7: 'spawn', 8: 'exit',
                 9: 'irq'}
@@ -80,15 +91,17 @@ def _pairs(dump):
 def _meta(dump):
     out = []
     for c in sorted(dump.clocks):
-        out.append({'ph': 'M', 'name': 'process_name', 'pid': c, 'tid': 0,
+        p, k = json_pid(c), KERNEL_TID + c
+        out.append({'ph': 'M', 'name': 'process_name', 'pid': p, 'tid': k,
                     'args': {'name': 'core %d' % c}})
-        out.append({'ph': 'M', 'name': 'process_sort_index', 'pid': c,
-                    'tid': 0, 'args': {'sort_index': c}})
-        out.append({'ph': 'M', 'name': 'thread_name', 'pid': c,
-                    'tid': KERNEL_TID, 'args': {'name': 'kernel'}})
+        out.append({'ph': 'M', 'name': 'process_sort_index', 'pid': p,
+                    'tid': k, 'args': {'sort_index': c}})
+        out.append({'ph': 'M', 'name': 'thread_name', 'pid': p,
+                    'tid': k, 'args': {'name': 'kernel'}})
     for b in dump.bufs:
         if b.kind != 'kernel':
-            out.append({'ph': 'M', 'name': 'thread_name', 'pid': b.core,
+            out.append({'ph': 'M', 'name': 'thread_name',
+                        'pid': json_pid(b.core),
                         'tid': b.pid, 'args': {
                             'name': '%s 0x%x' % (b.name or b.kind, b.pid)}})
     return out
@@ -151,9 +164,10 @@ def to_chrome(dump):
     events = _meta(dump)
     halted = {c: [False] for c in dump.clocks}
     for b in dump.bufs:
-        tid = KERNEL_TID if b.kind == 'kernel' else b.pid
+        tid = KERNEL_TID + b.core if b.kind == 'kernel' else b.pid
         for e in b.events:
-            base = {'pid': b.core, 'tid': tid, 'ts': clock.us(b.core, e.tsc)}
+            base = {'pid': json_pid(b.core), 'tid': tid,
+                    'ts': clock.us(b.core, e.tsc)}
             if b.kind == 'kernel':
                 events += _kernel_event(e, base, halted[b.core])
             else:
@@ -189,7 +203,7 @@ def _slack_us(trace, a, b):
     other = trace.get('otherData', {})
     try:
         khz = other['tsc_khz']
-        rtt = [other['clocks'][str(c)]['rtt'] for c in (a, b)]
+        rtt = [other['clocks'][str(core_of(p))]['rtt'] for p in (a, b)]
         return (rtt[0] + rtt[1]) / 2 * 1000 / khz
     except (KeyError, TypeError, ZeroDivisionError):
         return 0.0
@@ -273,12 +287,13 @@ def check(trace):
         if r['ts'] < s['ts'] - slack:
             errors.append('%s: received at %s us on core %s, before its send '
                           'at %s us on core %s (clocks known to %.3f us)' % (
-                              what, r['ts'], r['pid'], s['ts'], s['pid'],
+                              what, r['ts'], core_of(r['pid']), s['ts'],
+                              core_of(s['pid']),
                               slack))
         out['messages'] += 1
         pc = out['per_channel']
         pc[key[0]] = pc.get(key[0], 0) + 1
-        pair = '%s->%s' % (s['pid'], r['pid'])
+        pair = '%s->%s' % (core_of(s['pid']), core_of(r['pid']))
         out['per_core_pair'][pair] = out['per_core_pair'].get(pair, 0) + 1
     return out
 

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import tempfile
+from xml.etree import ElementTree
 
 from . import TraceError, check, decode, to_chrome, to_svg
 from .dump import BUF, CLOCK, EV, FILE
@@ -83,32 +84,33 @@ def _flow(pid, tid, ts, ph, fid):
             'name': 'message', 'id': fid, 'bp': 'e'}
 
 
+K = 0x7fff0000  # chrome.KERNEL_TID: core c's kernel is thread K + c
 BASIC_EVENTS = [
-    {'pid': 0, 'tid': 0, 'ts': 5.0, 'ph': 'B', 'name': 'halted',
+    {'pid': 1, 'tid': K, 'ts': 5.0, 'ph': 'B', 'name': 'halted',
      'args': {'pid': '0x0'}},
-    {'pid': 0, 'tid': 0, 'ts': 15.0, 'ph': 'E', 'name': 'halted',
+    {'pid': 1, 'tid': K, 'ts': 15.0, 'ph': 'E', 'name': 'halted',
      'args': {'events': '0x1'}},
-    {'pid': 0, 'tid': 0, 'ts': 25.0, 'ph': 'i', 's': 't',
+    {'pid': 1, 'tid': K, 'ts': 25.0, 'ph': 'i', 's': 't',
      'name': 'doorbell send', 'args': {'pid': '0x0', 'core': 1}},
-    _x(0, 1, 20.0, 'send', '0x5000/0', 1, 3, 8, '0x1', 1),
-    _flow(0, 1, 20.0, 's', 1),
-    _x(0, 1, 55.0, 'recv', '0x5000/1', 1, 4, 16, '0x1', 2),
-    _flow(0, 1, 55.0, 'f', 2),
-    _x(1, 0x10001, 35.0, 'recv', '0x5000/0', 1, 3, 8, '0x10001', 1),
-    _flow(1, 0x10001, 35.0, 'f', 1),
-    _x(1, 0x10001, 45.0, 'send', '0x5000/1', 1, 4, 16, '0x10001', 2),
-    _flow(1, 0x10001, 45.0, 's', 2),
-    {'pid': 1, 'tid': 0x10002, 'ts': 0.0, 'ph': 'b', 'cat': 'monitor',
+    _x(1, 1, 20.0, 'send', '0x5000/0', 1, 3, 8, '0x1', 1),
+    _flow(1, 1, 20.0, 's', 1),
+    _x(1, 1, 55.0, 'recv', '0x5000/1', 1, 4, 16, '0x1', 2),
+    _flow(1, 1, 55.0, 'f', 2),
+    _x(2, 0x10001, 35.0, 'recv', '0x5000/0', 1, 3, 8, '0x10001', 1),
+    _flow(2, 0x10001, 35.0, 'f', 1),
+    _x(2, 0x10001, 45.0, 'send', '0x5000/1', 1, 4, 16, '0x10001', 2),
+    _flow(2, 0x10001, 45.0, 's', 2),
+    {'pid': 2, 'tid': 0x10002, 'ts': 0.0, 'ph': 'b', 'cat': 'monitor',
      'name': 'spawn', 'id': '0x10002:7'},
-    {'pid': 1, 'tid': 0x10002, 'ts': 5.0, 'ph': 'C', 'name': 'ring 0x5000/0',
+    {'pid': 2, 'tid': 0x10002, 'ts': 5.0, 'ph': 'C', 'name': 'ring 0x5000/0',
      'args': {'slots': 2}},
-    {'pid': 1, 'tid': 0x10002, 'ts': 15.0, 'ph': 'e', 'cat': 'monitor',
+    {'pid': 2, 'tid': 0x10002, 'ts': 15.0, 'ph': 'e', 'cat': 'monitor',
      'name': 'spawn', 'id': '0x10002:7'},
 ]
 
-BASIC_THREADS = {(0, 0): 'kernel', (1, 0): 'kernel', (0, 1): 'client 0x1',
-                 (1, 0x10001): 'server 0x10001',
-                 (1, 0x10002): 'monitor 0x10002'}
+BASIC_THREADS = {(1, K): 'kernel', (2, K + 1): 'kernel', (1, 1): 'client 0x1',
+                 (2, 0x10001): 'server 0x10001',
+                 (2, 0x10002): 'monitor 0x10002'}
 
 # The client's buffer holds 4 of its 6 sends: sends 1 and 2 are lost,
 # their receives stay.
@@ -180,6 +182,7 @@ def _basic():
                 'per_core_pair': {'0->1': 1, '1->0': 1}, 'errors': []},
           'basic: check says %s' % r)
     svg = to_svg(t)
+    ElementTree.fromstring(svg)  # well-formed XML, or it raises
     _want(svg.count('<line x1') == 2 + 8 + 2, 'basic: the SVG has %d lines, '
           'want 2 lanes, 8 marks and 2 arrows' % svg.count('<line x1'))
 

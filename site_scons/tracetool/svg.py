@@ -31,7 +31,7 @@ def _kind(ev):
 def to_svg(trace):
     evs = [e for e in trace['traceEvents']
            if e['ph'] not in ('M', 's', 'f')]
-    cores = sorted({e['pid'] for e in trace['traceEvents']})
+    cores = sorted({e['pid'] for e in trace['traceEvents']})  # core + 1
     lane = {c: i for i, c in enumerate(cores)}
     t1 = max([e['ts'] for e in evs] + [0.001])
     scale = WIDTH / t1
@@ -47,7 +47,8 @@ def to_svg(trace):
            'font-family="sans-serif" font-size="11">' % (LEFT + WIDTH + 20, h),
            '<rect width="100%" height="100%" fill="white"/>']
     for c in cores:
-        out.append('<text x="4" y="%.1f">core %d</text>' % (y(c) + 4, c))
+        out.append('<text x="4" y="%.1f">core %d</text>' % (y(c) + 4,
+                                                             c - 1))
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" '
                    'stroke="#dddddd"/>' % (LEFT, LEFT + WIDTH, y(c), y(c)))
     out += _halts(trace['traceEvents'], x, y)
