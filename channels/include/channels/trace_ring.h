@@ -11,6 +11,10 @@
  * again, and drop the slots the writer may have reused meanwhile: the
  * writer fills a slot first and publishes it by storing head (release).
  *
+ * The writer trusts the header (size is at least 1 after
+ * trace_ring_init): a process's buffer lies in its own memory, and a
+ * process that scribbles on it can only break its own tracing.
+ *
  * Off costs one branch: whoever traces keeps a pointer to its buffer that
  * is NULL while tracing is off, and writes events with TRACE(), which
  * tests only that pointer.

@@ -24,6 +24,7 @@
 #ifndef ABI_TRACE_H
 #define ABI_TRACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TRACE_VERSION 1
@@ -175,5 +176,21 @@ _Static_assert(sizeof(struct trace_ev) == 32, "trace_ev is 32 bytes");
 _Static_assert(sizeof(struct trace_buf) == 64, "trace_buf is 64 bytes");
 _Static_assert(sizeof(struct trace_file) == 32, "trace_file is 32 bytes");
 _Static_assert(sizeof(struct trace_clock) == 24, "trace_clock is 24 bytes");
+/* the offsets docs/tracing.md and tracetool/dump.py read */
+_Static_assert(offsetof(struct trace_ev, type) == 8 &&
+		   offsetof(struct trace_ev, pid) == 12 &&
+		   offsetof(struct trace_ev, a) == 16,
+	       "trace_ev layout");
+_Static_assert(offsetof(struct trace_buf, name) == 16 &&
+		   offsetof(struct trace_buf, size) == 32 &&
+		   offsetof(struct trace_buf, head) == 40 &&
+		   offsetof(struct trace_buf, lost) == 48 &&
+		   offsetof(struct trace_buf, ev) == 64,
+	       "trace_buf layout");
+_Static_assert(offsetof(struct trace_file, tsc_khz) == 16 &&
+		   offsetof(struct trace_file, nbufs) == 24,
+	       "trace_file layout");
+_Static_assert(offsetof(struct trace_clock, tsc_offset) == 8,
+	       "trace_clock layout");
 
 #endif
