@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: MIT
+"""The converter on canned dumps, without QEMU: `scons test` runs
+convert_check() as the check `trace/convert`.
+
+The dumps are built here byte by byte the way the C writer
+(channels/trace_ring.c) lays them out, with tsc_khz 1000 so that a tick is
+a microsecond. Cases: a small trace of two cores compared with its
+expected JSON; a process buffer that wrapped (the oldest sends lost, so
+their receives have no send: the check must say so); a receive before its
+send beyond the clocks' uncertainty; corrupt and truncated files, each
+with the one-line error it must give, and every prefix and many one-byte
+corruptions of a good dump (a TraceError or a trace, never a traceback);
+the command line on a corrupt file.
+"""
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from xml.etree import ElementTree
+
+from . import TraceError, check, decode, to_chrome, to_svg
+from .dump import BUF, CLOCK, EV, FILE
+from . import __main__ as cli
+
+KHZ = 1000
+
+# event types (abi/trace.h)
+HALT, WAKE, DB_SEND = 3, 4, 1
+SEND, RECV = 16, 17
+MON_BEGIN, MON_END, LEVEL = 32, 33, 34
+
+
+def chan_b(seq, typ, size):
+    return seq | typ << 32 | size << 40
+
+
+def buf(kind, core, pid, name, size, events, lost=None):
+    """One buffer after len(events) trace_put()s; events are (tsc, type,
+    a, b), pid the buffer's."""
+    head = len(events)
+    slots = [b'\0' * EV.size] * size
+    for i, (tsc, typ, a, b) in enumerate(events):
+        slots[i % size] = EV.pack(tsc, typ, core, pid, a, b)
+    if lost is None:
+        lost = max(0, head - size)
+    return BUF.pack(0x4254524b, 1, kind, core, pid, name.encode(), size,
+                    head, lost, 0) + b''.join(slots)
+
+
+def dump(bufs, clocks=((0, 0, 0), (1, 100, 10)), magic=b'MKTRACE1',
+         version=1, nbufs=None):
+    head = FILE.pack(magic, version, len(clocks), KHZ,
+                     len(bufs) if nbufs is None else nbufs, 0)
+    return (head + b''.join(CLOCK.pack(c, 0, off, rtt)
+                            for c, off, rtt in clocks) + b''.join(bufs))
+
+
+# Core 1's TSC runs 100 ticks ahead of core 0's; t0 is the monitor's
+# first event (core 1 tsc 105 = 5 on core 0's clock).
+BASIC = dump([
+    buf(1, 0, 0, '', 8, [(10, HALT, 0, 0), (20, WAKE, 1, 0),
+                         (30, DB_SEND, 1, 0)]),
+    buf(2, 0, 0x1, 'client', 4, [(25, SEND, 0x5000, chan_b(1, 3, 8)),
+                                 (60, RECV, 0x5001, chan_b(1, 4, 16))]),
+    buf(2, 1, 0x10001, 'server', 4, [(140, RECV, 0x5000, chan_b(1, 3, 8)),
+                                     (150, SEND, 0x5001, chan_b(1, 4, 16))]),
+    buf(3, 1, 0x10002, 'monitor', 4, [(105, MON_BEGIN, 6, 7),
+                                      (110, LEVEL, 0x5000, 2),
+                                      (120, MON_END, 6, 7)]),
+])
+
+
+def _x(pid, tid, ts, name, chan, seq, typ, size, spid, flow):
+    return {'pid': pid, 'tid': tid, 'ts': ts, 'ph': 'X', 'dur': 0.001,
+            'cat': 'chan', 'name': name,
+            'args': {'channel': chan, 'seq': seq, 'type': typ, 'size': size,
+                     'pid': spid, 'flow': flow}}
+
+
+def _flow(pid, tid, ts, ph, fid):
+    return {'pid': pid, 'tid': tid, 'ts': ts, 'ph': ph, 'cat': 'chan',
+            'name': 'message', 'id': fid, 'bp': 'e'}
+
+
+K = 0x7fff0000  # chrome.KERNEL_TID: core c's kernel is thread K + c
+BASIC_EVENTS = [
+    {'pid': 1, 'tid': K, 'ts': 5.0, 'ph': 'B', 'name': 'halted',
+     'args': {'pid': '0x0'}},
+    {'pid': 1, 'tid': K, 'ts': 15.0, 'ph': 'E', 'name': 'halted',
+     'args': {'events': '0x1'}},
+    {'pid': 1, 'tid': K, 'ts': 25.0, 'ph': 'i', 's': 't',
+     'name': 'doorbell send', 'args': {'pid': '0x0', 'core': 1}},
+    _x(1, 1, 20.0, 'send', '0x5000/0', 1, 3, 8, '0x1', 1),
+    _flow(1, 1, 20.0, 's', 1),
+    _x(1, 1, 55.0, 'recv', '0x5000/1', 1, 4, 16, '0x1', 2),
+    _flow(1, 1, 55.0, 'f', 2),
+    _x(2, 0x10001, 35.0, 'recv', '0x5000/0', 1, 3, 8, '0x10001', 1),
+    _flow(2, 0x10001, 35.0, 'f', 1),
+    _x(2, 0x10001, 45.0, 'send', '0x5000/1', 1, 4, 16, '0x10001', 2),
+    _flow(2, 0x10001, 45.0, 's', 2),
+    {'pid': 2, 'tid': 0x10002, 'ts': 0.0, 'ph': 'b', 'cat': 'monitor',
+     'name': 'spawn', 'id': '0x10002:7'},
+    {'pid': 2, 'tid': 0x10002, 'ts': 5.0, 'ph': 'C', 'name': 'ring 0x5000/0',
+     'args': {'slots': 2}},
+    {'pid': 2, 'tid': 0x10002, 'ts': 15.0, 'ph': 'e', 'cat': 'monitor',
+     'name': 'spawn', 'id': '0x10002:7'},
+]
+
+BASIC_THREADS = {(1, K): 'kernel', (2, K + 1): 'kernel', (1, 1): 'client 0x1',
+                 (2, 0x10001): 'server 0x10001',
+                 (2, 0x10002): 'monitor 0x10002'}
+
+# The client's buffer holds 4 of its 6 sends: sends 1 and 2 are lost,
+# their receives stay.
+WRAPPED = dump([
+    buf(2, 0, 0x1, 'client', 4, [(10 * i, SEND, 0x5000, chan_b(i, 1, 4))
+                                 for i in range(1, 7)]),
+    buf(2, 1, 0x10001, 'server', 16,
+        [(100 + 10 * i + 5, RECV, 0x5000, chan_b(i, 1, 4))
+         for i in range(1, 7)]),
+])
+
+# Received at 30 on core 0's clock, sent at 40: the clocks (rtt 4 and 6,
+# 5 ticks of uncertainty) cannot explain that.
+EARLY = dump([
+    buf(2, 0, 0x1, 'a', 4, [(40, SEND, 0x7000, chan_b(9, 1, 1))]),
+    buf(2, 1, 0x10001, 'b', 4, [(130, RECV, 0x7000, chan_b(9, 1, 1))]),
+], clocks=((0, 0, 4), (1, 100, 6)))
+
+_ONE = buf(2, 0, 1, 'x', 2, [(1, SEND, 0x1000, 0)])
+CORRUPT = [
+    (b'', 'truncated: a dump starts with a 32-byte header, this one has '
+          '0 bytes'),
+    (dump([], magic=b'MKTRACE0'), "not a trace dump: magic b'MKTRACE0', "
+                                  "want b'MKTRACE1'"),
+    (dump([], version=2), 'dump version 2, this tool reads version 1'),
+    (dump([])[:-1], 'truncated at offset 32: want 48 bytes for 2 clock '
+                    'records, the file has 47 left'),
+    (dump([], clocks=((0, 0, 0), (0, 0, 0))), 'bad clock record: core 0 '
+                                              '(seen twice)'),
+    (dump([_ONE])[:-1], "truncated at offset 144: want 64 bytes for buffer 0 "
+                        "(core 0, 'x')'s 2 events, the file has 63 left"),
+    (dump([_ONE], nbufs=2), "truncated at offset 208: want 64 bytes for "
+                            "buffer 1's header, the file has 0 left"),
+    (dump([_ONE]) + b'\0', '1 bytes after the last of the 1 buffers the '
+                           'header announces'),
+    (dump([b'\1' + _ONE[1:]]), 'buffer 0 at offset 80: bad magic 0x4254520'
+                               '1'),
+    (dump([buf(2, 5, 1, 'x', 2, [])]), "buffer 0 (core 5, 'x'): core 5, the "
+                                       "dump has 2"),
+    (dump([buf(2, 0, 1, 'x', 2, [(1, SEND, 0, 0)] * 3, lost=0)]),
+     "buffer 0 (core 0, 'x'): lost 0, but 3 written into 2 slots"),
+    (dump([buf(9, 0, 1, 'x', 2, [])]), "buffer 0 (core 0, 'x'): unknown "
+                                       "kind 9"),
+]
+
+
+class _Fail(Exception):
+    pass
+
+
+def _want(cond, what):
+    if not cond:
+        raise _Fail(what)
+
+
+def _basic():
+    t = to_chrome(decode(BASIC))
+    json.loads(json.dumps(t))
+    evs = [e for e in t['traceEvents'] if e['ph'] != 'M']
+    for i, (got, want) in enumerate(zip(evs, BASIC_EVENTS)):
+        _want(got == want, 'basic: event %d is %s, want %s' % (i, got, want))
+    _want(len(evs) == len(BASIC_EVENTS), 'basic: %d events, want %d' % (
+        len(evs), len(BASIC_EVENTS)))
+    threads = {(e['pid'], e['tid']): e['args']['name']
+               for e in t['traceEvents'] if e['name'] == 'thread_name'}
+    _want(threads == BASIC_THREADS, 'basic: threads %s' % threads)
+    r = check(t)
+    _want(r == {'messages': 2, 'per_channel': {'0x5000/0': 1, '0x5000/1': 1},
+                'per_core_pair': {'0->1': 1, '1->0': 1}, 'errors': []},
+          'basic: check says %s' % r)
+    svg = to_svg(t)
+    ElementTree.fromstring(svg)  # well-formed XML, or it raises
+    _want(svg.count('<line x1') == 2 + 8 + 2, 'basic: the SVG has %d lines, '
+          'want 2 lanes, 8 marks and 2 arrows' % svg.count('<line x1'))
+
+
+def _wrapped():
+    d = decode(WRAPPED)
+    client = d.bufs[0]
+    _want((client.head, client.lost, [e.b & 0xff for e in client.events]) ==
+          (6, 2, [3, 4, 5, 6]), 'wrapped: client buffer %s' % (client,))
+    t = to_chrome(d)
+    _want(t['otherData']['lost'] == {'0:client:0x1': 2},
+          'wrapped: lost %s' % t['otherData']['lost'])
+    r = check(t)
+    _want(r['messages'] == 4 and r['per_core_pair'] == {'0->1': 4} and
+          r['errors'] == ['channel 0x5000/0 seq 1: 0 send(s), 1 receive(s)',
+                          'channel 0x5000/0 seq 2: 0 send(s), 1 receive(s)'],
+          'wrapped: check says %s' % r)
+
+
+def _early():
+    r = check(to_chrome(decode(EARLY)))
+    _want(r['errors'] == ['channel 0x7000/0 seq 9: received at 0.0 us on '
+                          'core 1, before its send at 10.0 us on core 0 '
+                          '(clocks known to 5.000 us)'],
+          'early: check says %s' % r['errors'])
+    # the same within the uncertainty passes
+    ok = dump([buf(2, 0, 0x1, 'a', 4, [(40, SEND, 0x7000, chan_b(9, 1, 1))]),
+               buf(2, 1, 0x10001, 'b', 4,
+                   [(130, RECV, 0x7000, chan_b(9, 1, 1))])],
+              clocks=((0, 0, 10), (1, 100, 40)))
+    r = check(to_chrome(decode(ok)))
+    _want(r['errors'] == [], 'early within rtt: %s' % r['errors'])
+    r = check('{"traceEvents": 3}')
+    _want(r['errors'] == ['not a trace: no traceEvents list'],
+          'not a trace: %s' % r['errors'])
+    _want(check('{')['errors'][0].startswith('not JSON: '), 'not JSON')
+
+
+def _corrupt():
+    for data, want in CORRUPT:
+        try:
+            decode(data)
+        except TraceError as e:
+            _want(str(e) == want, 'corrupt: error %r, want %r' % (str(e),
+                                                                   want))
+            continue
+        raise _Fail('corrupt: no error, want %r' % want)
+    for n in range(len(BASIC)):
+        try:
+            decode(BASIC[:n])
+            raise _Fail('a dump cut to %d bytes was read' % n)
+        except TraceError:
+            pass
+    for i in range(len(BASIC)):
+        for v in (0x00, 0x07, 0xff):
+            data = BASIC[:i] + bytes([v]) + BASIC[i + 1:]
+            try:
+                t = to_chrome(decode(data))
+            except TraceError:
+                continue
+            check(t)
+            to_svg(t)
+
+
+def _cli():
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, 'bad.bin')
+        with open(bad, 'wb') as f:
+            f.write(BASIC[:40])
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = cli.main([bad, '--json', os.path.join(tmp, 'x.json')])
+        _want(rc == 1 and err.getvalue() == 'tracetool: %s: truncated at '
+              'offset 32: want 48 bytes for 2 clock records, the file has 8 '
+              'left\n' % bad, 'cli: %d %r' % (rc, err.getvalue()))
+        good = os.path.join(tmp, 'good.bin')
+        with open(good, 'wb') as f:
+            f.write(BASIC)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            rc = cli.main([good, '--json', os.path.join(tmp, 'g.json'),
+                           '--svg', os.path.join(tmp, 'g.svg'), '--check'])
+        _want(rc == 0 and json.loads(out.getvalue())['messages'] == 2,
+              'cli: good dump: %d %r' % (rc, out.getvalue()))
+        with open(os.path.join(tmp, 'g.json')) as f:
+            _want(check(f.read())['errors'] == [], 'cli: written JSON')
+
+
+def convert_check():
+    """(ok, reason) for the ostest plan."""
+    try:
+        _basic()
+        _wrapped()
+        _early()
+        _corrupt()
+        _cli()
+    except _Fail as e:
+        return False, str(e)
+    return True, ''
+
