@@ -10,6 +10,7 @@ about our side) has a case here that shows it rejects.
 
 from . import suites
 from .report import Suite
+from ostest import checks
 
 OURS = '''> bench remote 10
 remotebench: 10 rounds on 4 cores
@@ -47,13 +48,8 @@ Transfer/sec:      2.75MB
 '''
 
 
-class _Fail(Exception):
-    pass
-
-
-def _want(cond, what):
-    if not cond:
-        raise _Fail(what)
+_Fail = checks.Fail
+_want = checks.want
 
 
 def _remote():
@@ -207,13 +203,4 @@ def _check():
 
 def parse_check():
     """(ok, reason) for the ostest plan."""
-    try:
-        _remote()
-        _linux()
-        _ready()
-        _chan()
-        _wrk()
-        _check()
-    except _Fail as e:
-        return False, str(e)
-    return True, ''
+    return checks.run(_remote, _linux, _ready, _chan, _wrk, _check)

@@ -24,17 +24,12 @@ import tempfile
 import threading
 import time
 
-from . import qemu, spec, system
+from . import checks, qemu, spec, system
 from .keyboard import Keyboard
 
 
-class _Fail(Exception):
-    pass
-
-
-def _want(cond, what):
-    if not cond:
-        raise _Fail(what)
+_Fail = checks.Fail
+_want = checks.want
 
 
 def _parse(d, text):

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from . import TraceError, check, decode, to_chrome, to_svg
 from .dump import BUF, CLOCK, EV, FILE
 from . import __main__ as cli
+from ostest import checks
 
 KHZ = 1000
 
@@ -157,13 +158,8 @@ CORRUPT = [
 ]
 
 
-class _Fail(Exception):
-    pass
-
-
-def _want(cond, what):
-    if not cond:
-        raise _Fail(what)
+_Fail = checks.Fail
+_want = checks.want
 
 
 def _basic():
@@ -273,13 +269,5 @@ def _cli():
 
 def convert_check():
     """(ok, reason) for the ostest plan."""
-    try:
-        _basic()
-        _wrapped()
-        _early()
-        _corrupt()
-        _cli()
-    except _Fail as e:
-        return False, str(e)
-    return True, ''
+    return checks.run(_basic, _wrapped, _early, _corrupt, _cli)
 
