@@ -110,7 +110,6 @@ static int poll_all(void)
 }
 
 #define POLL_NS 50000ull /* 50 us */
-#define OUTQ_POLL_NS 200000ull /* 200 us */
 
 int main(int argc, char **argv)
 {
@@ -152,14 +151,15 @@ int main(int argc, char **argv)
 		due = relays_expire();
 		if (!set_sleep(1)) {
 			uint64_t now = sys_time_ns(), rel = outq_release(now);
+			uint64_t poll = outq_pending();
 
 			if (rel && (!due || rel < due)) {
 				due = rel;
 			}
 
-			/* messages waiting for a link: look again soon */
-			if (outq_pending() && (!due || due > now + OUTQ_POLL_NS)) {
-				due = now + OUTQ_POLL_NS;
+			/* messages waiting for room: look again soon */
+			if (poll && (!due || due > now + poll)) {
+				due = now + poll;
 			}
 			ev = (uint32_t)sys_wait(!due ? 0 : due > now ? due - now
 								       : 1);

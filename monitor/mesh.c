@@ -100,6 +100,7 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 				    : &procs[route - PROC_ROUTE].b;
 
 	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
+	outq_drop(route); /* nothing of a former holder of the route */
 	if (route >= PROC_ROUTE) {
 		/* a program that does not read costs one failed send */
 		b->send_wait_ns = 0;
@@ -158,28 +159,49 @@ static void send_taken(int route)
 #define PROC_INFLIGHT 4
 
 /*
- * Messages to another monitor that its link's ring has no room for wait
- * here, in order, up to OUTQ per link (allocated when first needed), and
- * go out as the peer makes room (outq_flush, every pass of the loop): a
- * burst is delayed, not lost. Only a link whose queue is full too loses
- * a message (logged as before). A second after the last burst the queues'
- * memory goes back to the core (outq_release): a burst costs nothing for
- * good.
+ * Messages whose ring has no room wait here, in order, up to OUTQ per
+ * route (another monitor's link, or one of our programs), each in memory
+ * of its own size, and go out as the peer makes room (outq_flush, every
+ * pass of the loop): a burst is delayed, not lost, and a program that
+ * reads late still gets every reply and note (exit notes, client_gone).
+ * Only a route whose queue is full too loses a message (logged as
+ * before); a program's queue goes when its route is given to another
+ * program. A second after the last burst the heap's free top goes back to
+ * the core (outq_release): a burst costs nothing for good.
  */
 #define OUTQ 64
+#define OUTQS (MAX_CORES + MAX_PROCS)
 struct outmsg {
-	uint8_t type;
+	struct outmsg *next;
 	uint16_t len;
-	uint8_t buf[IFC_MAX_MSG];
+	uint8_t type;
+	uint8_t buf[];
 };
 static struct {
-	struct outmsg *m; /* OUTQ entries, or NULL */
-	uint32_t head, len;
-} outq[MAX_CORES];
+	struct outmsg *head, *tail;
+	uint32_t len;
+} outq[OUTQS];
 static uint32_t outq_links; /* links with something queued */
-static uint32_t outq_held;  /* queues allocated */
-static uint64_t outq_used_ns; /* when one was last added to */
+static uint32_t outq_progs; /* programs with something queued */
+static uint64_t outq_used_ns; /* when one was last added to (0: trimmed) */
 #define OUTQ_KEEP_NS 1000000000ull
+
+/* qi: route's queue, or -1 */
+static int qi(int route)
+{
+	if (route >= 0 && route < MAX_CORES) {
+		return route;
+	}
+	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
+		return MAX_CORES + route - PROC_ROUTE;
+	}
+	return -1;
+}
+
+static uint32_t *busy_count(int q)
+{
+	return q < MAX_CORES ? &outq_links : &outq_progs;
+}
 
 /* try_send: one attempt, no waiting */
 static int try_send(struct binding *b, uint8_t type, const void *buf,
@@ -194,82 +216,106 @@ static int try_send(struct binding *b, uint8_t type, const void *buf,
 	return r;
 }
 
-/* outq_flush: what waits for each link goes out while it has room;
- * returns how many went */
+/* outq_pop: the first message of queue q goes (sent or dropped) */
+static void outq_pop(int q)
+{
+	struct outmsg *m = outq[q].head;
+
+	outq[q].head = m->next;
+	if (!outq[q].head) {
+		outq[q].tail = NULL;
+	}
+	free(m);
+	if (!--outq[q].len) {
+		(*busy_count(q))--;
+	}
+}
+
 int outq_flush(void)
 {
 	int done = 0;
 
-	for (uint32_t c = 0; c < MAX_CORES && outq_links; c++) {
-		struct binding *b = route_binding((int)c);
+	for (int q = 0; q < OUTQS && (outq_links || outq_progs); q++) {
+		int route = q < MAX_CORES ? q : PROC_ROUTE + q - MAX_CORES;
+		struct binding *b = outq[q].len ? route_binding(route) : NULL;
 
-		while (outq[c].len && b) {
-			struct outmsg *m = &outq[c].m[outq[c].head];
+		while (outq[q].len && b) {
+			struct outmsg *m = outq[q].head;
 
 			if (try_send(b, m->type, m->buf, m->len) == E_FULL) {
 				break;
 			}
-			link_msgs++;
-			done++;
-			outq[c].head = (outq[c].head + 1) % OUTQ;
-			if (!--outq[c].len) {
-				outq_links--;
+			if (q < MAX_CORES) {
+				link_msgs++;
 			}
+			send_taken(route); /* the end of a silence, if any */
+			done++;
+			outq_pop(q);
 		}
 	}
 	return done;
 }
 
-int outq_pending(void)
+uint64_t outq_pending(void)
 {
-	return outq_links != 0;
+	/* a link's peer makes room soon; a program may read late */
+	return outq_links ? 200000 : outq_progs ? 5000000 : 0;
+}
+
+void outq_drop(int route)
+{
+	int q = qi(route);
+
+	while (q >= 0 && outq[q].len) {
+		outq_pop(q);
+	}
 }
 
 uint64_t outq_release(uint64_t now)
 {
-	if (!outq_held || outq_links) {
+	if (!outq_used_ns || outq_links || outq_progs) {
 		return 0;
 	}
 	if (now - outq_used_ns < OUTQ_KEEP_NS) {
 		return outq_used_ns + OUTQ_KEEP_NS;
 	}
-	for (uint32_t c = 0; c < MAX_CORES; c++) {
-		free(outq[c].m);
-		outq[c].m = NULL;
-	}
-	outq_held = 0;
+	outq_used_ns = 0;
 	malloc_trim(0);
 	return 0;
 }
 
 int link_has_room(int route)
 {
-	return route >= 0 && route < MAX_CORES && outq[route].len < OUTQ;
+	int q = qi(route);
+
+	return q >= 0 && q < MAX_CORES && outq[q].len < OUTQ;
 }
 
-/* outq_add: the message waits for link c; E_FULL if its queue is full */
-static int outq_add(uint32_t c, uint8_t type, const void *buf, size_t len)
+/* outq_add: the message waits for route's queue q; E_FULL if it is full
+ * (or no memory is left) */
+static int outq_add(int q, uint8_t type, const void *buf, size_t len)
 {
 	struct outmsg *m;
 
 	if (len > IFC_MAX_MSG) {
 		return E_TOOBIG;
 	}
-	if (!outq[c].m) {
-		outq[c].m = malloc(OUTQ * sizeof(*outq[c].m));
-		outq[c].head = 0;
-		outq_held += outq[c].m != NULL;
-	}
-	if (!outq[c].m || outq[c].len == OUTQ) {
+	if (outq[q].len == OUTQ || !(m = malloc(sizeof(*m) + len))) {
 		return E_FULL;
 	}
 	outq_used_ns = sys_time_ns();
-	m = &outq[c].m[(outq[c].head + outq[c].len) % OUTQ];
+	m->next = NULL;
 	m->type = type;
 	m->len = (uint16_t)len;
 	memcpy(m->buf, buf, len);
-	if (!outq[c].len++) {
-		outq_links++;
+	if (outq[q].tail) {
+		outq[q].tail->next = m;
+	} else {
+		outq[q].head = m;
+	}
+	outq[q].tail = m;
+	if (!outq[q].len++) {
+		(*busy_count(q))++;
 	}
 	return 0;
 }
@@ -279,23 +325,17 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	int route = (int)(intptr_t)tctx;
 	struct binding *b = route_binding(route);
-	int r;
+	int r, q;
 
 	if (!b) {
 		return E_NOENT;
 	}
-	if (route < PROC_ROUTE) {
-		/* a link: behind what already waits, or at once if it can;
-		 * else it waits its turn */
-		r = outq[route].len ? E_FULL : try_send(b, type, buf, len);
-		if (r == E_FULL) {
-			r = outq_add((uint32_t)route, type, buf, len);
-			if (r == 0) {
-				return 0;
-			}
-		}
-	} else {
-		r = bind_send(b, type, buf, len);
+	/* behind what already waits, or at once if it can; else it waits
+	 * its turn */
+	q = qi(route);
+	r = q >= 0 && outq[q].len ? E_FULL : try_send(b, type, buf, len);
+	if (r == E_FULL && q >= 0 && outq_add(q, type, buf, len) == 0) {
+		return 0;
 	}
 	if (r == E_FULL) {
 		send_lost(route, type, r);

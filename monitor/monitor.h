@@ -81,12 +81,15 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 uint64_t relays_expire(void);
 void relay_limit_last(uint64_t ns);
 uint32_t route_pid(int route);
-/* outq_flush: messages waiting for room in a link go out (mesh.c);
- * outq_pending: some still wait */
+/* outq_flush: messages waiting for room in a link or a program's ring
+ * go out (mesh.c); outq_pending: how soon to look again while some still
+ * wait (ns; 0: none waits); outq_drop: what waits for route goes (its
+ * program ended); outq_release: with every queue empty for a second, the
+ * heap's free top goes back to the core; else when to ask again (0:
+ * nothing to release) */
 int outq_flush(void);
-int outq_pending(void);
-/* outq_release: with every queue empty for a second, their memory goes
- * back to the core; else when to ask again (0: nothing to release) */
+uint64_t outq_pending(void);
+void outq_drop(int route);
 uint64_t outq_release(uint64_t now);
 /* link_has_room: a message to link route would not be lost */
 int link_has_room(int route);

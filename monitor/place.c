@@ -485,6 +485,7 @@ int reap(void)
 			if (procs[i].pid == e.pid) {
 				/* its end went with it; ours frees the frame */
 				procs[i].pid = 0;
+				outq_drop(PROC_ROUTE + i);
 				sys_chan_close(procs[i].va);
 				procs[i].va = NULL;
 			}
