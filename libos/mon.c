@@ -49,10 +49,12 @@ static void keep_note(struct binding *b, uint8_t type, const uint8_t *buf,
 	}
 	if (type == MONITOR_MSG_CLIENT_GONE && ngones < EXITS_MAX &&
 	    monitor_client_gone_unmarshal(buf, len, &gones[ngones]) == 0) {
-		/* a client not accepted yet is simply never accepted */
+		/* a client not accepted yet is simply never accepted: its
+		 * channel is closed here (nobody else knows it) */
 		for (unsigned i = 0; i < nbounds; i++) {
 			if (bounds[i].va == gones[ngones].va &&
 			    bounds[i].client_pid == gones[ngones].client_pid) {
+				sys_chan_close((void *)bounds[i].va);
 				memmove(bounds + i, bounds + i + 1,
 					(--nbounds - i) * sizeof(bounds[0]));
 				return;
