@@ -159,9 +159,11 @@ static void send_taken(int route)
 #define PROC_INFLIGHT 4
 
 /*
- * Messages whose ring has no room wait here, in order, up to OUTQ per
- * route (another monitor's link, or one of our programs), each in memory
- * of its own size, and go out as the peer makes room (outq_flush, every
+ * Messages whose ring has no room wait here, in order, up to OUTQ_LINK
+ * per link to another monitor and OUTQ per program, each in memory of
+ * its own size (what monitors send each other is bounded by what they
+ * hold, processes, bindings, relays, so a link's queue is deep: a lost
+ * exit note or unbind would leave a waiter or a frame behind for good), and go out as the peer makes room (outq_flush, every
  * pass of the loop): a burst is delayed, not lost, and a program that
  * reads late still gets every reply and note (exit notes, client_gone).
  * Only a route whose queue is full too loses a message (logged as
@@ -170,6 +172,7 @@ static void send_taken(int route)
  * the core (outq_release): a burst costs nothing for good.
  */
 #define OUTQ 64
+#define OUTQ_LINK 1024
 #define OUTQS (MAX_CORES + MAX_PROCS)
 struct outmsg {
 	struct outmsg *next;
@@ -288,7 +291,7 @@ int link_has_room(int route)
 {
 	int q = qi(route);
 
-	return q >= 0 && q < MAX_CORES && outq[q].len < OUTQ;
+	return q >= 0 && q < MAX_CORES && outq[q].len < OUTQ_LINK;
 }
 
 /* outq_add: the message waits for route's queue q; E_FULL if it is full
@@ -300,7 +303,8 @@ static int outq_add(int q, uint8_t type, const void *buf, size_t len)
 	if (len > IFC_MAX_MSG) {
 		return E_TOOBIG;
 	}
-	if (outq[q].len == OUTQ || !(m = malloc(sizeof(*m) + len))) {
+	if (outq[q].len == (q < MAX_CORES ? OUTQ_LINK : OUTQ) ||
+	    !(m = malloc(sizeof(*m) + len))) {
 		return E_FULL;
 	}
 	outq_used_ns = sys_time_ns();
