@@ -24,6 +24,39 @@ void chan_init(struct chan *c, void *frame, int side)
 	c->len = 0;
 	c->bad = false;
 	c->type = 0;
+	c->frame = frame;
+	c->trace_frame = 0;
+	c->side = side;
+}
+
+struct trace_buf *chan_trace;
+uint64_t (*chan_trace_frame)(const void *va);
+
+/* traced: one event for a message sent (ring = our side) or received
+ * (the peer's), keyed on the frame's physical address and the ring's
+ * sequence number, which both ends know; after a send, the ring's
+ * occupancy too */
+static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
+					     uint8_t type, size_t len)
+{
+	int ring = ev == TRACE_CHAN_SEND ? c->side : !c->side;
+	uint64_t seq = ev == TRACE_CHAN_SEND ? c->tx.seq : c->rx.seq;
+	uint64_t a;
+
+	if (!c->trace_frame) {
+		c->trace_frame = chan_trace_frame ? chan_trace_frame(c->frame)
+						  : 0;
+		c->trace_frame = c->trace_frame ? c->trace_frame : 1;
+	}
+	if (c->trace_frame == 1) {
+		return;
+	}
+	a = TRACE_CHAN_A(c->trace_frame, ring);
+	trace_emit(chan_trace, ev, a, TRACE_CHAN_B(seq, type, len));
+	if (ev == TRACE_CHAN_SEND) {
+		trace_emit(chan_trace, TRACE_RING_LEVEL, a,
+			   c->tx.n - ring_tx_space(&c->tx));
+	}
 }
 
 int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
@@ -44,6 +77,9 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 		p += k;
 		len -= k;
 	} while (len);
+	if (__builtin_expect(chan_trace != NULL, 0)) {
+		traced(c, TRACE_CHAN_SEND, type, (size_t)(p - (const uint8_t *)buf));
+	}
 	return 0;
 }
 
@@ -98,6 +134,9 @@ int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
 		}
 		*type = c->type;
 		memcpy(buf, c->buf, (size_t)n);
+		if (__builtin_expect(chan_trace != NULL, 0)) {
+			traced(c, TRACE_CHAN_RECV, c->type, (size_t)n);
+		}
 		return n;
 	}
 }

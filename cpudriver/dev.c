@@ -44,6 +44,7 @@
 #include <arch/memlayout.h>
 #include <arch/paging.h>
 #include <arch/x86.h>
+#include "ktrace.h"
 #include <string.h>
 
 #define MAX_BAR (256ull << 20) /* the largest BAR a process may map */
@@ -460,6 +461,7 @@ void dev_irq(uint64_t vector)
 	uint64_t v = vector - VEC_DEV_BASE;
 
 	lapic_eoi();
+	TRACE_PID(ktrace, TRACE_IRQ, ktrace_pid(), vector, 0);
 	if (v < VEC_DEV_COUNT && vecs[v].pid) {
 		proc_irq(vecs[v].pid, vecs[v].handle);
 	}

@@ -16,6 +16,7 @@
 #include "bootmod.h"
 #include "rights.h"
 #include "kset.h"
+#include "ktrace.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -257,6 +258,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		}
 	}
 	p->state = PROC_RUNNABLE;
+	TRACE_PID(ktrace, TRACE_SPAWN, ktrace_pid(), p->pid, 0);
 	return (int)p->pid;
 }
 
@@ -287,6 +289,8 @@ static void end(struct proc *p, int64_t status)
 	uint32_t i;
 
 	p->state = PROC_FREE;
+	TRACE_PID(ktrace, TRACE_EXIT, ktrace_pid(), p->pid, (uint64_t)status);
+	ktrace_proc_gone(p);
 	rights_proc_gone(&krights, p->pid);
 	/* its devices stop DMA into frames that are about to be freed */
 	dev_proc_gone(p);
@@ -657,6 +661,11 @@ void proc_system_ready(void)
 	post(SYS_EV_READY);
 }
 
+void proc_trace_changed(void)
+{
+	post(SYS_EV_TRACE);
+}
+
 void proc_console_input(void)
 {
 	post(SYS_EV_CONSOLE);
@@ -782,9 +791,17 @@ static struct proc *idle(void)
 			continue;
 		}
 		arm_timer();
+		TRACE_PID(ktrace, TRACE_HALT, 0, 0, 0);
 		irq_enable_and_halt();
 		irq_disable();
 		console_woken();
+		if (__builtin_expect(ktrace != NULL, 0)) {
+			uint32_t ev = 0;
+			for (int i = 0; i < PROC_MAX; i++) {
+				ev |= procs[i].events;
+			}
+			trace_put(ktrace, trace_tsc(), TRACE_WAKE, 0, ev, 0);
+		}
 	}
 }
 
@@ -807,6 +824,8 @@ void sched_return(struct trap_frame *f)
 	need_resched = false;
 	*f = next->frame;
 	if (next != cur) {
+		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
+			  next->pid);
 		write_cr3(next->pml4);
 		cur = next;
 	}

@@ -43,6 +43,8 @@ struct proc {
 			       took interrupts of */
 	uint32_t irq_pending; /* SYS_DEV_IRQ handles fired, not acked */
 	uint64_t mod_next;  /* next free address for boot modules */
+	int trace;          /* its trace buffer (ktrace.c's index + 1), 0:
+			       none mapped */
 	struct trap_frame frame; /* saved while not running */
 };
 
@@ -103,6 +105,9 @@ void proc_doorbell(void);
 
 /* proc_system_ready: every process of core 0 gets SYS_EV_READY. */
 void proc_system_ready(void);
+
+/* proc_trace_changed: every process gets SYS_EV_TRACE */
+void proc_trace_changed(void);
 
 /* proc_console_input: typed input arrived: waiting processes wake with
  * SYS_EV_CONSOLE. */

@@ -16,6 +16,7 @@
 #include "bootmod.h"
 #include "usercopy.h"
 #include "rights.h"
+#include "ktrace.h"
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -501,6 +502,7 @@ static int64_t sys_doorbell(uint64_t core)
 		return r;
 	}
 	lapic_send_ipi(self.bt->cores[core].apic_id, VEC_DOORBELL);
+	TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
 	return 0;
 }
 
@@ -523,13 +525,58 @@ static int64_t sys_reap(uint64_t uva)
 	return copy_out(uva, &out, sizeof(out));
 }
 
+static int64_t sys_trace(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct proc *p = proc_current();
+	struct sys_trace_self self_out;
+	struct sys_trace_read io;
+	int64_t r;
+
+	if (op == SYS_TRACE_SELF) {
+		if (!user_range_ok(a0, sizeof(self_out), true)) {
+			return E_FAULT;
+		}
+		ktrace_self(p, &self_out);
+		return copy_out(a0, &self_out, sizeof(self_out));
+	}
+	if (op == SYS_TRACE_CHAN) {
+		return ktrace_chan(p, a0);
+	}
+	/* turning tracing on and reading it: the monitor, for an admin
+	 * (docs/tracing.md) */
+	if (!p->monitor) {
+		return E_PERM;
+	}
+	switch (op) {
+	case SYS_TRACE_ON:
+		return ktrace_on((uint32_t)a0, a1);
+	case SYS_TRACE_STOP:
+		return ktrace_stop();
+	case SYS_TRACE_OFF:
+		ktrace_off();
+		return 0;
+	case SYS_TRACE_READ:
+		if (copy_in(&io, a0, sizeof(io))) {
+			return E_FAULT;
+		}
+		r = ktrace_read(&io, a1, a2);
+		if (r >= 0 && copy_out(a0, &io, sizeof(io))) {
+			return E_FAULT;
+		}
+		return r;
+	default:
+		return E_INVAL;
+	}
+}
+
 void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8,
 		 a5 = f->r9;
+	uint64_t nr = f->rax;
 	int64_t r;
 
-	switch (f->rax) {
+	switch (nr) {
 	case SYS_LOG:
 		r = sys_log(a0, a1);
 		break;
@@ -651,8 +698,15 @@ void syscall_dispatch(struct trap_frame *f)
 	case SYS_CHAN_RELEASE:
 		r = sys_chan_release(a0, a1, a2);
 		break;
+	case SYS_TRACE:
+		r = sys_trace(a0, a1, a2, a3);
+		break;
 	default:
 		r = E_NOSYS;
+	}
+	if (__builtin_expect(ktrace_sys != NULL, 0)) {
+		trace_put(ktrace_sys, trace_tsc(), TRACE_SYSCALL, ktrace_pid(),
+			  nr, (uint64_t)r);
 	}
 	f->rax = (uint64_t)r;
 }

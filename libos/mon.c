@@ -342,6 +342,14 @@ int mon_limits(uint32_t core, struct monitor_limits_reply *out)
 	return ASK(limits, &req, out);
 }
 
+int mon_trace_op(const struct monitor_trace_req *req,
+		 struct monitor_trace_reply *out)
+{
+	struct monitor_trace_req r = *req;
+
+	return ASK(trace, &r, out);
+}
+
 int mon_connect(const char *name, uint64_t wait_ns, struct binding *b)
 {
 	uint64_t end = sys_time_ns() + wait_ns;

@@ -7,6 +7,7 @@
 #include <libos/sys.h>
 #include <stdio.h>
 #include <libos/mon.h>
+#include <libos/trace.h>
 
 #define ARGV_MAX 16
 
@@ -25,6 +26,7 @@ void libos_start(const char *args, long core, void *monitor_chan)
 	char *p;
 
 	(void)core;
+	trace_refresh();
 	mon_init(monitor_chan);
 	for (; args[i] && i < sizeof(args_copy) - 1; i++) {
 		args_copy[i] = args[i];

@@ -39,7 +39,7 @@ int on_ping(void *vctx, const struct monitor_ping *m)
 
 /* on_move_checked: only an admin moves a device (devices.c does the
  * move): the asker's monitor writes who asks, core 0's refuses others */
-static int on_move_checked(void *vctx, const struct monitor_move_req *m)
+int on_move_checked(void *vctx, const struct monitor_move_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_move_req fwd = *m;
@@ -58,39 +58,6 @@ static int on_move_checked(void *vctx, const struct monitor_move_req *m)
 	}
 	return on_move_req(vctx, &fwd);
 }
-
-const struct monitor_handlers handlers = {
-    .spawn_req = on_spawn_req,
-    .spawn_reply = on_spawn_reply,
-    .exit_note = on_exit_note,
-    .ping = on_ping,
-    .core_stat_req = on_core_stat_req,
-    .export_req = on_export_req,
-    .bind_req = on_bind_req,
-    .bind_reply = on_bind_reply,
-    .ps_req = on_ps_req,
-    .kill_req = on_kill_req,
-    .services_req = on_services_req,
-    .mem_borrow_req = on_mem_borrow_req,
-    .lend_req = on_lend_req,
-    .lend_reply = on_lend_reply,
-    .give_back = on_give_back,
-    .devices_req = on_devices_req,
-    .move_req = on_move_checked,
-    .dev_release_req = on_dev_release_req,
-    .dev_release_reply = on_dev_release_reply,
-    .dev_adopt_req = on_dev_adopt_req,
-    .dev_adopt_reply = on_dev_adopt_reply,
-    .dev_owner = on_dev_owner,
-    .proc_gone = on_proc_gone,
-    .agree_req = on_agree_req,
-    .agree_down = on_agree_down,
-    .agree_up = on_agree_up,
-    .link_offer = on_link_offer,
-    .chan_closed = on_chan_closed,
-    .unbind = on_unbind,
-    .limits_req = on_limits_req,
-};
 
 static int poll_all(void)
 {
@@ -124,6 +91,7 @@ int main(int argc, char **argv)
 	}
 	devices_init();
 	join_mesh();
+	clock_start();
 	sys_monitor_up();
 	devices_start_drivers();
 	start_manifest_programs();

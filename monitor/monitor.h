@@ -183,5 +183,11 @@ uint64_t agree_expire(void);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);
+/* on_move_checked: move_req, refused unless an admin asks (main.c) */
+int on_move_checked(void *vctx, const struct monitor_move_req *m);
+
+/* tracing.c: the clock measurement at boot (the handler table is there
+ * too, with the tracing of monitor operations) */
+void clock_start(void);
 
 #endif

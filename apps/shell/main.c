@@ -92,6 +92,10 @@ static void cmd_help(int argc, char **argv)
 	    "  list                         block store: every key\n"
 	    "  store [format]               block store: status (format: "
 	    "make an empty one)\n"
+	    "  trace on [CLASSES] [SIZE]    trace kernel,syscall,chan,monitor "
+	    "events (admin)\n"
+	    "  trace off | trace dump       discard, or write the trace out "
+	    "(docs/tracing.md)\n"
 	    "  poweroff                     switch the machine off\n");
 }
 
@@ -432,6 +436,7 @@ static const struct {
 	{"del", cmd_del},
 	{"list", cmd_list},
 	{"store", cmd_store},
+	{"trace", cmd_trace},
 };
 
 static void run(char *line)

@@ -21,6 +21,9 @@ void write_all(const char *s, size_t n);
 void cmd_devices(int argc, char **argv);
 void cmd_move(int argc, char **argv);
 
+/* trace.c */
+void cmd_trace(int argc, char **argv);
+
 /* store.c: the block store's commands */
 void cmd_put(int argc, char **argv);
 void cmd_get(int argc, char **argv);

@@ -25,6 +25,7 @@
 #define CHANNELS_CHAN_H
 
 #include <channels/ring.h>
+#include <channels/trace_ring.h>
 
 #define CHAN_HALF_SLOTS 30
 #define CHAN_MSG_MAX 1024 /* 19 fragments: always fits an empty ring */
@@ -36,8 +37,20 @@ struct chan {
 	uint8_t type;
 	bool bad;     /* the current message is malformed: drop its rest */
 	size_t len;
+	/* tracing (docs/tracing.md): the frame, its physical address once
+	 * asked (0: not yet, 1: unknown) and our side */
+	void *frame;
+	uint64_t trace_frame;
+	int side;
 	uint8_t buf[CHAN_MSG_MAX];
 };
+
+/* chan_trace: where this process's channel events go, NULL while it is
+ * not traced (the one branch tracing costs when off); chan_trace_frame:
+ * the physical address of a channel frame mapped at va, 0 if unknown
+ * (libos asks the kernel). Both set by libos. */
+extern struct trace_buf *chan_trace;
+extern uint64_t (*chan_trace_frame)(const void *va);
 
 /* chan_init: attach side (0 or 1) of the channel in frame. The frame must
  * have been zeroed before either side sent anything. */

@@ -12,6 +12,7 @@
  * Double fault, NMI and machine check run on their own IST stack so a
  * kernel stack overflow still gets its report instead of a triple fault.
  */
+#include "ktrace.h"
 #include <arch/trap.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -173,6 +174,8 @@ static void interrupt(struct trap_frame *f)
 		return;
 	case VEC_DOORBELL:
 		lapic_eoi();
+		TRACE_PID(ktrace, TRACE_DOORBELL_TAKE, ktrace_pid(),
+			  TRACE_NO_CORE, 0);
 		console_doorbell();
 		proc_doorbell();
 		return;

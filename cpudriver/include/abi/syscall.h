@@ -157,6 +157,16 @@ enum sys_number {
 				a page multiple or more than the heap. A
 				driver must not trim what a device may still
 				reach by DMA (SYS_DMA_ADDR) */
+	SYS_TRACE = 42,      /* (u32 op, u64 a0, u64 a1, u64 a2): tracing
+				(docs/tracing.md); op SYS_TRACE_*:
+				SELF (struct sys_trace_self *out): this
+				process's buffer as tracing stands now
+				(mapped, or unmapped and 0), any process;
+				CHAN (u64 va): physical address of the
+				caller's channel frame at va, E_INVAL if
+				none; ON (u32 classes, u64 bytes), STOP,
+				OFF, READ (struct sys_trace_read *io, u64
+				dst, u64 len): monitor only */
 	SYS_COUNT
 };
 
@@ -188,6 +198,8 @@ struct sys_grant {
 #define SYS_EV_IRQ 0x20u     /* a device interrupt of the caller fired
 				(SYS_IRQ_ACK says which) */
 #define SYS_EV_CLOSED 0x40u  /* monitor: SYS_CHAN_CLOSED has something */
+#define SYS_EV_TRACE 0x80u   /* tracing was turned on, stopped or off:
+				ask SYS_TRACE_SELF again */
 
 /* pid = core << 16 | n, n a 16-bit count the core's CPU driver keeps
  * (1..65535, never 0, never one in use): the owning core can be read off
@@ -304,6 +316,35 @@ struct sys_irq {
 	uint64_t msi_addr;
 	uint32_t msi_data;
 	uint32_t handle; /* 0..31: its bit in SYS_IRQ_ACK's mask */
+};
+
+/* SYS_TRACE operations */
+#define SYS_TRACE_SELF 0
+#define SYS_TRACE_CHAN 1
+#define SYS_TRACE_ON 2   /* monitor: discard any trace, start anew */
+#define SYS_TRACE_STOP 3 /* monitor: no more events; buffers kept */
+#define SYS_TRACE_OFF 4  /* monitor: stop and discard */
+#define SYS_TRACE_READ 5 /* monitor: bytes of one stopped buffer */
+#define SYS_TRACE_MAX_BYTES (2ull << 20) /* per buffer */
+
+/* SYS_TRACE_SELF */
+struct sys_trace_self {
+	uint64_t va;	  /* the caller's buffer (struct trace_buf), 0: none */
+	uint64_t bytes;	  /* its size */
+	uint32_t classes; /* TRACE_C_* turned on */
+	uint32_t pad;
+};
+
+/* SYS_TRACE_READ: in: buf (index among this core's stopped buffers) and
+ * offset into its image: the buffer as docs/tracing.md's dump file holds
+ * it, header (written by the kernel from its own record) then the events
+ * still in it, oldest first, size = their number. Out: nbufs, total (the
+ * image's bytes), and the call returns the bytes copied to dst. */
+struct sys_trace_read {
+	uint32_t buf;
+	uint32_t nbufs;
+	uint64_t offset;
+	uint64_t total;
 };
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* System-call stubs: `syscall` with the ABI of abi/syscall.h. */
+#include <libos/trace.h>
 #include <libos/sys.h>
 #include <string.h>
 
@@ -55,7 +56,12 @@ long sys_yield(void)
 
 long sys_wait(uint64_t timeout_ns)
 {
-	return sys_call(SYS_WAIT, (long)timeout_ns, 0, 0, 0);
+	long r = sys_call(SYS_WAIT, (long)timeout_ns, 0, 0, 0);
+
+	if (r > 0 && (r & SYS_EV_TRACE)) {
+		trace_refresh();
+	}
+	return r;
 }
 
 long sys_info(struct sys_info *out)

@@ -65,6 +65,8 @@ struct monitor_services_reply;
 struct monitor_devices_reply;
 struct monitor_agree_reply;
 struct monitor_limits_reply;
+struct monitor_trace_req;
+struct monitor_trace_reply;
 
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
@@ -161,5 +163,10 @@ int mon_gone_waiting(void);
 
 /* mon_limits: how full core's tables are (the shell's `limits`). */
 int mon_limits(uint32_t core, struct monitor_limits_reply *out);
+
+/* mon_trace_op: a trace_req to core's monitor (the shell's `trace`;
+ * admin only): req->core says which; by_* are filled in by the monitor */
+int mon_trace_op(const struct monitor_trace_req *req,
+		 struct monitor_trace_reply *out);
 
 #endif

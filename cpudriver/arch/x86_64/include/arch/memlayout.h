@@ -40,6 +40,9 @@
 #define USER_DEV_MAX (ULL(4) << 30)
 #define USER_MOD_BASE ULL(0x00007e0000000000)  /* boot modules, read-only */
 #define USER_MOD_MAX (ULL(64) << 30)
+#define USER_TRACE_BASE ULL(0x00007d0000000000) /* its trace buffer */
+#define KERNEL_TRACE ULL(0xffffffffa0000000) /* this core's kernel trace
+					      buffer, while tracing */
 #define KERNEL_DEVCFG ULL(0xffffffffc0000000) /* owned devices' ECAM pages: in
 					       the kernel image's PML4 slot, which
 					       every address space shares */
