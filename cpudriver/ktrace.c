@@ -21,6 +21,8 @@
 #define KT_BUFS 64 /* buffers a core keeps: its processes and those that
 		      ended since tracing began */
 #define KT_PAGES_MAX (SYS_TRACE_MAX_BYTES / PAGE_SIZE)
+#define KT_RESERVE (512ull << 10) /* a buffer never takes the core's last
+				     512 KiB: spawns and channels go on */
 
 _Static_assert(KT_PAGES_MAX <= PAGE_SIZE / sizeof(uint64_t),
 	       "a buffer's frames fit in its index frame");
@@ -87,7 +89,8 @@ static struct kbuf *new_kbuf(uint16_t kind, uint32_t pid, const char *name)
 			b = &kb[i];
 		}
 	}
-	if (!b || !(b->index = frame_alloc())) {
+	if (!b || frame_free_bytes() < tr.bytes + PAGE_SIZE + KT_RESERVE ||
+	    !(b->index = frame_alloc())) {
 		return NULL;
 	}
 	b->npages = (uint32_t)(tr.bytes / PAGE_SIZE);
