@@ -126,6 +126,8 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 		strlcpy(s->name, man.services[i].name, BOOT_NAME_MAX);
 		strlcpy(s->app, man.services[i].app, BOOT_NAME_MAX);
 	}
+	bt->trace_classes = man.trace_classes;
+	bt->trace_bytes = man.trace_bytes;
 }
 
 /* rdrand64: a random word from the CPU, if it has RDRAND and it answers */

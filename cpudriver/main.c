@@ -9,6 +9,7 @@
  * allocator and console, boot our children in the tree, drop the
  * trampoline mappings, start the monitor, schedule.
  */
+#include "ktrace.h"
 #include "kernel.h"
 #include "console.h"
 #include "frame.h"
@@ -70,6 +71,11 @@ void kernel_entry(struct bootrec *br)
 	smp_boot_children();
 	smp_boot_done();
 
+	/* the manifest's `trace`: from before the monitor starts */
+	if (bt->trace_classes &&
+	    (r = ktrace_on(bt->trace_classes, bt->trace_bytes)) < 0) {
+		kprintf("trace: cannot trace from boot: %s", err_msg(r));
+	}
 	r = proc_spawn("monitor", "", 0, true, 0);
 	if (r < 0) {
 		kprintf("cannot start the monitor: %s", err_msg(r));

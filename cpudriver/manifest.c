@@ -22,6 +22,7 @@
 
 #include "abi/errors.h"
 #include "manifest.h"
+#include "abi/trace.h"
 
 #define MF_QUOTE_MAX 40 /* longer tokens are cut in messages */
 
@@ -453,6 +454,71 @@ static int mf_rights(struct mf_parse *c)
 	return 0;
 }
 
+/* trace [CLASSES] [SIZE]: tracing from boot on (docs/tracing.md) */
+static int mf_trace(struct mf_parse *c)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} cls[] = {{"kernel", TRACE_C_KERNEL},
+		   {"syscall", TRACE_C_SYSCALL},
+		   {"chan", TRACE_C_CHAN},
+		   {"monitor", TRACE_C_MONITOR}};
+	struct mf_tok t;
+	uint32_t bits = 0;
+	uint64_t size = 64 << 10;
+	bool have;
+
+	if (c->m->trace_line) {
+		return mf_fail_dup(c, "'trace'", NULL, c->m->trace_line);
+	}
+	have = mf_next(c, &t);
+	if (have && !(t.p[0] >= '0' && t.p[0] <= '9')) {
+		struct mf_tok w = {t.p, 0};
+
+		for (size_t at = 0; at <= t.n; at++) {
+			size_t i;
+
+			if (at < t.n && t.p[at] != ',') {
+				w.n++;
+				continue;
+			}
+			for (i = 0; i < sizeof(cls) / sizeof(cls[0]); i++) {
+				if (mf_is(&w, cls[i].name)) {
+					bits |= cls[i].bit;
+					break;
+				}
+			}
+			if (mf_is(&w, "all")) {
+				bits |= TRACE_C_KERNEL | TRACE_C_SYSCALL |
+					TRACE_C_CHAN | TRACE_C_MONITOR;
+			} else if (i == sizeof(cls) / sizeof(cls[0])) {
+				return mf_fail_tok(c, E_FORMAT,
+						   "unknown trace class ", &w,
+						   " (kernel, syscall, chan, "
+						   "monitor or all)");
+			}
+			w.p = t.p + at + 1;
+			w.n = 0;
+		}
+		have = mf_next(c, &t);
+	}
+	if (have && (mf_size(&t, &size) < 0 || size < 4096 ||
+		     size > (2ull << 20))) {
+		return mf_fail_tok(c, E_FORMAT, "bad trace buffer size ", &t,
+				   " (4K to 2M)");
+	}
+	if (have && mf_next(c, &t)) {
+		return mf_fail(c, E_FORMAT,
+			       "'trace' takes classes and a size: "
+			       "trace [CLASSES] [SIZE]");
+	}
+	c->m->trace_classes = bits ? bits : TRACE_C_DEFAULT;
+	c->m->trace_bytes = (size + 4095) & ~4095ull;
+	c->m->trace_line = c->line;
+	return 0;
+}
+
 static int mf_service(struct mf_parse *c)
 {
 	struct mf_tok name, app, extra;
@@ -540,6 +606,9 @@ static int mf_line(struct mf_parse *c)
 	}
 	if (mf_is(&d, "service")) {
 		return mf_service(c);
+	}
+	if (mf_is(&d, "trace")) {
+		return mf_trace(c);
 	}
 	return mf_fail_tok(c, E_FORMAT, "unknown directive ", &d, "");
 }

@@ -92,6 +92,9 @@ struct manifest {
 	struct manifest_rights rights[MANIFEST_MAX_RIGHTS];
 	uint32_t n_services;
 	struct manifest_service services[MANIFEST_MAX_SERVICES];
+	uint32_t trace_classes; /* `trace`: TRACE_C_* from boot on, 0 none */
+	uint64_t trace_bytes;	/* per buffer */
+	uint32_t trace_line;
 };
 
 struct manifest_error {

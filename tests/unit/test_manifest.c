@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <abi/trace.h>
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -209,6 +210,42 @@ static void test_cores(void **state)
 		     "line 1: 'cores' takes one number: cores N");
 	expect_error("cores 2\n# again\ncores 3\n", E_FORMAT, 3,
 		     "line 3: 'cores' given twice (first on line 1)");
+}
+
+/* trace [CLASSES] [SIZE]: tracing from boot (docs/tracing.md) */
+static void test_trace(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("cores 2"), 0);
+	assert_int_equal(man.trace_classes, 0);
+	assert_int_equal(man.trace_line, 0);
+	assert_int_equal(parse("\ntrace"), 0);
+	assert_int_equal(man.trace_classes, TRACE_C_DEFAULT);
+	assert_int_equal(man.trace_bytes, 64 << 10);
+	assert_int_equal(man.trace_line, 2);
+	assert_int_equal(parse("trace chan,monitor 8K"), 0);
+	assert_int_equal(man.trace_classes, TRACE_C_CHAN | TRACE_C_MONITOR);
+	assert_int_equal(man.trace_bytes, 8 << 10);
+	assert_int_equal(parse("trace all"), 0);
+	assert_int_equal(man.trace_classes, 0xf);
+	assert_int_equal(parse("trace 5000"), 0);
+	assert_int_equal(man.trace_classes, TRACE_C_DEFAULT);
+	assert_int_equal(man.trace_bytes, 8192);
+	expect_error("trace kernel,disk\n", E_FORMAT, 1,
+		     "line 1: unknown trace class 'disk' (kernel, syscall, "
+		     "chan, monitor or all)");
+	expect_error("trace kernel,\n", E_FORMAT, 1,
+		     "line 1: unknown trace class '' (kernel, syscall, chan, "
+		     "monitor or all)");
+	expect_error("trace chan 3M\n", E_FORMAT, 1,
+		     "line 1: bad trace buffer size '3M' (4K to 2M)");
+	expect_error("trace chan 1K\n", E_FORMAT, 1,
+		     "line 1: bad trace buffer size '1K' (4K to 2M)");
+	expect_error("trace chan 8K x\n", E_FORMAT, 1,
+		     "line 1: 'trace' takes classes and a size: trace "
+		     "[CLASSES] [SIZE]");
+	expect_error("trace\ntrace\n", E_FORMAT, 2,
+		     "line 2: 'trace' given twice (first on line 1)");
 }
 
 static void test_mem(void **state)
@@ -531,6 +568,7 @@ int main(void)
 	    cmocka_unit_test(test_nul_and_bytes),
 	    cmocka_unit_test(test_cores),
 	    cmocka_unit_test(test_mem),
+	    cmocka_unit_test(test_trace),
 	    cmocka_unit_test(test_start),
 	    cmocka_unit_test(test_start_count),
 	    cmocka_unit_test(test_device),

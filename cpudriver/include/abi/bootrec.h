@@ -123,7 +123,9 @@ struct boottab {
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_start starts[BOOT_MAX_STARTS];
 	uint32_t nservices;
-	uint32_t pad3;
+	uint32_t trace_classes; /* the manifest's `trace`: every core traces
+				   these TRACE_C_* from its start, 0: none */
+	uint64_t trace_bytes;	/* per buffer */
 	struct boot_service services[BOOT_MAX_SERVICES];
 	uint32_t npci;      /* entries in pci[] */
 	uint32_t pci_found; /* functions found (more than npci: not kept) */
