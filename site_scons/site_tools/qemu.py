@@ -139,8 +139,7 @@ def _run_trace(env):
     trace = env.get('trace', '')
     if not trace:
         return None
-    path = env.File('#' + trace).abspath if not os.path.isabs(trace) \
-        else trace
+    path = os.path.join(env.Dir('#').abspath, trace)
     if os.path.isdir(path):
         raise UserError('trace=%s is a folder; want a file' % trace)
     os.makedirs(os.path.dirname(path), exist_ok=True)
