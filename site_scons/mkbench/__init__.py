@@ -10,15 +10,16 @@ suite is a pass/fail test, but run() returns the list of suites so that
 `scons test` can check that each produced what it should.
 
 Modules: guest.py (a QEMU driven over its serial port), linux.py (the
-Debian baseline guest), machine.py, report.py, suites.py, selfcheck.py (the
-parsers on canned text).
+Debian baseline guest), machine.py, report.py, suites.py, tracing.py
+(trace=1: a trace of each point), selfcheck.py (the parsers on canned
+text).
 """
 
 import os
 import sys
 import time
 
-from . import linux, machine, report, suites
+from . import linux, machine, report, suites, tracing
 from .linux import FetchError
 
 QEMU = 'qemu-system-x86_64'
@@ -43,6 +44,7 @@ class Ctx:
         self.wrk_seconds = opts.get('wrk_seconds', 10)
         self.remote_cores = opts.get('remote_cores', [2, 4, 8, 16, 32, 64])
         self.remote_rounds = opts.get('remote_rounds', 200)
+        self.trace = opts.get('trace', False)   # trace=1: mkbench/tracing.py
         self._linux = None
         self.linux_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet
@@ -113,6 +115,14 @@ def run(env, opts):
             s.note('no ISO at %s' % ctx.iso, status='skipped')
         else:
             s = fn(ctx)
+            if ctx.trace and name != 'boot':
+                s.method += (
+                    ' trace=1: each point of ours ran traced (`%s` before '
+                    'it, `trace dump` after it), which costs time: compare '
+                    'these numbers with traced runs only. Each point\'s '
+                    'trace is next to the CSV: <point>.trace.bin (the dump) '
+                    'and <point>.trace.json (Perfetto; docs/tracing.md).'
+                    % tracing.TRACE_ON)
         csv_path = report.write_csv(ctx.out, s)
         plots[name] = report.plot(ctx.out, s, csv_path)
         s.seconds = time.monotonic() - t0

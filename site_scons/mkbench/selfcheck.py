@@ -8,7 +8,13 @@ p99 below its median, a wrong core or message count, wrk errors, a note
 about our side) has a case here that shows it rejects.
 """
 
-from . import suites
+import os
+import re
+import shutil
+import tempfile
+
+from . import suites, tracing
+from .guest import GuestError
 from .report import Suite
 from ostest import checks
 
@@ -129,6 +135,10 @@ def _chan():
         _, bad = suites.parse_chan(CHAN.replace(old, new))
         _want(any(b.startswith(why) for b in bad),
               'bench chan: %r not rejected (%s)' % (new, bad))
+    # chanbench's count for tracing is not a problem
+    count = CHAN + 'chanbench: channel messages sent 4002 received 2001\n'
+    _want(suites.parse_chan(count) == (got, []),
+          'the count line rejected: %s' % (suites.parse_chan(count),))
 
 
 def _wrk():
@@ -191,16 +201,118 @@ def _check():
                'rtt_median_ns': 1, 'rtt_p99_ns': 2, 'oneway_msgs_per_s': 3},
               {'system': 'ours', 'mechanism': 'channel (sleeping, doorbell)',
                'rtt_median_ns': None, 'rtt_p99_ns': None,
-               'oneway_msgs_per_s': None}]
+               'oneway_msgs_per_s': None}] + [
+              {'system': 'ours', 'mechanism': m, 'rtt_median_ns': 1,
+               'rtt_p99_ns': 2, 'oneway_msgs_per_s': 3}
+              for m in (suites.TRACE_OFF, suites.TRACE_ON)]
     _want(suites.check(s) == ['not measured: ours channel (sleeping, '
                               'doorbell)'],
           'channels passed without the sleeping run: %s' % suites.check(s))
+    s.rows = s.rows[:3]
+    _want(suites.check(s) == ['not measured: ours channel (sleeping, '
+                              'doorbell), ours ' + suites.TRACE_ON],
+          'channels passed without tracing on: %s' % suites.check(s))
     s = Suite('network', '')
     s.rows = [{'server': suites.NET_OURS[0][1], 'req_per_s': 10.0}]
     _want(suites.check(s) == ['not measured: ' + suites.NET_OURS[1][1]],
           'network passed with a server down: %s' % suites.check(s))
 
 
+class _Shell:
+    """A guest for tracing.point(): answers each command typed with the
+    text `answers` gives (a function of the command), appending dump
+    bytes to its trace device on `trace dump`."""
+
+    def __init__(self, trace_path, answers, dumps=()):
+        self.text, self.pos = '> ', 0
+        self.trace_path, self.trace_off = trace_path, 0
+        self.answers, self.dumps = answers, list(dumps)
+        self.typed = []
+
+    def type(self, line):
+        self.typed.append(line)
+        if line == 'trace dump' and self.dumps:
+            with open(self.trace_path, 'ab') as f:
+                f.write(self.dumps.pop(0))
+        self.text += line + '\n' + self.answers(line) + '\n> '
+
+    def wait_for(self, pattern, timeout):
+        m = re.compile(pattern, re.M).search(self.text, self.pos)
+        if not m:
+            raise GuestError('no %r' % pattern)
+        self.pos = m.end()
+        return m, 0.0
+
+
+def _ok(line):
+    return {tracing.TRACE_ON: 'trace: on kernel,chan,monitor 1M per buffer '
+            'on 4 cores', 'trace dump': 'trace: dumped 976 bytes, 4 '
+            'buffers from 2 cores, 0 events lost'}.get(line, 'result')
+
+
+class _Ctx:
+    def __init__(self, out, trace=True):
+        self.out, self.work, self.trace = out, out, trace
+
+
+def _tracing():
+    """trace=1's points on a stand-in shell: the dumps of each point
+    land next to the CSV, converted; a failed dump fails the point."""
+    from tracetool import selfcheck as canned
+    d = tempfile.mkdtemp(prefix='mkbench-trace-')
+    try:
+        ctx = _Ctx(d)
+        dev = tracing.device(ctx, 'g')
+        _want(dev == os.path.join(d, 'g.trace.bin') and
+              tracing.device(_Ctx(d, False), 'g') is None, 'device %r' % dev)
+        g = _Shell(dev, _ok, [canned.BASIC, canned.EARLY])
+        s = Suite('remote', '')
+        v = tracing.point(ctx, s, g, 'p1', lambda: g.type('bench') or 7)
+        _want(v == 7 and g.typed == [tracing.TRACE_ON, 'bench',
+                                     'trace dump'],
+              'point: %r typed %r' % (v, g.typed))
+        tracing.point(ctx, s, g, 'p2', lambda: None)
+        for name, data in (('p1', canned.BASIC), ('p2', canned.EARLY)):
+            with open(os.path.join(d, name + '.trace.bin'), 'rb') as f:
+                _want(f.read() == data, '%s.trace.bin is not its dump'
+                      % name)
+            _want(os.path.exists(os.path.join(d, name + '.trace.json')),
+                  'no %s.trace.json' % name)
+        # p2's receive comes before its send: a note, not a failed point
+        _want(len(s.notes) == 1 and not s.ours_notes and
+              s.notes[0].startswith('trace of p2: tracetool --check finds '
+                                    '1 problem(s), the first: channel '
+                                    '0x7000/0 seq 9: received'),
+              'notes %r' % s.notes)
+        g = _Shell(tracing.device(ctx, 'g'), _ok, [b'MKTRACE1 but short'])
+        tracing.point(ctx, s, g, 'p3', lambda: None)
+        _want(s.ours_notes == ['trace of p3 (%s): truncated: a dump starts '
+                               'with a 32-byte header, this one has 18 '
+                               'bytes' % os.path.join(d, 'p3.trace.bin')],
+              'a bad dump: %r' % s.ours_notes)
+        _want(tracing.point(_Ctx(d, False), s, g, 'p4', lambda: 5) == 5 and
+              g.typed == [tracing.TRACE_ON, 'trace dump'],
+              'untraced point typed %r' % g.typed)
+        for answer, want in (
+                ('trace dump: no trace device (QEMU needs trace=FILE: '
+                 'docs/tracing.md)', '`trace dump`: trace dump: no trace '
+                 'device'),
+                ('unknown command \'trace\' (try help)',
+                 '`%s`: unknown command' % tracing.TRACE_ON)):
+            g = _Shell(tracing.device(ctx, 'g'), lambda line, a=answer: a if line.startswith(
+                'trace') and not (line == tracing.TRACE_ON and
+                                  'dump' in a) else _ok(line))
+            try:
+                tracing.point(ctx, s, g, 'p5', lambda: None)
+                raise _Fail('tracing: %r did not fail the point' % answer)
+            except GuestError as e:
+                _want(str(e).startswith(want), 'tracing: %r gave %s'
+                      % (answer, e))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def parse_check():
     """(ok, reason) for the ostest plan."""
-    return checks.run(_remote, _linux, _ready, _chan, _wrk, _check)
+    return checks.run(_remote, _linux, _ready, _chan, _wrk, _check,
+                      _tracing)

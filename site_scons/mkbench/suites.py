@@ -17,7 +17,7 @@ import shutil
 import statistics
 import subprocess
 
-from . import linux
+from . import linux, tracing
 from .guest import Guest, GuestError
 from .report import Suite
 
@@ -32,14 +32,21 @@ CHAN_RX = (r'bench chan (\d+) -> (\d+): round trip median (\d+) cycles '
            r'([\d,]+) messages/s(?: \(([\d,]+) of ([\d,]+) arrived\))?')
 PINGPONG = (r'pingpong (\w+) rtt_median_ns (\d+) rtt_p99_ns (\d+) '
             r'oneway_msgs_per_s (\d+)')
+# chanbench's count of what it sent and received on the bench channel
+# (for tracing's comparison): not a problem.
+CHAN_COUNT = r'^chanbench: channel messages sent \d+ received \d+$'
 # What the shell says instead of a result: its usage, or a bench failure.
 SHELL_FAIL = r'^(?:usage: bench.*|bench: (?:failed|cannot start).*)$'
 
 
 def _os_guest(ctx, smp, name, iso=None, **kw):
-    return Guest(lambda cd: ctx.env.QemuCommand(
-        iso or ctx.iso, smp=smp, serial='chardev:com1', chardev=cd, **kw),
-        ctx.work, name)
+    """Our guest; with trace=1 it has the trace device (mkbench/tracing.py)."""
+    trace = tracing.device(ctx, name)
+    g = Guest(lambda cd: ctx.env.QemuCommand(
+        iso or ctx.iso, smp=smp, serial='chardev:com1', chardev=cd,
+        trace=trace, **kw), ctx.work, name)
+    g.trace_path, g.trace_off = trace, 0
+    return g
 
 
 def _linux_guest(ctx, smp, name, run, append='', net=None, mem=None):
@@ -82,7 +89,8 @@ def parse_chan(text):
     median, a rate of 0."""
     bad = ['the shell said: ' + m.group(0)
            for m in re.finditer(SHELL_FAIL, text, re.M)]
-    bad += [m.group(0) for m in re.finditer(r'^chanbench: .*$', text, re.M)]
+    bad += [m.group(0) for m in re.finditer(r'^chanbench: .*$', text, re.M)
+            if not re.match(CHAN_COUNT, m.group(0))]
     m = re.search(CHAN_RX, text)
     if not m:
         return None, bad + ['no `bench chan` result']
@@ -136,6 +144,9 @@ def boot(ctx):
                 'same QEMU machine, accelerator and memory; %d run(s) per '
                 'point, median. `guest ms` is what our CPU driver reports '
                 'itself.' % (ctx.linux_version(), ctx.runs))
+    if ctx.trace:
+        s.notes.append('trace=1: boot is not traced (nothing runs before '
+                       '`system ready` to turn tracing on)')
     cores = ctx.cores
     steps = len(cores) * 2 * ctx.runs
     step = 0
@@ -216,10 +227,15 @@ def channels(ctx):
         '(channels/ring.c, polling), pipe, eventfd and futex (sleeping). '
         'Host: the same `pingpong` binary on the build machine, threads '
         'pinned to two host cores. %d run(s), median of the medians.' % (
-            a, b, smp, smp, ctx.rounds, ctx.runs))
+            a, b, smp, smp, ctx.rounds, ctx.runs) +
+        ' Tracing\'s cost: in the same boot, `bench chan %d %d` (polling) '
+        'with tracing off, then again after `trace on chan` (channel events '
+        'into each process\'s buffer, 64K, wrapping), then `trace off`; '
+        'the ratio on / off of the medians.' % (a, b))
     steps = 3 * ctx.runs
     step = 0
-    ours = {'': [], 'sleep': []}     # mode -> [(med, p99, rate)]
+    ours = {'': [], 'sleep': [], 'off': [], 'on': []}
+    # mode -> [(med, p99, rate)]; off/on: tracing's cost
     for r in range(ctx.runs):
         step += 1
         ctx.progress('channels', step, steps, 'ours: bench chan %d %d, '
@@ -230,11 +246,25 @@ def channels(ctx):
                 _prompt(g)
                 for mode in ('', 'sleep'):
                     try:
-                        ours[mode].append(_bench_chan(g, a, b, mode))
+                        ours[mode].append(tracing.point(
+                            ctx, s, g, 'channels-%s-run%d' % (
+                                mode or 'polling', r + 1),
+                            lambda: _bench_chan(g, a, b, mode)))
                     except GuestError as e:
                         if g.p.poll() is not None:
                             raise
                         s.note('ours: %s' % e, ours=True)
+                try:
+                    off = _bench_chan(g, a, b)
+                    tracing.command(g, 'trace on chan', 'trace: on ')
+                    on = _bench_chan(g, a, b)
+                    tracing.command(g, 'trace off', 'trace: off ')
+                    ours['off'].append(off)
+                    ours['on'].append(on)
+                except GuestError as e:
+                    if g.p.poll() is not None:
+                        raise
+                    s.note('ours, tracing on and off: %s' % e, ours=True)
         except GuestError as e:
             s.note('ours: %s' % e, ours=True)
     res = {}                     # (where, mode) -> [(med, p99, rate)]
@@ -273,8 +303,10 @@ def channels(ctx):
 
     o = agg(ours[''])
     z = agg(ours['sleep'])
+    toff, ton = agg(ours['off']), agg(ours['on'])
     for v, label in ((o, 'channel (polling)'),
-                     (z, 'channel (sleeping, doorbell)')):
+                     (z, 'channel (sleeping, doorbell)'),
+                     (toff, TRACE_OFF), (ton, TRACE_ON)):
         s.rows.append({'system': 'ours', 'mechanism': label,
                        'rtt_median_ns': v[0], 'rtt_p99_ns': v[1],
                        'oneway_msgs_per_s': v[2]})
@@ -305,6 +337,10 @@ def channels(ctx):
                         ('pipe (sleeping)', 'Linux pipe')):
         s.ratio('sleeping rtt median vs ' + short, z[0],
                 by[('Linux guest', mech)]['rtt_median_ns'], 'ns')
+    s.ratio('rtt median, trace on chan / off (both ours)', ton[0], toff[0],
+            'ns')
+    s.ratio('one-way rate, trace on chan / off (both ours)', ton[2],
+            toff[2], '/s')
     s.plots.append(('Round trip median (ns, log scale)',
                     'set style data histograms\nset style fill solid 0.6\n'
                     'set logscale y\nset ylabel "ns"\nset xtics rotate by -30'
@@ -314,6 +350,10 @@ def channels(ctx):
     ctx.done('channels', 'ours rtt median %s ns polling, %s ns sleeping'
              % (_i(o[0]), _i(z[0])))
     return s
+
+
+TRACE_OFF = 'channel (polling), tracing off'
+TRACE_ON = 'channel (polling), trace on chan'
 
 
 # --------------------------------------------------------------- network
@@ -385,7 +425,7 @@ def wrk(url, seconds, connections=WRK_CONNECTIONS):
     return parse_wrk(r.stdout, r.returncode, r.stderr)
 
 
-def _serve(ctx, s, label, start, ready, port, ours):
+def _serve(ctx, s, label, start, ready, port, ours, name=None):
     """Boots a guest with `start`, waits for `ready`, runs wrk; a row.
     ours: the server is ours (its problems are notes about our side)."""
     row = {'server': label, 'req_per_s': None, 'lat_p50_ms': None,
@@ -396,7 +436,11 @@ def _serve(ctx, s, label, start, ready, port, ours):
             # One request first: the path works and ARP/TCP are warm.
             subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
                             'http://127.0.0.1:%d/' % port], timeout=20)
-            res, bad = wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds)
+            if ours and ctx.trace:
+                _prompt(g)
+            res, bad = tracing.point(
+                ctx if ours else _NoTrace, s, g, 'network-%s' % name,
+                lambda: wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds))
             row.update(res)
             for why in bad:
                 s.note('%s: %s' % (label, why), ours=ours)
@@ -445,7 +489,8 @@ def network(ctx):
         else:
             s.note('no Linux baseline: ' + ctx.linux_error)
             continue
-        row = _serve(ctx, s, label, start, ready, port, ours=bool(iso))
+        row = _serve(ctx, s, label, start, ready, port, ours=bool(iso),
+                     name=os.path.basename(iso or 'linux').split('.')[0])
         rows.append(row)
         ctx.done('network', '%s: %s req/s' % (label, row['req_per_s']))
     s.rows = rows
@@ -464,6 +509,10 @@ def network(ctx):
                     'set ylabel "requests/s"\nset key off\nset yrange [0:*]\n'
                     'plot "@CSV@" using 2:xtic(1)\n'))
     return s
+
+
+class _NoTrace:
+    trace = False
 
 
 # ------------------------------------------------------------- isolation
@@ -493,11 +542,13 @@ def isolation(ctx):
         with _os_guest(ctx, ISO_SMP, 'iso-os') as g:
             g.wait_for(READY, BOOT_TIMEOUT + ISO_SMP)
             _prompt(g)
-            q = _bench_chan(g, 1, 2)[:2]
+            q = tracing.point(ctx, s, g, 'isolation-quiet',
+                              lambda: _bench_chan(g, 1, 2))[:2]
             g.type('spawn spin on %d 2000 noise quiet' % last)
             g.wait_for(r'started spin on core %d' % last, 30)
             _prompt(g)
-            n = _bench_chan(g, 1, 2)[:2]
+            n = tracing.point(ctx, s, g, 'isolation-noisy',
+                              lambda: _bench_chan(g, 1, 2))[:2]
             rows.append({'system': 'ours', 'service': 'channel (polling)',
                          'quiet_median_ns': q[0], 'quiet_p99_ns': q[1],
                          'noisy_median_ns': n[0], 'noisy_p99_ns': n[1]})
@@ -658,7 +709,7 @@ def parse_linux_remote(text, n):
     return got, bad
 
 
-def _remote_ours(ctx, s, n):
+def _remote_ours(ctx, s, n, run=1):
     """One boot with n cores; {op: (median, p99, msgs)}."""
     timeout = 120 + 0.05 * n * ctx.remote_rounds
     with _os_guest(ctx, n, 'remote-os-%d' % n,
@@ -667,10 +718,18 @@ def _remote_ours(ctx, s, n):
         for why in parse_ready(m.group(0), n)[1]:
             s.note('ours at %d cores: %s' % (n, why), ours=True)
         _prompt(g)
-        start = g.pos
-        g.type('bench remote %d' % ctx.remote_rounds)
-        g.wait_for(REMOTE_END, timeout)
-        got, bad = parse_remote(g.text[start:g.pos], n)
+
+        def measure():
+            start = g.pos
+            g.type('bench remote %d' % ctx.remote_rounds)
+            g.wait_for(REMOTE_END, timeout)
+            text = g.text[start:g.pos]
+            if ctx.trace:
+                _prompt(g)
+            return text
+        text = tracing.point(ctx, s, g, 'remote-%dcores-run%d' % (n, run),
+                             measure)
+        got, bad = parse_remote(text, n)
     for b in bad:
         s.note('ours at %d cores: %s' % (n, b), ours=True)
     return got
@@ -802,7 +861,7 @@ def remote(ctx):
             ctx.progress('remote', step, steps, 'ours, %d cores: bench '
                          'remote %d' % (n, ctx.remote_rounds))
             try:
-                ours.append(_remote_ours(ctx, s, n))
+                ours.append(_remote_ours(ctx, s, n, r + 1))
             except GuestError as e:
                 s.note('ours at %d cores: %s' % (n, e), ours=True)
         for r in range(ctx.runs):
@@ -853,7 +912,8 @@ def channels_missing(s):
             None not in (r['rtt_median_ns'], r['rtt_p99_ns'],
                          r['oneway_msgs_per_s'])]
     return ['ours ' + m for m in ('channel (polling)',
-                                  'channel (sleeping, doorbell)')
+                                  'channel (sleeping, doorbell)',
+                                  TRACE_OFF, TRACE_ON)
             if m not in have]
 
 

@@ -203,6 +203,9 @@ def _spec_new_keys(d):
     _want(_parse(d, 'expect: a\n').boots[0].exit is None, 'exit default')
     _want(not _parse(d, 'expect: a\n').alone, 'alone default')
     _want(_parse(d, 'alone: yes\nexpect: a\n').alone, 'alone: yes')
+    _want(not _parse(d, 'expect: a\n').trace, 'trace default')
+    _want(_parse(d, 'trace:\nexpect: a\n').trace, 'trace:')
+    _want(_parse(d, 'trace: yes\nexpect: a\n').trace, 'trace: yes')
     t = _parse(d, 'expect: a\nalive: 1 0\n')
     _want(t.boots[0].alive == [1, 0] and t.boots[0].alive_line == 2
           and t.has_send(), 'alive: %r' % t.boots[0].alive)
@@ -227,6 +230,8 @@ def _spec_errors(d):
             ('net: 80\nnet-device: e1000,netdev=n1\nexpect: a\n',
              'leave out netdev='),
             ('net-device: virtio-net-pci\nexpect: a\n', 'without net:'),
+            ('trace: no\nexpect: a\n', 'trace: takes no value, or yes: no'),
+            ('trace:\ntrace: yes\nexpect: a\n', 'trace: given twice'),
             ('expect: a\nhost:\n', 'x.test:2: host: needs a shell command'),
             ('expect: a\nreboot:\nexpect: b\n',
              'x.test:2: reboot: boot 1 has no exit: line'),
@@ -431,7 +436,9 @@ def _host_reboot(d, real):
     r, fake, out = _run(d, real, (
         'net: 80 53/udp\n'
         'disk: 1M\n'
+        'trace:\n'
         'expect: ready\n'
+        'host: test "$TRACE" = "$OUT/trace.bin"\n'
         'host: echo $PORT_80 $PORT_53_UDP $BOOT > "$OUT/env"; sleep 0.5; '
         'touch "$OUT/slow"\n'
         'expect: /^late$/\n'
@@ -452,6 +459,9 @@ def _host_reboot(d, real):
     _want(fake.calls[1]['net'] == fwd, 'ports changed across boots')
     _want(fake.calls[0]['disk'] == os.path.join(out, 'disk.img'),
           'disk %r' % fake.calls[0]['disk'])
+    _want([(c['trace'], c['trace_append']) for c in fake.calls] ==
+          [(os.path.join(out, 'trace.bin'), True)] * 2,
+          'trace %r' % [c.get('trace') for c in fake.calls])
     _want(_dead(os.path.join(out, 'bg')), 'background host process survived')
     _want(os.path.exists(os.path.join(out, 'boot2.console')), 'boot2.console')
 
@@ -585,7 +595,17 @@ def _qemu_args(real):
     got = ' '.join(cmd)
     _want(' '.join(want) in got, 'QEMU command %s' % got)
     got = ' '.join(real.QemuCommand('x.iso', serial='file:x'))
-    _want('-netdev' not in got and '-drive' not in got, 'extra devices: %s' % got)
+    _want('-netdev' not in got and '-drive' not in got and
+          'virtio-serial' not in got, 'extra devices: %s' % got)
+    want = ('-device virtio-serial-pci,id=tracebus -chardev file,id=trace0,'
+            'path=/t,,1.bin%s -device virtconsole,chardev=trace0,'
+            'bus=tracebus.0')
+    got = ' '.join(real.QemuCommand('x.iso', serial='file:x',
+                                    trace='/t,1.bin'))
+    _want(want % '' in got, 'trace device: %s' % got)
+    got = ' '.join(real.QemuCommand('x.iso', serial='file:x',
+                                    trace='/t,1.bin', trace_append=True))
+    _want(want % ',append=on' in got, 'trace device, appending: %s' % got)
 
 
 def host_check(env):

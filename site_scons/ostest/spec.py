@@ -54,6 +54,10 @@ with '#' are ignored. Keys:
               zero-filled raw disk image, virtio-blk, the same in every boot
   disk-device: the -device arguments of the disk, without drive=
               (default virtio-blk-pci; e.g. virtio-blk-pci,disable-legacy=on)
+  trace:      (no value, or yes) gives the guest the trace device (a
+              virtio-console port, docs/tracing.md "Collecting") writing
+              to OUT/trace.bin, which host: lines find as $TRACE; every
+              boot appends to it, and each `trace dump` adds one dump
   host:       a shell command run on the host (sh -c) once every expect:
               line written above it has matched; it must exit with status 0
               (may repeat)
@@ -93,6 +97,7 @@ is the top of the tree; its environment has PATH, HOME, TERM and
 
   OUT              the test's output folder, build/tests/system/NAME/
   DISK             the disk image (with disk:), OUT/disk.img
+  TRACE            the trace device's file (with trace:), OUT/trace.bin
   PORT_80          the host port that reaches guest TCP port 80 (net: 80)
   PORT_53_UDP      the same for UDP (net: 53/udp)
   BOOT             which boot is running, 1, 2, ...
@@ -134,7 +139,7 @@ import shlex
 DEFAULTS = {'iso': 'default', 'smp': 8, 'mem': '2G', 'machine': 'q35',
             'timeout': 60, 'order': 50}
 SINGLE = ('name', 'iso', 'smp', 'mem', 'machine', 'timeout', 'order', 'alone',
-          'net-device', 'disk', 'disk-device')
+          'net-device', 'disk', 'disk-device', 'trace')
 PER_BOOT = ('exit', 'alive')         # once per boot
 MULTI = ('qemu', 'expect', 'expect-any', 'reject', 'send', 'send-raw',
          'host', 'net', 'reboot')
@@ -265,6 +270,7 @@ class SystemTest:
         self.net_device = None
         self.disk = None          # bytes, with disk:
         self.disk_device = None
+        self.trace = False        # with trace:
         self.boots = [Boot(1, 0)]
 
     @property
@@ -413,6 +419,10 @@ def _set(t, key, value, no):
         t.disk = parse_size(value)
     elif key == 'disk-device':
         t.disk_device = _device(key, value, 'drive')
+    elif key == 'trace':
+        if value not in ('', 'yes'):
+            raise SpecError('trace: takes no value, or yes: %s' % value)
+        t.trace = True
     elif key == 'reboot':
         if b.exit is None:
             raise SpecError('reboot: boot %d has no exit: line; its QEMU must '
@@ -447,7 +457,7 @@ def parse(path, shown=None):
             raise SpecError(where + 'reboot: takes no value')
         if key == 'host' and not value:
             raise SpecError(where + 'host: needs a shell command')
-        if not value and key not in ('send', 'reboot'):
+        if not value and key not in ('send', 'reboot', 'trace'):
             raise SpecError(where + '%s: empty value' % key)
         seen.add(once)
         try:

@@ -310,6 +310,8 @@ class SystemRun:
         self.name = 'system/' + t.name
         self.outdir = os.path.join(top, 'build', 'tests', 'system', t.name)
         self.disk = os.path.join(self.outdir, 'disk.img') if t.disk else None
+        self.trace = os.path.join(self.outdir, 'trace.bin') if t.trace \
+            else None
         self.ports = {}                    # (guest port, proto) -> host port
         self.hosts = []                    # every HostCommand started
         self.start = time.monotonic()
@@ -348,6 +350,8 @@ class SystemRun:
         e['BOOT'] = str(self.boot.number)
         if self.disk:
             e['DISK'] = self.disk
+        if self.trace:
+            e['TRACE'] = self.trace
         for (guest, proto), port in self.ports.items():
             e[port_variable(guest, proto)] = str(port)
         return e
@@ -362,7 +366,8 @@ class SystemRun:
         kw = dict(smp=t.smp, mem=t.mem, machine=t.machine,
                   extra=self.qmp.args() + t.qemu,
                   net=self._forwards(), net_device=t.net_device,
-                  disk=self.disk, disk_device=t.disk_device)
+                  disk=self.disk, disk_device=t.disk_device,
+                  trace=self.trace, trace_append=True)
         if kb:
             return self.env.QemuCommand(self.iso, serial='chardev:com1',
                                         chardev=kb.chardev(serial_log), **kw)
@@ -584,7 +589,8 @@ class SystemRun:
             serial='mon:stdio', extra=t.qemu, net=self._forwards(),
             net_device=t.net_device,
             disk=_rel(self.disk, top) if self.disk else None,
-            disk_device=t.disk_device)
+            disk_device=t.disk_device,
+            trace=_rel(self.trace, top) if self.trace else None)
         tail.append('run by hand: ' + ' '.join(shlex.quote(c) for c in by_hand))
         sends = [str(s) for s in self.boot.sends] + [
             "'%s\\r'" % spec.alive_send(c)[0] for c in self.boot.alive]

@@ -13,6 +13,10 @@ these options:
   bench_rounds=N           round trips per pingpong mode in the Linux guest
   bench_cache=DIR          where the Debian baseline packages are kept
   bench_wrk_seconds=N      duration of each wrk run (network suite)
+  trace=1                  trace each point of ours: `trace on` before,
+                           `trace dump` after; <point>.trace.bin and
+                           <point>.trace.json next to the CSV
+                           (site_scons/mkbench/tracing.py)
 Results land in build/bench/ (CSV per suite, plots, report.md).
 
 env.BenchTestChecks(iso, pingpong) adds one check per suite to `scons
@@ -47,6 +51,16 @@ def _ints(text, what):
         raise SystemExit('bench: %s=%s: want numbers separated by commas'
                          % (what, text))
     return v
+
+
+def _trace(env):
+    v = str(env.get('trace', '') or '').strip().lower()
+    if v in ('', '0', 'no', 'off'):
+        return False
+    if v in ('1', 'yes', 'on'):
+        return True
+    raise SystemExit('bench: trace=%s: want trace=1 (a trace per point) or '
+                     'nothing (trace=FILE is for `scons run`)' % v)
 
 
 def _path(env, node):
@@ -85,7 +99,9 @@ def _opts(env, iso, pingpong, isos):
 
 def _bench_suites(env, alias, iso, pingpong, isos):
     def action(target, source, env):
-        mkbench.run(env, _opts(env, iso, pingpong, isos))
+        opts = _opts(env, iso, pingpong, isos)
+        opts['trace'] = _trace(env)
+        mkbench.run(env, opts)
         return 0
 
     a = env.Alias(alias, [iso, pingpong] + list(isos.values()),

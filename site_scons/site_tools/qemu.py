@@ -2,7 +2,7 @@
 """Booting the ISO in QEMU: `scons run`, `scons debug`, and the test harness.
 
 env.QemuCommand(iso, smp=, mem=, machine=, serial=, chardev=, extra=, gdb=,
-net=, net_device=, disk=, disk_device=) is the ONE place that makes a QEMU
+net=, net_device=, disk=, disk_device=, trace=, trace_append=) is the ONE place that makes a QEMU
 command line; `scons run`, `scons debug` and the system tests
 (site_scons/ostest) all call it, so what a test boots is what a person
 boots. Unset arguments come from the options smp, mem, machine; accel and
@@ -14,14 +14,17 @@ user network (netdev id net0) forwarding each host port on 127.0.0.1 only
 to the guest port; net_device= replaces its -device arguments (default
 virtio-net-pci; the netdev= is added). disk=PATH attaches a raw image as
 drive disk0 (default device virtio-blk-pci; disk_device= replaces it, the
-drive= is added).
+drive= is added). trace=PATH adds the trace device (docs/tracing.md
+"Collecting"): a virtio-console port whose bytes QEMU writes to PATH,
+truncated when QEMU starts unless trace_append=True.
 
 env.QemuRun(alias, iso, kernel): boots with the serial console (multiplexed
 with the QEMU monitor) on this terminal; Ctrl-A X quits. Unless the options
 say otherwise it has a virtio-net card with host 127.0.0.1:<port> (default
 8080) forwarded to guest TCP port 80 (net=off: no card) and the persistent
 virtio-blk disk build/disk.img, 64 MiB, made zero-filled when missing and
-kept across runs (disk=PATH: another image; disk=off: none).
+kept across runs (disk=PATH: another image; disk=off: none); trace=FILE adds
+the trace device writing to FILE (`trace dump` in the shell fills it).
 env.QemuDebug(alias, iso, kernel): the same, halted at the first instruction
 with a gdb stub on :1234; prints the gdb command that loads the symbols.
 
@@ -61,9 +64,21 @@ def disk_args(path, device=None):
             '-device', '%s,drive=disk0' % (device or DISK_DEVICE)]
 
 
+def trace_args(path, append=False):
+    """The trace device (docs/tracing.md "Collecting"): port 0 of a
+    virtio-serial bus, a console QEMU writes to the file at path (no
+    multiport: the guest's driver sends on the port's one transmit
+    queue). append keeps what the file holds (a test's earlier boots)."""
+    return ['-device', 'virtio-serial-pci,id=tracebus',
+            '-chardev', 'file,id=trace0,path=%s%s' % (
+                str(path).replace(',', ',,'), ',append=on' if append else ''),
+            '-device', 'virtconsole,chardev=trace0,bus=tracebus.0']
+
+
 def _qemu_command(env, iso, smp=None, mem=None, machine=None,
                   serial='stdio', chardev=None, extra=(), gdb=False,
-                  net=None, net_device=None, disk=None, disk_device=None):
+                  net=None, net_device=None, disk=None, disk_device=None,
+                  trace=None, trace_append=False):
     """Returns the QEMU argv (a list of strings) that boots `iso`.
 
     serial is a QEMU character device spec for COM1: 'mon:stdio' for a
@@ -96,6 +111,8 @@ def _qemu_command(env, iso, smp=None, mem=None, machine=None,
         cmd += net_args(net, net_device)
     if disk is not None:
         cmd += disk_args(disk, disk_device)
+    if trace is not None:
+        cmd += trace_args(trace, trace_append)
     cmd += list(extra)
     cmd += shlex.split(env.get('qemu_args', '') or '')
     return cmd
@@ -114,6 +131,23 @@ def exit_meaning(status):
     if status & 1 and status > 1:
         return 'guest wrote 0x%x to isa-debug-exit' % (status >> 1)
     return 'QEMU failed to start or crashed'
+
+
+def _run_trace(env):
+    """The trace file of `scons run` (the option trace=FILE), or None,
+    after saying so; raises UserError when it cannot be written."""
+    trace = env.get('trace', '')
+    if not trace:
+        return None
+    path = os.path.join(env.Dir('#').abspath, trace)
+    if os.path.isdir(path):
+        raise UserError('trace=%s is a folder; want a file' % trace)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    print('scons run: trace device writes to %s, emptied now (virtio-console; '
+          'type `trace on`, then `trace dump`; each dump is appended; '
+          'convert: PYTHONPATH=site_scons python3 -m tracetool %s --json '
+          'trace.json; docs/tracing.md)' % (trace, trace), flush=True)
+    return path
 
 
 def _run_devices(env):
@@ -165,11 +199,12 @@ class UserError(Exception):
 def _run_qemu(env, iso, kernel, gdb):
     try:
         net, disk = _run_devices(env)
+        trace = _run_trace(env)
     except (UserError, OSError) as e:
         print('scons run: %s' % e)
         return 1
     cmd = _qemu_command(env, iso, serial='mon:stdio', gdb=gdb, net=net,
-                        disk=disk)
+                        disk=disk, trace=trace)
     if env.get('VERBOSE'):
         print(' '.join(shlex.quote(c) for c in cmd))
     print('qemu: serial console on this terminal; press Ctrl-A then X to quit '

@@ -22,7 +22,10 @@ in file order. otherData keeps what the check needs: tsc_khz, each core's
 clock record, the events each buffer lost.
 
 check(trace) (a dict or JSON text) -> {'messages', 'per_channel',
-'per_core_pair', 'errors'}: errors is empty when the JSON is a trace
+'per_core_pair', 'channels', 'errors'}: channels lists, per channel ring
+and pair of processes, the messages and the two ends ({'core', 'pid',
+'name'} of the sender 'from' and the receiver 'to'), which
+match_channels() searches by name and core; errors is empty when the JSON is a trace
 object, every send has exactly one receive and the other way round (same
 type and size, one flow between them), time stamps never go back on a
 track, and every receive is at or after its send within the two cores'
@@ -212,6 +215,7 @@ def _slack_us(trace, a, b):
 def _scan(events, errors):
     """Time order per track; the send/recv slices and flow ends by key."""
     last = {}
+    names = {}
     msgs = {'send': {}, 'recv': {}}
     flows = {}
     for i, ev in enumerate(events):
@@ -219,6 +223,10 @@ def _scan(events, errors):
             errors.append('event %d: not an event' % i)
             continue
         if ev['ph'] == 'M':
+            if ev.get('name') == 'thread_name' and isinstance(
+                    ev.get('args'), dict):
+                names[(ev.get('pid'), ev.get('tid'))] = str(
+                    ev['args'].get('name', '')).rsplit(' 0x', 1)[0]
             continue
         track = (ev.get('pid'), ev.get('tid'))
         ts = ev.get('ts')
@@ -237,7 +245,7 @@ def _scan(events, errors):
             msgs[ev['name']].setdefault(key, []).append(ev)
         elif ev['ph'] in ('s', 'f') and ev.get('cat') == FLOW_CAT:
             flows.setdefault(ev.get('id'), []).append(ev)
-    return msgs, flows
+    return msgs, flows, names
 
 
 def _flow_ok(flows, s, r):
@@ -260,11 +268,12 @@ def _flow_ok(flows, s, r):
 def check(trace):
     errors = []
     out = {'messages': 0, 'per_channel': {}, 'per_core_pair': {},
-           'errors': errors}
+           'channels': [], 'errors': errors}
     trace = _load(trace, errors)
     if trace is None:
         return out
-    msgs, flows = _scan(trace['traceEvents'], errors)
+    msgs, flows, names = _scan(trace['traceEvents'], errors)
+    ends = {}
     for key in sorted(set(msgs['send']) | set(msgs['recv']), key=str):
         ss, rs = msgs['send'].get(key, []), msgs['recv'].get(key, [])
         what = 'channel %s seq %s' % key
@@ -295,5 +304,45 @@ def check(trace):
         pc[key[0]] = pc.get(key[0], 0) + 1
         pair = '%s->%s' % (core_of(s['pid']), core_of(r['pid']))
         out['per_core_pair'][pair] = out['per_core_pair'].get(pair, 0) + 1
+        k = (key[0], _end(s, names), _end(r, names))
+        ends[k] = ends.get(k, 0) + 1
+    out['channels'] = [{'channel': c, 'from': dict(f), 'to': dict(t),
+                        'messages': n}
+                       for (c, f, t), n in sorted(ends.items(), key=str)]
     return out
+
+
+def _end(ev, names):
+    track = (ev.get('pid'), ev.get('tid'))
+    return (('core', core_of(ev.get('pid'))), ('pid', ev['args'].get('pid')),
+            ('name', names.get(track, '')))
+
+
+def parse_end(text):
+    """NAME, @CORE or NAME@CORE -> (name or None, core or None); raises
+    ValueError."""
+    name, at, core = text.partition('@')
+    if not name and not at:
+        raise ValueError('empty')
+    try:
+        c = int(core) if at else None
+    except ValueError:
+        raise ValueError('core %r is not a number' % core)
+    if at and not name and c is None:
+        raise ValueError('empty')
+    return name or None, c
+
+
+def _matches(end, want):
+    name, core = want
+    return ((name is None or end['name'] == name) and
+            (core is None or end['core'] == core))
+
+
+def match_channels(result, sender, receiver):
+    """The entries of check()'s 'channels' whose sender matches `sender`
+    and receiver `receiver`, each (name or None, core or None) as
+    parse_end() gives."""
+    return [c for c in result['channels']
+            if _matches(c['from'], sender) and _matches(c['to'], receiver)]
 

@@ -2,8 +2,11 @@
 """Reads a trace dump file: the layouts of cpudriver/include/abi/trace.h
 (keep the formats below in step with it).
 
-decode(data) -> Dump, or raises TraceError with one line saying what is
-wrong (truncated, bad magic, wrong version, sizes that do not add up).
+decode(data, which=None) -> Dump, or raises TraceError with one line
+saying what is wrong (truncated, bad magic, wrong version, sizes that do
+not add up). A file may hold several dumps one after another (each `trace
+dump` appends one): decode() gives the last, or the which-th (1-based),
+and says in a warning how many there are; split() gives them all.
 Events whose content makes no sense (an unknown type, another core's
 number) are dropped and listed in Dump.warnings: a program writes its own
 buffer and can put anything there.
@@ -49,21 +52,75 @@ class TraceError(Exception):
     pass
 
 
-def read(path):
+def read(path, which=None):
     """decode() of a file; an unreadable file is a TraceError too."""
     try:
         with open(path, 'rb') as f:
             data = f.read()
     except OSError as e:
         raise TraceError('cannot read %s: %s' % (path, e.strerror))
-    return decode(data)
+    return decode(data, which)
 
 
-def decode(data):
-    if len(data) < FILE.size:
+def decode(data, which=None):
+    """The dump `which` (1-based) of data holding one or more dumps one
+    after another (each `trace dump` appends one to the device's file);
+    the last by default. With more than one, the first warning says which
+    it is and how many there are."""
+    dumps, err = split(data)
+    n = len(dumps) + (err is not None)
+    if which is None:
+        if err is not None:
+            raise err
+        which = n
+    if not 1 <= which <= n:
+        raise TraceError('no dump %d: the file holds %d dump%s' % (
+            which, n, '' if n == 1 else 's'))
+    if which > len(dumps):
+        raise err
+    d = dumps[which - 1]
+    if n > 1:
+        d.warnings.insert(0, 'the file holds %d dumps one after another; '
+                          'this is dump %d (--dump N picks another)' % (
+                              n, which))
+    if err is not None:
+        d.warnings.insert(1, 'dump %d not read: %s' % (n, err))
+    return d
+
+
+def split(data):
+    """([Dump], error): every whole dump from the start of data, and the
+    TraceError of the one after them that is not whole (None when data
+    ends with a whole dump). A dump ends where its header and buffers say;
+    what follows must be nothing or another dump, starting with MKTRACE1.
+    Errors of dumps 2, 3, ... name the dump and where it starts."""
+    dumps, off = [], 0
+    while True:
+        try:
+            d, end = _decode_at(data, off)
+            if end != len(data) and \
+                    data[end:end + len(FILE_MAGIC)] != FILE_MAGIC:
+                raise TraceError('%d bytes after the last of the %d buffers '
+                                 'the header announces' % (len(data) - end,
+                                                           len(d.bufs)))
+        except TraceError as e:
+            if dumps:
+                e = TraceError('dump %d (at offset %d): %s' % (
+                    len(dumps) + 1, off, e))
+            return dumps, e
+        dumps.append(d)
+        if end == len(data):
+            return dumps, None
+        off = end
+
+
+def _decode_at(data, start):
+    """(Dump, offset after it) for the dump at data[start:]."""
+    if len(data) - start < FILE.size:
         raise TraceError('truncated: a dump starts with a %d-byte header, '
-                         'this one has %d bytes' % (FILE.size, len(data)))
-    magic, version, ncores, khz, nbufs, _ = FILE.unpack_from(data, 0)
+                         'this one has %d bytes' % (FILE.size,
+                                                    len(data) - start))
+    magic, version, ncores, khz, nbufs, _ = FILE.unpack_from(data, start)
     if magic != FILE_MAGIC:
         raise TraceError('not a trace dump: magic %r, want %r' %
                          (magic, FILE_MAGIC))
@@ -74,17 +131,14 @@ def decode(data):
         raise TraceError('bad header: %d cores' % ncores)
     if khz == 0:
         raise TraceError('bad header: tsc_khz is 0')
-    off = FILE.size
+    off = start + FILE.size
     clocks, off = _clocks(data, off, ncores)
     warnings = []
     bufs = []
     for i in range(nbufs):
         buf, off = _buf(data, off, i, ncores, warnings)
         bufs.append(buf)
-    if off != len(data):
-        raise TraceError('%d bytes after the last of the %d buffers the '
-                         'header announces' % (len(data) - off, nbufs))
-    return Dump(version, khz, clocks, bufs, warnings)
+    return Dump(version, khz, clocks, bufs, warnings), off
 
 
 def _need(data, off, n, what):

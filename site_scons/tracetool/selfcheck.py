@@ -7,7 +7,8 @@ The dumps are built here byte by byte the way the C writer
 a microsecond. Cases: a small trace of two cores compared with its
 expected JSON; a process buffer that wrapped (the oldest sends lost, so
 their receives have no send: the check must say so); a receive before its
-send beyond the clocks' uncertainty; corrupt and truncated files, each
+send beyond the clocks' uncertainty; a file holding several dumps (the
+last by default, --dump N, damaged ones after or between); corrupt and truncated files, each
 with the one-line error it must give, and every prefix and many one-byte
 corruptions of a good dump (a TraceError or a trace, never a traceback);
 the command line on a corrupt file.
@@ -21,6 +22,7 @@ import tempfile
 from xml.etree import ElementTree
 
 from . import TraceError, check, decode, to_chrome, to_svg
+from .chrome import match_channels, parse_end
 from .dump import BUF, CLOCK, EV, FILE
 from . import __main__ as cli
 from ostest import checks
@@ -174,8 +176,15 @@ def _basic():
                for e in t['traceEvents'] if e['name'] == 'thread_name'}
     _want(threads == BASIC_THREADS, 'basic: threads %s' % threads)
     r = check(t)
+    client = {'core': 0, 'pid': '0x1', 'name': 'client'}
+    server = {'core': 1, 'pid': '0x10001', 'name': 'server'}
     _want(r == {'messages': 2, 'per_channel': {'0x5000/0': 1, '0x5000/1': 1},
-                'per_core_pair': {'0->1': 1, '1->0': 1}, 'errors': []},
+                'per_core_pair': {'0->1': 1, '1->0': 1},
+                'channels': [{'channel': '0x5000/0', 'from': client,
+                              'to': server, 'messages': 1},
+                             {'channel': '0x5000/1', 'from': server,
+                              'to': client, 'messages': 1}],
+                'errors': []},
           'basic: check says %s' % r)
     svg = to_svg(t)
     ElementTree.fromstring(svg)  # well-formed XML, or it raises
@@ -243,6 +252,88 @@ def _corrupt():
             to_svg(t)
 
 
+def _several():
+    """A file holding several dumps (each `trace dump` appends one)."""
+    second = dump([buf(2, 0, 0x1, 'a', 4, [(40, SEND, 0x7000,
+                                            chan_b(9, 1, 1))]),
+                   buf(2, 1, 0x10001, 'b', 4, [(150, RECV, 0x7000,
+                                                chan_b(9, 1, 1))])])
+    three = BASIC + second + BASIC
+    for which, want in ((None, BASIC), (3, BASIC), (1, BASIC), (2, second)):
+        d = decode(three, which)
+        one = decode(want)
+        _want(d.bufs == one.bufs and d.clocks == one.clocks,
+              'several: dump %s is not the one it should be' % which)
+        _want(d.warnings[0] == 'the file holds 3 dumps one after another; '
+              'this is dump %d (--dump N picks another)' % (which or 3),
+              'several: warning %r' % d.warnings[:1])
+    _want(decode(BASIC).warnings == [], 'one dump: warnings %s' %
+          decode(BASIC).warnings)
+    _want(decode(BASIC, 1).bufs == decode(BASIC).bufs, 'one dump, --dump 1')
+    errors = [
+        (three, 4, 'no dump 4: the file holds 3 dumps'),
+        (three, 0, 'no dump 0: the file holds 3 dumps'),
+        (BASIC, 2, 'no dump 2: the file holds 1 dump'),
+        # garbage after a dump that is not a new dump: the old errors
+        (BASIC + second + b'xyz', None,
+         'dump 2 (at offset %d): 3 bytes after the last of the 2 buffers '
+         'the header announces' % len(BASIC)),
+        (BASIC + b'MKTRACE1', None, 'dump 2 (at offset %d): truncated: a '
+         'dump starts with a 32-byte header, this one has 8 bytes'
+         % len(BASIC)),
+        (BASIC + second[:-1], None, 'dump 2 (at offset %d): truncated at '
+         'offset %d: want 128 bytes for buffer 1 (core 1, \'b\')\'s 4 '
+         'events, the file has 127 left' % (len(BASIC), len(BASIC) +
+                                            len(second) - 128)),
+        (BASIC + b'MKTRACE0' + second[8:], None, '%d bytes after the last '
+         'of the 4 buffers the header announces' % len(second)),
+        # a damaged last dump, asked for by number
+        (BASIC + second[:-1], 2, 'dump 2 (at offset %d): truncated at '
+         'offset %d: want 128 bytes for buffer 1 (core 1, \'b\')\'s 4 '
+         'events, the file has 127 left' % (len(BASIC), len(BASIC) +
+                                            len(second) - 128)),
+    ]
+    for data, which, want in errors:
+        try:
+            decode(data, which)
+        except TraceError as e:
+            _want(str(e) == want, 'several: error %r, want %r' % (str(e),
+                                                                   want))
+            continue
+        raise _Fail('several: no error, want %r' % want)
+    # the whole dumps before a damaged one can still be picked
+    d = decode(BASIC + second + b'\0', 1)
+    _want(d.warnings[:2] == [
+        'the file holds 2 dumps one after another; this is dump 1 (--dump '
+        'N picks another)',
+        'dump 2 not read: dump 2 (at offset %d): 1 bytes after the last of '
+        'the 2 buffers the header announces' % len(BASIC)],
+        'several: damaged second dump: %s' % d.warnings)
+    # every cut of a two-dump file: an error line or a trace
+    two = BASIC + second
+    for n in range(len(two)):
+        try:
+            to_chrome(decode(two[:n]))
+        except TraceError:
+            pass
+    # the bench channel's count: by name and core, both directions
+    r = check(to_chrome(decode(BASIC)))
+    _want(r['channels'] and match_channels(r, ('client', 0), ('server', 1))
+          == [r['channels'][0]] and
+          match_channels(r, (None, 1), (None, 0)) == [r['channels'][1]] and
+          match_channels(r, ('server', None), ('server', None)) == [],
+          'several: match_channels on %s' % r['channels'])
+    for text, want in (('client', ('client', None)), ('@3', (None, 3)),
+                       ('x@12', ('x', 12))):
+        _want(parse_end(text) == want, 'parse_end(%r)' % text)
+    for text in ('', '@', 'a@b'):
+        try:
+            parse_end(text)
+            raise _Fail('parse_end(%r) accepted' % text)
+        except ValueError:
+            pass
+
+
 def _cli():
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, 'bad.bin')
@@ -265,9 +356,48 @@ def _cli():
               'cli: good dump: %d %r' % (rc, out.getvalue()))
         with open(os.path.join(tmp, 'g.json')) as f:
             _want(check(f.read())['errors'] == [], 'cli: written JSON')
+        many = os.path.join(tmp, 'many.bin')
+        with open(many, 'wb') as f:
+            f.write(BASIC[:-1] + b'\0' + BASIC)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = cli.main([many, '--expect-channel', 'client@0:server@1=1',
+                           '--expect-channel', 'server:client=1',
+                           '--expect-pair', '0:1', '--expect-pair', '1:0=1',
+                           '--expect-pair', '1:1=0'])
+        _want(rc == 0 and err.getvalue() == 'tracetool: %s: warning: the '
+              'file holds 2 dumps one after another; this is dump 2 (--dump '
+              'N picks another)\n' % many,
+              'cli: expectations met: %d %r' % (rc, err.getvalue()))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = cli.main([many, '--dump', '1',
+                           '--expect-channel', 'client@0:server@1=2',
+                           '--expect-channel', '@1:@1=1',
+                           '--expect-pair', '0:2', '--expect-pair', '0:1=3'])
+        lines = err.getvalue().splitlines()
+        _want(rc == 1 and lines[1:] == [
+            'tracetool: %s: expect-channel client@0:server@1=2: 1 '
+            'message(s) on 0x5000/0 client 0x1->server 0x10001: 1' % many,
+            'tracetool: %s: expect-channel @1:@1=1: 0 message(s): no '
+            'channel matches' % many,
+            'tracetool: %s: expect-pair 0:2: 0 message(s) from core 0 to '
+            'core 2' % many,
+            'tracetool: %s: expect-pair 0:1=3: 1 message(s) from core 0 to '
+            'core 1' % many], 'cli: expectations failed: %d %r' % (
+                rc, err.getvalue()))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            try:
+                cli.main([many, '--expect-channel', 'client=3'])
+                rc = 0
+            except SystemExit as e:
+                rc = e.code
+        _want(rc == 2 and "'client=3': want FROM:TO=N" in err.getvalue(),
+              'cli: bad --expect-channel: %d %r' % (rc, err.getvalue()))
 
 
 def convert_check():
     """(ok, reason) for the ostest plan."""
-    return checks.run(_basic, _wrapped, _early, _corrupt, _cli)
+    return checks.run(_basic, _wrapped, _early, _corrupt, _several, _cli)
 
