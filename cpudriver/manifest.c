@@ -466,7 +466,7 @@ static int mf_trace(struct mf_parse *c)
 		   {"monitor", TRACE_C_MONITOR}};
 	struct mf_tok t;
 	uint32_t bits = 0;
-	uint64_t size = 64 << 10;
+	uint64_t size = 256 << 10;
 	bool have;
 
 	if (c->m->trace_line) {

@@ -293,7 +293,7 @@ static void dump(void)
 void cmd_trace(int argc, char **argv)
 {
 	uint32_t cls = TRACE_C_DEFAULT, n;
-	uint64_t bytes = 64 << 10;
+	uint64_t bytes = 256 << 10;
 	char names[64];
 
 	if (argc >= 2 && strcmp(argv[1], "on") == 0 && argc <= 4) {
@@ -309,8 +309,10 @@ void cmd_trace(int argc, char **argv)
 		}
 		n = each(1, cls, bytes, "on");
 		class_list(cls, names, sizeof(names));
-		say("trace: on %s %lluK per buffer on %u cores\n", names,
-		    (unsigned long long)(bytes >> 10), n);
+		say("trace: on %s %llu%c per buffer on %u cores\n", names,
+		    (unsigned long long)(bytes % (1 << 20) ? bytes >> 10
+							   : bytes >> 20),
+		    bytes % (1 << 20) ? 'K' : 'M', n);
 		return;
 	}
 	if (argc == 2 && strcmp(argv[1], "off") == 0) {

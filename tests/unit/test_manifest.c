@@ -221,7 +221,7 @@ static void test_trace(void **state)
 	assert_int_equal(man.trace_line, 0);
 	assert_int_equal(parse("\ntrace"), 0);
 	assert_int_equal(man.trace_classes, TRACE_C_DEFAULT);
-	assert_int_equal(man.trace_bytes, 64 << 10);
+	assert_int_equal(man.trace_bytes, 256 << 10);
 	assert_int_equal(man.trace_line, 2);
 	assert_int_equal(parse("trace chan,monitor 8K"), 0);
 	assert_int_equal(man.trace_classes, TRACE_C_CHAN | TRACE_C_MONITOR);

@@ -176,7 +176,8 @@ static void test_chan_packing(void **state)
 	assert_int_equal(trace_class(TRACE_SYSCALL), TRACE_C_SYSCALL);
 	assert_int_equal(trace_class(TRACE_IRQ), TRACE_C_KERNEL);
 	assert_int_equal(trace_class(TRACE_CHAN_RECV), TRACE_C_CHAN);
-	assert_int_equal(trace_class(TRACE_RING_LEVEL), TRACE_C_MONITOR);
+	assert_int_equal(trace_class(TRACE_RING_LEVEL), TRACE_C_CHAN);
+	assert_int_equal(trace_class(TRACE_MON_END), TRACE_C_MONITOR);
 	assert_int_equal(trace_class(0), 0);
 	assert_int_equal(trace_class(35), 0);
 }

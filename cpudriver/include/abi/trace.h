@@ -62,8 +62,9 @@ enum trace_type {
 	/* monitors (class MONITOR); pid = the monitor's */
 	TRACE_MON_BEGIN = 32,  /* a = enum trace_mon_op, b = call id */
 	TRACE_MON_END = 33,    /* a = enum trace_mon_op, b = the same call id */
-	TRACE_RING_LEVEL = 34, /* counter: a = TRACE_CHAN_A(frame, ring),
-				  b = slots in use */
+	TRACE_RING_LEVEL = 34, /* class CHAN, written by the channel library
+				  after each send: a = TRACE_CHAN_A(frame,
+				  ring), b = slots in use */
 };
 
 #define TRACE_NO_CORE 0xffffffffull
@@ -107,10 +108,11 @@ static inline uint32_t trace_class(uint32_t type)
 	if (type >= TRACE_DOORBELL_SEND && type <= TRACE_IRQ) {
 		return TRACE_C_KERNEL;
 	}
-	if (type == TRACE_CHAN_SEND || type == TRACE_CHAN_RECV) {
+	if (type == TRACE_CHAN_SEND || type == TRACE_CHAN_RECV ||
+	    type == TRACE_RING_LEVEL) {
 		return TRACE_C_CHAN;
 	}
-	if (type >= TRACE_MON_BEGIN && type <= TRACE_RING_LEVEL) {
+	if (type == TRACE_MON_BEGIN || type == TRACE_MON_END) {
 		return TRACE_C_MONITOR;
 	}
 	return 0;
