@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tracewr [BYTES]: writes a known pattern of BYTES bytes (default 8000,
+ * byte i is i % 251) to the trace sink through the shell's client
+ * (apps/shell/tracesink.c, linked in), in pieces of varied sizes (1,
+ * 1000, 1001, 2500, 7, ... bytes: single writes, exactly one, and split
+ * ones), then syncs, and prints
+ *   tracewr: wrote BYTES bytes, synced (traced total T)
+ * or
+ *   tracewr: write refused: not permitted
+ * for a program without the admin right (tests/system/tracedev.test; the
+ * host then compares its file with the pattern). The service may not be
+ * up yet when a manifest starts this at boot: it binds again for up to
+ * 20 s while there is no "trace" service.
+ */
+#include <stdio.h>
+#include <parse.h>
+#include <libos/sys.h>
+#include "tracesink.h"
+
+#define MAX_BYTES 65536u
+
+static uint8_t pattern[MAX_BYTES];
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = {1, 1000, 1001, 2500, 7};
+	uint64_t bytes = 8000, total = 0, end = sys_time_ns() + 20000000000ull;
+	size_t at = 0, k, i = 0;
+	int r;
+
+	if (argc > 2 || (argc == 2 && (parse_u64(argv[1], 10, MAX_BYTES,
+						  &bytes) < 0))) {
+		printf("usage: tracewr [BYTES]   (at most %u)\n", MAX_BYTES);
+		return 2;
+	}
+	for (k = 0; k < bytes; k++) {
+		pattern[k] = (uint8_t)(k % 251);
+	}
+	while ((r = trace_sink_open()) == E_NOENT && sys_time_ns() < end) {
+		sys_wait(10000000ull);
+	}
+	if (r < 0) {
+		printf("tracewr: no trace service: %s\n", err_msg(r));
+		return 1;
+	}
+	while (at < bytes) {
+		k = sizes[i++ % (sizeof(sizes) / sizeof(sizes[0]))];
+		k = k < bytes - at ? k : (size_t)(bytes - at);
+		r = trace_sink_write(pattern + at, k);
+		if (r < 0) {
+			printf("tracewr: write refused: %s\n", err_msg(r));
+			trace_sink_close();
+			return 1;
+		}
+		at += k;
+	}
+	r = trace_sink_sync(&total);
+	trace_sink_close();
+	if (r < 0) {
+		printf("tracewr: sync failed: %s\n", err_msg(r));
+		return 1;
+	}
+	printf("tracewr: wrote %lu bytes, synced (traced total %lu)\n",
+	       (unsigned long)bytes, (unsigned long)total);
+	return 0;
+}
