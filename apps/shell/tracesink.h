@@ -12,7 +12,9 @@
  * (no trace device, or traced not started), E_PERM when the shell lacks
  * the admin right, E_TIMEOUT when traced or the device does not answer in
  * time (TRACE_SINK_TIMEOUT_NS a call), E_IO when traced gave the device
- * up. The functions print nothing: the caller words the error.
+ * up; write and sync without a binding (never opened, or closed after a
+ * timeout) give E_NOENT. The functions print nothing: the caller words
+ * the error.
  */
 #ifndef SHELL_TRACESINK_H
 #define SHELL_TRACESINK_H

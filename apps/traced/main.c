@@ -204,6 +204,26 @@ static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
 static struct service svc = {.name = "trace", .dispatch = dispatch,
 			     .reject = reject};
 
+/* find_mine: the virtio-console this process is the driver of (its
+ * monitor named it: with two consoles on one core, each traced drives its
+ * own), else the first one this core owns (virtio_find: E_NOENT, E_PERM) */
+static int find_mine(uint32_t *index)
+{
+	struct sys_info in;
+	struct sys_dev d;
+
+	if (sys_info(&in) == 0) {
+		for (uint32_t i = 0; sys_dev_info(i, &d) == 0; i++) {
+			if (strncmp(d.d.name, "virtio-console", 14) == 0 &&
+			    d.owned_here && d.driver == in.pid) {
+				*index = i;
+				return 0;
+			}
+		}
+	}
+	return virtio_find("virtio-console", index);
+}
+
 /* open_device: the console this core owns, its transmitq and buffers;
  * on failure everything is undone (virtio.h's order) */
 static int open_device(void)
@@ -214,7 +234,7 @@ static int open_device(void)
 	void *va;
 	uint64_t pa;
 	void *pages[SLOTS];
-	int r = virtio_find("virtio-console", &idx);
+	int r = find_mine(&idx);
 
 	if (r < 0) {
 		return r;
@@ -273,7 +293,9 @@ int main(int argc, char **argv)
 	}
 	r = mon_export("trace");
 	if (r < 0) {
-		printf("traced: cannot export 'trace': %s\n", err_msg(r));
+		/* e.g. a second console: one traced serves "trace" */
+		printf("traced: %s: cannot export 'trace': %s\n", t.dev.name,
+		       err_msg(r));
 		return 1;
 	}
 	printf("traced: serving \"trace\" (%s, %u buffers of %u bytes)\n",
