@@ -30,11 +30,11 @@
 #include <libos/sys.h>
 #include <trace_if.h>
 
-#define TX_QUEUE 1	       /* port 0's transmitq */
-#define SLOT_BYTES 1024u       /* one write_req's data fits */
-#define SLOTS 64u	       /* at most; fewer if the queue is smaller */
-#define WAIT_NS 1000000000ull  /* 1 s for the device to use a buffer */
-#define POLL_NS 1000000ull     /* 1 ms between looks without an interrupt */
+#define TX_QUEUE 1	      /* port 0's transmitq */
+#define SLOT_BYTES 1024u      /* one write_req's data fits */
+#define SLOTS 64u	      /* at most; fewer if the queue is smaller */
+#define WAIT_NS 1000000000ull /* 1 s for the device to use a buffer */
+#define POLL_NS 1000000ull    /* 1 ms between looks without an interrupt */
 
 _Static_assert(sizeof(((struct trace_write_req *)0)->data) <= SLOT_BYTES,
 	       "a write fits one buffer");
@@ -52,10 +52,10 @@ static struct {
 	struct slot slot[SLOTS];
 	struct slot *free[SLOTS]; /* stack of free buffers */
 	unsigned nslots, nfree;
-	uint64_t bytes;		  /* queued since traced started */
-	bool stuck;		  /* the last wait timed out */
-	bool broken;		  /* a bad used entry: device unusable */
-	uint32_t refused;	  /* last pid refused (log once per pid) */
+	uint64_t bytes;	  /* queued since traced started */
+	bool stuck;	  /* the last wait timed out */
+	bool broken;	  /* a bad used entry: device unusable */
+	uint32_t refused; /* last pid refused (log once per pid) */
 } t;
 
 /* reclaim: take back every buffer the device has used; E_IO if it
@@ -161,8 +161,8 @@ static int on_write(void *ctx, const struct trace_write_req *m)
 {
 	struct trace_write_reply rep = {0};
 
-	rep.err = admin(ctx, "write") ? queue_write(m->data, m->data_len)
-				      : E_PERM;
+	rep.err =
+	    admin(ctx, "write") ? queue_write(m->data, m->data_len) : E_PERM;
 	return trace_reply_write(svc_send, ctx, m, &rep);
 }
 
@@ -201,8 +201,8 @@ static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
 	trace_send_error(svc_send, c, &e);
 }
 
-static struct service svc = {.name = "trace", .dispatch = dispatch,
-			     .reject = reject};
+static struct service svc = {
+    .name = "trace", .dispatch = dispatch, .reject = reject};
 
 /* find_mine: the virtio-console this process is the driver of (its
  * monitor named it: with two consoles on one core, each traced drives its
