@@ -2,11 +2,13 @@
 /*
  * Boot phase, core 0 only: PCI is enumerated once, here, and the result
  * goes into the boot table as the device directory's initial state. Every
- * function found gets a name: VirtIO network and block devices are
- * "virtio-net" and "virtio-blk" (the second "virtio-net2"...), others
- * "pci-BB:DD.F". Owners come from the manifest's `device NAME CORE` lines;
- * without one, virtio-net goes to core 1 and virtio-blk to core 2 (core 0
- * when there are fewer cores); other functions have no owner.
+ * function found gets a name: VirtIO network, block and console devices
+ * are "virtio-net", "virtio-blk" and "virtio-console" (the second
+ * "virtio-net2"...), others "pci-BB:DD.F". Owners come from the manifest's
+ * `device NAME CORE` lines; without one, virtio-net goes to core 1 and
+ * virtio-blk to core 2 (core 0 when there are fewer cores), virtio-console
+ * (the trace device, docs/tracing.md) to core 0; other functions have no
+ * owner.
  */
 #include "devboot.h"
 #include "kernel.h"
@@ -35,7 +37,7 @@ static unsigned virtio_type(const struct pci_func *f)
 }
 
 static void name_of(const struct pci_func *f, char *out, unsigned *nnet,
-		    unsigned *nblk)
+		    unsigned *nblk, unsigned *ncons)
 {
 	unsigned t = virtio_type(f), *count = 0;
 	const char *base = 0;
@@ -46,6 +48,9 @@ static void name_of(const struct pci_func *f, char *out, unsigned *nnet,
 	} else if (t == 2) {
 		base = "virtio-blk";
 		count = nblk;
+	} else if (t == 3) {
+		base = "virtio-console";
+		count = ncons;
 	}
 	if (base) {
 		if ((*count)++ == 0) {
@@ -72,6 +77,9 @@ static uint32_t default_owner(const char *name, uint32_t ncores)
 	if (strncmp(name, "virtio-blk", 10) == 0) {
 		return ncores > 2 ? 2 : 0;
 	}
+	if (strncmp(name, "virtio-console", 14) == 0) {
+		return 0;
+	}
 	return BOOT_NO_OWNER;
 }
 
@@ -81,7 +89,7 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 	struct pci_ops ops;
 	uint8_t lo = 0, hi = 255;
 	uint64_t ecam = 0;
-	unsigned nnet = 0, nblk = 0;
+	unsigned nnet = 0, nblk = 0, ncons = 0;
 	int n;
 
 	if (acpi->n_mcfg && acpi->mcfg[0].segment == 0 &&
@@ -106,7 +114,7 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 		struct boot_pcidev *d = &bt->pci[i];
 
 		memset(d, 0, sizeof(*d));
-		name_of(f, d->name, &nnet, &nblk);
+		name_of(f, d->name, &nnet, &nblk, &ncons);
 		d->bus = f->bus;
 		d->dev = f->dev;
 		d->fn = f->fn;

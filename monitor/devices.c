@@ -7,9 +7,9 @@
  * (SYS_DEV_INFO: PCI enumeration happened once, on core 0, at boot) and
  * changes only through dev_owner notes, which core 0's monitor sends to
  * every monitor after each change. A device with a known driver program
- * (virtio-net: netd, virtio-blk: store) gets it started by its owner's
- * monitor at boot and after every move, with the manifest's driver
- * arguments.
+ * (virtio-net: netd, virtio-blk: store, virtio-console: traced) gets it
+ * started by its owner's monitor at boot and after every move, with the
+ * manifest's driver arguments.
  *
  * The kernel lets exactly one process touch a device: the driver its
  * monitor names when it spawns it (struct sys_grant.device). That is the
@@ -64,6 +64,7 @@ static const struct {
 } drivers[] = {
 	{"virtio-net", "netd"},
 	{"virtio-blk", "store"},
+	{"virtio-console", "traced"},
 };
 
 static const char *driver_of(const char *name)

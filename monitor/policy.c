@@ -39,6 +39,7 @@ static const struct {
 } driver_names[] = {
     {"net", "netd"},
     {"store", "store"},
+    {"trace", "traced"},
 };
 
 const char *reserved_owner(const char *name)

@@ -82,7 +82,7 @@ static void cmd_help(int argc, char **argv)
 	    "  devices                      PCI devices, their owners and drivers\n"
 	    "  move DEVICE CORE             move a device (and its driver) to "
 	    "CORE (admin)\n"
-	    "  bench chan A B [sleep]       channel round trip and throughput\n"
+	    "  bench chan A B [sleep] [N]   channel round trip and throughput\n"
 	    "                               between cores A and B\n"
 	    "  bench remote [ROUNDS]        remote spawn, borrow, all-core ops\n"
 	    "  put KEY VALUE                block store: KEY = VALUE (the rest "
@@ -208,9 +208,9 @@ static void bench_wait(uint32_t client, uint32_t server)
 static void cmd_bench(int argc, char **argv)
 {
 	static unsigned runs;
-	uint32_t a, b, rounds = 20, client, server;
-	char name[24], args[64];
-	int sleep = argc == 5 && strcmp(argv[4], "sleep") == 0;
+	uint32_t a, b, rounds = 20, client, server, n = 0;
+	char name[24], args[64], cargs[40];
+	int sleep = argc >= 5 && strcmp(argv[4], "sleep") == 0;
 	int r;
 
 	if (argc >= 2 && strcmp(argv[1], "remote") == 0) {
@@ -229,19 +229,29 @@ static void cmd_bench(int argc, char **argv)
 		bench_wait(client, 0);
 		return;
 	}
-	if ((argc != 4 && !sleep) || strcmp(argv[1], "chan") != 0 ||
+	/* bench chan A B [sleep] [N]: N (1..2000) round trips and one-way
+	 * messages (apps/chanbench) */
+	if (argc < 4 || argc > 4 + sleep + 1 || strcmp(argv[1], "chan") != 0 ||
 	    parse_u32(argv[2], &a) < 0 || parse_u32(argv[3], &b) < 0 ||
-	    a >= me.ncores || b >= me.ncores) {
-		say("usage: bench chan A B [sleep]   (cores 0..%u)\n"
+	    a >= me.ncores || b >= me.ncores ||
+	    (argc == 5 + sleep &&
+	     (parse_u32(argv[4 + sleep], &n) < 0 || n < 1 || n > 2000))) {
+		say("usage: bench chan A B [sleep] [N]   (cores 0..%u, N "
+		    "1..2000)\n"
 		    "       bench remote [ROUNDS]\n",
 		    me.ncores - 1);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench-%u", ++runs);
 	snprintf(args, sizeof(args), "%s once%s", name, sleep ? " sleep" : "");
+	if (n) {
+		snprintf(cargs, sizeof(cargs), "%s %u", name, n);
+	} else {
+		snprintf(cargs, sizeof(cargs), "%s", name);
+	}
 	r = mon_spawn("echosvc", args, b, &server);
 	if (r == 0) {
-		r = mon_spawn("chanbench", name, a, &client);
+		r = mon_spawn("chanbench", cargs, a, &client);
 	}
 	if (r < 0) {
 		say("bench: cannot start: %s\n", err_msg(r));
