@@ -273,10 +273,23 @@ def check(trace):
     if trace is None:
         return out
     msgs, flows, names = _scan(trace['traceEvents'], errors)
+    lost = (trace.get('otherData') or {}).get('lost') or {}
+    for b in sorted(lost):
+        errors.append('buffer %s lost %s events (size buffers for what you '
+                      'trace)' % (b, lost[b]))
+    sent, got = _seq_ranges(msgs)
     ends = {}
+    out['edges'] = 0
     for key in sorted(set(msgs['send']) | set(msgs['recv']), key=str):
         ss, rs = msgs['send'].get(key, []), msgs['recv'].get(key, [])
         what = 'channel %s seq %s' % key
+        if len(ss) + len(rs) == 1 and not _inside(
+                key, got if ss else sent):
+            # sent while its receiver was not traced yet or no more (or
+            # still in the ring when tracing stopped), or received of a
+            # sender not traced then: an edge of the trace, not a loss
+            out['edges'] += 1
+            continue
         if len(ss) != 1 or len(rs) != 1:
             errors.append('%s: %d send(s), %d receive(s)' % (
                 what, len(ss), len(rs)))
@@ -310,6 +323,26 @@ def check(trace):
                         'messages': n}
                        for (c, f, t), n in sorted(ends.items(), key=str)]
     return out
+
+
+def _seq_ranges(msgs):
+    """Per ring, the lowest and highest sequence number traced on each
+    side: ({ring: (lo, hi)} of sends, the same of receives)."""
+    out = ({}, {})
+    for side, table in enumerate((msgs['send'], msgs['recv'])):
+        for (ring, seq) in table:
+            lo, hi = out[side].get(ring, (seq, seq))
+            out[side][ring] = (min(lo, seq), max(hi, seq))
+    return out
+
+
+def _inside(key, ranges):
+    """True if key's sequence number lies within what the other side of
+    its ring traced: a message missing there was lost, not cut off. A
+    ring is FIFO and each side traces one unbroken stretch of it."""
+    ring, seq = key
+    lo, hi = ranges.get(ring, (1, 0))
+    return lo <= seq <= hi
 
 
 def _end(ev, names):

@@ -184,7 +184,7 @@ def _basic():
                               'to': server, 'messages': 1},
                              {'channel': '0x5000/1', 'from': server,
                               'to': client, 'messages': 1}],
-                'errors': []},
+                'errors': [], 'edges': 0},
           'basic: check says %s' % r)
     svg = to_svg(t)
     ElementTree.fromstring(svg)  # well-formed XML, or it raises
@@ -202,9 +202,26 @@ def _wrapped():
           'wrapped: lost %s' % t['otherData']['lost'])
     r = check(t)
     _want(r['messages'] == 4 and r['per_core_pair'] == {'0->1': 4} and
-          r['errors'] == ['channel 0x5000/0 seq 1: 0 send(s), 1 receive(s)',
-                          'channel 0x5000/0 seq 2: 0 send(s), 1 receive(s)'],
+          r['edges'] == 2 and
+          r['errors'] == ['buffer 0:client:0x1 lost 2 events (size buffers '
+                          'for what you trace)'],
           'wrapped: check says %s' % r)
+    # The edges of a trace are not losses: a send whose receiver stopped
+    # tracing first (seq 6), a receive of a message sent before its sender
+    # was traced (seq 1). A message missing inside the stretch the other
+    # side traced is an error: receive 3 and send 4 of ring 0x6000/0.
+    gaps = to_chrome(decode(dump([
+        buf(2, 0, 0x1, 'client', 16,
+            [(10 * i, SEND, 0x6000, chan_b(i, 1, 4)) for i in (2, 4, 5, 6)]),
+        buf(2, 1, 0x10001, 'server', 16,
+            [(100 + 10 * i, RECV, 0x6000, chan_b(i, 1, 4))
+             for i in (1, 2, 3, 5)]),
+    ])))
+    r = check(gaps)
+    _want(r['messages'] == 2 and r['edges'] == 2 and
+          r['errors'] == ['channel 0x6000/0 seq 3: 0 send(s), 1 receive(s)',
+                          'channel 0x6000/0 seq 4: 1 send(s), 0 receive(s)'],
+          'edges and gaps: check says %s' % r)
 
 
 def _early():
