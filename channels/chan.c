@@ -27,35 +27,70 @@ void chan_init(struct chan *c, void *frame, int side)
 	c->frame = frame;
 	c->trace_frame = 0;
 	c->side = side;
+	c->trace_level = 0;
 }
 
 struct trace_buf *chan_trace;
 uint64_t (*chan_trace_frame)(const void *va);
 
+/* put: one event into this process's buffer (trace_put, inlined: this
+ * is the cost of tracing a message) */
+static inline void put(struct trace_buf *r, uint16_t type, uint64_t a,
+		       uint64_t b)
+{
+	uint64_t head = r->head;
+	struct trace_ev *e = &r->ev[head % r->size];
+
+	if (head >= r->size) {
+		r->lost++;
+	}
+	e->tsc = trace_tsc();
+	e->type = type;
+	e->core = (uint16_t)r->core;
+	e->pid = r->pid;
+	e->a = a;
+	e->b = b;
+	__atomic_store_n(&r->head, head + 1, __ATOMIC_RELEASE);
+}
+
 /* traced: one event for a message sent (ring = our side) or received
  * (the peer's), keyed on the frame's physical address and the ring's
  * sequence number, which both ends know; after a send, the ring's
- * occupancy too */
+ * occupancy too when it changed (a counter is a step function) */
 static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
 					     uint8_t type, size_t len)
 {
-	int ring = ev == TRACE_CHAN_SEND ? c->side : !c->side;
-	uint64_t seq = ev == TRACE_CHAN_SEND ? c->tx.seq : c->rx.seq;
+	struct trace_buf *r = chan_trace;
 	uint64_t a;
 
-	if (!c->trace_frame) {
-		c->trace_frame = chan_trace_frame ? chan_trace_frame(c->frame)
-						  : 0;
-		c->trace_frame = c->trace_frame ? c->trace_frame : 1;
+	if (__builtin_expect(c->trace_frame <= 1, 0)) {
+		if (!c->trace_frame) {
+			uint64_t f = chan_trace_frame
+					 ? chan_trace_frame(c->frame)
+					 : 0;
+			c->trace_frame = f ? f : 1;
+		}
+		if (c->trace_frame == 1) {
+			return;
+		}
 	}
-	if (c->trace_frame == 1) {
+	if (ev == TRACE_CHAN_RECV) {
+		put(r, ev, TRACE_CHAN_A(c->trace_frame, !c->side),
+		    TRACE_CHAN_B(c->rx.seq, type, len));
 		return;
 	}
-	a = TRACE_CHAN_A(c->trace_frame, ring);
-	trace_emit(chan_trace, ev, a, TRACE_CHAN_B(seq, type, len));
-	if (ev == TRACE_CHAN_SEND) {
-		trace_emit(chan_trace, TRACE_RING_LEVEL, a,
-			   c->tx.n - ring_tx_space(&c->tx));
+	a = TRACE_CHAN_A(c->trace_frame, c->side);
+	put(r, ev, a, TRACE_CHAN_B(c->tx.seq, type, len));
+	/* slots in use: what ring_tx_space counts, read once */
+	{
+		uint64_t used = c->tx.seq - __atomic_load_n(&c->tx.f->rx.ack,
+							    __ATOMIC_ACQUIRE);
+		unsigned level = used > c->tx.n ? c->tx.n : (unsigned)used;
+
+		if (level + 1 != c->trace_level) {
+			c->trace_level = level + 1;
+			put(r, TRACE_RING_LEVEL, a, level);
+		}
 	}
 }
 

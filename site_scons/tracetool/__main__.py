@@ -77,6 +77,18 @@ def expectations(result, channels=(), pairs=()):
 
 
 def main(argv=None):
+    def _window_arg(text):
+        lo, sep, hi = text.partition(':')
+        try:
+            lo, hi = float(lo), float(hi)
+        except ValueError:
+            raise argparse.ArgumentTypeError('want FROM:TO in microseconds, '
+                                             'got %r' % text)
+        if not sep or hi <= lo:
+            raise argparse.ArgumentTypeError('want FROM:TO with FROM < TO, '
+                                             'got %r' % text)
+        return lo, hi
+
     p = argparse.ArgumentParser(prog='tracetool',
                                 description='trace dump to Perfetto JSON '
                                 'and SVG (docs/tracing.md)')
@@ -86,6 +98,9 @@ def main(argv=None):
                    '(default: the last)')
     p.add_argument('--json', help='write Chrome Trace Event JSON here')
     p.add_argument('--svg', help='write an SVG timeline here')
+    p.add_argument('--window', type=_window_arg, metavar='FROM:TO',
+                   help='the SVG shows only FROM..TO microseconds of the '
+                   'trace (time as in the JSON)')
     p.add_argument('--check', action='store_true',
                    help='check the trace (pairs, time order) and print '
                    'message counts')
@@ -104,7 +119,7 @@ def main(argv=None):
         for w in dump.warnings:
             print('tracetool: %s: warning: %s' % (a.dump, w), file=sys.stderr)
         _write(a.json, json.dumps(trace, indent=0))
-        _write(a.svg, to_svg(trace) if a.svg else None)
+        _write(a.svg, to_svg(trace, a.window) if a.svg else None)
     except TraceError as e:
         print('tracetool: %s: %s' % (a.dump, e), file=sys.stderr)
         return 1

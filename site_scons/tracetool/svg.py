@@ -28,16 +28,24 @@ def _kind(ev):
     return 'kernel'
 
 
-def to_svg(trace):
+def to_svg(trace, window=None):
+    """window: (from, to) in microseconds of the trace's time: only what
+    happened then is drawn, stretched over the whole width."""
     evs = [e for e in trace['traceEvents']
            if e['ph'] not in ('M', 's', 'f')]
     cores = sorted({e['pid'] for e in trace['traceEvents']})  # core + 1
     lane = {c: i for i, c in enumerate(cores)}
-    t1 = max([e['ts'] for e in evs] + [0.001])
-    scale = WIDTH / t1
+    if window:
+        t0, t1 = window
+        evs = [e for e in evs if t0 <= e['ts'] <= t1]
+        inside = lambda e: t0 <= e['ts'] <= t1
+    else:
+        t0, t1 = 0, max([e['ts'] for e in evs] + [0.001])
+        inside = lambda e: True
+    scale = WIDTH / max(t1 - t0, 0.001)
 
     def x(ts):
-        return LEFT + ts * scale
+        return LEFT + (min(max(ts, t0), t1) - t0) * scale
 
     def y(core):
         return 20 + lane[core] * LANE + LANE / 2
@@ -51,7 +59,7 @@ def to_svg(trace):
                                                              c - 1))
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" '
                    'stroke="#dddddd"/>' % (LEFT, LEFT + WIDTH, y(c), y(c)))
-    out += _halts(trace['traceEvents'], x, y)
+    out += _halts(trace['traceEvents'], x, y, t0, t1)
     for e in evs:
         if e['ph'] in ('B', 'E'):
             continue
@@ -60,21 +68,23 @@ def to_svg(trace):
                        x(e['ts']), x(e['ts']), y(e['pid']) - 8,
                        y(e['pid']) + 8, COLOURS[_kind(e)],
                        escape('%s at %s us' % (e['name'], e['ts']))))
-    out += _flows(trace['traceEvents'], x, y)
-    out.append('<text x="%d" y="%d">0 us</text>' % (LEFT, h - 8))
+    out += _flows(trace['traceEvents'], x, y, inside)
+    out.append('<text x="%d" y="%d">%s us</text>' % (LEFT, h - 8, t0))
     out.append('<text x="%d" y="%d" text-anchor="end">%s us</text>' % (
         LEFT + WIDTH, h - 8, t1))
     out.append('</svg>')
     return '\n'.join(out) + '\n'
 
 
-def _halts(events, x, y):
+def _halts(events, x, y, t0, t1):
     out, start = [], {}
     for e in events:
         if e['ph'] == 'B':
             start[e['pid']] = e['ts']
         elif e['ph'] == 'E' and e['pid'] in start:
             t = start.pop(e['pid'])
+            if e['ts'] < t0 or t > t1:
+                continue
             out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="6" '
                        'fill="#e8e8e8"><title>halted %s..%s us</title>'
                        '</rect>' % (x(t), y(e['pid']) - 3,
@@ -82,7 +92,7 @@ def _halts(events, x, y):
     return out
 
 
-def _flows(events, x, y):
+def _flows(events, x, y, inside):
     ends = {}
     for e in events:
         if e['ph'] in ('s', 'f'):
@@ -90,7 +100,7 @@ def _flows(events, x, y):
     out = []
     for fid in sorted(ends, key=str):
         s, f = ends[fid].get('s'), ends[fid].get('f')
-        if s and f:
+        if s and f and (inside(s) or inside(f)):
             out.append('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" '
                        'stroke="#1f5fbf" stroke-opacity="0.6"/>' % (
                            x(s['ts']), y(s['pid']), x(f['ts']), y(f['pid'])))
