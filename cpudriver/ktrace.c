@@ -138,9 +138,11 @@ static void discard(void)
 		uint64_t size = (uint64_t)b->npages * PAGE_SIZE;
 
 		pt_unmap(&kpt, self.pml4, KERNEL_TRACE, size);
-		for (uint64_t o = 0; o < size; o += PAGE_SIZE) {
-			invlpg(KERNEL_TRACE + o);
-		}
+		/* the page table the mapping took goes back too (every
+		 * address space of the core shares this part of the tables,
+		 * and a table that maps nothing is no one's) */
+		pt_prune(&kpt, self.pml4, KERNEL_TRACE, frame_free_table);
+		write_cr3(read_cr3());
 		free_kbuf(b);
 		tr.kernel = 0;
 	}
