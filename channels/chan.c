@@ -35,8 +35,8 @@ uint64_t (*chan_trace_frame)(const void *va);
 
 /* put: one event into this process's buffer (trace_put, inlined: this
  * is the cost of tracing a message) */
-static inline void put(struct trace_buf *r, uint16_t type, uint64_t a,
-		       uint64_t b)
+static inline void put(struct trace_buf *r, uint64_t tsc, uint16_t type,
+		       uint64_t a, uint64_t b)
 {
 	uint64_t head = r->head;
 	struct trace_ev *e = &r->ev[head % r->size];
@@ -44,7 +44,7 @@ static inline void put(struct trace_buf *r, uint16_t type, uint64_t a,
 	if (head >= r->size) {
 		r->lost++;
 	}
-	e->tsc = trace_tsc();
+	e->tsc = tsc;
 	e->type = type;
 	e->core = (uint16_t)r->core;
 	e->pid = r->pid;
@@ -56,9 +56,13 @@ static inline void put(struct trace_buf *r, uint16_t type, uint64_t a,
 /* traced: one event for a message sent (ring = our side) or received
  * (the peer's), keyed on the frame's physical address and the ring's
  * sequence number, which both ends know; after a send, the ring's
- * occupancy too when it changed (a counter is a step function) */
+ * occupancy too when it changed (a counter is a step function). A send
+ * is stamped before its first slot was published (tsc), a receive once
+ * it is complete, so a receive never looks earlier than its send, even
+ * when the sender is held up between the two */
 static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
-					     uint8_t type, size_t len)
+					     uint8_t type, size_t len,
+					     uint64_t tsc)
 {
 	struct trace_buf *r = chan_trace;
 	uint64_t a;
@@ -75,12 +79,12 @@ static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
 		}
 	}
 	if (ev == TRACE_CHAN_RECV) {
-		put(r, ev, TRACE_CHAN_A(c->trace_frame, !c->side),
+		put(r, trace_tsc(), ev, TRACE_CHAN_A(c->trace_frame, !c->side),
 		    TRACE_CHAN_B(c->rx.seq, type, len));
 		return;
 	}
 	a = TRACE_CHAN_A(c->trace_frame, c->side);
-	put(r, ev, a, TRACE_CHAN_B(c->tx.seq, type, len));
+	put(r, tsc, ev, a, TRACE_CHAN_B(c->tx.seq, type, len));
 	/* slots in use: what ring_tx_space counts, read once */
 	{
 		uint64_t used = c->tx.seq - __atomic_load_n(&c->tx.f->rx.ack,
@@ -89,12 +93,13 @@ static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
 
 		if (level + 1 != c->trace_level) {
 			c->trace_level = level + 1;
-			put(r, TRACE_RING_LEVEL, a, level);
+			put(r, trace_tsc(), TRACE_RING_LEVEL, a, level);
 		}
 	}
 }
 
-int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
+static inline int send_msg(struct chan *c, uint8_t type, const void *buf,
+			   size_t len)
 {
 	const uint8_t *p = buf;
 	unsigned need = len ? (unsigned)((len + RING_PAYLOAD - 1) / RING_PAYLOAD)
@@ -112,10 +117,27 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
 		p += k;
 		len -= k;
 	} while (len);
-	if (__builtin_expect(chan_trace != NULL, 0)) {
-		traced(c, TRACE_CHAN_SEND, type, (size_t)(p - (const uint8_t *)buf));
-	}
 	return 0;
+}
+
+static __attribute__((noinline)) int send_traced(struct chan *c, uint8_t type,
+						 const void *buf, size_t len)
+{
+	uint64_t tsc = trace_tsc();
+	int r = send_msg(c, type, buf, len);
+
+	if (r == 0) {
+		traced(c, TRACE_CHAN_SEND, type, len, tsc);
+	}
+	return r;
+}
+
+int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
+{
+	if (__builtin_expect(chan_trace != NULL, 0)) {
+		return send_traced(c, type, buf, len);
+	}
+	return send_msg(c, type, buf, len);
 }
 
 /* take: one fragment into the reassembly; returns the message length when
@@ -170,7 +192,7 @@ int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
 		*type = c->type;
 		memcpy(buf, c->buf, (size_t)n);
 		if (__builtin_expect(chan_trace != NULL, 0)) {
-			traced(c, TRACE_CHAN_RECV, c->type, (size_t)n);
+			traced(c, TRACE_CHAN_RECV, c->type, (size_t)n, 0);
 		}
 		return n;
 	}

@@ -457,13 +457,6 @@ static int mf_rights(struct mf_parse *c)
 /* trace [CLASSES] [SIZE]: tracing from boot on (docs/tracing.md) */
 static int mf_trace(struct mf_parse *c)
 {
-	static const struct {
-		const char *name;
-		uint32_t bit;
-	} cls[] = {{"kernel", TRACE_C_KERNEL},
-		   {"syscall", TRACE_C_SYSCALL},
-		   {"chan", TRACE_C_CHAN},
-		   {"monitor", TRACE_C_MONITOR}};
 	struct mf_tok t;
 	uint32_t bits = 0;
 	uint64_t size = 256 << 10;
@@ -474,32 +467,11 @@ static int mf_trace(struct mf_parse *c)
 	}
 	have = mf_next(c, &t);
 	if (have && !(t.p[0] >= '0' && t.p[0] <= '9')) {
-		struct mf_tok w = {t.p, 0};
-
-		for (size_t at = 0; at <= t.n; at++) {
-			size_t i;
-
-			if (at < t.n && t.p[at] != ',') {
-				w.n++;
-				continue;
-			}
-			for (i = 0; i < sizeof(cls) / sizeof(cls[0]); i++) {
-				if (mf_is(&w, cls[i].name)) {
-					bits |= cls[i].bit;
-					break;
-				}
-			}
-			if (mf_is(&w, "all")) {
-				bits |= TRACE_C_KERNEL | TRACE_C_SYSCALL |
-					TRACE_C_CHAN | TRACE_C_MONITOR;
-			} else if (i == sizeof(cls) / sizeof(cls[0])) {
-				return mf_fail_tok(c, E_FORMAT,
-						   "unknown trace class ", &w,
-						   " (kernel, syscall, chan, "
-						   "monitor or all)");
-			}
-			w.p = t.p + at + 1;
-			w.n = 0;
+		bits = trace_classes_parse(t.p, t.n);
+		if (!bits) {
+			return mf_fail_tok(c, E_FORMAT, "bad trace classes ", &t,
+					   " (a comma list of kernel, syscall, "
+					   "chan, monitor or all)");
 		}
 		have = mf_next(c, &t);
 	}

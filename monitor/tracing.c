@@ -159,16 +159,19 @@ static int on_trace_req(void *vctx, const struct monitor_trace_req *m)
 	return monitor_reply_trace(send_on, ROUTE(cx->route), m, &rep);
 }
 
-/* traced handlers: a slice per monitor operation step */
-#define TRACED(fn, op, T)                                                      \
+/* traced handlers: a slice per monitor operation step, named by the
+ * message's call id (agree_down/up are not calls: the root's operation
+ * id stands in) */
+#define TRACED_BY(fn, op, T, id)                                               \
 	static int traced_##fn(void *cx, const T *m)                           \
 	{                                                                      \
 		int r;                                                         \
-		TRACE(mon_trace, TRACE_MON_BEGIN, op, m->call_id);             \
+		TRACE(mon_trace, TRACE_MON_BEGIN, op, m->id);                  \
 		r = fn(cx, m);                                                 \
-		TRACE(mon_trace, TRACE_MON_END, op, m->call_id);               \
+		TRACE(mon_trace, TRACE_MON_END, op, m->id);                    \
 		return r;                                                      \
 	}
+#define TRACED(fn, op, T) TRACED_BY(fn, op, T, call_id)
 
 TRACED(on_spawn_req, TRACE_MON_SPAWN, struct monitor_spawn_req)
 TRACED(on_spawn_reply, TRACE_MON_SPAWN, struct monitor_spawn_reply)
@@ -184,27 +187,8 @@ TRACED(on_dev_release_reply, TRACE_MON_MOVE,
 TRACED(on_dev_adopt_req, TRACE_MON_MOVE, struct monitor_dev_adopt_req)
 TRACED(on_dev_adopt_reply, TRACE_MON_MOVE, struct monitor_dev_adopt_reply)
 TRACED(on_agree_req, TRACE_MON_AGREE, struct monitor_agree_req)
-
-/* agree_down/up are not calls: the root's operation id stands in */
-static int traced_on_agree_down(void *cx, const struct monitor_agree_down *m)
-{
-	int r;
-
-	TRACE(mon_trace, TRACE_MON_BEGIN, TRACE_MON_AGREE, m->op);
-	r = on_agree_down(cx, m);
-	TRACE(mon_trace, TRACE_MON_END, TRACE_MON_AGREE, m->op);
-	return r;
-}
-
-static int traced_on_agree_up(void *cx, const struct monitor_agree_up *m)
-{
-	int r;
-
-	TRACE(mon_trace, TRACE_MON_BEGIN, TRACE_MON_AGREE, m->op);
-	r = on_agree_up(cx, m);
-	TRACE(mon_trace, TRACE_MON_END, TRACE_MON_AGREE, m->op);
-	return r;
-}
+TRACED_BY(on_agree_down, TRACE_MON_AGREE, struct monitor_agree_down, op)
+TRACED_BY(on_agree_up, TRACE_MON_AGREE, struct monitor_agree_up, op)
 
 const struct monitor_handlers handlers = {
     .spawn_req = traced_on_spawn_req,

@@ -32,37 +32,6 @@ static const struct {
 
 static uint32_t nbufs[MAX_CORES];
 
-static int parse_classes(const char *s, uint32_t *out)
-{
-	*out = 0;
-	if (strcmp(s, "all") == 0) {
-		*out = TRACE_C_KERNEL | TRACE_C_SYSCALL | TRACE_C_CHAN |
-		       TRACE_C_MONITOR;
-		return 0;
-	}
-	while (*s) {
-		size_t n = 0;
-		size_t i;
-
-		while (s[n] && s[n] != ',') {
-			n++;
-		}
-		for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-			if (strlen(classes[i].name) == n &&
-			    strncmp(s, classes[i].name, n) == 0) {
-				*out |= classes[i].bit;
-				break;
-			}
-		}
-		if (i == sizeof(classes) / sizeof(classes[0])) {
-			return -1;
-		}
-		s += n;
-		s += *s == ',';
-	}
-	return *out ? 0 : -1;
-}
-
 /* parse_size: bytes with an optional K or M suffix */
 static int parse_size(const char *s, uint64_t *out)
 {
@@ -297,7 +266,8 @@ void cmd_trace(int argc, char **argv)
 	char names[64];
 
 	if (argc >= 2 && strcmp(argv[1], "on") == 0 && argc <= 4) {
-		if (argc >= 3 && parse_classes(argv[2], &cls) < 0) {
+		if (argc >= 3 &&
+		    !(cls = trace_classes_parse(argv[2], strlen(argv[2])))) {
 			say("trace on: classes are kernel,syscall,chan,monitor "
 			    "or all\n");
 			return;

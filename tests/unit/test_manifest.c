@@ -232,11 +232,14 @@ static void test_trace(void **state)
 	assert_int_equal(man.trace_classes, TRACE_C_DEFAULT);
 	assert_int_equal(man.trace_bytes, 8192);
 	expect_error("trace kernel,disk\n", E_FORMAT, 1,
-		     "line 1: unknown trace class 'disk' (kernel, syscall, "
-		     "chan, monitor or all)");
+		     "line 1: bad trace classes 'kernel,disk' (a comma list "
+		     "of kernel, syscall, chan, monitor or all)");
 	expect_error("trace kernel,\n", E_FORMAT, 1,
-		     "line 1: unknown trace class '' (kernel, syscall, chan, "
-		     "monitor or all)");
+		     "line 1: bad trace classes 'kernel,' (a comma list of "
+		     "kernel, syscall, chan, monitor or all)");
+	expect_error("trace kern\n", E_FORMAT, 1,
+		     "line 1: bad trace classes 'kern' (a comma list of "
+		     "kernel, syscall, chan, monitor or all)");
 	expect_error("trace chan 3M\n", E_FORMAT, 1,
 		     "line 1: bad trace buffer size '3M' (4K to 2M)");
 	expect_error("trace chan 1K\n", E_FORMAT, 1,

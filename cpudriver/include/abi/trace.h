@@ -99,6 +99,41 @@ enum trace_mon_op {
 #define TRACE_C_MONITOR 0x8u
 #define TRACE_C_DEFAULT (TRACE_C_KERNEL | TRACE_C_CHAN | TRACE_C_MONITOR)
 
+/* trace_classes_parse: the n bytes at s, a comma list of kernel,
+ * syscall, chan, monitor or all (the shell's `trace on` and the
+ * manifest's `trace`), as TRACE_C_* bits; 0 if a name is unknown or
+ * missing */
+static inline uint32_t trace_classes_parse(const char *s, size_t n)
+{
+	static const char *const names[] = {"kernel", "syscall", "chan",
+					    "monitor", "all"};
+	static const uint32_t bits[] = {TRACE_C_KERNEL, TRACE_C_SYSCALL,
+					TRACE_C_CHAN, TRACE_C_MONITOR, 0xf};
+	uint32_t out = 0;
+	size_t at = 0;
+
+	while (at <= n) {
+		size_t len = 0, i, k;
+
+		while (at + len < n && s[at + len] != ',') {
+			len++;
+		}
+		for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+			for (k = 0; k < len && names[i][k] == s[at + k]; k++) {
+			}
+			if (k == len && len && names[i][len] == 0) {
+				break;
+			}
+		}
+		if (i == sizeof(bits) / sizeof(bits[0])) {
+			return 0;
+		}
+		out |= bits[i];
+		at += len + 1;
+	}
+	return out;
+}
+
 /* trace_class: the class of an event type, 0 for an unknown type */
 static inline uint32_t trace_class(uint32_t type)
 {
