@@ -27,7 +27,6 @@ void chan_init(struct chan *c, void *frame, int side)
 	c->frame = frame;
 	c->trace_frame = 0;
 	c->side = side;
-	c->trace_level = 0;
 }
 
 struct trace_buf *chan_trace;
@@ -55,17 +54,16 @@ static inline void put(struct trace_buf *r, uint64_t tsc, uint16_t type,
 
 /* traced: one event for a message sent (ring = our side) or received
  * (the peer's), keyed on the frame's physical address and the ring's
- * sequence number, which both ends know; after a send, the ring's
- * occupancy too when it changed (a counter is a step function). A send
+ * sequence number, which both ends know (the host works out each ring's
+ * occupancy from them: no event of its own costs a send). A send
  * is stamped before its first slot was published (tsc), a receive once
  * it is complete, so a receive never looks earlier than its send, even
  * when the sender is held up between the two */
-static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
+static inline __attribute__((always_inline)) void traced(struct chan *c, uint16_t ev,
 					     uint8_t type, size_t len,
 					     uint64_t tsc)
 {
 	struct trace_buf *r = chan_trace;
-	uint64_t a;
 
 	if (__builtin_expect(c->trace_frame <= 1, 0)) {
 		if (!c->trace_frame) {
@@ -83,19 +81,8 @@ static __attribute__((noinline)) void traced(struct chan *c, uint16_t ev,
 		    TRACE_CHAN_B(c->rx.seq, type, len));
 		return;
 	}
-	a = TRACE_CHAN_A(c->trace_frame, c->side);
-	put(r, tsc, ev, a, TRACE_CHAN_B(c->tx.seq, type, len));
-	/* slots in use: what ring_tx_space counts, read once */
-	{
-		uint64_t used = c->tx.seq - __atomic_load_n(&c->tx.f->rx.ack,
-							    __ATOMIC_ACQUIRE);
-		unsigned level = used > c->tx.n ? c->tx.n : (unsigned)used;
-
-		if (level + 1 != c->trace_level) {
-			c->trace_level = level + 1;
-			put(r, trace_tsc(), TRACE_RING_LEVEL, a, level);
-		}
-	}
+	put(r, tsc, ev, TRACE_CHAN_A(c->trace_frame, c->side),
+	    TRACE_CHAN_B(c->tx.seq, type, len));
 }
 
 static inline int send_msg(struct chan *c, uint8_t type, const void *buf,

@@ -161,6 +161,53 @@ def _user_event(e, base, ids):
                  args={'slots': e.b})]
 
 
+RING_TID = 0x7ffe0000  # core c's derived ring counters: thread RING_TID + c
+
+
+def _ring_counters(dump, clock):
+    """Ring occupancy derived from the sends and receives, which carry
+    each ring's sequence numbers: after each event of ring R, the last
+    sequence number sent minus the last received (slots in use, never
+    below 0), a counter 'ring 0xFRAME/RING' on the sending core's thread
+    'rings', for the rings whose two ends were traced. The channel library
+    writes no occupancy events of its own (it would cost every send)."""
+    per = {}
+    for b in dump.bufs:
+        if b.kind == 'kernel':
+            continue
+        for e in b.events:
+            if e.type in (16, 17):
+                ring = e.a & ~0xffe
+                per.setdefault(ring, []).append(
+                    (clock.us(b.core, e.tsc), e.type, e.b & 0xffffffff,
+                     b.core))
+    by_core = {}
+    for ring in sorted(per):
+        evs = per[ring]
+        if {k for _, k, _, _ in evs} != {16, 17}:
+            continue  # one end not traced: nothing to subtract
+        core = min(c for _, k, _, c in evs if k == 16)
+        sent = got = None
+        for ts, kind, seq, _ in sorted(evs):
+            if kind == 16:
+                sent = seq
+            else:
+                got = seq
+            if sent is None or got is None:
+                continue
+            by_core.setdefault(core, []).append(
+                (ts, ring, max(0, sent - got)))
+    out = []
+    for core in sorted(by_core):
+        out.append({'ph': 'M', 'name': 'thread_name', 'pid': json_pid(core),
+                    'tid': RING_TID + core, 'args': {'name': 'rings'}})
+        for ts, ring, level in sorted(by_core[core]):
+            out.append({'pid': json_pid(core), 'tid': RING_TID + core,
+                        'ts': ts, 'ph': 'C', 'name': 'ring %s' % _chan(ring),
+                        'args': {'slots': level}})
+    return out
+
+
 def to_chrome(dump):
     clock = _Clock(dump)
     ids = _pairs(dump)
@@ -175,6 +222,7 @@ def to_chrome(dump):
                 events += _kernel_event(e, base, halted[b.core])
             else:
                 events += _user_event(e, base, ids)
+    events += _ring_counters(dump, clock)
     other = {'format': 'mktrace %d' % dump.version,
              'tsc_khz': dump.tsc_khz,
              'clocks': {str(c): {'tsc_offset': k.tsc_offset, 'rtt': k.rtt}

@@ -88,6 +88,7 @@ def _flow(pid, tid, ts, ph, fid):
 
 
 K = 0x7fff0000  # chrome.KERNEL_TID: core c's kernel is thread K + c
+R = 0x7ffe0000  # chrome.RING_TID: core c's ring counters are thread R + c
 BASIC_EVENTS = [
     {'pid': 1, 'tid': K, 'ts': 5.0, 'ph': 'B', 'name': 'halted',
      'args': {'pid': '0x0'}},
@@ -109,9 +110,16 @@ BASIC_EVENTS = [
      'args': {'slots': 2}},
     {'pid': 2, 'tid': 0x10002, 'ts': 15.0, 'ph': 'e', 'cat': 'monitor',
      'name': 'spawn', 'id': '0x10002:7'},
+    # occupancy from the sends and receives: after each receive, nothing
+    # waits (on the sending core's thread 'rings')
+    {'pid': 1, 'tid': R, 'ts': 35.0, 'ph': 'C', 'name': 'ring 0x5000/0',
+     'args': {'slots': 0}},
+    {'pid': 2, 'tid': R + 1, 'ts': 55.0, 'ph': 'C', 'name': 'ring 0x5000/1',
+     'args': {'slots': 0}},
 ]
 
 BASIC_THREADS = {(1, K): 'kernel', (2, K + 1): 'kernel', (1, 1): 'client 0x1',
+                 (1, R): 'rings', (2, R + 1): 'rings',
                  (2, 0x10001): 'server 0x10001',
                  (2, 0x10002): 'monitor 0x10002'}
 
@@ -188,8 +196,9 @@ def _basic():
           'basic: check says %s' % r)
     svg = to_svg(t)
     ElementTree.fromstring(svg)  # well-formed XML, or it raises
-    _want(svg.count('<line x1') == 2 + 8 + 2, 'basic: the SVG has %d lines, '
-          'want 2 lanes, 8 marks and 2 arrows' % svg.count('<line x1'))
+    _want(svg.count('<line x1') == 2 + 10 + 2, 'basic: the SVG has %d '
+          'lines, want 2 lanes, 10 marks (2 of them ring counters) and 2 '
+          'arrows' % svg.count('<line x1'))
 
 
 def _wrapped():

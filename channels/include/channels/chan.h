@@ -42,7 +42,6 @@ struct chan {
 	void *frame;
 	uint64_t trace_frame;
 	int side;
-	unsigned trace_level; /* ring occupancy last traced, + 1 (0: none) */
 	uint8_t buf[CHAN_MSG_MAX];
 };
 

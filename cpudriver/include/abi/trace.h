@@ -62,9 +62,10 @@ enum trace_type {
 	/* monitors (class MONITOR); pid = the monitor's */
 	TRACE_MON_BEGIN = 32,  /* a = enum trace_mon_op, b = call id */
 	TRACE_MON_END = 33,    /* a = enum trace_mon_op, b = the same call id */
-	TRACE_RING_LEVEL = 34, /* class CHAN, written by the channel library
-				  after each send: a = TRACE_CHAN_A(frame,
-				  ring), b = slots in use */
+	TRACE_RING_LEVEL = 34, /* class CHAN: a = TRACE_CHAN_A(frame, ring),
+				  b = slots in use (the channel library
+				  writes none: the converter derives
+				  occupancy from sends and receives) */
 };
 
 #define TRACE_NO_CORE 0xffffffffull
