@@ -17,7 +17,6 @@
 #include "rights.h"
 #include "kset.h"
 #include "ktrace.h"
-#include "deadline.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -33,7 +32,6 @@ _Static_assert(PROC_MAX <= RIGHTS_MAX_PROCS, "a rights row per process");
 static struct proc *cur;
 static bool need_resched;
 static uint64_t slice_end; /* TSC when the running process's slice ends */
-static struct deadline_cache timer; /* what the LAPIC timer is set for */
 static uint32_t next_gen;
 
 struct proc *proc_current(void)
@@ -724,7 +722,6 @@ static void wake_expired(void)
 void sched_tick(struct trap_frame *f)
 {
 	(void)f;
-	deadline_fired(&timer);
 	if (rdtsc() >= slice_end) {
 		need_resched = true;
 	}
@@ -761,9 +758,6 @@ static void arm_timer(void)
 	}
 	if (runnable > 1 && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
-	}
-	if (!deadline_rearm(&timer, deadline)) {
-		return; /* armed for it already */
 	}
 	if (!deadline) {
 		lapic_timer_oneshot(0);
