@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from . import linux, machine, report, suites, tracing
+from . import icount, linux, machine, report, suites, tracing
 from .linux import FetchError
 
 QEMU = 'qemu-system-x86_64'
@@ -45,6 +45,11 @@ class Ctx:
         self.remote_cores = opts.get('remote_cores', [2, 4, 8, 16, 32, 64])
         self.remote_rounds = opts.get('remote_rounds', 200)
         self.trace = opts.get('trace', False)   # trace=1: mkbench/tracing.py
+        # bench_icount: the clocks each suite runs under, in order (False:
+        # wall, True: instruction counting; mkbench/icount.py), and the
+        # one of the half running now.
+        self.clocks = opts.get('icount', (False, ))
+        self.icount = False
         self._linux = None
         self.linux_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet
@@ -94,17 +99,29 @@ class Ctx:
         self.say('  %s: %s' % (suite, text))
 
 
+ICOUNT_METHOD = (
+    ' [icount] Both systems ran under QEMU\'s instruction counting (%s): '
+    'one host thread runs every vCPU in turn and the guest clock advances '
+    'one ns per instruction executed, so a run repeats exactly; times here '
+    'are instructions and scheduling turns, not cache or host effects '
+    '(docs/benchmarks.md, "Instruction counting").' % icount.describe())
+
+
 def run(env, opts):
     """Runs the suites; returns (list of report.Suite, report path)."""
     ctx = Ctx(env, opts)
     mach = machine.record(env, QEMU)
+    mach['clock'] = ', then '.join(
+        'instruction counting (%s)' % icount.describe() if c else
+        'host wall clock' for c in ctx.clocks)
     if not ctx.quiet:
         print('bench: ' + ', '.join('%s %s' % kv for kv in mach.items()),
               flush=True)
     done, plots = [], {}
-    for name in suites.ORDER:
+    for name, clock in [(n, c) for n in suites.ORDER for c in ctx.clocks]:
         if name not in opts['suites']:
             continue
+        ctx.icount = clock
         t0 = time.monotonic()
         fn = suites.SUITES.get(name)
         if fn is None:
@@ -123,10 +140,13 @@ def run(env, opts):
                     'trace is next to the CSV: <point>.trace.bin (the dump) '
                     'and <point>.trace.json (Perfetto; docs/tracing.md).'
                     % tracing.TRACE_ON)
+        if clock:
+            s.clock = 'icount'
+            s.method += ICOUNT_METHOD
         csv_path = report.write_csv(ctx.out, s)
-        plots[name] = report.plot(ctx.out, s, csv_path)
+        plots[s.file] = report.plot(ctx.out, s, csv_path)
         s.seconds = time.monotonic() - t0
-        ctx.say('bench %s: %s in %.0f s, %s' % (name, s.status, s.seconds,
+        ctx.say('bench %s: %s in %.0f s, %s' % (s.label, s.status, s.seconds,
                                                  csv_path))
         done.append(s)
     path = report.write_report(ctx.out, mach, done, plots)

@@ -8,6 +8,7 @@ logs everything to <base>.log, which we poll). cmd_for(chardev_spec)
 must return the QEMU argv with `-chardev <spec> -serial chardev:com1`.
 
 Times are host wall-clock (time.monotonic) from just before QEMU is started.
+scale multiplies every timeout (bench_icount's guests run slower).
 """
 
 import os
@@ -26,14 +27,19 @@ class GuestError(Exception):
 
 
 class Guest:
-    def __init__(self, cmd_for, workdir, name='guest', env=None):
+    def __init__(self, cmd_for, workdir, name='guest', env=None, scale=1):
         os.makedirs(workdir, exist_ok=True)
         self.base = os.path.join(workdir, name)
         self.log = self.base + '.log'
         if os.path.lexists(self.log):
             os.unlink(self.log)
         self.kb = Keyboard(self.base)
-        self.cmd = cmd_for(self.kb.chardev(self.log))
+        self.scale = scale      # every timeout is this many times longer
+        try:
+            self.cmd = cmd_for(self.kb.chardev(self.log))
+        except ValueError as e:
+            self.kb.close()
+            raise GuestError('cannot start QEMU: %s' % e)
         self.text = ''
         self.offset = 0         # bytes of the log read so far
         self.pos = 0            # how far wait_for has consumed self.text
@@ -67,6 +73,7 @@ class Guest:
         waits consumed. Returns (match, seconds since QEMU start at the
         moment it was seen). Raises GuestError on timeout or QEMU exit."""
         rx = re.compile(pattern, re.M)
+        timeout *= self.scale
         deadline = time.monotonic() + timeout
         while True:
             self._read()
@@ -97,7 +104,7 @@ class Guest:
 
     def wait_exit(self, timeout):
         try:
-            return self.p.wait(timeout)
+            return self.p.wait(timeout * self.scale)
         except subprocess.TimeoutExpired:
             return None
 

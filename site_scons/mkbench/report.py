@@ -27,6 +27,18 @@ class Suite:
         self.plots = []         # (title, gnuplot script with @OUT@ @CSV@)
         self.status = 'ok'      # ok | partial | skipped
         self.method = ''        # one paragraph: how it was measured
+        self.clock = 'wall'     # wall | icount (bench_icount's half)
+
+    @property
+    def file(self):
+        """The base name of its CSV and plots: <name>-icount for the
+        icount half, so that both halves land side by side."""
+        return self.name + ('-icount' if self.clock == 'icount' else '')
+
+    @property
+    def label(self):
+        """Its name in the summary table: `channels [icount]`."""
+        return self.name + (' [icount]' if self.clock == 'icount' else '')
 
     def note(self, text, status='partial', ours=False):
         """Records what could not be measured or looks wrong; ours: it is
@@ -43,7 +55,7 @@ class Suite:
 
 
 def write_csv(out, suite):
-    path = os.path.join(out, suite.name + '.csv')
+    path = os.path.join(out, suite.file + '.csv')
     keys = []
     for row in suite.rows:
         for k in row:
@@ -80,7 +92,7 @@ def plot(out, suite, csv_path):
             done.append((title, None, 'gnuplot not installed (package '
                          'gnuplot-nox, site_scons/install.sh)'))
             continue
-        name = '%s-%d.%s' % (suite.name, i + 1, ext)
+        name = '%s-%d.%s' % (suite.file, i + 1, ext)
         text = ('set terminal %s size 800,500\nset output "%s"\n'
                 'set datafile separator ","\nset key autotitle columnhead\n'
                 'set title "%s"\nset grid\n' % (
@@ -119,10 +131,10 @@ def summary_lines(suites):
     rows = [('suite', 'measure', 'ours', 'baseline', 'ours/baseline')]
     for s in suites:
         if not s.ratios:
-            rows.append((s.name, '(%s: %s)' % (s.status, (s.notes or ['no '
+            rows.append((s.label, '(%s: %s)' % (s.status, (s.notes or ['no '
                          'ratio'])[0][:60]), '', '', ''))
         for what, ours, base, unit, r in s.ratios:
-            rows.append((s.name, what, '%s %s' % (fmt(ours), unit),
+            rows.append((s.label, what, '%s %s' % (fmt(ours), unit),
                          '%s %s' % (fmt(base), unit),
                          '%.2fx' % r if r is not None else '-'))
     w = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -136,12 +148,17 @@ def write_report(out, machine, suites, plots):
              'same run: for times, above 1 means we are slower; for rates '
              '(marked "/s"), above 1 means we are faster. TCG timings measure '
              "QEMU's emulation as much as either system; see "
-             'docs/benchmarks.md.', '', '## Machine', '']
+             'docs/benchmarks.md. Rows and sections marked [icount] '
+             '(bench_icount) ran under QEMU\'s instruction counting: their '
+             'ns are instructions, they repeat exactly, and their data is '
+             'in <suite>-icount.csv.', '', '## Machine', '']
     lines += ['| | |', '|---|---|']
     lines += ['| %s | %s |' % (k, v) for k, v in machine.items()]
     lines += ['', '## Summary', '', '```'] + summary_lines(suites) + ['```']
     for s in suites:
-        lines += ['', '## %s (%s)' % (s.title, s.status), '']
+        lines += ['', '## %s%s (%s)' % (
+            s.title, ' [icount]' if s.clock == 'icount' else '', s.status),
+            '']
         if s.method:
             lines += [s.method, '']
         for n in s.notes:
@@ -151,9 +168,9 @@ def write_report(out, machine, suites, plots):
         if s.rows:
             keys = list(s.rows[0].keys())
             lines += table(s.rows, keys) + ['']
-            lines.append('Data: [%s.csv](%s.csv)' % (s.name, s.name))
+            lines.append('Data: [%s.csv](%s.csv)' % (s.file, s.file))
             lines.append('')
-        for title, name, why in plots.get(s.name, []):
+        for title, name, why in plots.get(s.file, []):
             if name:
                 lines.append('![%s](%s)' % (title, name))
             else:

@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 
-from . import suites, tracing
+from . import icount, suites, tracing
 from .guest import GuestError
 from .report import Suite
 from ostest import checks
@@ -312,7 +312,62 @@ def _tracing():
         shutil.rmtree(d, ignore_errors=True)
 
 
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                   'docs', 'benchmarks.md')
+TCG = ['qemu-system-x86_64', '-M', 'q35', '-accel', 'tcg,thread=multi',
+       '-smp', '4', '-m', '2G', '-cdrom', 'os.iso']
+
+
+def _icount():
+    """bench_icount: its values, a wrong one refused with the choices,
+    and the QEMU arguments of the mode the ones docs/benchmarks.md
+    gives."""
+    for text, want in (('', (False, )), ('0', (False, )), (None, (False, )),
+                       ('1', (False, True)), (' ON ', (False, True)),
+                       ('only', (True, ))):
+        _want(icount.mode(text) == want, 'bench_icount=%r read as %r'
+              % (text, icount.mode(text)))
+    for text in ('2', 'icount', 'true1', '-1'):
+        try:
+            icount.mode(text)
+            raise _Fail('bench_icount=%s taken' % text)
+        except SystemExit as e:
+            _want(str(e).startswith('bench: bench_icount=%s: want '
+                                    'bench_icount=1' % text),
+                  'bench_icount=%s refused unclearly: %s' % (text, e))
+    cmd = icount.command(TCG)
+    _want(cmd == TCG[:3] + ['-accel', 'tcg,thread=single', '-icount',
+                            'shift=0,sleep=off'] + TCG[5:],
+          'icount argv: %s' % cmd)
+    _want(' '.join(cmd[3:7]) == icount.describe(),
+          'describe() %r is not the argv %r' % (icount.describe(), cmd[3:7]))
+    with open(DOC) as f:
+        doc = f.read()
+    _want('`%s`' % icount.describe() in doc,
+          'docs/benchmarks.md does not give the mode\'s arguments `%s`'
+          % icount.describe())
+    for bad, why in ((TCG[:3] + ['-accel', 'kvm'] + TCG[5:], 'needs '
+                      'accel=tcg'),
+                     (TCG + ['-icount', 'shift=1'], 'already has -icount'),
+                     (TCG + ['-accel', 'tcg'], 'a second -accel'),
+                     (TCG[:3] + TCG[5:], 'no -accel')):
+        try:
+            icount.command(bad)
+            raise _Fail('icount argv %s taken' % bad)
+        except ValueError as e:
+            _want(why in str(e), 'icount argv %s: %s' % (bad, e))
+    # A suite with no icount half (the network's) passes its check in
+    # that half, and only there.
+    s = Suite('network', '')
+    s.note('skipped under bench_icount', status='skipped')
+    _want(suites.check(s) == ['skipped: skipped under bench_icount'],
+          'a skipped wall-clock network suite passed')
+    s.clock = 'icount'
+    _want(suites.check(s) == [], 'the network suite\'s icount half failed: '
+          '%s' % suites.check(s))
+
+
 def parse_check():
     """(ok, reason) for the ostest plan."""
     return checks.run(_remote, _linux, _ready, _chan, _wrk, _check,
-                      _tracing)
+                      _tracing, _icount)

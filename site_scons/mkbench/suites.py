@@ -17,7 +17,7 @@ import shutil
 import statistics
 import subprocess
 
-from . import linux, tracing
+from . import icount, linux, tracing
 from .guest import Guest, GuestError
 from .report import Suite
 
@@ -39,21 +39,33 @@ CHAN_COUNT = r'^chanbench: channel messages sent \d+ received \d+$'
 SHELL_FAIL = r'^(?:usage: bench.*|bench: (?:failed|cannot start).*)$'
 
 
+def _clocked(ctx, cmd_for):
+    """cmd_for, under instruction counting in bench_icount's half
+    (mkbench/icount.py); the Guest's keyword arguments to match."""
+    if not ctx.icount:
+        return cmd_for, {}
+    return (lambda cd: icount.command(cmd_for(cd)),
+            {'scale': icount.TIMEOUT_SCALE})
+
+
 def _os_guest(ctx, smp, name, iso=None, **kw):
     """Our guest; with trace=1 it has the trace device (mkbench/tracing.py)."""
     trace = tracing.device(ctx, name)
-    g = Guest(lambda cd: ctx.env.QemuCommand(
+    cmd_for, gkw = _clocked(ctx, lambda cd: ctx.env.QemuCommand(
         iso or ctx.iso, smp=smp, serial='chardev:com1', chardev=cd,
-        trace=trace, **kw), ctx.work, name)
+        trace=trace, **kw))
+    g = Guest(cmd_for, ctx.work, name, **gkw)
     g.trace_path, g.trace_off = trace, 0
     return g
 
 
 def _linux_guest(ctx, smp, name, run, append='', net=None, mem=None):
     info, initrd = ctx.linux()
-    return Guest(lambda cd: linux.qemu_command(
-        ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net, mem),
-        ctx.work, name)
+    if ctx.icount:
+        append = (append + ' ' + linux.ICOUNT_APPEND).strip()
+    cmd_for, gkw = _clocked(ctx, lambda cd: linux.qemu_command(
+        ctx.env, ctx.qemu, info, initrd, smp, cd, run, append, net, mem))
+    return Guest(cmd_for, ctx.work, name, **gkw)
 
 
 def _prompt(g):
@@ -143,7 +155,10 @@ def boot(ctx):
                 'its marker (Debian kernel %s, busybox initramfs, `quiet`), '
                 'same QEMU machine, accelerator and memory; %d run(s) per '
                 'point, median. `guest ms` is what our CPU driver reports '
-                'itself.' % (ctx.linux_version(), ctx.runs))
+                'itself; `linux guest ms` is the baseline\'s /proc/uptime '
+                'when init prints its marker (10 ms steps). Under '
+                'bench_icount the ratio is of these two guest clocks, not '
+                'of host seconds.' % (ctx.linux_version(), ctx.runs))
     if ctx.trace:
         s.notes.append('trace=1: boot is not traced (nothing runs before '
                        '`system ready` to turn tracing on)')
@@ -152,8 +167,8 @@ def boot(ctx):
     step = 0
     for n in cores:
         row = {'cores': n, 'os_s': None, 'os_guest_ms': None,
-               'linux_s': None, 'ratio': None}
-        times, guest_ms = [], []
+               'linux_s': None, 'ratio': None, 'linux_guest_ms': None}
+        times, guest_ms, lguest_ms = [], [], []
         for r in range(ctx.runs):
             step += 1
             ctx.progress('boot', step, steps, 'ours, %d cores' % n)
@@ -175,20 +190,28 @@ def boot(ctx):
                 continue
             try:
                 with _linux_guest(ctx, n, 'boot-linux-%d' % n, 'boot') as g:
-                    m, t = g.wait_for(linux.MARKER, BOOT_TIMEOUT + 2 * n)
+                    m, t = g.wait_for(linux.UPTIME, BOOT_TIMEOUT + 2 * n)
                     if int(m.group(1)) != n:
                         s.note('Linux at %d cores: it saw %s CPUs'
                                % (n, m.group(1)))
                     ltimes.append(t)
+                    lguest_ms.append(float(m.group(2)) * 1000)
             except GuestError as e:
                 s.note('Linux at %d cores: %s' % (n, e))
         row['os_s'] = _median(times)
         row['os_guest_ms'] = _median(guest_ms)
         row['linux_s'] = _median(ltimes)
+        row['linux_guest_ms'] = _median(lguest_ms)
         if row['os_s'] and row['linux_s']:
             row['ratio'] = row['os_s'] / row['linux_s']
         s.rows.append(row)
-        s.ratio('boot, %d cores' % n, row['os_s'], row['linux_s'], 's')
+        if ctx.icount:
+            # Host seconds of one host thread repeat no better than the
+            # wall clock: the guests' own (virtual) clocks instead.
+            s.ratio('boot, guest clock, %d cores' % n, row['os_guest_ms'],
+                    row['linux_guest_ms'], 'ms')
+        else:
+            s.ratio('boot, %d cores' % n, row['os_s'], row['linux_s'], 's')
         ctx.done('boot', '%d cores: ours %s s, Linux %s s' % (
             n, _f(row['os_s']), _f(row['linux_s'])))
     if not ctx.linux_ok():
@@ -284,6 +307,12 @@ def channels(ctx):
                 s.note('Linux guest: %s' % e)
         step += 1
         ctx.progress('channels', step, steps, 'host: pingpong')
+        if ctx.icount:
+            if r == 0:
+                s.notes.append('host threads: not measured under '
+                               'bench_icount (the host runs at its own '
+                               'pace, not QEMU\'s instruction count)')
+            continue
         try:
             out = subprocess.run([ctx.pingpong, 'all', str(ctx.rounds * 10)],
                                  capture_output=True, text=True,
@@ -462,6 +491,12 @@ def network(ctx):
         'its 703-byte index.html, busybox a one-line file. wrk runs on the '
         'same 2 host cores as QEMU.' % (WRK_CONNECTIONS, ctx.wrk_seconds,
                                          HTTP_SMP))
+    if ctx.icount:
+        s.note('skipped under bench_icount: wrk runs on the host and times '
+               'with the host\'s clock while the guest\'s clock counts '
+               'instructions, so requests/s and latency would mix two '
+               'clocks; see the wall-clock half', status='skipped')
+        return s
     have_wrk = bool(shutil.which('wrk')) and bool(shutil.which('curl'))
     if not have_wrk:
         s.note('wrk or curl not installed (site_scons/install.sh)',
@@ -583,10 +618,24 @@ def isolation(ctx):
                                      if r['quiet_p99_ns'] else None)
     s.rows = rows
     ours = next((r for r in rows if r['system'] == 'ours'), {})
+    if ctx.icount:
+        s.notes.append(
+            'under bench_icount the noisy figures are QEMU\'s round-robin '
+            'quantum, not isolation: the one host thread runs the '
+            'neighbour, which never halts, for a whole quantum (about 8 ms '
+            'of virtual time) at each turn, so both systems\' noisy '
+            'medians are about one quantum; only the quiet figures are '
+            'compared here')
     for r in rows:
         if r['system'] == 'ours':
             continue
         short = 'Linux ' + ('ring' if 'ring' in r['service'] else 'futex')
+        if ctx.icount:
+            s.ratio('quiet median vs ' + short, ours.get('quiet_median_ns'),
+                    r['quiet_median_ns'], 'ns')
+            s.ratio('quiet p99 vs ' + short, ours.get('quiet_p99_ns'),
+                    r['quiet_p99_ns'], 'ns')
+            continue
         s.ratio('noisy p99 vs ' + short, ours.get('noisy_p99_ns'),
                 r['noisy_p99_ns'], 'ns')
         s.ratio('p99 growth (noisy/quiet) vs ' + short,
@@ -939,13 +988,18 @@ def check(s):
     did: a skipped suite, any note about our side (a parser's problem, a
     run that failed, a guest with fewer cores), and anything of ours
     CHECK_MISSING says was not measured."""
-    if s.status == 'skipped':
+    if s.status == 'skipped' and not (s.clock == 'icount' and
+                                      s.name in ICOUNT_SKIPS):
         return ['skipped: ' + '; '.join(s.notes)]
+    if s.status == 'skipped':
+        return []
     missing = CHECK_MISSING[s.name](s)
     return list(s.ours_notes) + (['not measured: ' + ', '.join(missing)]
                                  if missing else [])
 
 
+# The suites with no icount half (it says why in a note).
+ICOUNT_SKIPS = ('network', )
 SUITES = {'boot': boot, 'channels': channels, 'network': network,
           'isolation': isolation, 'remote': remote}
 ORDER = ['boot', 'channels', 'network', 'isolation', 'remote']

@@ -13,6 +13,12 @@ these options:
   bench_rounds=N           round trips per pingpong mode in the Linux guest
   bench_cache=DIR          where the Debian baseline packages are kept
   bench_wrk_seconds=N      duration of each wrk run (network suite)
+  bench_icount=1           each suite again under QEMU's instruction
+                           counting (-icount shift=0,sleep=off, one host
+                           thread): both systems, numbers that repeat;
+                           <suite>-icount.csv, rows marked [icount];
+                           bench_icount=only: that half alone
+                           (mkbench/icount.py)
   trace=1                  trace each point of ours: `trace on` before,
                            `trace dump` after; <point>.trace.bin and
                            <point>.trace.json next to the CSV
@@ -37,7 +43,7 @@ import shutil
 from SCons.Script import Action
 
 import mkbench
-from mkbench import suites
+from mkbench import icount, suites
 
 DEFAULT_CORES = '1,2,4,8,16,64,128,255'
 DEFAULT_REMOTE_CORES = '2,4,8,16,32,64'
@@ -61,6 +67,17 @@ def _trace(env):
         return True
     raise SystemExit('bench: trace=%s: want trace=1 (a trace per point) or '
                      'nothing (trace=FILE is for `scons run`)' % v)
+
+
+def _icount(env):
+    """bench_icount's clocks (mkbench/icount.py), after checking that
+    this QEMU configuration can count instructions."""
+    clocks = icount.mode(env.get('bench_icount', ''))
+    if True in clocks and env['accel'] != 'tcg':
+        raise SystemExit('bench: bench_icount=%s needs accel=tcg (QEMU '
+                         'counts instructions only under TCG)'
+                         % env.get('bench_icount'))
+    return clocks
 
 
 def _path(env, node):
@@ -94,6 +111,7 @@ def _opts(env, iso, pingpong, isos):
         'iso': _path(env, iso),
         'pingpong': _path(env, pingpong),
         'isos': {k: _path(env, v) for k, v in isos.items()},
+        'icount': _icount(env),
     }
 
 
@@ -118,11 +136,10 @@ def _test_check(env, name, iso, pingpong, isos):
                     remote_cores=[2, 4], remote_rounds=10,
                     out=env.Dir('#build/tests/bench').abspath)
         done, _ = mkbench.run(env, opts)
-        s = done[0]
-        bad = suites.check(s)
+        bad = ['%s: %s' % (s.label, b) for s in done for b in suites.check(s)]
         if bad:
             return False, '; '.join(bad)
-        return True, '; '.join(s.notes)[:200]
+        return True, '; '.join(n for s in done for n in s.notes)[:200]
     return check
 
 
