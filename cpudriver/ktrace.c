@@ -273,6 +273,17 @@ int ktrace_self(struct proc *p, struct sys_trace_self *out)
 	return 0;
 }
 
+uint64_t ktrace_at_spawn(struct proc *p)
+{
+	struct sys_trace_self s;
+
+	if (tr.state != KT_ON) {
+		return 0;
+	}
+	ktrace_self(p, &s);
+	return s.va | s.classes;
+}
+
 int64_t ktrace_chan(struct proc *p, uint64_t va)
 {
 	uint64_t flags, pa;

@@ -39,6 +39,10 @@ int ktrace_stop(void);
 void ktrace_off(void);
 /* ktrace_self: SYS_TRACE_SELF for p */
 int ktrace_self(struct proc *p, struct sys_trace_self *out);
+/* ktrace_at_spawn: a new process's buffer while tracing is on (made and
+ * mapped as SYS_TRACE_SELF would): its address | the classes traced
+ * (TRACE_C_*, below 4 KiB), 0 while tracing is not on */
+uint64_t ktrace_at_spawn(struct proc *p);
 /* ktrace_chan: SYS_TRACE_CHAN for p: the frame mapped at va, if p maps
  * it as a channel frame; E_INVAL otherwise */
 int64_t ktrace_chan(struct proc *p, uint64_t va);

@@ -257,6 +257,10 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 			return E_NOMEM;
 		}
 	}
+	/* while tracing, its buffer from the start (rcx: the buffer's
+	 * address | the classes traced, 0: none), so that a program asks
+	 * nothing at start-up (libos/trace.c) */
+	p->frame.rcx = ktrace_at_spawn(p);
 	p->state = PROC_RUNNABLE;
 	TRACE_PID(ktrace, TRACE_SPAWN, ktrace_pid(), p->pid, 0);
 	return (int)p->pid;

@@ -16,9 +16,10 @@ int main(int argc, char **argv);
 static char args_copy[SYS_ARGS_MAX];
 
 __attribute__((noreturn)) void libos_start(const char *args, long core,
-					   void *monitor_chan);
+					   void *monitor_chan, uint64_t trace);
 
-void libos_start(const char *args, long core, void *monitor_chan)
+void libos_start(const char *args, long core, void *monitor_chan,
+		 uint64_t trace)
 {
 	char *argv[ARGV_MAX + 1];
 	int argc = 0;
@@ -26,7 +27,7 @@ void libos_start(const char *args, long core, void *monitor_chan)
 	char *p;
 
 	(void)core;
-	trace_refresh();
+	trace_start(trace);
 	mon_init(monitor_chan);
 	for (; args[i] && i < sizeof(args_copy) - 1; i++) {
 		args_copy[i] = args[i];

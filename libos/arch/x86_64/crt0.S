@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Program entry. The CPU driver starts a process with rdi = its argument
- * string, rsi = its core; libos_start splits the arguments, calls main and
+ * string, rsi = its core, rdx = its monitor channel (or 0), rcx = its
+ * trace buffer | the classes traced (or 0: docs/tracing.md); libos_start splits the arguments, calls main and
  * exits with its result.
  */
 	.section .text.start, "ax"

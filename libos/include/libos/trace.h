@@ -15,7 +15,11 @@
 extern struct trace_buf *mon_trace;
 
 /* trace_refresh: ask the kernel how tracing stands for this process
- * (libos does it at start and when a wait returns SYS_EV_TRACE) */
+ * (libos does it when a wait returns SYS_EV_TRACE) */
 void trace_refresh(void);
+
+/* trace_start: at start-up, what the kernel passed: the buffer's address
+ * | the classes traced, 0 while tracing is not on */
+void trace_start(uint64_t word);
 
 #endif
