@@ -201,8 +201,13 @@ static void reject(struct svc_client *c, uint8_t type, const void *buf, int n,
 	trace_send_error(svc_send, c, &e);
 }
 
-static struct service svc = {
-    .name = "trace", .dispatch = dispatch, .reject = reject};
+/* sleep_when_idle: every doorbell of core 0 wakes every process there;
+ * a bulk sink that then polled 200 us each time would cost the core that
+ * runs the shell and the console for nothing while no one traces */
+static struct service svc = {.name = "trace",
+			     .dispatch = dispatch,
+			     .reject = reject,
+			     .sleep_when_idle = true};
 
 /* find_mine: the virtio-console this process is the driver of (its
  * monitor named it: with two consoles on one core, each traced drives its
