@@ -15,13 +15,6 @@
 #define PAUSE_MIN_NS 10000ull
 #define PAUSE_MAX_NS 1000000ull
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	       uint32_t peer_pid, const struct bind_env *env)
 {
@@ -40,6 +33,17 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 	b->sent = b->doorbells = b->late = b->bad = 0;
 }
 
+/* ring_peer: the doorbell, if the peer said it sleeps */
+static void ring_peer(struct binding *b)
+{
+	uint32_t wake = chan_peer_wake(&b->ch);
+
+	if (wake) {
+		b->env->doorbell(b->peer_core, wake);
+		b->doorbells++;
+	}
+}
+
 int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 {
 	uint64_t deadline = 0, pause = PAUSE_MIN_NS;
@@ -51,13 +55,12 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 	for (unsigned spin = 0;
 	     r == E_FULL && b->send_wait_ns && b->spin && spin < SPIN_TRIES;
 	     spin++) {
-		if (spin == 0 && chan_needs_doorbell(&b->ch)) {
+		if (spin == 0) {
 			/* it went to sleep with our ring full: wake it, then
 			 * it makes room as soon as it runs */
-			b->env->doorbell(b->peer_core);
-			b->doorbells++;
+			ring_peer(b);
 		}
-		cpu_relax();
+		ring_relax();
 		r = chan_msg_send(&b->ch, type, buf, len);
 	}
 	while (r == E_FULL) {
@@ -70,10 +73,7 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 			return E_FULL;
 		}
 		/* the peer may be asleep with a full ring of ours to read */
-		if (chan_needs_doorbell(&b->ch)) {
-			b->env->doorbell(b->peer_core);
-			b->doorbells++;
-		}
+		ring_peer(b);
 		b->env->pause(pause);
 		pause = pause * 2 > PAUSE_MAX_NS ? PAUSE_MAX_NS : pause * 2;
 		r = chan_msg_send(&b->ch, type, buf, len);
@@ -82,10 +82,7 @@ int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 		return r;
 	}
 	b->sent++;
-	if (chan_needs_doorbell(&b->ch)) {
-		b->env->doorbell(b->peer_core);
-		b->doorbells++;
-	}
+	ring_peer(b);
 	return 0;
 }
 

@@ -190,6 +190,13 @@ bool chan_needs_doorbell(const struct chan *c)
 	return ring_tx_needs_doorbell(&c->tx);
 }
 
+uint32_t chan_peer_wake(const struct chan *c)
+{
+	return ring_tx_wake_token(&c->tx);
+}
+
+uint32_t chan_wake_token = RING_WAKE_ANY;
+
 bool chan_pending(const struct chan *c)
 {
 	return ring_rx_pending(&c->rx);
@@ -197,7 +204,7 @@ bool chan_pending(const struct chan *c)
 
 void chan_sleep(struct chan *c)
 {
-	ring_rx_sleep(&c->rx);
+	ring_rx_sleep_as(&c->rx, chan_wake_token);
 }
 
 void chan_wake(struct chan *c)

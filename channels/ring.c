@@ -89,12 +89,17 @@ void ring_tx_count_drop(struct ring_tx *tx)
 	__atomic_store_n(&tx->f->tx.dropped, d + 1, __ATOMIC_RELAXED);
 }
 
-bool ring_tx_needs_doorbell(const struct ring_tx *tx)
+uint32_t ring_tx_wake_token(const struct ring_tx *tx)
 {
 	/* pairs with the fence in ring_rx_sleep: either we see the flag or
 	 * the receiver sees our slot */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&tx->f->rx.sleeping, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&tx->f->rx.sleeping, __ATOMIC_RELAXED);
+}
+
+bool ring_tx_needs_doorbell(const struct ring_tx *tx)
+{
+	return ring_tx_wake_token(tx) != 0;
 }
 
 bool ring_rx_pending(const struct ring_rx *rx)
@@ -129,10 +134,16 @@ void ring_rx_ack(struct ring_rx *rx)
 	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);
 }
 
+void ring_rx_sleep_as(struct ring_rx *rx, uint32_t wake)
+{
+	__atomic_store_n(&rx->f->rx.sleeping, wake ? wake : RING_WAKE_ANY,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 void ring_rx_sleep(struct ring_rx *rx)
 {
-	__atomic_store_n(&rx->f->rx.sleeping, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ring_rx_sleep_as(rx, RING_WAKE_ANY);
 }
 
 void ring_rx_wake(struct ring_rx *rx)

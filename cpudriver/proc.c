@@ -261,6 +261,8 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	 * address | the classes traced, 0: none), so that a program asks
 	 * nothing at start-up (libos/trace.c) */
 	p->frame.rcx = ktrace_at_spawn(p);
+	/* r8: its wake token, for the asleep flag of its channels */
+	p->frame.r8 = SYS_WAKE_SLOT0 + (uint32_t)(p - procs);
 	p->state = PROC_RUNNABLE;
 	TRACE_PID(ktrace, TRACE_SPAWN, ktrace_pid(), p->pid, 0);
 	return (int)p->pid;
@@ -658,6 +660,16 @@ void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg)
 void proc_doorbell(void)
 {
 	post(SYS_EV_DOORBELL);
+}
+
+_Static_assert(PROC_MAX <= VEC_DOORBELL_ONE_COUNT, "a vector per slot");
+
+void proc_doorbell_one(uint32_t slot)
+{
+	if (slot < PROC_MAX && procs[slot].state != PROC_FREE) {
+		procs[slot].events |= SYS_EV_DOORBELL;
+		posted = true;
+	}
 }
 
 void proc_system_ready(void)

@@ -102,6 +102,10 @@ struct proc *proc_find(uint32_t pid);
 
 /* proc_doorbell: a doorbell arrived: every waiting process wakes. */
 void proc_doorbell(void);
+/* proc_doorbell_one: a doorbell for the process in table slot `slot`
+ * (its wake token, SYS_WAKE_SLOT0 + slot) arrived: only it wakes; nothing
+ * if the slot is free or out of range */
+void proc_doorbell_one(uint32_t slot);
 
 /* proc_system_ready: every process of core 0 gets SYS_EV_READY. */
 void proc_system_ready(void);

@@ -487,9 +487,10 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 	}
 }
 
-static int64_t sys_doorbell(uint64_t core)
+static int64_t sys_doorbell(uint64_t core, uint64_t wake)
 {
 	struct proc *p = proc_current();
+	uint64_t slot = wake - SYS_WAKE_SLOT0;
 	int r;
 
 	if (core >= self.ncores) {
@@ -501,7 +502,11 @@ static int64_t sys_doorbell(uint64_t core)
 		0) {
 		return r;
 	}
-	lapic_send_ipi(self.bt->cores[core].apic_id, VEC_DOORBELL);
+	/* one process if the token names a slot, else all of them (the
+	 * token comes from the peer's channel frame: any value is safe) */
+	lapic_send_ipi(self.bt->cores[core].apic_id,
+		       slot < PROC_MAX ? VEC_DOORBELL_ONE + (uint32_t)slot
+				       : VEC_DOORBELL);
 	TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
 	return 0;
 }
@@ -621,7 +626,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_chan_grant(a0, a1, a2);
 		break;
 	case SYS_DOORBELL:
-		r = sys_doorbell(a0);
+		r = sys_doorbell(a0, a1);
 		break;
 	case SYS_REAP:
 		r = sys_reap(a0);

@@ -20,9 +20,9 @@ static uint64_t now_ns(void)
 	return sys_time_ns();
 }
 
-static void doorbell(uint32_t core)
+static void doorbell(uint32_t core, uint32_t wake)
 {
-	sys_doorbell(core);
+	sys_doorbell(core, wake);
 }
 
 static void pause_ns(uint64_t ns)

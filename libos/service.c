@@ -143,6 +143,7 @@ int svc_run(struct service *s)
 			continue;
 		}
 		if (keep_polling(s, &idle_since)) {
+			ring_relax();
 			continue;
 		}
 		idle_since = 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <libos/mon.h>
 #include <libos/trace.h>
+#include <channels/chan.h>
 
 #define ARGV_MAX 16
 
@@ -16,10 +17,11 @@ int main(int argc, char **argv);
 static char args_copy[SYS_ARGS_MAX];
 
 __attribute__((noreturn)) void libos_start(const char *args, long core,
-					   void *monitor_chan, uint64_t trace);
+					   void *monitor_chan, uint64_t trace,
+					   uint64_t wake);
 
 void libos_start(const char *args, long core, void *monitor_chan,
-		 uint64_t trace)
+		 uint64_t trace, uint64_t wake)
 {
 	char *argv[ARGV_MAX + 1];
 	int argc = 0;
@@ -27,6 +29,9 @@ void libos_start(const char *args, long core, void *monitor_chan,
 	char *p;
 
 	(void)core;
+	/* our wake token: what our channels' asleep flags say, so that a
+	 * doorbell for us wakes only us */
+	chan_wake_token = (uint32_t)wake;
 	trace_start(trace);
 	mon_init(monitor_chan);
 	for (; args[i] && i < sizeof(args_copy) - 1; i++) {

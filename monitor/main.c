@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 			idle_since = sys_time_ns();
 		}
 		if (sys_time_ns() - idle_since < POLL_NS) {
+			ring_relax();
 			continue;
 		}
 		idle_since = 0;

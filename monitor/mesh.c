@@ -32,9 +32,9 @@ struct relay_table relays = {.e = relay_entries,
 
 /* The monitor's bindings: it has no threads and never waits for a reply
  * (it relays), so a full ring is the only thing it waits for. */
-static void ring(uint32_t core)
+static void ring(uint32_t core, uint32_t wake)
 {
-	sys_doorbell(core);
+	sys_doorbell(core, wake);
 }
 
 static void pause_ns(uint64_t ns)

@@ -44,7 +44,7 @@ static int recv_msg(uint8_t *type, void *buf, size_t cap)
 	int n;
 
 	while ((n = chan_msg_recv(&b.ch, type, buf, cap)) == E_AGAIN) {
-		__asm__ volatile("pause");
+		ring_relax();
 	}
 	if (n >= 0) {
 		received++;

@@ -14,13 +14,14 @@
 
 #include <channels/binding.h>
 #include <channels/relay.h>
+#include <abi/syscall.h>
 #include "bind_if.h"
 
 static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
 static struct binding b; /* the client, side 0, peer on core 3 */
 static struct chan peer; /* the server, side 1 */
 static uint64_t clock_ns;
-static unsigned doorbells, last_core, waits;
+static unsigned doorbells, last_core, last_wake, waits;
 
 enum { ANSWER, SILENT, WRONG_ID_FIRST, ERROR_ANSWER, MALFORMED };
 static int mode;
@@ -30,10 +31,11 @@ static uint64_t now(void)
 	return clock_ns;
 }
 
-static void ring(uint32_t core)
+static void ring(uint32_t core, uint32_t wake)
 {
 	doorbells++;
 	last_core = core;
+	last_wake = wake;
 }
 
 static void pause_ns(uint64_t ns)
@@ -122,7 +124,7 @@ static int setup(void **state)
 	b.other = on_other;
 	chan_init(&peer, frame, 1);
 	clock_ns = 1000;
-	doorbells = last_core = waits = 0;
+	doorbells = last_core = last_wake = waits = 0;
 	memset(&others, 0, sizeof(others));
 	mode = ANSWER;
 	return 0;
@@ -206,10 +208,14 @@ static void test_doorbell_only_when_peer_sleeps(void **state)
 	(void)state;
 	assert_int_equal(bt_send_note(bind_send_fn, &b, &n), 0);
 	assert_int_equal(doorbells, 0);
+	/* the doorbell carries the token the sleeper wrote: only it wakes */
+	chan_wake_token = SYS_WAKE_SLOT0 + 7;
 	chan_sleep(&peer);
+	chan_wake_token = RING_WAKE_ANY;
 	assert_int_equal(bt_send_note(bind_send_fn, &b, &n), 0);
 	assert_int_equal(doorbells, 1);
 	assert_int_equal(last_core, 3);
+	assert_int_equal(last_wake, SYS_WAKE_SLOT0 + 7);
 	chan_wake(&peer);
 	assert_int_equal(bt_send_note(bind_send_fn, &b, &n), 0);
 	assert_int_equal(doorbells, 1);

@@ -375,6 +375,16 @@ static void test_sleep_doorbell(void **state)
 	assert_int_equal(ring_recv(&e->rx, &m), E_AGAIN);
 	send_one(e, 2, 3);
 	assert_false(ring_tx_needs_doorbell(&e->tx));
+	assert_int_equal(ring_tx_wake_token(&e->tx), 0);
+	/* a receiver's own token is what the sender rings with */
+	ring_rx_sleep_as(&e->rx, 0x105);
+	assert_int_equal(ring_tx_wake_token(&e->tx), 0x105);
+	assert_true(ring_tx_needs_doorbell(&e->tx));
+	ring_rx_wake(&e->rx);
+	assert_int_equal(ring_tx_wake_token(&e->tx), 0);
+	/* 0 would read as awake: it stands for "no token" */
+	ring_rx_sleep_as(&e->rx, 0);
+	assert_int_equal(ring_tx_wake_token(&e->tx), RING_WAKE_ANY);
 }
 
 static void test_fragments(void **state)

@@ -43,8 +43,9 @@ struct bind_call;
 struct bind_env {
 	/* now_ns: a monotonic clock */
 	uint64_t (*now_ns)(void);
-	/* doorbell: wake core `core` (the peer said it sleeps) */
-	void (*doorbell)(uint32_t core);
+	/* doorbell: wake the process of core `core` whose wake token is
+	 * `wake` (the peer said it sleeps, with that token) */
+	void (*doorbell)(uint32_t core, uint32_t wake);
 	/* pause: let ns pass (the peer's ring is full) */
 	void (*pause)(uint64_t ns);
 	/* wait: call c is not done yet: return when it may be (something

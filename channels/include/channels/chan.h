@@ -68,6 +68,13 @@ int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap);
 
 /* chan_needs_doorbell: after sending: the peer said it sleeps. */
 bool chan_needs_doorbell(const struct chan *c);
+/* chan_peer_wake: the same check; the peer's wake token to ring it with
+ * (never 0), or 0 if it is awake */
+uint32_t chan_peer_wake(const struct chan *c);
+
+/* chan_wake_token: the wake token chan_sleep writes: this address
+ * space's own (libos sets it at start), RING_WAKE_ANY until then */
+extern uint32_t chan_wake_token;
 
 /* chan_pending / chan_sleep / chan_wake: see the ring's sleep protocol. */
 bool chan_pending(const struct chan *c);

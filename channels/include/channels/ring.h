@@ -23,7 +23,9 @@
  * ring_send(), calls ring_tx_needs_doorbell() and rings the receiver's
  * doorbell (an IPI) only when that says so. Both sides put a full fence
  * between their store and their load, so one of them always sees the
- * other.
+ * other. The asleep flag is the receiver's wake token (ring_rx_sleep_as):
+ * the sender passes it with the doorbell so that only that receiver wakes
+ * (abi/syscall.h, SYS_WAKE_*); RING_WAKE_ANY when it has none.
  *
  * Usage:
  *   sender:   ring_tx_init(&tx, frame); ring_send(&tx, type, 0, p, n);
@@ -48,6 +50,9 @@
 /* Slot flag: more fragments of the same message follow. */
 #define RING_F_MORE 0x1u
 
+/* The asleep flag of a receiver that has no wake token of its own. */
+#define RING_WAKE_ANY 1u
+
 struct ring_slot {
 	uint64_t header; /* sender: seq | type << 32 | len << 40 | flags << 48,
 			    written last */
@@ -56,7 +61,8 @@ struct ring_slot {
 
 struct ring_rx_line {
 	uint64_t ack;      /* receiver: sequence number of the last slot read */
-	uint32_t sleeping; /* receiver: 1 while it is (about to be) halted */
+	uint32_t sleeping; /* receiver: its wake token (never 0) while it is
+			      (about to be) halted, 0 while awake */
 	uint8_t pad[52];
 } __attribute__((aligned(RING_SLOT_SIZE)));
 
@@ -96,6 +102,17 @@ struct ring_msg {
 	uint8_t payload[RING_PAYLOAD];
 };
 
+/* ring_relax: what a side that polls a ring does between two looks: the
+ * PAUSE instruction. On a real core it saves power and lets a hyperthread
+ * run; under QEMU's single-threaded TCG (bench_icount) it ends this
+ * vCPU's turn, so that the peer's vCPU runs and can answer. */
+static inline void ring_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* ring_frame_init: zeroes a frame before either side uses it. Called once
  * by whoever allocates the frame. */
 void ring_frame_init(struct ring_frame *f);
@@ -128,6 +145,9 @@ void ring_tx_count_drop(struct ring_tx *tx);
 /* ring_tx_needs_doorbell: after sending; true if the receiver said it
  * sleeps, so the sender must ring its doorbell. */
 bool ring_tx_needs_doorbell(const struct ring_tx *tx);
+/* ring_tx_wake_token: the same check; the receiver's wake token to ring
+ * with (never 0), or 0 if it is awake. */
+uint32_t ring_tx_wake_token(const struct ring_tx *tx);
 
 /* ring_recv: takes the next message slot into *m. Returns its length, or
  * E_AGAIN when the ring is empty, or E_FORMAT for a slot whose header is
@@ -144,6 +164,9 @@ void ring_rx_ack(struct ring_rx *rx);
  * ring_rx_sleep includes the full fence; check ring_rx_pending after it. */
 void ring_rx_sleep(struct ring_rx *rx);
 void ring_rx_wake(struct ring_rx *rx);
+/* ring_rx_sleep_as: ring_rx_sleep with this receiver's own wake token
+ * (0 is taken as RING_WAKE_ANY) */
+void ring_rx_sleep_as(struct ring_rx *rx, uint32_t wake);
 
 /* ring_tx_dropped: the sender's drop counter (readable by the receiver). */
 uint64_t ring_tx_dropped(const struct ring_frame *f);

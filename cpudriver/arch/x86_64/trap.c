@@ -189,6 +189,14 @@ static void interrupt(struct trap_frame *f)
 	case VEC_SPURIOUS:
 		return;
 	default:
+		if (f->vector >= VEC_DOORBELL_ONE &&
+		    f->vector < VEC_DOORBELL_ONE + VEC_DOORBELL_ONE_COUNT) {
+			lapic_eoi();
+			TRACE_PID(ktrace, TRACE_DOORBELL_TAKE, ktrace_pid(),
+				  TRACE_NO_CORE, 0);
+			proc_doorbell_one(f->vector - VEC_DOORBELL_ONE);
+			return;
+		}
 		if (f->vector >= VEC_DEV_BASE &&
 		    f->vector < VEC_DEV_BASE + VEC_DEV_COUNT) {
 			dev_irq(f->vector);

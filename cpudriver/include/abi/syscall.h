@@ -57,8 +57,10 @@ enum sys_number {
 				*seal): monitor only; maps into process pid
 				of this core a channel frame some kernel (this
 				one too) made for it; returns its address */
-	SYS_DOORBELL = 12,   /* (u32 core): interrupt that core so that its
-				waiting processes wake (SYS_EV_DOORBELL);
+	SYS_DOORBELL = 12,   /* (u32 core, u32 wake): interrupt that core so
+				that the process whose wake token is `wake`
+				wakes (SYS_EV_DOORBELL); any other value
+				(SYS_WAKE_ANY) wakes every process there;
 				a program may ring only cores where it holds
 				a channel endpoint (E_PERM), at most 256 at
 				once and one per 4 us after that (E_AGAIN) */
@@ -188,6 +190,14 @@ struct sys_grant {
 };
 
 #define SYS_CFG_WRITE 0x100u
+
+/* Wake tokens: the CPU driver starts every process with its own in r8
+ * (SYS_WAKE_SLOT0 + its slot in its core's table); a receiver writes it
+ * into a channel's asleep flag and the sender's SYS_DOORBELL passes it on,
+ * so that only that process wakes. A token names nothing else: a wrong
+ * one only wakes another process of that core for nothing. */
+#define SYS_WAKE_ANY 1u
+#define SYS_WAKE_SLOT0 0x100u
 
 /* Event bits returned by SYS_WAIT. */
 #define SYS_EV_TIMER 0x1u    /* the timeout passed */

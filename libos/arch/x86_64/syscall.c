@@ -111,9 +111,9 @@ long sys_chan_release(uint64_t phys, uint32_t closer,
 			0);
 }
 
-long sys_doorbell(uint32_t core)
+long sys_doorbell(uint32_t core, uint32_t wake)
 {
-	return sys_call(SYS_DOORBELL, (long)core, 0, 0, 0);
+	return sys_call(SYS_DOORBELL, (long)core, (long)wake, 0, 0);
 }
 
 long sys_reap(struct sys_exit *out)

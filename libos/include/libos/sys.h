@@ -28,7 +28,7 @@ long sys_chan_close(void *va);
 long sys_chan_closed(struct sys_chan_closed *out);
 long sys_chan_release(uint64_t phys, uint32_t closer,
 		      const struct sys_seal *seal);
-long sys_doorbell(uint32_t core);
+long sys_doorbell(uint32_t core, uint32_t wake);
 long sys_reap(struct sys_exit *out);
 long sys_core_info(uint32_t core, struct sys_core *out);
 long sys_console_read(char *buf, size_t len);

@@ -83,7 +83,7 @@ static int client(const char *name, uint64_t n)
 		}
 		chan_init(&c, va, 1);
 		chan_msg_send(&c, 1, "bye", 3);
-		sys_doorbell(SYS_PID_CORE(server));
+		sys_doorbell(SYS_PID_CORE(server), SYS_WAKE_ANY);
 		if (mon_close(va) < 0) {
 			printf("bindcycle: close %lu failed\n", (unsigned long)i);
 			return 1;

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 	}
 	target = b.peer_core;
 	for (uint32_t c = 0; c < in.ncores; c++) {
-		r = (int)sys_doorbell(c);
+		r = (int)sys_doorbell(c, SYS_WAKE_ANY);
 		printf("doorbells: ring core %u: %s\n", c,
 		       r < 0 ? err_msg(r) : "rung");
 	}
@@ -44,7 +44,7 @@ int main(int argc, char **argv)
 	end = sys_time_ns() + STORM_NS;
 	while (sys_time_ns() < end) {
 		for (int i = 0; i < 1000; i++) {
-			r = (int)sys_doorbell(target);
+			r = (int)sys_doorbell(target, SYS_WAKE_ANY);
 			ok += r == 0;
 			again += r == E_AGAIN;
 			other += r < 0 && r != E_AGAIN;

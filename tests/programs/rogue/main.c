@@ -38,8 +38,10 @@ static void garbage(struct chan *c)
 /* ring: the doorbell after the raw garbage above, which no binding sends */
 static void ring(struct chan *c, uint32_t core)
 {
-	if (chan_needs_doorbell(c)) {
-		sys_doorbell(core);
+	uint32_t wake = chan_peer_wake(c);
+
+	if (wake) {
+		sys_doorbell(core, wake);
 	}
 }
 

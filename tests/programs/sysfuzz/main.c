@@ -522,8 +522,10 @@ static void drain(void)
  * same budget), then let it run */
 static void kick(void)
 {
-	if (chan_needs_doorbell(mc)) {
-		for (int i = 0; i < 100 && sys_doorbell(me.core_id) == E_AGAIN;
+	uint32_t wake = chan_peer_wake(mc);
+
+	if (wake) {
+		for (int i = 0; i < 100 && sys_doorbell(me.core_id, wake) == E_AGAIN;
 		     i++) {
 			sys_yield();
 		}

@@ -35,9 +35,10 @@ long sys_irq_ack(void)
 	return 0; /* memory devices have no interrupts (irq -1) */
 }
 
-long sys_doorbell(uint32_t core)
+long sys_doorbell(uint32_t core, uint32_t wake)
 {
 	(void)core;
+	(void)wake;
 	return 0;
 }
 

@@ -17,6 +17,10 @@
 #define VEC_WAKE 0x41     /* a booted core tells its booter it started */
 #define VEC_DEV_BASE 0x50 /* device interrupts (MSI-X), VEC_DEV_COUNT of them */
 #define VEC_DEV_COUNT 32
+/* a channel's receiver was asleep: wake only the process in slot
+ * (vector - VEC_DOORBELL_ONE) of the core's table (proc.c) */
+#define VEC_DOORBELL_ONE 0x80
+#define VEC_DOORBELL_ONE_COUNT 32
 #define VEC_SPURIOUS 0xff
 
 /* lapic_set_base: where this core reaches its LAPIC (a kernel address). */
