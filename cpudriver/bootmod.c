@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Boot modules (see bootmod.h). The modules stay where GRUB put them; a
- * process gets their pages mapped shared and read-only in its module
- * window (USER_MOD_BASE..), one after the other, never unmapped before
- * it ends.
+ * Boot modules (see bootmod.h). The modules stay where GRUB put them,
+ * outside every core's partition (boot.c reserves them), and every core
+ * maps them read-only at DMAP: nobody ever writes them. A process gets
+ * their pages mapped shared and read-only in its module window
+ * (USER_MOD_BASE..), one after the other, never unmapped before it ends;
+ * and proc_spawn maps a program's read-only segments straight from its
+ * module's pages (PTE_SHARED, no PTE_W), so no process frees or writes
+ * them either.
  */
 #include "bootmod.h"
 #include "kernel.h"
@@ -24,6 +28,20 @@ const struct boot_module *bootmod_find(const struct boottab *bt,
 		}
 	}
 	return 0;
+}
+
+bool bootmod_holds(const struct boottab *bt, uint64_t pa)
+{
+	for (uint32_t i = 0; i < bt->nmodules && i < BOOT_MAX_MODULES; i++) {
+		uint64_t lo = bt->modules[i].start & ~(PAGE_SIZE - 1);
+		uint64_t hi = (bt->modules[i].end + PAGE_SIZE - 1) &
+			      ~(PAGE_SIZE - 1);
+
+		if (pa >= lo && pa < hi) {
+			return true;
+		}
+	}
+	return false;
 }
 
 int64_t bootmod_sys_map(uint64_t name_va, uint64_t len, uint64_t out_va)

@@ -8,12 +8,17 @@
 #define BOOTMOD_H
 
 #include <abi/bootrec.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* bootmod_find: the module whose GRUB command line is exactly name, or
  * NULL. name must be NUL-terminated. */
 const struct boot_module *bootmod_find(const struct boottab *bt,
 				       const char *name);
+
+/* bootmod_holds: pa lies in a page of a boot module (its first to last
+ * page, whole) */
+bool bootmod_holds(const struct boottab *bt, uint64_t pa);
 
 /* bootmod_sys_map: SYS_MOD_MAP for the current process: map the module
  * named by the len bytes at user address name_va read-only, no-execute,

@@ -190,6 +190,29 @@ int elf_parse(const void *data, size_t len, uint64_t user_lo, uint64_t user_hi,
 	return elf_entry_ok(out) ? 0 : E_RANGE;
 }
 
+void elf_page(const struct elf_segment *s, uint64_t file_addr, uint64_t va,
+	      struct elf_page *out)
+{
+	const uint64_t mask = ELF_PAGE_SIZE - 1;
+	uint64_t fend = s->vaddr + s->filesz, mend = s->vaddr + s->memsz;
+	uint64_t lo = va > s->vaddr ? va : s->vaddr;
+	uint64_t hi = va + ELF_PAGE_SIZE < fend ? va + ELF_PAGE_SIZE : fend;
+	uint64_t used = va + ELF_PAGE_SIZE < mend ? va + ELF_PAGE_SIZE : mend;
+
+	memset(out, 0, sizeof(*out));
+	if (!(s->flags & ELF_PF_W) && !(s->vaddr & mask) &&
+	    !((file_addr + s->offset) & mask) && used <= fend) {
+		out->share = 1;
+		out->src = s->offset + (va - s->vaddr);
+		return;
+	}
+	if (lo < hi) {
+		out->src = s->offset + (lo - s->vaddr);
+		out->at = (uint32_t)(lo - va);
+		out->len = (uint32_t)(hi - lo);
+	}
+}
+
 int elf_load(const void *data, size_t len, const struct elf_image *img,
 	     void *(*seg_dest)(void *ctx, const struct elf_segment *seg),
 	     void *ctx)

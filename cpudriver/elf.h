@@ -99,4 +99,37 @@ int elf_load(const void *data, size_t len, const struct elf_image *img,
 	     void *(*seg_dest)(void *ctx, const struct elf_segment *seg),
 	     void *ctx);
 
+/*
+ * How one page of a segment is filled (elf_page). Either the file's own
+ * page is mapped (share: the segment is read-only, the page's file bytes
+ * are page-aligned in memory and the page holds no .bss), or a fresh
+ * frame gets len file bytes from file offset src at byte `at` and zeroes
+ * everything else: [0, at) and [at + len, ELF_PAGE_SIZE).
+ */
+struct elf_page {
+	uint64_t src;  /* file offset: of the page itself (share), or of the
+			  bytes copied */
+	uint32_t at;   /* copy: where in the page the file bytes go */
+	uint32_t len;  /* copy: file bytes, 0..ELF_PAGE_SIZE; 0 when share */
+	uint32_t share; /* 1: map the file's page read-only, copy nothing */
+};
+
+/*
+ * elf_page: the plan for the page at va (a multiple of ELF_PAGE_SIZE with
+ * [va, va + ELF_PAGE_SIZE) meeting [s->vaddr, s->vaddr + s->memsz)) of a
+ * segment of a file whose first byte lies at address file_addr (only its
+ * position within a page matters: a boot module's physical address).
+ *
+ * A page is shared only if the segment has no ELF_PF_W, s->vaddr is
+ * page-aligned, file_addr + s->offset is page-aligned, and every byte of
+ * the page inside the segment comes from the file (none of the .bss). The
+ * bytes of a shared page past the segment's end are the file's next bytes
+ * (as Linux maps them); nothing in a copied page comes from outside the
+ * segment's file bytes.
+ *
+ * Context: any; pure.
+ */
+void elf_page(const struct elf_segment *s, uint64_t file_addr, uint64_t va,
+	      struct elf_page *out);
+
 #endif

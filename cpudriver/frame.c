@@ -72,7 +72,7 @@ static struct region *region_of(uint64_t phys)
 	return 0;
 }
 
-uint64_t frame_alloc(void)
+uint64_t frame_alloc_raw(void)
 {
 	uint64_t f = 0;
 	struct region *r;
@@ -97,7 +97,16 @@ uint64_t frame_alloc(void)
 	if (r) {
 		r->used++;
 	}
-	memset(dmap(f), 0, PAGE_SIZE);
+	return f;
+}
+
+uint64_t frame_alloc(void)
+{
+	uint64_t f = frame_alloc_raw();
+
+	if (f) {
+		memset(dmap(f), 0, PAGE_SIZE);
+	}
 	return f;
 }
 

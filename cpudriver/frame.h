@@ -18,6 +18,11 @@ void frame_init(uint64_t next, uint64_t end);
 /* frame_alloc: a zeroed frame's physical address, or 0 if none left. */
 uint64_t frame_alloc(void);
 
+/* frame_alloc_raw: the same without the zeroing: the frame holds what its
+ * last user left, so the caller must write every byte of it before anyone
+ * else (a process) can read it. */
+uint64_t frame_alloc_raw(void);
+
 /* frame_free: gives a frame back (debug builds poison it). */
 void frame_free(uint64_t phys);
 

@@ -12,6 +12,8 @@
 #include "kernel.h"
 #include "frame.h"
 #include "proc.h"
+#include "bootmod.h"
+#include "elf.h"
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -151,6 +153,19 @@ static int check_user_leaf(struct walk *w, uint64_t va, uint64_t pa,
 {
 	if (!(flags & PTE_U)) {
 		return ktest_fail(w->why, w->n, "user va 0x%lx not user", va);
+	}
+	if ((flags & PTE_SHARED) && va >= USER_BASE && va < USER_HEAP_BASE) {
+		/* a program's read-only segment (the programs lie below the
+		 * heap), mapped from its boot module: never writable, never
+		 * anything else */
+		if ((flags & PTE_W) || !bootmod_holds(self.bt, pa)) {
+			return ktest_fail(w->why, w->n,
+					  "image va 0x%lx maps pa 0x%lx shared "
+					  "%s", va, pa,
+					  flags & PTE_W ? "writable"
+							: "outside the modules");
+		}
+		return 0;
 	}
 	if (flags & PTE_SHARED) {
 		/* channel frames: only in the channel area, never executable */
@@ -324,6 +339,95 @@ KTEST(exit_queue)
 	if (r < 0 || proc_kill((uint32_t)r, 0) < 0 ||
 	    proc_reap(&pid, &status) < 0 || pid != (uint32_t)r) {
 		return ktest_fail(why, n, "no slot after reaping: %d", r);
+	}
+	if (frame_free_bytes() != before) {
+		return ktest_fail(why, n, "%ld bytes of frames not back",
+				  (long)(before - frame_free_bytes()));
+	}
+	return 0;
+}
+
+/*
+ * A spawned program's read-only segments are its boot module's own pages,
+ * mapped without PTE_W; its writable ones are frames of ours. Ending it
+ * gives back every frame it took and frees none of the module's (frame_free
+ * of a module page would panic: not this core's), and leaves the module's
+ * bytes as they were.
+ */
+static uint64_t module_sum(const struct boot_module *m)
+{
+	const uint8_t *b = dmap(m->start);
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < m->end - m->start; i++) {
+		sum = sum * 31 + b[i];
+	}
+	return sum;
+}
+
+KTEST(spawn_maps_image)
+{
+	const struct boot_module *m = bootmod_find(self.bt, "hello");
+	uint64_t before = frame_free_bytes(), sum, flags, pa = 0;
+	struct elf_image img;
+	struct proc *p;
+	uint32_t pid;
+	int64_t status;
+	int r, shared = 0;
+
+	if (!m || elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
+			    USER_HEAP_BASE, &img) < 0) {
+		return ktest_fail(why, n, "no program hello to start");
+	}
+	sum = module_sum(m);
+	r = proc_spawn("hello", "", 0, false, 0);
+	p = r < 0 ? 0 : proc_find((uint32_t)r);
+	if (!p) {
+		return ktest_fail(why, n, "spawn: %d", r);
+	}
+	for (uint32_t i = 0; i < img.n_segments; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		uint64_t last = s->vaddr + s->memsz - 1;
+
+		/* its first and last page: shared exactly when elf_page says */
+		for (uint64_t va = s->vaddr; r >= 0; va = last) {
+			struct elf_page pg;
+
+			elf_page(s, m->start, va & ~(PAGE_SIZE - 1), &pg);
+			pa = pt_translate(&kpt, p->pml4, va, &flags);
+			if (pa == UINT64_MAX ||
+			    (pg.share && (pa != m->start + pg.src +
+						      (va & (PAGE_SIZE - 1)) ||
+					  (flags & PTE_W) ||
+					  !(flags & PTE_SHARED))) ||
+			    (!pg.share && (bootmod_holds(self.bt, pa) ||
+					   (flags & PTE_SHARED)))) {
+				r = -1;
+				break;
+			}
+			shared += pg.share;
+			if (va == last) {
+				break;
+			}
+		}
+		if (r < 0) {
+			proc_kill(p->pid, 0);
+			proc_reap(&pid, &status);
+			return ktest_fail(why, n, "segment %u: va 0x%lx maps pa "
+					  "0x%lx flags 0x%lx", i,
+					  (unsigned long)s->vaddr,
+					  (unsigned long)pa, (unsigned long)flags);
+		}
+	}
+	if (proc_kill(p->pid, 0) < 0 || proc_reap(&pid, &status) < 0) {
+		return ktest_fail(why, n, "could not end it");
+	}
+	if (!shared) {
+		return ktest_fail(why, n, "no page of hello mapped from its "
+				  "module");
+	}
+	if (module_sum(m) != sum) {
+		return ktest_fail(why, n, "module hello changed");
 	}
 	if (frame_free_bytes() != before) {
 		return ktest_fail(why, n, "%ld bytes of frames not back",

@@ -122,34 +122,51 @@ static int map_fresh(uint64_t pml4, uint64_t va, uint64_t flags, void **kva)
 	return 0;
 }
 
-static int load_segment(uint64_t pml4, const uint8_t *file,
+/*
+ * load_segment: map segment s of the program at physical address file_pa.
+ * A read-only segment's pages whose file bytes are page-aligned are the
+ * boot module's own frames (PTE_SHARED: never freed with the process, and
+ * without PTE_W, so neither the process nor the kernel's copy_out can
+ * write the module). Every other page is a frame of ours that gets the
+ * file bytes and zeroes only the rest (the .bss, the ends outside the
+ * segment): no page is zeroed and then copied over.
+ */
+static int load_segment(uint64_t pml4, uint64_t file_pa,
 			const struct elf_segment *s)
 {
 	uint64_t flags = (s->flags & ELF_PF_W ? PTE_W : 0) |
-			 (s->flags & ELF_PF_X ? 0 : PTE_NX);
-	uint64_t va = s->vaddr & ~(PAGE_SIZE - 1);
+			 (s->flags & ELF_PF_X ? 0 : PTE_NX) | PTE_U;
+	const uint8_t *file = dmap(file_pa);
+	uint64_t va = s->vaddr & ~(PAGE_SIZE - 1), f;
+	struct elf_page pg;
+	uint8_t *kva;
 
 	for (; va < s->vaddr + s->memsz; va += PAGE_SIZE) {
-		uint8_t *kva;
-		/* the file bytes that land in this page */
-		uint64_t lo = va > s->vaddr ? va : s->vaddr;
-		uint64_t hi = va + PAGE_SIZE;
-
-		if (map_fresh(pml4, va, flags, (void **)&kva)) {
+		elf_page(s, file_pa, va, &pg);
+		if (pg.share) {
+			if (pt_map(&kpt, pml4, va, file_pa + pg.src, PAGE_SIZE,
+				   flags | PTE_SHARED, false)) {
+				return E_NOMEM;
+			}
+			continue;
+		}
+		f = frame_alloc_raw();
+		if (!f) {
 			return E_NOMEM;
 		}
-		if (hi > s->vaddr + s->filesz) {
-			hi = s->vaddr + s->filesz;
-		}
-		if (lo < hi) {
-			memcpy(kva + (lo - va), file + s->offset + (lo - s->vaddr),
-			       hi - lo);
+		kva = dmap(f);
+		memset(kva, 0, pg.at);
+		memcpy(kva + pg.at, file + pg.src, pg.len);
+		memset(kva + pg.at + pg.len, 0, PAGE_SIZE - pg.at - pg.len);
+		if (pt_map(&kpt, pml4, va, f, PAGE_SIZE, flags, false)) {
+			frame_free(f);
+			return E_NOMEM;
 		}
 	}
 	return 0;
 }
 
-static int build_space(uint64_t pml4, const uint8_t *file,
+static int build_space(uint64_t pml4, uint64_t file_pa,
 		       const struct elf_image *img, const char *args,
 		       uint64_t *args_va)
 {
@@ -161,11 +178,12 @@ static int build_space(uint64_t pml4, const uint8_t *file,
 		l4[i] = k4[i];
 	}
 	for (uint32_t i = 0; i < img->n_segments; i++) {
-		if (load_segment(pml4, file, &img->seg[i])) {
+		if (load_segment(pml4, file_pa, &img->seg[i])) {
 			return E_NOMEM;
 		}
 	}
-	/* stack; the page below it stays unmapped as a guard */
+	/* stack (USER_STACK_SIZE: memlayout.h says why it is enough); the
+	 * page below it stays unmapped as a guard */
 	for (uint64_t va = USER_STACK_TOP - USER_STACK_SIZE; va < USER_STACK_TOP;
 	     va += PAGE_SIZE) {
 		if (map_fresh(pml4, va, PTE_W | PTE_NX, (void **)&top)) {
@@ -216,7 +234,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	if (!pml4) {
 		return E_NOMEM;
 	}
-	if (build_space(pml4, dmap(m->start), &img, args, &args_va)) {
+	if (build_space(pml4, m->start, &img, args, &args_va)) {
 		free_space(pml4);
 		return E_NOMEM;
 	}

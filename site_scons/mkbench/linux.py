@@ -16,7 +16,10 @@ The guest's behaviour is chosen on the kernel command line:
   mkos_run=pingpong  run `pingpong all ROUNDS` (mkos_rounds=N), power off
   mkos_run=isolation pingpong ring and futex, then again with a busy
                      loop pinned to the last CPU (`quiet`/`noisy` lines)
-  mkos_run=remote    run `pingpong remote ROUNDS` (mkos_rounds=N), power off
+  mkos_run=remote    run `pingpong remote ROUNDS` (mkos_rounds=N), power off;
+                     its spawnexec execs /bin/pingpong again (through
+                     /proc/self/exe) as the static program a forked
+                     child starts on the last CPU
   mkos_run=httpd     load virtio-net, configure eth0 like QEMU's user net,
                      start busybox httpd on port 80, print `httpd ready`
 CPUs the kernel left offline (maxcpus=1: ICOUNT_APPEND) are brought online

@@ -28,6 +28,7 @@ bench remote done: cores 4
 > '''
 
 LINUX = '''pingpong remote spawn cpus 4 median_ns 1577010 p99_ns 9832550
+pingpong remote spawnexec cpus 4 median_ns 2577010 p99_ns 9932550
 pingpong remote borrow cpus 4 median_ns 5912920 p99_ns 8379980
 pingpong remote allcore cpus 4 median_ns 388730 p99_ns 5043250 \
 tlb_ipis_per_op 3.00 reached 3
@@ -97,6 +98,8 @@ def _linux():
     _want(not bad, 'good pingpong remote output rejected: %s' % bad)
     _want(got['allcore'] == (388730, 5043250, 3.0, 3),
           'allcore misread: %s' % (got.get('allcore'),))
+    _want(got['spawnexec'] == (2577010, 9932550, None, None),
+          'spawnexec misread: %s' % (got.get('spawnexec'),))
     _, bad = suites.parse_linux_remote(LINUX.replace('reached 3',
                                                      'reached 2'), 4)
     _want(any('reached 2 of the 3' in b for b in bad),
@@ -104,7 +107,8 @@ def _linux():
     _, bad = suites.parse_linux_remote('pingpong remote spawn failed: '
                                        'fork: x\n', 4)
     _want(bad == ['spawn failed: fork: x', 'no `pingpong remote OP` line '
-                  'for borrow, allcore'], 'failed pingpong remote: %s' % bad)
+                  'for spawnexec, borrow, allcore'],
+          'failed pingpong remote: %s' % bad)
 
 
 def _ready():

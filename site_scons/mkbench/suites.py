@@ -667,7 +667,7 @@ LINUX_REMOTE_RX = (r'pingpong remote (\w+) cpus (\d+) median_ns (\d+) '
                    r'(\d+))?')
 LINUX_REMOTE_FAIL = r'pingpong remote (\w+) failed: (.*)'
 REMOTE_OPS = ('spawn', 'borrow', 'unicast', 'tree')
-LINUX_OPS = ('spawn', 'borrow', 'allcore')
+LINUX_OPS = ('spawn', 'spawnexec', 'borrow', 'allcore')
 REMOTE_BIG = 32              # from this many cores on, at least 4 GiB
 REMOTE_BIG_MIB = 4096
 
@@ -825,7 +825,9 @@ def _remote_ratios(s):
         return both[-1] if both else (s.rows[-1] if s.rows else {})
 
     for what, a, b in (
-            ('spawn median', 'ours_spawn_median_ns',
+            ('spawn median vs Linux fork + exec', 'ours_spawn_median_ns',
+             'linux_spawnexec_median_ns'),
+            ('spawn median vs Linux fork', 'ours_spawn_median_ns',
              'linux_spawn_median_ns'),
             ('borrow 2 MiB median', 'ours_borrow_median_ns',
              'linux_borrow_median_ns'),
@@ -847,7 +849,8 @@ def _remote_plots(s):
         return keys.index(k) + 1
 
     # One colour per operation: ours solid, Linux dashed.
-    color = {'spawn': 1, 'borrow': 2, 'unicast': 3, 'tree': 4, 'allcore': 7}
+    color = {'spawn': 1, 'borrow': 2, 'unicast': 3, 'tree': 4, 'allcore': 7,
+             'spawnexec': 5}
     line = ('"@CSV@" using 1:%d with linespoints linecolor %d dashtype %d '
             'title "%s"')
     lines = [line % (col('ours_%s_median_ns' % op), color[op], 1,
@@ -885,6 +888,9 @@ def remote(ctx):
         'the baseline guest with the same N and memory, main thread on CPU 0: '
         'spawn = fork a child that pins itself to the last CPU and writes '
         'to a pipe, until the parent reads it (no exec; reaped untimed); '
+        'spawnexec = the same, but the pinned child execs a static program '
+        '(pingpong itself, `pingpong execnop FD`, whose main writes the '
+        'byte): fork + exec + start-up, the counterpart of our spawn; '
         'borrow = mmap 2 MiB anonymous with MAP_POPULATE, then munmap; '
         'all-core = munmap of a 2 MiB-aligned region whose page table is '
         'freed, which makes Linux send a TLB shootdown IPI to every CPU '
@@ -926,11 +932,12 @@ def remote(ctx):
         row = _remote_row(n, ours, lx)
         s.rows.append(row)
         ctx.done('remote', '%d cores: ours spawn %s unicast %s tree %s ns; '
-                 'Linux spawn %s all-core %s ns' % (
+                 'Linux fork %s fork+exec %s all-core %s ns' % (
                      n, _i(row['ours_spawn_median_ns']),
                      _i(row['ours_unicast_median_ns']),
                      _i(row['ours_tree_median_ns']),
                      _i(row['linux_spawn_median_ns']),
+                     _i(row['linux_spawnexec_median_ns']),
                      _i(row['linux_allcore_median_ns'])))
     if not ctx.linux_ok():
         s.note('no Linux baseline: ' + ctx.linux_error)

@@ -26,6 +26,10 @@
  *   spawn    fork a child that pins itself (sched_setaffinity) to the last
  *            CPU and writes a byte to a pipe from there: the time until the
  *            parent has read it (the child is reaped outside the timing);
+ *   spawnexec  the same, but the pinned child execs a static program
+ *            (this one, /proc/self/exe, as `pingpong execnop FD`), whose
+ *            main writes the byte: fork + exec + the program's start-up,
+ *            the counterpart of our spawn, which loads a program;
  *   borrow   mmap 2 MiB anonymous with MAP_POPULATE, then munmap it;
  *   allcore  munmap of a 2 MiB-aligned 2 MiB region with one page touched,
  *            so that its page table is freed: Linux then sends a TLB
@@ -364,28 +368,40 @@ static void remote_print(struct remote *r, const char *op, int more)
 	fflush(stdout);
 }
 
-static uint64_t spawn_once(struct remote *r)
+/* spawn_once: fork a child pinned to the last CPU that writes a byte to
+ * a pipe, itself or (exec) through a fresh static program */
+static uint64_t spawn_once(struct remote *r, int exec)
 {
+	const char *op = exec ? "spawnexec" : "spawn";
+	char fdarg[16];
 	int fd[2];
 	char c = 1;
 	pid_t pid;
 	uint64_t t0, t1;
 
 	if (pipe(fd) != 0) {
-		remote_fail("spawn", "pipe");
+		remote_fail(op, "pipe");
 	}
+	snprintf(fdarg, sizeof(fdarg), "%d", fd[1]);
 	t0 = now_ns();
 	pid = fork();
 	if (pid < 0) {
-		remote_fail("spawn", "fork");
+		remote_fail(op, "fork");
 	}
 	if (pid == 0) {
 		pin(r->cpu[r->ncpus - 1]);
+		if (exec) {
+			execl("/proc/self/exe", "pingpong", "execnop", fdarg,
+			      (char *)NULL);
+			_exit(1); /* no byte: the parent reads end of file */
+		}
 		_exit(write(fd[1], &c, 1) == 1 ? 0 : 1);
 	}
 	close(fd[1]); /* a child that dies early gives end of file */
+	errno = 0;
 	if (read(fd[0], &c, 1) != 1) {
-		remote_fail("spawn", "read");
+		errno = errno ? errno : EIO; /* end of file: the child failed */
+		remote_fail(op, "read");
 	}
 	t1 = now_ns();
 	waitpid(pid, NULL, 0);
@@ -594,14 +610,16 @@ static int remote_main(unsigned long rounds)
 		remote_fail("spawn", "fewer than 2 CPUs");
 	}
 	pin(r.cpu[0]);
-	for (unsigned long i = 0; i < REMOTE_WARMUP + rounds; i++) {
-		uint64_t t = spawn_once(&r);
+	for (int exec = 0; exec <= 1; exec++) {
+		for (unsigned long i = 0; i < REMOTE_WARMUP + rounds; i++) {
+			uint64_t t = spawn_once(&r, exec);
 
-		if (i >= REMOTE_WARMUP) {
-			r.ns[i - REMOTE_WARMUP] = t;
+			if (i >= REMOTE_WARMUP) {
+				r.ns[i - REMOTE_WARMUP] = t;
+			}
 		}
+		remote_print(&r, exec ? "spawnexec" : "spawn", 0);
 	}
-	remote_print(&r, "spawn", 0);
 	for (unsigned long i = 0; i < REMOTE_WARMUP + rounds; i++) {
 		uint64_t t = borrow_once();
 
@@ -625,6 +643,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pingpong ring|pipe|eventfd|futex|all "
 				"[ROUNDS]\n       pingpong remote [ROUNDS]\n");
 		return 2;
+	}
+	if (strcmp(argv[1], "execnop") == 0 && argc > 2) {
+		/* spawnexec's child: one byte to the pipe fd, at once */
+		char c = 1;
+
+		_exit(write(atoi(argv[2]), &c, 1) == 1 ? 0 : 1);
 	}
 	if (strcmp(argv[1], "remote") == 0) {
 		return remote_main(argc > 2 && strtoul(argv[2], NULL, 0) > 0

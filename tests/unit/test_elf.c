@@ -547,6 +547,95 @@ static void test_segment_count(void **state)
 	assert_int_equal(parse(), E_TOOBIG);
 }
 
+/* page: elf_page of segment s at va for a file at file_addr */
+static struct elf_page page(const struct elf_segment *s, uint64_t file_addr,
+			    uint64_t va)
+{
+	struct elf_page pg;
+
+	memset(&pg, 0xa5, sizeof(pg));
+	elf_page(s, file_addr, va, &pg);
+	return pg;
+}
+
+/* A read-only segment aligned in the file and in memory: every page that
+ * holds only file bytes is the file's own, its last partial page too
+ * (no .bss in it); at its .bss the pages are copied instead. */
+static void test_page_share(void **state)
+{
+	struct elf_segment text = {.vaddr = 0x400000, .memsz = 0x2100,
+				   .filesz = 0x2100, .offset = 0x1000,
+				   .flags = ELF_PF_R | ELF_PF_X};
+	struct elf_segment ro = {.vaddr = 0x410000, .memsz = 0x1800,
+				 .filesz = 0x1200, .offset = 0x4000,
+				 .flags = ELF_PF_R};
+	struct elf_page pg;
+
+	(void)state;
+	pg = page(&text, 0x200000, 0x400000);
+	assert_int_equal(pg.share, 1);
+	assert_int_equal(pg.src, 0x1000);
+	assert_int_equal(pg.len, 0);
+	pg = page(&text, 0x200000, 0x402000); /* 0x100 bytes, then not ours */
+	assert_int_equal(pg.share, 1);
+	assert_int_equal(pg.src, 0x3000);
+	pg = page(&ro, 0x200000, 0x410000);
+	assert_int_equal(pg.share, 1);
+	assert_int_equal(pg.src, 0x4000);
+	/* file bytes 0x200 then .bss 0x600: copied, the rest zeroed */
+	pg = page(&ro, 0x200000, 0x411000);
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0x5000);
+	assert_int_equal(pg.at, 0);
+	assert_int_equal(pg.len, 0x200);
+}
+
+/* Never shared: a writable segment, a file not page-aligned in memory, a
+ * segment not page-aligned (the same page would show bytes before it);
+ * copies take exactly the segment's file bytes of the page. */
+static void test_page_copy(void **state)
+{
+	struct elf_segment data = {.vaddr = 0x411000, .memsz = 0x3000,
+				   .filesz = 0x1010, .offset = 0x5000,
+				   .flags = ELF_PF_R | ELF_PF_W};
+	struct elf_segment text = {.vaddr = 0x400000, .memsz = 0x1000,
+				   .filesz = 0x1000, .offset = 0x1000,
+				   .flags = ELF_PF_R | ELF_PF_X};
+	struct elf_segment odd = {.vaddr = 0x400e00, .memsz = 0x400,
+				  .filesz = 0x400, .offset = 0xe00,
+				  .flags = ELF_PF_R | ELF_PF_X};
+	struct elf_page pg;
+
+	(void)state;
+	pg = page(&data, 0x200000, 0x411000);
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0x5000);
+	assert_int_equal(pg.at, 0);
+	assert_int_equal(pg.len, 0x1000);
+	pg = page(&data, 0x200000, 0x412000);
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0x6000);
+	assert_int_equal(pg.len, 0x10);
+	pg = page(&data, 0x200000, 0x413000); /* all .bss */
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.at, 0);
+	assert_int_equal(pg.len, 0);
+	pg = page(&text, 0x200800, 0x400000); /* module not page-aligned */
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0x1000);
+	assert_int_equal(pg.len, 0x1000);
+	pg = page(&odd, 0x200000, 0x400000);
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0xe00);
+	assert_int_equal(pg.at, 0xe00);
+	assert_int_equal(pg.len, 0x200);
+	pg = page(&odd, 0x200000, 0x401000);
+	assert_int_equal(pg.share, 0);
+	assert_int_equal(pg.src, 0x1000);
+	assert_int_equal(pg.at, 0);
+	assert_int_equal(pg.len, 0x200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +657,8 @@ int main(void)
 	    cmocka_unit_test(test_no_load),
 	    cmocka_unit_test(test_entry),
 	    cmocka_unit_test(test_segment_count),
+	    cmocka_unit_test(test_page_share),
+	    cmocka_unit_test(test_page_copy),
 	};
 
 	return cmocka_run_group_tests_name("elf", tests, NULL, NULL);

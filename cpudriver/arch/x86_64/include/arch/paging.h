@@ -18,8 +18,9 @@
 #define PTE_PCD 0x10ull
 #define PTE_PS 0x80ull
 #define PTE_G 0x100ull
-#define PTE_SHARED 0x200ull /* software bit: a channel frame this address
-			       space shares; never freed with it */
+#define PTE_SHARED 0x200ull /* software bit: a frame this address space
+			       shares (a channel, a boot module's page, a
+			       trace buffer); never freed with it */
 #define PTE_REMOTE 0x400ull /* software bit, with PTE_SHARED: the channel's
 			       other end is on another core (the frame is
 			       not freed when this core's ends close) */
@@ -60,7 +61,8 @@ uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 
 /* pt_free_user: frees (through free_frame) every user-half table and
  * every frame mapped 4 KiB at a user address in the tables at pml4, except
- * frames mapped with PTE_SHARED (channel frames, owned elsewhere). */
+ * frames mapped with PTE_SHARED (channel frames, boot module pages: owned
+ * elsewhere). */
 void pt_free_user(struct pt_alloc *a, uint64_t pml4,
 		  void (*free_frame)(uint64_t phys));
 
