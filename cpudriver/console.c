@@ -60,8 +60,32 @@ static void put_line(const char *s, size_t n)
 	}
 }
 
+static void drain_one(uint32_t c);
+
+/* drain_first: core 0 prints what other cores wrote before this: a line
+ * they wrote before the message that made a process here write (a child's
+ * output before its exit note reaches the shell) comes out first, not
+ * whenever core 0 next idles */
+static void drain_first(void)
+{
+	/* not again from a line drain_one prints itself (a malformed slot) */
+	static bool draining;
+
+	if (self.id != 0 || draining) {
+		return;
+	}
+	draining = true;
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		if (rx[c].f) { /* console_init ran */
+			drain_one(c);
+		}
+	}
+	draining = false;
+}
+
 void console_raw(const char *s, size_t n)
 {
+	drain_first();
 	uart_write(s, n);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n' || s[i] == '\r') {
@@ -178,6 +202,7 @@ int console_line(const char *s, size_t n)
 		n = CONSOLE_LINE_MAX;
 	}
 	if (self.id == 0) {
+		drain_first();
 		put_line(s, n);
 		return 0;
 	}
@@ -340,12 +365,7 @@ size_t console_read(char *buf, size_t n)
 
 void console_doorbell(void)
 {
-	if (self.id != 0) {
-		return;
-	}
-	for (uint32_t c = 1; c < self.ncores; c++) {
-		drain_one(c);
-	}
+	drain_first();
 }
 
 bool console_idle(void)

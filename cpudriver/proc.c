@@ -682,11 +682,25 @@ void proc_doorbell(void)
 
 _Static_assert(PROC_MAX <= VEC_DOORBELL_ONE_COUNT, "a vector per slot");
 
+/* woken: a process a doorbell for it woke; it runs next (pick) */
+static struct proc *woken;
+
 void proc_doorbell_one(uint32_t slot)
 {
-	if (slot < PROC_MAX && procs[slot].state != PROC_FREE) {
-		procs[slot].events |= SYS_EV_DOORBELL;
-		posted = true;
+	struct proc *p;
+
+	if (slot >= PROC_MAX || procs[slot].state == PROC_FREE) {
+		return;
+	}
+	p = &procs[slot];
+	p->events |= SYS_EV_DOORBELL;
+	posted = true;
+	/* it waited for this message: it runs at once, ahead of whatever
+	 * runs here (a monitor's polling window, a CPU-bound program),
+	 * which gets the core back when it waits again or its slice ends */
+	if (p->state == PROC_WAITING && p != cur) {
+		woken = p;
+		need_resched = true;
 	}
 }
 
@@ -765,6 +779,14 @@ static struct proc *pick(void)
 {
 	int start = cur ? (int)(cur - procs) + 1 : 0;
 
+	if (woken) {
+		struct proc *w = woken;
+
+		woken = 0;
+		if (w->state == PROC_RUNNABLE) {
+			return w;
+		}
+	}
 	if (cur && cur->state == PROC_RUNNABLE && !need_resched) {
 		return cur;
 	}

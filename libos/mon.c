@@ -163,6 +163,16 @@ static int timed_out(const char *call, int r)
 	return r;
 }
 
+/* make_room: before a call, read what waits on our channel (late
+ * answers, notes): the monitor drops what does not fit in our ring, and
+ * our answer must fit. It may answer before we wait: it runs at once
+ * when our request's doorbell wakes it on our core. */
+static bool make_room(void)
+{
+	bind_poll(&mb);
+	return true;
+}
+
 /*
  * ASK: the generated call monitor_<c>_call with the monitor's deadline,
  * for a process that has a monitor channel: evaluates to the call's
@@ -171,9 +181,10 @@ static int timed_out(const char *call, int r)
  */
 #define ASK(c, req, rep)                                                      \
 	({                                                                    \
-		int a_ = have ? monitor_##c##_call(&mb, (req), (rep),         \
-						   MON_CALL_NS)               \
-			      : E_UNSUPPORTED;                                \
+		int a_ = have && make_room()                                  \
+				 ? monitor_##c##_call(&mb, (req), (rep),      \
+						      MON_CALL_NS)            \
+				 : E_UNSUPPORTED;                             \
 		a_ ? timed_out(#c, a_) : (rep)->err;                          \
 	})
 
@@ -192,6 +203,7 @@ int mon_ps_ns(uint32_t core, struct monitor_ps_reply *out, uint64_t wait_ns)
 	if (!have) {
 		return E_UNSUPPORTED;
 	}
+	make_room();
 	r = monitor_ps_call(&mb, &req, out, wait_ns);
 	return r ? r : out->err;
 }

@@ -591,8 +591,11 @@ int set_sleep(int sleep)
 {
 	int pending_any = 0;
 
-	for (int r = 0; r < MAX_CORES + MAX_PROCS; r++) {
-		int route = r < MAX_CORES ? r : PROC_ROUTE + r - MAX_CORES;
+	/* links to cores that exist, then process routes (a wake-up walks
+	 * this twice: not MAX_CORES entries on a small machine) */
+	for (int r = 0; r < (int)me.ncores + MAX_PROCS; r++) {
+		int route = r < (int)me.ncores ? r
+					       : PROC_ROUTE + r - (int)me.ncores;
 		struct chan *c = route_chan(route);
 		if (!c || (muted && route < PROC_ROUTE)) {
 			continue;
