@@ -33,6 +33,7 @@ static struct ask {
 	int from;	  /* the program's route */
 	uint32_t back_id; /* its call id */
 	uint32_t lender;
+	uint32_t tries; /* lenders asked: each other core at most once */
 	uint64_t bytes;
 } asks[ASKS];
 static unsigned ask_next;
@@ -81,6 +82,9 @@ static int ask_lender(struct ask *a)
 			      last_lender, a->bytes);
 	int to;
 
+	if (c >= 0 && ++a->tries >= me.ncores) {
+		return E_NOMEM; /* every other core refused once already */
+	}
 	if (c < 0) {
 		printf("monitor %u: no core can lend %lu MiB: each keeps its "
 		       "reserve\n",
@@ -134,7 +138,7 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 	if (!a) {
 		a = &asks[ask_next++ % ASKS];
 	}
-	*a = (struct ask){1, cx->route, m->call_id, 0, bytes};
+	*a = (struct ask){1, cx->route, m->call_id, 0, 0, bytes};
 	r = ask_lender(a);
 	if (r == 0) {
 		return 0;
