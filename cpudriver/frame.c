@@ -3,14 +3,18 @@
  * Frame allocator over regions: region 0 is what this core's partition
  * left after boot; further regions are memory other cores lent us
  * (frame_adopt) or memory we lent that came back (frame_reclaim). Each
- * region hands out never-used frames from a bump pointer; freed frames go
- * on one free list threaded through their first word (through DMAP), and
- * every region counts its frames in use so a borrowed region can go back
- * whole once nothing in it is used.
+ * region hands out never-used frames from its window (rangetab.h): region
+ * 0 from the bottom up, the others from the top down, so a piece lent just
+ * below a borrowed region (lenders lend downwards) merges with it; freed
+ * frames go on one free list threaded through their first word (through
+ * DMAP), and every region counts its frames in use so a borrowed region
+ * can go back whole once nothing in it is used.
  *
  * Lending takes whole 2 MiB pieces off the top of region 0's never-used
  * part and unmaps them from this core's DMAP before they leave: from then
- * on this core cannot reach them at all.
+ * on this core cannot reach them at all. What is lent is kept in a second
+ * table, neighbours merged. Both tables grow a page at a time in this
+ * core's own frames, as many entries as it needs, and shrink again.
  */
 #include "frame.h"
 #include "kernel.h"
@@ -18,20 +22,12 @@
 #include <arch/x86.h>
 #include <string.h>
 
-#define REGIONS 16
-#define LENT_MAX 16
+#include "rangetab.h"
 
-struct region {
-	uint64_t base, end, bump;
-	uint64_t used; /* frames handed out and not freed */
-	bool active, borrowed;
-};
+enum { OWN = 0, BORROWED = 1 };
 
-static struct region regions[REGIONS];
+static struct rtab regions, lent;
 static uint64_t free_head, nfree;
-static struct mem_range_lent {
-	uint64_t base, size;
-} lent[LENT_MAX];
 
 static uint64_t pt_frame(struct pt_alloc *a)
 {
@@ -47,13 +43,36 @@ static void *pt_p2v(struct pt_alloc *a, uint64_t phys)
 
 struct pt_alloc kpt;
 
+/* the tables' page source: this core's own frames */
+static uint64_t tab_alloc(void *ctx)
+{
+	(void)ctx;
+	return frame_alloc();
+}
+
+static void tab_free(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	frame_free(phys);
+}
+
+static void *tab_p2v(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return dmap(phys);
+}
+
 void frame_init(uint64_t next, uint64_t end)
 {
-	memset(regions, 0, sizeof(regions));
-	regions[0].base = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	regions[0].bump = regions[0].base;
-	regions[0].end = end & ~(PAGE_SIZE - 1);
-	regions[0].active = true;
+	struct range r0 = {0};
+
+	rt_init(&regions, tab_alloc, tab_free, tab_p2v, 0);
+	rt_init(&lent, tab_alloc, tab_free, tab_p2v, 0);
+	r0.base = r0.lo = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	r0.end = r0.hi = end & ~(PAGE_SIZE - 1);
+	r0.kind = OWN;
+	r0.owner = self.id;
+	rt_add(&regions, &r0);
 	free_head = 0;
 	nfree = 0;
 	kpt.alloc = pt_frame;
@@ -61,32 +80,35 @@ void frame_init(uint64_t next, uint64_t end)
 	kpt.ctx = 0;
 }
 
-static struct region *region_of(uint64_t phys)
+static struct range *region_of(uint64_t phys)
 {
-	for (int i = 0; i < REGIONS; i++) {
-		if (regions[i].active && phys >= regions[i].base &&
-		    phys < regions[i].end) {
-			return &regions[i];
-		}
-	}
-	return 0;
+	int i = rt_find(&regions, phys);
+
+	return i < 0 ? 0 : rt_at(&regions, (uint32_t)i);
 }
 
 uint64_t frame_alloc_raw(void)
 {
 	uint64_t f = 0;
-	struct region *r;
+	struct range *r;
 
 	if (free_head) {
 		f = free_head;
 		free_head = *(uint64_t *)dmap(f);
 		nfree--;
 	} else {
-		for (int i = 0; i < REGIONS && !f; i++) {
-			r = &regions[i];
-			if (r->active && r->bump < r->end) {
-				f = r->bump;
-				r->bump += PAGE_SIZE;
+		/* region 0 bottom up (lending takes its top); the others top
+		 * down (a piece lent below one merges with it) */
+		for (uint32_t i = 0; i < regions.n && !f; i++) {
+			r = rt_at(&regions, i);
+			if (r->lo < r->hi) {
+				if (i == 0) {
+					f = r->lo;
+					r->lo += PAGE_SIZE;
+				} else {
+					r->hi -= PAGE_SIZE;
+					f = r->hi;
+				}
 			}
 		}
 		if (!f) {
@@ -112,7 +134,7 @@ uint64_t frame_alloc(void)
 
 void frame_free(uint64_t phys)
 {
-	struct region *r = region_of(phys);
+	struct range *r = region_of(phys);
 
 	if (!r) {
 		panic("frame_free: 0x%lx is not this core's", phys);
@@ -130,29 +152,11 @@ uint64_t frame_free_bytes(void)
 {
 	uint64_t n = nfree * PAGE_SIZE;
 
-	for (int i = 0; i < REGIONS; i++) {
-		if (regions[i].active) {
-			n += regions[i].end - regions[i].bump;
-		}
+	for (uint32_t i = 0; i < regions.n; i++) {
+		struct range *r = rt_at(&regions, i);
+		n += r->hi - r->lo;
 	}
 	return n;
-}
-
-static void flush_tlb(void)
-{
-	write_cr3(read_cr3());
-}
-
-static struct region *new_region(uint64_t base, uint64_t size, bool borrowed)
-{
-	for (int i = 1; i < REGIONS; i++) {
-		if (!regions[i].active) {
-			regions[i] = (struct region){base, base + size, base, 0,
-						     true, borrowed};
-			return &regions[i];
-		}
-	}
-	return 0;
 }
 
 bool frame_free_table(uint64_t phys)
@@ -173,55 +177,115 @@ static void dmap_drop(uint64_t base, uint64_t size)
 	for (uint64_t a = base; a < base + size; a += LARGE_PAGE_SIZE) {
 		pt_prune(&kpt, self.pml4, DMAP_BASE + a, frame_free_table);
 	}
-	flush_tlb();
+	write_cr3(read_cr3());
+}
+
+/* add_region: r (mapped in DMAP) becomes a region, merged with its
+ * neighbours if it can be; with no frame left for the table's next page,
+ * r's own top frame is that page (counted as used in r) */
+static void add_region(struct range *r)
+{
+	if (rt_join(&regions, r) >= 0) {
+		return;
+	}
+	if (rt_room(&regions) < 0) {
+		r->hi -= PAGE_SIZE;
+		r->used++;
+		rt_grow(&regions, r->hi);
+	}
+	rt_add(&regions, r);
+}
+
+uint32_t frame_borrowed(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < regions.n; i++) {
+		n += rt_at(&regions, i)->kind == BORROWED;
+	}
+	return n;
+}
+
+void frame_tables(uint32_t *regions_used, uint32_t *regions_size,
+		  uint32_t *lent_used, uint32_t *lent_size)
+{
+	*regions_used = regions.n;
+	*regions_size = regions.cap;
+	*lent_used = lent.n;
+	*lent_size = lent.cap;
 }
 
 int frame_lend(uint64_t size, uint64_t *base)
 {
-	struct region *r = &regions[0];
-	uint64_t b = r->end - size;
-	int slot = -1;
+	struct range *r0 = rt_at(&regions, 0), l = {0};
+	uint64_t b;
 
-	if (!size || size % LARGE_PAGE_SIZE || size > r->end - r->bump ||
-	    b % LARGE_PAGE_SIZE) {
+	/* room in the lent table first: its page comes from region 0 */
+	if (rt_room(&lent) < 0) {
 		return E_NOMEM;
 	}
-	for (int i = 0; i < LENT_MAX && slot < 0; i++) {
-		if (!lent[i].size) {
-			slot = i;
-		}
+	if (!size || size % LARGE_PAGE_SIZE || size > r0->hi - r0->lo ||
+	    r0->hi != r0->end) {
+		return E_NOMEM;
 	}
-	if (slot < 0) {
-		return E_TOOBIG;
+	b = r0->hi - size;
+	if (b % LARGE_PAGE_SIZE) {
+		return E_NOMEM;
 	}
-	r->end = b;
-	lent[slot].base = b;
-	lent[slot].size = size;
+	l.base = l.lo = b;
+	l.end = l.hi = b + size;
+	if (rt_join(&lent, &l) < 0) {
+		rt_add(&lent, &l);
+	}
+	r0->end = r0->hi = b;
 	dmap_drop(b, size);
 	*base = b;
 	return 0;
 }
 
+/* part_owner: the core whose partition holds [pa, pa + size), or -1 */
+static int part_owner(uint64_t pa, uint64_t size)
+{
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		const struct boot_core *b = &self.bt->cores[c];
+
+		if (pa >= b->part_base && pa + size <= b->part_end) {
+			return (int)c;
+		}
+	}
+	return -1;
+}
+
 int frame_adopt(uint64_t base, uint64_t size)
 {
+	struct range r = {0};
+	int owner;
+
 	if (!size || base % LARGE_PAGE_SIZE || size % LARGE_PAGE_SIZE ||
 	    base + size < base) {
 		return E_INVAL;
 	}
-	for (uint64_t a = base; a < base + size; a += PAGE_SIZE) {
-		if (region_of(a)) {
+	owner = part_owner(base, size);
+	if (owner < 0 || owner == (int)self.id) {
+		return E_INVAL;
+	}
+	for (uint32_t i = 0; i < regions.n; i++) {
+		struct range *e = rt_at(&regions, i);
+		if (base < e->end && e->base < base + size) {
 			return E_INVAL;
 		}
 	}
-	if (!new_region(base, size, true)) {
-		return E_TOOBIG;
-	}
 	if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
 		   PTE_W | PTE_NX, true)) {
-		region_of(base)->active = false;
+		dmap_drop(base, size);
 		return E_NOMEM;
 	}
-	return 0;
+	r.base = r.lo = base;
+	r.end = r.hi = base + size;
+	r.kind = BORROWED;
+	r.owner = (uint32_t)owner;
+	add_region(&r);
+	return (int)frame_borrowed();
 }
 
 /* unlist: take every free frame of [base, end) off the free list */
@@ -242,16 +306,18 @@ static void unlist(uint64_t base, uint64_t end)
 
 int frame_release(uint64_t *base, uint64_t *size)
 {
-	for (int i = 1; i < REGIONS; i++) {
-		struct region *r = &regions[i];
-		if (!r->active || !r->borrowed || r->used) {
+	for (uint32_t i = 1; i < regions.n; i++) {
+		struct range *r = rt_at(&regions, i);
+		uint64_t b = r->base, e = r->end;
+
+		if (r->kind != BORROWED || r->used) {
 			continue;
 		}
-		unlist(r->base, r->end);
-		r->active = false;
-		dmap_drop(r->base, r->end - r->base);
-		*base = r->base;
-		*size = r->end - r->base;
+		unlist(b, e);
+		rt_del(&regions, i); /* may give a table page back */
+		dmap_drop(b, e - b);
+		*base = b;
+		*size = e - b;
 		return 0;
 	}
 	return E_AGAIN;
@@ -259,36 +325,45 @@ int frame_release(uint64_t *base, uint64_t *size)
 
 int frame_reclaim(uint64_t base, uint64_t size)
 {
-	for (int i = 0; i < LENT_MAX; i++) {
-		if (lent[i].size && lent[i].base == base && lent[i].size == size) {
-			if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
-				   PTE_W | PTE_NX, true)) {
-				return E_NOMEM;
-			}
-			if (base == regions[0].end) {
-				regions[0].end += size;
-			} else if (!new_region(base, size, false)) {
-				return E_TOOBIG;
-			}
-			lent[i].size = 0;
-			return 0;
-		}
+	struct range r = {0};
+
+	if (!size || base % LARGE_PAGE_SIZE || size % LARGE_PAGE_SIZE ||
+	    base + size < base) {
+		return E_INVAL;
 	}
-	return E_NOENT;
+	/* only what we lent: all of it in one lent range */
+	if (rt_covering(&lent, base, base + size) < 0) {
+		return E_NOENT;
+	}
+	if (pt_map(&kpt, self.pml4, DMAP_BASE + base, base, size,
+		   PTE_W | PTE_NX, true)) {
+		return E_NOMEM;
+	}
+	r.base = r.lo = base;
+	r.end = r.hi = base + size;
+	r.kind = OWN;
+	r.owner = self.id;
+	add_region(&r);
+	/* a split of the lent range needs an entry: the frames that just
+	 * came back have one */
+	if (rt_room(&lent) < 0 || rt_cut(&lent, base, base + size) < 0) {
+		panic("frame_reclaim: no entry for the lent table");
+	}
+	return 0;
 }
 
 bool frame_adopted(uint64_t pa, uint64_t size)
 {
-	struct region *r = region_of(pa);
+	struct range *r = region_of(pa);
 
-	return r && r->borrowed && pa + size <= r->end;
+	return r && r->kind == BORROWED && pa + size <= r->end;
 }
 
 bool frame_is_lent(uint64_t pa, uint64_t size)
 {
-	for (int i = 0; i < LENT_MAX; i++) {
-		if (lent[i].size && pa < lent[i].base + lent[i].size &&
-		    lent[i].base < pa + size) {
+	for (uint32_t i = 0; i < lent.n; i++) {
+		struct range *l = rt_at(&lent, i);
+		if (pa < l->end && l->base < pa + size) {
 			return true;
 		}
 	}

@@ -40,20 +40,30 @@ uint64_t frame_free_bytes(void);
 int frame_lend(uint64_t size, uint64_t *base);
 
 /* frame_adopt: another core lent [base, base+size): map it in DMAP and
- * allocate from it. The caller (the monitor's system call) has checked it
- * lies in another core's partition. */
+ * allocate from it (merged with a borrowed region it touches, from the
+ * same lender). The caller (the monitor's system call) has checked it
+ * lies in another core's partition. Returns how many borrowed regions
+ * this core holds now (>= 1), or an error. */
 int frame_adopt(uint64_t base, uint64_t size);
 
 /* frame_release: a borrowed region with nothing in use, unmapped and
  * dropped, to give back; E_AGAIN if none. */
 int frame_release(uint64_t *base, uint64_t *size);
 
-/* frame_reclaim: a range this core lent came back: use it again. */
+/* frame_reclaim: a range this core lent came back (all of it inside one
+ * lent range, neighbours having merged): use it again. */
 int frame_reclaim(uint64_t base, uint64_t size);
 
 /* frame_adopted / frame_is_lent: for the isolation checks. */
 bool frame_adopted(uint64_t pa, uint64_t size);
 bool frame_is_lent(uint64_t pa, uint64_t size);
+
+/* frame_borrowed: borrowed regions held (what frame_adopt returns);
+ * frame_tables: entries in use and room in the region and lent tables
+ * (each grows a page at a time, rangetab.h) */
+uint32_t frame_borrowed(void);
+void frame_tables(uint32_t *regions_used, uint32_t *regions_size,
+		  uint32_t *lent_used, uint32_t *lent_size);
 
 /* kpt: page-table allocator over this core's frames and DMAP. */
 extern struct pt_alloc kpt;

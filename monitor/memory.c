@@ -7,6 +7,14 @@
  * (its monitor counts what it asked for); a lender keeps a reserve of its
  * partition free (lend_reserve: an eighth, at least 8 MiB) and refuses
  * what would go below it (policy.h).
+ *
+ * The lender is the core with the most free memory as far as this
+ * monitor knows (lender_choice, policy.c): every lend reply carries the
+ * lender's free memory, what goes back is added to it, and a core not
+ * heard from yet counts as its whole partition. A refusal (the estimate
+ * was stale) makes that core count as unable to lend that much and the
+ * next one is asked, so at most every other core once. Nothing is printed
+ * on this path but refusals.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -14,25 +22,106 @@
 
 uint32_t borrowed_ranges;
 
+/* what this monitor knows of each core's memory, in MiB */
+static uint32_t free_mib[MAX_CORES], part_mib[MAX_CORES];
+static int known_init, last_lender = -1;
+
+/* borrows waiting for a lender's answer: what a retry needs */
+#define ASKS 8
+static struct ask {
+	int used;
+	int from;	  /* the program's route */
+	uint32_t back_id; /* its call id */
+	uint32_t lender;
+	uint32_t tries; /* lenders asked: each other core at most once */
+	uint64_t bytes;
+} asks[ASKS];
+static unsigned ask_next;
+
+static void known_start(void)
+{
+	struct sys_core sc;
+
+	if (known_init) {
+		return;
+	}
+	known_init = 1;
+	for (uint32_t c = 0; c < me.ncores && c < MAX_CORES; c++) {
+		if (sys_core_info(c, &sc) == 0 && sc.part_end > sc.part_base) {
+			part_mib[c] = free_mib[c] =
+			    (uint32_t)((sc.part_end - sc.part_base) >> 20);
+		}
+	}
+}
+
+/* heard: core c said it has `bytes` free (never more than its partition) */
+static void heard(uint32_t c, uint64_t bytes)
+{
+	if (c < me.ncores && c < MAX_CORES) {
+		uint64_t m = bytes >> 20;
+		free_mib[c] = m < part_mib[c] ? (uint32_t)m : part_mib[c];
+	}
+}
+
+static struct ask *ask_of(int from, uint32_t back_id)
+{
+	for (int i = 0; i < ASKS; i++) {
+		if (asks[i].used && asks[i].from == from &&
+		    asks[i].back_id == back_id) {
+			return &asks[i];
+		}
+	}
+	return NULL;
+}
+
+/* ask_lender: relay a lend of a->bytes to the best lender; 0 if sent */
+static int ask_lender(struct ask *a)
+{
+	struct monitor_lend_req req = {0};
+	int c = lender_choice(free_mib, part_mib, me.ncores, me.core_id,
+			      last_lender, a->bytes);
+	int to;
+
+	if (c >= 0 && ++a->tries >= me.ncores) {
+		return E_NOMEM; /* every other core refused once already */
+	}
+	if (c < 0) {
+		printf("monitor %u: no core can lend %lu MiB: each keeps its "
+		       "reserve\n",
+		       me.core_id, (unsigned long)(a->bytes >> 20));
+		return E_NOMEM;
+	}
+	req.call_id = a->back_id; /* the lend's reply answers the borrow */
+	req.lender = (uint32_t)c;
+	req.borrower = me.core_id;
+	req.bytes = a->bytes;
+	a->lender = (uint32_t)c;
+	to = relay_target(req.lender);
+	if (to < 0 || monitor_lend_relay(&relays, send_on, ROUTE(to), to,
+					 a->from, &req, BORROW) < 0) {
+		return E_AGAIN;
+	}
+	return 0;
+}
+
 int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_mem_borrow_reply rep = {m->call_id, E_NOMEM, 0, 0};
-	struct monitor_lend_req req = {0};
 	struct pchan *by = asker(cx->route);
-	uint64_t two = 2ull << 20;
+	uint64_t two = 2ull << 20, bytes;
 	const char *rule;
-	int to;
+	struct ask *a;
+	int r;
 
 	if (!by || me.ncores < 2) {
 		return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route),
 						     &rep);
 	}
 	/* whole 2 MiB pieces are lent; what is asked for counts */
-	req.bytes = m->bytes > UINT64_MAX - two
-			? UINT64_MAX
-			: (m->bytes + two - 1) / two * two;
-	rule = borrow_rule(by->borrowed, req.bytes, by->rights);
+	bytes = m->bytes > UINT64_MAX - two ? UINT64_MAX
+					    : (m->bytes + two - 1) / two * two;
+	rule = borrow_rule(by->borrowed, bytes, by->rights);
 	if (rule) {
 		printf("monitor %u: refused a borrow of %lu KiB by 0x%x (%s): "
 		       "%s\n",
@@ -42,17 +131,20 @@ int on_mem_borrow_req(void *vctx, const struct monitor_mem_borrow_req *m)
 		return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route),
 						     &rep);
 	}
-	/* the next core lends; a least-loaded choice is still to come */
-	req.call_id = m->call_id; /* the lend's reply answers the borrow */
-	req.lender = (me.core_id + 1) % me.ncores;
-	req.borrower = me.core_id;
-	by->borrowed += req.bytes;
-	to = relay_target(req.lender);
-	if (to >= 0 &&
-	    monitor_lend_relay(&relays, send_on, ROUTE(to), to,
-			       cx->route, &req, BORROW) == 0) {
+	known_start();
+	by->borrowed += bytes;
+	/* a slot for its retries: an old one (a lost answer) gives way */
+	a = ask_of(cx->route, m->call_id);
+	if (!a) {
+		a = &asks[ask_next++ % ASKS];
+	}
+	*a = (struct ask){1, cx->route, m->call_id, 0, 0, bytes};
+	r = ask_lender(a);
+	if (r == 0) {
 		return 0;
 	}
+	a->used = 0;
+	rep.err = r;
 	return monitor_send_mem_borrow_reply(send_on, ROUTE(cx->route), &rep);
 }
 
@@ -83,6 +175,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	}
 	part = in.part_end - in.part_base;
 	rule = lend_rule(in.free_bytes, part, m->bytes);
+	rep.free_bytes = in.free_bytes;
 	if (rule) {
 		printf("monitor %u: refused to lend %lu MiB: %s (%lu MiB)\n",
 		       me.core_id, (unsigned long)(m->bytes >> 20), rule,
@@ -97,8 +190,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	rep.seal_seq = seal.seq;
 	rep.seal_mac = seal.mac;
 	if (base >= 0) {
-		printf("monitor %u: lent %lu MiB at 0x%lx\n", me.core_id,
-		       (unsigned long)(m->bytes >> 20), (unsigned long)base);
+		rep.free_bytes -= m->bytes;
 	}
 	return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 }
@@ -107,6 +199,8 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_mem_borrow_reply rep;
+	struct ask *a;
+	long r;
 	int to;
 
 	/* relayed lends (kind RELAY) went back in mesh.c; this is ours */
@@ -114,6 +208,22 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 		return 0;
 	}
 	to = cx->relay->from;
+	a = ask_of(to, cx->relay->back_id);
+	if (a) {
+		heard(a->lender, m->free_bytes);
+		if (m->err == E_NOMEM) {
+			/* it cannot lend that much, whatever it says: ask the
+			 * next (each core once: it no longer qualifies) */
+			if (!lend_rule((uint64_t)free_mib[a->lender] << 20,
+				       (uint64_t)part_mib[a->lender] << 20,
+				       a->bytes)) {
+				free_mib[a->lender] = 0;
+			}
+			if (ask_lender(a) == 0) {
+				return 0;
+			}
+		}
+	}
 	rep.call_id = cx->relay->back_id;
 	rep.err = m->err;
 	rep.base = m->base;
@@ -121,8 +231,16 @@ int on_lend_reply(void *vctx, const struct monitor_lend_reply *m)
 	if (!m->err) {
 		struct sys_seal seal = {m->seal_seq, m->seal_mac};
 
-		rep.err = (int32_t)sys_mem_adopt(m->base, m->size, &seal);
-		borrowed_ranges += rep.err == 0;
+		/* the kernel checks the seal; >= 0: its borrowed regions */
+		r = sys_mem_adopt(m->base, m->size, &seal);
+		rep.err = r < 0 ? (int32_t)r : 0;
+		if (r >= 0) {
+			borrowed_ranges = (uint32_t)r;
+			last_lender = a ? (int)a->lender : last_lender;
+		}
+	}
+	if (a) {
+		a->used = 0;
 	}
 	if (!m->err && rep.err) {
 		/* could not use it: give it straight back (to its owner) */
@@ -156,10 +274,7 @@ int on_give_back(void *vctx, const struct monitor_give_back *m)
 	if (r < 0) {
 		printf("monitor %u: refused a give-back of 0x%lx: %s\n",
 		       me.core_id, (unsigned long)m->base, err_msg((int)r));
-		return 0;
 	}
-	printf("monitor %u: got back %lu MiB at 0x%lx\n", me.core_id,
-	       (unsigned long)(m->size >> 20), (unsigned long)m->base);
 	return 0;
 }
 
@@ -178,6 +293,11 @@ void give_back_unused(void)
 			    rg.base >= sc.part_base && rg.base < sc.part_end) {
 				g.lender = c;
 			}
+		}
+		if (g.lender < me.ncores && g.lender < MAX_CORES) {
+			uint64_t f = ((uint64_t)free_mib[g.lender] << 20) +
+				     rg.size;
+			heard(g.lender, f < rg.size ? UINT64_MAX : f);
 		}
 		if (g.lender < me.ncores && relay_target(g.lender) >= 0) {
 			monitor_send_give_back(

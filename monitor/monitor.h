@@ -163,7 +163,10 @@ int on_limits_req(void *vctx, const struct monitor_limits_req *m);
 /* watch_count (mesh.c): watch entries in use */
 int watch_count(void);
 /* memory.c: ranges borrowed and not given back, and how many may be */
-#define BORROWED_MAX 15 /* the kernel's regions (frame.c) but its own */
+/* BORROWED_MAX 0: no fixed size, the kernel's table grows in its own
+ * frames (frame.c); borrowed_ranges is what sys_mem_adopt last said, less
+ * what went back since */
+#define BORROWED_MAX 0
 extern uint32_t borrowed_ranges;
 
 /* agree.c */

@@ -91,6 +91,34 @@ const char *lend_rule(uint64_t free, uint64_t part, uint64_t bytes)
 		   : NULL;
 }
 
+static int can_lend(const uint32_t *free_mib, const uint32_t *part_mib,
+		    uint32_t c, uint64_t bytes)
+{
+	return !lend_rule((uint64_t)free_mib[c] << 20,
+			  (uint64_t)part_mib[c] << 20, bytes);
+}
+
+int lender_choice(const uint32_t *free_mib, const uint32_t *part_mib,
+		  uint32_t ncores, uint32_t me, int last, uint64_t bytes)
+{
+	int best = -1;
+
+	for (uint32_t k = 1; k < ncores; k++) {
+		uint32_t c = (me + k) % ncores;
+		if (can_lend(free_mib, part_mib, c, bytes) &&
+		    (best < 0 || free_mib[c] > free_mib[best])) {
+			best = (int)c;
+		}
+	}
+	if (best >= 0 && last >= 0 && (uint32_t)last < ncores &&
+	    (uint32_t)last != me && last != best &&
+	    can_lend(free_mib, part_mib, (uint32_t)last, bytes) &&
+	    free_mib[last] >= free_mib[best] - free_mib[best] / 8) {
+		best = last;
+	}
+	return best;
+}
+
 uint32_t kids_count(struct kids *k, uint32_t parent, uint64_t now,
 		    uint64_t lapse_ns)
 {

@@ -57,6 +57,16 @@ uint64_t lend_reserve(uint64_t part);
  * partition may lend `bytes` */
 const char *lend_rule(uint64_t free, uint64_t part, uint64_t bytes);
 
+/* lender_choice: the core a monitor on core `me` asks to lend `bytes`,
+ * from what it knows of each core c < ncores: free_mib[c] (what c last
+ * reported free, MiB) of a part_mib[c]-MiB partition. The core with the
+ * most free memory that lend_rule lets lend, never `me`; but `last` (the
+ * core that lent last, -1: none) while it has at least 7/8 of that most
+ * (its pieces are adjacent, so they merge in the borrower's table); ties
+ * go to the first after me. -1 if no core can lend. */
+int lender_choice(const uint32_t *free_mib, const uint32_t *part_mib,
+		  uint32_t ncores, uint32_t me, int last, uint64_t bytes);
+
 /*
  * The live children of the programs of one core, kept by their monitor:
  * a spawn is counted from the request (pending, by the asker's call id),

@@ -408,7 +408,8 @@ static void cmd_limits(int argc, char **argv)
 		    frac(l.watch_used, l.watch_size, 3),
 		    frac(l.services_used, l.services_size, 4),
 		    frac(l.binds_used, l.binds_size, 5),
-		    frac(l.borrowed_used, l.borrowed_size, 6),
+		    l.borrowed_size ? frac(l.borrowed_used, l.borrowed_size, 6)
+				    : count(l.borrowed_used, 6),
 		    frac(l.chan_used, l.chan_size, 7),
 		    l.half_closed_size
 			? frac(l.half_closed_used, l.half_closed_size, 8)

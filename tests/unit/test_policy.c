@@ -107,10 +107,48 @@ static void test_kids(void **state)
 	assert_int_equal(kids_reserve(&k, 0, 1, 0, lapse), E_TOOBIG);
 }
 
+/* the lender: the most free memory among those that may lend, never the
+ * asker; the last lender while it has 7/8 of the most; ties to the first
+ * after the asker; -1 when no core can lend */
+static void test_lender_choice(void **state)
+{
+	uint32_t part[5] = {512, 8, 48, 512, 512};
+	uint32_t fr[5] = {400, 4, 20, 300, 450};
+
+	(void)state;
+	/* core 1 asks for 4 MiB: 4 has the most (core 0 has less) */
+	assert_int_equal(lender_choice(fr, part, 5, 1, -1, 4 * MiB), 4);
+	/* core 4 asks: not itself; 0 then */
+	assert_int_equal(lender_choice(fr, part, 5, 4, -1, 4 * MiB), 0);
+	/* the last lender, 0, has 400 >= 450 - 450/8: it keeps lending */
+	assert_int_equal(lender_choice(fr, part, 5, 1, 0, 4 * MiB), 0);
+	/* 3 (300) is too far below: the most free wins */
+	assert_int_equal(lender_choice(fr, part, 5, 1, 3, 4 * MiB), 4);
+	/* the last lender cannot lend this much: not it */
+	fr[0] = 70;
+	part[0] = 80;
+	assert_int_equal(lender_choice(fr, part, 5, 1, 0, 64 * MiB), 4);
+	/* core 2 has 20 of 48 MiB: 12 MiB above its 8 MiB reserve */
+	uint32_t two[3] = {0, 0, 20}, twop[3] = {0, 8, 48};
+	assert_int_equal(lender_choice(two, twop, 3, 1, -1, 12 * MiB), 2);
+	assert_int_equal(lender_choice(two, twop, 3, 1, -1, 14 * MiB), -1);
+	assert_int_equal(lender_choice(two, twop, 3, 2, -1, 2 * MiB), -1);
+	/* ties: the first after the asker, as before */
+	uint32_t eq[4] = {100, 100, 100, 100}, eqp[4] = {100, 100, 100, 100};
+	assert_int_equal(lender_choice(eq, eqp, 4, 1, -1, 2 * MiB), 2);
+	assert_int_equal(lender_choice(eq, eqp, 4, 3, -1, 2 * MiB), 0);
+	/* one core: nobody */
+	assert_int_equal(lender_choice(eq, eqp, 1, 0, -1, 2 * MiB), -1);
+	/* a last lender that is the asker or out of range is ignored */
+	assert_int_equal(lender_choice(eq, eqp, 4, 1, 1, 2 * MiB), 2);
+	assert_int_equal(lender_choice(eq, eqp, 4, 1, 9, 2 * MiB), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kill),
+	    cmocka_unit_test(test_lender_choice),
 	    cmocka_unit_test(test_spawn_rights_and_slots),
 	    cmocka_unit_test(test_export),
 	    cmocka_unit_test(test_borrow_and_lend),

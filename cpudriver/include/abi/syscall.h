@@ -90,12 +90,16 @@ enum sys_number {
 	SYS_MEM_ADOPT = 22,  /* (u64 base, u64 size, const struct sys_seal
 				*seal): monitor only; use memory another
 				core's kernel lent to this core (E_PERM
-				unless the seal says so, once) */
+				unless the seal says so, once); returns
+				the borrowed regions the core holds now
+				(>= 1: adjacent pieces of one lender
+				merge) */
 	SYS_MEM_RELEASE = 23, /* (struct sys_range *out): monitor only; a
 				 borrowed range nothing uses any more, dropped
 				 to give back; E_AGAIN if none */
 	SYS_MEM_RECLAIM = 24, /* (u64 base, u64 size): monitor only; a range
-				 this core lent came back */
+				 this core lent came back (any part of one
+				 lent range; E_NOENT if not lent) */
 	SYS_DEV_INFO = 25,   /* (u32 index, struct sys_dev *out): the boot
 				device directory's entry index (E_NOENT past
 				the end) and whether this core owns it now */

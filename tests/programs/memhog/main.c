@@ -3,7 +3,11 @@
  * memhog MIB [forge]: maps MIB MiB of memory in 1 MiB steps, borrowing
  * from another core through the monitors whenever this core runs out,
  * touches every page, and prints "memhog: N MiB on core C (partition P
- * MiB, borrowed B times)". Exits 0 on success; memory goes back with it.
+ * MiB, borrowed B times)"; then, from what the monitors say (no console
+ * line of theirs), "memhog: core L lent M MiB" for each core whose free
+ * memory fell by 2 MiB or more since the start, and "memhog: core C holds
+ * R borrowed ranges" (its `limits`: adjacent pieces merged). Exits 0 on
+ * success; memory goes back with it.
  *
  * With `forge` it then sends its monitor what only monitors may send: a
  * give_back of every 2 MiB piece at the top of the lender's partition
@@ -46,8 +50,12 @@ static int forge(uint32_t lender)
 	return mon_core_stat(lender, &st) < 0 ? -1 : k - 1;
 }
 
+#define CORES 16 /* the lenders it reports on */
+
 int main(int argc, char **argv)
 {
+	static uint64_t free0[CORES];
+	struct monitor_limits_reply lim;
 	uint64_t want = 8, got = 0, step = 1ull << 20, first = 0;
 	unsigned borrowed = 0;
 	struct sys_info in;
@@ -59,6 +67,10 @@ int main(int argc, char **argv)
 	}
 	if (sys_info(&in) < 0) {
 		return 1;
+	}
+	for (uint32_t c = 0; c < in.ncores && c < CORES; c++) {
+		struct monitor_core_stat_reply st;
+		free0[c] = mon_core_stat(c, &st) == 0 ? st.free_bytes : 0;
 	}
 	while (got < want) {
 		long va = sys_mem_map(step);
@@ -87,6 +99,19 @@ int main(int argc, char **argv)
 	       "times)\n",
 	       (unsigned long)got, in.core_id,
 	       (unsigned long)((in.part_end - in.part_base) >> 20), borrowed);
+	for (uint32_t c = 0; c < in.ncores && c < CORES; c++) {
+		struct monitor_core_stat_reply st;
+		if (c != in.core_id && mon_core_stat(c, &st) == 0 &&
+		    st.free_bytes + (2ull << 20) <= free0[c]) {
+			printf("memhog: core %u lent %lu MiB\n", c,
+			       (unsigned long)((free0[c] - st.free_bytes) >>
+					       20));
+		}
+	}
+	if (mon_limits(in.core_id, &lim) == 0) {
+		printf("memhog: core %u holds %u borrowed ranges\n",
+		       in.core_id, lim.borrowed_used);
+	}
 	if (argc > 2 && strcmp(argv[2], "forge") == 0) {
 		forged = forge((in.core_id + 1) % in.ncores);
 		if (forged < 0) {
