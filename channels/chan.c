@@ -197,6 +197,11 @@ uint32_t chan_peer_wake(const struct chan *c)
 
 uint32_t chan_wake_token = RING_WAKE_ANY;
 
+unsigned chan_rx_room(const struct chan *c)
+{
+	return c->rx.n - ring_rx_backlog(&c->rx);
+}
+
 bool chan_pending(const struct chan *c)
 {
 	return ring_rx_pending(&c->rx);

@@ -102,6 +102,14 @@ bool ring_tx_needs_doorbell(const struct ring_tx *tx)
 	return ring_tx_wake_token(tx) != 0;
 }
 
+unsigned ring_rx_backlog(const struct ring_rx *rx)
+{
+	uint64_t sent = __atomic_load_n(&rx->f->tx.sent, __ATOMIC_RELAXED);
+	uint64_t n = sent - rx->seq;
+
+	return n > rx->n ? rx->n : (unsigned)n;
+}
+
 bool ring_rx_pending(const struct ring_rx *rx)
 {
 	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];

@@ -17,6 +17,7 @@
 #include "rights.h"
 #include "kset.h"
 #include "ktrace.h"
+#include "tdl.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -31,6 +32,8 @@ struct rights krights;
 _Static_assert(PROC_MAX <= RIGHTS_MAX_PROCS, "a rights row per process");
 static struct proc *cur;
 static bool need_resched;
+/* timer: what the LAPIC timer is armed for (tdl.h) */
+static struct tdl timer;
 static uint64_t slice_end; /* TSC when the running process's slice ends */
 static uint32_t next_gen;
 
@@ -770,6 +773,7 @@ static void wake_expired(void)
 void sched_tick(struct trap_frame *f)
 {
 	(void)f;
+	tdl_fired(&timer);
 	if (rdtsc() >= slice_end) {
 		need_resched = true;
 	}
@@ -814,6 +818,10 @@ static void arm_timer(void)
 	}
 	if (runnable > 1 && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
+	}
+	/* written only when the deadline changed or the timer fired */
+	if (!tdl_set(&timer, deadline)) {
+		return;
 	}
 	if (!deadline) {
 		lapic_timer_oneshot(0);
@@ -890,7 +898,10 @@ void sched_return(struct trap_frame *f)
 
 void sched_start(void)
 {
-	struct proc *p = idle();
+	struct proc *p;
+
+	tdl_forget(&timer); /* boot code and in-kernel tests wrote it */
+	p = idle();
 
 	cur = p;
 	need_resched = false;

@@ -387,6 +387,22 @@ static void test_sleep_doorbell(void **state)
 	assert_int_equal(ring_tx_wake_token(&e->tx), RING_WAKE_ANY);
 }
 
+static void test_backlog(void **state)
+{
+	struct ends *e = *state;
+
+	assert_int_equal(ring_rx_backlog(&e->rx), 0);
+	send_one(e, 1, 3);
+	send_one(e, 2, 3);
+	send_one(e, 3, 3);
+	assert_int_equal(ring_rx_backlog(&e->rx), 3);
+	recv_one(e, 1, 3);
+	assert_int_equal(ring_rx_backlog(&e->rx), 2);
+	/* a sender's line that claims too much: never more than the ring */
+	e->f->tx.sent += 1000;
+	assert_int_equal(ring_rx_backlog(&e->rx), RING_NSLOTS);
+}
+
 static void test_fragments(void **state)
 {
 	struct ends *e = *state;
@@ -461,6 +477,7 @@ int main(void)
 	    T(test_bad_len_from_sender),
 	    T(test_lying_ack),
 	    T(test_sleep_doorbell),
+	    T(test_backlog),
 	    T(test_fragments),
 	    T(test_reattach),
 	};

@@ -76,6 +76,10 @@ uint32_t chan_peer_wake(const struct chan *c);
  * space's own (libos sets it at start), RING_WAKE_ANY until then */
 extern uint32_t chan_wake_token;
 
+/* chan_rx_room: slots of our receiving ring not holding unread messages
+ * (as the sender says) */
+unsigned chan_rx_room(const struct chan *c);
+
 /* chan_pending / chan_sleep / chan_wake: see the ring's sleep protocol. */
 bool chan_pending(const struct chan *c);
 void chan_sleep(struct chan *c);

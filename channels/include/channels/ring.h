@@ -154,6 +154,11 @@ uint32_t ring_tx_wake_token(const struct ring_tx *tx);
  * malformed (the slot is consumed; the receiver goes on). */
 int ring_recv(struct ring_rx *rx, struct ring_msg *m);
 
+/* ring_rx_backlog: slots sent and not read yet, as the sender's line says
+ * (at most the ring's size: a sender's word, used only to decide when to
+ * read early) */
+unsigned ring_rx_backlog(const struct ring_rx *rx);
+
 /* ring_rx_pending: true if a message is waiting. */
 bool ring_rx_pending(const struct ring_rx *rx);
 

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The scheduler's timer deadline cache (cpudriver/tdl.h): the LAPIC timer
+ * is written only when the earliest deadline changed or the timer fired.
+ * A fake one-shot timer (written value, cleared when it fires) must
+ * always hold the deadline last asked for: in fixed cases and over a
+ * million random steps of asking and firing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tdl.h"
+
+/* the fake LAPIC: what it would fire at (0: disarmed), and writes */
+static uint64_t hw;
+static unsigned writes;
+
+static void ask(struct tdl *t, uint64_t deadline)
+{
+	if (tdl_set(t, deadline)) {
+		hw = deadline;
+		writes++;
+	}
+}
+
+static void fire(struct tdl *t)
+{
+	hw = 0;
+	tdl_fired(t);
+}
+
+static void test_unchanged_deadline_writes_once(void **state)
+{
+	struct tdl t = {0};
+
+	(void)state;
+	hw = 0;
+	writes = 0;
+	ask(&t, 1000);
+	ask(&t, 1000);
+	ask(&t, 1000);
+	assert_int_equal(writes, 1);
+	assert_int_equal(hw, 1000);
+	ask(&t, 900); /* an earlier wait */
+	assert_int_equal(writes, 2);
+	assert_int_equal(hw, 900);
+	ask(&t, 0); /* nothing to wait for: disarm once */
+	ask(&t, 0);
+	assert_int_equal(writes, 3);
+	assert_int_equal(hw, 0);
+}
+
+static void test_fired_timer_is_written_again(void **state)
+{
+	struct tdl t = {0};
+
+	(void)state;
+	hw = 0;
+	writes = 0;
+	ask(&t, 5000);
+	fire(&t); /* early (rounding) or the 1 s re-arm of a far deadline */
+	ask(&t, 5000);
+	assert_int_equal(writes, 2);
+	assert_int_equal(hw, 5000);
+	fire(&t);
+	ask(&t, 0); /* fired and nothing wanted: no write */
+	assert_int_equal(writes, 2);
+}
+
+static void test_forget_writes_whatever_comes(void **state)
+{
+	struct tdl t = {0};
+
+	(void)state;
+	hw = 77; /* boot code left it armed */
+	writes = 0;
+	tdl_forget(&t);
+	ask(&t, 0);
+	assert_int_equal(writes, 1);
+	assert_int_equal(hw, 0);
+}
+
+static void test_random_steps_keep_the_timer_right(void **state)
+{
+	struct tdl t = {0};
+	uint64_t x = 88172645463325252ull, asked = 0;
+	unsigned long skipped = 0;
+
+	(void)state;
+	hw = 0;
+	writes = 0;
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (x % 5 == 0) {
+			fire(&t);
+			asked = 0;
+			continue;
+		}
+		/* few distinct deadlines, 0 among them, so repeats happen */
+		asked = (x >> 8) % 4 == 0 ? 0 : 1000 + (x >> 16) % 3;
+		unsigned before = writes;
+		ask(&t, asked);
+		skipped += writes == before;
+		assert_int_equal(hw, asked);
+	}
+	assert_true(skipped > 100000); /* the cache did skip writes */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_unchanged_deadline_writes_once),
+	    cmocka_unit_test(test_fired_timer_is_written_again),
+	    cmocka_unit_test(test_forget_writes_whatever_comes),
+	    cmocka_unit_test(test_random_steps_keep_the_timer_right),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
