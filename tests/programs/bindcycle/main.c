@@ -28,6 +28,27 @@
 
 #define WARMUP 100
 
+/* nap: wait at most 1 ms for a message on our monitor channel or on c
+ * (if any), marked asleep so that the sender's doorbell wakes us: a
+ * doorbell wakes only the process whose channel says it sleeps, and the
+ * monitor's notes (a bind, a client gone) must not pile up unread */
+static void nap(struct chan *c)
+{
+	struct chan *m = mon_channel();
+
+	chan_sleep(m);
+	if (c) {
+		chan_sleep(c);
+	}
+	if (!chan_pending(m) && !(c && chan_pending(c))) {
+		sys_wait(1000000);
+	}
+	chan_wake(m);
+	if (c) {
+		chan_wake(c);
+	}
+}
+
 static int serve(const char *name)
 {
 	static struct chan c;
@@ -42,12 +63,12 @@ static int serve(const char *name)
 	}
 	for (;;) {
 		if (mon_accept(&va, &client) < 0) {
-			sys_wait(1000000);
+			nap(NULL);
 			continue;
 		}
 		chan_init(&c, va, 0);
 		while (chan_msg_recv(&c, &type, buf, sizeof(buf)) < 0) {
-			sys_wait(1000000);
+			nap(&c);
 		}
 		sys_chan_close(va);
 	}
