@@ -285,10 +285,11 @@ bad:
 static void drain_one(uint32_t c)
 {
 	struct ring_msg m;
-	int r;
+	int r, got = 0;
 	uint64_t d;
 
 	while ((r = ring_recv(&rx[c], &m)) != E_AGAIN) {
+		got = 1;
 		if (r < 0) {
 			kprintf("console: core %u sent a malformed slot", c);
 			continue;
@@ -308,7 +309,9 @@ static void drain_one(uint32_t c)
 				c, m.type);
 		}
 	}
-	ring_rx_ack(&rx[c]);
+	if (got) { /* no write to 254 idle cores' frames per line */
+		ring_rx_ack(&rx[c]);
+	}
 	d = ring_tx_dropped(rx[c].f);
 	if (d != drops_seen[c]) {
 		kprintf("console: core %u dropped %lu line(s), ring full",
