@@ -20,9 +20,19 @@ static uint64_t now_ns(void)
 	return sys_time_ns();
 }
 
+/* DOORBELL_TRIES: a doorbell the kernel refuses for a moment (E_AGAIN:
+ * its rate limit gives one more every 4 us) is rung again, up to this
+ * many times: the peer said it sleeps, so without it our message would
+ * wait until something else wakes it (nothing, for a service that sleeps
+ * without a timeout) */
+#define DOORBELL_TRIES 10000
+
 static void doorbell(uint32_t core, uint32_t wake)
 {
-	sys_doorbell(core, wake);
+	for (int i = 0;
+	     i < DOORBELL_TRIES && sys_doorbell(core, wake) == E_AGAIN; i++) {
+		ring_relax();
+	}
 }
 
 static void pause_ns(uint64_t ns)
