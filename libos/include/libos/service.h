@@ -37,6 +37,7 @@
 
 #define SVC_CLIENTS 16
 #define SVC_POLL_NS 200000ull /* polling before sleeping: 200 us */
+#define SVC_NAP_NS 100000000ull /* the longest sleep without a doorbell */
 
 /* A bound client. pid and rights are what the client's monitor vouched
  * for when it bound (the monitor's `bound` note, monitor.if): a handler
