@@ -165,9 +165,8 @@ static int timed_out(const char *call, int r)
 
 /* make_room: before a call, read what waits on our channel (late
  * answers, notes) if it fills half our ring or more: the monitor drops
- * what does not fit, and our answer (up to 1 KiB, 19 slots) must fit. It
- * may answer before we wait: it runs at once when our request's doorbell
- * wakes it on our core. */
+ * what does not fit, and our answer (up to 1 KiB, 19 slots) must fit,
+ * even when the monitor answers before we read anything. */
 static bool make_room(void)
 {
 	if (chan_rx_room(&mb.ch) < mb.ch.rx.n / 2) {
