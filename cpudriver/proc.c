@@ -685,6 +685,9 @@ void proc_doorbell(void)
 
 _Static_assert(PROC_MAX <= VEC_DOORBELL_ONE_COUNT, "a vector per slot");
 
+/* woken: a process a doorbell for it woke; it runs next (pick) */
+static struct proc *woken;
+
 void proc_doorbell_one(uint32_t slot)
 {
 	struct proc *p;
@@ -695,6 +698,13 @@ void proc_doorbell_one(uint32_t slot)
 	p = &procs[slot];
 	p->events |= SYS_EV_DOORBELL;
 	posted = true;
+	/* it waited for this message: it runs at once, ahead of whatever
+	 * runs here (a monitor's polling window, a CPU-bound program),
+	 * which gets the core back when it waits again or its slice ends */
+	if (p->state == PROC_WAITING && p != cur) {
+		woken = p;
+		need_resched = true;
+	}
 }
 
 void proc_system_ready(void)
@@ -773,6 +783,14 @@ static struct proc *pick(void)
 {
 	int start = cur ? (int)(cur - procs) + 1 : 0;
 
+	if (woken) {
+		struct proc *w = woken;
+
+		woken = 0;
+		if (w->state == PROC_RUNNABLE) {
+			return w;
+		}
+	}
 	if (cur && cur->state == PROC_RUNNABLE && !need_resched) {
 		return cur;
 	}

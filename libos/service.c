@@ -18,8 +18,13 @@ int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
 	return bind_send(&c->b, type, buf, len);
 }
 
+static int serve(struct service *s, struct svc_client *c);
+
 /* drop_gone: forget the clients whose channels closed; the last client
- * takes a dropped one's place */
+ * takes a dropped one's place. What a client sent before it went is
+ * served first (a last `quit`, a `put` it did not wait for): its
+ * messages are in our end of the frame until we close it. Replies to it
+ * go nowhere, so they do not wait for room. */
 static void drop_gone(struct service *s)
 {
 	void *va;
@@ -31,6 +36,8 @@ static void drop_gone(struct service *s)
 		for (int i = 0; i < s->nclients; i++) {
 			if (s->clients[i].va == va &&
 			    s->clients[i].pid == pid) {
+				s->clients[i].b.send_wait_ns = 0;
+				serve(s, &s->clients[i]);
 				s->clients[i] = s->clients[--s->nclients];
 				/* our end goes too: the frame is freed */
 				sys_chan_close(va);

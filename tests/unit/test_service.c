@@ -133,14 +133,15 @@ static void gone(struct chan *mon, uint32_t pid, void *f)
 
 /* serve_one: client pid binds on frame f, sends a message; the loop
  * runs until it is dispatched */
+static struct chan turn_cl; /* the client side of serve_one's channel */
+
 static void serve_one(struct chan *mon, uint32_t pid, void *f)
 {
-	static struct chan cl;
 	uint8_t none = 0;
 
 	bound(mon, pid, 0, f);
-	chan_init(&cl, f, 1);
-	assert_int_equal(chan_msg_send(&cl, MSG_TYPE, &none, 1), 0);
+	chan_init(&turn_cl, f, 1);
+	assert_int_equal(chan_msg_send(&turn_cl, MSG_TYPE, &none, 1), 0);
 	turns.stop = false;
 	assert_int_equal(svc_run(&turns), 0);
 	assert_int_equal(last_pid, pid);
@@ -177,11 +178,45 @@ static void test_gone_clients_give_slots_back(void **state)
 	assert_int_equal(turns.clients[0].pid, PLAIN_PID + TURNS + 1);
 }
 
+/*
+ * A client served once sends one more message and ends; the monitor's
+ * client_gone note is waiting before the loop looks again. The message
+ * (echosvc's `quit`, a `put` nobody waits for) must still be dispatched
+ * before the client is dropped: the loop returns only through it (a loop
+ * that dropped the client first would never dispatch, and the alarm
+ * ends the test).
+ */
+static void test_last_message_before_gone_is_served(void **state)
+{
+	static struct chan mon;
+	uint8_t last = 42;
+
+	(void)state;
+	alarm(20);
+	memset(mon_frame, 0, sizeof(mon_frame));
+	memset(turn_frames[0], 0, sizeof(turn_frames[0]));
+	chan_init(&mon, mon_frame, 0);
+	mon_init(mon_frame);
+	turns.dispatch = dispatch_turn;
+	turns.nclients = 0;
+	serve_one(&mon, PLAIN_PID, turn_frames[0]);
+	assert_int_equal(turns.nclients, 1);
+	last_pid = 0;
+	assert_int_equal(chan_msg_send(&turn_cl, MSG_TYPE, &last, 1), 0);
+	gone(&mon, PLAIN_PID, turn_frames[0]);
+	turns.stop = false;
+	assert_int_equal(svc_run(&turns), 0);
+	alarm(0);
+	assert_int_equal(last_pid, PLAIN_PID);
+	assert_int_equal(turns.nclients, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_handler_sees_the_monitors_word),
 	    cmocka_unit_test(test_gone_clients_give_slots_back),
+	    cmocka_unit_test(test_last_message_before_gone_is_served),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);
