@@ -609,13 +609,21 @@ int set_sleep(int sleep)
 	int pending_any = 0;
 
 	/* links to cores that exist, then process routes (a wake-up walks
-	 * this twice: not MAX_CORES entries on a small machine) */
-	for (int r = 0; r < (int)me.ncores + MAX_PROCS; r++) {
-		int route = r < (int)me.ncores ? r
-					       : PROC_ROUTE + r - (int)me.ncores;
-		struct chan *c = route_chan(route);
-		if (!c || (muted && route < PROC_ROUTE)) {
-			continue;
+	 * this twice: not MAX_CORES entries on a small machine, and only a
+	 * flag test for a route that is not there) */
+	for (uint32_t r = 0; r < me.ncores + MAX_PROCS; r++) {
+		struct chan *c;
+
+		if (r < me.ncores) {
+			if (!links[r].up || muted) {
+				continue;
+			}
+			c = &links[r].b.ch;
+		} else {
+			if (!procs[r - me.ncores].pid) {
+				continue;
+			}
+			c = &procs[r - me.ncores].b.ch;
 		}
 		if (sleep) {
 			chan_sleep(c);
