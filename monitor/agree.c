@@ -15,7 +15,15 @@
  * parent before the root gives up). When the time is up the operation is
  * answered with E_TIMEOUT and what did acknowledge, and each child that
  * did not answer is logged (one line per operation); its late agree_up
- * matches nothing.
+ * matches nothing. A deadline counts from when the monitor next looks at
+ * its deadlines after fanning out (agree_expire: when it goes idle, at
+ * most a poll window later, or every 64 busy passes), so that an
+ * operation answered before then never reads the clock.
+ *
+ * A monitor below the root that has answered upwards waits for nothing
+ * more of the operation: it sleeps at once (nothing_due), instead of
+ * polling its window first. The root that answers a program of its own
+ * core yields to it.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -162,9 +170,19 @@ static int finish(struct agree *a, int root)
 	if (root) {
 		struct monitor_agree_reply rep = {a->call_id, a->err, a->cores,
 						  a->msgs};
-		return monitor_send_agree_reply(send_on, ROUTE(from), &rep);
+		int r = monitor_send_agree_reply(send_on, ROUTE(from), &rep);
+
+		/* the asker runs on this core (a program's route) and waits
+		 * for this: let it run now, not after our poll window (the
+		 * kernel does not switch to a process a doorbell wakes) */
+		if (route_pid(from)) {
+			sys_yield();
+		}
+		return r;
 	}
 	struct monitor_agree_up up = {a->op, a->err, a->cores, a->msgs};
+	/* our part is done: nothing of this operation comes to us again */
+	nothing_due = 1;
 	return monitor_send_agree_up(send_on, ROUTE(from), &up);
 }
 
@@ -193,7 +211,10 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		a->waiting++;
 		set_missing(a, (uint32_t)to, true);
 	}
-	a->deadline_ns = sys_time_ns() + (root ? AGREE_NS : AGREE_INNER_NS);
+	/* the deadline is stamped by the next agree_expire (0 till then):
+	 * most operations are answered before the monitor next goes idle,
+	 * and then nobody reads the clock for them */
+	a->deadline_ns = 0;
 	return a->waiting ? 0 : finish(a, root);
 }
 
@@ -307,15 +328,33 @@ static void expired(struct agree *a)
 	finish(a, me.core_id == 0);
 }
 
+int agree_waiting(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_AGREE; i++) {
+		n += ops[i].used && ops[i].waiting;
+	}
+	return n;
+}
+
 uint64_t agree_expire(void)
 {
-	uint64_t now = sys_time_ns(), next = 0;
+	uint64_t now, next = 0;
 
+	if (!agree_waiting()) {
+		return 0; /* no clock read: the idle path of every monitor */
+	}
+	now = sys_time_ns();
 	for (int i = 0; i < MAX_AGREE; i++) {
 		struct agree *a = &ops[i];
 
 		if (!a->used || !a->waiting) {
 			continue;
+		}
+		if (!a->deadline_ns) {
+			a->deadline_ns = now + (me.core_id == 0 ? AGREE_NS
+							      : AGREE_INNER_NS);
 		}
 		if (a->deadline_ns <= now) {
 			expired(a);

@@ -114,11 +114,12 @@ int main(int argc, char **argv)
 		if (!idle_since) {
 			idle_since = timing_tsc();
 		}
-		if (timing_tsc() - idle_since < poll_tsc) {
+		if (timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
 			ring_relax();
 			continue;
 		}
 		idle_since = 0;
+		nothing_due = 0;
 		/* relayed calls past their deadline are answered; the next
 		 * deadline bounds the sleep */
 		due = relays_expire();

@@ -23,6 +23,7 @@ struct sys_info me;
 struct link links[MAX_CORES];
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
+int nothing_due;
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -257,6 +258,21 @@ int outq_flush(void)
 		}
 	}
 	return done;
+}
+
+/*
+ * sleep_at_once: whether the loop may skip its poll window. The window
+ * exists so that an answer on its way needs no doorbell; a monitor whose
+ * last message ended its part (an agreement's monitor below the root that
+ * has answered upwards) waits for nothing, and polling would only hold
+ * its core and, where vCPUs outnumber host CPUs, the host CPU the cores it
+ * is waiting for need (docs: /work/wt/agree-results.md). Only when no
+ * relayed call, no agreement and no queued message waits.
+ */
+int sleep_at_once(void)
+{
+	return nothing_due && !outq_links && !outq_progs &&
+	       relay_count(&relays) == 0 && agree_waiting() == 0;
 }
 
 uint64_t outq_pending(void)
@@ -551,6 +567,7 @@ int drain(int route)
 	while (c && done < DRAIN_MAX &&
 	       (n = chan_msg_recv(c, &type, buf, sizeof(buf))) != E_AGAIN) {
 		done++;
+		nothing_due = 0; /* its handler says if it ends our part */
 		if (route < PROC_ROUTE) {
 			link_msgs++;
 		}
@@ -592,13 +609,21 @@ int set_sleep(int sleep)
 	int pending_any = 0;
 
 	/* links to cores that exist, then process routes (a wake-up walks
-	 * this twice: not MAX_CORES entries on a small machine) */
-	for (int r = 0; r < (int)me.ncores + MAX_PROCS; r++) {
-		int route = r < (int)me.ncores ? r
-					       : PROC_ROUTE + r - (int)me.ncores;
-		struct chan *c = route_chan(route);
-		if (!c || (muted && route < PROC_ROUTE)) {
-			continue;
+	 * this twice: not MAX_CORES entries on a small machine, and only a
+	 * flag test for a route that is not there) */
+	for (uint32_t r = 0; r < me.ncores + MAX_PROCS; r++) {
+		struct chan *c;
+
+		if (r < me.ncores) {
+			if (!links[r].up || muted) {
+				continue;
+			}
+			c = &links[r].b.ch;
+		} else {
+			if (!procs[r - me.ncores].pid) {
+				continue;
+			}
+			c = &procs[r - me.ncores].b.ch;
 		}
 		if (sleep) {
 			chan_sleep(c);

@@ -98,6 +98,13 @@ struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
 int drain(int route);
 int set_sleep(int sleep);
+/* nothing_due: a handler's answer ended this monitor's part and nothing
+ * is on its way to it (agree.c sets it after the last message it handled,
+ * drain() clears it before each); sleep_at_once: that, and no relayed call
+ * nor queued message waits either: the loop sleeps without its poll
+ * window (mesh.c) */
+extern int nothing_due;
+int sleep_at_once(void);
 void join_mesh(void);
 
 /* place.c */
@@ -183,6 +190,8 @@ int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 /* agree_expire: operations whose children did not all answer in time are
  * answered E_TIMEOUT; returns the next deadline (0: none waits) */
 uint64_t agree_expire(void);
+/* agree_waiting: operations this monitor still waits for answers to */
+int agree_waiting(void);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

@@ -20,6 +20,10 @@
  * spawned program's exit notes; for unicast and tree what the operation
  * itself added up. Then `bench remote done: cores N`, or
  * `bench remote failed: WHY`. remotebench nop exits at once.
+ *
+ * remotebench agree unicast|tree [ROUNDS] times that operation alone
+ * (its line, then the same last line): a trace of agreement alone, and
+ * tests of an agreement that cannot complete (tests/system/agree-*.test).
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,7 +167,7 @@ static int bench_agree(int tree, int rounds)
 
 int main(int argc, char **argv)
 {
-	int rounds = 20;
+	int rounds = 20, agree = -1, a = 1;
 
 	if (argc > 1 && strcmp(argv[1], "nop") == 0) {
 		return 0;
@@ -171,21 +175,30 @@ int main(int argc, char **argv)
 	if (sys_info(&me) < 0) {
 		return 1;
 	}
-	if (argc > 1) {
+	if (argc > 2 && strcmp(argv[1], "agree") == 0) {
+		agree = strcmp(argv[2], "unicast") == 0 ? 0
+			: strcmp(argv[2], "tree") == 0	? 1
+							: -2;
+		a = 3;
+	}
+	if (argc > a) {
 		uint64_t v;
 
-		rounds = parse_u64(argv[1], 10, ROUNDS_MAX, &v) < 0 ? -1 : (int)v;
+		rounds = parse_u64(argv[a], 10, ROUNDS_MAX, &v) < 0 ? -1 : (int)v;
 	}
-	if (argc > 2 || rounds < 1 || rounds > ROUNDS_MAX) {
-		printf("usage: remotebench [ROUNDS]   (1..%d)\n", ROUNDS_MAX);
+	if (agree == -2 || argc > a + 1 || rounds < 1 || rounds > ROUNDS_MAX) {
+		printf("usage: remotebench [ROUNDS]   (1..%d)\n"
+		       "       remotebench agree unicast|tree [ROUNDS]\n",
+		       ROUNDS_MAX);
 		return 2;
 	}
 	if (me.ncores < 2) {
 		printf("bench remote failed: needs at least 2 cores\n");
 		return 1;
 	}
-	if (bench_spawn(rounds) || bench_borrow(rounds) ||
-	    bench_agree(0, rounds) || bench_agree(1, rounds)) {
+	if (agree >= 0 ? bench_agree(agree, rounds)
+		       : bench_spawn(rounds) || bench_borrow(rounds) ||
+			     bench_agree(0, rounds) || bench_agree(1, rounds)) {
 		return 1;
 	}
 	printf("bench remote done: cores %u\n", me.ncores);
