@@ -419,6 +419,20 @@ static int on_address(void *ctx, const struct net_address_req *m)
 	return net_reply_address(send_to, ctx, m, &r);
 }
 
+_Static_assert(NET_STAT_COUNT <= NET_STATS_MAX &&
+		       sizeof(((struct net_stats_reply *)0)->v) ==
+			   NET_STATS_MAX * sizeof(uint64_t),
+	       "NET_STATS must fit the stats reply (net.if)");
+
+static int on_stats(void *ctx, const struct net_stats_req *m)
+{
+	static struct net_stats_reply r;
+
+	r.err = 0;
+	r.v_count = (uint16_t)netstack_stats(r.v, NET_STATS_MAX);
+	return net_reply_stats(send_to, ctx, m, &r);
+}
+
 static const struct net_handlers handlers = {
 	.listen_req = on_listen,
 	.accept_req = on_accept,
@@ -429,6 +443,7 @@ static const struct net_handlers handlers = {
 	.udp_bind_req = on_udp_bind,
 	.sendto = on_sendto,
 	.address_req = on_address,
+	.stats_req = on_stats,
 };
 
 static void on_requests(struct event_chan *e)
