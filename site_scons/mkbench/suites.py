@@ -526,6 +526,9 @@ def _serve(ctx, s, label, start, ready, port, ours, name=None):
                         '%s=%d' % kv for kv in sorted(moved.items()))
                     res['retransmits'] = (after.get('tcp_retransmits', 0) -
                                           before.get('tcp_retransmits', 0))
+                    res['chan_full'] = (after.get('chan_full', 0) -
+                                        before.get('chan_full', 0))
+                    res['mon_wait_max_us'] = after.get('mon_wait_max_us')
                     before = after
                 got[c] = res
     except (GuestError, OSError, ValueError,
@@ -549,7 +552,8 @@ def _net_rows(label, results):
                'lat_p50_ms': None, 'lat_p99_ms': None, 'errors': None,
                'runs': len(runs), 'req_per_s_range': '',
                'lat_p99_ms_range': '', 'drops': None, 'drops_what': '',
-               'retransmits': None}
+               'retransmits': None, 'chan_full': None,
+               'mon_wait_max_us': None}
         if runs:
             for k in ('req_per_s', 'lat_p50_ms', 'lat_p99_ms'):
                 row[k] = _median([r[k] for r in runs if r[k] is not None])
@@ -563,6 +567,9 @@ def _net_rows(label, results):
                                              if r.get('drops_what'))
                 row['retransmits'] = sum(r.get('retransmits', 0)
                                          for r in runs)
+                row['chan_full'] = sum(r.get('chan_full', 0) for r in runs)
+                row['mon_wait_max_us'] = max(r.get('mon_wait_max_us') or 0
+                                             for r in runs)
         rows.append(row)
     return rows
 
@@ -577,7 +584,10 @@ def network(ctx):
         'Ours: netd on core 1 driving virtio-net, with httpd co-located in '
         'netd (httpd=80) and, separately, httpd on core 2 over netd\'s '
         'sockets; after each point the shell\'s `net` gives the drops '
-        'netd counted meanwhile (column drops, summed over runs). '
+        'netd counted meanwhile (column drops, summed over runs), its TCP '
+        'retransmissions, the times a client\'s channel was full '
+        '(chan_full) and the longest wait of netd\'s loop on a monitor '
+        '(mon_wait_max_us, since boot). '
         'Baselines in the Linux guest (Debian\'s kernel, virtio-net '
         'modules from the same package): busybox httpd (forks a process '
         'per request) and Debian\'s nginx as in Unikraft\'s evaluation '
