@@ -96,6 +96,8 @@ static void cmd_help(int argc, char **argv)
 	    "events (admin)\n"
 	    "  trace off | trace dump       discard, or write the trace out "
 	    "(docs/tracing.md)\n"
+	    "  net                          the network service's counters: "
+	    "frames, drops\n"
 	    "  poweroff                     switch the machine off\n");
 }
 
@@ -448,6 +450,7 @@ static const struct {
 	{"list", cmd_list},
 	{"store", cmd_store},
 	{"trace", cmd_trace},
+	{"net", cmd_net},
 };
 
 static void run(char *line)

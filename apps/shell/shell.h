@@ -21,6 +21,9 @@ void write_all(const char *s, size_t n);
 void cmd_devices(int argc, char **argv);
 void cmd_move(int argc, char **argv);
 
+/* net.c: the network service's counters */
+void cmd_net(int argc, char **argv);
+
 /* trace.c */
 void cmd_trace(int argc, char **argv);
 

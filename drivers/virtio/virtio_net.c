@@ -137,6 +137,12 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 		struct vbuf *b;
 		size_t n;
 
+		/* every buffer used and none taken back yet: the device had
+		 * nowhere to put a frame (it held or dropped it) */
+		if ((uint16_t)(v->rxq.used->idx - v->rxq.last_used) ==
+		    v->rxq.size) {
+			nd->rx_ring_full++;
+		}
 		r = virtq_get(&v->rxq, &tok, &len);
 		if (r == E_AGAIN) {
 			return E_AGAIN;
@@ -154,6 +160,9 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 		n = len > HDR && len <= BUF ? len - HDR : 0;
 		if (n > cap) {
 			n = 0;
+		}
+		if (n < 14) {
+			nd->rx_bad++;
 		}
 		if (n) {
 			memcpy(buf, b->va + HDR, n);

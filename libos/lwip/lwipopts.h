@@ -46,7 +46,11 @@
 #define LWIP_NETIF_HOSTNAME 0
 #define LWIP_NETIF_LOOPBACK 0
 #define LWIP_SINGLE_NETIF 0
-#define LWIP_STATS 0
+/* lwIP's own counters (drops, allocation failures, retransmissions):
+ * netstack_stats reads them for the shell's `net` */
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define MIB2_STATS 1
 #define LWIP_CHECKSUM_ON_COPY 1
 
 /* memory */

@@ -167,6 +167,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_VAL;
 	}
 	if (l->nacc >= l->backlog || !(s = nsock_new(NSOCK_TCP, l->st))) {
+		netstack_stat[NET_STAT_drop_accept]++;
 		tcp_abort(pcb); /* backlog full: refuse */
 		return ERR_ABRT;
 	}
@@ -419,6 +420,7 @@ static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 
 	(void)pcb;
 	if (s->ndq == NSOCK_UDP_QUEUE) {
+		netstack_stat[NET_STAT_drop_udp_queue]++;
 		pbuf_free(p); /* the reader is behind: drop, as UDP may */
 		return;
 	}

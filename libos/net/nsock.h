@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/sock.h>
+#include <net/proto.h>
+
+/* the process's network counters (stack.c), NET_STATS order */
+extern uint64_t netstack_stat[NET_STAT_COUNT];
 
 #define NSOCK_UDP_QUEUE 16
 

@@ -41,6 +41,7 @@
 
 #define CHAN_REPLY_SLOTS 2 /* kept free for answers to requests */
 #define CHAN_DATA_SLOTS (CHAN_REPLY_SLOTS + 20) /* a 1000-byte message */
+#define DATA_HEAD 6 /* a `data` message's bytes before its data (net.if) */
 #define PUMP_NS 1000000ull
 
 struct client;
@@ -419,6 +420,20 @@ static int on_address(void *ctx, const struct net_address_req *m)
 	return net_reply_address(send_to, ctx, m, &r);
 }
 
+_Static_assert(NET_STAT_COUNT <= NET_STATS_MAX &&
+		       sizeof(((struct net_stats_reply *)0)->v) ==
+			   NET_STATS_MAX * sizeof(uint64_t),
+	       "NET_STATS must fit the stats reply (net.if)");
+
+static int on_stats(void *ctx, const struct net_stats_req *m)
+{
+	static struct net_stats_reply r;
+
+	r.err = 0;
+	r.v_count = (uint16_t)netstack_stats(r.v, NET_STATS_MAX);
+	return net_reply_stats(send_to, ctx, m, &r);
+}
+
 static const struct net_handlers handlers = {
 	.listen_req = on_listen,
 	.accept_req = on_accept,
@@ -429,6 +444,7 @@ static const struct net_handlers handlers = {
 	.udp_bind_req = on_udp_bind,
 	.sendto = on_sendto,
 	.address_req = on_address,
+	.stats_req = on_stats,
 };
 
 static void on_requests(struct event_chan *e)
@@ -529,12 +545,23 @@ static bool pump_tcp(struct csock *cs)
 		}
 	}
 	while (cs->credit) {
-		if (space(c) < CHAN_DATA_SLOTS) {
+		unsigned room = space(c);
+		uint32_t cap;
+
+		/* as much as the free slots carry, beyond the answers' room:
+		 * a short request need not wait for room for 1000 bytes
+		 * (16 connections share one client's 30-slot ring) */
+		if (room < CHAN_REPLY_SLOTS + 1) {
 			return false;
 		}
-		n = nsock_peek(cs->ns, d.data,
-			       cs->credit < NET_DATA_MAX ? cs->credit
-							 : NET_DATA_MAX);
+		cap = (room - CHAN_REPLY_SLOTS) * RING_PAYLOAD - DATA_HEAD;
+		if (cap > cs->credit) {
+			cap = cs->credit;
+		}
+		if (cap > NET_DATA_MAX) {
+			cap = NET_DATA_MAX;
+		}
+		n = nsock_peek(cs->ns, d.data, cap);
 		if (n <= 0) {
 			return pump_end(cs, n);
 		}
@@ -659,6 +686,7 @@ static void pump(struct event_timer *t)
 	}
 	done &= pump_lingering();
 	if (!done) {
+		netstack_stat[NET_STAT_chan_full]++;
 		pump_soon(PUMP_NS); /* a channel is full: look again soon */
 	}
 }

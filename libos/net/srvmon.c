@@ -24,6 +24,7 @@
 #include <net/proto.h>
 #include <net/stack.h>
 #include "server.h"
+#include "nsock.h"
 
 #define LIVENESS_NS 1000000000ull
 #define ALIVE_ASK_NS 500000000ull	/* 0.5 s */
@@ -82,12 +83,19 @@ static int alive(uint32_t pid)
 
 static void on_live(struct event_timer *t)
 {
+	uint64_t t0 = sys_time_ns(), us;
+
 	for (int i = 0; i < NETSRV_CLIENTS; i++) {
 		uint32_t pid = netsrv_client_pid(i);
 
 		if (pid && !alive(pid)) {
 			netsrv_detach(pid);
 		}
+	}
+	/* the whole server waited this long for the monitors */
+	us = (sys_time_ns() - t0) / 1000;
+	if (us > netstack_stat[NET_STAT_mon_wait_max_us]) {
+		netstack_stat[NET_STAT_mon_wait_max_us] = us;
 	}
 	event_timer_add(t, sys_time_ns() + LIVENESS_NS, on_live, 0);
 	on_monitor(&mon_ev); /* notes kept during the calls above */

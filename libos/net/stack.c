@@ -21,12 +21,15 @@
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <net/sock_backend.h>
+#include <net/proto.h>
 #include <net/stack.h>
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/timeouts.h"
+#include "lwip/stats.h"
+#include "lwip/memp.h"
 #include "netif/ethernet.h"
 #include "nsock.h"
 
@@ -52,6 +55,9 @@ struct netstack {
 };
 
 static struct netstack *current;
+/* this process's counters (all its stacks), NET_STATS order */
+uint64_t netstack_stat[NET_STAT_COUNT];
+#define COUNT(name) (netstack_stat[NET_STAT_##name]++)
 extern const struct sock_backend sock_local_backend;
 
 struct netif *netstack_netif(struct netstack *st)
@@ -94,10 +100,13 @@ static bool tx_flush(struct netstack *st)
 	while (st->bl_len) {
 		unsigned i = st->bl_head;
 
-		if (st->dev->tx(st->dev, st->backlog[i].data,
-				st->backlog[i].len) == E_FULL) {
+		int r = st->dev->tx(st->dev, st->backlog[i].data,
+				    st->backlog[i].len);
+
+		if (r == E_FULL) {
 			return false;
 		}
+		r == 0 ? COUNT(tx_frames) : COUNT(drop_tx_device);
 		/* sent, or refused for good (a bad frame): next */
 		st->bl_head = (i + 1) % TX_BACKLOG;
 		st->bl_len--;
@@ -119,18 +128,22 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 	int r;
 
 	if (p->tot_len > NETDEV_FRAME_MAX) {
+		COUNT(drop_tx_too_big);
 		return ERR_BUF;
 	}
 	if (tx_flush(st)) {
 		n = pbuf_copy_partial(p, st->frame, p->tot_len, 0);
 		r = st->dev->tx(st->dev, st->frame, n);
 		if (r != E_FULL) {
+			r == 0 ? COUNT(tx_frames) : COUNT(drop_tx_device);
 			return r == 0 ? ERR_OK : ERR_IF;
 		}
 	}
 	if (st->bl_len == TX_BACKLOG) {
+		COUNT(drop_tx_backlog);
 		return ERR_IF; /* dropped: TCP sends it again */
 	}
+	COUNT(tx_backlogged);
 	tail = (st->bl_head + st->bl_len++) % TX_BACKLOG;
 	st->backlog[tail].len = pbuf_copy_partial(p, st->backlog[tail].data,
 						  p->tot_len, 0);
@@ -146,14 +159,18 @@ static int poll_device(struct netstack *st)
 	while (got < RX_BUDGET &&
 	       (n = st->dev->rx(st->dev, st->frame, sizeof(st->frame))) >= 0) {
 		got++;
+		COUNT(rx_frames);
 		if (n < 14 || n > NETDEV_FRAME_MAX) {
+			COUNT(drop_rx_bad);
 			continue;
 		}
 		if (!(p = pbuf_alloc(PBUF_RAW, (u16_t)n, PBUF_POOL))) {
+			COUNT(drop_rx_nobuf);
 			continue; /* out of buffers: drop, as a NIC would */
 		}
 		pbuf_take(p, st->frame, (u16_t)n);
 		if (st->netif.input(p, &st->netif) != ERR_OK) {
+			COUNT(drop_link);
 			pbuf_free(p);
 		}
 	}
@@ -200,6 +217,32 @@ static void on_irq(struct event_irq *e)
 		event_timer_cancel(&st->poll);
 		event_timer_add(&st->poll, sys_time_ns(), on_poll, st);
 	}
+}
+
+/* netstack_stats: the counters of NET_STATS (net/proto.h) into v[0..cap):
+ * ours, the driver's and lwIP's own (its stats, global to the process) */
+int netstack_stats(uint64_t *v, int cap)
+{
+	uint64_t all[NET_STAT_COUNT];
+	int n = cap < NET_STAT_COUNT ? cap : NET_STAT_COUNT;
+
+	memcpy(all, netstack_stat, sizeof(all));
+	for (int i = 0; i < MEMP_MAX; i++) {
+		all[NET_STAT_drop_mem] +=
+		    lwip_stats.memp[i] ? lwip_stats.memp[i]->err : 0;
+	}
+	all[NET_STAT_drop_mem] += lwip_stats.mem.err;
+	if (current && current->dev) {
+		all[NET_STAT_rx_ring_full] += current->dev->rx_ring_full;
+		all[NET_STAT_drop_rx_device] += current->dev->rx_bad;
+	}
+	all[NET_STAT_tcp_retransmits] += lwip_stats.mib2.tcpretranssegs;
+	all[NET_STAT_drop_link] += lwip_stats.etharp.drop;
+	all[NET_STAT_drop_ip] += lwip_stats.ip.drop;
+	all[NET_STAT_drop_tcp] += lwip_stats.tcp.drop;
+	all[NET_STAT_drop_udp] += lwip_stats.udp.drop;
+	memcpy(v, all, (size_t)n * sizeof(*v));
+	return n;
 }
 
 void netstack_kick(struct netstack *st)

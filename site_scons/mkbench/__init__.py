@@ -23,6 +23,10 @@ from . import icount, linux, machine, report, suites, tracing
 from .linux import FetchError
 
 QEMU = 'qemu-system-x86_64'
+# the page every web server of the network suite serves at / (ours, and
+# busybox httpd and nginx in the Linux guest)
+PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                    'apps', 'httpd', 'www', 'index.html')
 
 
 class Ctx:
@@ -52,6 +56,8 @@ class Ctx:
         self.icount = False
         self._linux = None
         self.linux_error = ''
+        self.nginx = None        # linux.fetch_nginx's, when it worked
+        self.nginx_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet
         os.makedirs(self.work, exist_ok=True)
 
@@ -60,8 +66,15 @@ class Ctx:
             return
         try:
             info = linux.fetch(self.cache, log=self.say)
+            try:
+                self.nginx = linux.fetch_nginx(self.cache, log=self.say)
+            except (FetchError, OSError) as e:
+                self.nginx_error = 'fetching nginx into %s failed: %s' % (
+                    self.cache, e)
+                self.say('bench: ' + self.nginx_error)
             initrd = linux.initramfs(os.path.join(self.work, 'initrd.gz'),
-                                     info, {'pingpong': self.pingpong})
+                                     info, {'pingpong': self.pingpong},
+                                     page=PAGE, nginx=self.nginx)
             self._linux = (info, initrd)
         except (FetchError, OSError) as e:
             self.linux_error = ('fetching the Debian baseline into %s failed:'

@@ -22,6 +22,18 @@ The guest's behaviour is chosen on the kernel command line:
                      child starts on the last CPU
   mkos_run=httpd     load virtio-net, configure eth0 like QEMU's user net,
                      start busybox httpd on port 80, print `httpd ready`
+  mkos_run=nginx     the same network, then Debian's nginx (NGINX_CONF:
+                     one worker, no master process, no access log,
+                     keep-alive, open file cache) on port 80, print
+                     `nginx ready`
+Both web servers serve /www/index.html: the page given to initramfs
+(ours, apps/httpd/www/index.html), so all servers send the same bytes.
+
+nginx (fetch_nginx) is Debian's package `nginx`, fetched like the kernel,
+with the shared libraries it needs (its ELF NEEDED entries, followed
+recursively, found in the packages it depends on) copied into the
+initramfs under /lib/x86_64-linux-gnu, and the dynamic loader at its
+ELF interpreter path.
 CPUs the kernel left offline (maxcpus=1: ICOUNT_APPEND) are brought online
 first. Every run prints MARKER (`mkos-linux: init reached, N cpus, uptime S s`)
 first.
@@ -79,7 +91,7 @@ isolation)
 	kill $!
 	echo "mkos-linux: isolation done"
 	;;
-httpd)
+httpd|nginx)
 	for pass in 1 2 3; do
 		for m in /lib/modules/*.ko; do insmod $m 2>/dev/null; done
 	done
@@ -87,15 +99,66 @@ httpd)
 	ifconfig lo 127.0.0.1 up
 	ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up
 	route add default gw 10.0.2.2
-	echo "hello from the Linux baseline" > /www/index.html
-	httpd -p 80 -h /www
-	echo "mkos-linux: httpd ready"
+	[ -s /www/index.html ] ||
+		echo "hello from the Linux baseline" > /www/index.html
+	if [ "$(arg mkos_run)" = nginx ]; then
+		mkdir -p /var/lib/nginx /var/log/nginx /run
+		if [ -x /usr/sbin/nginx ]; then
+			/usr/sbin/nginx -c /etc/nginx/bench.conf &
+			sleep 1
+			nginx_pid=$!
+			kill -0 $nginx_pid 2>/dev/null &&
+				echo "mkos-linux: nginx ready" ||
+				echo "mkos-linux: nginx failed"
+		else
+			echo "mkos-linux: nginx failed: not in the initramfs"
+		fi
+	else
+		httpd -p 80 -h /www
+		echo "mkos-linux: httpd ready"
+	fi
 	while true; do sleep 3600; done
 	;;
 esac
 echo "mkos-linux: done"
 poweroff -f
 '''
+
+
+# nginx as in Unikraft's evaluation (EuroSys 2021): one worker process and
+# no master, no access log, keep-alive connections, an open file cache; our
+# page at / from /www. Errors go to the console.
+NGINX_CONF = r'''worker_processes 1;
+master_process off;
+daemon off;
+user root root;
+pid /run/nginx.pid;
+error_log stderr warn;
+events {
+	worker_connections 1024;
+}
+http {
+	default_type text/html;
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	tcp_nodelay on;
+	keepalive_timeout 65;
+	keepalive_requests 1000000;
+	open_file_cache max=1000 inactive=60s;
+	open_file_cache_valid 60s;
+	open_file_cache_min_uses 1;
+	open_file_cache_errors on;
+	server {
+		listen 80;
+		root /www;
+		index index.html;
+	}
+}
+'''
+NGINX = 'nginx'
+NGINX_NOT_LIBS = ('nginx-common', 'iproute2')
+NGINX_LIBDIR = 'lib/x86_64-linux-gnu'
 
 
 # Under bench_icount (QEMU 7.2, one TCG thread), this kernel hangs bringing
@@ -181,6 +244,74 @@ def fetch(cache, log=print):
             'packages': [os.path.basename(kdeb), os.path.basename(bdeb)]}
 
 
+def _needed(path):
+    """An ELF file's NEEDED entries and its interpreter (or None)."""
+    out = _run(['readelf', '-d', '-l', '-W', path])
+    interp = re.search(r'Requesting program interpreter: (\S+)\]', out)
+    return (re.findall(r'\(NEEDED\).*\[(\S+)\]', out),
+            interp.group(1) if interp else None)
+
+
+def fetch_nginx(cache, log=print):
+    """Debian's nginx and the shared libraries it needs, from the packages
+    it depends on: {'nginx': path, 'libs': {soname: path}, 'interp':
+    (path in the guest, host path), 'packages': [...]}. Raises FetchError."""
+    os.makedirs(cache, exist_ok=True)
+    deps = re.findall(r'Depends:\s*(\S+)', _run(['apt-cache', 'depends',
+                                                   NGINX]))
+    # the libraries: every dependency but nginx-common (configuration
+    # only) and iproute2 (a tool of its init scripts)
+    pkgs = [NGINX] + sorted(set(d for d in deps if d not in NGINX_NOT_LIBS
+                                and not d.startswith('<')) | {'libc6'})
+    debs = [_deb(cache, p) for p in pkgs]
+    tree = os.path.join(cache, 'tree-nginx-' + '-'.join(
+        os.path.basename(d)[:-4] for d in debs[:1]))
+    stamp = os.path.join(tree, '.unpacked')
+    if not os.path.exists(stamp):
+        log('bench: unpacking %s and %d library packages'
+            % (os.path.basename(debs[0]), len(debs) - 1))
+        shutil.rmtree(tree, ignore_errors=True)
+        _unpack(debs[0], tree, ['./usr/sbin/nginx'])
+        for d in debs[1:]:
+            # a package holds its libraries in one of these
+            for where in ('./lib/x86_64-linux-gnu/*',
+                          './usr/lib/x86_64-linux-gnu/*', './lib64/*'):
+                try:
+                    _unpack(d, tree, [where])
+                except FetchError:
+                    pass
+        open(stamp, 'w').close()
+    nginx = os.path.join(tree, 'usr', 'sbin', 'nginx')
+    if not os.path.exists(nginx):
+        raise FetchError('%s holds no usr/sbin/nginx' % debs[0])
+    dirs = [os.path.join(tree, d) for d in ('lib/x86_64-linux-gnu',
+                                            'usr/lib/x86_64-linux-gnu')]
+    libs, todo, interp = {}, [nginx], None
+    while todo:
+        needed, ip = _needed(todo.pop())
+        interp = interp or ip
+        for so in needed:
+            if so in libs:
+                continue
+            hit = [os.path.join(d, so) for d in dirs
+                   if os.path.exists(os.path.join(d, so))]
+            if not hit:
+                raise FetchError('no %s in the packages %s' % (
+                    so, ', '.join(pkgs[1:])))
+            libs[so] = hit[0]
+            todo.append(hit[0])
+    if not interp:
+        raise FetchError('nginx names no ELF interpreter')
+    host_interp = [os.path.join(d, os.path.basename(interp)) for d in dirs
+                   if os.path.exists(os.path.join(d, os.path.basename(
+                       interp)))]
+    if not host_interp:
+        raise FetchError('no %s in libc6' % os.path.basename(interp))
+    return {'nginx': nginx, 'libs': libs,
+            'interp': (interp.lstrip('/'), host_interp[0]),
+            'packages': [os.path.basename(d) for d in debs]}
+
+
 # ---------------------------------------------------------------- cpio
 
 def _cpio_entry(out, ino, name, mode, data=b'', rdev=(0, 0)):
@@ -193,19 +324,43 @@ def _cpio_entry(out, ino, name, mode, data=b'', rdev=(0, 0)):
     out.write(buf)
 
 
-def initramfs(out, info, programs):
-    """Writes the initramfs `out`; programs: {name in /bin: host path}."""
+def initramfs(out, info, programs, page=None, nginx=None):
+    """Writes the initramfs `out`; programs: {name in /bin: host path};
+    page: the host path of the web servers' /www/index.html; nginx:
+    fetch_nginx's result (nginx, its libraries, its configuration)."""
+    def read(path):
+        with open(path, 'rb') as f:
+            return f.read()
     files = [('init', 0o100755, INIT.encode()),
-             ('bin/busybox', 0o100755, open(info['busybox'], 'rb').read())]
+             ('bin/busybox', 0o100755, read(info['busybox']))]
     for name, path in sorted(programs.items()):
-        files.append(('bin/' + name, 0o100755, open(path, 'rb').read()))
+        files.append(('bin/' + name, 0o100755, read(path)))
+    dirs = ['bin', 'dev', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'www']
+    if page:
+        files.append(('www/index.html', 0o100644, read(page)))
+    if nginx:
+        dirs += ['etc', 'etc/nginx', 'usr', 'usr/sbin', 'run', 'var',
+                 'var/lib', 'var/log', NGINX_LIBDIR]
+        files.append(('usr/sbin/nginx', 0o100755, read(nginx['nginx'])))
+        files.append(('etc/nginx/bench.conf', 0o100644, NGINX_CONF.encode()))
+        files.append(('etc/passwd', 0o100644,
+                      b'root:x:0:0:root:/:/bin/sh\n'))
+        files.append(('etc/group', 0o100644, b'root:x:0:\n'))
+        for so, path in sorted(nginx['libs'].items()):
+            files.append((NGINX_LIBDIR + '/' + so, 0o100755, read(path)))
+        guest, host = nginx['interp']
+        parts = guest.split('/')
+        for i in range(1, len(parts)):
+            if '/'.join(parts[:i]) not in dirs:
+                dirs.append('/'.join(parts[:i]))
+        if guest != NGINX_LIBDIR + '/' + os.path.basename(host):
+            files.append((guest, 0o100755, read(host)))
     for m in info['modules']:
         files.append(('lib/modules/%02d-%s' % (len(files),
                                                os.path.basename(m)),
                       0o100644, open(m, 'rb').read()))
     # Modules load in /lib/modules/*.ko glob order: number them in
     # dependency order (NET_MODULES' order).
-    dirs = ['bin', 'dev', 'lib', 'lib/modules', 'proc', 'sys', 'tmp']
     os.makedirs(os.path.dirname(out) or '.', exist_ok=True)
     with gzip.open(out + '.tmp', 'wb', compresslevel=6) as f:
         ino = 1

@@ -169,6 +169,20 @@ def _wrk():
         _want(False, 'wrk: 0 requests/s taken')
     except ValueError:
         pass
+    # the shell's `net`: counters, and a total that must be their sum
+    net = ('> net\n  rx_frames   120  frames received\n'
+           '  drop_rx_nobuf   2  received frames with no pbuf\n'
+           '  drop_tcp   1  TCP segments dropped\nnet: drops 3\n')
+    _want(suites.parse_net(net) == ({'rx_frames': 120, 'drop_rx_nobuf': 2,
+                                     'drop_tcp': 1}, 3),
+          '`net` misread: %s' % (suites.parse_net(net),))
+    for text in (net.replace('drops 3', 'drops 2'),
+                 '> net\nnet: no network service is running\n'):
+        try:
+            suites.parse_net(text)
+            _want(False, '`net`: %r taken' % text)
+        except ValueError:
+            pass
 
 
 def _isolation(ours=True, linux=True):
@@ -217,9 +231,17 @@ def _check():
                               'doorbell), ours ' + suites.TRACE_ON],
           'channels passed without tracing on: %s' % suites.check(s))
     s = Suite('network', '')
-    s.rows = [{'server': suites.NET_OURS[0][1], 'req_per_s': 10.0}]
-    _want(suites.check(s) == ['not measured: ' + suites.NET_OURS[1][1]],
+    s.rows = [{'server': suites.NET_OURS[0][1], 'connections': c,
+               'req_per_s': 10.0} for c in suites.WRK_POINTS]
+    _want(suites.check(s) == ['not measured: ' + ', '.join(
+        '%s, -c%d' % (suites.NET_OURS[1][1], c) for c in suites.WRK_POINTS)],
           'network passed with a server down: %s' % suites.check(s))
+    s.rows = s.rows[:1]
+    _want(suites.check(s) == ['not measured: ' + ', '.join(
+        ['%s, -c%d' % (suites.NET_OURS[0][1], suites.WRK_POINTS[-1])] + [
+            '%s, -c%d' % (suites.NET_OURS[1][1], c)
+            for c in suites.WRK_POINTS])],
+          'network passed without its -c16 point: %s' % suites.check(s))
 
 
 class _Shell:

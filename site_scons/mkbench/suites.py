@@ -389,11 +389,21 @@ TRACE_ON = 'channel (polling), trace on chan'
 
 HTTP_SMP = 4
 WRK_CONNECTIONS = 4
+# The wrk points, in the order each boot runs them: connections at once.
+# -c4 was the suite's first point; -c16 keeps every server busy across
+# cores (issue 15: p99 at most 5x the median there, no errors).
+WRK_POINTS = (4, 16)
 # Our servers: (image, row label, the console line that says it serves).
 NET_OURS = (('net-colocated', 'ours: httpd in netd (co-located)',
              r'httpd: listening on port 80'),
             ('net-remote', 'ours: httpd on core 2, netd on core 1',
              r'httpd: listening on port 80'))
+# The Linux guest's servers: (mkos_run, row label, its ready line).
+NET_LINUX = (('httpd', 'Linux: busybox httpd', r'mkos-linux: httpd ready'),
+             ('nginx', 'Linux: nginx', r'mkos-linux: nginx ready'))
+NGINX_LABEL = NET_LINUX[1][1]
+# The shell's `net`: its last line, or what it says instead.
+NET_DROPS = r'^net: (?:drops (\d+)|(?:no|cannot) .*)$'
 _UNIT = {'us': 1e-3, 'ms': 1.0, 's': 1e3, 'm': 60e3}
 
 
@@ -444,10 +454,39 @@ def parse_wrk(out, status=0, err=''):
     return res, bad
 
 
+def parse_net(text):
+    """What the shell's `net` printed: ({counter: value}, total drops) or
+    raises ValueError with what the shell said instead. The total must
+    be the sum of the drop_ counters."""
+    m = None
+    for m in re.finditer(NET_DROPS, text, re.M):
+        pass
+    if not m or m.group(1) is None:
+        raise ValueError('`net` gave no counters: %s'
+                         % (m.group(0) if m else text.strip()[-120:]))
+    vals = {k: int(v) for k, v in
+            re.findall(r'^\s+([a-z_]+)\s+(\d+)\s', text[:m.start()], re.M)}
+    total = int(m.group(1))
+    if sum(v for k, v in vals.items() if k.startswith('drop_')) != total:
+        raise ValueError('`net`: drops %d is not the sum of %s'
+                         % (total, vals))
+    return vals, total
+
+
+def _net_counters(g):
+    """Types `net` at our shell's prompt: parse_net's result."""
+    _prompt(g)
+    start = g.pos
+    g.type('net')
+    g.wait_for(NET_DROPS, 30)
+    return parse_net(g.text[start:g.pos])
+
+
 def wrk(url, seconds, connections=WRK_CONNECTIONS):
     """Runs wrk; returns parse_wrk's (result, [problems]) or raises
     OSError/ValueError with why."""
-    cmd = ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+    cmd = ['wrk', '-t%d' % (2 if connections >= 16 else 1),
+           '-c%d' % connections, '-d%ds' % seconds,
            '--timeout', '5s', '--latency', url]
     r = subprocess.run(cmd, capture_output=True, text=True,
                        timeout=seconds + 30)
@@ -455,42 +494,109 @@ def wrk(url, seconds, connections=WRK_CONNECTIONS):
 
 
 def _serve(ctx, s, label, start, ready, port, ours, name=None):
-    """Boots a guest with `start`, waits for `ready`, runs wrk; a row.
-    ours: the server is ours (its problems are notes about our side)."""
-    row = {'server': label, 'req_per_s': None, 'lat_p50_ms': None,
-           'lat_p99_ms': None, 'errors': None}
+    """Boots a guest with `start`, waits for `ready`, runs wrk at each of
+    WRK_POINTS; {connections: result}. ours: the server is ours (its
+    problems are notes about our side), and after each point the shell's
+    `net` gives the drops counted meanwhile (result 'drops', and
+    'drops_what': the counters that moved)."""
+    got = {}
     try:
         with start() as g:
             g.wait_for(ready, BOOT_TIMEOUT + 2 * HTTP_SMP)
             # One request first: the path works and ARP/TCP are warm.
             subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
                             'http://127.0.0.1:%d/' % port], timeout=20)
-            if ours and ctx.trace:
-                _prompt(g)
-            res, bad = tracing.point(
-                ctx if ours else _NoTrace, s, g, 'network-%s' % name,
-                lambda: wrk('http://127.0.0.1:%d/' % port, ctx.wrk_seconds))
-            row.update(res)
-            for why in bad:
-                s.note('%s: %s' % (label, why), ours=ours)
+            before = _net_counters(g)[0] if ours else {}
+            for c in WRK_POINTS:
+                res, bad = tracing.point(
+                    ctx if ours else _NoTrace, s, g,
+                    'network-%s-c%d' % (name, c),
+                    lambda: wrk('http://127.0.0.1:%d/' % port,
+                                ctx.wrk_seconds, c))
+                for why in bad:
+                    s.note('%s, -c%d: %s' % (label, c, why), ours=ours)
+                if ours:
+                    after = _net_counters(g)[0]
+                    moved = {k: v - before.get(k, 0)
+                             for k, v in after.items()
+                             if k.startswith('drop_') and
+                             v != before.get(k, 0)}
+                    res['drops'] = sum(moved.values())
+                    res['drops_what'] = ' '.join(
+                        '%s=%d' % kv for kv in sorted(moved.items()))
+                    res['retransmits'] = (after.get('tcp_retransmits', 0) -
+                                          before.get('tcp_retransmits', 0))
+                    res['chan_full'] = (after.get('chan_full', 0) -
+                                        before.get('chan_full', 0))
+                    res['mon_wait_max_us'] = after.get('mon_wait_max_us')
+                    before = after
+                got[c] = res
     except (GuestError, OSError, ValueError,
             subprocess.TimeoutExpired) as e:
         s.note('%s: %s' % (label, e), ours=ours)
-    return row
+    return got
+
+
+def _spread(vals):
+    vals = [v for v in vals if v is not None]
+    return '%.4g-%.4g' % (min(vals), max(vals)) if vals else ''
+
+
+def _net_rows(label, results):
+    """One row per wrk point of one server from its runs' results
+    (medians; the spread of req/s and p99 over the runs; drops summed)."""
+    rows = []
+    for c in WRK_POINTS:
+        runs = [r[c] for r in results if c in r]
+        row = {'server': label, 'connections': c, 'req_per_s': None,
+               'lat_p50_ms': None, 'lat_p99_ms': None, 'errors': None,
+               'runs': len(runs), 'req_per_s_range': '',
+               'lat_p99_ms_range': '', 'drops': None, 'drops_what': '',
+               'retransmits': None, 'chan_full': None,
+               'mon_wait_max_us': None}
+        if runs:
+            for k in ('req_per_s', 'lat_p50_ms', 'lat_p99_ms'):
+                row[k] = _median([r[k] for r in runs if r[k] is not None])
+            row['req_per_s_range'] = _spread([r['req_per_s'] for r in runs])
+            row['lat_p99_ms_range'] = _spread([r['lat_p99_ms']
+                                               for r in runs])
+            row['errors'] = '; '.join(sorted(set(r['errors'] for r in runs)))
+            if any('drops' in r for r in runs):
+                row['drops'] = sum(r.get('drops', 0) for r in runs)
+                row['drops_what'] = ' '.join(r['drops_what'] for r in runs
+                                             if r.get('drops_what'))
+                row['retransmits'] = sum(r.get('retransmits', 0)
+                                         for r in runs)
+                row['chan_full'] = sum(r.get('chan_full', 0) for r in runs)
+                row['mon_wait_max_us'] = max(r.get('mon_wait_max_us') or 0
+                                             for r in runs)
+        rows.append(row)
+    return rows
 
 
 def network(ctx):
     s = Suite('network', 'HTTP requests/s and latency (wrk)')
     s.method = (
-        'wrk -t1 -c%d -d%ds --latency against GET / through QEMU\'s user '
-        'network (host port forwarded to guest port 80), %d-core guests. '
+        'wrk --latency -d%ds against GET / through QEMU\'s user network '
+        '(host port forwarded to guest port 80), %d-core guests, at %s '
+        'connections (-t1, and -t2 from 16 on), one boot per server and '
+        'run, %d run(s): medians, with the spread over runs. '
         'Ours: netd on core 1 driving virtio-net, with httpd co-located in '
         'netd (httpd=80) and, separately, httpd on core 2 over netd\'s '
-        'sockets. Baseline: busybox httpd in the Linux guest (virtio-net '
-        'modules from the same kernel package). Pages differ: ours serves '
-        'its 703-byte index.html, busybox a one-line file. wrk runs on the '
-        'same 2 host cores as QEMU.' % (WRK_CONNECTIONS, ctx.wrk_seconds,
-                                         HTTP_SMP))
+        'sockets; after each point the shell\'s `net` gives the drops '
+        'netd counted meanwhile (column drops, summed over runs), its TCP '
+        'retransmissions, the times a client\'s channel was full '
+        '(chan_full) and the longest wait of netd\'s loop on a monitor '
+        '(mon_wait_max_us, since boot). '
+        'Baselines in the Linux guest (Debian\'s kernel, virtio-net '
+        'modules from the same package): busybox httpd (forks a process '
+        'per request) and Debian\'s nginx as in Unikraft\'s evaluation '
+        '(one worker, no master process, no access log, keep-alive, open '
+        'file cache; mkbench/linux.py NGINX_CONF). Every server sends the '
+        'same page (apps/httpd/www/index.html, 703 bytes). wrk runs on '
+        'the same 2 host cores as QEMU.' % (
+            ctx.wrk_seconds, HTTP_SMP,
+            ', '.join('%d' % c for c in WRK_POINTS), ctx.runs))
     if ctx.icount:
         s.note('skipped under bench_icount: wrk runs on the host and times '
                'with the host\'s clock while the guest\'s clock counts '
@@ -508,41 +614,72 @@ def network(ctx):
         if not iso or not os.path.exists(iso):
             s.note('%s: no image %s' % (label, iso), ours=True)
             continue
-        plan.append((label, iso, ready))
-    plan.append(('Linux: busybox httpd', None, r'mkos-linux: httpd ready'))
+        plan.append((label, iso, None, ready))
+    for run, label, ready in NET_LINUX:
+        plan.append((label, None, run, ready))
+    results = {label: [] for label, _, _, _ in plan}
+    steps = len(plan) * ctx.runs
+    for r in range(ctx.runs):
+        for i, (label, iso, run, ready) in enumerate(plan):
+            ctx.progress('network', r * len(plan) + i + 1, steps, label)
+            port = _free_port()
+            net = [('tcp', port, 80)]
+            if iso:
+                start = lambda: _os_guest(ctx, HTTP_SMP, 'net-os', iso=iso,
+                                          net=net)
+            elif not ctx.linux_ok():
+                if r == 0:
+                    s.note('no Linux baseline: ' + ctx.linux_error)
+                continue
+            elif run == 'nginx' and not ctx.nginx:
+                if r == 0:
+                    s.note('no nginx baseline: ' + ctx.nginx_error)
+                continue
+            else:
+                start = lambda: _linux_guest(ctx, HTTP_SMP, 'net-linux',
+                                             run, net=net)
+            got = _serve(ctx, s, label, start, ready, port, ours=bool(iso),
+                         name=os.path.basename(iso or 'linux-' + run)
+                         .split('.')[0])
+            results[label].append(got)
+            ctx.done('network', '%s: %s' % (label, ', '.join(
+                '-c%d %s req/s' % (c, got[c]['req_per_s'])
+                for c in WRK_POINTS if c in got)))
     rows = []
-    for i, (label, iso, ready) in enumerate(plan):
-        ctx.progress('network', i + 1, len(plan), label)
-        port = _free_port()
-        net = [('tcp', port, 80)]
-        if iso:
-            start = lambda: _os_guest(ctx, HTTP_SMP, 'net-os', iso=iso,
-                                      net=net)
-        elif ctx.linux_ok():
-            start = lambda: _linux_guest(ctx, HTTP_SMP, 'net-linux',
-                                         'httpd', net=net)
-        else:
-            s.note('no Linux baseline: ' + ctx.linux_error)
-            continue
-        row = _serve(ctx, s, label, start, ready, port, ours=bool(iso),
-                     name=os.path.basename(iso or 'linux').split('.')[0])
-        rows.append(row)
-        ctx.done('network', '%s: %s req/s' % (label, row['req_per_s']))
+    for label, _, _, _ in plan:
+        rows += _net_rows(label, results[label])
     s.rows = rows
-    base = rows[-1] if rows and rows[-1]['server'].startswith('Linux') \
-        else {}
-    for r in rows:
-        if r is base:
-            continue
-        short = 'co-located' if 'co-located' in r['server'] else 'remote'
-        s.ratio('req/s, %s' % short, r['req_per_s'], base.get('req_per_s'),
-                '/s')
-        s.ratio('p99 latency, %s' % short, r['lat_p99_ms'],
-                base.get('lat_p99_ms'), 'ms')
-    s.plots.append(('HTTP requests per second (wrk)',
+    for row in rows:
+        if row['drops']:
+            s.note('%s, -c%d: netd counted %d drops (%s)' % (
+                row['server'], row['connections'], row['drops'],
+                row['drops_what']))
+
+    def at(label, c):
+        for row in rows:
+            if row['server'] == label and row['connections'] == c:
+                return row
+        return {}
+    for _, label, _ in NET_OURS:
+        short = 'co-located' if 'co-located' in label else 'remote'
+        for c in WRK_POINTS:
+            ours, base = at(label, c), at(NGINX_LABEL, c)
+            s.ratio('req/s, %s, -c%d, vs nginx' % (short, c),
+                    ours.get('req_per_s'), base.get('req_per_s'), '/s')
+            s.ratio('p99 latency, %s, -c%d, vs nginx' % (short, c),
+                    ours.get('lat_p99_ms'), base.get('lat_p99_ms'), 'ms')
+        ours = at(label, WRK_POINTS[-1])
+        s.ratio('p99 / median, %s, -c%d (ours)' % (short, WRK_POINTS[-1]),
+                ours.get('lat_p99_ms'), ours.get('lat_p50_ms'), 'ms')
+    for c in WRK_POINTS:
+        s.ratio('req/s, nginx vs busybox httpd, -c%d' % c,
+                at(NGINX_LABEL, c).get('req_per_s'),
+                at(NET_LINUX[0][1], c).get('req_per_s'), '/s')
+    s.plots.append(('HTTP requests per second (wrk, -c%d)' % WRK_POINTS[-1],
                     'set style data histograms\nset style fill solid 0.6\n'
                     'set ylabel "requests/s"\nset key off\nset yrange [0:*]\n'
-                    'plot "@CSV@" using 2:xtic(1)\n'))
+                    'plot "< grep \',%d,\' @CSV@" using 3:xtic(1)\n'
+                    % WRK_POINTS[-1]))
     return s
 
 
@@ -1014,9 +1151,11 @@ def channels_missing(s):
 
 
 def network_missing(s):
-    """A wrk result from each of our servers."""
-    have = [r['server'] for r in s.rows if r.get('req_per_s')]
-    return [label for _, label, _ in NET_OURS if label not in have]
+    """A wrk result from each of our servers at each point."""
+    have = [(r['server'], r.get('connections')) for r in s.rows
+            if r.get('req_per_s')]
+    return ['%s, -c%d' % (label, c) for _, label, _ in NET_OURS
+            for c in WRK_POINTS if (label, c) not in have]
 
 
 def isolation_missing(s):

@@ -29,6 +29,10 @@ struct netdev {
 	 * freed; -1 when the device has none (then poll, e.g. every ms) */
 	int irq;
 	void *priv; /* the driver's */
+	/* counters the driver keeps (the shell's `net` shows them) */
+	uint64_t rx_ring_full; /* times every receive buffer was found
+				* used: the device had none left (overrun) */
+	uint64_t rx_bad;       /* bad receive entries (wrong length) */
 };
 
 /* netdev_open: finds and starts the network device this core owns (the

@@ -48,4 +48,9 @@ uint32_t netstack_address(const struct netstack *st);
  * error (E_INVAL: the name is taken). */
 int netsrv_start(void);
 
+/* netstack_stats: this process's network counters, NET_STATS order
+ * (net/proto.h: frames, retransmissions and every drop of the driver,
+ * the stack and the sockets), into v[0..cap); returns how many. */
+int netstack_stats(uint64_t *v, int cap);
+
 #endif
