@@ -22,7 +22,12 @@ enum cons_type {
 	CONS_LOG = 1,  /* a line fragment; RING_F_MORE if more follow */
 	CONS_UP = 2,   /* the sender's monitor is up */
 	CONS_LOST = 3, /* payload: u32 count, u32 core ids that never started */
+	CONS_BOOTED = 4, /* the sender's manifest programs are started */
 };
+
+/* CONS_UP's payload: the sender's stamps up to BOOT_ST_UP; CONS_BOOTED's:
+ * BOOT_ST_MANIFEST's (console.h) */
+#define UP_STAMPS (BOOT_ST_UP + 1)
 
 /* core 0 */
 static struct ring_rx rx[BOOT_MAX_CORES];
@@ -33,10 +38,19 @@ static uint8_t up[BOOT_MAX_CORES];
 static uint8_t lost[BOOT_MAX_CORES];
 static uint32_t nup, nlost;
 static bool ready_printed;
+/* boot phases (core 0): the latest of every core's stamps, how many cores
+ * have sent BOOT_ST_MANIFEST's */
+static uint64_t last[BOOT_ST_N];
+static uint32_t nbooted;
+static uint8_t booted[BOOT_MAX_CORES];
+static bool phases_printed;
+
+/* every core: its own stamps */
+static uint64_t stamps[BOOT_ST_N];
 
 /* other cores */
 static struct ring_tx tx;
-static bool up_pending;
+static bool up_pending, booted_pending;
 
 /*
  * The interactive line (core 0): what raw writes (a shell's prompt and
@@ -116,10 +130,65 @@ static void print_ready(void)
 	proc_system_ready();
 }
 
+static uint64_t us(uint64_t a, uint64_t b)
+{
+	return b > a ? (b - a) * 1000 / self.tsc_khz : 0;
+}
+
+/* print_phases: the boot phases line (console.h), once every core that
+ * came up has started its manifest programs */
+static void print_phases(void)
+{
+	char buf[192];
+	uint64_t t0 = self.bt->tsc_entry;
+	int n;
+
+	if (phases_printed || !ready_printed || nbooted + nlost < self.ncores) {
+		return;
+	}
+	phases_printed = true;
+	n = fmt_snprintf(buf, sizeof(buf),
+			 "boot phases: cores %u, cpudriver %lu us, bringup %lu "
+			 "us, monitors %lu us, mesh %lu us, manifest %lu us, "
+			 "total %lu us",
+			 nup, us(t0, stamps[BOOT_ST_ENTRY]),
+			 us(stamps[BOOT_ST_ENTRY], last[BOOT_ST_DRIVER]),
+			 us(last[BOOT_ST_DRIVER], last[BOOT_ST_MONITOR]),
+			 us(last[BOOT_ST_MONITOR], last[BOOT_ST_UP]),
+			 us(last[BOOT_ST_UP], last[BOOT_ST_MANIFEST]),
+			 us(t0, last[BOOT_ST_MANIFEST]));
+	put_line(buf, (size_t)n);
+}
+
 static void check_ready(void)
 {
 	if (!ready_printed && nup + nlost == self.ncores) {
 		print_ready();
+	}
+	print_phases();
+}
+
+/* take_stamps: core c's stamps [first, first + n) into the latest; a
+ * stamp outside [boot entry, now] (a confused or hostile sender) is
+ * ignored */
+static void take_stamps(const uint64_t *st, unsigned first, unsigned n)
+{
+	uint64_t now = rdtsc();
+
+	for (unsigned i = 0; i < n; i++) {
+		if (st[i] >= self.bt->tsc_entry && st[i] <= now &&
+		    st[i] > last[first + i]) {
+			last[first + i] = st[i];
+		}
+	}
+}
+
+static void mark_booted(uint32_t core)
+{
+	if (core < self.ncores && up[core] && !booted[core]) {
+		booted[core] = 1;
+		nbooted++;
+		print_phases();
 	}
 }
 
@@ -188,8 +257,15 @@ static void ring_core0(void)
 
 static void retry_pending(void)
 {
-	if (up_pending && ring_send(&tx, CONS_UP, 0, 0, 0) == 0) {
+	if (up_pending && ring_send(&tx, CONS_UP, 0, stamps,
+				    UP_STAMPS * sizeof(stamps[0])) == 0) {
 		up_pending = false;
+		ring_core0();
+	}
+	if (!up_pending && booted_pending &&
+	    ring_send(&tx, CONS_BOOTED, 0, &stamps[BOOT_ST_MANIFEST],
+		      sizeof(stamps[0])) == 0) {
+		booted_pending = false;
 		ring_core0();
 	}
 }
@@ -219,11 +295,33 @@ bool console_drained(void)
 
 void console_monitor_up(void)
 {
+	console_stamp(BOOT_ST_UP);
 	if (self.id == 0) {
+		take_stamps(stamps, 0, UP_STAMPS);
 		mark_up(0);
 		return;
 	}
 	up_pending = true;
+	retry_pending();
+}
+
+void console_stamp(enum boot_stamp s)
+{
+	/* the manifest's end counts after the monitor is up (its mesh code
+	 * reads the manifest entries too) */
+	if (stamps[s] || (s == BOOT_ST_MANIFEST && !stamps[BOOT_ST_UP])) {
+		return;
+	}
+	stamps[s] = rdtsc();
+	if (s != BOOT_ST_MANIFEST) {
+		return;
+	}
+	if (self.id == 0) {
+		take_stamps(&stamps[s], s, 1);
+		mark_booted(0);
+		return;
+	}
+	booted_pending = true;
 	retry_pending();
 }
 
@@ -299,7 +397,20 @@ static void drain_one(uint32_t c)
 			take_log(c, &m);
 			break;
 		case CONS_UP:
+			if (m.len == UP_STAMPS * sizeof(uint64_t)) {
+				uint64_t st[UP_STAMPS];
+				memcpy(st, m.payload, sizeof(st));
+				take_stamps(st, 0, UP_STAMPS);
+			}
 			mark_up(c);
+			break;
+		case CONS_BOOTED:
+			if (m.len == sizeof(uint64_t)) {
+				uint64_t st;
+				memcpy(&st, m.payload, sizeof(st));
+				take_stamps(&st, BOOT_ST_MANIFEST, 1);
+			}
+			mark_booted(c);
 			break;
 		case CONS_LOST:
 			take_lost(c, &m);

@@ -8,6 +8,18 @@
  *
  * The same channel carries "monitor up" notices; when every core's monitor
  * is up, core 0 prints the one `system ready` line.
+ *
+ * Boot phase stamps: each core takes the TSC at five points of its boot
+ * (enum boot_stamp) and sends them to core 0 with its "monitor up" and
+ * "manifest done" notices. Once every core has run its part of the manifest,
+ * core 0 prints, after `system ready`, one line (docs/cpudriver.md):
+ *   boot phases: cores N, cpudriver A us, bringup B us, monitors C us,
+ *   mesh D us, manifest E us, total F us
+ * each phase ending when the last core passed its point: cpudriver, core
+ * 0's boot phase (GRUB's hand-off to its own instance); bringup, until
+ * every core's driver booted its children; monitors, until every monitor
+ * runs; mesh, until every monitor joined the mesh (reported up); manifest,
+ * until every monitor started its manifest programs. They add up to total.
  */
 #ifndef CONSOLE_H
 #define CONSOLE_H
@@ -32,6 +44,20 @@ bool console_drained(void);
 
 /* console_monitor_up: this core's monitor is running. */
 void console_monitor_up(void);
+
+enum boot_stamp {
+	BOOT_ST_ENTRY,    /* the core entered its CPU driver instance */
+	BOOT_ST_DRIVER,   /* its children booted, about to start the monitor */
+	BOOT_ST_MONITOR,  /* the monitor's first system call */
+	BOOT_ST_UP,       /* the monitor joined the mesh (console_monitor_up) */
+	BOOT_ST_MANIFEST, /* after UP, the monitor read past its last manifest
+			     entry (start_manifest_programs is done) */
+	BOOT_ST_N
+};
+
+/* console_stamp: takes this core's TSC for stamp s (the first time only);
+ * BOOT_ST_MANIFEST also tells core 0. */
+void console_stamp(enum boot_stamp s);
 
 /* console_cores_lost: cores [first..] in `ids` never started (told by their
  * booter); core 0 stops waiting for them. */

@@ -43,6 +43,7 @@ void kernel_entry(struct bootrec *br)
 	}
 	bt = dmap(br->boottab);
 	self.tsc_start = rdtsc();
+	console_stamp(BOOT_ST_ENTRY); /* only stored until console_init */
 	self.id = br->core_id;
 	self.booter = br->booter_core;
 	self.bt = bt;
@@ -70,6 +71,7 @@ void kernel_entry(struct bootrec *br)
 	console_input_init();
 	smp_boot_children();
 	smp_boot_done();
+	console_stamp(BOOT_ST_DRIVER);
 
 	/* the manifest's `trace`: from before the monitor starts */
 	if (bt->trace_classes &&

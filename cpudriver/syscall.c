@@ -597,6 +597,9 @@ void syscall_dispatch(struct trap_frame *f)
 		sched_wait(f, a0);
 		return;
 	case SYS_INFO:
+		if (proc_current()->monitor) {
+			console_stamp(BOOT_ST_MONITOR);
+		}
 		r = sys_info(a0);
 		break;
 	case SYS_SPAWN:
@@ -612,6 +615,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_BOOT_START:
 		r = sys_boot_start(a0, a1);
+		if (r == E_NOENT) {
+			console_stamp(BOOT_ST_MANIFEST);
+		}
 		break;
 	case SYS_TIME_NS:
 		r = (int64_t)tsc_to_ns(rdtsc() - self.tsc_start);

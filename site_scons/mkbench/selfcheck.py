@@ -120,6 +120,32 @@ def _ready():
           'a guest with fewer cores went unnoticed: %s' % bad)
 
 
+PHASES = ('system ready: 8 cores, 2032 MiB, 97 ms\n'
+          'boot phases: cores 8, cpudriver 48132 us, bringup 33504 us, '
+          'monitors 343 us, mesh 232 us, manifest 714 us, total 82925 us\n')
+
+
+def _phases():
+    got, bad = suites.parse_phases(PHASES, 8)
+    _want(not bad and got == {'cpudriver': 48.132, 'bringup': 33.504,
+                              'monitors': 0.343, 'mesh': 0.232,
+                              'manifest': 0.714, 'total': 82.925},
+          'boot phases misread: %s %s' % (got, bad))
+    for old, new, n, why in (
+            ('boot phases', 'boot stages', 8, 'no `boot phases` line'),
+            ('', '', 16, 'boot phases of 8 cores, not 16'),
+            ('total 82925', 'total 92925', 8,
+             'boot phases add up to 82925 us, not the total 92925 us')):
+        _, bad = suites.parse_phases(PHASES.replace(old, new) if old
+                                     else PHASES, n)
+        _want(bad == [why], 'boot phases: %r not rejected (%s)' % (new, bad))
+    # a run without the line is a note about our side, so bench/boot fails
+    s = Suite('boot', 'boot')
+    s.rows.append({'cores': 2, 'os_s': 1.0, 'phase_total_ms': None})
+    _want(suites.check(s) == ['not measured: our boot phases at 2 cores'],
+          'boot phases missing went unnoticed: %s' % suites.check(s))
+
+
 def _chan():
     got, bad = suites.parse_chan(CHAN)
     _want(not bad and got == (89099, 3119247, 209008),
@@ -395,5 +421,5 @@ def _icount():
 
 def parse_check():
     """(ok, reason) for the ostest plan."""
-    return checks.run(_remote, _linux, _ready, _chan, _wrk, _check,
+    return checks.run(_remote, _linux, _ready, _phases, _chan, _wrk, _check,
                       _tracing, _icount)

@@ -148,41 +148,143 @@ def _median(xs):
 
 # ------------------------------------------------------------------ boot
 
+# The floor (tests/bench/floor): a Multiboot2 kernel printing one line, in
+# an ISO made like ours.
+FLOOR = r'floor: ready'
+# What core 0 prints after `system ready` once every core started its
+# manifest programs (cpudriver/console.h): each phase in us.
+PHASES = ('cpudriver', 'bringup', 'monitors', 'mesh', 'manifest')
+PHASES_RX = (r'boot phases: cores (\d+), ' +
+             ', '.join(r'%s (\d+) us' % p for p in PHASES) +
+             r', total (\d+) us')
+PHASES_TIMEOUT = 10          # seconds after `system ready`, plus n / 10
+
+
+def parse_phases(text, n):
+    """Our `boot phases: ...` line of an n-core guest: ({phase: ms,
+    'total': ms} or None, [problems]). A problem: no line, another core
+    count, phases that do not add up to the total (within 1 us each)."""
+    m = re.search(PHASES_RX, text)
+    if not m:
+        return None, ['no `boot phases` line']
+    us = [int(x) for x in m.groups()[1:]]
+    bad = []
+    if int(m.group(1)) != n:
+        bad.append('boot phases of %s cores, not %d' % (m.group(1), n))
+    if abs(sum(us[:-1]) - us[-1]) > len(PHASES):
+        bad.append('boot phases add up to %d us, not the total %d us'
+                   % (sum(us[:-1]), us[-1]))
+    vals = dict(zip(PHASES + ('total', ), [u / 1000.0 for u in us]))
+    return vals, bad
+
+
+def _boot_ours(ctx, s, n):
+    """One boot of ours with n cores: (host s, guest ms, phases or None)."""
+    with _os_guest(ctx, n, 'boot-os-%d' % n) as g:
+        m, t = g.wait_for(READY, BOOT_TIMEOUT + n)
+        ms, bad = parse_ready(m.group(0), n)
+        for why in bad:
+            s.note('ours at %d cores: %s' % (n, why), ours=True)
+        try:
+            g.wait_for(PHASES_RX, PHASES_TIMEOUT + n / 10)
+        except GuestError:
+            pass
+        ph, bad = parse_phases(g.text, n)
+        for why in bad:
+            s.note('ours at %d cores: %s' % (n, why), ours=True)
+        return t, ms, ph
+
+
+def _boot_floor(ctx, s, n):
+    """One boot of the floor ISO with n cores: host seconds, or None."""
+    iso = ctx.isos.get('floor')
+    if not iso or not os.path.exists(iso):
+        return None
+    try:
+        with _os_guest(ctx, n, 'boot-floor-%d' % n, iso=iso) as g:
+            _, t = g.wait_for(FLOOR, BOOT_TIMEOUT + n)
+            return t
+    except GuestError as e:
+        s.note('floor at %d cores: %s' % (n, e))
+    return None
+
+
+def _boot_plots(s):
+    keys = list(s.rows[0].keys()) if s.rows else []
+
+    def col(k):
+        return keys.index(k) + 1
+
+    line = '"@CSV@" using 1:%d with linespoints title "%s"'
+    s.plots.append((
+        'Boot time vs cores (QEMU start to ready, host wall clock; log '
+        'scales)',
+        'set xlabel "cores"\nset ylabel "seconds"\n'
+        'set logscale x 2\nset logscale y\nset key inside left top\n'
+        'plot ' + ', '.join(line % (col(k), t) for k, t in (
+            ('os_s', 'ours'), ('floor_s', 'floor (one line)'),
+            ('linux_s', 'Linux'), ('os_guest_s', 'ours, guest clock')))
+        + '\n'))
+    s.plots.append((
+        'Boot phases vs cores (TSC stamps in the guest; log scales; dashed: '
+        'linear in cores)',
+        'set xlabel "cores"\nset ylabel "ms"\n'
+        'set logscale x 2\nset logscale y\nset key outside right top\n'
+        'plot ' + ', '.join(line % (col('phase_%s_ms' % p), p)
+                            for p in PHASES + ('total', )) +
+        # a line of slope 1 through the total at the first core count
+        (', (x * %g) with lines dashtype 2 title "linear"\n' % (
+            s.rows[0]['phase_total_ms'] / s.rows[0]['cores'])
+         if s.rows and s.rows[0].get('phase_total_ms') else '\n')))
+
+
 def boot(ctx):
     s = Suite('boot', 'Boot time vs cores')
     s.method = ('Host wall-clock time from starting QEMU to `system ready` '
-                'on our serial console, and to the baseline\'s init printing '
-                'its marker (Debian kernel %s, busybox initramfs, `quiet`), '
-                'same QEMU machine, accelerator and memory; %d run(s) per '
-                'point, median. `guest ms` is what our CPU driver reports '
-                'itself; `linux guest ms` is the baseline\'s /proc/uptime '
-                'when init prints its marker (10 ms steps). Under '
-                'bench_icount the ratio is of these two guest clocks, not '
-                'of host seconds.' % (ctx.linux_version(), ctx.runs))
+                'on our serial console, to the floor printing its line, and '
+                'to the baseline\'s init printing its marker (Debian kernel '
+                '%s, busybox initramfs, `quiet`), same QEMU machine, '
+                'accelerator and memory; %d run(s) per point, median. The '
+                'floor is a Multiboot2 kernel that writes one line to COM1 '
+                '(tests/bench/floor), in an ISO made by the same BootIso as '
+                'ours: QEMU, firmware and GRUB, what no kernel can go below; '
+                '`vs floor` is ours / floor. `guest ms` is what our CPU '
+                'driver reports itself (from its first instruction); the '
+                'phases are its `boot phases` line (TSC stamps, each phase '
+                'ending when the last core passed it; cpudriver/console.h); '
+                '`linux guest ms` is the baseline\'s /proc/uptime when init '
+                'prints its marker (10 ms steps). Under bench_icount the '
+                'ratio is of these two guest clocks, not of host seconds.'
+                % (ctx.linux_version(), ctx.runs))
     if ctx.trace:
         s.notes.append('trace=1: boot is not traced (nothing runs before '
                        '`system ready` to turn tracing on)')
     cores = ctx.cores
-    steps = len(cores) * 2 * ctx.runs
+    steps = len(cores) * 3 * ctx.runs
     step = 0
     for n in cores:
-        row = {'cores': n, 'os_s': None, 'os_guest_ms': None,
-               'linux_s': None, 'ratio': None, 'linux_guest_ms': None}
-        times, guest_ms, lguest_ms = [], [], []
+        row = {'cores': n, 'os_s': None, 'floor_s': None, 'vs_floor': None,
+               'os_guest_ms': None, 'os_guest_s': None}
+        row.update(('phase_%s_ms' % p, None) for p in PHASES + ('total', ))
+        row.update({'linux_s': None, 'ratio': None, 'linux_guest_ms': None})
+        times, guest_ms, ftimes, phases = [], [], [], []
         for r in range(ctx.runs):
             step += 1
             ctx.progress('boot', step, steps, 'ours, %d cores' % n)
             try:
-                with _os_guest(ctx, n, 'boot-os-%d' % n) as g:
-                    m, t = g.wait_for(READY, BOOT_TIMEOUT + n)
-                    ms, bad = parse_ready(m.group(0), n)
-                    for why in bad:
-                        s.note('ours at %d cores: %s' % (n, why), ours=True)
-                    times.append(t)
-                    guest_ms.append(ms)
+                t, ms, ph = _boot_ours(ctx, s, n)
+                times.append(t)
+                guest_ms.append(ms)
+                if ph:
+                    phases.append(ph)
             except GuestError as e:
                 s.note('ours at %d cores: %s' % (n, e), ours=True)
-        ltimes = []
+            step += 1
+            ctx.progress('boot', step, steps, 'floor, %d cores' % n)
+            t = _boot_floor(ctx, s, n)
+            if t is not None:
+                ftimes.append(t)
+        ltimes, lguest_ms = [], []
         for r in range(ctx.runs):
             step += 1
             ctx.progress('boot', step, steps, 'Linux, %d cores' % n)
@@ -199,9 +301,16 @@ def boot(ctx):
             except GuestError as e:
                 s.note('Linux at %d cores: %s' % (n, e))
         row['os_s'] = _median(times)
+        row['floor_s'] = _median(ftimes)
         row['os_guest_ms'] = _median(guest_ms)
+        if row['os_guest_ms'] is not None:
+            row['os_guest_s'] = row['os_guest_ms'] / 1000.0
+        for p in PHASES + ('total', ):
+            row['phase_%s_ms' % p] = _median([ph[p] for ph in phases])
         row['linux_s'] = _median(ltimes)
         row['linux_guest_ms'] = _median(lguest_ms)
+        if row['os_s'] and row['floor_s']:
+            row['vs_floor'] = row['os_s'] / row['floor_s']
         if row['os_s'] and row['linux_s']:
             row['ratio'] = row['os_s'] / row['linux_s']
         s.rows.append(row)
@@ -211,17 +320,25 @@ def boot(ctx):
             s.ratio('boot, guest clock, %d cores' % n, row['os_guest_ms'],
                     row['linux_guest_ms'], 'ms')
         else:
+            s.ratio('boot vs floor, %d cores' % n, row['os_s'],
+                    row['floor_s'], 's')
             s.ratio('boot, %d cores' % n, row['os_s'], row['linux_s'], 's')
-        ctx.done('boot', '%d cores: ours %s s, Linux %s s' % (
-            n, _f(row['os_s']), _f(row['linux_s'])))
+        ctx.done('boot', '%d cores: ours %s s, floor %s s, Linux %s s' % (
+            n, _f(row['os_s']), _f(row['floor_s']), _f(row['linux_s'])))
+    # how the time in our guest grows: each core count against 8 (or the
+    # smallest count above 1)
+    base = [r for r in s.rows if r['cores'] == 8 and r['os_guest_ms']] or \
+        [r for r in s.rows if r['cores'] > 1 and r['os_guest_ms']]
+    for r in s.rows:
+        if base and r['cores'] > base[0]['cores']:
+            s.ratio('guest ms, %d cores / %d cores (both ours)'
+                    % (r['cores'], base[0]['cores']), r['os_guest_ms'],
+                    base[0]['os_guest_ms'], 'ms')
     if not ctx.linux_ok():
         s.note('no Linux baseline: ' + ctx.linux_error)
-    s.plots.append(('Boot time vs cores (QEMU start to ready, host wall '
-                    'clock)',
-                    'set xlabel "cores"\nset ylabel "seconds"\n'
-                    'set logscale x 2\nset yrange [0:*]\n'
-                    'plot "@CSV@" using 1:2 with linespoints title "ours", '
-                    '"@CSV@" using 1:4 with linespoints title "Linux"\n'))
+    if not ctx.isos.get('floor'):
+        s.note('no floor ISO (build/bench/iso/floor.iso)')
+    _boot_plots(s)
     return s
 
 
@@ -1134,9 +1251,11 @@ def remote_missing(s):
 
 
 def boot_missing(s):
-    """Our boot time at each core count."""
+    """Our boot time and boot phases at each core count."""
     return ['ours at %s cores' % r['cores'] for r in s.rows
-            if r.get('os_s') is None]
+            if r.get('os_s') is None] + \
+        ['our boot phases at %s cores' % r['cores'] for r in s.rows
+         if r.get('phase_total_ms') is None]
 
 
 def channels_missing(s):

@@ -14,6 +14,8 @@
 #include <arch/longmode.h>
 
 #define T(x) (TRAMP_CODE + ((x) - tramp_start))
+/* real mode: an offset in the code's own segment (CS = TRAMP_CODE >> 4) */
+#define R(x) ((x) - tramp_start)
 
 	.section .rodata
 	.globl tramp_start, tramp_end
@@ -22,9 +24,9 @@
 tramp_start:
 	cli
 	cld
-	xor %ax, %ax
+	mov %cs, %ax
 	mov %ax, %ds
-	lgdtl T(tramp_gdtr)
+	lgdtl R(tramp_gdtr)
 	mov %cr0, %eax
 	or $1, %eax
 	mov %eax, %cr0

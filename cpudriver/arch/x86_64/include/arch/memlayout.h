@@ -56,13 +56,16 @@
 #define LARGE_PAGE_SIZE (ULL(2) << 20)
 #define PART_ALIGN LARGE_PAGE_SIZE
 
-/* AP trampoline, below 1 MiB. SIPI vector = TRAMP_CODE >> 12. */
-#define TRAMP_CODE ULL(0x8000)
-#define TRAMP_PML4 ULL(0x9000)
-#define TRAMP_PDPT ULL(0xa000)
-#define TRAMP_PD ULL(0xb000)
-#define TRAMP_SLOTS ULL(0xc000) /* 256 slots of 64 bytes: 4 pages */
-#define TRAMP_END ULL(0x10000)
+/* AP trampoline, below 1 MiB. SIPI vector = TRAMP_CODE >> 12. Not at
+ * 0x8000-0x10000, where GRUB ran its own code: under QEMU's TCG, the first
+ * write to a page that held translated code costs time in proportion to the
+ * vCPUs (1.7 s for these 8 pages at 255 cores, docs/benchmarks.md). */
+#define TRAMP_CODE ULL(0x70000)
+#define TRAMP_PML4 ULL(0x71000)
+#define TRAMP_PDPT ULL(0x72000)
+#define TRAMP_PD ULL(0x73000)
+#define TRAMP_SLOTS ULL(0x74000) /* 256 slots of 64 bytes: 4 pages */
+#define TRAMP_END ULL(0x78000)
 
 /* One slot per APIC id; written by the booter, read by the trampoline. */
 #define TSLOT_CR3 0
