@@ -246,7 +246,10 @@ class Gen(BindGen):
              ' * <msg>_unmarshal: reads exactly len bytes from buf into *m;',
              ' * returns 0, or E_FORMAT (truncated, trailing bytes, a count',
              ' * over its maximum, a NUL inside a string, a bool not 0 or 1),',
-             ' * leaving *m zeroed. Unused array tails are zeroed too.',
+             ' * leaving *m zeroed. On success every byte of *m is written:',
+             ' * the fields, and zero in the unused tails of strings, bytes',
+             ' * and arrays and in the padding; nothing of *m\'s old bytes',
+             ' * remains.',
              ' * %s_send_<msg>: marshals *m on the stack and passes it to'
              % p,
              ' * send; returns what send returns, or the marshal error',
@@ -271,8 +274,9 @@ class Gen(BindGen):
         o = ['/*',
              ' * A receiver\'s handlers, one per message (NULL: not handled).',
              ' * A handler gets a checked, unmarshalled message that lives',
-             ' * only during the call; what it returns, %s_dispatch returns.'
-             % p, ' */',
+             ' * only during the call (it must not write to it: the',
+             ' * dispatcher keeps it for the next message of its type);',
+             ' * what it returns, %s_dispatch returns.' % p, ' */',
              'struct %s_handlers {' % p]
         for m in self.ifc.messages:
             o += _signature('\tint', '(*%s)' % m.name,
@@ -559,27 +563,113 @@ class Gen(BindGen):
                     '%s = buf[%s] == 1;' % (lhs, at)]
         return ['%s = %s;' % (lhs, self.get_scalar(type_, at))]
 
+    def layout(self, m):
+        """The C members of struct P_M in order, as (name, size, align)
+        (x86-64 and host ABI: a scalar's alignment is its size)."""
+        out = []
+        if m.has_call_id:
+            out.append(('call_id', 4, 4))
+        if not m.fields and not m.has_call_id:
+            out.append(('_unused', 1, 1))
+        for f in m.fields:
+            if f.kind == 'scalar':
+                k = SCALARS[f.type][1]
+                out.append((f.name, k, k))
+            elif f.kind == 'string':
+                out.append((f.name, f.size, 1))
+            elif f.kind == 'bytes':
+                out += [(f.counter(), 2, 2), (f.name, f.size, 1)]
+            else:
+                k = SCALARS[f.type][1]
+                out += [(f.counter(), 2, 2), (f.name, f.size * k, k)]
+        return out
+
+    def offsets(self, m):
+        """The layout with offsets: [(name, offset, size)], and the
+        struct's size."""
+        out, off, align = [], 0, 1
+        for name, size, al in self.layout(m):
+            off = (off + al - 1) // al * al
+            out.append((name, off, size))
+            off, align = off + size, max(align, al)
+        return out, (off + align - 1) // align * align
+
+    def gaps(self, m):
+        """The padding of struct P_M: [(offset, length, member before)];
+        layout_check() holds the compiler to it."""
+        lay, total = self.offsets(m)
+        ends = [(o + n, name) for name, o, n in lay]
+        starts = [o for _, o, _ in lay[1:]] + [total]
+        return [(end, start - end, name)
+                for (end, name), start in zip(ends, starts) if start > end]
+
+    def layout_check(self, m):
+        """The offset of every member and the size of struct P_M, as the
+        padding that unmarshal zeroes assumes them."""
+        s = self.sname(m)
+        lay, total = self.offsets(m)
+        parts = ['sizeof(%s) == %d' % (s, total)]
+        parts += ['offsetof(%s, %s) == %d' % (s, name, off)
+                  for name, off, _ in lay]
+        o = ['/* the layout whose padding %s_%s_unmarshal zeroes */' % (
+            self.p, m.name), '_Static_assert(' + parts[0] + ' &&']
+        o += ['\t       %s &&' % x for x in parts[1:]]
+        o[-1] = o[-1][:-3] + ','
+        return o + ['\t       "%s: the padding cgen.py zeroes");' % s, '']
+
+    def pad_zero(self, m):
+        """Statements that zero the padding of *m (a constant size each:
+        inlined, whatever -fno-builtin says)."""
+        return ['__builtin_memset((uint8_t *)m + %d, 0, %d); /* after %s */'
+                % g for g in self.gaps(m)]
+
     def unmarshal(self, m):
+        o = self.layout_check(m) if self.gaps(m) else []
+        o += _signature('int', '%s_%s_unmarshal' % (self.p, m.name),
+                        ['const uint8_t *buf', 'size_t len',
+                         '%s *m' % self.sname(m)], '')
+        return o + self.unmarshal_body(m, False)
+
+    def has_tails(self, m):
+        return any(f.kind != 'scalar' for f in m.fields)
+
+    def unmarshal_kept(self, m):
+        """M_unmarshal_kept: P_M_unmarshal into a struct whose bytes past
+        each length are zero already (P_dispatch's kept): it zeroes only
+        what the last message used past the new lengths."""
+        o = ['/*',
+             ' * %s_unmarshal_kept: %s_%s_unmarshal into *m, which holds a'
+             % (m.name, self.p, m.name),
+             ' * message this function or memset left (every byte past each',
+             ' * length is zero): zeroes only the bytes the old message used',
+             ' * past the new lengths. The same checks; *m all zero on',
+             ' * error.',
+             ' */']
+        o += _signature('static int', '%s_unmarshal_kept' % m.name,
+                        ['const uint8_t *buf', 'size_t len',
+                         '%s *m' % self.sname(m)], '')
+        return o + self.unmarshal_body(m, True)
+
+    def unmarshal_body(self, m, kept):
         fields = self.members(m)
-        o = _signature('int', '%s_%s_unmarshal' % (self.p, m.name),
-                       ['const uint8_t *buf', 'size_t len',
-                        '%s *m' % self.sname(m)], '')
-        o.append('{')
+        o = ['{']
         if not fields:
-            o += ['\t(void)buf;', '\tmemset(m, 0, sizeof(*m));',
+            o += ['\t(void)buf;', '\tm->_unused = 0;',
                   '\treturn len == 0 ? 0 : E_FORMAT;', '}', '']
             return o
         o.append('\tsize_t off = 0;')
         if any(f.kind != 'scalar' for f in fields):
             o.append('\tsize_t n;')
+        if kept and any(f.kind != 'scalar' for f in fields):
+            o.append('\tsize_t old;')
         if any(f.kind == 'array' for f in fields):
             o.append('\tsize_t i;')
-        o += ['', '\tmemset(m, 0, sizeof(*m));']
+        o.append('')
         i = 0
         while i < len(fields):
             f = fields[i]
             if f.kind != 'scalar':
-                o += ['\t' + s for s in self.get_var(f)]
+                o += ['\t' + s for s in self.get_var(f, kept)]
                 i += 1
                 continue
             run = []
@@ -587,7 +677,9 @@ class Gen(BindGen):
                 run.append(fields[i])
                 i += 1
             o += ['\t' + s for s in self.get_run(run)]
-        o += ['\tif (off != len) {', '\t\tgoto bad;', '\t}', '\treturn 0;',
+        o += ['\tif (off != len) {', '\t\tgoto bad;', '\t}']
+        o += ['\t' + s for s in self.pad_zero(m)]
+        o += ['\treturn 0;',
               'bad:', '\tmemset(m, 0, sizeof(*m));', '\treturn E_FORMAT;',
               '}', '']
         return o
@@ -604,20 +696,50 @@ class Gen(BindGen):
         o.append('off += %d;' % total)
         return o
 
-    def get_var(self, f):
+    def tail(self, f, kept):
+        """Zero what of f's array the message does not use: all of it
+        past n, or (kept) only up to what the last message used, old."""
+        if f.kind == 'array':
+            dst = '&m->%s[n]' % f.name
+            whole = '(%d - n) * sizeof(m->%s[0])' % (f.size, f.name)
+            part = '(old - n) * sizeof(m->%s[0])' % f.name
+        else:
+            dst = 'm->%s + n' % f.name
+            whole = 'sizeof(m->%s) - n' % f.name
+            part = 'old - n'
+        if not kept:
+            return ['memset(%s, 0, %s);' % (dst, whole)]
+        return ['if (old > n) {', '\tmemset(%s, 0, %s);' % (dst, part), '}']
+
+    def old_len(self, f):
+        """(kept) what of f the last message used: its length, at most
+        the array's (kept is ours, but a bound costs nothing)."""
+        if f.kind == 'string':
+            self.helpers.add('str_span')
+            return ['old = str_span(m->%s, sizeof(m->%s));' % (f.name,
+                                                               f.name)]
+        return ['old = m->%s > %d ? %d : m->%s;' % (
+            f.counter(), f.size, f.size, f.counter())]
+
+    def get_var(self, f, kept=False):
         self.helpers.add('get_u16')
         o = ['if (len - off < 2) {', '\tgoto bad;', '}',
              'n = get_u16(buf + off);', 'off += 2;']
+        if kept:
+            o += self.old_len(f)
         if f.kind == 'string':
             self.helpers.add('str_span')
             o += ['if (n >= sizeof(m->%s) || len - off < n ||' % f.name,
                   '    str_span((const char *)buf + off, n) != n) {',
                   '\tgoto bad;', '}',
-                  'memcpy(m->%s, buf + off, n);' % f.name, 'off += n;']
+                  'memcpy(m->%s, buf + off, n);' % f.name]
+            o += self.tail(f, kept)
+            o.append('off += n;')
         elif f.kind == 'bytes':
             o += ['if (n > %d || len - off < n) {' % f.size, '\tgoto bad;',
-                  '}', 'memcpy(m->%s, buf + off, n);' % f.name,
-                  'm->%s = (uint16_t)n;' % f.counter(), 'off += n;']
+                  '}', 'memcpy(m->%s, buf + off, n);' % f.name]
+            o += self.tail(f, kept)
+            o += ['m->%s = (uint16_t)n;' % f.counter(), 'off += n;']
         else:
             size = SCALARS[f.type][1]
             o += ['if (n > %d || len - off < %s) {' % (f.size,
@@ -628,6 +750,7 @@ class Gen(BindGen):
             o += ['\t' + s for s in self.get_value(
                 f.type, 'm->%s[i]' % f.name, 'off')]
             o += ['\toff += %d;' % size, '}']
+            o += self.tail(f, kept)
         return o
 
     # send, dispatch, names
@@ -647,29 +770,77 @@ class Gen(BindGen):
               '}', '']
         return o
 
+    def kept_defs(self):
+        """P_dispatch's kept message and the functions that lend it."""
+        var = [m for m in self.ifc.messages if self.has_tails(m)]
+        o = ['/*',
+             ' * kept: the last message with strings, bytes or arrays that',
+             ' * %s_dispatch unmarshalled (of type kept_type; 0: none), kept'
+             % self.p,
+             ' * for the next one: every byte of it past each length is zero,',
+             ' * so the next message of that type zeroes only what the last',
+             ' * one used past the new lengths, not the whole struct.',
+             ' * kept_busy: a handler has it; a dispatch meanwhile (nested,',
+             ' * or another thread\'s) unmarshals on its stack.',
+             ' */',
+             'static union {']
+        o += ['\t%s %s;' % (self.sname(m), m.name) for m in var]
+        o += ['} kept;', 'static uint8_t kept_type;', 'static int kept_busy;',
+              '',
+              '/* kept_take: kept, ready for a message of type (size bytes),'
+              ' or NULL */',
+              'static void *kept_take(uint8_t type, size_t size)', '{',
+              '\tif (__atomic_exchange_n(&kept_busy, 1, __ATOMIC_ACQUIRE)) {',
+              '\t\treturn NULL;', '\t}',
+              '\tif (kept_type != type) {',
+              '\t\t/* another type\'s bytes: zero, as unmarshal did */',
+              '\t\tmemset(&kept, 0, size);', '\t\tkept_type = type;', '\t}',
+              '\treturn &kept;', '}', '',
+              'static void kept_give(void)', '{',
+              '\t__atomic_store_n(&kept_busy, 0, __ATOMIC_RELEASE);', '}', '']
+        for m in var:
+            o += self.unmarshal_kept(m)
+        return o
+
+    def dispatch_case(self, m):
+        p, n = self.p, m.name
+        o = ['\tcase %s:' % self.tname(m),
+             '\t\tif (h->%s == NULL) {' % n, '\t\t\treturn E_NOSYS;', '\t\t}']
+        if self.has_tails(m):
+            o += ['\t\tk = kept_take(type, sizeof(%s));' % self.sname(m),
+                  '\t\tif (k != NULL) {',
+                  '\t\t\terr = %s_unmarshal_kept(buf, len, k);' % n,
+                  '\t\t\tif (err == 0) {',
+                  '\t\t\t\terr = h->%s(ctx, k);' % n, '\t\t\t}',
+                  '\t\t\tkept_give();', '\t\t\treturn err;', '\t\t}']
+        o += ['\t\t' + s for s in _signature(
+            'err =', '%s_%s_unmarshal' % (p, n), ['buf', 'len', '&u.%s' % n],
+            ';')]
+        o += ['\t\tif (err < 0) {', '\t\t\treturn err;', '\t\t}',
+              '\t\treturn h->%s(ctx, &u.%s);' % (n, n)]
+        return o
+
     def dispatch(self):
         p = self.p
-        o = _signature('int', '%s_dispatch' % p,
-                       ['const struct %s_handlers *h' % p, 'void *ctx',
-                        'uint8_t type', 'const uint8_t *buf', 'size_t len'],
-                       '')
+        var = any(self.has_tails(m) for m in self.ifc.messages)
+        o = self.kept_defs() if var else []
+        o += _signature('int', '%s_dispatch' % p,
+                        ['const struct %s_handlers *h' % p, 'void *ctx',
+                         'uint8_t type', 'const uint8_t *buf', 'size_t len'],
+                        '')
         o += ['{',
               '\t/* One message at a time: share the space. */',
               '\tunion {']
         o += ['\t\t%s %s;' % (self.sname(m), m.name)
               for m in self.ifc.messages]
-        o += ['\t} u;', '\tint err;', '',
+        o += ['\t} u;']
+        if var:
+            o.append('\tvoid *k;')
+        o += ['\tint err;', '',
               '\tif (h == NULL) {', '\t\treturn E_NOSYS;', '\t}',
               '\tswitch (type) {']
         for m in self.ifc.messages:
-            o += ['\tcase %s:' % self.tname(m),
-                  '\t\tif (h->%s == NULL) {' % m.name,
-                  '\t\t\treturn E_NOSYS;', '\t\t}']
-            o += ['\t\t' + s for s in _signature(
-                'err =', '%s_%s_unmarshal' % (p, m.name),
-                ['buf', 'len', '&u.%s' % m.name], ';')]
-            o += ['\t\tif (err < 0) {', '\t\t\treturn err;', '\t\t}',
-                  '\t\treturn h->%s(ctx, &u.%s);' % (m.name, m.name)]
+            o += self.dispatch_case(m)
         o += ['\tdefault:', '\t\treturn E_NOSYS;', '\t}', '}', '']
         o += self.dispatch_from()
         return o

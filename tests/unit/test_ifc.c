@@ -875,6 +875,187 @@ static void test_dispatch_malformed(void **state)
 	assert_int_equal(s.calls, 0);
 }
 
+/* ---- unmarshal writes every byte, and dispatch's kept message ---- */
+
+/* fill_full with every string, bytes and array cut to one element (the
+ * rest zero, as unmarshal leaves it): most of the struct is tails. */
+static void fill_short(uint8_t type, union any_msg *u)
+{
+	fill_full(type, u);
+	switch (type) {
+	case SAMPLE_MSG_STRINGS:
+		memset(u->strings.name + 1, 0, sizeof(u->strings.name) - 1);
+		break;
+	case SAMPLE_MSG_BLOBS:
+		u->blobs.blob_len = 1;
+		memset(u->blobs.blob + 1, 0, sizeof(u->blobs.blob) - 1);
+		break;
+	case SAMPLE_MSG_ARRAYS:
+		u->arrays.a8_count = u->arrays.a16_count = 1;
+		u->arrays.a32_count = u->arrays.a64_count = 1;
+		u->arrays.s8_count = u->arrays.s16_count = 1;
+		u->arrays.s32_count = u->arrays.s64_count = 1;
+		u->arrays.flags_count = 1;
+		memset(u->arrays.a8 + 1, 0, 2);
+		u->arrays.a16[1] = 0;
+		memset(u->arrays.a32 + 1, 0, 3 * sizeof(uint32_t));
+		u->arrays.a64[1] = 0;
+		u->arrays.s8[1] = 0;
+		u->arrays.s16[1] = 0;
+		u->arrays.s32[1] = 0;
+		u->arrays.s64[1] = 0;
+		memset(u->arrays.flags + 1, 0, 3);
+		break;
+	case SAMPLE_MSG_MIXED:
+		memset(u->mixed.s + 1, 0, sizeof(u->mixed.s) - 1);
+		u->mixed.d_len = 1;
+		memset(u->mixed.d + 1, 0, 2);
+		u->mixed.e_count = 1;
+		u->mixed.e[1] = 0;
+		break;
+	case SAMPLE_MSG_BIG:
+		u->big.data_len = 1;
+		memset(u->big.data + 1, 0, sizeof(u->big.data) - 1);
+		break;
+	case SAMPLE_MSG_REQ:
+		memset(u->req.s + 1, 0, sizeof(u->req.s) - 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A struct full of a pattern, a short message into it: every byte the
+ * message does not cover (the tails of its strings, bytes and arrays,
+ * the padding between fields) is zero, as the contract says: nothing of
+ * the caller's old struct (an earlier message, uninitialised stack) is
+ * left for a handler to read.
+ */
+static void test_unmarshal_covers_every_byte(void **state)
+{
+	void (*fill[])(uint8_t, union any_msg *) = {fill_short, fill_full};
+	union any_msg u, out;
+	uint8_t wire[IFC_MAX_MSG];
+
+	(void)state;
+	for (size_t i = 0; i < NOPS; i++) {
+		const struct msg_ops *ops = &all_ops[i];
+
+		for (size_t f = 0; f < 3; f++) {
+			int n;
+
+			if (f < 2) {
+				fill[f](ops->type, &u);
+			} else {
+				memset(&u, 0, sizeof(u));
+			}
+			n = ops->marshal(&u, wire, sizeof(wire));
+			assert_true(n >= 0);
+			memset(&out, 0xa5, sizeof(out));
+			assert_int_equal(ops->unmarshal(wire, (size_t)n, &out),
+					 0);
+			assert_memory_equal(&out, &u, ops->size);
+		}
+	}
+}
+
+/* dispatch a marshalled u of type to all_handlers; what the handler saw
+ * is in s->msg */
+static int dispatch_msg(uint8_t type, const union any_msg *u, size_t cut,
+			struct seen *s)
+{
+	uint8_t wire[IFC_MAX_MSG];
+	int n = ops_of(type)->marshal(u, wire, sizeof(wire));
+
+	assert_true(n >= 0 && (size_t)n >= cut);
+	memset(s, 0, sizeof(*s));
+	return sample_dispatch(&all_handlers, s, type, wire, (size_t)n - cut);
+}
+
+/*
+ * The dispatcher keeps the last message with tails and zeroes, for the
+ * next one, only what the last one used past the new lengths: a short
+ * message after a long one (of the same type, after another type, after
+ * a malformed one) still shows zero past its lengths.
+ */
+static void test_dispatch_short_after_long(void **state)
+{
+	union any_msg full, small;
+	struct seen s;
+
+	(void)state;
+	for (size_t i = 0; i < NOPS; i++) {
+		uint8_t a = all_ops[i].type;
+
+		for (size_t j = 0; j < NOPS; j++) {
+			uint8_t b = all_ops[j].type;
+
+			fill_full(a, &full);
+			assert_int_equal(dispatch_msg(a, &full, 0, &s),
+					 1000 + a);
+			assert_memory_equal(&s.msg, &full, ops_of(a)->size);
+			fill_short(b, &small);
+			assert_int_equal(dispatch_msg(b, &small, 0, &s),
+					 1000 + b);
+			assert_memory_equal(&s.msg, &small, ops_of(b)->size);
+		}
+		/* long, then malformed (the handler does not run), then
+		 * short, then none at all */
+		fill_full(a, &full);
+		assert_int_equal(dispatch_msg(a, &full, 0, &s), 1000 + a);
+		if (ops_of(a)->max_size > 0) {
+			assert_int_equal(dispatch_msg(a, &full, 1, &s),
+					 E_FORMAT);
+			assert_int_equal(s.calls, 0);
+		}
+		fill_short(a, &small);
+		assert_int_equal(dispatch_msg(a, &small, 0, &s), 1000 + a);
+		assert_memory_equal(&s.msg, &small, ops_of(a)->size);
+		memset(&small, 0, sizeof(small));
+		assert_int_equal(dispatch_msg(a, &small, 0, &s), 1000 + a);
+		assert_memory_equal(&s.msg, &small, ops_of(a)->size);
+	}
+}
+
+/* on_big_nested: a handler that dispatches a short big while it holds a
+ * long one; its own message must not change meanwhile */
+static int on_big_nested(void *ctx, const struct sample_big *m)
+{
+	struct sample_big before;
+	union any_msg small;
+	struct seen inner;
+
+	(void)ctx;
+	memcpy(&before, m, sizeof(before));
+	fill_short(SAMPLE_MSG_BIG, &small);
+	assert_int_equal(dispatch_msg(SAMPLE_MSG_BIG, &small, 0, &inner),
+			 1000 + SAMPLE_MSG_BIG);
+	assert_memory_equal(&inner.msg, &small, sizeof(small.big));
+	assert_memory_equal(m, &before, sizeof(before));
+	return 7;
+}
+
+static void test_dispatch_nested(void **state)
+{
+	struct sample_handlers h = all_handlers;
+	union any_msg full;
+	uint8_t wire[IFC_MAX_MSG];
+	int n;
+
+	(void)state;
+	h.big = on_big_nested;
+	fill_full(SAMPLE_MSG_BIG, &full);
+	n = sample_big_marshal(&full.big, wire, sizeof(wire));
+	assert_int_equal(sample_dispatch(&h, NULL, SAMPLE_MSG_BIG, wire,
+				       (size_t)n),
+			 7);
+	/* and the kept message is lent again afterwards */
+	assert_int_equal(sample_dispatch(&h, NULL, SAMPLE_MSG_BIG, wire,
+				       (size_t)n),
+			 7);
+}
+
 /* ---- send helpers ---- */
 
 struct transport {
@@ -1089,6 +1270,9 @@ int main(void)
 	    cmocka_unit_test(test_dispatch_unknown),
 	    cmocka_unit_test(test_dispatch_null_handler),
 	    cmocka_unit_test(test_dispatch_malformed),
+	    cmocka_unit_test(test_unmarshal_covers_every_byte),
+	    cmocka_unit_test(test_dispatch_short_after_long),
+	    cmocka_unit_test(test_dispatch_nested),
 	    cmocka_unit_test(test_send),
 	    cmocka_unit_test(test_call_ids),
 	    cmocka_unit_test(test_call_round),

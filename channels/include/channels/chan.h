@@ -63,7 +63,10 @@ int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len);
 
 /* chan_msg_recv: the next complete message into buf (cap bytes) and
  * *type. Returns its length, E_AGAIN if none is complete yet, or
- * E_FORMAT for a malformed one (consumed; call again for the next). */
+ * E_FORMAT for a malformed one or one longer than cap (consumed; call
+ * again for the next). Writes only the message's bytes into buf: a
+ * one-slot message is copied once, from the slot straight into buf;
+ * a longer one is reassembled in c->buf first. */
 int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap);
 
 /* chan_needs_doorbell: after sending: the peer said it sleeps. */

@@ -154,6 +154,26 @@ uint32_t ring_tx_wake_token(const struct ring_tx *tx);
  * malformed (the slot is consumed; the receiver goes on). */
 int ring_recv(struct ring_rx *rx, struct ring_msg *m);
 
+/* A slot's header, as the receiver read it once (ring_peek). */
+struct ring_head {
+	uint8_t type;
+	uint8_t flags;
+	uint8_t len; /* at most RING_PAYLOAD */
+};
+
+/* ring_peek / ring_take: ring_recv in two steps, for a receiver that
+ * chooses where the payload goes from its header (channels/chan.c: a
+ * one-slot message straight into the caller's buffer). ring_peek reads
+ * the next slot's header once into *h and returns its length, E_AGAIN
+ * (empty), or E_FORMAT (a malformed header: the slot is consumed, call
+ * again). After a ring_peek that returned >= 0, ring_take copies that
+ * slot's h->len payload bytes to dst (NULL: drops them) and consumes the
+ * slot; call ring_rx_ack after it, never before (the sender may then
+ * reuse the slot). The payload is read once, after its header, so a
+ * hostile sender cannot change a length that was checked. */
+int ring_peek(struct ring_rx *rx, struct ring_head *h);
+void ring_take(struct ring_rx *rx, const struct ring_head *h, void *dst);
+
 /* ring_rx_backlog: slots sent and not read yet, as the sender's line says
  * (at most the ring's size: a sender's word, used only to decide when to
  * read early) */
