@@ -685,10 +685,17 @@ void proc_doorbell(void)
 
 _Static_assert(PROC_MAX <= VEC_DOORBELL_ONE_COUNT, "a vector per slot");
 
-/* woken: a process a doorbell for it woke; it runs next (pick) */
+/* woken: a process a doorbell woke (it waited for that message, or was
+ * set aside with one on its way); it runs next (pick): at once when the
+ * doorbell came from another core, ahead of whatever runs here (a
+ * monitor's polling window, a CPU-bound program), which gets the core
+ * back when it waits again or its slice ends; when a process of this
+ * core rang it, as soon as that process waits or yields: it rang
+ * because it sent a message and is about to wait for the answer, and
+ * the answer cannot come while it is set aside */
 static struct proc *woken;
 
-void proc_doorbell_one(uint32_t slot)
+static void ring_one(uint32_t slot, bool at_once)
 {
 	struct proc *p;
 
@@ -698,12 +705,25 @@ void proc_doorbell_one(uint32_t slot)
 	p = &procs[slot];
 	p->events |= SYS_EV_DOORBELL;
 	posted = true;
-	/* it waited for this message: it runs at once, ahead of whatever
-	 * runs here (a monitor's polling window, a CPU-bound program),
-	 * which gets the core back when it waits again or its slice ends */
-	if (p->state == PROC_WAITING && p != cur) {
+	if (p != cur) {
 		woken = p;
-		need_resched = true;
+		need_resched |= at_once;
+	}
+}
+
+void proc_doorbell_one(uint32_t slot)
+{
+	ring_one(slot, true);
+}
+
+void proc_doorbell_local(uint64_t wake)
+{
+	uint64_t slot = wake - SYS_WAKE_SLOT0;
+
+	if (slot < PROC_MAX) {
+		ring_one((uint32_t)slot, false);
+	} else {
+		post(SYS_EV_DOORBELL);
 	}
 }
 
@@ -783,7 +803,9 @@ static struct proc *pick(void)
 {
 	int start = cur ? (int)(cur - procs) + 1 : 0;
 
-	if (woken) {
+	/* the woken process runs next, but does not displace a process of
+	 * this core that rang it until that one waits or yields */
+	if (woken && (need_resched || !cur || cur->state != PROC_RUNNABLE)) {
 		struct proc *w = woken;
 
 		woken = 0;

@@ -106,6 +106,11 @@ void proc_doorbell(void);
  * (its wake token, SYS_WAKE_SLOT0 + slot) arrived: only it wakes; nothing
  * if the slot is free or out of range */
 void proc_doorbell_one(uint32_t slot);
+/* proc_doorbell_local: a doorbell a process of this core rang for this
+ * core (no IPI): `wake` is its token (SYS_WAKE_SLOT0 + slot: that process,
+ * which runs when the ringer waits or yields; anything else: every
+ * process) */
+void proc_doorbell_local(uint64_t wake);
 
 /* proc_system_ready: every process of core 0 gets SYS_EV_READY. */
 void proc_system_ready(void);

@@ -502,6 +502,15 @@ static int64_t sys_doorbell(uint64_t core, uint64_t wake)
 		0) {
 		return r;
 	}
+	/* our own core: no IPI to ourselves; the woken process runs when
+	 * the ringer waits or yields */
+	if (core == self.id) {
+		TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
+		TRACE_PID(ktrace, TRACE_DOORBELL_TAKE, p->pid, TRACE_NO_CORE,
+			  0);
+		proc_doorbell_local(wake);
+		return 0;
+	}
 	/* one process if the token names a slot, else all of them (the
 	 * token comes from the peer's channel frame: any value is safe) */
 	lapic_send_ipi(self.bt->cores[core].apic_id,

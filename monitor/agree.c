@@ -22,8 +22,8 @@
  *
  * A monitor below the root that has answered upwards waits for nothing
  * more of the operation: it sleeps at once (nothing_due), instead of
- * polling its window first. The root that answers a program of its own
- * core yields to it.
+ * polling its window first. (The root that answers a program of its own
+ * core yields to it before its window: main.c, local_sent.)
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -170,15 +170,7 @@ static int finish(struct agree *a, int root)
 	if (root) {
 		struct monitor_agree_reply rep = {a->call_id, a->err, a->cores,
 						  a->msgs};
-		int r = monitor_send_agree_reply(send_on, ROUTE(from), &rep);
-
-		/* the asker runs on this core (a program's route) and waits
-		 * for this: let it run now, not after our poll window (the
-		 * kernel does not switch to a process a doorbell wakes) */
-		if (route_pid(from)) {
-			sys_yield();
-		}
-		return r;
+		return monitor_send_agree_reply(send_on, ROUTE(from), &rep);
 	}
 	struct monitor_agree_up up = {a->op, a->err, a->cores, a->msgs};
 	/* our part is done: nothing of this operation comes to us again */

@@ -113,6 +113,14 @@ int main(int argc, char **argv)
 		 * call of its own per pass */
 		if (!idle_since) {
 			idle_since = timing_tsc();
+			/* a program of this core that waits for what we sent
+			 * runs now, not after our window (the kernel runs a
+			 * process a doorbell of its own core woke only when
+			 * the ringer waits or yields) */
+			if (local_sent) {
+				local_sent = 0;
+				sys_yield();
+			}
 		}
 		if (timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
 			ring_relax();

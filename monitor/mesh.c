@@ -24,6 +24,7 @@ struct link links[MAX_CORES];
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
+int local_sent;
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -369,6 +370,8 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	send_taken(route);
 	if (route < PROC_ROUTE) {
 		link_msgs++;
+	} else {
+		local_sent = 1;
 	}
 	return 0;
 }

@@ -104,6 +104,9 @@ int set_sleep(int sleep);
  * nor queued message waits either: the loop sleeps without its poll
  * window (mesh.c) */
 extern int nothing_due;
+/* local_sent: something went to a program of this core since the loop
+ * last went idle (main.c then yields to it before its poll window) */
+extern int local_sent;
 int sleep_at_once(void);
 void join_mesh(void);
 

@@ -511,9 +511,15 @@ static void on_watch(struct event_timer *t)
 	event_timer_add(t, sys_time_ns() + WATCH_NS, on_watch, 0);
 }
 
+/* r_init's look for the service: first after 10 ms, then twice as
+ * long each time up to 160 ms (a program started without a network asks
+ * core 0's monitor about 400 times a minute, not 6,000) */
+#define ATTACH_FIRST_NS 10000000ull
+#define ATTACH_MAX_NS 160000000ull
+
 static int r_init(uint64_t timeout_ns)
 {
-	uint64_t until = sys_time_ns() + timeout_ns;
+	uint64_t until = sys_time_ns() + timeout_ns, nap = ATTACH_FIRST_NS;
 	int r;
 
 	if (watch.active) {
@@ -526,7 +532,8 @@ static int r_init(uint64_t timeout_ns)
 		if (r != E_NOENT || (timeout_ns && sys_time_ns() >= until)) {
 			return r == E_NOENT ? E_TIMEOUT : r;
 		}
-		event_sleep_ns(10000000);
+		event_sleep_ns(nap);
+		nap = nap * 2 > ATTACH_MAX_NS ? ATTACH_MAX_NS : nap * 2;
 	}
 	event_timer_add(&watch, sys_time_ns() + WATCH_NS, on_watch, 0);
 	return 0;
