@@ -267,7 +267,7 @@ int outq_flush(void)
  * last message ended its part (an agreement's monitor below the root that
  * has answered upwards) waits for nothing, and polling would only hold
  * its core and, where vCPUs outnumber host CPUs, the host CPU the cores it
- * is waiting for need (docs: /work/wt/agree-results.md). Only when no
+ * is waiting for need (docs/benchmarks.md, "Agreement"). Only when no
  * relayed call, no agreement and no queued message waits.
  */
 int sleep_at_once(void)
