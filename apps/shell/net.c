@@ -27,36 +27,10 @@ static const struct {
 #undef NET_STAT_ROW
 };
 
-static struct {
-	struct binding b;
-	int bound;
-	void *va;
-} net;
-
-static int net_bind(void)
-{
-	uint32_t pid;
-	void *va;
-	int r;
-
-	if (net.bound) {
-		return 0;
-	}
-	r = mon_bind(NET_SERVICE, &va, &pid);
-	if (r == E_NOENT) {
-		out("net: no network service is running (netd drives the "
-		    "network device)\n");
-		return r;
-	}
-	if (r < 0) {
-		say("net: cannot reach the network service: %s\n", err_msg(r));
-		return r;
-	}
-	bind_init(&net.b, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
-	net.bound = 1;
-	net.va = va;
-	return 0;
-}
+static struct svc_link net = {
+	.service = NET_SERVICE,
+	.driver = "netd drives the network device",
+};
 
 void cmd_net(int argc, char **argv)
 {
@@ -70,7 +44,7 @@ void cmd_net(int argc, char **argv)
 		out("usage: net\n");
 		return;
 	}
-	if (net_bind() < 0) {
+	if (link_bind(&net, "net") < 0) {
 		return;
 	}
 	r = net_stats_call(&net.b, &req, &rep, NET_TIMEOUT_NS);
@@ -78,8 +52,7 @@ void cmd_net(int argc, char **argv)
 		say("net: no counters from the network service: %s\n",
 		    err_msg(r < 0 ? r : rep.err));
 		/* bound again next time (netd may have restarted) */
-		mon_close(net.va);
-		net.bound = 0;
+		link_drop(&net);
 		return;
 	}
 	for (unsigned i = 0; i < rep.v_count && i < NET_STAT_COUNT; i++) {

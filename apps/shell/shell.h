@@ -17,6 +17,22 @@ extern const char *raw_line;
 /* write_all: n bytes to the console (main.c) */
 void write_all(const char *s, size_t n);
 
+/* link.c: a binding to a service the shell calls, made on first use */
+#include <libos/bind.h>
+struct svc_link {
+	const char *service; /* its name */
+	const char *driver;  /* who serves it, for "no service" */
+	struct binding b;
+	int bound;
+	void *va; /* the channel, closed when dropped */
+};
+/* link_bind: bound already, or binds now; 0, or an error it reported
+ * (as "CMD: ...") */
+int link_bind(struct svc_link *l, const char *cmd);
+/* link_drop: a call gave up on the service: close the binding; the next
+ * link_bind binds again */
+void link_drop(struct svc_link *l);
+
 /* devices.c */
 void cmd_devices(int argc, char **argv);
 void cmd_move(int argc, char **argv);

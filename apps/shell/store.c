@@ -17,38 +17,15 @@
 
 #define STORE_TIMEOUT_NS (5 * BIND_SECOND)
 
-static struct {
-	struct binding b;
-	int bound;
-	void *va; /* the channel, to close when bound again */
-} store;
+static struct svc_link store = {
+	.service = "store",
+	.driver = "the 'store' program drives the disk",
+};
 
 /* store_bind: a binding to the service, made on first use */
 static int store_bind(const char *cmd)
 {
-	uint32_t pid;
-	void *va;
-	int r;
-
-	if (store.bound) {
-		return 0;
-	}
-	r = mon_bind("store", &va, &pid);
-	if (r == E_NOENT) {
-		say("%s: no store service is running (the 'store' program "
-		    "drives the disk)\n",
-		    cmd);
-		return r;
-	}
-	if (r < 0) {
-		say("%s: cannot reach the store service: %s\n", cmd,
-		    err_msg(r));
-		return r;
-	}
-	bind_init(&store.b, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
-	store.bound = 1;
-	store.va = va;
-	return 0;
+	return link_bind(&store, cmd);
 }
 
 /* done: r, what a call gave, reported if it is an error of the call
@@ -62,8 +39,7 @@ static int done(const char *cmd, int r)
 		say("%s: no answer from the store service\n", cmd);
 		/* given up: the old binding is closed (its slot in the
 		 * service comes back), bound again next time */
-		mon_close(store.va);
-		store.bound = 0;
+		link_drop(&store);
 		break;
 	case E_FORMAT:
 		say("%s: malformed answer from the store service\n", cmd);
