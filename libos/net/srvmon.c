@@ -9,10 +9,13 @@
  * monitors also say when a client closes its binding or ends
  * (client_gone): it is dropped at once.
  *
- * The liveness question runs in a timer callback, which halts the whole
- * server while it waits: it waits at most ALIVE_ASK_NS, and a core whose
- * monitor did not answer is not asked again for QUIET_NS (its clients
- * are kept meanwhile), with one log line.
+ * The liveness question never halts the server: on_live asks each
+ * client core's monitor once (mon_ps_ask) and goes on; the answer is
+ * read when the monitor channel has it (on_monitor). Only the clients
+ * attached when the question left are judged by its answer (a client
+ * that bound later may have started after the monitor answered). A core
+ * whose monitor does not answer within ALIVE_ASK_NS is not asked again
+ * for QUIET_NS (its clients are kept meanwhile), with one log line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,8 +36,41 @@
 
 static uint64_t quiet_until[CORES_MAX];
 
+/* one open question per core: the clients it judges */
+#define ASKS 8
+static struct {
+	uint32_t call_id; /* 0: free */
+	uint32_t core;
+	uint64_t sent_ns;
+	int n;
+	uint32_t pids[NETSRV_CLIENTS];
+} asks[ASKS];
+
 static struct event_chan mon_ev;
 static struct event_timer live;
+
+/* judge: the answer to ask i, if it came: clients it does not list have
+ * ended (a pid is never reused while its process runs) */
+static void judge(int i)
+{
+	static uint32_t pids[32];
+	int n = 0, r = mon_ps_take(asks[i].call_id, pids, &n);
+
+	if (r == E_AGAIN) {
+		return;
+	}
+	for (int k = 0; r == 0 && k < asks[i].n; k++) {
+		int found = 0;
+
+		for (int j = 0; j < n && !found; j++) {
+			found = pids[j] == asks[i].pids[k];
+		}
+		if (!found) {
+			netsrv_detach(asks[i].pids[k]);
+		}
+	}
+	asks[i].call_id = 0; /* answered, refused (kept), or unknown */
+}
 
 static void on_monitor(struct event_chan *e)
 {
@@ -52,53 +88,73 @@ static void on_monitor(struct event_chan *e)
 	while (mon_take_client_gone(&va, &pid) == 0) {
 		netsrv_detach_frame(va, pid);
 	}
-}
-
-static int alive(uint32_t pid)
-{
-	static struct monitor_ps_reply ps;
-	uint32_t core = SYS_PID_CORE(pid);
-	int r;
-
-	if (core < CORES_MAX && sys_time_ns() < quiet_until[core]) {
-		return 1; /* its monitor was silent lately: keep it */
-	}
-	r = mon_ps_ns(core, &ps, ALIVE_ASK_NS);
-	if (r == E_TIMEOUT && core < CORES_MAX) {
-		printf("net: the monitor of core %u does not answer; its "
-		       "clients are kept and not checked for %u s\n",
-		       core, (unsigned)(QUIET_NS / 1000000000ull));
-		quiet_until[core] = sys_time_ns() + QUIET_NS;
-	}
-	if (r < 0) {
-		return 1; /* cannot tell: keep it */
-	}
-	for (int i = 0; i < ps.pids_count; i++) {
-		if (ps.pids[i] == pid) {
-			return 1;
+	for (int i = 0; i < ASKS; i++) {
+		if (asks[i].call_id) {
+			judge(i);
 		}
 	}
-	return 0;
+}
+
+/* ask_core: the open question of core (a new one if none), or -1 */
+static int ask_core(uint32_t core, uint64_t now)
+{
+	int spare = -1;
+
+	for (int i = 0; i < ASKS; i++) {
+		if (asks[i].call_id && asks[i].core == core) {
+			return asks[i].sent_ns == now ? i : -1;
+		}
+		if (!asks[i].call_id && spare < 0) {
+			spare = i;
+		}
+	}
+	if (spare < 0 || mon_ps_ask(core, &asks[spare].call_id) < 0) {
+		return -1; /* asked again at the next round */
+	}
+	asks[spare].core = core;
+	asks[spare].sent_ns = now;
+	asks[spare].n = 0;
+	return spare;
 }
 
 static void on_live(struct event_timer *t)
 {
-	uint64_t t0 = sys_time_ns(), us;
+	uint64_t now = sys_time_ns(), us;
 
-	for (int i = 0; i < NETSRV_CLIENTS; i++) {
-		uint32_t pid = netsrv_client_pid(i);
+	/* questions not answered in time: their cores are left alone */
+	for (int i = 0; i < ASKS; i++) {
+		if (asks[i].call_id && now - asks[i].sent_ns > ALIVE_ASK_NS) {
+			uint32_t core = asks[i].core;
 
-		if (pid && !alive(pid)) {
-			netsrv_detach(pid);
+			mon_ps_forget(asks[i].call_id);
+			asks[i].call_id = 0;
+			printf("net: the monitor of core %u does not answer; its "
+			       "clients are kept and not checked for %u s\n",
+			       core, (unsigned)(QUIET_NS / 1000000000ull));
+			if (core < CORES_MAX) {
+				quiet_until[core] = now + QUIET_NS;
+			}
 		}
 	}
-	/* the whole server waited this long for the monitors */
-	us = (sys_time_ns() - t0) / 1000;
+	for (int i = 0; i < NETSRV_CLIENTS; i++) {
+		uint32_t pid = netsrv_client_pid(i), core = SYS_PID_CORE(pid);
+		int a;
+
+		if (!pid || (core < CORES_MAX && now < quiet_until[core])) {
+			continue;
+		}
+		a = ask_core(core, now);
+		if (a >= 0 && asks[a].n < NETSRV_CLIENTS) {
+			asks[a].pids[asks[a].n++] = pid;
+		}
+	}
+	/* how long this pass held the server (it waits for nobody) */
+	us = (sys_time_ns() - now) / 1000;
 	if (us > netstack_stat[NET_STAT_mon_wait_max_us]) {
 		netstack_stat[NET_STAT_mon_wait_max_us] = us;
 	}
-	event_timer_add(t, sys_time_ns() + LIVENESS_NS, on_live, 0);
-	on_monitor(&mon_ev); /* notes kept during the calls above */
+	event_timer_add(t, now + LIVENESS_NS, on_live, 0);
+	on_monitor(&mon_ev); /* answers that came meanwhile */
 }
 
 int netsrv_start(void)
@@ -114,4 +170,14 @@ int netsrv_start(void)
 	 * kept by the call (mon.c) and will not make the channel pending */
 	on_monitor(&mon_ev);
 	return 0;
+}
+
+void netsrv_stop(void)
+{
+	event_chan_remove(&mon_ev);
+	event_timer_cancel(&live);
+	for (int i = 0; i < ASKS; i++) {
+		mon_ps_forget(asks[i].call_id);
+		asks[i].call_id = 0;
+	}
 }

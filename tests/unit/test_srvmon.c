@@ -19,6 +19,7 @@
 #include <monitor_if.h>
 #include <net/stack.h>
 #include <net/proto.h>
+#include <libos/sys.h>
 #include "server.h"
 
 /* srvmon.c counts its waits on the monitors there (stack.c has it in
@@ -40,9 +41,12 @@ int netsrv_attach(void *frame, uint32_t pid)
 	return 0;
 }
 
+static uint32_t detached[4];
+static unsigned ndetached;
+
 void netsrv_detach(uint32_t pid)
 {
-	(void)pid;
+	detached[ndetached++ % 4] = pid;
 }
 
 static void *gone_frame;
@@ -83,7 +87,7 @@ static void test_client_bound_during_export(void **state)
 {
 	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
 	static struct chan mon;
-	struct monitor_bound note = {3, CLIENT_PID, CLIENT_VA};
+	struct monitor_bound note = {3, CLIENT_PID, CLIENT_VA, 0};
 	struct monitor_client_gone g = {CLIENT_PID, CLIENT_VA};
 	struct monitor_export_reply rep = {1, 0}; /* the first call's id */
 	struct monitor_export_req req;
@@ -113,12 +117,93 @@ static void test_client_bound_during_export(void **state)
 	}
 	assert_int_equal(gone_pid, CLIENT_PID);
 	assert_ptr_equal(gone_frame, (void *)CLIENT_VA);
+	netsrv_stop();
+}
+
+/* recv_type: the next message netd sent its monitor, waiting through
+ * netd's event loop (the liveness timer runs every second) */
+static int recv_type(struct chan *mon, uint8_t want, uint8_t *buf,
+		     size_t cap)
+{
+	uint64_t end = sys_time_ns() + 3000000000ull;
+	uint8_t type;
+	int n;
+
+	while (sys_time_ns() < end) {
+		n = chan_msg_recv(mon, &type, buf, cap);
+		if (n >= 0 && type == want) {
+			return n;
+		}
+		event_poll();
+		sys_wait(1000000);
+	}
+	return -1;
+}
+
+/*
+ * The liveness check asks a client's monitor which processes run and
+ * must not halt netd while the answer is on its way: the question leaves
+ * from the event loop, which goes on (here: the test, the only thread,
+ * answers only after the loop returned). The answer lists neither the
+ * client asked about nor one that bound after the question left: only
+ * the first is detached (the second may have started after the monitor
+ * answered). Before, the check waited 0.5 s in mon_ps for an answer
+ * this test can give only afterwards, dropped the late answer and
+ * detached nobody.
+ */
+static void test_liveness_does_not_wait(void **state)
+{
+	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
+	static struct chan mon;
+	struct monitor_bound early = {3, CLIENT_PID, CLIENT_VA, 0};
+	struct monitor_bound late = {3, CLIENT_PID + 1, CLIENT_VA, 0};
+	struct monitor_export_reply rep = {1, 0};
+	struct monitor_ps_req q;
+	struct monitor_ps_reply ans;
+	uint8_t buf[CHAN_MSG_MAX];
+	int n;
+
+	(void)state;
+	nattached = ndetached = 0;
+	chan_init(&mon, frame, 0);
+	mon_init(frame);
+	assert_int_equal(monitor_send_bound(mon_side_send, &mon, &early), 0);
+	assert_int_equal(monitor_send_export_reply(mon_side_send, &mon, &rep),
+			 0);
+	assert_int_equal(netsrv_start(), 0);
+	assert_int_equal(nattached, 1);
+	/* the question about core 3 leaves; the loop returned to us */
+	n = recv_type(&mon, MONITOR_MSG_PS_REQ, buf, sizeof(buf));
+	assert_true(n >= 0);
+	assert_int_equal(monitor_ps_req_unmarshal(buf, (size_t)n, &q), 0);
+	assert_int_equal(q.core, 3);
+	/* a client binds after the question left */
+	assert_int_equal(monitor_send_bound(mon_side_send, &mon, &late), 0);
+	for (int i = 0; i < 10; i++) {
+		event_poll();
+	}
+	assert_int_equal(nattached, 2);
+	ndetached = 0; /* attaching detaches the pid's old binding first */
+	/* the answer: core 3 runs neither */
+	memset(&ans, 0, sizeof(ans));
+	ans.call_id = q.call_id;
+	ans.core = 3;
+	ans.pids_count = 1;
+	ans.pids[0] = 0x30001u;
+	assert_int_equal(monitor_send_ps_reply(mon_side_send, &mon, &ans), 0);
+	for (int i = 0; i < 100 && !ndetached; i++) {
+		event_poll();
+	}
+	assert_int_equal(ndetached, 1);
+	assert_int_equal(detached[0], CLIENT_PID);
+	netsrv_stop();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_client_bound_during_export),
+	    cmocka_unit_test(test_liveness_does_not_wait),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

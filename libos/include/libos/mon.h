@@ -71,9 +71,20 @@ struct monitor_trace_reply;
 /* mon_ps: the processes of core (pids and names). 0 or an error. */
 int mon_ps(uint32_t core, struct monitor_ps_reply *out);
 
-/* mon_ps_ns: mon_ps with a deadline of wait_ns instead of MON_CALL_NS,
- * and no log line (the caller words the failure). */
-int mon_ps_ns(uint32_t core, struct monitor_ps_reply *out, uint64_t wait_ns);
+/* mon_ps_ask: ask core's monitor for its processes without waiting;
+ * *call_id names the question for mon_ps_take. 0, E_AGAIN (8 questions
+ * are open already) or an error. For an event loop that must not halt
+ * on a monitor (netd's liveness check). */
+int mon_ps_ask(uint32_t core, uint32_t *call_id);
+
+/* mon_ps_take: the answer to question call_id: 0 (pids[0..*count-1]
+ * are the core's processes; the question is closed), E_AGAIN (not
+ * answered yet), E_NOENT (no such question), or the monitor's error
+ * (the question is closed). */
+int mon_ps_take(uint32_t call_id, uint32_t pids[32], int *count);
+
+/* mon_ps_forget: give up question call_id; a late answer is dropped. */
+void mon_ps_forget(uint32_t call_id);
 
 /* mon_kill: end process pid on whatever core it runs (not a monitor). */
 int mon_kill(uint32_t pid);

@@ -29,7 +29,7 @@
 	X(rx_ring_full, "times the receive ring was found full (overrun)")     \
 	X(tcp_retransmits, "TCP segments sent again")                          \
 	X(chan_full, "times a client's channel was full (output held)")        \
-	X(mon_wait_max_us, "longest wait on a monitor (us; the loop halts)")  \
+	X(mon_wait_max_us, "longest liveness pass (us; it waits for no monitor)")  \
 	X(drop_rx_bad, "received frames too short or too long")               \
 	X(drop_rx_nobuf, "received frames with no pbuf (pool exhausted)")      \
 	X(drop_rx_device, "bad receive entries from the device")               \

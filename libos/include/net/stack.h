@@ -48,6 +48,11 @@ uint32_t netstack_address(const struct netstack *st);
  * error (E_INVAL: the name is taken). */
 int netsrv_start(void);
 
+/* netsrv_stop: stop watching the monitor channel and the clients'
+ * liveness (the event loop forgets both; open questions are dropped).
+ * The clients stay attached. */
+void netsrv_stop(void);
+
 /* netstack_stats: this process's network counters, NET_STATS order
  * (net/proto.h: frames, retransmissions and every drop of the driver,
  * the stack and the sockets), into v[0..cap); returns how many. */
