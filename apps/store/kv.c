@@ -48,8 +48,9 @@ enum { REC_PUT = 1, REC_DEL = 2 };
 _Static_assert(HDR_KEY_OFF + KV_KEY_MAX == HDR_SIZE, "header layout");
 _Static_assert(FIRST_CAP + (REC_MAX_SECT - 1) * CONT_CAP >= KV_VAL_MAX,
 	       "a value fits in REC_MAX_SECT sectors");
-_Static_assert(KV_LOG_START + REC_MAX_SECT + 1 <= KV_MIN_SECTORS,
-	       "a formatted disk holds at least one record");
+_Static_assert(KV_LOG_START + REC_MAX_SECT + 2 <= KV_MIN_SECTORS,
+	       "a formatted disk holds at least one record, the blank sector "
+	       "and the last superblock copy");
 
 struct kv_ent {
 	uint64_t lba, seq;
@@ -71,7 +72,7 @@ struct rec_hdr {
 struct kv {
 	struct blkdev *dev;
 	enum kv_state state;
-	uint32_t version_found;
+	uint32_t version_found, version; /* version: of the store in use */
 	uint64_t fid, log_start, log_end, tail, next_seq;
 	uint64_t records;
 	uint32_t damaged, ndmg;
@@ -406,9 +407,9 @@ static void sb_encode(const struct kv *kv, uint8_t *s)
 {
 	memset(s, 0, SECT);
 	memcpy(s, SB_MAGIC, 8);
-	put32(s + 8, KV_VERSION);
+	put32(s + 8, kv->version);
 	put32(s + 12, SECT);
-	put64(s + 16, kv->log_end);
+	put64(s + 16, kv->log_end + (kv->version >= 2 ? 1 : 0));
 	put64(s + 24, kv->log_start);
 	put64(s + 32, kv->log_end);
 	put64(s + 40, kv->fid);
@@ -417,50 +418,123 @@ static void sb_encode(const struct kv *kv, uint8_t *s)
 	put32(s + SECT - 4, crc32c(0, s, SECT - 4));
 }
 
-/* sb_decode: the state a checked superblock gives */
+/* sb_decode: the state a checked superblock gives (version 1: the log
+ * runs to the end of the disk; 2: the last sector is a copy) */
 static enum kv_state sb_decode(struct kv *kv, const uint8_t *s)
 {
 	uint64_t sectors = get64(s + 16), start = get64(s + 24);
 	uint64_t end = get64(s + 32);
+	uint32_t v = get32(s + 8);
 
-	kv->version_found = get32(s + 8);
-	if (kv->version_found != KV_VERSION) {
+	kv->version_found = v;
+	if (v != 1 && v != KV_VERSION) {
 		return KV_VERSION_NEW;
 	}
 	if (get32(s + 12) != SECT || sectors > kv->dev->sectors ||
 	    end > sectors) {
 		return KV_GEOMETRY;
 	}
-	if (start != KV_LOG_START || end < KV_MIN_SECTORS ||
-	    get32(s + 48) != KV_KEY_MAX || get32(s + 52) != KV_VAL_MAX ||
-	    get64(s + 40) == 0) {
+	if (start != KV_LOG_START || end < KV_MIN_SECTORS - (v >= 2) ||
+	    (v >= 2 && end != sectors - 1) || get32(s + 48) != KV_KEY_MAX ||
+	    get32(s + 52) != KV_VAL_MAX || get64(s + 40) == 0) {
 		return KV_CORRUPT;
 	}
+	kv->version = v;
 	kv->fid = get64(s + 40);
 	kv->log_start = start;
 	kv->log_end = end;
 	return KV_READY;
 }
 
-/* read_super: sets kv->state from sectors 0 and 1 (in kv->io) */
-static void read_super(struct kv *kv)
+/* write_super: every copy of the superblock (sectors 0, 1 and, from
+ * version 2, log_end), then a flush; a failure stops writes */
+static int write_super(struct kv *kv)
 {
-	enum sb_class c0 = sb_classify(kv->io), c1 = sb_classify(kv->io + SECT);
-	struct kv_damage d = {.kind = KV_DMG_SUPER, .nsectors = 1};
-	int use;
+	int r;
 
-	if (c0 == SB_GOOD || c1 == SB_GOOD) {
-		use = c0 == SB_GOOD ? 0 : 1;
-		kv->state = sb_decode(kv, kv->io + (size_t)use * SECT);
-		if (kv->state == KV_READY &&
-		    (c0 != SB_GOOD || c1 != SB_GOOD ||
-		     memcmp(kv->io, kv->io + SECT, SECT) != 0)) {
-			d.sector = (uint64_t)(1 - use);
-			add_damage(kv, &d);
+	sb_encode(kv, kv->io);
+	memcpy(kv->io + SECT, kv->io, SECT);
+	r = dev_err(kv->dev->write(kv->dev, 0, kv->io, 2));
+	if (r == 0 && kv->version >= 2) {
+		r = dev_err(kv->dev->write(kv->dev, kv->log_end, kv->io, 1));
+	}
+	if (r == 0) {
+		r = dev_err(kv->dev->flush(kv->dev));
+	}
+	if (r < 0) {
+		kv->state = KV_FAILED;
+	}
+	return r;
+}
+
+/* super_damage: copy at sector was not the superblock in use */
+static void super_damage(struct kv *kv, uint64_t sector)
+{
+	struct kv_damage d = {
+	    .kind = KV_DMG_SUPER, .sector = sector, .nsectors = 1};
+
+	add_damage(kv, &d);
+}
+
+/*
+ * read_super: sets kv->state from the copies at sectors 0 and 1 and the
+ * disk's last sector (all three in kv->io): the first copy that checks
+ * out and fits this disk is used (the last sector's only as version 2).
+ * *stale: another copy differs (reported; written again). With no good
+ * copy, the state the first checked copy gave (a newer version, another
+ * disk), else BLANK, CORRUPT or FOREIGN by what sectors 0 and 1 hold;
+ * the caller then looks for records.
+ */
+static void read_super(struct kv *kv, bool *stale)
+{
+	const uint64_t last = kv->dev->sectors - 1;
+	const uint64_t at[3] = {0, 1, last};
+	enum sb_class c[3];
+	enum kv_state first = KV_READY;
+	int use = -1;
+
+	for (int i = 0; i < 3; i++) {
+		c[i] = sb_classify(kv->io + (size_t)i * SECT);
+	}
+	for (int i = 0; i < 3 && use < 0; i++) {
+		enum kv_state st;
+
+		if (c[i] != SB_GOOD) {
+			continue;
 		}
-	} else if (c0 == SB_ZERO && c1 == SB_ZERO) {
+		st = sb_decode(kv, kv->io + (size_t)i * SECT);
+		if (st == KV_READY && (i < 2 || kv->version >= 2) &&
+		    (i < 2 || kv->log_end == last)) {
+			use = i;
+		} else if (first == KV_READY) {
+			first = st == KV_READY ? KV_CORRUPT : st;
+		}
+	}
+	*stale = false;
+	if (use >= 0) {
+		const uint8_t *u = kv->io + (size_t)use * SECT;
+
+		kv->state = KV_READY;
+		sb_decode(kv, u); /* a later bad copy may have set fields */
+		for (int i = 0; i < 3; i++) {
+			bool copy = i < 2 || (kv->version >= 2 &&
+					      kv->log_end == last);
+
+			if (copy && i != use &&
+			    memcmp(kv->io + (size_t)i * SECT, u, SECT) != 0) {
+				super_damage(kv, at[i]);
+				*stale = true;
+			}
+		}
+		if (kv->version >= 2 && kv->log_end != last) {
+			*stale = true; /* the disk grew: its copy is elsewhere */
+		}
+	} else if (first != KV_READY) {
+		kv->state = first;
+	} else if (c[0] == SB_ZERO && c[1] == SB_ZERO) {
 		kv->state = KV_BLANK;
-	} else if (c0 == SB_BADCRC || c1 == SB_BADCRC) {
+	} else if (c[0] == SB_BADCRC || c[1] == SB_BADCRC ||
+		   c[2] == SB_BADCRC) {
 		kv->state = KV_CORRUPT;
 	} else {
 		kv->state = KV_FOREIGN;
@@ -635,6 +709,82 @@ out:
 	return r;
 }
 
+/* first_record: the first sector from the log's start that holds a
+ * record header of ours, of any format (E_NOENT: none); *h its header,
+ * kv->fid its format */
+static int first_record(struct kv *kv, uint64_t *lba, struct rec_hdr *h)
+{
+	const uint8_t *s;
+	int r = E_NOENT;
+
+	kv->chunk = malloc(SCAN_CHUNK * SECT);
+	if (!kv->chunk) {
+		return E_NOMEM;
+	}
+	kv->chunk_n = 0;
+	for (uint64_t p = kv->log_start; p < kv->log_end; p++) {
+		if ((r = scan_sector(kv, p, &s)) < 0) {
+			break;
+		}
+		r = E_NOENT;
+		if (get32(s) != REC_MAGIC) {
+			continue;
+		}
+		kv->fid = get64(s + 8);
+		if (kv->fid && hdr_decode(kv, s, h) &&
+		    h->nsect <= kv->log_end - p) {
+			*lba = p;
+			r = 0;
+			break;
+		}
+	}
+	free(kv->chunk);
+	kv->chunk = NULL;
+	kv->chunk_n = 0;
+	return r;
+}
+
+/*
+ * recover: no superblock copy checks out. If records of ours lie on the
+ * disk, the store is ours: its format is the first record's (the log is
+ * written from its start, so the current format's records come first),
+ * its version 1 if a record or continuation of that format fills the
+ * last sector, else 2. The state is then READY and the superblocks are
+ * written again by the caller (*stale). 0 or a device error.
+ */
+static int recover(struct kv *kv, bool *stale)
+{
+	struct kv_damage d = {.kind = KV_DMG_NOSUPER, .nsectors = 1};
+	struct rec_hdr h;
+	uint64_t lba, last = kv->dev->sectors - 1;
+	const uint8_t *tail;
+	int r;
+
+	kv->log_start = KV_LOG_START;
+	kv->log_end = kv->dev->sectors;
+	if ((r = first_record(kv, &lba, &h)) < 0) {
+		kv->log_end = kv->log_start;
+		return r == E_NOENT ? 0 : r;
+	}
+	if ((r = dev_read(kv, last, kv->io, 1)) < 0) {
+		return r;
+	}
+	tail = kv->io;
+	kv->version = KV_VERSION;
+	kv->log_end = last;
+	if (get32(tail) == CONT_MAGIC ||
+	    (get32(tail) == REC_MAGIC && get64(tail + 8) == kv->fid)) {
+		kv->version = 1;
+		kv->log_end = last + 1;
+	}
+	d.first_rec = d.last_rec = h.seq;
+	d.sector = lba;
+	add_damage(kv, &d);
+	kv->state = KV_READY;
+	*stale = true;
+	return 0;
+}
+
 /* --- the interface ---------------------------------------------------- */
 
 static void reset_log(struct kv *kv)
@@ -651,6 +801,7 @@ static void reset_log(struct kv *kv)
 int kv_open(struct blkdev *d, struct kv **out)
 {
 	struct kv *kv = calloc(1, sizeof(*kv));
+	bool stale = false;
 	int r;
 
 	if (!kv) {
@@ -660,14 +811,32 @@ int kv_open(struct blkdev *d, struct kv **out)
 	kv->state = KV_GEOMETRY;
 	reset_log(kv);
 	if (d->sectors >= KV_MIN_SECTORS) {
-		if ((r = dev_read(kv, 0, kv->io, 2)) < 0) {
+		if ((r = dev_read(kv, 0, kv->io, 2)) < 0 ||
+		    (r = dev_read(kv, d->sectors - 1, kv->io + 2 * SECT, 1)) <
+			0) {
 			goto fail;
 		}
-		read_super(kv);
+		read_super(kv, &stale);
+		if ((kv->state == KV_BLANK || kv->state == KV_CORRUPT ||
+		     kv->state == KV_FOREIGN) &&
+		    (r = recover(kv, &stale)) < 0) {
+			goto fail;
+		}
 	}
 	kv->tail = kv->log_start;
 	if (kv->state == KV_READY && (r = scan_log(kv)) < 0) {
 		goto fail;
+	}
+	/* a version 1 store whose log leaves the last sector free moves to
+	 * version 2: the last sector becomes a superblock copy */
+	if (kv->state == KV_READY && kv->version < 2 &&
+	    kv->tail < kv->log_end) {
+		kv->version = KV_VERSION;
+		kv->log_end--;
+		stale = true;
+	}
+	if (kv->state == KV_READY && stale) {
+		write_super(kv); /* a failure leaves KV_FAILED: reads go on */
 	}
 	*out = kv;
 	return 0;
@@ -733,13 +902,16 @@ int kv_format(struct kv *kv, uint64_t nonce)
 		fid = old + 1 ? old + 1 : 1;
 	}
 	kv->fid = fid;
+	kv->version = KV_VERSION;
 	kv->log_start = KV_LOG_START;
-	kv->log_end = kv->dev->sectors;
-	sb_encode(kv, kv->io);
-	memcpy(kv->io + SECT, kv->io, SECT);
-	memset(kv->io + 2 * SECT, 0, SECT);
+	kv->log_end = kv->dev->sectors - 1;
 	reset_log(kv);
-	if ((r = commit_io(kv, 0, 3)) < 0) {
+	/* the log's first sector blank, then the superblocks */
+	memset(kv->io, 0, SECT);
+	if ((r = dev_err(kv->dev->write(kv->dev, KV_LOG_START, kv->io, 1))) <
+		0 ||
+	    (r = write_super(kv)) < 0) {
+		kv->state = KV_FAILED;
 		return r;
 	}
 	kv->state = KV_READY;
@@ -912,7 +1084,8 @@ void kv_stat(const struct kv *kv, struct kv_stat *out)
 	out->keys = kv->nents;
 	out->damaged = kv->damaged;
 	out->ndamage = kv->ndmg;
-	out->version = kv->version_found;
+	out->version = kv->state == KV_VERSION_NEW ? kv->version_found
+						    : kv->version;
 	out->torn = kv->torn;
 }
 
@@ -969,8 +1142,14 @@ int kv_damage_str(const struct kv_damage *d, char *buf, size_t cap)
 	case KV_DMG_SUPER:
 		return snprintf(buf, cap,
 				"superblock copy at sector %llu damaged, "
-				"the other used",
+				"another used and the copy written again",
 				s);
+	case KV_DMG_NOSUPER:
+		return snprintf(buf, cap,
+				"disk damaged, no superblock left: rebuilt "
+				"from the log (first: record %llu, sector "
+				"%llu)",
+				a, s);
 	}
 	return snprintf(buf, cap, "unknown damage");
 }
@@ -1017,6 +1196,25 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* super_summary: the damaged superblock copies in one phrase */
+static void super_summary(const struct kv *kv, char *buf, size_t cap)
+{
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < kv->ndmg; k++) {
+		if (kv->dmg[k].kind != KV_DMG_SUPER) {
+			continue;
+		}
+		append(buf, cap, n ? " and %llu" : "; superblock copy at sector %llu",
+		       (unsigned long long)kv->dmg[k].sector);
+		n++;
+	}
+	if (n) {
+		append(buf, cap, " damaged, another used and %s written again",
+		       n > 1 ? "both" : "the copy");
+	}
+}
+
 void kv_summary(const struct kv *kv, char *buf, size_t cap)
 {
 	char size[24], what[160];
@@ -1049,11 +1247,12 @@ void kv_summary(const struct kv *kv, char *buf, size_t cap)
 	}
 	for (uint32_t k = 0; k < kv->ndmg; k++) {
 		if (kv->dmg[k].kind == KV_DMG_TORN ||
-		    kv->dmg[k].kind == KV_DMG_SUPER) {
+		    kv->dmg[k].kind == KV_DMG_NOSUPER) {
 			kv_damage_str(&kv->dmg[k], what, sizeof(what));
 			append(buf, cap, "; %s", what);
 		}
 	}
+	super_summary(kv, buf, cap);
 	if (kv->state == KV_FAILED) {
 		append(buf, cap, "; %s", kv_state_msg(kv->state));
 	}

@@ -4,14 +4,22 @@
  * blkdev, 512-byte sectors). Pure C: it runs in the `store` program over
  * virtio-blk and in host tests over memory.
  *
- * On disk (docs/store.md has the byte layout): two copies of a superblock
- * (sectors 0 and 1: magic, version, geometry, a format id, CRC32C), then
- * an append-only log of records from sector 2. A record is one or two
+ * On disk (docs/store.md has the byte layout): three copies of a
+ * superblock (sectors 0, 1 and the disk's last: magic, version, geometry,
+ * a format id, CRC32C), and between them an append-only log of records
+ * from sector 2. (Version 1 disks have no copy at the end; they are read
+ * and written as they are, and move to version 2 on opening while their
+ * log leaves the last sector free.) A record is one or two
  * whole sectors: a header sector whose first 112 bytes (fields and key)
  * carry their own checksum, then the value, covered by a second checksum
  * that spans every other byte of the record. Every commit (put, delete)
  * writes its record and a blank sector after it, then flushes, and
  * returns only then. Nothing read from the disk is trusted.
+ *
+ * With no superblock copy left but records of ours on the disk (the
+ * start of the disk zeroed, say), opening takes the format from the first
+ * record it finds, writes the superblocks again and reports it; the
+ * records the damage took are reported lost, every other one is served.
  *
  * Opening scans the log and builds an in-memory index (key -> where its
  * latest record lies; values stay on disk). A damaged record is reported
@@ -48,7 +56,7 @@
 
 #define KV_KEY_MAX 64u	  /* bytes in a key, at least 1 */
 #define KV_VAL_MAX 768u	  /* bytes in a value, 0 allowed */
-#define KV_VERSION 1u	  /* on-disk format version */
+#define KV_VERSION 2u	  /* on-disk format version (1 is read too) */
 #define KV_LOG_START 2u	  /* first sector of the log */
 #define KV_MIN_SECTORS 8u /* smallest disk kv_format accepts */
 #define KV_DAMAGE_MAX 16u /* damage reports kept in detail */
@@ -56,7 +64,7 @@
 /* What kv_open found on the disk. Only KV_READY reads and writes. */
 enum kv_state {
 	KV_READY,	/* our store */
-	KV_BLANK,	/* sector 0 and 1 are all zero: never formatted */
+	KV_BLANK,	/* sector 0 and 1 are all zero, no record of ours */
 	KV_FOREIGN,	/* something else: no magic of ours */
 	KV_CORRUPT,	/* our magic, but no superblock copy checks out */
 	KV_VERSION_NEW, /* our magic, a version this code does not know */
@@ -68,7 +76,8 @@ enum kv_damage_kind {
 	KV_DMG_CHECKSUM, /* header good, value checksum mismatch: key known */
 	KV_DMG_HEADER,	 /* header(s) unreadable: records lost, key unknown */
 	KV_DMG_TORN,	 /* last record incomplete: never committed, ignored */
-	KV_DMG_SUPER,	 /* one superblock copy damaged, the other used */
+	KV_DMG_SUPER,	 /* one superblock copy damaged, another used */
+	KV_DMG_NOSUPER,	 /* every copy lost: rebuilt from the log */
 };
 
 /* One damage report. Record numbers count commits from 1. */
@@ -90,7 +99,7 @@ struct kv_stat {
 	uint64_t keys;	  /* live keys (damaged ones included) */
 	uint32_t damaged; /* records lost or damaged (not torn) */
 	uint32_t ndamage; /* reports kept (<= KV_DAMAGE_MAX) */
-	uint32_t version; /* KV_VERSION_NEW: the version found */
+	uint32_t version; /* the version found (KV_VERSION_NEW: unknown) */
 	bool torn;	  /* the last write was incomplete */
 };
 

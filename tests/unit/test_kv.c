@@ -176,9 +176,10 @@ static void test_format_put_get_list(void **state)
 	expect_s(kv, "ab", "three");
 	expect_s(kv, "b", "two");
 	expect_s(kv, "zz", "");
-	/* every commit flushed */
-	assert_int_equal(m->flushes, m->writes);
-	assert_int_equal(m->writes, 1 + 7);
+	/* every commit flushed: the format wrote 3 times (the log's first
+	 * sector, the copies at 0-1 and at the end) and flushed once */
+	assert_int_equal(m->flushes, 1 + 7);
+	assert_int_equal(m->writes, 3 + 7);
 	for (int r = kv_next(kv, NULL, 0, key, &klen, &vlen, &dmg); r == 0;
 	     r = kv_next(kv, key, klen, key, &klen, &vlen, &dmg)) {
 		assert_true(i < 4);
@@ -430,7 +431,7 @@ static void test_foreign_refused_until_format(void **state)
 {
 	struct memdev *m = mem_new(64);
 	struct kv *kv;
-	uint8_t saved[2 * SECT];
+	uint8_t saved[4 * SECT];
 
 	(void)state;
 	expect_refused(m, KV_BLANK);
@@ -443,23 +444,35 @@ static void test_foreign_refused_until_format(void **state)
 	kv_close(kv);
 	memcpy(saved, m->img, sizeof(saved));
 
-	/* both copies with a bad checksum */
+	memcpy(saved + 3 * SECT, m->img + 63 * SECT, SECT);
+
+	/* every copy with a bad checksum, and no record left */
 	m->img[100] ^= 1;
 	m->img[SECT + 200] ^= 1;
+	m->img[63 * SECT + 300] ^= 1;
+	memset(m->img + 2 * SECT, 0, SECT); /* record 1 */
 	expect_refused(m, KV_CORRUPT);
-	memcpy(m->img, saved, sizeof(saved));
-
+	memcpy(m->img, saved, 3 * SECT);
+	memcpy(m->img + 63 * SECT, saved + 3 * SECT, SECT);
+	m->img[100] ^= 1; /* only two of three: the end's copy is used */
+	m->img[SECT + 200] ^= 1;
+	kv = open_ok(m);
+	assert_int_equal(kv_state(kv), KV_READY);
+	kv_close(kv);
+	/* ... and the damaged copies were written again */
+	assert_memory_equal(m->img, saved, 2 * SECT);
 	/* a newer version, checksum and all */
-	for (int c = 0; c < 2; c++) {
-		uint8_t *s = m->img + c * SECT;
+	for (int c = 0; c < 3; c++) {
+		uint8_t *s = m->img + (c < 2 ? c : 63) * SECT;
 		uint32_t crc;
 
-		s[8] = 2;
+		s[8] = 3;
 		crc = crc32c(0, s, SECT - 4);
 		memcpy(s + SECT - 4, &crc, 4);
 	}
 	expect_refused(m, KV_VERSION_NEW);
-	memcpy(m->img, saved, sizeof(saved));
+	memcpy(m->img, saved, 3 * SECT);
+	memcpy(m->img + 63 * SECT, saved + 3 * SECT, SECT);
 
 	/* the disk shrank under the store */
 	m->d.sectors = 32;
@@ -575,7 +588,7 @@ static void test_torn_last_write(void **state)
 
 static void test_full_disk(void **state)
 {
-	struct memdev *m = mem_new(KV_MIN_SECTORS + 4); /* 10 log sectors */
+	struct memdev *m = mem_new(KV_MIN_SECTORS + 4); /* 9 log sectors */
 	struct kv *kv = fresh(m);
 	struct kv_stat st;
 	uint8_t v[700];
@@ -596,7 +609,7 @@ static void test_full_disk(void **state)
 		assert_int_equal(r, 0);
 		n++;
 	}
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 7);
 	assert_int_equal(kv_put(kv, "big", 3, v, sizeof(v)), E_FULL);
 	assert_int_equal(kv_delete(kv, "k1", 2), E_FULL);
 	assert_string_equal(kv_err_msg(E_FULL), "store is full");
@@ -607,11 +620,11 @@ static void test_full_disk(void **state)
 	kv_close(kv);
 	kv = open_ok(m);
 	kv_stat(kv, &st);
-	assert_int_equal(st.records, 9);
+	assert_int_equal(st.records, 8);
 	assert_false(st.torn);
 	assert_int_equal(st.ndamage, 0);
 	expect_val(kv, "big", v, sizeof(v));
-	expect_s(kv, "k7", "v");
+	expect_s(kv, "k6", "v");
 	assert_int_equal(put_s(kv, "x", "y"), E_FULL);
 	assert_int_equal(kv_format(kv, 3), 0);
 	assert_int_equal(put_s(kv, "x", "y"), 0);
@@ -639,7 +652,7 @@ static void test_limits(void **state)
 	assert_int_equal(kv_get(kv, key, KV_KEY_MAX, small, 4, &n), E_TOOBIG);
 	assert_int_equal(n, KV_VAL_MAX);
 	assert_int_equal(kv_delete(kv, key, KV_KEY_MAX + 1), E_TOOBIG);
-	assert_int_equal(m->writes, 2); /* format and the one good put */
+	assert_int_equal(m->writes, 4); /* format (3) and the one good put */
 	kv_close(kv);
 	kv = open_ok(m);
 	key[KV_KEY_MAX] = 0;
@@ -725,6 +738,8 @@ static void test_summary(void **state)
 	kv_summary(kv, sum, 8);
 	assert_string_equal(sum, "1 key, ");
 	kv_close(kv);
+	mem_free(m);
+	m = mem_new(2048 * 16);
 	memset(m->img, 0xff, SECT);
 	memset(m->img + SECT, 0xff, SECT);
 	kv = open_ok(m);
@@ -732,6 +747,157 @@ static void test_summary(void **state)
 	assert_string_equal(sum, "disk has no store (foreign format) (16 MiB "
 				 "disk)");
 	kv_close(kv);
+	mem_free(m);
+}
+
+/* many: keys k1..kN of one small record each, in sectors 2..N+1 */
+static struct memdev *many(uint64_t sectors, int n)
+{
+	struct memdev *m = mem_new(sectors);
+	struct kv *kv = fresh(m);
+	char k[8], v[16];
+
+	for (int i = 1; i <= n; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "value %d", i);
+		assert_int_equal(put_s(kv, k, v), 0);
+	}
+	kv_close(kv);
+	return m;
+}
+
+static void expect_many(struct kv *kv, int from, int to)
+{
+	char k[8], v[16];
+
+	for (int i = from; i <= to; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		snprintf(v, sizeof(v), "value %d", i);
+		expect_s(kv, k, v);
+	}
+}
+
+/*
+ * The disk's first 4 KiB zeroed (sectors 0-7: both superblock copies at
+ * the start and records 1-6): the disk is damaged, not blank. The copy
+ * at the end is used and the others written again; the lost records are
+ * reported and every other one is served, reads and writes. With the
+ * end's copy gone too, the store rebuilds its superblocks from the log.
+ * Reopened, it is whole but for the lost records. (Before, both cases
+ * made it call the disk blank.)
+ */
+static void start_zeroed(bool end_too)
+{
+	struct memdev *m = many(64, 30);
+	struct kv_damage d;
+	struct kv_stat st;
+	struct kv *kv;
+	char sum[400];
+
+	memset(m->img, 0, 8 * SECT);
+	if (end_too) {
+		memset(m->img + 63 * SECT, 0, SECT);
+	}
+	kv = open_ok(m);
+	assert_int_equal(kv_state(kv), KV_READY);
+	kv_stat(kv, &st);
+	assert_int_equal(st.keys, 24);
+	assert_int_equal(st.damaged, 6);
+	kv_summary(kv, sum, sizeof(sum));
+	assert_non_null(strstr(sum, "records 1-6 at sector 2: damaged "
+				    "headers, records lost"));
+	assert_non_null(strstr(sum, end_too
+					? "disk damaged, no superblock left: "
+					  "rebuilt from the log (first: record "
+					  "7, sector 8)"
+					: "superblock copy at sector 0 and 1 "
+					  "damaged, another used and both "
+					  "written again"));
+	assert_int_equal(kv_damage(kv, 0, &d), 0);
+	assert_int_equal(d.kind, end_too ? KV_DMG_NOSUPER : KV_DMG_SUPER);
+	assert_int_equal(get_err(kv, "k6"), E_NOENT);
+	expect_many(kv, 7, 30);
+	assert_int_equal(put_s(kv, "k1", "again"), 0);
+	kv_close(kv);
+	kv = open_ok(m);
+	kv_stat(kv, &st);
+	assert_int_equal(st.state, KV_READY);
+	assert_int_equal(st.version, KV_VERSION);
+	assert_int_equal(st.keys, 25);
+	assert_int_equal(kv_damage(kv, 0, &d), 0);
+	assert_int_equal(d.kind, KV_DMG_HEADER); /* the superblocks are back */
+	assert_int_equal(kv_damage(kv, 1, &d), E_NOENT);
+	expect_many(kv, 7, 30);
+	expect_s(kv, "k1", "again");
+	kv_close(kv);
+	mem_free(m);
+}
+
+static void test_start_zeroed(void **state)
+{
+	(void)state;
+	start_zeroed(false);
+	start_zeroed(true);
+}
+
+/* The disk's last 4 KiB zeroed: the copy at the end is written again
+ * from the others; nothing else was there. */
+static void test_end_zeroed(void **state)
+{
+	struct memdev *m = many(64, 30);
+	uint8_t first[SECT];
+	struct kv_damage d;
+	struct kv *kv;
+
+	(void)state;
+	memcpy(first, m->img, SECT);
+	assert_memory_equal(m->img + 63 * SECT, first, SECT);
+	memset(m->img + 56 * SECT, 0, 8 * SECT);
+	kv = open_ok(m);
+	assert_int_equal(kv_state(kv), KV_READY);
+	assert_int_equal(kv_damage(kv, 0, &d), 0);
+	assert_int_equal(d.kind, KV_DMG_SUPER);
+	assert_int_equal(d.sector, 63);
+	expect_many(kv, 1, 30);
+	kv_close(kv);
+	assert_memory_equal(m->img + 63 * SECT, first, SECT);
+	kv = open_ok(m);
+	assert_int_equal(kv_damage(kv, 0, &d), E_NOENT);
+	kv_close(kv);
+	mem_free(m);
+}
+
+/* A disk of version 1 (two copies at the start, the log to the end) is
+ * read as it is and moves to version 2 while its last sector is free. */
+static void test_version1_disk(void **state)
+{
+	struct memdev *m = many(64, 10);
+	struct kv_stat st;
+	uint64_t v1end = 64;
+	uint32_t one = 1, crc;
+	struct kv *kv;
+
+	(void)state;
+	for (int c = 0; c < 2; c++) {
+		uint8_t *s = m->img + c * SECT;
+
+		memcpy(s + 8, &one, 4);
+		memcpy(s + 16, &v1end, 8);
+		memcpy(s + 32, &v1end, 8);
+		crc = crc32c(0, s, SECT - 4);
+		memcpy(s + SECT - 4, &crc, 4);
+	}
+	memset(m->img + 63 * SECT, 0, SECT);
+	kv = open_ok(m);
+	kv_stat(kv, &st);
+	assert_int_equal(st.state, KV_READY);
+	assert_int_equal(st.version, KV_VERSION); /* moved */
+	assert_int_equal(st.log_end, 63);
+	assert_int_equal(st.ndamage, 0);
+	expect_many(kv, 1, 10);
+	kv_close(kv);
+	assert_memory_equal(m->img + 63 * SECT, m->img, SECT);
+	assert_int_equal(m->img[8], KV_VERSION);
 	mem_free(m);
 }
 
@@ -753,6 +919,9 @@ int main(void)
 	    cmocka_unit_test(test_device_errors),
 	    cmocka_unit_test(test_damage_found_on_get),
 	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_start_zeroed),
+	    cmocka_unit_test(test_end_zeroed),
+	    cmocka_unit_test(test_version1_disk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
