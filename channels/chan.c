@@ -100,7 +100,12 @@ static inline int send_msg(struct chan *c, uint8_t type, const void *buf,
 	}
 	do {
 		size_t k = len > RING_PAYLOAD ? RING_PAYLOAD : len;
-		ring_send(&c->tx, type, len > k ? RING_F_MORE : 0, p, k);
+		struct ring_slot *s = &c->tx.f->slots[c->tx.seq % c->tx.n];
+
+		if (k) { /* (NULL, 0) is a valid empty message */
+			memcpy(s->payload, p, k);
+		}
+		ring_tx_commit(&c->tx, s, type, len > k ? RING_F_MORE : 0, k);
 		p += k;
 		len -= k;
 	} while (len);
@@ -117,6 +122,16 @@ static __attribute__((noinline)) int send_traced(struct chan *c, uint8_t type,
 		traced(c, TRACE_CHAN_SEND, type, len, tsc);
 	}
 	return r;
+}
+
+int chan_commit_traced(struct chan *c, uint8_t type, size_t len)
+{
+	uint64_t tsc = trace_tsc();
+
+	ring_tx_commit(&c->tx, &c->tx.f->slots[c->tx.seq % c->tx.n], type, 0,
+		       len);
+	traced(c, TRACE_CHAN_SEND, type, len, tsc);
+	return 0;
 }
 
 int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len)
@@ -142,7 +157,7 @@ static int take(struct chan *c, const struct ring_head *h, int slot)
 	if (slot >= 0) {
 		ring_take(&c->rx, h, c->bad ? NULL : c->buf + c->len);
 	}
-	ring_rx_ack(&c->rx);
+	ring_rx_publish(&c->rx);
 	if (!c->bad) {
 		c->type = h->type;
 		c->len += h->len;
@@ -167,7 +182,7 @@ static int whole(struct chan *c, const struct ring_head *h, uint8_t *type,
 	bool fits = h->len <= cap;
 
 	ring_take(&c->rx, h, fits ? buf : NULL);
-	ring_rx_ack(&c->rx);
+	ring_rx_publish(&c->rx);
 	if (!fits) {
 		return E_FORMAT;
 	}
@@ -178,38 +193,39 @@ static int whole(struct chan *c, const struct ring_head *h, uint8_t *type,
 	return h->len;
 }
 
-int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap)
+int chan_msg_recv_slow(struct chan *c, const struct ring_head *first, int r,
+		       uint8_t *type, void *buf, size_t cap)
 {
-	struct ring_head h;
-	int r, n;
+	struct ring_head h = *first;
+	int n;
 
 	for (;;) {
-		r = ring_peek(&c->rx, &h);
-		if (r == E_AGAIN) {
-			return E_AGAIN;
-		}
 		if (r >= 0 && c->len == 0 && !c->bad &&
 		    !(h.flags & RING_F_MORE)) {
 			return whole(c, &h, type, buf, cap);
 		}
 		n = take(c, &h, r);
-		if (n == E_AGAIN) {
-			continue;
-		}
 		if (n == E_FORMAT) {
 			return E_FORMAT;
 		}
-		c->len = 0;
-		if ((size_t)n > cap) {
-			return E_FORMAT;
+		if (n != E_AGAIN) {
+			break;
 		}
-		*type = c->type;
-		memcpy(buf, c->buf, (size_t)n);
-		if (__builtin_expect(chan_trace != NULL, 0)) {
-			traced(c, TRACE_CHAN_RECV, c->type, (size_t)n, 0);
+		r = ring_peek(&c->rx, &h);
+		if (r == E_AGAIN) {
+			return E_AGAIN;
 		}
-		return n;
 	}
+	c->len = 0;
+	if ((size_t)n > cap) {
+		return E_FORMAT;
+	}
+	*type = c->type;
+	memcpy(buf, c->buf, (size_t)n);
+	if (__builtin_expect(chan_trace != NULL, 0)) {
+		traced(c, TRACE_CHAN_RECV, c->type, (size_t)n, 0);
+	}
+	return n;
 }
 
 bool chan_needs_doorbell(const struct chan *c)

@@ -137,34 +137,6 @@ int ring_recv(struct ring_rx *rx, struct ring_msg *m)
 	return m->len;
 }
 
-int ring_peek(struct ring_rx *rx, struct ring_head *h)
-{
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
-	uint64_t w = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
-
-	if (HDR_SEQ(w) != (uint32_t)(rx->seq + 1)) {
-		return E_AGAIN;
-	}
-	if (HDR_LEN(w) > RING_PAYLOAD) {
-		rx->seq++;
-		return E_FORMAT;
-	}
-	h->type = HDR_TYPE(w);
-	h->flags = HDR_FLAGS(w);
-	h->len = HDR_LEN(w);
-	return h->len;
-}
-
-void ring_take(struct ring_rx *rx, const struct ring_head *h, void *dst)
-{
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
-
-	if (dst != NULL && h->len) {
-		memcpy(dst, s->payload, h->len);
-	}
-	rx->seq++;
-}
-
 void ring_rx_ack(struct ring_rx *rx)
 {
 	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);

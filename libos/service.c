@@ -11,13 +11,6 @@
 #include <libos/timing.h>
 #include <stdio.h>
 
-int svc_send(void *tctx, uint8_t type, const void *buf, size_t len)
-{
-	struct svc_client *c = tctx;
-
-	return bind_send(&c->b, type, buf, len);
-}
-
 static int serve(struct service *s, struct svc_client *c);
 
 /* drop_gone: forget the clients whose channels closed; the last client

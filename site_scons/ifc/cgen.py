@@ -23,6 +23,10 @@ import os
 from .cbind import BindGen
 from .syntax import IFC_MAX_MSG, PREFIX_BYTES, SCALARS, SENDERS, Field
 
+# A ring slot's payload (channels/ring.h, RING_PAYLOAD): a message no longer
+# is marshalled straight into the slot when sent on a binding.
+RING_PAYLOAD = 56
+
 
 def symbols(ifc):
     """Every name the generated code exports, with the line that makes it."""
@@ -253,7 +257,10 @@ class Gen(BindGen):
              ' * %s_send_<msg>: marshals *m on the stack and passes it to'
              % p,
              ' * send; returns what send returns, or the marshal error',
-             ' * without calling send.',
+             ' * without calling send. With send == bind_send_fn (tctx a',
+             ' * struct binding *) a message that fits one ring slot is',
+             ' * marshalled straight into the slot instead (bind_reserve,',
+             ' * bind_commit: no copy), when the ring has room.',
              ' * All are pure: any context, any core.',
              ' */']
         for m in self.ifc.messages:
@@ -759,13 +766,36 @@ class Gen(BindGen):
         o = _signature('int', '%s_send_%s' % (self.p, m.name),
                        self.send_params() + ['const %s *m' % self.sname(m)],
                        '')
-        o += ['{',
-              # An empty message still passes a valid, initialised buffer.
-              ('\tuint8_t buf[%d];' % m.wire_max() if m.wire_max()
-               else '\tuint8_t buf[1] = {0};'),
-              '\tint n = %s_%s_marshal(m, buf, sizeof(buf));' % (self.p,
-                                                               m.name),
-              '', '\tif (n < 0) {', '\t\treturn n;', '\t}',
+        marshal = '%s_%s_marshal' % (self.p, m.name)
+        # An empty message still passes a valid, initialised buffer.
+        o += ['{', ('\tuint8_t buf[%d];' % m.wire_max() if m.wire_max()
+                    else '\tuint8_t buf[1] = {0};')]
+        if not self.ifc.calls:
+            # no binding (channels/binding.h) to send on
+            o += ['\tint n = %s(m, buf, sizeof(buf));' % marshal, '']
+        else:
+            # A binding with room: marshal straight into its ring slot
+            # (bind_reserve; no copy), when the message fits one.
+            fits = m.wire_max() <= RING_PAYLOAD
+            o += ['\tuint8_t *slot;', '\tint n;', '',
+                  '\t/* a binding with room: marshal straight into its '
+                  'ring slot */',
+                  '\tif (send == bind_send_fn &&',
+                  '\t    (slot = bind_reserve(tctx)) != NULL) {',
+                  '\t\tn = %s(m, slot, RING_PAYLOAD);' % marshal,
+                  '\t\tif (n >= 0) {',
+                  '\t\t\treturn bind_commit(tctx, %s, (size_t)n);'
+                  % self.tname(m),
+                  '\t\t}']
+            if fits:
+                o += ['\t\treturn n;', '\t}']
+            else:
+                o += ['\t\tif (n != E_TOOBIG) {', '\t\t\treturn n;',
+                      '\t\t}',
+                      '\t\t/* longer than a slot: fragments, from buf */',
+                      '\t}']
+            o += ['\tn = %s(m, buf, sizeof(buf));' % marshal]
+        o += ['\tif (n < 0) {', '\t\treturn n;', '\t}',
               '\treturn send(tctx, %s, buf, (size_t)n);' % self.tname(m),
               '}', '']
         return o

@@ -269,6 +269,94 @@ static void test_sleep_doorbell(void **state)
 	assert_false(chan_needs_doorbell(&p->b));
 }
 
+/* The two-step send (chan_msg_reserve, chan_msg_commit): what is written
+ * into the reserved slot arrives, exactly len bytes of it, as one
+ * message; the sender's line says it was sent. */
+static void test_reserve_commit_one_slot(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[RING_PAYLOAD], out[64], type = 0, *slot;
+
+	for (size_t len = 0; len <= RING_PAYLOAD; len += 7) {
+		fill(in, sizeof(in), (unsigned)len);
+		slot = chan_msg_reserve(&p->a);
+		assert_non_null(slot);
+		memcpy(slot, in, RING_PAYLOAD); /* more than is committed */
+		assert_int_equal(chan_msg_commit(&p->a, 9, len), 0);
+		memset(out, 0xee, sizeof(out));
+		assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)),
+				 (int)len);
+		assert_int_equal(type, 9);
+		assert_memory_equal(out, in, len);
+		assert_int_equal(out[len], 0xee); /* only len bytes */
+		assert_int_equal(p->a.tx.f->tx.sent, p->a.tx.seq);
+	}
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)),
+			 E_AGAIN);
+}
+
+/* A reservation is nothing until committed; a commit longer than a slot
+ * is refused and sends nothing either. */
+static void test_reserve_uncommitted_sends_nothing(void **state)
+{
+	struct pair *p = *state;
+	uint8_t out[64], type = 0, *slot;
+
+	slot = chan_msg_reserve(&p->a);
+	assert_non_null(slot);
+	memset(slot, 0x55, RING_PAYLOAD);
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)),
+			 E_AGAIN);
+	assert_int_equal(chan_msg_commit(&p->a, 3, RING_PAYLOAD + 1),
+			 E_TOOBIG);
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)),
+			 E_AGAIN);
+	assert_int_equal(p->a.tx.seq, 0);
+	/* the slot is reused by the next send, which arrives alone */
+	assert_int_equal(chan_msg_send(&p->a, 4, "abc", 3), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)), 3);
+	assert_int_equal(type, 4);
+	assert_memory_equal(out, "abc", 3);
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)),
+			 E_AGAIN);
+}
+
+/* chan_msg_reserve never hands out a slot the receiver has not read:
+ * NULL on a full ring (not a drop), a slot again once one is read, and
+ * NULL while the receiver's line claims it read what was never sent. */
+static void test_reserve_full_and_lying_ack(void **state)
+{
+	struct pair *p = *state;
+	uint8_t out[64], type = 0, *slot;
+	int k = 0;
+
+	while (k < 100 && (slot = chan_msg_reserve(&p->a)) != NULL) {
+		slot[0] = (uint8_t)k;
+		assert_int_equal(chan_msg_commit(&p->a, 1, 1), 0);
+		k++;
+	}
+	assert_int_equal(k, CHAN_HALF_SLOTS);
+	assert_null(chan_msg_reserve(&p->a));
+	assert_int_equal(ring_tx_dropped(p->a.tx.f), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, out, sizeof(out)), 1);
+	assert_int_equal(out[0], 0);
+	slot = chan_msg_reserve(&p->a);
+	assert_non_null(slot);
+	assert_ptr_equal(slot, p->a.tx.f->slots[0].payload);
+	/* a hostile receiver says it is ahead of the sender */
+	p->a.tx.f->rx.ack = p->a.tx.seq + 5;
+	assert_null(chan_msg_reserve(&p->a));
+	p->a.tx.f->rx.ack = p->a.tx.seq - CHAN_HALF_SLOTS - 1;
+	assert_null(chan_msg_reserve(&p->a));
+	/* every message sent is still there, in order */
+	p->a.tx.f->rx.ack = p->b.rx.seq;
+	for (int i = 1; i < CHAN_HALF_SLOTS; i++) {
+		assert_int_equal(
+		    chan_msg_recv(&p->b, &type, out, sizeof(out)), 1);
+		assert_int_equal(out[0], i);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +372,9 @@ int main(void)
 		T(test_sleep_doorbell),
 		T(test_one_slot_straight_to_buffer),
 		T(test_one_slot_over_cap),
+		T(test_reserve_commit_one_slot),
+		T(test_reserve_uncommitted_sends_nothing),
+		T(test_reserve_full_and_lying_ack),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

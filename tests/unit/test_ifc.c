@@ -1116,6 +1116,106 @@ static void test_send(void **state)
 	assert_int_equal(t.len, 0);
 }
 
+/* ---- the stubs on a binding: straight into the ring slot ---- */
+
+static uint64_t bind_now(void)
+{
+	return 0;
+}
+
+static void bind_bell(uint32_t core, uint32_t wake)
+{
+	(void)core;
+	(void)wake;
+}
+
+static void bind_pause(uint64_t ns)
+{
+	(void)ns;
+}
+
+static const struct bind_env bind_test_env = {bind_now, bind_bell,
+					      bind_pause, 0, 0, 0};
+
+/* sample_send_<msg>(bind_send_fn, b, m): a message that fits a slot is
+ * marshalled into it (its bytes are in the slot, the wire bytes of
+ * <msg>_marshal), a longer one goes as fragments, one that does not
+ * marshal sends nothing, and a full ring is bind_send's (E_FULL once
+ * send_wait_ns is 0). Whatever arrives unmarshals to what was sent. */
+static void test_send_on_binding(void **state)
+{
+	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
+	struct binding b;
+	struct chan peer;
+	union any_msg u, v;
+	uint8_t wire[IFC_MAX_MSG], got[CHAN_MSG_MAX], type = 0;
+	int n, k;
+
+	(void)state;
+	memset(frame, 0, sizeof(frame));
+	bind_init(&b, frame, 0, 1, 0, &bind_test_env);
+	b.send_wait_ns = 0;
+	chan_init(&peer, frame, 1);
+
+	/* one slot: the marshalled bytes are in the slot the header names */
+	fill_full(SAMPLE_MSG_BLOBS, &u);
+	n = sample_blobs_marshal(&u.blobs, wire, sizeof(wire));
+	assert_true(n > 0 && n <= RING_PAYLOAD);
+	assert_int_equal(sample_send_blobs(bind_send_fn, &b, &u.blobs), 0);
+	assert_int_equal(b.sent, 1);
+	assert_memory_equal(b.ch.tx.f->slots[0].payload, wire, (size_t)n);
+	assert_int_equal(chan_msg_recv(&peer, &type, got, sizeof(got)), n);
+	assert_int_equal(type, SAMPLE_MSG_BLOBS);
+	assert_memory_equal(got, wire, (size_t)n);
+
+	/* longer than a slot: fragments, the same bytes as marshal's */
+	fill_full(SAMPLE_MSG_BIG, &u);
+	n = sample_big_marshal(&u.big, wire, sizeof(wire));
+	assert_true(n > RING_PAYLOAD);
+	assert_int_equal(sample_send_big(bind_send_fn, &b, &u.big), 0);
+	assert_int_equal(b.sent, 2);
+	assert_int_equal(chan_msg_recv(&peer, &type, got, sizeof(got)), n);
+	assert_int_equal(type, SAMPLE_MSG_BIG);
+	assert_memory_equal(got, wire, (size_t)n);
+	assert_int_equal(sample_big_unmarshal(got, (size_t)n, &v.big), 0);
+	assert_memory_equal(&v.big, &u.big, sizeof(u.big));
+
+	/* a message that does not marshal: nothing sent, whatever its size */
+	fill_full(SAMPLE_MSG_MIXED, &u);
+	u.mixed.d_len = 4;
+	assert_int_equal(sample_send_mixed(bind_send_fn, &b, &u.mixed),
+			 E_INVAL);
+	fill_full(SAMPLE_MSG_BIG, &u);
+	u.big.data_len = 1023;
+	assert_int_equal(sample_send_big(bind_send_fn, &b, &u.big), E_INVAL);
+	assert_int_equal(b.sent, 2);
+	assert_int_equal(chan_msg_recv(&peer, &type, got, sizeof(got)),
+			 E_AGAIN);
+
+	/* an empty message: length 0 */
+	assert_int_equal(sample_send_empty(bind_send_fn, &b, &u.empty), 0);
+	assert_int_equal(chan_msg_recv(&peer, &type, got, sizeof(got)), 0);
+	assert_int_equal(type, SAMPLE_MSG_EMPTY);
+
+	/* a full ring: the stub falls back to bind_send, which gives up */
+	fill_full(SAMPLE_MSG_REQ, &u);
+	k = 0;
+	while (k < 100 && sample_send_req(bind_send_fn, &b, &u.req) == 0) {
+		k++;
+	}
+	assert_int_equal(k, CHAN_HALF_SLOTS);
+	assert_int_equal(sample_send_req(bind_send_fn, &b, &u.req), E_FULL);
+	n = sample_req_marshal(&u.req, wire, sizeof(wire));
+	for (int i = 0; i < k; i++) {
+		assert_int_equal(
+		    chan_msg_recv(&peer, &type, got, sizeof(got)), n);
+		assert_int_equal(type, SAMPLE_MSG_REQ);
+		assert_memory_equal(got, wire, (size_t)n);
+	}
+	assert_int_equal(chan_msg_recv(&peer, &type, got, sizeof(got)),
+			 E_AGAIN);
+}
+
 /* ---- calls ---- */
 
 static void test_call_ids(void **state)
@@ -1274,6 +1374,7 @@ int main(void)
 	    cmocka_unit_test(test_dispatch_short_after_long),
 	    cmocka_unit_test(test_dispatch_nested),
 	    cmocka_unit_test(test_send),
+	    cmocka_unit_test(test_send_on_binding),
 	    cmocka_unit_test(test_call_ids),
 	    cmocka_unit_test(test_call_round),
 	    cmocka_unit_test(test_call_empty_messages),

@@ -121,8 +121,41 @@ void bind_init(struct binding *b, void *frame, int side, uint32_t peer_core,
 int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len);
 
 /* bind_send_fn: bind_send as the generated stubs' transport (tctx is the
- * binding). */
+ * binding). A stub given this transport marshals a message that fits one
+ * slot straight into the ring (bind_reserve, bind_commit). */
 int bind_send_fn(void *tctx, uint8_t type, const void *buf, size_t len);
+
+/* bind_reserve / bind_commit: bind_send of a one-slot message in two
+ * steps, with no copy: bind_reserve gives the next slot's payload
+ * (RING_PAYLOAD bytes to write the message into), or NULL when the ring is
+ * full (then use bind_send, which waits for room as it says);
+ * bind_commit sends len bytes of it as a message of type and rings the
+ * doorbell if the peer sleeps: 0, or E_TOOBIG (len > RING_PAYLOAD; nothing
+ * sent). Nothing else may be sent on b between the two; a reservation not
+ * committed sends nothing. Inline: the send of every polling round trip. */
+static inline uint8_t *bind_reserve(struct binding *b)
+{
+	return chan_msg_reserve(&b->ch);
+}
+
+/* bind_ring: the doorbell, for a peer that said it sleeps with wake */
+void bind_ring(struct binding *b, uint32_t wake);
+
+static inline int bind_commit(struct binding *b, uint8_t type, size_t len)
+{
+	uint32_t wake;
+	int r = chan_msg_commit(&b->ch, type, len);
+
+	if (r < 0) {
+		return r;
+	}
+	b->sent++;
+	wake = ring_tx_wake_token_inline(&b->ch.tx);
+	if (__builtin_expect(wake != 0, 0)) {
+		bind_ring(b, wake);
+	}
+	return 0;
+}
 
 /* bind_next_id: a fresh call id (never 0). */
 uint32_t bind_next_id(struct binding *b);

@@ -61,13 +61,71 @@ void chan_init(struct chan *c, void *frame, int side);
  * read). Never waits. */
 int chan_msg_send(struct chan *c, uint8_t type, const void *buf, size_t len);
 
+/* chan_msg_reserve / chan_msg_commit: chan_msg_send of a one-slot
+ * message in two steps, written straight into the slot (no copy; the
+ * generated stubs marshal into it through bind_reserve). chan_msg_reserve:
+ * the payload of the next slot (RING_PAYLOAD bytes to write), or NULL when
+ * the ring is full. chan_msg_commit: publishes len bytes of it as one
+ * message of type; 0, or E_TOOBIG (len > RING_PAYLOAD: nothing sent, the
+ * slot stays ours). Nothing else may be sent on c between the two; a
+ * reservation that is not committed sends nothing. */
+static inline uint8_t *chan_msg_reserve(struct chan *c)
+{
+	struct ring_slot *s = ring_tx_reserve(&c->tx);
+
+	return s ? s->payload : NULL;
+}
+
+/* chan_commit_traced: chan_msg_commit with tracing on (chan.c) */
+int chan_commit_traced(struct chan *c, uint8_t type, size_t len);
+
+static inline int chan_msg_commit(struct chan *c, uint8_t type, size_t len)
+{
+	if (len > RING_PAYLOAD) {
+		return E_TOOBIG;
+	}
+	if (__builtin_expect(chan_trace != NULL, 0)) {
+		return chan_commit_traced(c, type, len);
+	}
+	ring_tx_commit(&c->tx, &c->tx.f->slots[c->tx.seq % c->tx.n], type, 0,
+		       len);
+	return 0;
+}
+
 /* chan_msg_recv: the next complete message into buf (cap bytes) and
  * *type. Returns its length, E_AGAIN if none is complete yet, or
  * E_FORMAT for a malformed one or one longer than cap (consumed; call
  * again for the next). Writes only the message's bytes into buf: a
  * one-slot message is copied once, from the slot straight into buf;
  * a longer one is reassembled in c->buf first. */
-int chan_msg_recv(struct chan *c, uint8_t *type, void *buf, size_t cap);
+/* chan_msg_recv_slow: the rest of chan_msg_recv, from the next slot's
+ * header h that ring_peek returned r for (not E_AGAIN) */
+int chan_msg_recv_slow(struct chan *c, const struct ring_head *h, int r,
+		       uint8_t *type, void *buf, size_t cap);
+
+/* inline: a one-slot message that fits, no reassembly under way and
+ * tracing off (every message of a polling round trip) is taken here, from
+ * its header read once; everything else is chan_msg_recv_slow's */
+static inline int chan_msg_recv(struct chan *c, uint8_t *type, void *buf,
+				size_t cap)
+{
+	struct ring_head h;
+	int r = ring_peek(&c->rx, &h);
+
+	if (r == E_AGAIN) {
+		return E_AGAIN;
+	}
+	if (__builtin_expect(r >= 0 && !(h.flags & RING_F_MORE) &&
+				     h.len <= cap && c->len == 0 && !c->bad &&
+				     chan_trace == NULL,
+			     1)) {
+		ring_take(&c->rx, &h, buf);
+		ring_rx_publish(&c->rx);
+		*type = h.type;
+		return r;
+	}
+	return chan_msg_recv_slow(c, &h, r, type, buf, cap);
+}
 
 /* chan_needs_doorbell: after sending: the peer said it sleeps. */
 bool chan_needs_doorbell(const struct chan *c);

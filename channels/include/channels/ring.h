@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <abi/errors.h>
 
 #define CHAN_FRAME_SIZE 4096
 #define RING_SLOT_SIZE 64
@@ -138,6 +139,42 @@ unsigned ring_tx_space(const struct ring_tx *tx);
 int ring_send(struct ring_tx *tx, uint8_t type, uint8_t flags,
 	      const void *payload, size_t len);
 
+/* ring_tx_reserve / ring_tx_commit: ring_send in two steps, for a sender
+ * that writes its payload straight into the slot (channels/binding.h,
+ * bind_reserve: a generated stub marshals into it, no copy).
+ * ring_tx_reserve returns the next slot, whose payload (RING_PAYLOAD
+ * bytes) the caller may write, or NULL when the ring is full (not counted
+ * as a drop: the caller takes another path). Nothing of it is the
+ * receiver's until ring_tx_commit publishes len bytes of that payload
+ * (len <= RING_PAYLOAD: the caller's to check) with the header, last.
+ * Nothing else may be sent on tx between the two. Inline: this is the
+ * send path of every message of a binding. */
+static inline struct ring_slot *ring_tx_reserve(struct ring_tx *tx)
+{
+	uint64_t ack = __atomic_load_n(&tx->f->rx.ack, __ATOMIC_ACQUIRE);
+
+	/* full, or a receiver that claims to be ahead of us (lies: no
+	 * room) */
+	if (tx->seq - ack >= tx->n) {
+		return NULL;
+	}
+	return &tx->f->slots[tx->seq % tx->n];
+}
+
+static inline void ring_tx_commit(struct ring_tx *tx, struct ring_slot *s,
+				  uint8_t type, uint8_t flags, size_t len)
+{
+	uint64_t seq = tx->seq + 1;
+
+	/* payload before header: the header makes the slot visible */
+	__atomic_store_n(&s->header,
+			 (uint32_t)seq | (uint64_t)type << 32 |
+				 (uint64_t)len << 40 | (uint64_t)flags << 48,
+			 __ATOMIC_RELEASE);
+	tx->seq = seq;
+	__atomic_store_n(&tx->f->tx.sent, seq, __ATOMIC_RELAXED);
+}
+
 /* ring_tx_count_drop: count a message the sender gave up on (e.g. a
  * multi-slot message that did not fit). */
 void ring_tx_count_drop(struct ring_tx *tx);
@@ -148,6 +185,14 @@ bool ring_tx_needs_doorbell(const struct ring_tx *tx);
 /* ring_tx_wake_token: the same check; the receiver's wake token to ring
  * with (never 0), or 0 if it is awake. */
 uint32_t ring_tx_wake_token(const struct ring_tx *tx);
+/* ring_tx_wake_token_inline: the same, inline (channels/binding.h) */
+static inline uint32_t ring_tx_wake_token_inline(const struct ring_tx *tx)
+{
+	/* pairs with the fence in ring_rx_sleep: either we see the flag or
+	 * the receiver sees our slot */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&tx->f->rx.sleeping, __ATOMIC_RELAXED);
+}
 
 /* ring_recv: takes the next message slot into *m. Returns its length, or
  * E_AGAIN when the ring is empty, or E_FORMAT for a slot whose header is
@@ -171,8 +216,34 @@ struct ring_head {
  * slot; call ring_rx_ack after it, never before (the sender may then
  * reuse the slot). The payload is read once, after its header, so a
  * hostile sender cannot change a length that was checked. */
-int ring_peek(struct ring_rx *rx, struct ring_head *h);
-void ring_take(struct ring_rx *rx, const struct ring_head *h, void *dst);
+static inline int ring_peek(struct ring_rx *rx, struct ring_head *h)
+{
+	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
+	uint64_t w = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
+
+	if ((uint32_t)w != (uint32_t)(rx->seq + 1)) {
+		return E_AGAIN;
+	}
+	h->type = (uint8_t)(w >> 32);
+	h->flags = (uint8_t)(w >> 48);
+	h->len = (uint8_t)(w >> 40);
+	if (h->len > RING_PAYLOAD) {
+		rx->seq++;
+		return E_FORMAT;
+	}
+	return h->len;
+}
+
+static inline void ring_take(struct ring_rx *rx, const struct ring_head *h,
+			     void *dst)
+{
+	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
+
+	if (dst != NULL && h->len) {
+		__builtin_memcpy(dst, s->payload, h->len);
+	}
+	rx->seq++;
+}
 
 /* ring_rx_backlog: slots sent and not read yet, as the sender's line says
  * (at most the ring's size: a sender's word, used only to decide when to
@@ -182,7 +253,14 @@ unsigned ring_rx_backlog(const struct ring_rx *rx);
 /* ring_rx_pending: true if a message is waiting. */
 bool ring_rx_pending(const struct ring_rx *rx);
 
-/* ring_rx_ack: publish the receiver's position (frees slots). */
+/* ring_rx_ack: publish the receiver's position (frees slots).
+ * ring_rx_publish: the same, inline (channels/chan.h's receive path;
+ * ring_rx_ack stays a call, as tests/bench/pingpong.c's baseline ring has
+ * always run it). */
+static inline void ring_rx_publish(struct ring_rx *rx)
+{
+	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);
+}
 void ring_rx_ack(struct ring_rx *rx);
 
 /* ring_rx_sleep / ring_rx_wake: set or clear the receiver's asleep flag.

@@ -70,8 +70,12 @@ struct service {
 
 /* svc_send: the stubs' transport; tctx is a struct svc_client *. Waits
  * (1 ms at a time) while the client's ring is full, at most 1 s: a client
- * that never reads gets E_FULL. */
-int svc_send(void *tctx, uint8_t type, const void *buf, size_t len);
+ * that never reads gets E_FULL. It is bind_send_fn, since a client begins
+ * with its binding: a reply that fits a ring slot is marshalled straight
+ * into it (channels/binding.h, bind_reserve). */
+#define svc_send bind_send_fn
+_Static_assert(offsetof(struct svc_client, b) == 0,
+	       "svc_send's tctx, a client, is its binding");
 
 /* svc_run: serve until a handler sets s->stop; returns 0 then */
 int svc_run(struct service *s);
