@@ -68,13 +68,7 @@ static int poll_all(void)
 		done += closes_drain();
 	}
 
-	for (uint32_t c = 0; c < me.ncores; c++) {
-		done += links[c].up ? drain((int)c) : 0;
-	}
-	for (int i = 0; i < MAX_PROCS; i++) {
-		done += procs[i].pid ? drain(PROC_ROUTE + i) : 0;
-	}
-	return done;
+	return done + drain_all();
 }
 
 #define POLL_NS 50000ull /* 50 us */

@@ -97,6 +97,8 @@ int link_has_room(int route);
 struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
 int drain(int route);
+/* drain_all: drain every link and every program's route (mesh.c) */
+int drain_all(void);
 int set_sleep(int sleep);
 /* nothing_due: a handler's answer ended this monitor's part and nothing
  * is on its way to it (agree.c sets it after the last message it handled,
