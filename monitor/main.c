@@ -99,13 +99,20 @@ int main(int argc, char **argv)
 				closes_drain();
 			}
 			idle_since = 0;
-			continue;
-		}
-		/* poll briefly before sleeping: a reply that is on its way
-		 * then needs no doorbell */
-		/* the window in TSC ticks, read in ring 3: no system
-		 * call of its own per pass */
-		if (!idle_since) {
+			/* our part ended with what this pass handled: sleep
+			 * now, without a pass that would find nothing
+			 * (set_sleep looks at every ring once more, and an
+			 * exit or a close ends the wait at once: the kernel
+			 * keeps them as events) */
+			if (!sleep_at_once() || closes_holding()) {
+				continue;
+			}
+			local_sent = 0; /* our wait runs it, as a yield would */
+		} else if (!idle_since) {
+			/* poll briefly before sleeping: a reply that is on
+			 * its way then needs no doorbell (the window in TSC
+			 * ticks, read in ring 3: no system call of its own
+			 * per pass) */
 			idle_since = timing_tsc();
 			/* a program of this core that waits for what we sent
 			 * runs now, not after our window (the kernel runs a
@@ -116,7 +123,8 @@ int main(int argc, char **argv)
 				sys_yield();
 			}
 		}
-		if (timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
+		if (idle_since && timing_tsc() - idle_since < poll_tsc &&
+		    !sleep_at_once()) {
 			ring_relax();
 			continue;
 		}
