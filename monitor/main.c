@@ -105,9 +105,19 @@ int main(int argc, char **argv)
 			 * exit or a close ends the wait at once: the kernel
 			 * keeps them as events) */
 			if (!sleep_at_once() || closes_holding()) {
+				/* a program of this core that slept waiting
+				 * for what we sent runs now, not after our
+				 * next pass (it is the woken process: the
+				 * yield goes to it, not round robin) */
+				if (local_rang) {
+					local_rang = 0;
+					local_sent = 0;
+					sys_yield();
+				}
 				continue;
 			}
 			local_sent = 0; /* our wait runs it, as a yield would */
+			local_rang = 0;
 		} else if (!idle_since) {
 			/* poll briefly before sleeping: a reply that is on
 			 * its way then needs no doorbell (the window in TSC
@@ -120,6 +130,7 @@ int main(int argc, char **argv)
 			 * the ringer waits or yields) */
 			if (local_sent) {
 				local_sent = 0;
+				local_rang = 0;
 				sys_yield();
 			}
 		}
@@ -133,7 +144,12 @@ int main(int argc, char **argv)
 		/* relayed calls past their deadline are answered; the next
 		 * deadline bounds the sleep */
 		due = relays_expire();
-		if (!set_sleep(1)) {
+		if (set_sleep(1)) {
+			/* something arrived meanwhile: no wait */
+		} else if (!due && outq_quiet()) {
+			/* nothing due, nothing queued: no clock to read */
+			ev = (uint32_t)sys_wait(0);
+		} else {
 			uint64_t now = sys_time_ns(), rel = outq_release(now);
 			uint64_t poll = outq_pending();
 

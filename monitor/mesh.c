@@ -15,6 +15,7 @@
  * silence (docs/monitor.md, "Deadlines").
  */
 #include "monitor.h"
+#include "routeset.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,9 +26,11 @@ struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
 int local_sent;
-/* proc_live: process routes that may hold a program (a bit per slot, set
- * when the route is attached, cleared by the walks that find its pid 0):
- * the loop's passes and set_sleep visit these, not all MAX_PROCS slots */
+/* local_rang: we rang the doorbell of a program of this core (it slept
+ * on its channel) since the loop last yielded */
+int local_rang;
+/* proc_live: process routes that may hold a program (routeset.h): the
+ * loop's passes and set_sleep visit these, not all MAX_PROCS slots */
 static uint32_t proc_live;
 _Static_assert(MAX_PROCS <= 32, "a bit per process route");
 
@@ -42,6 +45,9 @@ struct relay_table relays = {.e = relay_entries,
 static void ring(uint32_t core, uint32_t wake)
 {
 	sys_doorbell(core, wake);
+	if (core == me.core_id) {
+		local_rang = 1;
+	}
 }
 
 static void pause_ns(uint64_t ns)
@@ -112,7 +118,7 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 		/* a program that does not read costs one failed send */
 		b->send_wait_ns = 0;
 		lost_procs[route - PROC_ROUTE] = 0;
-		proc_live |= 1u << (route - PROC_ROUTE);
+		routeset_add(&proc_live, (unsigned)(route - PROC_ROUTE));
 	} else {
 		lost_links[route] = 0;
 	}
@@ -280,6 +286,12 @@ int sleep_at_once(void)
 {
 	return nothing_due && !outq_links && !outq_progs &&
 	       relay_count(&relays) == 0 && agree_waiting() == 0;
+}
+
+int outq_quiet(void)
+{
+	/* outq_release(now) and outq_pending() are then both 0 */
+	return !outq_used_ns && !outq_links && !outq_progs;
 }
 
 uint64_t outq_pending(void)
@@ -618,16 +630,14 @@ int drain(int route)
 
 /* live_procs: the process routes that hold a program now (proc_live,
  * with the slots whose program is gone dropped) */
+static int proc_held(unsigned slot)
+{
+	return procs[slot].pid != 0;
+}
+
 static uint32_t live_procs(void)
 {
-	for (uint32_t m = proc_live; m; m &= m - 1) {
-		int i = __builtin_ctz(m);
-
-		if (!procs[i].pid) {
-			proc_live &= ~(1u << i);
-		}
-	}
-	return proc_live;
+	return routeset_live(&proc_live, proc_held);
 }
 
 int drain_all(void)
