@@ -18,6 +18,7 @@
 #include "kset.h"
 #include "ktrace.h"
 #include "tdl.h"
+#include "slots.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -36,6 +37,25 @@ static bool need_resched;
 static struct tdl timer;
 static uint64_t slice_end; /* TSC when the running process's slice ends */
 static uint32_t next_gen;
+/* the slots in each state but PROC_FREE (slots.h): the scheduler's walks
+ * at every return to ring 3 visit only these */
+static slots_t runnable, waiting;
+_Static_assert(PROC_MAX <= SLOTS_MAX, "a bit per slot");
+
+/* set_state: every change of a process's state goes through here */
+static void set_state(struct proc *p, enum proc_state s)
+{
+	unsigned i = (unsigned)(p - procs);
+
+	p->state = s;
+	slots_del(&runnable, i);
+	slots_del(&waiting, i);
+	if (s == PROC_RUNNABLE) {
+		slots_add(&runnable, i);
+	} else if (s == PROC_WAITING) {
+		slots_add(&waiting, i);
+	}
+}
 
 struct proc *proc_current(void)
 {
@@ -284,7 +304,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.rcx = ktrace_at_spawn(p);
 	/* r8: its wake token, for the asleep flag of its channels */
 	p->frame.r8 = SYS_WAKE_SLOT0 + (uint32_t)(p - procs);
-	p->state = PROC_RUNNABLE;
+	set_state(p, PROC_RUNNABLE);
 	TRACE_PID(ktrace, TRACE_SPAWN, ktrace_pid(), p->pid, 0);
 	return (int)p->pid;
 }
@@ -315,7 +335,7 @@ static void end(struct proc *p, int64_t status)
 	struct proc *parent;
 	uint32_t i;
 
-	p->state = PROC_FREE;
+	set_state(p, PROC_FREE);
 	TRACE_PID(ktrace, TRACE_EXIT, ktrace_pid(), p->pid, (uint64_t)status);
 	ktrace_proc_gone(p);
 	rights_proc_gone(&krights, p->pid);
@@ -651,11 +671,12 @@ static bool posted;
 
 static void post(uint32_t event)
 {
+	unsigned i;
+
 	posted = true;
-	for (int i = 0; i < PROC_MAX; i++) {
-		if (procs[i].state != PROC_FREE) {
-			procs[i].events |= event;
-		}
+	SLOTS_EACH(i, runnable | waiting)
+	{
+		procs[i].events |= event;
 	}
 }
 
@@ -767,22 +788,29 @@ void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
 		cur->events = 0;
 		return;
 	}
-	cur->state = PROC_WAITING;
+	set_state(cur, PROC_WAITING);
 	cur->wake_tsc = timeout_ns ? rdtsc() + ns_to_tsc(timeout_ns) : 0;
 }
 
+/* wake_expired: waiting processes whose timeout passed or that have an
+ * event become runnable, with the events as SYS_WAIT's result */
 static void wake_expired(void)
 {
-	uint64_t now = rdtsc();
+	uint64_t now;
+	unsigned i;
 
-	for (int i = 0; i < PROC_MAX; i++) {
+	if (!waiting) {
+		return;
+	}
+	now = rdtsc();
+	SLOTS_EACH(i, waiting)
+	{
 		struct proc *p = &procs[i];
-		if (p->state == PROC_WAITING && p->wake_tsc &&
-		    p->wake_tsc <= now) {
+		if (p->wake_tsc && p->wake_tsc <= now) {
 			p->events |= SYS_EV_TIMER;
 		}
-		if (p->state == PROC_WAITING && p->events) {
-			p->state = PROC_RUNNABLE;
+		if (p->events) {
+			set_state(p, PROC_RUNNABLE);
 			p->wake_tsc = 0;
 			p->frame.rax = p->events;
 			p->events = 0;
@@ -801,7 +829,8 @@ void sched_tick(struct trap_frame *f)
 
 static struct proc *pick(void)
 {
-	int start = cur ? (int)(cur - procs) + 1 : 0;
+	unsigned start = cur ? (unsigned)(cur - procs) + 1 : 0;
+	int next;
 
 	/* the woken process runs next, but does not displace a process of
 	 * this core that rang it until that one waits or yields */
@@ -816,29 +845,24 @@ static struct proc *pick(void)
 	if (cur && cur->state == PROC_RUNNABLE && !need_resched) {
 		return cur;
 	}
-	for (int k = 0; k < PROC_MAX; k++) {
-		struct proc *p = &procs[(start + k) % PROC_MAX];
-		if (p->state == PROC_RUNNABLE) {
-			return p;
-		}
-	}
-	return 0;
+	/* round robin: the first runnable slot after the current one */
+	next = slots_next(runnable, start);
+	return next < 0 ? 0 : &procs[next];
 }
 
 static void arm_timer(void)
 {
 	uint64_t now = rdtsc(), deadline = 0, delta;
-	int runnable = 0;
+	unsigned i;
 
-	for (int i = 0; i < PROC_MAX; i++) {
+	SLOTS_EACH(i, waiting)
+	{
 		struct proc *p = &procs[i];
-		runnable += p->state == PROC_RUNNABLE;
-		if (p->state == PROC_WAITING && p->wake_tsc &&
-		    (!deadline || p->wake_tsc < deadline)) {
+		if (p->wake_tsc && (!deadline || p->wake_tsc < deadline)) {
 			deadline = p->wake_tsc;
 		}
 	}
-	if (runnable > 1 && (!deadline || slice_end < deadline)) {
+	if (slots_many(runnable) && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
 	}
 	/* written only when the deadline changed or the timer fired */
@@ -894,9 +918,12 @@ static struct proc *idle(void)
 void sched_return(struct trap_frame *f)
 {
 	struct proc *next;
+	/* a process that waits is saved first: its wait may end (and set
+	 * rax) before we pick; one that runs on is saved only if another
+	 * is picked, and then also needs no reload (f is its frame) */
+	bool saved = cur && cur->state != PROC_RUNNABLE;
 
-	/* save first: a wait may end (and set rax) before we pick */
-	if (cur) {
+	if (saved) {
 		cur->frame = *f;
 	}
 	wake_expired();
@@ -908,7 +935,12 @@ void sched_return(struct trap_frame *f)
 		slice_end = rdtsc() + ns_to_tsc(SLICE_NS);
 	}
 	need_resched = false;
-	*f = next->frame;
+	if (next != cur && cur && !saved) {
+		cur->frame = *f;
+	}
+	if (next != cur || saved) {
+		*f = next->frame;
+	}
 	if (next != cur) {
 		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
 			  next->pid);

@@ -68,13 +68,7 @@ static int poll_all(void)
 		done += closes_drain();
 	}
 
-	for (uint32_t c = 0; c < me.ncores; c++) {
-		done += links[c].up ? drain((int)c) : 0;
-	}
-	for (int i = 0; i < MAX_PROCS; i++) {
-		done += procs[i].pid ? drain(PROC_ROUTE + i) : 0;
-	}
-	return done;
+	return done + drain_all();
 }
 
 #define POLL_NS 50000ull /* 50 us */
@@ -105,13 +99,30 @@ int main(int argc, char **argv)
 				closes_drain();
 			}
 			idle_since = 0;
-			continue;
-		}
-		/* poll briefly before sleeping: a reply that is on its way
-		 * then needs no doorbell */
-		/* the window in TSC ticks, read in ring 3: no system
-		 * call of its own per pass */
-		if (!idle_since) {
+			/* our part ended with what this pass handled: sleep
+			 * now, without a pass that would find nothing
+			 * (set_sleep looks at every ring once more, and an
+			 * exit or a close ends the wait at once: the kernel
+			 * keeps them as events) */
+			if (!sleep_at_once() || closes_holding()) {
+				/* a program of this core that slept waiting
+				 * for what we sent runs now, not after our
+				 * next pass (it is the woken process: the
+				 * yield goes to it, not round robin) */
+				if (local_rang) {
+					local_rang = 0;
+					local_sent = 0;
+					sys_yield();
+				}
+				continue;
+			}
+			local_sent = 0; /* our wait runs it, as a yield would */
+			local_rang = 0;
+		} else if (!idle_since) {
+			/* poll briefly before sleeping: a reply that is on
+			 * its way then needs no doorbell (the window in TSC
+			 * ticks, read in ring 3: no system call of its own
+			 * per pass) */
 			idle_since = timing_tsc();
 			/* a program of this core that waits for what we sent
 			 * runs now, not after our window (the kernel runs a
@@ -119,10 +130,12 @@ int main(int argc, char **argv)
 			 * the ringer waits or yields) */
 			if (local_sent) {
 				local_sent = 0;
+				local_rang = 0;
 				sys_yield();
 			}
 		}
-		if (timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
+		if (idle_since && timing_tsc() - idle_since < poll_tsc &&
+		    !sleep_at_once()) {
 			ring_relax();
 			continue;
 		}
@@ -131,7 +144,12 @@ int main(int argc, char **argv)
 		/* relayed calls past their deadline are answered; the next
 		 * deadline bounds the sleep */
 		due = relays_expire();
-		if (!set_sleep(1)) {
+		if (set_sleep(1)) {
+			/* something arrived meanwhile: no wait */
+		} else if (!due && outq_quiet()) {
+			/* nothing due, nothing queued: no clock to read */
+			ev = (uint32_t)sys_wait(0);
+		} else {
 			uint64_t now = sys_time_ns(), rel = outq_release(now);
 			uint64_t poll = outq_pending();
 

@@ -15,6 +15,7 @@
  * silence (docs/monitor.md, "Deadlines").
  */
 #include "monitor.h"
+#include "routeset.h"
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,13 @@ struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
 int local_sent;
+/* local_rang: we rang the doorbell of a program of this core (it slept
+ * on its channel) since the loop last yielded */
+int local_rang;
+/* proc_live: process routes that may hold a program (routeset.h): the
+ * loop's passes and set_sleep visit these, not all MAX_PROCS slots */
+static uint32_t proc_live;
+_Static_assert(MAX_PROCS <= 32, "a bit per process route");
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -37,6 +45,9 @@ struct relay_table relays = {.e = relay_entries,
 static void ring(uint32_t core, uint32_t wake)
 {
 	sys_doorbell(core, wake);
+	if (core == me.core_id) {
+		local_rang = 1;
+	}
 }
 
 static void pause_ns(uint64_t ns)
@@ -107,6 +118,7 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 		/* a program that does not read costs one failed send */
 		b->send_wait_ns = 0;
 		lost_procs[route - PROC_ROUTE] = 0;
+		routeset_add(&proc_live, (unsigned)(route - PROC_ROUTE));
 	} else {
 		lost_links[route] = 0;
 	}
@@ -274,6 +286,12 @@ int sleep_at_once(void)
 {
 	return nothing_due && !outq_links && !outq_progs &&
 	       relay_count(&relays) == 0 && agree_waiting() == 0;
+}
+
+int outq_quiet(void)
+{
+	/* outq_release(now) and outq_pending() are then both 0 */
+	return !outq_used_ns && !outq_links && !outq_progs;
 }
 
 uint64_t outq_pending(void)
@@ -558,6 +576,11 @@ int drain(int route)
 	if (muted && route < PROC_ROUTE) {
 		return 0; /* never read: the peer sees a silent monitor */
 	}
+	/* nothing there: nothing to do (before the relay table's walk
+	 * below: most routes of a pass are empty) */
+	if (!c || !chan_pending(c)) {
+		return 0;
+	}
 	/* a program with PROC_INFLIGHT calls relayed and not answered is
 	 * not read until one is: its own ring fills and its sends wait (a
 	 * flooding program pushes back on itself, not on the links) */
@@ -605,35 +628,58 @@ int drain(int route)
 	return done;
 }
 
-/* for_each_chan: sleep (1) or wake (0) every channel; on sleep, returns
+/* live_procs: the process routes that hold a program now (proc_live,
+ * with the slots whose program is gone dropped) */
+static int proc_held(unsigned slot)
+{
+	return procs[slot].pid != 0;
+}
+
+static uint32_t live_procs(void)
+{
+	return routeset_live(&proc_live, proc_held);
+}
+
+int drain_all(void)
+{
+	int done = 0;
+
+	for (uint32_t c = 0; c < me.ncores; c++) {
+		done += links[c].up ? drain((int)c) : 0;
+	}
+	for (uint32_t m = live_procs(); m; m &= m - 1) {
+		done += drain(PROC_ROUTE + __builtin_ctz(m));
+	}
+	return done;
+}
+
+/* sleep_one: chan asleep (1) or awake (0); on sleep, true if something
+ * arrived meanwhile */
+static int sleep_one(struct chan *c, int sleep)
+{
+	if (!sleep) {
+		chan_wake(c);
+		return 0;
+	}
+	chan_sleep(c);
+	return chan_pending(c);
+}
+
+/* set_sleep: sleep (1) or wake (0) every channel; on sleep, returns
  * true if something arrived meanwhile */
 int set_sleep(int sleep)
 {
 	int pending_any = 0;
 
-	/* links to cores that exist, then process routes (a wake-up walks
-	 * this twice: not MAX_CORES entries on a small machine, and only a
-	 * flag test for a route that is not there) */
-	for (uint32_t r = 0; r < me.ncores + MAX_PROCS; r++) {
-		struct chan *c;
-
-		if (r < me.ncores) {
-			if (!links[r].up || muted) {
-				continue;
-			}
-			c = &links[r].b.ch;
-		} else {
-			if (!procs[r - me.ncores].pid) {
-				continue;
-			}
-			c = &procs[r - me.ncores].b.ch;
+	/* links to cores that exist, then the process routes that hold a
+	 * program (a wake-up walks these twice) */
+	for (uint32_t r = 0; r < me.ncores && !muted; r++) {
+		if (links[r].up) {
+			pending_any |= sleep_one(&links[r].b.ch, sleep);
 		}
-		if (sleep) {
-			chan_sleep(c);
-			pending_any |= chan_pending(c);
-		} else {
-			chan_wake(c);
-		}
+	}
+	for (uint32_t m = live_procs(); m; m &= m - 1) {
+		pending_any |= sleep_one(&procs[__builtin_ctz(m)].b.ch, sleep);
 	}
 	return pending_any;
 }

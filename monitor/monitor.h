@@ -91,12 +91,17 @@ int outq_flush(void);
 uint64_t outq_pending(void);
 void outq_drop(int route);
 uint64_t outq_release(uint64_t now);
+/* outq_quiet: nothing queued and nothing to release: the loop's sleep
+ * needs no clock for the queues */
+int outq_quiet(void);
 /* link_has_room: a message to link route would not be lost */
 int link_has_room(int route);
 /* proc_slot: this core's process pid (not a monitor), or NULL */
 struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
 int drain(int route);
+/* drain_all: drain every link and every program's route (mesh.c) */
+int drain_all(void);
 int set_sleep(int sleep);
 /* nothing_due: a handler's answer ended this monitor's part and nothing
  * is on its way to it (agree.c sets it after the last message it handled,
@@ -107,6 +112,9 @@ extern int nothing_due;
 /* local_sent: something went to a program of this core since the loop
  * last went idle (main.c then yields to it before its poll window) */
 extern int local_sent;
+/* local_rang: a program of this core slept on its channel and we rang
+ * it since the loop last yielded (main.c yields to it after the pass) */
+extern int local_rang;
 int sleep_at_once(void);
 void join_mesh(void);
 
