@@ -42,12 +42,14 @@ STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
 
 extern char __kimage_phys_start[], __kimage_phys_end[];
 
-/* boot-phase state: lives in the GRUB-loaded image's bss only */
-static struct mb2_info mb;
-static struct acpi_info acpi;
-static struct manifest man;
-static struct mem_range ram[PART_MAX_RANGES], res[BOOT_MAX_MODULES + 8];
-static struct mem_range freer[PART_MAX_RANGES], parts[BOOT_MAX_CORES];
+/* boot-phase state: lives in the GRUB-loaded image only (BOOT_PHASE) */
+static BOOT_PHASE struct mb2_info mb;
+static BOOT_PHASE struct acpi_info acpi;
+static BOOT_PHASE struct manifest man;
+static BOOT_PHASE struct mem_range ram[PART_MAX_RANGES],
+	res[BOOT_MAX_MODULES + 8];
+static BOOT_PHASE struct mem_range freer[PART_MAX_RANGES],
+	parts[BOOT_MAX_CORES];
 
 static const void *acpi_map(void *ctx, uint64_t phys, size_t len)
 {
@@ -311,7 +313,7 @@ static uint32_t cmdline_flags(const char *c)
 	return flags;
 }
 
-static struct boottab staging;
+static BOOT_PHASE struct boottab staging;
 
 void boot_main(uint32_t mbi, uint64_t tsc)
 {

@@ -35,6 +35,12 @@ extern struct self self;
 
 #define STATIC_ASSERT(c, m) _Static_assert(c, m)
 
+/* BOOT_PHASE: state only core 0's boot phase uses (boot.c, devboot.c):
+ * it lives in the GRUB-loaded image (kernel.ld's .bootphase), outside the
+ * bss every instance copies, so no core pays for it. Zero at start (GRUB
+ * zeroes it); never touched once core 0 runs its own instance. */
+#define BOOT_PHASE __attribute__((section(".bss.bootphase")))
+
 #ifdef DEBUG
 #define ASSERT(c)                                                             \
 	do {                                                                  \

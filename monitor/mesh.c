@@ -80,7 +80,7 @@ static struct binding *route_binding(int route)
 			   : 0;
 	}
 	if (route >= 0 && route < MAX_CORES && links[route].up) {
-		return &links[route].b;
+		return links[route].b;
 	}
 	return 0;
 }
@@ -94,13 +94,22 @@ struct chan *route_chan(int route)
 
 /* route_attach: route's channel is side `side` of frame; its peer runs on
  * peer_core (a process there, or the monitor if peer_pid is 0) */
-void route_attach(int route, void *frame, int side, uint32_t peer_core,
+int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid)
 {
-	struct binding *b = route < PROC_ROUTE
-				    ? &links[route].b
-				    : &procs[route - PROC_ROUTE].b;
+	struct binding *b;
 
+	if (route < PROC_ROUTE && !links[route].b) {
+		/* first use of this link: its binding for good (links do not
+		 * go down) */
+		links[route].b = calloc(1, sizeof(struct binding));
+		if (!links[route].b) {
+			printf("monitor %u: no memory for the link to core %d\n",
+			       me.core_id, route);
+			return E_NOMEM;
+		}
+	}
+	b = route < PROC_ROUTE ? links[route].b : &procs[route - PROC_ROUTE].b;
 	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
 	outq_drop(route); /* nothing of a former holder of the route */
 	if (route >= PROC_ROUTE) {
@@ -110,6 +119,7 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 	} else {
 		lost_links[route] = 0;
 	}
+	return 0;
 }
 
 /* lost_count: the counter of route's lost messages (0: none) */
@@ -621,7 +631,7 @@ int set_sleep(int sleep)
 			if (!links[r].up || muted) {
 				continue;
 			}
-			c = &links[r].b.ch;
+			c = &links[r].b->ch;
 		} else {
 			if (!procs[r - me.ncores].pid) {
 				continue;
@@ -648,8 +658,9 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 		       me.core_id, core, err_msg((int)r));
 		return;
 	}
-	route_attach((int)core, (void *)sc.va, side, core, 0);
-	links[core].up = 1;
+	if (route_attach((int)core, (void *)sc.va, side, core, 0) == 0) {
+		links[core].up = 1;
+	}
 }
 
 /*

@@ -24,8 +24,12 @@
  * answers the asker E_TIMEOUT (libos's MON_CALL_NS is longer). */
 #define MONITOR_RELAY_NS (20ull * 1000 * 1000 * 1000)
 
+/* A link to the monitor of core (index): its binding (with a 1 KiB
+ * reassembly buffer) is allocated when the link comes up (route_attach):
+ * most cores talk to a handful of others, so an idle core keeps a
+ * pointer a core, not MAX_CORES bindings. */
 struct link {
-	struct binding b; /* to the monitor of core (index) */
+	struct binding *b; /* 0 until the link first comes up */
 	int up;
 };
 
@@ -76,7 +80,7 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
 void watch_add(uint32_t pid, int route);
 int watch_take(uint32_t pid);
 int relay_target(uint32_t core);
-void route_attach(int route, void *frame, int side, uint32_t peer_core,
+int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);
 void relay_limit_last(uint64_t ns);

@@ -231,8 +231,8 @@ void smp_install_trampoline(void)
 {
 	uint64_t *pml4 = dmap(TRAMP_PML4), *pdpt = dmap(TRAMP_PDPT),
 		 *pd = dmap(TRAMP_PD);
-	static uint64_t wpdpt[512] __attribute__((aligned(4096)));
-	static uint64_t wpd[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpdpt[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpd[512] __attribute__((aligned(4096)));
 	uint64_t *boot_l4 = dmap(read_cr3() & PTE_ADDR);
 
 	STATIC_ASSERT(TRAMP_SLOTS + 256 * TSLOT_SIZE <= TRAMP_END, "slots");
