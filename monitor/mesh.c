@@ -76,7 +76,7 @@ static struct binding *route_binding(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
 		return procs[route - PROC_ROUTE].pid
-			   ? &procs[route - PROC_ROUTE].b
+			   ? procs[route - PROC_ROUTE].b
 			   : 0;
 	}
 	if (route >= 0 && route < MAX_CORES && links[route].up) {
@@ -92,6 +92,24 @@ struct chan *route_chan(int route)
 	return b ? &b->ch : 0;
 }
 
+int route_reserve(int route)
+{
+	struct binding **bp = route < PROC_ROUTE ? &links[route].b
+						 : &procs[route - PROC_ROUTE].b;
+
+	if (!*bp) {
+		/* first use of this link or process slot: its binding for
+		 * good (links do not go down; a slot is used again) */
+		*bp = calloc(1, sizeof(struct binding));
+		if (!*bp) {
+			printf("monitor %u: no memory for route %d's binding\n",
+			       me.core_id, route);
+			return E_NOMEM;
+		}
+	}
+	return 0;
+}
+
 /* route_attach: route's channel is side `side` of frame; its peer runs on
  * peer_core (a process there, or the monitor if peer_pid is 0) */
 int route_attach(int route, void *frame, int side, uint32_t peer_core,
@@ -99,17 +117,10 @@ int route_attach(int route, void *frame, int side, uint32_t peer_core,
 {
 	struct binding *b;
 
-	if (route < PROC_ROUTE && !links[route].b) {
-		/* first use of this link: its binding for good (links do not
-		 * go down) */
-		links[route].b = calloc(1, sizeof(struct binding));
-		if (!links[route].b) {
-			printf("monitor %u: no memory for the link to core %d\n",
-			       me.core_id, route);
-			return E_NOMEM;
-		}
+	if (route_reserve(route) < 0) {
+		return E_NOMEM;
 	}
-	b = route < PROC_ROUTE ? links[route].b : &procs[route - PROC_ROUTE].b;
+	b = route < PROC_ROUTE ? links[route].b : procs[route - PROC_ROUTE].b;
 	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
 	outq_drop(route); /* nothing of a former holder of the route */
 	if (route >= PROC_ROUTE) {
@@ -636,7 +647,7 @@ int set_sleep(int sleep)
 			if (!procs[r - me.ncores].pid) {
 				continue;
 			}
-			c = &procs[r - me.ncores].b.ch;
+			c = &procs[r - me.ncores].b->ch;
 		}
 		if (sleep) {
 			chan_sleep(c);

@@ -34,7 +34,9 @@ struct link {
 };
 
 struct pchan {
-	struct binding b; /* to a process of this core */
+	/* to a process of this core: allocated when the slot is first used
+	 * (route_attach) and kept for the slot's later holders */
+	struct binding *b;
 	uint32_t pid;	  /* 0: slot free */
 	void *va;	  /* our end of its channel (closed at its exit) */
 	uint32_t rights;  /* SYS_RIGHT_* it was spawned with */
@@ -80,6 +82,9 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
 void watch_add(uint32_t pid, int route);
 int watch_take(uint32_t pid);
 int relay_target(uint32_t core);
+/* route_reserve: route's binding exists (allocated on its first use:
+ * 0, or E_NOMEM); route_attach reserves it too */
+int route_reserve(int route);
 int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);

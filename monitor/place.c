@@ -62,6 +62,9 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	if (slot < 0) {
 		return E_TOOBIG;
 	}
+	if (route_reserve(PROC_ROUTE + slot) < 0) {
+		return E_NOMEM;
+	}
 	r = sys_chan_create(&sc, 0, me.core_id, 0);
 	if (r < 0) {
 		return (int)r;

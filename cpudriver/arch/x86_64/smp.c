@@ -86,6 +86,9 @@ static uint64_t page_up(uint64_t a)
 	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
+/* map_ro: boot data [lo, hi) read-only at DMAP; 2 MiB pages where a
+ * whole aligned 2 MiB lies inside it (never beyond: the page rounding
+ * stays inside boot data, which is reserved from every partition) */
 static int map_ro(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi)
 {
 	lo = page_down(lo);
@@ -93,7 +96,7 @@ static int map_ro(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi)
 	if (hi <= lo) {
 		return 0;
 	}
-	return pt_map(a, pml4, DMAP_BASE + lo, lo, hi - lo, PTE_NX, false);
+	return pt_map(a, pml4, DMAP_BASE + lo, lo, hi - lo, PTE_NX, true);
 }
 
 static int map_kernel(struct pt_alloc *a, uint64_t pml4, uint64_t kern_phys)
@@ -126,8 +129,18 @@ static int map_boot_data(struct pt_alloc *a, uint64_t pml4, uint32_t c)
 	int r;
 
 	r = map_ro(a, pml4, bt->bootinfo_base, bt->bootinfo_end);
-	for (uint32_t i = 0; !r && i < bt->nmodules; i++) {
-		r = map_ro(a, pml4, bt->modules[i].start, bt->modules[i].end);
+	/* modules GRUB placed back to back (page-aligned) as one range, so
+	 * that 2 MiB pages span module borders: fewer page tables per core */
+	for (uint32_t i = 0, j; !r && i < bt->nmodules; i = j) {
+		uint64_t lo = bt->modules[i].start, hi = bt->modules[i].end;
+
+		for (j = i + 1; j < bt->nmodules &&
+				page_down(bt->modules[j].start) <= page_up(hi) &&
+				bt->modules[j].start >= lo;
+		     j++) {
+			hi = bt->modules[j].end > hi ? bt->modules[j].end : hi;
+		}
+		r = map_ro(a, pml4, lo, hi);
 	}
 	r = r ?: map_ro(a, pml4, bt->shared_base,
 			bt->shared_base + sizeof(struct boottab));
@@ -178,8 +191,10 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	}
 	pr.next += bss;
 	memset(prep_p2v(&a, kern), 0, bss);
-	wpdpt = prep_alloc(&a);
-	wpd = prep_alloc(&a);
+	/* the frames behind the two stack guard pages are never mapped at
+	 * their bss address: they hold the window's PDPT and PD */
+	wpdpt = kern + (uint64_t)(__kguard0 - __kbss_start);
+	wpd = kern + (uint64_t)(__kguard1 - __kbss_start);
 	rec = prep_alloc(&a);
 	if (!wpdpt || !wpd || !rec || map_kernel(&a, pml4, kern) ||
 	    pt_map(&a, pml4, DMAP_BASE + b->part_base, b->part_base, size,
