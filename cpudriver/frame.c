@@ -28,6 +28,7 @@ enum { OWN = 0, BORROWED = 1 };
 
 static struct rtab regions, lent;
 static uint64_t free_head, nfree;
+static uint64_t boot_used; /* [part_base, first frame): the booter's */
 
 static uint64_t pt_frame(struct pt_alloc *a)
 {
@@ -69,6 +70,7 @@ void frame_init(uint64_t next, uint64_t end)
 	rt_init(&regions, tab_alloc, tab_free, tab_p2v, 0);
 	rt_init(&lent, tab_alloc, tab_free, tab_p2v, 0);
 	r0.base = r0.lo = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	boot_used = r0.base - self.part_base;
 	r0.end = r0.hi = end & ~(PAGE_SIZE - 1);
 	r0.kind = OWN;
 	r0.owner = self.id;
@@ -155,6 +157,16 @@ uint64_t frame_free_bytes(void)
 	for (uint32_t i = 0; i < regions.n; i++) {
 		struct range *r = rt_at(&regions, i);
 		n += r->hi - r->lo;
+	}
+	return n;
+}
+
+uint64_t frame_used_bytes(void)
+{
+	uint64_t n = boot_used;
+
+	for (uint32_t i = 0; i < regions.n; i++) {
+		n += rt_at(&regions, i)->used * PAGE_SIZE;
 	}
 	return n;
 }

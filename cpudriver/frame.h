@@ -34,6 +34,11 @@ bool frame_free_table(uint64_t phys);
 /* frame_free_bytes: what is left to allocate. */
 uint64_t frame_free_bytes(void);
 
+/* frame_used_bytes: what is in use: the frames the booter took for this
+ * core's instance and every frame allocated and not freed (borrowed
+ * ones too) */
+uint64_t frame_used_bytes(void);
+
 /* frame_lend: takes size bytes (2 MiB multiple) of never-used memory off
  * this core, unmapped from its DMAP, to lend to another core; *base gets
  * the range. E_NOMEM if that much is not free at the top. */

@@ -25,7 +25,7 @@ struct self {
 	uint64_t part_end;
 	uint64_t kern_phys;       /* physical address of this instance's bss */
 	uint64_t pml4;            /* kernel page tables (physical) */
-	uint64_t *window_pd;      /* the boot window's PD (through DMAP) */
+	uint64_t *window_pt;      /* the boot window's page table (DMAP) */
 	uint64_t tsc_khz;
 	uint64_t lapic_khz;
 	uint64_t tsc_start;       /* TSC when this core entered its driver */

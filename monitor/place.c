@@ -314,6 +314,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 		rep.kern_phys = in.kern_phys;
 		rep.nprocs = in.nprocs;
 		rep.link_msgs = link_msgs;
+		rep.footprint = in.footprint;
 		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
 					       &rep);
 	}

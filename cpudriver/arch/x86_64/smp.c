@@ -37,21 +37,23 @@ struct prep {
 
 static uint64_t window_pages;
 
+/* the window maps 4 KiB pages: a partition need not be 2 MiB aligned,
+ * and the window never shows a byte outside the partition it is for */
 static void window_map(uint64_t phys, uint64_t size)
 {
-	window_pages = size / LARGE_PAGE_SIZE;
+	window_pages = size / PAGE_SIZE;
 	for (uint64_t i = 0; i < window_pages; i++) {
-		self.window_pd[i] = (phys + i * LARGE_PAGE_SIZE) | PTE_P |
-				    PTE_W | PTE_PS | PTE_NX;
-		invlpg(WINDOW_BASE + i * LARGE_PAGE_SIZE);
+		self.window_pt[i] = (phys + i * PAGE_SIZE) | PTE_P | PTE_W |
+				    PTE_NX;
+		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 }
 
 static void window_unmap(void)
 {
 	for (uint64_t i = 0; i < window_pages; i++) {
-		self.window_pd[i] = 0;
-		invlpg(WINDOW_BASE + i * LARGE_PAGE_SIZE);
+		self.window_pt[i] = 0;
+		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 	window_pages = 0;
 }
@@ -179,7 +181,7 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 			  b->part_base + (size < WINDOW_SIZE ? size : WINDOW_SIZE)};
 	struct pt_alloc a = {prep_alloc, prep_p2v, &pr};
 	uint64_t bss = (uint64_t)(__kbss_end - __kbss_start);
-	uint64_t pml4, kern, wpdpt, wpd, rec;
+	uint64_t pml4, kern, wpdpt, wpd, wpt, rec;
 	struct bootrec *br;
 	uint64_t *l4;
 
@@ -195,8 +197,9 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	 * their bss address: they hold the window's PDPT and PD */
 	wpdpt = kern + (uint64_t)(__kguard0 - __kbss_start);
 	wpd = kern + (uint64_t)(__kguard1 - __kbss_start);
+	wpt = prep_alloc(&a);
 	rec = prep_alloc(&a);
-	if (!wpdpt || !wpd || !rec || map_kernel(&a, pml4, kern) ||
+	if (!wpt || !rec || map_kernel(&a, pml4, kern) ||
 	    pt_map(&a, pml4, DMAP_BASE + b->part_base, b->part_base, size,
 		   PTE_W | PTE_NX, true) ||
 	    map_boot_data(&a, pml4, c)) {
@@ -206,6 +209,8 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	l4[(WINDOW_BASE >> 39) & 511] = wpdpt | PTE_P | PTE_W;
 	((uint64_t *)prep_p2v(&a, wpdpt))[(WINDOW_BASE >> 30) & 511] =
 		wpd | PTE_P | PTE_W;
+	((uint64_t *)prep_p2v(&a, wpd))[(WINDOW_BASE >> 21) & 511] =
+		wpt | PTE_P | PTE_W;
 	br = prep_p2v(&a, rec);
 	br->magic = BOOTREC_MAGIC;
 	br->core_id = c;
@@ -215,7 +220,7 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	br->part_end = b->part_end;
 	br->kern_phys = kern;
 	br->pml4 = pml4;
-	br->window_pd = wpd;
+	br->window_pt = wpt;
 	br->alloc_next = pr.next;
 	window_unmap();
 	*pml4_out = pml4;
@@ -248,6 +253,7 @@ void smp_install_trampoline(void)
 		 *pd = dmap(TRAMP_PD);
 	static BOOT_PHASE uint64_t wpdpt[512] __attribute__((aligned(4096)));
 	static BOOT_PHASE uint64_t wpd[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpt[512] __attribute__((aligned(4096)));
 	uint64_t *boot_l4 = dmap(read_cr3() & PTE_ADDR);
 
 	STATIC_ASSERT(TRAMP_SLOTS + 256 * TSLOT_SIZE <= TRAMP_END, "slots");
@@ -264,7 +270,9 @@ void smp_install_trampoline(void)
 		((uint64_t)wpdpt - KERNEL_VMA) | PTE_P | PTE_W;
 	wpdpt[(WINDOW_BASE >> 30) & 511] =
 		((uint64_t)wpd - KERNEL_VMA) | PTE_P | PTE_W;
-	self.window_pd = wpd;
+	wpd[(WINDOW_BASE >> 21) & 511] =
+		((uint64_t)wpt - KERNEL_VMA) | PTE_P | PTE_W;
+	self.window_pt = wpt;
 }
 
 void smp_enter_core0(const struct boottab *bt)

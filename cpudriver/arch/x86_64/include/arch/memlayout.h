@@ -7,8 +7,9 @@
  *                      (as GRUB loaded them), bss per core in its partition
  *   DMAP_BASE + phys   this core's partition (RW), the boot data (RO), its
  *                      channel frames and its LAPIC; nothing else
- *   WINDOW_BASE        a temporary 2 MiB-page window a core uses to write
- *                      another core's boot structures before booting it
+ *   WINDOW_BASE        a temporary 4 KiB-page window (2 MiB) a core uses
+ *                      to write another core's boot structures before
+ *                      booting it
  * Low physical memory holds the AP trampoline (code, temporary page tables,
  * one slot per APIC id) while cores boot.
  */
@@ -26,7 +27,7 @@
 #define KERNEL_PHYS ULL(0x100000)
 #define DMAP_BASE ULL(0xffff800000000000)
 #define WINDOW_BASE ULL(0xffffff0000000000)
-#define WINDOW_SIZE (ULL(64) << 20)
+#define WINDOW_SIZE (ULL(2) << 20) /* one page table */
 
 #define USER_BASE ULL(0x400000)
 #define USER_TOP ULL(0x00007ffffffff000)
@@ -54,7 +55,10 @@
 
 #define PAGE_SIZE ULL(4096)
 #define LARGE_PAGE_SIZE (ULL(2) << 20)
+/* partitions: 2 MiB aligned and at least 2 MiB when RAM allows, else
+ * PART_ALIGN_SMALL-granular (boot.c, docs/cpudriver.md) */
 #define PART_ALIGN LARGE_PAGE_SIZE
+#define PART_ALIGN_SMALL (ULL(64) << 10)
 
 /* AP trampoline, below 1 MiB. SIPI vector = TRAMP_CODE >> 12. Not at
  * 0x8000-0x10000, where GRUB ran its own code: under QEMU's TCG, the first
