@@ -122,7 +122,7 @@ static void check_monitor(const struct boottab *bt)
 			  "one with the command line 'monitor')");
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
-		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+		      USER_HEAP_BASE, &img);
 	if (r < 0) {
 		boot_fail("module 'monitor' is not a valid ELF program: %s",
 			  err_msg(r));
@@ -138,7 +138,7 @@ static uint64_t program_need(const struct boottab *bt, const char *app)
 	struct elf_image img;
 
 	if (!m || elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
-			    USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE,
+			    USER_HEAP_BASE,
 			    &img) < 0) {
 		return 0;
 	}

@@ -26,9 +26,9 @@ uint64_t frame_alloc_raw(void);
 /* frame_free: gives a frame back (debug builds poison it). */
 void frame_free(uint64_t phys);
 
-/* frame_free_table: an empty page table goes back if this core's
- * allocator gave it out (true); the booter made the first ones, in memory
- * that is not this core's to free (false: keep it). For pt_prune. */
+/* frame_free_table: an empty page table goes back if it is a frame of
+ * this core's (true: the booter's tables too, made in this core's
+ * partition); false: keep it. For pt_prune. */
 bool frame_free_table(uint64_t phys);
 
 /* frame_free_bytes: what is left to allocate. */

@@ -256,7 +256,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		return E_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
-		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+		      USER_HEAP_BASE, &img);
 	if (r < 0) {
 		return E_FORMAT;
 	}

@@ -374,10 +374,17 @@ void smp_boot_children(void)
 void smp_boot_done(void)
 {
 	uint64_t *l4 = dmap(self.pml4);
+	uint64_t pdpt = l4[0] & PTE_ADDR, pd, pt;
 
-	/* PML4[0] held only the trampoline's identity page */
+	/* PML4[0] held only the trampoline's identity page: its three
+	 * tables (the booter made them in our partition) go back */
+	pd = *(uint64_t *)dmap(pdpt) & PTE_ADDR;
+	pt = *(uint64_t *)dmap(pd) & PTE_ADDR;
 	l4[0] = 0;
 	pt_unmap(&kpt, self.pml4, DMAP_BASE + TRAMP_SLOTS,
 		 TRAMP_END - TRAMP_SLOTS);
 	write_cr3(self.pml4);
+	(void)frame_free_table(pt);
+	(void)frame_free_table(pd);
+	(void)frame_free_table(pdpt);
 }

@@ -31,16 +31,20 @@
 
 #define USER_BASE ULL(0x400000)
 #define USER_TOP ULL(0x00007ffffffff000)
-#define USER_STACK_TOP ULL(0x00007fff00000000)
+/* A program's image, heap, channel frames and stack lie in the first 512
+ * GiB (PML4 slot 0), its stack and channels in one GiB: a small program
+ * needs 9 page tables, not 12 (docs/cpudriver.md, "Memory layout") */
+#define USER_STACK_TOP ULL(0x0000008000000000)
 /* A program's stack: 16 KiB, mapped and zeroed at spawn (no growth). The
  * deepest measured (every page's accessed bit, over the system tests of
  * netd with lwIP under wrk load, httpd, store, sysfuzz, the shell) was
  * 8 KiB for a monitor and 4 KiB for every program; an overflow hits the
  * unmapped guard page below and kills the program. */
 #define USER_STACK_SIZE (ULL(16) << 10)
-#define USER_HEAP_BASE ULL(0x0000010000000000) /* SYS_MEM_MAP */
+#define USER_HEAP_BASE ULL(0x0000004000000000) /* SYS_MEM_MAP; images
+						   lie below it */
 #define USER_HEAP_MAX (ULL(64) << 30)
-#define USER_CHAN_BASE ULL(0x00007fe000000000) /* channel frames */
+#define USER_CHAN_BASE ULL(0x0000007fc0000000) /* channel frames */
 #define USER_CHAN_MAX 4096                       /* frames a process maps */
 #define USER_DEV_BASE ULL(0x00007f0000000000)  /* device registers */
 #define USER_DEV_MAX (ULL(4) << 30)
