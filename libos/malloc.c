@@ -95,6 +95,7 @@ static struct heap *the_heap(void)
 		heap_init(&heap, grow, heap_fail, 0, GROW_FIRST, false);
 #endif
 		heap.shrink = shrink;
+		heap.keep_mapped = GROW_FIRST;
 		heap_ready = 1;
 	}
 	return &heap;

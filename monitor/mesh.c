@@ -312,6 +312,16 @@ void outq_drop(int route)
 	}
 }
 
+void route_release(int route)
+{
+	struct pchan *p = &procs[route - PROC_ROUTE];
+
+	free(p->b);
+	p->b = NULL;
+	/* the heap's free top goes back a second later (outq_release) */
+	outq_used_ns = sys_time_ns();
+}
+
 uint64_t outq_release(uint64_t now)
 {
 	if (!outq_used_ns || outq_links || outq_progs) {

@@ -34,8 +34,8 @@ struct link {
 };
 
 struct pchan {
-	/* to a process of this core: allocated when the slot is first used
-	 * (route_attach) and kept for the slot's later holders */
+	/* to a process of this core: allocated when the slot is taken
+	 * (route_reserve), freed when its process ended (route_release) */
 	struct binding *b;
 	uint32_t pid;	  /* 0: slot free */
 	void *va;	  /* our end of its channel (closed at its exit) */
@@ -85,6 +85,8 @@ int relay_target(uint32_t core);
 /* route_reserve: route's binding exists (allocated on its first use:
  * 0, or E_NOMEM); route_attach reserves it too */
 int route_reserve(int route);
+/* route_release: a program's route is free again: its binding goes */
+void route_release(int route);
 int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);

@@ -67,6 +67,7 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	}
 	r = sys_chan_create(&sc, 0, me.core_id, 0);
 	if (r < 0) {
+		route_release(PROC_ROUTE + slot);
 		return (int)r;
 	}
 	if (grant) {
@@ -78,6 +79,7 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	r = sys_spawn(app, args, sc.phys, &g);
 	if (r < 0) {
 		sys_chan_close((void *)sc.va); /* the frame is freed */
+		route_release(PROC_ROUTE + slot);
 		return (int)r;
 	}
 	if (claim) {
@@ -492,6 +494,7 @@ int reap(void)
 				outq_drop(PROC_ROUTE + i);
 				sys_chan_close(procs[i].va);
 				procs[i].va = NULL;
+				route_release(PROC_ROUTE + i);
 			}
 		}
 		if (to >= 0) {
