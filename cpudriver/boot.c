@@ -41,11 +41,12 @@ STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
  * 2 MiB pieces, frame.c) when RAM allows that for every core; otherwise
  * PART_ALIGN_SMALL-granular and at least min_partition() (docs/cpudriver.md,
  * "Partitions"). PREP_TABLES: the page tables a booter builds for an
- * instance (smp.c prepare: 14-16 today), with room; MONITOR_TABLES the
- * monitor's (12), MONITOR_ROOM its heap's first grows and channel frames. */
+ * instance (smp.c prepare: 12-14 today, the window's included), with
+ * room; MONITOR_TABLES a program's (9 for a monitor: memlayout.h), with
+ * room; MONITOR_ROOM its heap's first grows and channel frames. */
 #define MIN_PARTITION (2ull << 20)
-#define PREP_TABLES 24
-#define MONITOR_TABLES 16
+#define PREP_TABLES 20
+#define MONITOR_TABLES 12
 #define MONITOR_ROOM (64ull << 10)
 #define LINK_BYTES (2ull << 10) /* core 0's monitor: a link a core */
 #define BOOT_IDENTITY_LIMIT (4ull << 30) /* what boot32.S maps */
