@@ -37,17 +37,33 @@ STATIC_ASSERT(sizeof(struct boot_start) == 176, "boot table layout");
 STATIC_ASSERT(sizeof(struct boot_service) == 64, "boot table layout");
 STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
 
+/* A partition is 2 MiB aligned and at least 2 MiB (lending works in
+ * 2 MiB pieces, frame.c) when RAM allows that for every core; otherwise
+ * PART_ALIGN_SMALL-granular and at least min_partition() (docs/cpudriver.md,
+ * "Partitions"). PREP_TABLES: the page tables a booter builds for an
+ * instance (smp.c prepare: 12-14 today, the window's included), with
+ * room; MONITOR_TABLES a program's (9 for a monitor: memlayout.h), with
+ * room; MONITOR_ROOM its heap's first grows and channel frames. */
 #define MIN_PARTITION (2ull << 20)
+#define PREP_TABLES 20
+#define MONITOR_TABLES 12
+#define MONITOR_ROOM (64ull << 10)
+#define LINK_BYTES (2ull << 10) /* core 0's monitor: a link a core */
 #define BOOT_IDENTITY_LIMIT (4ull << 30) /* what boot32.S maps */
 
-extern char __kimage_phys_start[], __kimage_phys_end[];
+extern char __kimage_phys_start[], __kimage_phys_end[], __kbss_start[],
+	__kbss_end[];
 
-/* boot-phase state: lives in the GRUB-loaded image's bss only */
-static struct mb2_info mb;
-static struct acpi_info acpi;
-static struct manifest man;
-static struct mem_range ram[PART_MAX_RANGES], res[BOOT_MAX_MODULES + 8];
-static struct mem_range freer[PART_MAX_RANGES], parts[BOOT_MAX_CORES];
+/* boot-phase state: lives in the GRUB-loaded image only (BOOT_PHASE) */
+static BOOT_PHASE struct mb2_info mb;
+static BOOT_PHASE struct acpi_info acpi;
+static BOOT_PHASE struct manifest man;
+static BOOT_PHASE struct mem_range ram[PART_MAX_RANGES],
+	res[BOOT_MAX_MODULES + 8];
+static BOOT_PHASE struct mem_range freer[PART_MAX_RANGES],
+	parts[BOOT_MAX_CORES];
+static BOOT_PHASE uint64_t monitor_rw; /* frames the monitor's image takes */
+static BOOT_PHASE uint64_t floor_ask[BOOT_MAX_CORES], asked[BOOT_MAX_CORES];
 
 static const void *acpi_map(void *ctx, uint64_t phys, size_t len)
 {
@@ -78,6 +94,24 @@ static void take_modules(struct boottab *bt)
 	}
 }
 
+/* image_frames: bytes of frames a program's image takes: writable
+ * segments are copied whole; a read-only one shares its module's pages
+ * but for at most its two partial edge pages (proc.c load_segment) */
+static uint64_t image_frames(const struct elf_image *img)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < img->n_segments; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint64_t lo = s->vaddr & ~(PAGE_SIZE - 1);
+		uint64_t hi = (s->vaddr + s->memsz + PAGE_SIZE - 1) &
+			      ~(PAGE_SIZE - 1);
+
+		n += s->flags & ELF_PF_W ? hi - lo : 2 * PAGE_SIZE;
+	}
+	return n;
+}
+
 static void check_monitor(const struct boottab *bt)
 {
 	const struct boot_module *m = bootmod_find(bt, "monitor");
@@ -89,11 +123,60 @@ static void check_monitor(const struct boottab *bt)
 			  "one with the command line 'monitor')");
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
-		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+		      USER_HEAP_BASE, &img);
 	if (r < 0) {
 		boot_fail("module 'monitor' is not a valid ELF program: %s",
 			  err_msg(r));
 	}
+	monitor_rw = image_frames(&img);
+}
+
+/* program_need: what starting app takes at least (image, stack, page
+ * tables, a first heap); 0 if it is not a valid program */
+static uint64_t program_need(const struct boottab *bt, const char *app)
+{
+	const struct boot_module *m = bootmod_find(bt, app);
+	struct elf_image img;
+
+	if (!m || elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
+			    USER_HEAP_BASE,
+			    &img) < 0) {
+		return 0;
+	}
+	return image_frames(&img) + USER_STACK_SIZE +
+	       MONITOR_TABLES * PAGE_SIZE + MONITOR_ROOM;
+}
+
+/* min_partition: the least a core is given when partitions are small:
+ * its CPU driver instance (bss, PML4, boot record, window and page
+ * tables) and an idle monitor (image, stack, page tables, first heap and
+ * channels), in PART_ALIGN_SMALL units */
+static uint64_t min_partition(void)
+{
+	uint64_t kern = (uint64_t)(__kbss_end - __kbss_start) +
+			(3 + PREP_TABLES) * PAGE_SIZE;
+	uint64_t mon = monitor_rw + USER_STACK_SIZE +
+		       MONITOR_TABLES * PAGE_SIZE + MONITOR_ROOM;
+
+	return (kern + mon + PART_ALIGN_SMALL - 1) & ~(PART_ALIGN_SMALL - 1);
+}
+
+/* core_need: the least core c is given when partitions are small: an
+ * idle core's minimum, what the manifest starts on c, and on core 0 room
+ * for a link to every core (its monitor talks to all of them). A device's
+ * driver (netd, store) is not counted. */
+static uint64_t core_need(const struct boottab *bt, uint32_t c,
+			  uint32_t ncores)
+{
+	uint64_t n = min_partition();
+
+	for (uint32_t i = 0; i < man.n_starts; i++) {
+		if (man.starts[i].core == c) {
+			n += program_need(bt, man.starts[i].app);
+		}
+	}
+	n += c == 0 ? ncores * LINK_BYTES : 0;
+	return (n + PART_ALIGN_SMALL - 1) & ~(PART_ALIGN_SMALL - 1);
 }
 
 static void read_manifest(struct boottab *bt, uint32_t found)
@@ -228,31 +311,75 @@ static uint64_t carve(unsigned nfree, uint64_t size)
 	return 0;
 }
 
+/* try_split: the shared region (at *base, *shared bytes) and the
+ * partitions, every piece `align` aligned and each partition at least
+ * min_size; *total gets the usable bytes */
+static int try_split(uint32_t ncores, uint64_t mbi, uint32_t mbi_size,
+		     uint64_t align, uint64_t min_size, const uint64_t *asked,
+		     uint64_t *base, uint64_t *shared, uint64_t *total)
+{
+	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	unsigned nram = usable_ram(), nres = reserve(mbi, mbi_size);
+	int nfree;
+
+	*shared = (tab + 2 * ncores * PAGE_SIZE + align - 1) & ~(align - 1);
+	nfree = part_free_ranges(ram, nram, res, nres, 1ull << 20, align,
+				 freer, PART_MAX_RANGES);
+	*total = nfree > 0 ? part_total(freer, (unsigned)nfree) : 0;
+	*base = nfree > 0 ? carve((unsigned)nfree, *shared) : 0;
+	return *base ? part_split(freer, (unsigned)nfree, ncores, asked,
+				  align, min_size, parts)
+		     : E_NOMEM;
+}
+
 static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 			 uint32_t mbi_size)
 {
 	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	uint64_t shared = tab + 2 * ncores * PAGE_SIZE;
-	unsigned nram = usable_ram(), nres = reserve(mbi, mbi_size);
-	int nfree, r;
-	uint64_t base, total;
+	uint64_t base, total, shared, min = min_partition(), need = 0;
+	bool raise = false;
+	int r;
 
-	shared = (shared + PART_ALIGN - 1) & ~(PART_ALIGN - 1);
-	nfree = part_free_ranges(ram, nram, res, nres, 1ull << 20, PART_ALIGN,
-				 freer, PART_MAX_RANGES);
-	total = nfree > 0 ? part_total(freer, (unsigned)nfree) : 0;
-	base = nfree > 0 ? carve((unsigned)nfree, shared) : 0;
-	r = base ? part_split(freer, (unsigned)nfree, ncores, man.mem,
-			      PART_ALIGN, MIN_PARTITION, parts)
-		 : E_NOMEM;
+	r = try_split(ncores, mbi, mbi_size, PART_ALIGN, MIN_PARTITION,
+		      man.mem, &base, &shared, &total);
 	if (r == E_NOMEM) {
+		/* not 2 MiB each: small partitions (they lend nothing); a core
+		 * whose equal share is less than it needs asks for that */
+		for (uint32_t c = 0; c < ncores; c++) {
+			asked[c] = man.mem[c];
+			floor_ask[c] = man.mem[c] ? man.mem[c]
+						  : core_need(bt, c, ncores);
+			need += (floor_ask[c] + PART_ALIGN_SMALL - 1) &
+				~(PART_ALIGN_SMALL - 1);
+		}
+		r = try_split(ncores, mbi, mbi_size, PART_ALIGN_SMALL, min,
+			      man.mem, &base, &shared, &total);
+		/* a raised core takes from the equal shares: look again */
+		for (int round = 0; r == 0 && round < 4; round++) {
+			raise = false;
+			for (uint32_t c = 0; c < ncores; c++) {
+				if (parts[c].end - parts[c].base < floor_ask[c]) {
+					asked[c] = floor_ask[c];
+					raise = true;
+				}
+			}
+			if (!raise) {
+				break;
+			}
+			r = try_split(ncores, mbi, mbi_size, PART_ALIGN_SMALL,
+				      min, asked, &base, &shared, &total);
+		}
+	}
+	if (r == E_NOMEM) {
+		need = (need ? need : ncores * min) + shared;
+
 		boot_fail("too little RAM: %u cores need at least %lu MiB "
-			  "(%lu MiB each plus %lu MiB shared), but only %lu MiB "
+			  "(%lu KiB each plus %lu KiB shared), but only %lu MiB "
 			  "is usable",
-			  ncores,
-			  (unsigned long)((ncores * MIN_PARTITION + shared) >> 20),
-			  (unsigned long)(MIN_PARTITION >> 20),
-			  (unsigned long)(shared >> 20), (unsigned long)(total >> 20));
+			  ncores, (unsigned long)((need + (1 << 20) - 1) >> 20),
+			  (unsigned long)(min >> 10),
+			  (unsigned long)(shared >> 10),
+			  (unsigned long)(total >> 20));
 	}
 	if (r < 0) {
 		boot_fail("cannot split memory: %s", err_msg(r));
@@ -311,7 +438,7 @@ static uint32_t cmdline_flags(const char *c)
 	return flags;
 }
 
-static struct boottab staging;
+static BOOT_PHASE struct boottab staging;
 
 void boot_main(uint32_t mbi, uint64_t tsc)
 {

@@ -18,7 +18,7 @@
 
 #define BOOT_IDENTITY_LIMIT (4ull << 30)
 
-static struct pci_func found[BOOT_MAX_PCI];
+static BOOT_PHASE struct pci_func found[BOOT_MAX_PCI];
 
 /* kind: the VirtIO device type of f (1 net, 2 block, ...), 0 if none */
 static unsigned virtio_type(const struct pci_func *f)

@@ -68,7 +68,12 @@ void frame_init(uint64_t next, uint64_t end)
 
 	rt_init(&regions, tab_alloc, tab_free, tab_p2v, 0);
 	rt_init(&lent, tab_alloc, tab_free, tab_p2v, 0);
-	r0.base = r0.lo = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	/* region 0 is the whole partition; what the booter took below next
+	 * (instance, page tables, boot record) counts as used and may come
+	 * back (smp_boot_done frees the trampoline's tables) */
+	r0.base = self.part_base;
+	r0.lo = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	r0.used = (r0.lo - r0.base) / PAGE_SIZE;
 	r0.end = r0.hi = end & ~(PAGE_SIZE - 1);
 	r0.kind = OWN;
 	r0.owner = self.id;
@@ -155,6 +160,16 @@ uint64_t frame_free_bytes(void)
 	for (uint32_t i = 0; i < regions.n; i++) {
 		struct range *r = rt_at(&regions, i);
 		n += r->hi - r->lo;
+	}
+	return n;
+}
+
+uint64_t frame_used_bytes(void)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < regions.n; i++) {
+		n += rt_at(&regions, i)->used * PAGE_SIZE;
 	}
 	return n;
 }

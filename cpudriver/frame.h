@@ -26,13 +26,18 @@ uint64_t frame_alloc_raw(void);
 /* frame_free: gives a frame back (debug builds poison it). */
 void frame_free(uint64_t phys);
 
-/* frame_free_table: an empty page table goes back if this core's
- * allocator gave it out (true); the booter made the first ones, in memory
- * that is not this core's to free (false: keep it). For pt_prune. */
+/* frame_free_table: an empty page table goes back if it is a frame of
+ * this core's (true: the booter's tables too, made in this core's
+ * partition); false: keep it. For pt_prune. */
 bool frame_free_table(uint64_t phys);
 
 /* frame_free_bytes: what is left to allocate. */
 uint64_t frame_free_bytes(void);
+
+/* frame_used_bytes: what is in use: the frames the booter took for this
+ * core's instance and every frame allocated and not freed (borrowed
+ * ones too) */
+uint64_t frame_used_bytes(void);
 
 /* frame_lend: takes size bytes (2 MiB multiple) of never-used memory off
  * this core, unmapped from its DMAP, to lend to another core; *base gets

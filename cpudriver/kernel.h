@@ -25,7 +25,7 @@ struct self {
 	uint64_t part_end;
 	uint64_t kern_phys;       /* physical address of this instance's bss */
 	uint64_t pml4;            /* kernel page tables (physical) */
-	uint64_t *window_pd;      /* the boot window's PD (through DMAP) */
+	uint64_t *window_pt;      /* the boot window's page table (DMAP) */
 	uint64_t tsc_khz;
 	uint64_t lapic_khz;
 	uint64_t tsc_start;       /* TSC when this core entered its driver */
@@ -34,6 +34,12 @@ struct self {
 extern struct self self;
 
 #define STATIC_ASSERT(c, m) _Static_assert(c, m)
+
+/* BOOT_PHASE: state only core 0's boot phase uses (boot.c, devboot.c):
+ * it lives in the GRUB-loaded image (kernel.ld's .bootphase), outside the
+ * bss every instance copies, so no core pays for it. Zero at start (GRUB
+ * zeroes it); never touched once core 0 runs its own instance. */
+#define BOOT_PHASE __attribute__((section(".bss.bootphase")))
 
 #ifdef DEBUG
 #define ASSERT(c)                                                             \

@@ -52,7 +52,7 @@ void kernel_entry(struct bootrec *br)
 	self.part_end = br->part_end;
 	self.kern_phys = br->kern_phys;
 	self.pml4 = br->pml4;
-	self.window_pd = dmap(br->window_pd);
+	self.window_pt = dmap(br->window_pt);
 	self.tsc_khz = bt->tsc_khz;
 	self.lapic_khz = bt->lapic_khz;
 	self.apic_id = bt->cores[self.id].apic_id;

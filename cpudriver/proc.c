@@ -72,6 +72,41 @@ uint32_t proc_count(void)
 	return n;
 }
 
+/* own_pages: pages of the user half below table (a table of `level`,
+ * 4 = PML4) that are the process's own: the tables themselves and leaves
+ * without PTE_SHARED */
+static uint64_t own_pages(uint64_t table, int level)
+{
+	const uint64_t *t = dmap(table);
+	uint64_t n = 0;
+
+	for (int i = 0; i < (level == 4 ? 256 : 512); i++) {
+		uint64_t e = t[i];
+
+		if (!(e & PTE_P)) {
+			continue;
+		}
+		if (level == 1 || (e & PTE_PS)) {
+			n += e & PTE_SHARED ? 0 : (level == 2 ? 512 : 1);
+		} else {
+			n += 1 + own_pages(e & PTE_ADDR, level - 1);
+		}
+	}
+	return n;
+}
+
+uint64_t proc_program_bytes(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (procs[i].state != PROC_FREE && !procs[i].monitor) {
+			n += (1 + own_pages(procs[i].pml4, 4)) * PAGE_SIZE;
+		}
+	}
+	return n;
+}
+
 uint32_t proc_address_spaces(uint64_t *out, uint32_t max)
 {
 	uint32_t n = 0;
@@ -241,7 +276,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 		return E_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
-		      USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &img);
+		      USER_HEAP_BASE, &img);
 	if (r < 0) {
 		return E_FORMAT;
 	}

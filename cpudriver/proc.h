@@ -135,6 +135,12 @@ uint32_t proc_chan_used(struct proc *p);
 /* proc_count: processes on this core. */
 uint32_t proc_count(void);
 
+/* proc_program_bytes: the frames the programs (every process but the
+ * monitor) hold on their own: their user page tables and the pages mapped
+ * without PTE_SHARED (image copies, stack, heap); not channel frames or
+ * module pages. What `cores` shows is what is in use less this. */
+uint64_t proc_program_bytes(void);
+
 /* proc_list: up to max processes of this core into out; returns count. */
 uint32_t proc_list(struct sys_proc *out, uint32_t max);
 

@@ -74,6 +74,7 @@ static int64_t sys_info(uint64_t uva)
 	in.chan_size = USER_CHAN_MAX;
 	in.half_closed_used = proc_half_closed();
 	in.half_closed_size = 0; /* no fixed size (kset.h) */
+	in.footprint = frame_used_bytes() - proc_program_bytes();
 	return copy_out(uva, &in, sizeof(in));
 }
 

@@ -678,11 +678,15 @@ size_t heap_trim(struct heap *h, size_t keep)
 	if (keep < MIN_BLOCK) {
 		keep = MIN_BLOCK;
 	}
-	if (addr(fb) == s->first && keep == MIN_BLOCK) {
+	if (addr(fb) == s->first && keep == MIN_BLOCK && !h->keep_mapped) {
 		at = s->base; /* all of it is free */
 	} else {
 		at = (addr(fb) + keep + HDR + HEAP_PAGE - 1) &
 		     ~(uintptr_t)(HEAP_PAGE - 1);
+		if (at < s->base + h->keep_mapped) {
+			at = (s->base + h->keep_mapped + HEAP_PAGE - 1) &
+			     ~(uintptr_t)(HEAP_PAGE - 1);
+		}
 		if (at >= s->limit || at - HDR < addr(fb) + MIN_BLOCK) {
 			return 0;
 		}

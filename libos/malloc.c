@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * malloc, free, calloc, realloc for ring-3 programs: one process heap
- * (libos/heap.c) that grows with SYS_MEM_MAP, GROW_CHUNK bytes at a time
- * when it can. When the core is out of frames, libos_heap_short (weak
+ * (libos/heap.c) that grows with SYS_MEM_MAP: first GROW_FIRST bytes,
+ * then by as much as it holds already (doubling), at most GROW_CHUNK at a
+ * time, so that a program that mallocs little (a monitor on an idle core)
+ * holds little, and one that mallocs much maps only O(log) times. When the core is out of frames, libos_heap_short (weak
  * here; libos/mon.c asks the monitors to lend memory) gets one chance to
  * find more, then the map is tried once more. Damage the heap finds ends
  * the process (libos_fatal).
@@ -13,6 +15,7 @@
 #include <libos/heap.h>
 #include <libos/sys.h>
 
+#define GROW_FIRST (16u << 10)
 #define GROW_CHUNK (256u << 10)
 #define PAGE 4096u
 
@@ -48,17 +51,22 @@ static void *grow(void *ctx, size_t min, size_t *bytes)
 	for (int round = 0; round < 2; round++) {
 		if ((m = map(want))) {
 			*bytes = want;
-			return m;
+			break;
 		}
 		if (least < want && (m = map(least))) {
 			*bytes = least;
-			return m;
+			break;
 		}
 		if (round || libos_heap_short(want) != 0) {
 			break;
 		}
 	}
-	return 0;
+	if (m) {
+		/* the next grow: as much as the heap holds now, capped */
+		size_t held = heap.mapped_bytes + *bytes;
+		heap.grow_min = held < GROW_CHUNK ? held : GROW_CHUNK;
+	}
+	return m;
 }
 
 /* shrink: [at, at + bytes) is the end of the heap's memory */
@@ -82,11 +90,12 @@ static struct heap *the_heap(void)
 {
 	if (!heap_ready) {
 #ifdef DEBUG
-		heap_init(&heap, grow, heap_fail, 0, GROW_CHUNK, true);
+		heap_init(&heap, grow, heap_fail, 0, GROW_FIRST, true);
 #else
-		heap_init(&heap, grow, heap_fail, 0, GROW_CHUNK, false);
+		heap_init(&heap, grow, heap_fail, 0, GROW_FIRST, false);
 #endif
 		heap.shrink = shrink;
+		heap.keep_mapped = GROW_FIRST;
 		heap_ready = 1;
 	}
 	return &heap;

@@ -76,7 +76,9 @@ static int link_to(uint32_t c)
 	if (monitor_send_link_offer(send_on, ROUTE(0), &o) < 0) {
 		return -1; /* the frame stays with us, unused */
 	}
-	route_attach((int)c, (void *)sc.va, 0, c, 0);
+	if (route_attach((int)c, (void *)sc.va, 0, c, 0) < 0) {
+		return -1;
+	}
 	links[c].up = 1;
 	return (int)c;
 }
@@ -113,8 +115,9 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 		       me.core_id, m->from, err_msg((int)r));
 		return 0;
 	}
-	route_attach((int)m->from, (void *)sc.va, 1, m->from, 0);
-	links[m->from].up = 1;
+	if (route_attach((int)m->from, (void *)sc.va, 1, m->from, 0) == 0) {
+		links[m->from].up = 1;
+	}
 	return 0;
 }
 

@@ -87,11 +87,11 @@ static struct binding *route_binding(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
 		return procs[route - PROC_ROUTE].pid
-			   ? &procs[route - PROC_ROUTE].b
+			   ? procs[route - PROC_ROUTE].b
 			   : 0;
 	}
 	if (route >= 0 && route < MAX_CORES && links[route].up) {
-		return &links[route].b;
+		return links[route].b;
 	}
 	return 0;
 }
@@ -103,15 +103,35 @@ struct chan *route_chan(int route)
 	return b ? &b->ch : 0;
 }
 
+int route_reserve(int route)
+{
+	struct binding **bp = route < PROC_ROUTE ? &links[route].b
+						 : &procs[route - PROC_ROUTE].b;
+
+	if (!*bp) {
+		/* first use of this link or process slot: its binding for
+		 * good (links do not go down; a slot is used again) */
+		*bp = calloc(1, sizeof(struct binding));
+		if (!*bp) {
+			printf("monitor %u: no memory for route %d's binding\n",
+			       me.core_id, route);
+			return E_NOMEM;
+		}
+	}
+	return 0;
+}
+
 /* route_attach: route's channel is side `side` of frame; its peer runs on
  * peer_core (a process there, or the monitor if peer_pid is 0) */
-void route_attach(int route, void *frame, int side, uint32_t peer_core,
+int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid)
 {
-	struct binding *b = route < PROC_ROUTE
-				    ? &links[route].b
-				    : &procs[route - PROC_ROUTE].b;
+	struct binding *b;
 
+	if (route_reserve(route) < 0) {
+		return E_NOMEM;
+	}
+	b = route < PROC_ROUTE ? links[route].b : procs[route - PROC_ROUTE].b;
 	bind_init(b, frame, side, peer_core, peer_pid, &mesh_env);
 	outq_drop(route); /* nothing of a former holder of the route */
 	if (route >= PROC_ROUTE) {
@@ -122,6 +142,7 @@ void route_attach(int route, void *frame, int side, uint32_t peer_core,
 	} else {
 		lost_links[route] = 0;
 	}
+	return 0;
 }
 
 /* lost_count: the counter of route's lost messages (0: none) */
@@ -307,6 +328,16 @@ void outq_drop(int route)
 	while (q >= 0 && outq[q].len) {
 		outq_pop(q);
 	}
+}
+
+void route_release(int route)
+{
+	struct pchan *p = &procs[route - PROC_ROUTE];
+
+	free(p->b);
+	p->b = NULL;
+	/* the heap's free top goes back a second later (outq_release) */
+	outq_used_ns = sys_time_ns();
 }
 
 uint64_t outq_release(uint64_t now)
@@ -675,11 +706,11 @@ int set_sleep(int sleep)
 	 * program (a wake-up walks these twice) */
 	for (uint32_t r = 0; r < me.ncores && !muted; r++) {
 		if (links[r].up) {
-			pending_any |= sleep_one(&links[r].b.ch, sleep);
+			pending_any |= sleep_one(&links[r].b->ch, sleep);
 		}
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
-		pending_any |= sleep_one(&procs[__builtin_ctz(m)].b.ch, sleep);
+		pending_any |= sleep_one(&procs[__builtin_ctz(m)].b->ch, sleep);
 	}
 	return pending_any;
 }
@@ -694,8 +725,9 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 		       me.core_id, core, err_msg((int)r));
 		return;
 	}
-	route_attach((int)core, (void *)sc.va, side, core, 0);
-	links[core].up = 1;
+	if (route_attach((int)core, (void *)sc.va, side, core, 0) == 0) {
+		links[core].up = 1;
+	}
 }
 
 /*

@@ -24,13 +24,19 @@
  * answers the asker E_TIMEOUT (libos's MON_CALL_NS is longer). */
 #define MONITOR_RELAY_NS (20ull * 1000 * 1000 * 1000)
 
+/* A link to the monitor of core (index): its binding (with a 1 KiB
+ * reassembly buffer) is allocated when the link comes up (route_attach):
+ * most cores talk to a handful of others, so an idle core keeps a
+ * pointer a core, not MAX_CORES bindings. */
 struct link {
-	struct binding b; /* to the monitor of core (index) */
+	struct binding *b; /* 0 until the link first comes up */
 	int up;
 };
 
 struct pchan {
-	struct binding b; /* to a process of this core */
+	/* to a process of this core: allocated when the slot is taken
+	 * (route_reserve), freed when its process ended (route_release) */
+	struct binding *b;
 	uint32_t pid;	  /* 0: slot free */
 	void *va;	  /* our end of its channel (closed at its exit) */
 	uint32_t rights;  /* SYS_RIGHT_* it was spawned with */
@@ -76,7 +82,12 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
 void watch_add(uint32_t pid, int route);
 int watch_take(uint32_t pid);
 int relay_target(uint32_t core);
-void route_attach(int route, void *frame, int side, uint32_t peer_core,
+/* route_reserve: route's binding exists (allocated on its first use:
+ * 0, or E_NOMEM); route_attach reserves it too */
+int route_reserve(int route);
+/* route_release: a program's route is free again: its binding goes */
+void route_release(int route);
+int route_attach(int route, void *frame, int side, uint32_t peer_core,
 		  uint32_t peer_pid);
 uint64_t relays_expire(void);
 void relay_limit_last(uint64_t ns);

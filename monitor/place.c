@@ -62,8 +62,12 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	if (slot < 0) {
 		return E_TOOBIG;
 	}
+	if (route_reserve(PROC_ROUTE + slot) < 0) {
+		return E_NOMEM;
+	}
 	r = sys_chan_create(&sc, 0, me.core_id, 0);
 	if (r < 0) {
+		route_release(PROC_ROUTE + slot);
 		return (int)r;
 	}
 	if (grant) {
@@ -75,6 +79,7 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	r = sys_spawn(app, args, sc.phys, &g);
 	if (r < 0) {
 		sys_chan_close((void *)sc.va); /* the frame is freed */
+		route_release(PROC_ROUTE + slot);
 		return (int)r;
 	}
 	if (claim) {
@@ -311,6 +316,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 		rep.kern_phys = in.kern_phys;
 		rep.nprocs = in.nprocs;
 		rep.link_msgs = link_msgs;
+		rep.footprint = in.footprint;
 		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
 					       &rep);
 	}
@@ -488,6 +494,7 @@ int reap(void)
 				outq_drop(PROC_ROUTE + i);
 				sys_chan_close(procs[i].va);
 				procs[i].va = NULL;
+				route_release(PROC_ROUTE + i);
 			}
 		}
 		if (to >= 0) {

@@ -111,18 +111,19 @@ static void cmd_cores(int argc, char **argv)
 		return;
 	}
 	out("core apic partition                     free MiB  driver at   "
-	    "procs\n");
+	    "procs  own KiB\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		int r = mon_core_stat(c, &st);
 		if (r < 0) {
 			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
 		}
-		say("%4u %4u 0x%010lx-0x%010lx %8lu  0x%08lx %5u\n", c,
+		say("%4u %4u 0x%010lx-0x%010lx %8lu  0x%08lx %5u %8lu\n", c,
 		    st.apic_id, (unsigned long)st.part_base,
 		    (unsigned long)st.part_end,
 		    (unsigned long)(st.free_bytes >> 20),
-		    (unsigned long)st.kern_phys, st.nprocs);
+		    (unsigned long)st.kern_phys, st.nprocs,
+		    (unsigned long)(st.footprint >> 10));
 	}
 }
 

@@ -37,21 +37,23 @@ struct prep {
 
 static uint64_t window_pages;
 
+/* the window maps 4 KiB pages: a partition need not be 2 MiB aligned,
+ * and the window never shows a byte outside the partition it is for */
 static void window_map(uint64_t phys, uint64_t size)
 {
-	window_pages = size / LARGE_PAGE_SIZE;
+	window_pages = size / PAGE_SIZE;
 	for (uint64_t i = 0; i < window_pages; i++) {
-		self.window_pd[i] = (phys + i * LARGE_PAGE_SIZE) | PTE_P |
-				    PTE_W | PTE_PS | PTE_NX;
-		invlpg(WINDOW_BASE + i * LARGE_PAGE_SIZE);
+		self.window_pt[i] = (phys + i * PAGE_SIZE) | PTE_P | PTE_W |
+				    PTE_NX;
+		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 }
 
 static void window_unmap(void)
 {
 	for (uint64_t i = 0; i < window_pages; i++) {
-		self.window_pd[i] = 0;
-		invlpg(WINDOW_BASE + i * LARGE_PAGE_SIZE);
+		self.window_pt[i] = 0;
+		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 	window_pages = 0;
 }
@@ -86,6 +88,9 @@ static uint64_t page_up(uint64_t a)
 	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
+/* map_ro: boot data [lo, hi) read-only at DMAP; 2 MiB pages where a
+ * whole aligned 2 MiB lies inside it (never beyond: the page rounding
+ * stays inside boot data, which is reserved from every partition) */
 static int map_ro(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi)
 {
 	lo = page_down(lo);
@@ -93,7 +98,7 @@ static int map_ro(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi)
 	if (hi <= lo) {
 		return 0;
 	}
-	return pt_map(a, pml4, DMAP_BASE + lo, lo, hi - lo, PTE_NX, false);
+	return pt_map(a, pml4, DMAP_BASE + lo, lo, hi - lo, PTE_NX, true);
 }
 
 static int map_kernel(struct pt_alloc *a, uint64_t pml4, uint64_t kern_phys)
@@ -126,8 +131,18 @@ static int map_boot_data(struct pt_alloc *a, uint64_t pml4, uint32_t c)
 	int r;
 
 	r = map_ro(a, pml4, bt->bootinfo_base, bt->bootinfo_end);
-	for (uint32_t i = 0; !r && i < bt->nmodules; i++) {
-		r = map_ro(a, pml4, bt->modules[i].start, bt->modules[i].end);
+	/* modules GRUB placed back to back (page-aligned) as one range, so
+	 * that 2 MiB pages span module borders: fewer page tables per core */
+	for (uint32_t i = 0, j; !r && i < bt->nmodules; i = j) {
+		uint64_t lo = bt->modules[i].start, hi = bt->modules[i].end;
+
+		for (j = i + 1; j < bt->nmodules &&
+				page_down(bt->modules[j].start) <= page_up(hi) &&
+				bt->modules[j].start >= lo;
+		     j++) {
+			hi = bt->modules[j].end > hi ? bt->modules[j].end : hi;
+		}
+		r = map_ro(a, pml4, lo, hi);
 	}
 	r = r ?: map_ro(a, pml4, bt->shared_base,
 			bt->shared_base + sizeof(struct boottab));
@@ -166,7 +181,7 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 			  b->part_base + (size < WINDOW_SIZE ? size : WINDOW_SIZE)};
 	struct pt_alloc a = {prep_alloc, prep_p2v, &pr};
 	uint64_t bss = (uint64_t)(__kbss_end - __kbss_start);
-	uint64_t pml4, kern, wpdpt, wpd, rec;
+	uint64_t pml4, kern, wpdpt, wpd, wpt, rec;
 	struct bootrec *br;
 	uint64_t *l4;
 
@@ -178,10 +193,13 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	}
 	pr.next += bss;
 	memset(prep_p2v(&a, kern), 0, bss);
-	wpdpt = prep_alloc(&a);
-	wpd = prep_alloc(&a);
+	/* the frames behind the two stack guard pages are never mapped at
+	 * their bss address: they hold the window's PDPT and PD */
+	wpdpt = kern + (uint64_t)(__kguard0 - __kbss_start);
+	wpd = kern + (uint64_t)(__kguard1 - __kbss_start);
+	wpt = prep_alloc(&a);
 	rec = prep_alloc(&a);
-	if (!wpdpt || !wpd || !rec || map_kernel(&a, pml4, kern) ||
+	if (!wpt || !rec || map_kernel(&a, pml4, kern) ||
 	    pt_map(&a, pml4, DMAP_BASE + b->part_base, b->part_base, size,
 		   PTE_W | PTE_NX, true) ||
 	    map_boot_data(&a, pml4, c)) {
@@ -191,6 +209,8 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	l4[(WINDOW_BASE >> 39) & 511] = wpdpt | PTE_P | PTE_W;
 	((uint64_t *)prep_p2v(&a, wpdpt))[(WINDOW_BASE >> 30) & 511] =
 		wpd | PTE_P | PTE_W;
+	((uint64_t *)prep_p2v(&a, wpd))[(WINDOW_BASE >> 21) & 511] =
+		wpt | PTE_P | PTE_W;
 	br = prep_p2v(&a, rec);
 	br->magic = BOOTREC_MAGIC;
 	br->core_id = c;
@@ -200,7 +220,7 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	br->part_end = b->part_end;
 	br->kern_phys = kern;
 	br->pml4 = pml4;
-	br->window_pd = wpd;
+	br->window_pt = wpt;
 	br->alloc_next = pr.next;
 	window_unmap();
 	*pml4_out = pml4;
@@ -231,8 +251,9 @@ void smp_install_trampoline(void)
 {
 	uint64_t *pml4 = dmap(TRAMP_PML4), *pdpt = dmap(TRAMP_PDPT),
 		 *pd = dmap(TRAMP_PD);
-	static uint64_t wpdpt[512] __attribute__((aligned(4096)));
-	static uint64_t wpd[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpdpt[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpd[512] __attribute__((aligned(4096)));
+	static BOOT_PHASE uint64_t wpt[512] __attribute__((aligned(4096)));
 	uint64_t *boot_l4 = dmap(read_cr3() & PTE_ADDR);
 
 	STATIC_ASSERT(TRAMP_SLOTS + 256 * TSLOT_SIZE <= TRAMP_END, "slots");
@@ -249,7 +270,9 @@ void smp_install_trampoline(void)
 		((uint64_t)wpdpt - KERNEL_VMA) | PTE_P | PTE_W;
 	wpdpt[(WINDOW_BASE >> 30) & 511] =
 		((uint64_t)wpd - KERNEL_VMA) | PTE_P | PTE_W;
-	self.window_pd = wpd;
+	wpd[(WINDOW_BASE >> 21) & 511] =
+		((uint64_t)wpt - KERNEL_VMA) | PTE_P | PTE_W;
+	self.window_pt = wpt;
 }
 
 void smp_enter_core0(const struct boottab *bt)
@@ -351,10 +374,17 @@ void smp_boot_children(void)
 void smp_boot_done(void)
 {
 	uint64_t *l4 = dmap(self.pml4);
+	uint64_t pdpt = l4[0] & PTE_ADDR, pd, pt;
 
-	/* PML4[0] held only the trampoline's identity page */
+	/* PML4[0] held only the trampoline's identity page: its three
+	 * tables (the booter made them in our partition) go back */
+	pd = *(uint64_t *)dmap(pdpt) & PTE_ADDR;
+	pt = *(uint64_t *)dmap(pd) & PTE_ADDR;
 	l4[0] = 0;
 	pt_unmap(&kpt, self.pml4, DMAP_BASE + TRAMP_SLOTS,
 		 TRAMP_END - TRAMP_SLOTS);
 	write_cr3(self.pml4);
+	(void)frame_free_table(pt);
+	(void)frame_free_table(pd);
+	(void)frame_free_table(pdpt);
 }

@@ -142,7 +142,7 @@ struct bootrec {
 	uint64_t alloc_next;  /* first partition byte not used at boot */
 	uint64_t kern_phys;   /* this instance's writable memory (bss) */
 	uint64_t pml4;        /* physical address of this core's PML4 */
-	uint64_t window_pd;   /* physical: the PD behind the boot window */
+	uint64_t window_pt;   /* physical: the page table of the boot window */
 };
 
 #endif

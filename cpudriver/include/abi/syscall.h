@@ -242,6 +242,10 @@ struct sys_info {
 				      till it closes too) */
 	uint32_t half_closed_size; /* 0: no fixed size (kept in frames of
 				      the core as long as it has any) */
+	uint64_t footprint; /* bytes of this core's frames its CPU driver
+			       instance, its monitor and its channels use:
+			       all in use but the programs' own frames and
+			       page tables */
 };
 
 /* What any core may know of another from the boot table. */

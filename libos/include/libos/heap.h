@@ -69,6 +69,10 @@ struct heap {
 	int (*shrink)(void *ctx, void *at, size_t bytes);
 	void *ctx;
 	size_t grow_min; /* preferred size of a grow */
+	/* heap_trim never leaves the newest segment smaller than this (0:
+	 * it may give back all of it): a small program's heap then stays
+	 * the same after a burst as before it */
+	size_t keep_mapped;
 	bool poison;
 	/* the heap's own state */
 	struct heap_seg *segs; /* newest first */

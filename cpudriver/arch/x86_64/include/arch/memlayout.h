@@ -7,8 +7,9 @@
  *                      (as GRUB loaded them), bss per core in its partition
  *   DMAP_BASE + phys   this core's partition (RW), the boot data (RO), its
  *                      channel frames and its LAPIC; nothing else
- *   WINDOW_BASE        a temporary 2 MiB-page window a core uses to write
- *                      another core's boot structures before booting it
+ *   WINDOW_BASE        a temporary 4 KiB-page window (2 MiB) a core uses
+ *                      to write another core's boot structures before
+ *                      booting it
  * Low physical memory holds the AP trampoline (code, temporary page tables,
  * one slot per APIC id) while cores boot.
  */
@@ -26,20 +27,24 @@
 #define KERNEL_PHYS ULL(0x100000)
 #define DMAP_BASE ULL(0xffff800000000000)
 #define WINDOW_BASE ULL(0xffffff0000000000)
-#define WINDOW_SIZE (ULL(64) << 20)
+#define WINDOW_SIZE (ULL(2) << 20) /* one page table */
 
 #define USER_BASE ULL(0x400000)
 #define USER_TOP ULL(0x00007ffffffff000)
-#define USER_STACK_TOP ULL(0x00007fff00000000)
+/* A program's image, heap, channel frames and stack lie in the first 512
+ * GiB (PML4 slot 0), its stack and channels in one GiB: a small program
+ * needs 9 page tables, not 12 (docs/cpudriver.md, "Memory layout") */
+#define USER_STACK_TOP ULL(0x0000008000000000)
 /* A program's stack: 16 KiB, mapped and zeroed at spawn (no growth). The
  * deepest measured (every page's accessed bit, over the system tests of
  * netd with lwIP under wrk load, httpd, store, sysfuzz, the shell) was
  * 8 KiB for a monitor and 4 KiB for every program; an overflow hits the
  * unmapped guard page below and kills the program. */
 #define USER_STACK_SIZE (ULL(16) << 10)
-#define USER_HEAP_BASE ULL(0x0000010000000000) /* SYS_MEM_MAP */
+#define USER_HEAP_BASE ULL(0x0000004000000000) /* SYS_MEM_MAP; images
+						   lie below it */
 #define USER_HEAP_MAX (ULL(64) << 30)
-#define USER_CHAN_BASE ULL(0x00007fe000000000) /* channel frames */
+#define USER_CHAN_BASE ULL(0x0000007fc0000000) /* channel frames */
 #define USER_CHAN_MAX 4096                       /* frames a process maps */
 #define USER_DEV_BASE ULL(0x00007f0000000000)  /* device registers */
 #define USER_DEV_MAX (ULL(4) << 30)
@@ -54,7 +59,10 @@
 
 #define PAGE_SIZE ULL(4096)
 #define LARGE_PAGE_SIZE (ULL(2) << 20)
+/* partitions: 2 MiB aligned and at least 2 MiB when RAM allows, else
+ * PART_ALIGN_SMALL-granular (boot.c, docs/cpudriver.md) */
 #define PART_ALIGN LARGE_PAGE_SIZE
+#define PART_ALIGN_SMALL (ULL(64) << 10)
 
 /* AP trampoline, below 1 MiB. SIPI vector = TRAMP_CODE >> 12. Not at
  * 0x8000-0x10000, where GRUB ran its own code: under QEMU's TCG, the first
