@@ -5,6 +5,7 @@
  * a core other than 0 may touch it, because a dying core cannot count on
  * anything else.
  */
+#include <abi/tsc.h>
 #include "kernel.h"
 #include "console.h"
 #include <arch/x86.h>
@@ -82,11 +83,7 @@ void boot_fail(const char *fmt, ...)
 
 uint64_t tsc_to_ns(uint64_t tsc)
 {
-	/* split to avoid overflow: whole ms, then the rest */
-	uint64_t ms = tsc / self.tsc_khz;
-	uint64_t rest = tsc % self.tsc_khz;
-
-	return ms * 1000000ull + rest * 1000000ull / self.tsc_khz;
+	return abi_tsc_to_ns(tsc, self.tsc_khz);
 }
 
 uint64_t ns_to_tsc(uint64_t ns)

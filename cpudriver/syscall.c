@@ -67,6 +67,7 @@ static int64_t sys_info(uint64_t uva)
 	in.free_bytes = frame_free_bytes();
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;
+	in.tsc_start = self.tsc_start;
 	in.nprocs = proc_count();
 	in.ready = self.id == 0 && console_ready();
 	in.monlink_phys = self.id ? self.bt->cores[self.id].monlink_frame : 0;

@@ -246,6 +246,10 @@ struct sys_info {
 			       instance, its monitor and its channels use:
 			       all in use but the programs' own frames and
 			       page tables */
+	uint64_t tsc_start; /* the TSC when this core's driver began:
+			       SYS_TIME_NS is abi_tsc_to_ns(TSC - tsc_start,
+			       tsc_khz) (abi/tsc.h), which libos computes in
+			       ring 3 */
 };
 
 /* What any core may know of another from the boot table. */
