@@ -171,6 +171,24 @@ def _chan():
           'the count line rejected: %s' % (suites.parse_chan(count),))
 
 
+def _httpload():
+    line = ('httpload connections 16 seconds 10 requests 71614 req_per_s '
+            '7161 p50_ms 2.369 p99_ms 5.157 max_ms 151.304 errors 0\n')
+    got, bad = suites.parse_httpload(line)
+    _want(got == {'req_per_s': 7161.0, 'lat_p50_ms': 2.369,
+                  'lat_p99_ms': 5.157, 'errors': 'none'} and not bad,
+          'good httpload output misread: %s %s' % (got, bad))
+    _, bad = suites.parse_httpload(line.replace('errors 0', 'errors 3'))
+    _want(bad == ['httpload: 3 errors'], 'httpload errors not seen')
+    for text, status in ((line, 1), ('httpload: connect: refused', 1),
+                         (line.replace('requests 71614', 'requests 0'), 0)):
+        try:
+            suites.parse_httpload(text, status)
+            _want(False, 'httpload: %r (status %d) taken' % (text, status))
+        except ValueError:
+            pass
+
+
 def _wrk():
     got, bad = suites.parse_wrk(WRK)
     _want(not bad and got == {'req_per_s': 3300.0, 'lat_p50_ms': 0.9,
@@ -258,16 +276,18 @@ def _check():
           'channels passed without tracing on: %s' % suites.check(s))
     s = Suite('network', '')
     s.rows = [{'server': suites.NET_OURS[0][1], 'connections': c,
-               'req_per_s': 10.0} for c in suites.WRK_POINTS]
+               'req_per_s': 10.0} for c in suites.POINTS]
     _want(suites.check(s) == ['not measured: ' + ', '.join(
-        '%s, -c%d' % (suites.NET_OURS[1][1], c) for c in suites.WRK_POINTS)],
+        '%s, -c%s' % (suites.NET_OURS[1][1], c) for c in suites.POINTS)],
           'network passed with a server down: %s' % suites.check(s))
     s.rows = s.rows[:1]
     _want(suites.check(s) == ['not measured: ' + ', '.join(
-        ['%s, -c%d' % (suites.NET_OURS[0][1], suites.WRK_POINTS[-1])] + [
-            '%s, -c%d' % (suites.NET_OURS[1][1], c)
-            for c in suites.WRK_POINTS])],
-          'network passed without its -c16 point: %s' % suites.check(s))
+        ['%s, -c%s' % (suites.NET_OURS[0][1], c)
+         for c in suites.POINTS[1:]] + [
+            '%s, -c%s' % (suites.NET_OURS[1][1], c)
+            for c in suites.POINTS])],
+          'network passed without its -c16 and set-up points: %s'
+          % suites.check(s))
 
 
 class _Shell:
@@ -421,5 +441,6 @@ def _icount():
 
 def parse_check():
     """(ok, reason) for the ostest plan."""
-    return checks.run(_remote, _linux, _ready, _phases, _chan, _wrk, _check,
+    return checks.run(_remote, _linux, _ready, _phases, _chan, _wrk,
+                      _httpload, _check,
                       _tracing, _icount)

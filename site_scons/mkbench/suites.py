@@ -510,6 +510,15 @@ WRK_CONNECTIONS = 4
 # -c4 was the suite's first point; -c16 keeps every server busy across
 # cores (issue 15: p99 at most 5x the median there, no errors).
 WRK_POINTS = (4, 16)
+# httpload (tests/bench/httpload.c) after wrk in the same boot: its
+# connections set up one at a time before it measures (the row's
+# connections column: 'set-up-16').
+HOLD_CONNECTIONS = 16
+HOLD_POINT = 'set-up-%d' % HOLD_CONNECTIONS
+POINTS = WRK_POINTS + (HOLD_POINT,)
+HTTPLOAD = (r'httpload connections \d+ seconds \S+ requests (\d+) req_per_s '
+            r'(\d+) p50_ms ([\d.]+) p99_ms ([\d.]+) max_ms [\d.]+ '
+            r'errors (\d+)')
 # Our servers: (image, row label, the console line that says it serves).
 NET_OURS = (('net-colocated', 'ours: httpd in netd (co-located)',
              r'httpd: listening on port 80'),
@@ -610,9 +619,35 @@ def wrk(url, seconds, connections=WRK_CONNECTIONS):
     return parse_wrk(r.stdout, r.returncode, r.stderr)
 
 
+def parse_httpload(out, status=0, err=''):
+    """httpload's line (and exit status, stderr): parse_wrk's shape
+    (result, [problems]); raises ValueError when nothing was measured."""
+    m = re.search(HTTPLOAD, out)
+    if status != 0 or not m or int(m.group(1)) == 0:
+        raise ValueError('httpload failed (status %d): %s' % (
+            status, (err or out).strip()[-200:]))
+    n = int(m.group(5))
+    res = {'req_per_s': float(m.group(2)), 'lat_p50_ms': float(m.group(3)),
+           'lat_p99_ms': float(m.group(4)),
+           'errors': '%d errors' % n if n else 'none'}
+    bad = ['httpload: %d errors' % n] if n else []
+    if res['lat_p99_ms'] < res['lat_p50_ms']:
+        bad.append('latency p99 %s ms below the median %s ms' % (
+            res['lat_p99_ms'], res['lat_p50_ms']))
+    return res, bad
+
+
+def httpload(path, port, seconds, connections=HOLD_CONNECTIONS):
+    """Runs httpload; parse_httpload's result, or raises OSError or
+    ValueError with why."""
+    r = subprocess.run([path, str(port), str(seconds), str(connections)],
+                       capture_output=True, text=True, timeout=seconds + 120)
+    return parse_httpload(r.stdout, r.returncode, r.stderr)
+
+
 def _serve(ctx, s, label, start, ready, port, ours, name=None):
     """Boots a guest with `start`, waits for `ready`, runs wrk at each of
-    WRK_POINTS; {connections: result}. ours: the server is ours (its
+    WRK_POINTS, then httpload (HOLD_POINT); {point: result}. ours: the server is ours (its
     problems are notes about our side), and after each point the shell's
     `net` gives the drops counted meanwhile (result 'drops', and
     'drops_what': the counters that moved)."""
@@ -624,14 +659,20 @@ def _serve(ctx, s, label, start, ready, port, ours, name=None):
             subprocess.run(['curl', '-s', '-o', '/dev/null', '-m', '10',
                             'http://127.0.0.1:%d/' % port], timeout=20)
             before = _net_counters(g)[0] if ours else {}
-            for c in WRK_POINTS:
+            load = ctx.isos.get('httpload')
+            for c in POINTS:
+                if c == HOLD_POINT and not (load and os.path.exists(load)):
+                    s.note('no httpload program (%s)' % load, ours=ours)
+                    continue
                 res, bad = tracing.point(
                     ctx if ours else _NoTrace, s, g,
-                    'network-%s-c%d' % (name, c),
-                    lambda: wrk('http://127.0.0.1:%d/' % port,
-                                ctx.wrk_seconds, c))
+                    'network-%s-c%s' % (name, c),
+                    (lambda: httpload(load, port, ctx.wrk_seconds))
+                    if c == HOLD_POINT else
+                    (lambda: wrk('http://127.0.0.1:%d/' % port,
+                                 ctx.wrk_seconds, c)))
                 for why in bad:
-                    s.note('%s, -c%d: %s' % (label, c, why), ours=ours)
+                    s.note('%s, -c%s: %s' % (label, c, why), ours=ours)
                 if ours:
                     after = _net_counters(g)[0]
                     moved = {k: v - before.get(k, 0)
@@ -660,10 +701,10 @@ def _spread(vals):
 
 
 def _net_rows(label, results):
-    """One row per wrk point of one server from its runs' results
+    """One row per point of one server from its runs' results
     (medians; the spread of req/s and p99 over the runs; drops summed)."""
     rows = []
-    for c in WRK_POINTS:
+    for c in POINTS:
         runs = [r[c] for r in results if c in r]
         row = {'server': label, 'connections': c, 'req_per_s': None,
                'lat_p50_ms': None, 'lat_p99_ms': None, 'errors': None,
@@ -711,9 +752,16 @@ def network(ctx):
         '(one worker, no master process, no access log, keep-alive, open '
         'file cache; mkbench/linux.py NGINX_CONF). Every server sends the '
         'same page (apps/httpd/www/index.html, 703 bytes). wrk runs on '
-        'the same 2 host cores as QEMU.' % (
+        'the same 2 host cores as QEMU. Then, in the same boot, httpload '
+        '(tests/bench/httpload.c; connections %s): %d keep-alive '
+        'connections set up one at a time, each answering a first request '
+        'before the next opens, then one request in flight on each for '
+        'the same time, timed from write to the answer\'s last byte: '
+        'wrk opens its connections at once, and QEMU\'s user network '
+        'listens with a backlog of 1.' % (
             ctx.wrk_seconds, HTTP_SMP,
-            ', '.join('%d' % c for c in WRK_POINTS), ctx.runs))
+            ', '.join('%d' % c for c in WRK_POINTS), ctx.runs,
+            HOLD_POINT, HOLD_CONNECTIONS))
     if ctx.icount:
         s.note('skipped under bench_icount: wrk runs on the host and times '
                'with the host\'s clock while the guest\'s clock counts '
@@ -760,15 +808,15 @@ def network(ctx):
                          .split('.')[0])
             results[label].append(got)
             ctx.done('network', '%s: %s' % (label, ', '.join(
-                '-c%d %s req/s' % (c, got[c]['req_per_s'])
-                for c in WRK_POINTS if c in got)))
+                '-c%s %s req/s' % (c, got[c]['req_per_s'])
+                for c in POINTS if c in got)))
     rows = []
     for label, _, _, _ in plan:
         rows += _net_rows(label, results[label])
     s.rows = rows
     for row in rows:
         if row['drops']:
-            s.note('%s, -c%d: netd counted %d drops (%s)' % (
+            s.note('%s, -c%s: netd counted %d drops (%s)' % (
                 row['server'], row['connections'], row['drops'],
                 row['drops_what']))
 
@@ -788,6 +836,11 @@ def network(ctx):
         ours = at(label, WRK_POINTS[-1])
         s.ratio('p99 / median, %s, -c%d (ours)' % (short, WRK_POINTS[-1]),
                 ours.get('lat_p99_ms'), ours.get('lat_p50_ms'), 'ms')
+        ours, base = at(label, HOLD_POINT), at(NGINX_LABEL, HOLD_POINT)
+        s.ratio('p99 / median, %s, %s (ours)' % (short, HOLD_POINT),
+                ours.get('lat_p99_ms'), ours.get('lat_p50_ms'), 'ms')
+        s.ratio('req/s, %s, %s, vs nginx' % (short, HOLD_POINT),
+                ours.get('req_per_s'), base.get('req_per_s'), '/s')
     for c in WRK_POINTS:
         s.ratio('req/s, nginx vs busybox httpd, -c%d' % c,
                 at(NGINX_LABEL, c).get('req_per_s'),
@@ -1270,11 +1323,12 @@ def channels_missing(s):
 
 
 def network_missing(s):
-    """A wrk result from each of our servers at each point."""
+    """A result from each of our servers at each point (wrk's and
+    httpload's)."""
     have = [(r['server'], r.get('connections')) for r in s.rows
             if r.get('req_per_s')]
-    return ['%s, -c%d' % (label, c) for _, label, _ in NET_OURS
-            for c in WRK_POINTS if (label, c) not in have]
+    return ['%s, -c%s' % (label, c) for _, label, _ in NET_OURS
+            for c in POINTS if (label, c) not in have]
 
 
 def isolation_missing(s):
