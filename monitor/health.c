@@ -59,10 +59,10 @@ static struct peer {
 static int started;	     /* health_tick has set up */
 static uint64_t deadline_ns; /* 0: detection off */
 static uint64_t period_ns;
-static uint64_t next_ns;     /* the next look */
-static uint64_t last_ns;     /* the last look (core 0: lateness) */
-static int judging;	     /* core 0, once the system is ready */
-static uint64_t sent_seen;   /* others: our send sequence to core 0 */
+static uint64_t next_ns;   /* the next look */
+static uint64_t last_ns;   /* the last look (core 0: lateness) */
+static int judging;	   /* core 0, once the system is ready */
+static uint64_t sent_seen; /* others: our send sequence to core 0 */
 static uint32_t rounds;
 static uint64_t base_tsc, base_ns;
 
@@ -136,8 +136,7 @@ static void contain(uint32_t core)
 /* live: a monitor other than ours that is not lost and has a link */
 static int live(uint32_t c)
 {
-	return c != me.core_id && c < me.ncores && !peer[c].lost &&
-	       links[c].up;
+	return c != me.core_id && c < me.ncores && !peer[c].lost && links[c].up;
 }
 
 static void ask(uint32_t core, uint64_t now)
@@ -154,8 +153,9 @@ static void ask(uint32_t core, uint64_t now)
 	       core, (unsigned long)((now - p->alive_ns) / MS),
 	       (unsigned long)(deadline_ns / MS));
 	for (uint32_t v = 1; v < me.ncores; v++) {
-		if (live(v) && monitor_send_lost_ask(send_on, ROUTE(v), &q) ==
-				   0 && v != core) {
+		if (live(v) &&
+		    monitor_send_lost_ask(send_on, ROUTE(v), &q) == 0 &&
+		    v != core) {
 			p->asked++;
 		}
 	}
@@ -429,9 +429,8 @@ int on_health_req(void *vctx, const struct monitor_health_req *m)
 	return monitor_reply_health(send_on, ROUTE(cx->route), m, &rep);
 }
 
-static const char *const fail_kinds[] = {"", "kernel panic",
-					 "kernel hang (interrupts off)",
-					 "monitor exit"};
+static const char *const fail_kinds[] = {
+    "", "kernel panic", "kernel hang (interrupts off)", "monitor exit"};
 
 /* fail_here: this core fails as kind says (the answer is out) */
 static void fail_here(uint32_t kind)
@@ -446,19 +445,18 @@ static void fail_here(uint32_t kind)
 	if (kind == 3) {
 		exit(0);
 	}
-	sys_call(SYS_FAIL, kind == 1 ? SYS_FAIL_PANIC : SYS_FAIL_HANG, 0, 0,
-		 0);
+	sys_call(SYS_FAIL, kind == 1 ? SYS_FAIL_PANIC : SYS_FAIL_HANG, 0, 0, 0);
 }
 
 /* fail_rule: why fail_req may not go on (NULL: it may) */
 static const char *fail_rule(const struct monitor_fail_req *m, int *err)
 {
-	*err = m->core >= me.ncores ? E_RANGE
-	       : peer[m->core].lost ? E_LOST
+	*err = m->core >= me.ncores		   ? E_RANGE
+	       : peer[m->core].lost		   ? E_LOST
 	       : !(m->by_rights & SYS_RIGHT_ADMIN) ? E_PERM
-	       : m->kind < 1 || m->kind > 3	? E_INVAL
-	       : m->core == 0			? E_UNSUPPORTED
-						: 0;
+	       : m->kind < 1 || m->kind > 3	   ? E_INVAL
+	       : m->core == 0			   ? E_UNSUPPORTED
+						   : 0;
 	return *err == E_PERM ? "only an admin may make a core fail"
 	       : *err == E_UNSUPPORTED
 		   ? "core 0's failure is not contained (docs/failures.md)"

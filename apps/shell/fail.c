@@ -2,8 +2,9 @@
 /*
  * Failures (docs/failures.md): `fail CORE panic|hang|monitor [nowait]`
  * makes a core fail on purpose (admin only; its monitor answers, then
- * fails) and, unless nowait, waits for the live cores to declare it lost,
- * saying how long that took; `cores` and `ps` say which cores are lost and why (health_line).
+ * fails) and, unless nowait, waits for the live cores to declare it
+ * lost, saying how long that took. health_line: what `cores` shows of a
+ * lost core (main.c's `cores`).
  */
 #include <stdio.h>
 #include <string.h>
