@@ -211,6 +211,8 @@ static void read_manifest(struct boottab *bt, uint32_t found)
 	}
 	bt->trace_classes = man.trace_classes;
 	bt->trace_bytes = man.trace_bytes;
+	bt->lost_after_ms = !man.lost_after_line ? MANIFEST_LOST_AFTER_DEFAULT
+			    : man.lost_after_ms;
 }
 
 /* rdrand64: a random word from the CPU, if it has RDRAND and it answers */

@@ -491,6 +491,38 @@ static int mf_trace(struct mf_parse *c)
 	return 0;
 }
 
+/* lost-after MS|off: how long a silent core has before it is declared
+ * lost (docs/failures.md) */
+static int mf_lost_after(struct mf_parse *c)
+{
+	struct mf_tok t, extra;
+	uint64_t v;
+	int rc;
+
+	if (!mf_next(c, &t) || mf_next(c, &extra)) {
+		return mf_fail(c, E_FORMAT,
+			       "'lost-after' takes milliseconds or off: "
+			       "lost-after MS|off");
+	}
+	if (c->m->lost_after_line) {
+		return mf_fail_dup(c, "'lost-after'", NULL,
+				   c->m->lost_after_line);
+	}
+	if (mf_is(&t, "off")) {
+		v = 0;
+	} else if ((rc = mf_dec(t.p, t.n, &v)) == E_FORMAT) {
+		return mf_fail_tok(c, rc, "bad time ", &t,
+				   " (milliseconds, or off)");
+	} else if (rc < 0 || v < MANIFEST_LOST_AFTER_MIN ||
+		   v > MANIFEST_LOST_AFTER_MAX) {
+		return mf_fail_tok(c, E_RANGE, "lost-after ", &t,
+				   " is out of range (100..600000 ms)");
+	}
+	c->m->lost_after_ms = (uint32_t)v;
+	c->m->lost_after_line = c->line;
+	return 0;
+}
+
 static int mf_service(struct mf_parse *c)
 {
 	struct mf_tok name, app, extra;
@@ -581,6 +613,9 @@ static int mf_line(struct mf_parse *c)
 	}
 	if (mf_is(&d, "trace")) {
 		return mf_trace(c);
+	}
+	if (mf_is(&d, "lost-after")) {
+		return mf_lost_after(c);
 	}
 	return mf_fail_tok(c, E_FORMAT, "unknown directive ", &d, "");
 }

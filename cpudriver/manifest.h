@@ -27,6 +27,10 @@
  *                                poweroff); at most once per APP
  *   service NAME APP             service NAME may be exported only by
  *                                program APP; at most once per NAME
+ *   lost-after MS|off            a core silent for MS milliseconds
+ *                                (100..600000) is declared lost; off: no
+ *                                core ever is; default 2000; at most
+ *                                once (docs/failures.md)
  *
  * Usage: manifest_parse() on the module's bytes checks the syntax alone;
  * manifest_check() then checks the result against the machine (cores that
@@ -51,6 +55,9 @@
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_RIGHT_ADMIN 0x1u   /* = SYS_RIGHT_ADMIN */
 #define MANIFEST_RIGHT_CONSOLE 0x2u /* = SYS_RIGHT_CONSOLE */
+#define MANIFEST_LOST_AFTER_DEFAULT 2000 /* ms */
+#define MANIFEST_LOST_AFTER_MIN 100
+#define MANIFEST_LOST_AFTER_MAX 600000
 
 struct manifest_start {
 	char app[MANIFEST_NAME_MAX]; /* NUL-terminated, non-empty */
@@ -95,6 +102,8 @@ struct manifest {
 	uint32_t trace_classes; /* `trace`: TRACE_C_* from boot on, 0 none */
 	uint64_t trace_bytes;	/* per buffer */
 	uint32_t trace_line;
+	uint32_t lost_after_ms;	  /* `lost-after`: ms, 0: off */
+	uint32_t lost_after_line; /* 0: no such line (the default) */
 };
 
 struct manifest_error {

@@ -76,6 +76,7 @@ static int64_t sys_info(uint64_t uva)
 	in.half_closed_used = proc_half_closed();
 	in.half_closed_size = 0; /* no fixed size (kset.h) */
 	in.footprint = frame_used_bytes() - proc_program_bytes();
+	in.lost_after_ms = self.bt->lost_after_ms;
 	return copy_out(uva, &in, sizeof(in));
 }
 
@@ -585,6 +586,24 @@ static int64_t sys_trace(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2)
 	}
 }
 
+/* sys_fail: the monitor asks this core to fail (the shell's `fail`,
+ * docs/failures.md): the others must notice it only by its silence */
+static int64_t sys_fail(uint64_t how)
+{
+	if (!proc_current()->monitor) {
+		return E_PERM;
+	}
+	if (how == SYS_FAIL_PANIC) {
+		panic("failing on purpose (the shell's `fail`)");
+	}
+	if (how == SYS_FAIL_HANG) {
+		/* halted with interrupts off: no IPI or timer wakes it, and
+		 * a halted vCPU costs the host nothing */
+		cpu_stop();
+	}
+	return E_INVAL;
+}
+
 void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8,
@@ -722,6 +741,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_TRACE:
 		r = sys_trace(a0, a1, a2, a3);
+		break;
+	case SYS_FAIL:
+		r = sys_fail(a0);
 		break;
 	default:
 		r = E_NOSYS;

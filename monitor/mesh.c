@@ -463,7 +463,7 @@ int watch_take(uint32_t pid)
 
 int relay_target(uint32_t core)
 {
-	if (core >= me.ncores) {
+	if (core >= me.ncores || health_lost(core)) {
 		return -1;
 	}
 	return me.core_id == 0 ? (int)core : 0;
@@ -486,7 +486,8 @@ static void expired(void *arg, const struct relay_entry *e)
 }
 
 /* relays_expire: answer the relayed calls and all-core operations whose
- * time is up; returns when the next one is due (0: none waits) */
+ * time is up, and look at the other cores' health; returns when the next
+ * one is due (0: none waits) */
 uint64_t relays_expire(void)
 {
 	uint64_t r, a;
@@ -494,6 +495,8 @@ uint64_t relays_expire(void)
 	relay_expire(&relays, expired, 0);
 	r = relay_next_deadline(&relays);
 	a = agree_expire();
+	r = !r ? a : !a ? r : a < r ? a : r;
+	a = health_tick(); /* heartbeats and the judge's looks (health.c) */
 	return !r ? a : !a ? r : a < r ? a : r;
 }
 

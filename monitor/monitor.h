@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the parts of the monitor share (main.c, mesh.c, place.c,
- * naming.c, memory.c, devices.c, agree.c). One monitor runs per core,
+ * naming.c, memory.c, devices.c, agree.c, health.c). One monitor runs per core,
  * single-threaded: none of this needs a lock.
  */
 #ifndef MONITOR_H
@@ -214,6 +214,20 @@ int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 uint64_t agree_expire(void);
 /* agree_waiting: operations this monitor still waits for answers to */
 int agree_waiting(void);
+
+/* health.c: failure detection (docs/failures.md) */
+/* health_tick: heartbeats (cores but 0) and the judge's look (core 0)
+ * when one is due; returns when the next is (sys_time_ns; 0: detection
+ * off). Called by relays_expire before every sleep. */
+uint64_t health_tick(void);
+/* health_lost: core was declared lost: nothing goes to it any more */
+int health_lost(uint32_t core);
+int on_heartbeat(void *vctx, const struct monitor_heartbeat *m);
+int on_lost_ask(void *vctx, const struct monitor_lost_ask *m);
+int on_lost_vote(void *vctx, const struct monitor_lost_vote *m);
+int on_core_lost(void *vctx, const struct monitor_core_lost *m);
+int on_fail_req(void *vctx, const struct monitor_fail_req *m);
+int on_health_req(void *vctx, const struct monitor_health_req *m);
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

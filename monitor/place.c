@@ -113,7 +113,8 @@ struct pchan *proc_slot(uint32_t pid)
  * loaded core, load being the processes each core runs for `any` requests
  * as core 0 counts them (it sees every such spawn and every such exit:
  * their exit notes pass through it). Core 0 itself, which runs the
- * console and the relays, is chosen only when it is the only core.
+ * console and the relays, is chosen only when it is the only core not
+ * lost.
  */
 #define MAX_PLACED 128
 static uint32_t placed_load[MAX_CORES];
@@ -121,10 +122,12 @@ static uint32_t placed_pids[MAX_PLACED];
 
 static uint32_t place_any(void)
 {
-	uint32_t best = me.ncores > 1 ? 1 : 0;
+	uint32_t best = 0;
 
-	for (uint32_t c = 2; c < me.ncores; c++) {
-		if (placed_load[c] < placed_load[best]) {
+	/* a lost core is never chosen (health.c) */
+	for (uint32_t c = 1; c < me.ncores; c++) {
+		if (!health_lost(c) &&
+		    (!best || placed_load[c] < placed_load[best])) {
 			best = c;
 		}
 	}
@@ -197,6 +200,13 @@ static int spawn_local(const struct monitor_spawn_req *fwd, uint32_t *pid)
 	return r;
 }
 
+/* relay_err: why a call for core could not be relayed (to: what
+ * relay_target said) */
+static int relay_err(uint32_t core, int to)
+{
+	return health_lost(core) ? E_LOST : to < 0 ? E_RANGE : E_AGAIN;
+}
+
 /* answer_spawn: the answer to a spawn request that came on route; a
  * program's pending spawn is settled */
 static int answer_spawn(int route, uint32_t call_id,
@@ -253,6 +263,13 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 			return answer_spawn(cx->route, m->call_id, &rep);
 		}
 	}
+	if (health_lost(core)) {
+		printf("monitor %u: refused spawn of %s on core %u by 0x%x: "
+		       "core %u is lost\n",
+		       me.core_id, fwd.app, core, fwd.by_pid, core);
+		rep.err = E_LOST;
+		return answer_spawn(cx->route, m->call_id, &rep);
+	}
 	if (core == me.core_id) {
 		rep.err = spawn_local(&fwd, &rep.pid);
 		if (rep.err == 0) {
@@ -272,7 +289,7 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 			return 0;
 		}
 	}
-	rep.err = to < 0 ? E_RANGE : E_AGAIN;
+	rep.err = relay_err(core, to);
 	return answer_spawn(cx->route, m->call_id, &rep);
 }
 
@@ -326,7 +343,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 				    cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
-	rep.err = to < 0 ? E_RANGE : E_AGAIN;
+	rep.err = relay_err(m->core, to);
 	return monitor_reply_core_stat(send_on, ROUTE(cx->route), m, &rep);
 }
 
@@ -373,7 +390,7 @@ int on_limits_req(void *vctx, const struct monitor_limits_req *m)
 					    cx->route, &fwd, RELAY) == 0) {
 		return 0;
 	}
-	rep.err = to < 0 ? E_RANGE : E_AGAIN;
+	rep.err = relay_err(m->core, to);
 	return monitor_reply_limits(send_on, ROUTE(cx->route), m, &rep);
 }
 
@@ -408,7 +425,7 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 				     cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
-		rep.err = to < 0 ? E_RANGE : E_AGAIN;
+		rep.err = relay_err(m->core, to);
 		return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
 	}
 	n = sys_proc_list(list, 32);
@@ -446,7 +463,7 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 				       cx->route, &fwd, RELAY) == 0) {
 			return 0;
 		}
-		rep.err = to < 0 ? E_NOENT : E_AGAIN;
+		rep.err = health_lost(core) ? E_LOST : to < 0 ? E_NOENT : E_AGAIN;
 		return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
 	}
 	t = proc_slot(m->pid);

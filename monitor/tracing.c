@@ -224,4 +224,10 @@ const struct monitor_handlers handlers = {
     .trace_req = on_trace_req,
     .clock_req = on_clock_req,
     .clock_reply = on_clock_reply,
+    .heartbeat = on_heartbeat,
+    .lost_ask = on_lost_ask,
+    .lost_vote = on_lost_vote,
+    .core_lost = on_core_lost,
+    .fail_req = on_fail_req,
+    .health_req = on_health_req,
 };

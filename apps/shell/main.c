@@ -77,6 +77,9 @@ static void cmd_help(int argc, char **argv)
 	    "  mem                          free memory of every core\n"
 	    "  ps                           processes of every core\n"
 	    "  kill PID                     end a process (any core; admin)\n"
+	    "  fail CORE HOW [nowait]       make a core fail on purpose "
+	    "(admin;\n"
+	    "                               `fail` alone says how)\n"
 	    "  services                     named services and where they run\n"
 	    "  limits                       every core's tables: use/size\n"
 	    "  devices                      PCI devices, their owners and drivers\n"
@@ -114,6 +117,10 @@ static void cmd_cores(int argc, char **argv)
 	    "procs  own KiB\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		int r = mon_core_stat(c, &st);
+		if (r == E_LOST) {
+			health_line(c);
+			continue;
+		}
 		if (r < 0) {
 			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
@@ -279,6 +286,10 @@ static void cmd_ps(int argc, char **argv)
 		char *name = ps.names;
 		int r = mon_ps(c, &ps);
 
+		if (r == E_LOST) {
+			say("%4u (core lost: what ran there is gone)\n", c);
+			continue;
+		}
 		if (r < 0) {
 			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
@@ -439,6 +450,7 @@ static const struct {
 	{"bench", cmd_bench},
 	{"ps", cmd_ps},
 	{"kill", cmd_kill},
+	{"fail", cmd_fail},
 	{"services", cmd_services},
 	{"limits", cmd_limits},
 	{"mem", cmd_mem},

@@ -40,6 +40,10 @@ void cmd_move(int argc, char **argv);
 /* net.c: the network service's counters */
 void cmd_net(int argc, char **argv);
 
+/* fail.c: `fail`, and the line `cores` and `ps` show for a lost core */
+void cmd_fail(int argc, char **argv);
+void health_line(uint32_t core);
+
 /* trace.c */
 void cmd_trace(int argc, char **argv);
 

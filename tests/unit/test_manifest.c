@@ -212,6 +212,30 @@ static void test_cores(void **state)
 		     "line 3: 'cores' given twice (first on line 1)");
 }
 
+/* lost-after MS|off: the failure deadline (docs/failures.md) */
+static void test_lost_after(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("cores 2"), 0);
+	assert_int_equal(man.lost_after_line, 0);
+	assert_int_equal(parse("\nlost-after 3500"), 0);
+	assert_int_equal(man.lost_after_ms, 3500);
+	assert_int_equal(man.lost_after_line, 2);
+	assert_int_equal(parse("lost-after off"), 0);
+	assert_int_equal(man.lost_after_ms, 0);
+	assert_int_equal(man.lost_after_line, 1);
+	expect_error("lost-after 99\n", E_RANGE, 1,
+		     "line 1: lost-after '99' is out of range (100..600000 "
+		     "ms)");
+	expect_error("lost-after 2s\n", E_FORMAT, 1,
+		     "line 1: bad time '2s' (milliseconds, or off)");
+	expect_error("lost-after\n", E_FORMAT, 1,
+		     "line 1: 'lost-after' takes milliseconds or off: "
+		     "lost-after MS|off");
+	expect_error("lost-after 500\nlost-after 600\n", E_FORMAT, 2,
+		     "line 2: 'lost-after' given twice (first on line 1)");
+}
+
 /* trace [CLASSES] [SIZE]: tracing from boot (docs/tracing.md) */
 static void test_trace(void **state)
 {
@@ -572,6 +596,7 @@ int main(void)
 	    cmocka_unit_test(test_cores),
 	    cmocka_unit_test(test_mem),
 	    cmocka_unit_test(test_trace),
+	    cmocka_unit_test(test_lost_after),
 	    cmocka_unit_test(test_start),
 	    cmocka_unit_test(test_start_count),
 	    cmocka_unit_test(test_device),

@@ -126,6 +126,9 @@ struct boottab {
 	uint32_t trace_classes; /* the manifest's `trace`: every core traces
 				   these TRACE_C_* from its start, 0: none */
 	uint64_t trace_bytes;	/* per buffer */
+	uint32_t lost_after_ms; /* the manifest's `lost-after` (default
+				   2000), 0: `off` (docs/failures.md) */
+	uint32_t pad3;
 	struct boot_service services[BOOT_MAX_SERVICES];
 	uint32_t npci;      /* entries in pci[] */
 	uint32_t pci_found; /* functions found (more than npci: not kept) */

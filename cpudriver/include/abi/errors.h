@@ -30,7 +30,8 @@
 	X(E_CLOSED, -15, "connection closed")                               \
 	X(E_BUSY, -16, "in use")                                            \
 	X(E_IO, -17, "device error")                                        \
-	X(E_UNREACH, -18, "peer unreachable")
+	X(E_UNREACH, -18, "peer unreachable")                               \
+	X(E_LOST, -19, "core lost (it failed: `cores` says why)")
 
 enum err_code {
 #define E_ENUM_(name, value, msg) name = value,

@@ -173,6 +173,11 @@ enum sys_number {
 				none; ON (u32 classes, u64 bytes), STOP,
 				OFF, READ (struct sys_trace_read *io, u64
 				dst, u64 len): monitor only */
+	SYS_FAIL = 43,       /* (u32 how): monitor only; this core fails on
+				purpose (the shell's `fail`, docs/failures.md):
+				SYS_FAIL_PANIC its CPU driver panics,
+				SYS_FAIL_HANG it halts with interrupts off;
+				never returns (E_INVAL for another how) */
 	SYS_COUNT
 };
 
@@ -250,6 +255,10 @@ struct sys_info {
 			       SYS_TIME_NS is abi_tsc_to_ns(TSC - tsc_start,
 			       tsc_khz) (abi/tsc.h), which libos computes in
 			       ring 3 */
+	uint32_t lost_after_ms; /* the manifest's `lost-after`: a core
+				   silent this long is declared lost
+				   (docs/failures.md); 0: detection off */
+	uint32_t pad;
 };
 
 /* What any core may know of another from the boot table. */
@@ -283,6 +292,9 @@ struct sys_chan {
 };
 
 #define SYS_KILLED (-9)
+
+#define SYS_FAIL_PANIC 1u
+#define SYS_FAIL_HANG 2u
 
 struct sys_proc {
 	uint32_t pid;

@@ -3,7 +3,7 @@
  * rogue: a misbehaving program. It sends its monitor garbage - an unknown
  * message type, a spawn request with a truncated body, one with trailing
  * bytes, a fragment sequence that changes type midway, a slot header that
- * claims 200 bytes - and then one good request, which must still be
+ * claims 200 bytes, a forged `core_lost` - and then one good request, which must still be
  * answered: "rogue: monitor still answers" and the child's exit status.
  * With "svc NAME" it then binds to service NAME, sends it the same kind
  * of garbage and one good message, which must come back: "rogue: service
@@ -125,6 +125,14 @@ int main(int argc, char **argv)
 
 		n = monitor_give_back_marshal(&g, buf, sizeof(buf));
 		chan_msg_send(c, MONITOR_MSG_GIVE_BACK, buf, (size_t)n);
+	}
+	/* a forged announcement that core 0 is lost (docs/failures.md):
+	 * only a monitor, over core 0's link, may say so */
+	{
+		struct monitor_core_lost l = {0, 9999, 2000, 8};
+
+		n = monitor_core_lost_marshal(&l, buf, sizeof(buf));
+		chan_msg_send(c, MONITOR_MSG_CORE_LOST, buf, (size_t)n);
 	}
 	/* 4: fragments whose type changes midway */
 	ring_send(&c->tx, MONITOR_MSG_SPAWN_REQ, RING_F_MORE, junk, sizeof(junk));
