@@ -24,14 +24,6 @@ static struct monitor_bound bounds[EXITS_MAX];
 static unsigned nbounds;
 static struct monitor_client_gone gones[EXITS_MAX];
 static unsigned ngones;
-/* ps questions asked without waiting (mon_ps_ask): a call the binding
- * completes when the answer comes (bind_poll); only the pids are kept */
-#define ASKS_MAX 8
-static struct ask {
-	struct bind_call c; /* c.id 0: free */
-	uint16_t count;
-	uint32_t pids[32];
-} asks[ASKS_MAX];
 /* the bindings this program made (mon_bind), for mon_close */
 #define OPEN_MAX 64
 static struct {
@@ -171,11 +163,11 @@ static int timed_out(const char *call, int r)
 	return r;
 }
 
-/* make_room: before a call, read what waits on our channel (late
+/* mon_make_room (mon.h): before a call, read what waits on our channel (late
  * answers, notes) if it fills half our ring or more: the monitor drops
  * what does not fit, and our answer (up to 1 KiB, 19 slots) must fit,
  * even when the monitor answers before we read anything. */
-static bool make_room(void)
+bool mon_make_room(void)
 {
 	if (chan_rx_room(&mb.ch) < mb.ch.rx.n / 2) {
 		bind_poll(&mb);
@@ -191,7 +183,7 @@ static bool make_room(void)
  */
 #define ASK(c, req, rep)                                                      \
 	({                                                                    \
-		int a_ = have && make_room()                                  \
+		int a_ = have && mon_make_room()                                  \
 				 ? monitor_##c##_call(&mb, (req), (rep),      \
 						      MON_CALL_NS)            \
 				 : E_UNSUPPORTED;                             \
@@ -203,90 +195,6 @@ int mon_ps(uint32_t core, struct monitor_ps_reply *out)
 	struct monitor_ps_req req = {0, core};
 
 	return ASK(ps, &req, out);
-}
-
-/* ask_unmarshal: a ps answer into the ask record rep: its pids only */
-static int ask_unmarshal(const uint8_t *buf, size_t len, void *rep)
-{
-	static struct monitor_ps_reply ps;
-	struct ask *a = rep;
-	int r = monitor_ps_reply_unmarshal(buf, len, &ps);
-
-	if (r < 0) {
-		return r;
-	}
-	a->count = ps.pids_count <= 32 ? ps.pids_count : 32;
-	memcpy(a->pids, ps.pids, sizeof(a->pids));
-	return ps.err;
-}
-
-int mon_ps_ask(uint32_t core, uint32_t *call_id)
-{
-	struct monitor_ps_req req = {0, core};
-	struct ask *a = 0;
-	int r;
-
-	if (!have) {
-		return E_UNSUPPORTED;
-	}
-	for (int i = 0; i < ASKS_MAX && !a; i++) {
-		a = asks[i].c.id ? 0 : &asks[i];
-	}
-	if (!a) {
-		return E_AGAIN;
-	}
-	make_room();
-	req.call_id = bind_next_id(&mb);
-	bind_call_start(&mb, &a->c, &monitor_bind_iface, req.call_id,
-			MONITOR_MSG_PS_REPLY, ask_unmarshal, a);
-	r = monitor_send_ps_req(bind_send_fn, &mb, &req);
-	if (r < 0) {
-		bind_call_cancel(&mb, &a->c);
-		a->c.id = 0;
-		return r;
-	}
-	*call_id = req.call_id;
-	return 0;
-}
-
-static struct ask *ask_of(uint32_t call_id)
-{
-	for (int i = 0; call_id && i < ASKS_MAX; i++) {
-		if (asks[i].c.id == call_id) {
-			return &asks[i];
-		}
-	}
-	return 0;
-}
-
-int mon_ps_take(uint32_t call_id, uint32_t pids[32], int *count)
-{
-	struct ask *a = ask_of(call_id);
-
-	if (!a) {
-		return E_NOENT;
-	}
-	bind_poll(&mb);
-	if (!a->c.done) {
-		return E_AGAIN;
-	}
-	a->c.id = 0;
-	if (a->c.result) {
-		return a->c.result;
-	}
-	*count = a->count;
-	memcpy(pids, a->pids, sizeof(a->pids));
-	return 0;
-}
-
-void mon_ps_forget(uint32_t call_id)
-{
-	struct ask *a = ask_of(call_id);
-
-	if (a) {
-		bind_call_cancel(&mb, &a->c);
-		a->c.id = 0;
-	}
 }
 
 int mon_kill(uint32_t pid)

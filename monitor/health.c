@@ -42,19 +42,31 @@
 #define MS 1000000ull
 #define DEADLINE_PER_CORE_MS 25
 
-static struct peer {
+/*
+ * Per core, kept small (an idle core's monitor must stay within the
+ * footprint, docs/cpudriver.md): every monitor keeps a lost bit and, on
+ * the heap sized to the cores there are, the signs of life of its links
+ * (`sign`); only core 0 keeps the questions (`judge`); why a core was
+ * lost is kept for the first LOST_WHY_MAX lost cores (`why`).
+ */
+#define LOST_WHY_MAX 16
+
+static uint64_t lost_bits[MAX_CORES / 64];
+static struct sign {
+	uint64_t alive_ns; /* when seen last changed (or judging began) */
 	uint64_t seen;	   /* its link's receive sequence at the last look */
-	uint64_t alive_ns; /* when that last changed (or judging began) */
-	int lost;
-	/* why (core_lost) */
-	uint32_t silent_ms, voters;
-	uint64_t at_ms;
-	/* core 0: the question out about it (round 0: none) */
-	uint32_t round;
+} *sign;
+static struct judge {
 	uint64_t round_end;
-	uint32_t asked, votes;
-	int vetoed;
-} peer[MAX_CORES];
+	uint32_t round; /* the question out about it (0: none) */
+	uint16_t asked, votes;
+	uint8_t vetoed;
+} *judges;
+static struct why {
+	uint32_t core, silent_ms, voters;
+	uint64_t at_ms;
+} why[LOST_WHY_MAX];
+static unsigned nwhy;
 
 static int started;	     /* health_tick has set up */
 static uint64_t deadline_ns; /* 0: detection off */
@@ -86,6 +98,14 @@ static void start(void)
 	    me.ncores < 2) {
 		return; /* detection off */
 	}
+	sign = calloc(me.ncores, sizeof(*sign));
+	judges = me.core_id == 0 ? calloc(me.ncores, sizeof(*judges)) : NULL;
+	if (!sign || (me.core_id == 0 && !judges)) {
+		printf("monitor %u: no memory for failure detection: it is "
+		       "off\n",
+		       me.core_id);
+		return;
+	}
 	floor_ms = (uint64_t)DEADLINE_PER_CORE_MS * me.ncores;
 	ms = in.lost_after_ms > floor_ms ? in.lost_after_ms : floor_ms;
 	deadline_ns = ms * MS;
@@ -98,7 +118,26 @@ static void start(void)
 
 int health_lost(uint32_t core)
 {
-	return core < MAX_CORES && peer[core].lost;
+	return core < MAX_CORES && (lost_bits[core / 64] >> (core % 64) & 1);
+}
+
+static void set_lost(uint32_t core, uint32_t silent_ms, uint32_t voters,
+		     uint64_t at_ms)
+{
+	lost_bits[core / 64] |= 1ull << (core % 64);
+	if (nwhy < LOST_WHY_MAX) {
+		why[nwhy++] = (struct why){core, silent_ms, voters, at_ms};
+	}
+}
+
+static const struct why *why_of(uint32_t core)
+{
+	for (unsigned i = 0; i < nwhy; i++) {
+		if (why[i].core == core) {
+			return &why[i];
+		}
+	}
+	return NULL;
 }
 
 /* answer_lost: a call relayed to the lost core is answered E_LOST */
@@ -119,8 +158,9 @@ static void contain(uint32_t core)
 {
 	struct relay_entry e;
 
-	peer[core].lost = 1;
-	peer[core].round = 0;
+	if (judges) {
+		judges[core].round = 0;
+	}
 	links[core].up = 0; /* the frame stays mapped till fencing */
 	outq_drop((int)core);
 	for (unsigned i = 0; i < relays.n; i++) {
@@ -136,12 +176,13 @@ static void contain(uint32_t core)
 /* live: a monitor other than ours that is not lost and has a link */
 static int live(uint32_t c)
 {
-	return c != me.core_id && c < me.ncores && !peer[c].lost && links[c].up;
+	return c != me.core_id && c < me.ncores && !health_lost(c) &&
+	       links[c].up;
 }
 
 static void ask(uint32_t core, uint64_t now)
 {
-	struct peer *p = &peer[core];
+	struct judge *p = &judges[core];
 	struct monitor_lost_ask q = {core, ++rounds};
 
 	p->round = q.round;
@@ -150,7 +191,7 @@ static void ask(uint32_t core, uint64_t now)
 	p->vetoed = 0;
 	printf("monitor 0: core %u silent for %lu ms (deadline %lu ms): "
 	       "asking the other monitors\n",
-	       core, (unsigned long)((now - p->alive_ns) / MS),
+	       core, (unsigned long)((now - sign[core].alive_ns) / MS),
 	       (unsigned long)(deadline_ns / MS));
 	for (uint32_t v = 1; v < me.ncores; v++) {
 		if (live(v) &&
@@ -163,19 +204,17 @@ static void ask(uint32_t core, uint64_t now)
 
 static void declare(uint32_t core, uint64_t now)
 {
-	struct peer *p = &peer[core];
+	struct judge *p = &judges[core];
 	struct monitor_core_lost n;
 
 	n.core = core;
-	n.silent_ms = (uint32_t)((now - p->alive_ns) / MS);
+	n.silent_ms = (uint32_t)((now - sign[core].alive_ns) / MS);
 	n.deadline_ms = (uint32_t)(deadline_ns / MS);
 	n.voters = p->votes + 1;
 	printf("monitor 0: core %u lost: no sign of life for %u ms (deadline "
 	       "%u ms); %u monitors agree\n",
 	       core, n.silent_ms, n.deadline_ms, n.voters);
-	p->silent_ms = n.silent_ms;
-	p->voters = n.voters;
-	p->at_ms = now / MS;
+	set_lost(core, n.silent_ms, n.voters, now / MS);
 	contain(core);
 	for (uint32_t v = 1; v < me.ncores; v++) {
 		if (live(v)) {
@@ -187,12 +226,12 @@ static void declare(uint32_t core, uint64_t now)
 /* decide: core's question is out and its window over */
 static void decide(uint32_t core, uint64_t now)
 {
-	struct peer *p = &peer[core];
+	struct judge *p = &judges[core];
 
 	if (p->vetoed) {
 		printf("monitor 0: core %u is alive: not lost\n", core);
 		p->round = 0;
-		p->alive_ns = now;
+		sign[core].alive_ns = now;
 	} else if (p->votes * 2 > p->asked || p->asked == 0) {
 		declare(core, now);
 	} else {
@@ -204,23 +243,23 @@ static void decide(uint32_t core, uint64_t now)
 static void judge(uint64_t now)
 {
 	for (uint32_t c = 1; c < me.ncores; c++) {
-		struct peer *p = &peer[c];
+		struct judge *p = &judges[c];
 		uint64_t seq;
 
 		if (!live(c)) {
 			continue;
 		}
 		seq = links[c].b->ch.rx.seq;
-		if (seq != p->seen) {
-			p->seen = seq;
-			p->alive_ns = now;
+		if (seq != sign[c].seen) {
+			sign[c].seen = seq;
+			sign[c].alive_ns = now;
 			if (p->round) {
 				p->vetoed = 1; /* it spoke: not lost */
 			}
 		}
 		if (p->round && now >= p->round_end) {
 			decide(c, now);
-		} else if (!p->round && now - p->alive_ns >= deadline_ns) {
+		} else if (!p->round && now - sign[c].alive_ns >= deadline_ns) {
 			ask(c, now);
 		}
 	}
@@ -236,8 +275,8 @@ static void judge_start(uint64_t now)
 	}
 	judging = 1;
 	for (uint32_t c = 1; c < me.ncores; c++) {
-		peer[c].seen = links[c].up ? links[c].b->ch.rx.seq : 0;
-		peer[c].alive_ns = now;
+		sign[c].seen = links[c].up ? links[c].b->ch.rx.seq : 0;
+		sign[c].alive_ns = now;
 	}
 }
 
@@ -245,9 +284,9 @@ static void judge_start(uint64_t now)
 static void forgive(uint64_t now)
 {
 	for (uint32_t c = 1; c < me.ncores; c++) {
-		peer[c].alive_ns = now;
-		if (peer[c].round) {
-			peer[c].round_end = now + period_ns;
+		sign[c].alive_ns = now;
+		if (judges[c].round) {
+			judges[c].round_end = now + period_ns;
 		}
 	}
 }
@@ -265,16 +304,16 @@ static void beat(uint64_t now)
 {
 	struct monitor_heartbeat hb = {(uint32_t)(deadline_ns / MS)};
 
-	if (links[0].up && !peer[me.core_id].lost) {
+	if (links[0].up && !health_lost(me.core_id)) {
 		if (links[0].b->ch.tx.seq == sent_seen) {
 			monitor_send_heartbeat(send_quiet, 0, &hb);
 		}
 		sent_seen = links[0].b->ch.tx.seq;
 	}
 	for (uint32_t c = 1; c < me.ncores; c++) {
-		if (live(c) && links[c].b->ch.rx.seq != peer[c].seen) {
-			peer[c].seen = links[c].b->ch.rx.seq;
-			peer[c].alive_ns = now;
+		if (live(c) && links[c].b->ch.rx.seq != sign[c].seen) {
+			sign[c].seen = links[c].b->ch.rx.seq;
+			sign[c].alive_ns = now;
 		}
 	}
 }
@@ -307,8 +346,8 @@ uint64_t health_tick(void)
 	next_ns = now + period_ns;
 	due = next_ns;
 	for (uint32_t c = 1; c < me.ncores && me.core_id == 0; c++) {
-		if (peer[c].round && peer[c].round_end < due) {
-			due = peer[c].round_end;
+		if (judges[c].round && judges[c].round_end < due) {
+			due = judges[c].round_end;
 		}
 	}
 	next_ns = due;
@@ -349,8 +388,8 @@ int on_lost_ask(void *vctx, const struct monitor_lost_ask *m)
 	if (m->core == me.core_id) {
 		v.heard = 1; /* alive, if late */
 	} else if (live(m->core) && deadline_ns &&
-		   (links[m->core].b->ch.rx.seq != peer[m->core].seen ||
-		    now - peer[m->core].alive_ns < deadline_ns)) {
+		   (links[m->core].b->ch.rx.seq != sign[m->core].seen ||
+		    now - sign[m->core].alive_ns < deadline_ns)) {
 		v.heard = 1;
 	}
 	return monitor_send_lost_vote(send_on, ROUTE(0), &v);
@@ -359,15 +398,16 @@ int on_lost_ask(void *vctx, const struct monitor_lost_ask *m)
 int on_lost_vote(void *vctx, const struct monitor_lost_vote *m)
 {
 	struct ctx *cx = vctx;
-	struct peer *p;
+	struct judge *p;
 
-	if (me.core_id != 0 || m->core >= me.ncores || m->core == 0) {
+	if (me.core_id != 0 || !judges || m->core >= me.ncores ||
+	    m->core == 0) {
 		printf("monitor %u: refused lost_vote about core %u from "
 		       "route %d\n",
 		       me.core_id, m->core, cx->route);
 		return 0;
 	}
-	p = &peer[m->core];
+	p = &judges[m->core];
 	if (!p->round || m->round != p->round) {
 		return 0; /* a late vote */
 	}
@@ -384,25 +424,17 @@ int on_lost_vote(void *vctx, const struct monitor_lost_vote *m)
 int on_core_lost(void *vctx, const struct monitor_core_lost *m)
 {
 	struct ctx *cx = vctx;
-	struct peer *p;
 
 	if (!from_core0(cx, "core_lost") || m->core == 0 ||
-	    m->core >= me.ncores) {
+	    m->core >= me.ncores || health_lost(m->core)) {
 		return 0;
 	}
-	p = &peer[m->core];
-	if (p->lost) {
-		return 0;
-	}
-	p->silent_ms = m->silent_ms;
-	p->voters = m->voters;
-	p->at_ms = now_ns() / MS;
+	set_lost(m->core, m->silent_ms, m->voters, now_ns() / MS);
 	if (m->core == me.core_id) {
 		/* alive but cut off: core 0 reads us no more */
 		printf("monitor %u: core 0 declared this core lost (silent %u "
 		       "ms)\n",
 		       me.core_id, m->silent_ms);
-		p->lost = 1;
 		return 0;
 	}
 	contain(m->core);
@@ -420,11 +452,15 @@ int on_health_req(void *vctx, const struct monitor_health_req *m)
 	rep.judging = me.core_id == 0 && deadline_ns;
 	if (m->core >= me.ncores) {
 		rep.err = E_RANGE;
-	} else if (peer[m->core].lost) {
+	} else if (health_lost(m->core)) {
+		const struct why *w = why_of(m->core);
+
 		rep.lost = 1;
-		rep.silent_ms = peer[m->core].silent_ms;
-		rep.voters = peer[m->core].voters;
-		rep.at_ms = peer[m->core].at_ms;
+		if (w) {
+			rep.silent_ms = w->silent_ms;
+			rep.voters = w->voters;
+			rep.at_ms = w->at_ms;
+		}
 	}
 	return monitor_reply_health(send_on, ROUTE(cx->route), m, &rep);
 }
@@ -452,7 +488,7 @@ static void fail_here(uint32_t kind)
 static const char *fail_rule(const struct monitor_fail_req *m, int *err)
 {
 	*err = m->core >= me.ncores		   ? E_RANGE
-	       : peer[m->core].lost		   ? E_LOST
+	       : health_lost(m->core)		   ? E_LOST
 	       : !(m->by_rights & SYS_RIGHT_ADMIN) ? E_PERM
 	       : m->kind < 1 || m->kind > 3	   ? E_INVAL
 	       : m->core == 0			   ? E_UNSUPPORTED

@@ -20,6 +20,7 @@
 #ifndef LIBOS_MON_H
 #define LIBOS_MON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define MON_CORE_ANY 0xffffffffu
@@ -85,6 +86,11 @@ int mon_ps_take(uint32_t call_id, uint32_t pids[32], int *count);
 
 /* mon_ps_forget: give up question call_id; a late answer is dropped. */
 void mon_ps_forget(uint32_t call_id);
+
+/* mon_make_room: before a call on the monitor channel, read what waits
+ * on it if it fills half the ring or more (the answer must fit); for
+ * libos's own calls (mon.c, mon_ask.c). Returns true. */
+bool mon_make_room(void);
 
 /* mon_kill: end process pid on whatever core it runs (not a monitor). */
 int mon_kill(uint32_t pid);
