@@ -78,6 +78,13 @@ static void on_monitor(struct event_chan *e)
 	uint32_t pid;
 
 	(void)e;
+	/* answers first: taking one reads the channel, and the notes read
+	 * with it are taken below (the channel is not pending for them) */
+	for (int i = 0; i < ASKS; i++) {
+		if (asks[i].call_id) {
+			judge(i);
+		}
+	}
 	while (mon_accept_poll(&va, &pid) == 0) {
 		netsrv_detach(pid); /* the same program, bound again */
 		if (netsrv_attach(va, pid) < 0) {
@@ -87,11 +94,6 @@ static void on_monitor(struct event_chan *e)
 	/* a client closed its binding or ended (its monitor says so) */
 	while (mon_take_client_gone(&va, &pid) == 0) {
 		netsrv_detach_frame(va, pid);
-	}
-	for (int i = 0; i < ASKS; i++) {
-		if (asks[i].call_id) {
-			judge(i);
-		}
 	}
 }
 
