@@ -48,13 +48,10 @@ static void set_state(struct proc *p, enum proc_state s)
 	unsigned i = (unsigned)(p - procs);
 
 	p->state = s;
-	slots_del(&runnable, i);
-	slots_del(&waiting, i);
-	if (s == PROC_RUNNABLE) {
-		slots_add(&runnable, i);
-	} else if (s == PROC_WAITING) {
-		slots_add(&waiting, i);
-	}
+	slots_place(&runnable, &waiting, i,
+		    s == PROC_RUNNABLE  ? &runnable
+		    : s == PROC_WAITING ? &waiting
+					: NULL);
 }
 
 struct proc *proc_current(void)

@@ -27,6 +27,18 @@ static inline void slots_del(slots_t *s, unsigned i)
 	*s &= ~((slots_t)1 << i);
 }
 
+/* slots_place: slot i leaves both sets, then joins `into` (NULL: none):
+ * how proc.c's set_state keeps runnable and waiting apart */
+static inline void slots_place(slots_t *a, slots_t *b, unsigned i,
+			       slots_t *into)
+{
+	slots_del(a, i);
+	slots_del(b, i);
+	if (into) {
+		slots_add(into, i);
+	}
+}
+
 static inline int slots_has(slots_t s, unsigned i)
 {
 	return (int)(s >> i & 1);

@@ -34,7 +34,6 @@
  * `fail CORE panic|hang|monitor` (fail_req) makes a core fail on purpose.
  */
 #include "monitor.h"
-#include <libos/timing.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,15 +75,6 @@ static uint64_t last_ns;   /* the last look (core 0: lateness) */
 static int judging;	   /* core 0, once the system is ready */
 static uint64_t sent_seen; /* others: our send sequence to core 0 */
 static uint32_t rounds;
-static uint64_t base_tsc, base_ns;
-
-/* now_ns: sys_time_ns() read off the TSC, with no system call */
-static uint64_t now_ns(void)
-{
-	uint64_t t = timing_tsc() - base_tsc, khz = me.tsc_khz;
-
-	return base_ns + t / khz * MS + t % khz * MS / khz;
-}
 
 static void start(void)
 {
@@ -92,8 +82,6 @@ static void start(void)
 	uint64_t ms, floor_ms;
 
 	started = 1;
-	base_tsc = timing_tsc();
-	base_ns = sys_time_ns();
 	if (sys_info(&in) < 0 || !in.lost_after_ms || !me.tsc_khz ||
 	    me.ncores < 2) {
 		return; /* detection off */
@@ -110,7 +98,7 @@ static void start(void)
 	ms = in.lost_after_ms > floor_ms ? in.lost_after_ms : floor_ms;
 	deadline_ns = ms * MS;
 	period_ns = deadline_ns / 4;
-	next_ns = base_ns + period_ns;
+	next_ns = sys_time_ns() + period_ns;
 	if (me.core_id != 0 && links[0].up) {
 		sent_seen = links[0].b->ch.tx.seq;
 	}
@@ -328,7 +316,7 @@ uint64_t health_tick(void)
 	if (!deadline_ns) {
 		return 0;
 	}
-	now = now_ns();
+	now = sys_time_ns();
 	if (now < next_ns) {
 		return next_ns;
 	}
@@ -380,7 +368,7 @@ int on_lost_ask(void *vctx, const struct monitor_lost_ask *m)
 {
 	struct ctx *cx = vctx;
 	struct monitor_lost_vote v = {m->core, m->round, 0};
-	uint64_t now = now_ns();
+	uint64_t now = sys_time_ns();
 
 	if (!from_core0(cx, "lost_ask") || m->core >= me.ncores) {
 		return 0;
@@ -429,7 +417,7 @@ int on_core_lost(void *vctx, const struct monitor_core_lost *m)
 	    m->core >= me.ncores || health_lost(m->core)) {
 		return 0;
 	}
-	set_lost(m->core, m->silent_ms, m->voters, now_ns() / MS);
+	set_lost(m->core, m->silent_ms, m->voters, sys_time_ns() / MS);
 	if (m->core == me.core_id) {
 		/* alive but cut off: core 0 reads us no more */
 		printf("monitor %u: core 0 declared this core lost (silent %u "

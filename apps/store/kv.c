@@ -750,7 +750,8 @@ static int first_record(struct kv *kv, uint64_t *lba, struct rec_hdr *h)
  * written from its start, so the current format's records come first),
  * its version 1 if a record or continuation of that format fills the
  * last sector, else 2. The state is then READY and the superblocks are
- * written again by the caller (*stale). 0 or a device error.
+ * written again by the caller (*stale). kv->io holds sectors 0, 1 and
+ * the last, as kv_open read them. 0 or a device error.
  */
 static int recover(struct kv *kv, bool *stale)
 {
@@ -766,10 +767,7 @@ static int recover(struct kv *kv, bool *stale)
 		kv->log_end = kv->log_start;
 		return r == E_NOENT ? 0 : r;
 	}
-	if ((r = dev_read(kv, last, kv->io, 1)) < 0) {
-		return r;
-	}
-	tail = kv->io;
+	tail = kv->io + 2 * SECT; /* kv_open read the last sector there */
 	kv->version = KV_VERSION;
 	kv->log_end = last;
 	if (get32(tail) == CONT_MAGIC ||

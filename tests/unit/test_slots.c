@@ -106,15 +106,12 @@ static void test_random_table_matches_a_walk(void **unused)
 		x ^= x << 17;
 		slot = (unsigned)(x % N);
 		st = (int)((x >> 8) % 3);
-		/* proc.c's set_state */
+		/* as proc.c's set_state */
 		state[slot] = st;
-		slots_del(&runnable, slot);
-		slots_del(&waiting, slot);
-		if (st == RUNNABLE) {
-			slots_add(&runnable, slot);
-		} else if (st == WAITING) {
-			slots_add(&waiting, slot);
-		}
+		slots_place(&runnable, &waiting, slot,
+			    st == RUNNABLE  ? &runnable
+			    : st == WAITING ? &waiting
+					    : NULL);
 
 		k = (unsigned)((x >> 16) % (N + 1)); /* cur + 1, up to N */
 		assert_int_equal(slots_next(runnable, k),
