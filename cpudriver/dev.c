@@ -286,6 +286,11 @@ static int map_msix(uint32_t i, const struct msix_geom *g)
 	msix_bytes[i] = hi - lo;
 	msix_table[i] = (volatile uint32_t *)(uintptr_t)(
 	    msix_va(i) + (d->bar[g->tbir].base + g->toff - lo));
+	/* entries a core that was lost left unmasked aim at its LAPIC:
+	 * masked till this kernel programs them */
+	for (uint32_t e = 0; e < d->msix_entries; e++) {
+		msix_table[i][e * (MSIX_ENTRY / 4) + MSIX_VEC_CTRL] |= 1;
+	}
 	return 0;
 }
 
@@ -396,6 +401,16 @@ static void bus_master_off(uint32_t i)
 	uint32_t cmd = cfg_read32(i, PCI_CFG_COMMAND);
 
 	cmd_write(i, (uint16_t)(cmd & ~PCI_CMD_MASTER));
+}
+
+/* quiesce: device i writes no memory and raises no interrupt until a
+ * driver switches it on again (its configuration space is mapped) */
+static void quiesce(uint32_t i)
+{
+	bus_master_off(i);
+	if (entry(i)->msix_cap) {
+		msix_ctrl_set(i, false);
+	}
 }
 
 /* driver_live: the pid of device i's driver if it still runs, else 0 */
@@ -876,6 +891,7 @@ int64_t dev_sys_release(uint64_t dev)
 int64_t dev_sys_adopt(uint64_t dev)
 {
 	uint32_t i = dev_index(dev);
+	int r;
 
 	if (!proc_current()->monitor) {
 		return E_PERM;
@@ -886,7 +902,35 @@ int64_t dev_sys_adopt(uint64_t dev)
 	if (i >= 32) {
 		return E_RANGE;
 	}
-	return owned[i] ? 0 : adopt(i);
+	if (owned[i]) {
+		return 0;
+	}
+	r = adopt(i);
+	if (r == 0) {
+		/* from a core that was lost, it may still be on: nothing of
+		 * it runs before its new driver resets it */
+		quiesce(i);
+	}
+	return r;
+}
+
+int dev_fence(uint32_t devices)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < self.bt->npci && i < 32; i++) {
+		bool mapped = cfg_mapped[i];
+
+		if (!(devices >> i & 1) || owned[i] || map_cfg(i) < 0) {
+			continue;
+		}
+		quiesce(i);
+		if (!mapped) {
+			unmap_cfg(i);
+		}
+		n++;
+	}
+	return n;
 }
 
 int64_t dev_sys_irq_ack(void)

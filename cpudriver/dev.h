@@ -72,8 +72,15 @@ int64_t dev_sys_dma_addr(uint64_t va);
  * (E_BUSY while its driver lives). */
 int64_t dev_sys_release(uint64_t dev);
 
-/* dev_sys_adopt: SYS_DEV_ADOPT (monitor only): take the device over. */
+/* dev_sys_adopt: SYS_DEV_ADOPT (monitor only): take the device over,
+ * with bus mastering and MSI-X off (its last owner may have been lost
+ * with them on). */
 int64_t dev_sys_adopt(uint64_t dev);
+
+/* dev_fence: SYS_FENCE's second half, on core 0: bus mastering and MSI-X
+ * off on every device of the `devices` bit set that this core does not
+ * own (it maps their configuration space for the while); how many */
+int dev_fence(uint32_t devices);
 
 /* dev_irq: interrupt vector v (VEC_DEV_BASE..) arrived */
 void dev_irq(uint64_t v);

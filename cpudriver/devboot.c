@@ -83,6 +83,21 @@ static uint32_t default_owner(const char *name, uint32_t ncores)
 	return BOOT_NO_OWNER;
 }
 
+/* named: the directory index of device `name` (a manifest line's), or
+ * npci, said on the console: the same manifest boots without it */
+static uint32_t named(const struct boottab *bt, const char *name,
+		      uint32_t line)
+{
+	for (uint32_t i = 0; i < bt->npci; i++) {
+		if (strcmp(bt->pci[i].name, name) == 0) {
+			return i;
+		}
+	}
+	kprintf("manifest line %u: no device '%s' on this machine (line "
+		"ignored)", line, name);
+	return bt->npci;
+}
+
 void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 		   const struct manifest *man, uint32_t ncores)
 {
@@ -137,19 +152,13 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 			d->bar[b].flags = f->bar[b].flags;
 		}
 		d->owner = default_owner(d->name, ncores);
+		d->fallback = BOOT_NO_OWNER;
 	}
 	for (uint32_t m = 0; m < man->n_devices; m++) {
 		const struct manifest_device *md = &man->devices[m];
-		uint32_t i;
+		uint32_t i = named(bt, md->name, md->line);
 
-		for (i = 0; i < bt->npci; i++) {
-			if (strcmp(bt->pci[i].name, md->name) == 0) {
-				break;
-			}
-		}
 		if (i == bt->npci) {
-			kprintf("manifest line %u: no device '%s' on this "
-				"machine (line ignored)", md->line, md->name);
 			continue;
 		}
 		if (md->core >= ncores) {
@@ -160,5 +169,13 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 		}
 		bt->pci[i].owner = md->core;
 		strlcpy(bt->pci[i].args, md->args, BOOT_ARGS_MAX);
+	}
+	for (uint32_t m = 0; m < man->n_fallbacks; m++) {
+		const struct manifest_fallback *mf = &man->fallbacks[m];
+		uint32_t i = named(bt, mf->name, mf->line);
+
+		if (i < bt->npci) {
+			bt->pci[i].fallback = mf->core;
+		}
 	}
 }

@@ -523,6 +523,44 @@ static int mf_lost_after(struct mf_parse *c)
 	return 0;
 }
 
+/* fallback NAME CORE: the core device NAME moves to when its owner is
+ * lost (default: the lowest-numbered live core but 0, else 0) */
+static int mf_fallback(struct mf_parse *c)
+{
+	struct mf_tok name, core, extra;
+	struct manifest_fallback *f;
+	uint32_t i;
+	int rc;
+
+	if (!mf_next(c, &name) || !mf_next(c, &core) || mf_next(c, &extra)) {
+		return mf_fail(c, E_FORMAT,
+			       "'fallback' takes a device and a core: "
+			       "fallback NAME CORE");
+	}
+	for (i = 0; i < c->m->n_fallbacks; i++) {
+		f = &c->m->fallbacks[i];
+		if (strlen(f->name) == name.n &&
+		    memcmp(f->name, name.p, name.n) == 0) {
+			return mf_fail_dup(c, "fallback ", &name, f->line);
+		}
+	}
+	if (c->m->n_fallbacks >= MANIFEST_MAX_DEVICES) {
+		return mf_fail(c, E_TOOBIG,
+			       "too many 'fallback' lines (at most 16)");
+	}
+	f = &c->m->fallbacks[c->m->n_fallbacks];
+	rc = mf_name(c, &name, f->name, "device name");
+	if (rc == 0) {
+		rc = mf_core(c, &core, &f->core);
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	f->line = c->line;
+	c->m->n_fallbacks++;
+	return 0;
+}
+
 static int mf_service(struct mf_parse *c)
 {
 	struct mf_tok name, app, extra;
@@ -617,6 +655,9 @@ static int mf_line(struct mf_parse *c)
 	if (mf_is(&d, "lost-after")) {
 		return mf_lost_after(c);
 	}
+	if (mf_is(&d, "fallback")) {
+		return mf_fallback(c);
+	}
 	return mf_fail_tok(c, E_FORMAT, "unknown directive ", &d, "");
 }
 
@@ -687,6 +728,7 @@ static bool mf_well_formed(const struct manifest *m)
 
 	if (m->n_starts > MANIFEST_MAX_STARTS ||
 	    m->n_devices > MANIFEST_MAX_DEVICES ||
+	    m->n_fallbacks > MANIFEST_MAX_DEVICES ||
 	    m->n_rights > MANIFEST_MAX_RIGHTS ||
 	    m->n_services > MANIFEST_MAX_SERVICES ||
 	    m->cores > MANIFEST_MAX_CORES) {
@@ -701,6 +743,11 @@ static bool mf_well_formed(const struct manifest *m)
 	for (i = 0; i < m->n_devices; i++) {
 		if (!mf_terminated(m->devices[i].name, MANIFEST_NAME_MAX) ||
 		    !mf_terminated(m->devices[i].args, MANIFEST_ARGS_MAX)) {
+			return false;
+		}
+	}
+	for (i = 0; i < m->n_fallbacks; i++) {
+		if (!mf_terminated(m->fallbacks[i].name, MANIFEST_NAME_MAX)) {
 			return false;
 		}
 	}
@@ -792,6 +839,14 @@ int manifest_check(const struct manifest *m, uint32_t cores_present,
 		if (d->core >= ncores) {
 			return mf_core_used(err, d->line, "device ", d->name,
 					    " is given to", d->core, ncores);
+		}
+	}
+	for (i = 0; i < m->n_fallbacks; i++) {
+		const struct manifest_fallback *f = &m->fallbacks[i];
+
+		if (f->core >= ncores) {
+			return mf_core_used(err, f->line, "fallback for ",
+					    f->name, " is", f->core, ncores);
 		}
 	}
 	return 0;

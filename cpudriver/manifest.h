@@ -86,6 +86,14 @@ struct manifest_device {
 	uint32_t line;
 };
 
+/* `fallback NAME CORE`: where device NAME goes when its core is lost
+ * (docs/failures.md, "Recovery") */
+struct manifest_fallback {
+	char name[MANIFEST_NAME_MAX];
+	uint32_t core;
+	uint32_t line;
+};
+
 struct manifest {
 	uint32_t cores;			       /* 0 = all that exist */
 	uint32_t cores_line;		       /* line of `cores`, 0 if none */
@@ -104,6 +112,8 @@ struct manifest {
 	uint32_t trace_line;
 	uint32_t lost_after_ms;	  /* `lost-after`: ms, 0: off */
 	uint32_t lost_after_line; /* 0: no such line (the default) */
+	uint32_t n_fallbacks;
+	struct manifest_fallback fallbacks[MANIFEST_MAX_DEVICES];
 };
 
 struct manifest_error {

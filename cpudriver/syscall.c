@@ -604,6 +604,20 @@ static int64_t sys_fail(uint64_t how)
 	return E_INVAL;
 }
 
+/* sys_fence: core 0's monitor stops a core declared lost, and quiesces
+ * the devices it drove, before anything of it is reused */
+static int64_t sys_fence(uint64_t core, uint64_t devices)
+{
+	if (!proc_current()->monitor || self.id != 0) {
+		return E_PERM;
+	}
+	if (core == 0 || core >= self.bt->ncores) {
+		return E_RANGE;
+	}
+	lapic_send_init(self.bt->cores[core].apic_id);
+	return dev_fence((uint32_t)devices);
+}
+
 void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t a0 = f->rdi, a1 = f->rsi, a2 = f->rdx, a3 = f->r10, a4 = f->r8,
@@ -744,6 +758,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_FAIL:
 		r = sys_fail(a0);
+		break;
+	case SYS_FENCE:
+		r = sys_fence(a0, a1);
 		break;
 	default:
 		r = E_NOSYS;

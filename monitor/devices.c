@@ -45,6 +45,7 @@ static struct {
 	uint32_t driver; /* pid of its driver, 0: none */
 	char args[BOOT_ARGS_MAX];
 	char driver_app[SYS_NAME_MAX]; /* owner only: the driver's program */
+	uint32_t fallback; /* manifest `fallback`, NONE: the default */
 } dir[MAX_DEV];
 static uint32_t ndir;
 
@@ -56,7 +57,13 @@ static struct {
 	uint32_t back_id;   /* their call id */
 	int stage;          /* 1 releasing, 2 adopting, 3 taking back */
 	int err;            /* stage 3: why the adoption failed */
+	int recovering;     /* its owner was lost: nobody asked, no way back */
+	uint64_t tried;     /* recovering: cores that could not take it */
 } mv;
+
+/* core 0: devices whose owner was lost, still to be moved (one at a time,
+ * as moves are) */
+static uint32_t recover_mask;
 
 static const struct {
 	const char *prefix;
@@ -87,6 +94,7 @@ void devices_init(void)
 		strlcpy(dir[ndir].args, d.d.args, sizeof(dir[ndir].args));
 		dir[ndir].owner = d.d.owner;
 		dir[ndir].driver = 0;
+		dir[ndir].fallback = d.d.fallback;
 	}
 }
 
@@ -338,12 +346,18 @@ int on_dev_adopt_req(void *vctx, const struct monitor_dev_adopt_req *m)
 
 /* ------------------------------------------------ the move, on core 0 */
 
+static void recover_next(void);
+
 static void move_done(int err, uint32_t pid)
 {
 	struct monitor_move_reply rep = {mv.back_id, err, pid};
 
 	mv.active = 0;
-	monitor_send_move_reply(send_on, ROUTE(mv.route), &rep);
+	if (!mv.recovering) {
+		monitor_send_move_reply(send_on, ROUTE(mv.route), &rep);
+	}
+	mv.recovering = 0;
+	recover_next();
 }
 
 static void move_adopted(int err, uint32_t pid);
@@ -377,12 +391,26 @@ static void move_step(int stage, uint32_t core)
 	}
 }
 
+static void recover_adopted(int err, uint32_t pid);
+
 static void move_adopted(int err, uint32_t pid)
 {
+	if (mv.recovering) {
+		recover_adopted(err, pid);
+		return;
+	}
 	if (mv.stage == 2 && err == 0) {
 		set_owner(mv.index, mv.to, pid);
 		tell(mv.index, -1);
 		move_done(0, pid);
+		return;
+	}
+	if (mv.stage == 2 && health_lost(mv.from)) {
+		/* nowhere to take it back to: recovered instead */
+		mv.err = err;
+		set_owner(mv.index, mv.from, 0);
+		recover_mask |= 1u << mv.index;
+		move_done(err, 0);
 		return;
 	}
 	if (mv.stage == 2) {
@@ -431,10 +459,12 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 		rep.err = E_NOENT;
 	} else if (m->core >= me.ncores) {
 		rep.err = E_RANGE;
+	} else if (health_lost(m->core)) {
+		rep.err = E_LOST;
+	} else if (mv.active || recover_mask >> i & 1) {
+		rep.err = E_BUSY; /* one move at a time, recoveries first */
 	} else if (!driver_of(dir[i].name) || dir[i].owner == NONE) {
 		rep.err = E_PERM;
-	} else if (mv.active) {
-		rep.err = E_BUSY;
 	}
 	if (rep.err || dir[i].owner == m->core) {
 		rep.driver_pid = rep.err ? 0 : dir[i].driver;
@@ -463,6 +493,122 @@ int on_move_req(void *vctx, const struct monitor_move_req *m)
 		relay_limit_last(MOVE_STEP_NS);
 	}
 	return 0;
+}
+
+/* ------------------------------------- recovery from a lost core, core 0 */
+
+/* devices_of: the directory indices (bits) of the devices core owns */
+uint32_t devices_of(uint32_t core)
+{
+	uint32_t mask = 0;
+
+	for (uint32_t i = 0; i < ndir; i++) {
+		if (dir[i].owner == core) {
+			mask |= 1u << i;
+		}
+	}
+	return mask;
+}
+
+/* recover_core: where device i goes now that its core is lost: its
+ * manifest fallback if live, else the lowest-numbered live core but 0,
+ * else core 0; NONE when every core has been tried */
+static uint32_t recover_core(uint32_t i)
+{
+	uint32_t f = dir[i].fallback;
+
+	if (f < me.ncores && !health_lost(f) && !(mv.tried >> f & 1)) {
+		return f;
+	}
+	for (uint32_t c = 1; c < me.ncores; c++) {
+		if (!health_lost(c) && links[c].up && !(mv.tried >> c & 1)) {
+			return c;
+		}
+	}
+	return mv.tried & 1 ? NONE : 0;
+}
+
+/* recover_step: adopt on the next candidate, or give up */
+static void recover_step(void)
+{
+	uint32_t to = recover_core(mv.index);
+
+	if (to == NONE) {
+		printf("monitor 0: %s: no live core could take it: it stays "
+		       "without an owner\n",
+		       dir[mv.index].name);
+		move_done(E_AGAIN, 0);
+		return;
+	}
+	mv.to = to;
+	if (to < 64) {
+		mv.tried |= 1ull << to;
+	}
+	printf("monitor 0: %s: its core %u is lost; starting its driver on "
+	       "core %u\n",
+	       dir[mv.index].name, mv.from, to);
+	move_step(2, to);
+}
+
+static void recover_adopted(int err, uint32_t pid)
+{
+	if (err == 0) {
+		set_owner(mv.index, mv.to, pid);
+		tell(mv.index, -1);
+		printf("monitor 0: %s recovered on core %u, driver pid 0x%x\n",
+		       dir[mv.index].name, mv.to, pid);
+		move_done(0, pid);
+		return;
+	}
+	printf("monitor 0: %s: core %u cannot take it (%s)\n",
+	       dir[mv.index].name, mv.to, err_msg(err));
+	recover_step();
+}
+
+static void recover_next(void)
+{
+	uint32_t i;
+
+	if (mv.active || !recover_mask) {
+		return;
+	}
+	i = (uint32_t)__builtin_ctz(recover_mask);
+	recover_mask &= ~(1u << i);
+	if (i >= ndir || dir[i].owner >= me.ncores ||
+	    !health_lost(dir[i].owner)) {
+		recover_next(); /* moved meanwhile */
+		return;
+	}
+	memset(&mv, 0, sizeof(mv));
+	mv.active = 1;
+	mv.recovering = 1;
+	mv.index = i;
+	mv.from = dir[i].owner;
+	mv.route = -1;
+	/* fenced by core 0 already (health.c): no longer the lost core's */
+	set_owner(i, NONE, 0);
+	tell(i, -1);
+	recover_step();
+}
+
+void devices_core_lost(uint32_t core)
+{
+	if (me.core_id != 0) {
+		return;
+	}
+	naming_core_lost_services(core);
+	for (uint32_t i = 0; i < ndir; i++) {
+		if (dir[i].owner != core) {
+			continue;
+		}
+		if (driver_of(dir[i].name)) {
+			recover_mask |= 1u << i;
+		} else {
+			set_owner(i, NONE, 0); /* nothing to restart */
+			tell(i, -1);
+		}
+	}
+	recover_next();
 }
 
 /* the replies to our own calls of a move: matched (route and call id) by

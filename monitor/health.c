@@ -190,6 +190,23 @@ static void ask(uint32_t core, uint64_t now)
 	}
 }
 
+/* fence: core is stopped and its devices quiesced before anything of it
+ * is reused (SYS_FENCE: INIT IPI, bus mastering and MSI-X off) */
+static void fence(uint32_t core)
+{
+	uint32_t devs = devices_of(core);
+	long r = sys_call(SYS_FENCE, core, devs, 0, 0);
+
+	if (r < 0) {
+		printf("monitor 0: core %u: cannot fence it: %s\n", core,
+		       err_msg((int)r));
+		return;
+	}
+	printf("monitor 0: core %u fenced: stopped (INIT IPI), %ld of its "
+	       "devices quiesced\n",
+	       core, r);
+}
+
 static void declare(uint32_t core, uint64_t now)
 {
 	struct judge *p = &judges[core];
@@ -202,6 +219,7 @@ static void declare(uint32_t core, uint64_t now)
 	printf("monitor 0: core %u lost: no sign of life for %u ms (deadline "
 	       "%u ms); %u monitors agree\n",
 	       core, n.silent_ms, n.deadline_ms, n.voters);
+	fence(core);
 	set_lost(core, n.silent_ms, n.voters, now / MS);
 	contain(core);
 	for (uint32_t v = 1; v < me.ncores; v++) {
@@ -209,6 +227,7 @@ static void declare(uint32_t core, uint64_t now)
 			monitor_send_core_lost(send_on, ROUTE(v), &n);
 		}
 	}
+	devices_core_lost(core); /* after core_lost: its new owner knows */
 }
 
 /* decide: core's question is out and its window over */

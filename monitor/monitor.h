@@ -167,6 +167,12 @@ void devices_proc_gone(uint32_t pid);
  * has no live driver; 0: none. devices_claimed: it was spawned as pid. */
 uint32_t devices_claim(const char *app);
 void devices_claimed(uint32_t device, uint32_t pid);
+/* devices_of: the devices (directory index bits) core owns now;
+ * devices_core_lost: core 0 moves those of a lost (and fenced) core to
+ * live cores and starts their drivers there (docs/failures.md) */
+uint32_t devices_of(uint32_t core);
+void devices_core_lost(uint32_t core);
+void naming_core_lost_services(uint32_t core);
 int on_dev_owner(void *vctx, const struct monitor_dev_owner *m);
 int on_devices_req(void *vctx, const struct monitor_devices_req *m);
 int on_move_req(void *vctx, const struct monitor_move_req *m);

@@ -399,3 +399,14 @@ int on_proc_gone(void *vctx, const struct monitor_proc_gone *m)
 	}
 	return 0;
 }
+
+/* naming_core_lost_services: core 0 drops the names a lost core served
+ * (docs/failures.md, "Recovery": its device drivers export them again) */
+void naming_core_lost_services(uint32_t core)
+{
+	for (int i = 0; i < MAX_SERVICES; i++) {
+		if (services[i].pid && services[i].core == core) {
+			services[i].pid = 0;
+		}
+	}
+}

@@ -36,9 +36,13 @@ static int done(const char *cmd, int r)
 	case 0:
 		break;
 	case E_TIMEOUT:
-		say("%s: no answer from the store service\n", cmd);
-		/* given up: the old binding is closed (its slot in the
-		 * service comes back), bound again next time */
+	case E_CLOSED:
+	case E_LOST:
+		say("%s: no answer from the store service (%s)\n", cmd,
+		    err_msg(r));
+		/* given up (or it ended, or its core was lost): the old
+		 * binding is closed (its slot in the service comes back),
+		 * bound again next time */
 		link_drop(&store);
 		break;
 	case E_FORMAT:

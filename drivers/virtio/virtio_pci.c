@@ -183,18 +183,22 @@ static void msix_off(struct virtio_dev *d)
 	d->irq = -1;
 }
 
-/* bus_on: memory decoding and bus mastering on, legacy INTx off */
-static int bus_on(struct virtio_dev *d)
+/* bus_on: memory decoding on, legacy INTx off; bus mastering only with
+ * master (after the device was reset: a device taken over from a core
+ * that was lost may still hold that core's queues) */
+static int bus_on(struct virtio_dev *d, bool master)
 {
 	long cmd = cfg(d->index, PCI_CFG_COMMAND, 2);
 
 	if (cmd < 0) {
 		return (int)cmd;
 	}
-	d->cmd_saved = (uint16_t)cmd;
+	if (!master) {
+		d->cmd_saved = (uint16_t)cmd;
+	}
 	cfg_write(d->index, PCI_CFG_COMMAND, 2,
-		  (uint32_t)cmd | PCI_CMD_MEM | PCI_CMD_MASTER |
-		      PCI_CMD_INTX_OFF);
+		  (uint32_t)cmd | PCI_CMD_MEM | PCI_CMD_INTX_OFF |
+		      (master ? PCI_CMD_MASTER : 0));
 	return 0;
 }
 
@@ -217,18 +221,23 @@ static void virtio_fail(struct virtio_dev *d)
 	}
 }
 
-/* negotiate: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK (3.1.1) */
+/* reset: the device forgets its queues and features (3.1.1 step 1) */
+static int reset(struct virtio_dev *d)
+{
+	volatile struct virtio_pci_common_cfg *c = d->common;
+
+	set_status(d, 0);
+	for (int i = 0; i < 1000000 && c->device_status != 0; i++) {
+	}
+	return c->device_status != 0 ? E_IO : 0;
+}
+
+/* negotiate: (reset done) ACKNOWLEDGE, DRIVER, features, FEATURES_OK */
 static int negotiate(struct virtio_dev *d, uint64_t want)
 {
 	volatile struct virtio_pci_common_cfg *c = d->common;
 	uint64_t offered;
 
-	set_status(d, 0); /* reset */
-	for (int i = 0; i < 1000000 && c->device_status != 0; i++) {
-	}
-	if (c->device_status != 0) {
-		return E_IO;
-	}
 	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
 	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	c->device_feature_select = 0;
@@ -268,11 +277,17 @@ int virtio_open(struct virtio_dev *d, uint32_t index, uint64_t want)
 	}
 	memcpy(d->name, sd.d.name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = 0;
-	r = bus_on(d);
+	r = bus_on(d, false);
 	if (r < 0) {
 		return r;
 	}
 	r = find_caps(d, &sd, maps);
+	if (r == 0) {
+		r = reset(d);
+	}
+	if (r == 0) {
+		r = bus_on(d, true);
+	}
 	if (r < 0) {
 		goto fail_bus;
 	}

@@ -236,6 +236,42 @@ static void test_lost_after(void **state)
 		     "line 2: 'lost-after' given twice (first on line 1)");
 }
 
+static int check(const char *text, uint32_t present);
+
+/* fallback NAME CORE: where a lost core's device goes (docs/failures.md) */
+static void test_fallback(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("cores 2"), 0);
+	assert_int_equal(man.n_fallbacks, 0);
+	assert_int_equal(parse("fallback virtio-net 3\n\nfallback virtio-blk 0"),
+			 0);
+	assert_int_equal(man.n_fallbacks, 2);
+	assert_string_equal(man.fallbacks[0].name, "virtio-net");
+	assert_int_equal(man.fallbacks[0].core, 3);
+	assert_int_equal(man.fallbacks[0].line, 1);
+	assert_string_equal(man.fallbacks[1].name, "virtio-blk");
+	assert_int_equal(man.fallbacks[1].core, 0);
+	assert_int_equal(man.fallbacks[1].line, 3);
+	expect_error("fallback virtio-net\n", E_FORMAT, 1,
+		     "line 1: 'fallback' takes a device and a core: "
+		     "fallback NAME CORE");
+	expect_error("fallback virtio-net 1 2\n", E_FORMAT, 1,
+		     "line 1: 'fallback' takes a device and a core: "
+		     "fallback NAME CORE");
+	expect_error("fallback virtio-net 255\n", E_RANGE, 1,
+		     "line 1: core '255' is out of range (0..254)");
+	expect_error("fallback a 1\nfallback a 2\n", E_FORMAT, 2,
+		     "line 2: fallback 'a' given twice (first on line 1)");
+	assert_int_equal(check("cores 3\nfallback virtio-net 3\n", 8),
+			 E_RANGE);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.msg,
+			    "line 2: fallback for 'virtio-net' is core 3, but "
+			    "only 3 cores are used");
+	assert_int_equal(check("cores 3\nfallback virtio-net 2\n", 8), 0);
+}
+
 /* trace [CLASSES] [SIZE]: tracing from boot (docs/tracing.md) */
 static void test_trace(void **state)
 {
@@ -601,6 +637,7 @@ int main(void)
 	    cmocka_unit_test(test_start_count),
 	    cmocka_unit_test(test_device),
 	    cmocka_unit_test(test_long_token_message),
+	    cmocka_unit_test(test_fallback),
 	    cmocka_unit_test(test_check_good),
 	    cmocka_unit_test(test_check_cores),
 	    cmocka_unit_test(test_check_core_numbers),

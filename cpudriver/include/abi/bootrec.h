@@ -88,7 +88,9 @@ struct boot_pcidev {
 	uint8_t msix_cap;
 	uint8_t pad;
 	uint32_t owner;    /* core at boot, BOOT_NO_OWNER: nobody drives it */
-	uint32_t pad2;
+	uint32_t fallback; /* core it moves to when its owner is lost
+			      (manifest `fallback`), BOOT_NO_OWNER: the
+			      default (docs/failures.md) */
 	uint64_t cfg_phys; /* its 4 KiB of ECAM; 0: legacy ports 0xcf8 */
 	struct boot_bar bar[6];
 	char args[BOOT_ARGS_MAX]; /* its driver's arguments (manifest) */

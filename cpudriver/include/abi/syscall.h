@@ -178,6 +178,17 @@ enum sys_number {
 				SYS_FAIL_PANIC its CPU driver panics,
 				SYS_FAIL_HANG it halts with interrupts off;
 				never returns (E_INVAL for another how) */
+	SYS_FENCE = 44,      /* (u32 core, u32 devices): core 0's monitor
+				only, for a core declared lost
+				(docs/failures.md, "Fencing"): stops the
+				core (INIT IPI: it runs nothing more until a
+				startup IPI nobody sends) and switches bus
+				mastering and MSI-X off on each device whose
+				directory index is a bit of `devices`, so
+				none of it writes memory or raises
+				interrupts any more; returns how many
+				devices were quiesced (E_PERM: not core 0's
+				monitor, E_RANGE: core 0 or no such core) */
 	SYS_COUNT
 };
 
