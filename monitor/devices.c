@@ -58,7 +58,7 @@ static struct {
 	int stage;          /* 1 releasing, 2 adopting, 3 taking back */
 	int err;            /* stage 3: why the adoption failed */
 	int recovering;     /* its owner was lost: nobody asked, no way back */
-	uint64_t tried;     /* recovering: cores that could not take it */
+	uint64_t tried[MAX_CORES / 64]; /* recovering: cores tried */
 } mv;
 
 /* core 0: devices whose owner was lost, still to be moved (one at a time,
@@ -510,6 +510,11 @@ uint32_t devices_of(uint32_t core)
 	return mask;
 }
 
+static int tried(uint32_t c)
+{
+	return mv.tried[c / 64] >> (c % 64) & 1;
+}
+
 /* recover_core: where device i goes now that its core is lost: its
  * manifest fallback if live, else the lowest-numbered live core but 0,
  * else core 0; NONE when every core has been tried */
@@ -517,15 +522,15 @@ static uint32_t recover_core(uint32_t i)
 {
 	uint32_t f = dir[i].fallback;
 
-	if (f < me.ncores && !health_lost(f) && !(mv.tried >> f & 1)) {
+	if (f < me.ncores && !health_lost(f) && !tried(f)) {
 		return f;
 	}
 	for (uint32_t c = 1; c < me.ncores; c++) {
-		if (!health_lost(c) && links[c].up && !(mv.tried >> c & 1)) {
+		if (!health_lost(c) && links[c].up && !tried(c)) {
 			return c;
 		}
 	}
-	return mv.tried & 1 ? NONE : 0;
+	return tried(0) ? NONE : 0;
 }
 
 /* recover_step: adopt on the next candidate, or give up */
@@ -541,9 +546,7 @@ static void recover_step(void)
 		return;
 	}
 	mv.to = to;
-	if (to < 64) {
-		mv.tried |= 1ull << to;
-	}
+	mv.tried[to / 64] |= 1ull << (to % 64);
 	printf("monitor 0: %s: its core %u is lost; starting its driver on "
 	       "core %u\n",
 	       dir[mv.index].name, mv.from, to);
