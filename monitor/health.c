@@ -11,10 +11,12 @@
  * idle core wakes once a period and a busy one sends nothing extra.
  *
  * The judge: core 0's monitor, once the system is ready, looks every
- * period at each link. A core it heard nothing from for the deadline is
- * suspect: core 0 asks every live monitor (lost_ask; the suspect too:
- * its last chance) and waits a window (a quarter of the deadline) for
- * their lost_vote. A vote that heard the suspect, or any message from
+ * sixteenth of the deadline at each link. A core it heard nothing from
+ * for the deadline less a window (an eighth of the deadline) is suspect:
+ * core 0 asks every live monitor (lost_ask; the suspect too: its last
+ * chance) and waits the window for their lost_vote, so that a core is
+ * declared when it has been silent for the deadline, not a window
+ * later. A vote that heard the suspect, or any message from
  * it, clears it; otherwise, with more than half of those asked agreeing,
  * core 0 declares it lost once (core_lost to every live monitor, one log
  * line). Fewer votes: it asks again.
@@ -69,7 +71,9 @@ static unsigned nwhy;
 
 static int started;	     /* health_tick has set up */
 static uint64_t deadline_ns; /* 0: detection off */
-static uint64_t period_ns;
+static uint64_t period_ns; /* the others' look (heartbeats) */
+static uint64_t look_ns;   /* core 0's look: a sixteenth of the deadline */
+static uint64_t window_ns; /* the question's: an eighth of the deadline */
 static uint64_t next_ns;   /* the next look */
 static uint64_t last_ns;   /* the last look (core 0: lateness) */
 static int judging;	   /* core 0, once the system is ready */
@@ -98,7 +102,9 @@ static void start(void)
 	ms = in.lost_after_ms > floor_ms ? in.lost_after_ms : floor_ms;
 	deadline_ns = ms * MS;
 	period_ns = deadline_ns / 4;
-	next_ns = sys_time_ns() + period_ns;
+	look_ns = deadline_ns / 16;
+	window_ns = deadline_ns / 8;
+	next_ns = sys_time_ns() + (me.core_id == 0 ? look_ns : period_ns);
 	if (me.core_id != 0 && links[0].up) {
 		sent_seen = links[0].b->ch.tx.seq;
 	}
@@ -174,7 +180,7 @@ static void ask(uint32_t core, uint64_t now)
 	struct monitor_lost_ask q = {core, ++rounds};
 
 	p->round = q.round;
-	p->round_end = now + period_ns;
+	p->round_end = now + window_ns;
 	p->asked = p->votes = 0;
 	p->vetoed = 0;
 	printf("monitor 0: core %u silent for %lu ms (deadline %lu ms): "
@@ -266,7 +272,9 @@ static void judge(uint64_t now)
 		}
 		if (p->round && now >= p->round_end) {
 			decide(c, now);
-		} else if (!p->round && now - sign[c].alive_ns >= deadline_ns) {
+		} else if (!p->round &&
+			   now - sign[c].alive_ns >= deadline_ns - window_ns) {
+			/* asked a window early: declared at the deadline */
 			ask(c, now);
 		}
 	}
@@ -293,7 +301,7 @@ static void forgive(uint64_t now)
 	for (uint32_t c = 1; c < me.ncores; c++) {
 		sign[c].alive_ns = now;
 		if (judges[c].round) {
-			judges[c].round_end = now + period_ns;
+			judges[c].round_end = now + window_ns;
 		}
 	}
 }
@@ -344,13 +352,13 @@ uint64_t health_tick(void)
 	} else if (!judging) {
 		judge_start(now);
 	} else {
-		if (now - last_ns > period_ns + deadline_ns / 2) {
+		if (now - last_ns > look_ns + deadline_ns / 2) {
 			forgive(now);
 		}
 		judge(now);
 	}
 	last_ns = now;
-	next_ns = now + period_ns;
+	next_ns = now + (me.core_id == 0 ? look_ns : period_ns);
 	due = next_ns;
 	for (uint32_t c = 1; c < me.ncores && me.core_id == 0; c++) {
 		if (judges[c].round && judges[c].round_end < due) {
