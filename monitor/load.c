@@ -24,7 +24,6 @@
  */
 #include "monitor.h"
 #include <stdlib.h>
-#include <string.h>
 
 #define MIB (1024ull * 1024)
 
@@ -86,15 +85,18 @@ void load_reported(const struct monitor_heartbeat *hb)
 	ended = 0;
 }
 
-/* loads_get: core 0's table (NULL: no memory; placement then takes the
- * lowest-numbered live core) */
+/* loads_get: core 0's tables, made on first use (NULL: no memory;
+ * placement then takes the lowest-numbered live core) */
 static struct load *loads_get(void)
 {
-	if (!loads && me.core_id == 0) {
+	static int tried;
+
+	if (!tried && me.core_id == 0) {
+		tried = 1;
 		loads = calloc(me.ncores, sizeof(*loads));
 		fresh = calloc(FRESH_MAX, sizeof(*fresh));
 	}
-	return fresh ? loads : NULL;
+	return loads && fresh ? loads : NULL;
 }
 
 /* fresh_drop: the entry of pid (any pid of core c if pid is 0) goes;
@@ -104,8 +106,8 @@ static uint32_t fresh_drop(uint32_t c, uint32_t pid)
 	uint32_t n = 0;
 
 	for (int i = 0; i < FRESH_MAX; i++) {
-		if (fresh[i] && (pid ? fresh[i] == pid
-				     : SYS_PID_CORE(fresh[i]) == c)) {
+		if (fresh[i] &&
+		    (pid ? fresh[i] == pid : SYS_PID_CORE(fresh[i]) == c)) {
 			fresh[i] = 0;
 			n++;
 		}
