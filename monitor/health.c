@@ -317,11 +317,15 @@ static int send_quiet(void *tctx, uint8_t type, const void *buf, size_t len)
  * nothing since its last look; its direct links' signs of life */
 static void beat(uint64_t now)
 {
-	struct monitor_heartbeat hb = {(uint32_t)(deadline_ns / MS)};
+	struct monitor_heartbeat hb = {.deadline_ms = (uint32_t)(deadline_ns / MS)};
 
 	if (links[0].up && !health_lost(me.core_id)) {
-		if (links[0].b->ch.tx.seq == sent_seen) {
-			monitor_send_heartbeat(send_quiet, 0, &hb);
+		/* our load rides on it: sent too when it changed (load.c) */
+		int changed = load_sample(&hb);
+
+		if ((links[0].b->ch.tx.seq == sent_seen || changed) &&
+		    monitor_send_heartbeat(send_quiet, 0, &hb) == 0) {
+			load_reported(&hb);
 		}
 		sent_seen = links[0].b->ch.tx.seq;
 	}
@@ -383,11 +387,14 @@ static int from_core0(const struct ctx *cx, const char *what)
 
 int on_heartbeat(void *vctx, const struct monitor_heartbeat *m)
 {
-	(void)vctx;
-	(void)m;
+	struct ctx *cx = vctx;
+
 	/* a sign of life, seen in the ring's sequence; not work: the link
 	 * message count (core_stat, `bench remote`) leaves it out */
 	link_msgs--;
+	if (me.core_id == 0 && cx->route > 0 && cx->route < (int)me.ncores) {
+		load_heard((uint32_t)cx->route, m); /* its load (load.c) */
+	}
 	return 0;
 }
 

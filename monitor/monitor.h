@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the parts of the monitor share (main.c, mesh.c, place.c,
- * naming.c, memory.c, devices.c, agree.c, health.c). One monitor runs per core,
+ * naming.c, memory.c, devices.c, agree.c, health.c, load.c). One monitor runs per core,
  * single-threaded: none of this needs a lock.
  */
 #ifndef MONITOR_H
@@ -234,6 +234,20 @@ int on_lost_vote(void *vctx, const struct monitor_lost_vote *m);
 int on_core_lost(void *vctx, const struct monitor_core_lost *m);
 int on_fail_req(void *vctx, const struct monitor_fail_req *m);
 int on_health_req(void *vctx, const struct monitor_health_req *m);
+
+/* load.c: what each monitor reports of its core's load (on the
+ * heartbeat) and core 0's placement of `any` by it (docs/monitor.md).
+ * load_sample: this core's load into hb; 1 if it changed materially
+ * since load_reported last saw it sent. load_heard (core 0): core's
+ * report. load_spawned, load_exit: a program placed with `any` started;
+ * a program ended (its exit note, or reaped here). load_pick (core 0):
+ * the least loaded core but 0 for which skip says 0; 0 if none. */
+int load_sample(struct monitor_heartbeat *hb);
+void load_reported(const struct monitor_heartbeat *hb);
+void load_heard(uint32_t core, const struct monitor_heartbeat *m);
+void load_spawned(uint32_t pid);
+void load_exit(uint32_t pid);
+uint32_t load_pick(int (*skip)(uint32_t core));
 
 /* main.c */
 int on_ping(void *vctx, const struct monitor_ping *m);

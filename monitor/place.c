@@ -110,50 +110,29 @@ struct pchan *proc_slot(uint32_t pid)
 
 /*
  * Placement of `spawn ... on any` (core 0's monitor only): the least
- * loaded core, load being the processes each core runs for `any` requests
- * as core 0 counts them (it sees every such spawn and every such exit:
- * their exit notes pass through it). Core 0 itself, which runs the
- * console and the relays, is chosen only when it is the only core not
- * lost.
+ * loaded live core by what the monitors report (load.c: runnable
+ * programs, then free memory), counting the spawns placed since each
+ * core's last report. Core 0 itself, which runs the console and the
+ * relays, is chosen only when it is the only core not lost.
  */
-#define MAX_PLACED 128
-static uint32_t placed_load[MAX_CORES];
-static uint32_t placed_pids[MAX_PLACED];
+static int not_placeable(uint32_t core)
+{
+	return health_lost(core); /* a lost core is never chosen */
+}
 
 static uint32_t place_any(void)
 {
-	uint32_t best = 0;
-
-	/* a lost core is never chosen (health.c) */
-	for (uint32_t c = 1; c < me.ncores; c++) {
-		if (!health_lost(c) &&
-		    (!best || placed_load[c] < placed_load[best])) {
-			best = c;
-		}
-	}
-	return best;
+	return load_pick(not_placeable);
 }
 
 static void placed_spawned(uint32_t pid)
 {
-	for (int i = 0; i < MAX_PLACED; i++) {
-		if (!placed_pids[i]) {
-			placed_pids[i] = pid;
-			placed_load[SYS_PID_CORE(pid) % MAX_CORES]++;
-			return;
-		}
-	}
+	load_spawned(pid);
 }
 
 static void placed_exit(uint32_t pid)
 {
-	for (int i = 0; i < MAX_PLACED; i++) {
-		if (pid && placed_pids[i] == pid) {
-			placed_pids[i] = 0;
-			placed_load[SYS_PID_CORE(pid) % MAX_CORES]--;
-			return;
-		}
-	}
+	load_exit(pid);
 }
 
 /* free_slots: process slots this core can still give (ours and the
