@@ -41,6 +41,10 @@ static int done(const char *cmd, int r)
 		 * service comes back), bound again next time */
 		link_drop(&store);
 		break;
+	case E_LOST:
+		say("%s: the store service is gone: %s\n", cmd, err_msg(r));
+		link_drop(&store); /* bound again (to its successor) next time */
+		break;
 	case E_FORMAT:
 		say("%s: malformed answer from the store service\n", cmd);
 		break;
