@@ -450,7 +450,10 @@ void mon_poll(void)
 
 int mon_core_lost(uint32_t core)
 {
-	mon_poll();
+	/* asked on every wait of every call: reads only what is there */
+	if (have && chan_pending(&mb.ch)) {
+		bind_poll(&mb);
+	}
 	return core < 256 && (lost_cores[core / 64] >> (core % 64) & 1);
 }
 
