@@ -9,8 +9,13 @@
  * sleep protocol of channels/chan.h; so does a process with one thread and
  * nothing registered with the loop (it has nothing else to do, and a
  * direct wait costs a few system calls less a call).
+ *
+ * A call to a server on a core declared lost ends at once with E_LOST
+ * (docs/failures.md): our monitor's channel is watched while a call
+ * waits, and its peer_lost note (libos/mon.c) fails the binding's calls.
  */
 #include <channels/binding.h>
+#include <libos/bind.h>
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <libos/thread.h>
@@ -57,29 +62,71 @@ static void wake(struct bind_call *c)
 	thread_wake(c->waiter);
 }
 
+static uint32_t self_core(void);
+
+struct binding *bind_mon_binding;
+int (*bind_core_lost)(uint32_t core);
+
+/* peer_lost: b's peer is on another core, declared lost; its calls are
+ * ended (E_LOST) */
+static bool peer_lost(struct binding *b)
+{
+	if (!bind_core_lost || b == bind_mon_binding ||
+	    b->peer_core == self_core() || !bind_core_lost(b->peer_core)) {
+		return false;
+	}
+	bind_fail_all(b, E_LOST);
+	return true;
+}
+
+static void on_mon_msg(struct event_chan *e)
+{
+	peer_lost(e->arg);
+}
+
 static void wait(struct binding *b, struct bind_call *c, uint64_t deadline)
 {
-	struct event_chan e;
+	struct chan *mc = !bind_mon_binding || b == bind_mon_binding
+			      ? 0
+			      : &bind_mon_binding->ch;
+	struct event_chan e, m;
 	struct event_timer t;
 	uint64_t now;
 
+	if (peer_lost(b)) {
+		return;
+	}
 	/* through the loop when something else may need to run meanwhile */
 	if (!event_in_callback() && !event_idle()) {
 		c->waiter = thread_self();
 		event_chan_add(&e, &b->ch, on_msg, b);
+		if (mc) {
+			event_chan_add(&m, mc, on_mon_msg, b);
+		}
 		event_timer_add(&t, deadline, on_deadline, c->waiter);
 		thread_block();
 		event_chan_remove(&e);
+		if (mc) {
+			event_chan_remove(&m);
+		}
 		event_timer_cancel(&t);
 		c->waiter = 0;
 		return;
 	}
 	now = sys_time_ns();
 	chan_sleep(&b->ch);
-	if (!chan_pending(&b->ch) && now < deadline) {
+	if (mc) {
+		chan_sleep(mc); /* a peer_lost note rings us */
+	}
+	if (!chan_pending(&b->ch) && !(mc && chan_pending(mc)) &&
+	    now < deadline) {
 		sys_wait(deadline - now);
 	}
 	chan_wake(&b->ch);
+	if (mc) {
+		chan_wake(mc);
+	}
+	peer_lost(b);
 }
 
 static uint32_t self_core(void)

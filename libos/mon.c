@@ -24,6 +24,9 @@ static struct monitor_bound bounds[EXITS_MAX];
 static unsigned nbounds;
 static struct monitor_client_gone gones[EXITS_MAX];
 static unsigned ngones;
+/* cores declared lost (peer_lost notes): bindings to servers there are
+ * dead (libos/bind.c ends their calls with E_LOST) */
+static uint64_t lost_cores[256 / 64];
 /* the bindings this program made (mon_bind), for mon_close */
 #define OPEN_MAX 64
 static struct {
@@ -37,8 +40,13 @@ static void keep_note(struct binding *b, uint8_t type, const uint8_t *buf,
 {
 	struct monitor_exit_note e;
 	struct monitor_bound bd;
+	struct monitor_peer_lost pl;
 
 	(void)b;
+	if (type == MONITOR_MSG_PEER_LOST &&
+	    monitor_peer_lost_unmarshal(buf, len, &pl) == 0 && pl.core < 256) {
+		lost_cores[pl.core / 64] |= 1ull << (pl.core % 64);
+	}
 	if (type == MONITOR_MSG_EXIT_NOTE && nexits < EXITS_MAX &&
 	    monitor_exit_note_unmarshal(buf, len, &e) == 0) {
 		exits[nexits++] = e;
@@ -77,6 +85,8 @@ void mon_init(void *chan_va)
 	mb.other = keep_note;
 	mb.send_wait_ns = MON_CALL_NS;
 	have = 1;
+	bind_mon_binding = &mb;
+	bind_core_lost = mon_core_lost;
 }
 
 struct chan *mon_channel(void)
@@ -436,6 +446,15 @@ void mon_poll(void)
 	if (have) {
 		bind_poll(&mb);
 	}
+}
+
+int mon_core_lost(uint32_t core)
+{
+	/* asked on every wait of every call: reads only what is there */
+	if (have && chan_pending(&mb.ch)) {
+		bind_poll(&mb);
+	}
+	return core < 256 && (lost_cores[core / 64] >> (core % 64) & 1);
 }
 
 int mon_exit_pending(void)

@@ -197,7 +197,15 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		hi = hi < me.ncores ? hi : me.ncores;
 	}
 	for (uint64_t c = lo; c < hi; c++) {
-		int to = mode == UNICAST ? (int)c : link_to((uint32_t)c);
+		int to;
+
+		if (health_lost((uint32_t)c)) {
+			/* a lost core (and in a tree its subtree) is not
+			 * asked: the operation ends with E_LOST */
+			a->err = a->err ? a->err : E_LOST;
+			continue;
+		}
+		to = mode == UNICAST ? (int)c : link_to((uint32_t)c);
 		if (to < 0 ||
 		    monitor_send_agree_down(send_on, ROUTE(to), &d) < 0) {
 			a->err = a->err ? a->err : E_UNREACH;
@@ -360,4 +368,25 @@ uint64_t agree_expire(void)
 		}
 	}
 	return next;
+}
+
+/* agree_core_lost: core is lost: an operation waiting for it (a child of
+ * this monitor) is answered at once with E_LOST and what did acknowledge,
+ * not at its deadline (one line per operation) */
+void agree_core_lost(uint32_t core)
+{
+	for (int i = 0; i < MAX_AGREE; i++) {
+		struct agree *a = &ops[i];
+
+		if (!a->used || !a->waiting || !is_missing(a, core)) {
+			continue;
+		}
+		printf("monitor %u: agreement %u: core %u lost: answered %s\n",
+		       me.core_id, a->op, core, err_msg(E_LOST));
+		set_missing(a, core, false);
+		a->err = a->err ? a->err : E_LOST;
+		if (--a->waiting == 0) {
+			finish(a, me.core_id == 0);
+		}
+	}
 }

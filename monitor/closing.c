@@ -5,6 +5,8 @@
  * it or ended), our kernel queues the close with its seal and wakes us
  * (SYS_EV_CLOSED); we pass it to the frame's core, whose kernel frees the
  * frame once its own end is closed too. Core 0 relays, as for link_offer.
+ * A close of a lost core's frame goes nowhere (docs/failures.md): the
+ * frame stays with that core's partition.
  */
 #include "monitor.h"
 #include <stdio.h>
@@ -35,6 +37,11 @@ int closes_drain(void)
 						 held.seal.mac};
 		holding = false;
 		done++;
+		if (health_lost(held.core)) {
+			/* its frame is in a lost core's partition: nobody
+			 * frees it, and nobody need be told */
+			continue;
+		}
 		if (to < 0 || monitor_send_chan_closed(send_on, ROUTE(to), &m) < 0) {
 			printf("monitor %u: cannot tell core %u that frame "
 			       "0x%lx closed: it stays allocated\n",

@@ -599,7 +599,6 @@ void devices_core_lost(uint32_t core)
 	if (me.core_id != 0) {
 		return;
 	}
-	naming_core_lost_services(core);
 	for (uint32_t i = 0; i < ndir; i++) {
 		if (dir[i].owner != core) {
 			continue;

@@ -165,6 +165,10 @@ static void contain(uint32_t core)
 		relay_drop(&relays, e.out_id);
 		answer_lost(&e);
 	}
+	naming_core_lost(core);
+	procs_core_lost(core);
+	agree_core_lost(core);
+	memory_core_lost(core);
 }
 
 /* live: a monitor other than ours that is not lost and has a link */

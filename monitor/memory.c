@@ -18,6 +18,7 @@
  */
 #include "monitor.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 uint32_t borrowed_ranges;
@@ -38,6 +39,67 @@ static struct ask {
 } asks[ASKS];
 static unsigned ask_next;
 
+/* what this core lent and did not get back, and to whom (on the heap,
+ * grown to need: only a lender has any): when the borrower is lost, it
+ * comes back here (memory_core_lost). Pieces are whole 2 MiB. */
+static struct lent {
+	uint64_t base, size; /* size 0: free */
+	uint32_t to;
+} *lent;
+static uint32_t nlent;
+
+static void lent_add(uint64_t base, uint64_t size, uint32_t to)
+{
+	struct lent *n;
+
+	for (uint32_t i = 0; i < nlent; i++) {
+		if (!lent[i].size) {
+			lent[i] = (struct lent){base, size, to};
+			return;
+		}
+	}
+	n = realloc(lent, (nlent ? nlent * 2 : 4) * sizeof(*n));
+	if (!n) {
+		printf("monitor %u: no memory to note a lend to core %u: "
+		       "lost with it if it fails\n",
+		       me.core_id, to);
+		return;
+	}
+	lent = n;
+	memset(lent + nlent, 0, (nlent ? nlent : 4) * sizeof(*n));
+	lent[nlent] = (struct lent){base, size, to};
+	nlent = nlent ? nlent * 2 : 4;
+}
+
+/* lent_cut: [base, base + size) came back: no record covers it any more
+ * (a record split in two keeps its upper part in a new one) */
+static void lent_cut(uint64_t base, uint64_t size)
+{
+	uint64_t end = base + size;
+
+	for (uint32_t i = 0; i < nlent; i++) {
+		struct lent *l = &lent[i];
+		uint64_t lend = l->base + l->size;
+
+		if (!l->size || end <= l->base || lend <= base) {
+			continue;
+		}
+		if (base > l->base && end < lend) {
+			uint32_t to = l->to;
+
+			l->size = base - l->base;
+			lent_add(end, lend - end, to); /* may move lent */
+			return;
+		}
+		if (base <= l->base) {
+			l->size = end >= lend ? 0 : lend - end;
+			l->base = end >= lend ? 0 : end;
+		} else {
+			l->size = base - l->base;
+		}
+	}
+}
+
 static void known_start(void)
 {
 	struct sys_core sc;
@@ -57,7 +119,7 @@ static void known_start(void)
 /* heard: core c said it has `bytes` free (never more than its partition) */
 static void heard(uint32_t c, uint64_t bytes)
 {
-	if (c < me.ncores && c < MAX_CORES) {
+	if (c < me.ncores && c < MAX_CORES && !health_lost(c)) {
 		uint64_t m = bytes >> 20;
 		free_mib[c] = m < part_mib[c] ? (uint32_t)m : part_mib[c];
 	}
@@ -191,6 +253,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	rep.seal_mac = seal.mac;
 	if (base >= 0) {
 		rep.free_bytes -= m->bytes;
+		lent_add((uint64_t)base, m->bytes, m->borrower);
 	}
 	return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 }
@@ -274,6 +337,8 @@ int on_give_back(void *vctx, const struct monitor_give_back *m)
 	if (r < 0) {
 		printf("monitor %u: refused a give-back of 0x%lx: %s\n",
 		       me.core_id, (unsigned long)m->base, err_msg((int)r));
+	} else {
+		lent_cut(m->base, m->size);
 	}
 	return 0;
 }
@@ -303,5 +368,36 @@ void give_back_unused(void)
 			monitor_send_give_back(
 			    send_on, ROUTE(relay_target(g.lender)), &g);
 		}
+	}
+}
+
+/*
+ * memory_core_lost: core is lost (fenced: it writes nothing any more).
+ * What it had borrowed from this core comes back here, piece by piece
+ * (one log line); what it had lent this core stays here, used as before
+ * (once freed it goes back to no one: give_back_unused). It is never
+ * asked to lend again.
+ */
+void memory_core_lost(uint32_t core)
+{
+	uint64_t back = 0, piece = 2ull << 20;
+
+	known_start();
+	free_mib[core] = 0;
+	for (uint32_t i = 0; i < nlent; i++) {
+		if (!lent[i].size || lent[i].to != core) {
+			continue;
+		}
+		for (uint64_t a = 0; a < lent[i].size; a += piece) {
+			back += sys_mem_reclaim(lent[i].base + a, piece) == 0
+				    ? piece
+				    : 0;
+		}
+		lent[i].size = 0;
+	}
+	if (back) {
+		printf("monitor %u: core %u lost: took back the %lu MiB it had "
+		       "borrowed\n",
+		       me.core_id, core, (unsigned long)(back >> 20));
 	}
 }

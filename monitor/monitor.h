@@ -142,6 +142,12 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m);
  * program is gone), NULL for a monitor's */
 struct pchan *asker(int route);
 int reap(void);
+/* what runs on the other cores (core 0, docs/failures.md): proc_born
+ * adds, ran_gone drops an exit; procs_core_lost reports a lost core's
+ * processes to their watchers with MON_EXIT_LOST */
+int on_proc_born(void *vctx, const struct monitor_proc_born *m);
+void ran_gone(uint32_t pid);
+void procs_core_lost(uint32_t core);
 void start_manifest_programs(void);
 
 /* naming.c */
@@ -172,7 +178,6 @@ void devices_claimed(uint32_t device, uint32_t pid);
  * live cores and starts their drivers there (docs/failures.md) */
 uint32_t devices_of(uint32_t core);
 void devices_core_lost(uint32_t core);
-void naming_core_lost_services(uint32_t core);
 int on_dev_owner(void *vctx, const struct monitor_dev_owner *m);
 int on_devices_req(void *vctx, const struct monitor_devices_req *m);
 int on_move_req(void *vctx, const struct monitor_move_req *m);
@@ -186,6 +191,10 @@ void own_call_failed(const struct relay_entry *e, int err);
 /* naming.c: forget what a process that ended exported */
 void naming_forget(uint32_t pid);
 int on_proc_gone(void *vctx, const struct monitor_proc_gone *m);
+/* naming_core_lost: core was lost: its services, its clients' bindings
+ * to this core's servers, and this core's programs' bindings to it go
+ * (docs/failures.md, "Containment") */
+void naming_core_lost(uint32_t core);
 /* naming_proc_ended: a process of this core ended: its bindings to
  * servers anywhere are closed (unbind), bindings to it are forgotten */
 void naming_proc_ended(const struct pchan *p, uint32_t pid);
@@ -220,6 +229,11 @@ int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 uint64_t agree_expire(void);
 /* agree_waiting: operations this monitor still waits for answers to */
 int agree_waiting(void);
+/* agree_core_lost: operations waiting for core are answered E_LOST */
+void agree_core_lost(uint32_t core);
+/* memory_core_lost: what this core lent core returns here; core is never
+ * asked to lend again */
+void memory_core_lost(uint32_t core);
 
 /* health.c: failure detection (docs/failures.md) */
 /* health_tick: heartbeats (cores but 0) and the judge's look (core 0)

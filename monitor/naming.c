@@ -396,17 +396,53 @@ int on_proc_gone(void *vctx, const struct monitor_proc_gone *m)
 	if (me.core_id == 0 && !route_pid(cx->route) && cx->route > 0 &&
 	    SYS_PID_CORE(m->pid) == (uint32_t)cx->route) {
 		naming_forget(m->pid);
+		ran_gone(m->pid);
 	}
 	return 0;
 }
 
-/* naming_core_lost_services: core 0 drops the names a lost core served
- * (docs/failures.md, "Recovery": its device drivers export them again) */
-void naming_core_lost_services(uint32_t core)
+/*
+ * naming_core_lost: core is lost. Core 0 unregisters what it served (one
+ * log line). Every monitor: a binding of a client there to a server here
+ * is gone (the server is told client_gone, as when a client ends), and
+ * each program here bound to a server there is told (peer_lost): libos
+ * ends its calls on those bindings with E_LOST at once.
+ */
+void naming_core_lost(uint32_t core)
 {
-	for (int i = 0; i < MAX_SERVICES; i++) {
-		if (services[i].pid && services[i].core == core) {
-			services[i].pid = 0;
+	char names[128] = "";
+
+	for (int i = 0; i < MAX_SERVICES && me.core_id == 0; i++) {
+		size_t n = strlen(names);
+
+		if (!services[i].pid || services[i].core != core) {
+			continue;
+		}
+		if (n + strlen(services[i].name) + 5 < sizeof(names)) {
+			snprintf(names + n, sizeof(names) - n, " %s",
+				 services[i].name);
+		} else if (n + 5 < sizeof(names)) {
+			strlcpy(names + n, " ...", sizeof(names) - n);
+		}
+		services[i].pid = 0;
+	}
+	if (names[0]) {
+		printf("monitor 0: core %u lost: unregistered%s\n", core, names);
+	}
+	for (int i = 0; i < MAX_BINDS; i++) {
+		if (binds[i].server_pid &&
+		    SYS_PID_CORE(binds[i].client_pid) == core) {
+			unbind_here(binds[i].client_pid, binds[i].phys);
+		}
+	}
+	for (int i = 0; i < MAX_PROCS; i++) {
+		struct monitor_peer_lost n = {core};
+		uint64_t bit = 1ull << (core % 64);
+
+		if (procs[i].pid && (procs[i].bound_cores[core / 64] & bit)) {
+			procs[i].bound_cores[core / 64] &= ~bit;
+			monitor_send_peer_lost(send_on, ROUTE(PROC_ROUTE + i),
+					       &n);
 		}
 	}
 }

@@ -15,7 +15,9 @@
  * the process itself and this monitor that may end it.
  */
 #include "monitor.h"
+#include <libos/mon.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* the live children of this core's programs (policy.h) */
@@ -42,6 +44,10 @@ struct pchan *asker(int route)
 	strlcpy(gone.app, "?", sizeof(gone.app));
 	return &gone;
 }
+
+static void born(uint32_t pid, const char *app);
+/* relayed_by_0: the spawn being made came through core 0, which noted it */
+static int relayed_by_0;
 
 /* spawn_here: start app on this core with a channel to us, holding what
  * grant gives it (NULL: nothing) */
@@ -95,7 +101,105 @@ int spawn_here(const char *app, const char *args, const struct sys_grant *grant,
 	procs[slot].vouched = 1;
 	procs[slot].borrowed = 0;
 	*pid = (uint32_t)r;
+	if (!relayed_by_0) {
+		born(*pid, app);
+	}
 	return 0;
+}
+
+/*
+ * What runs on the other cores, as core 0's monitor knows it (`ran`, on
+ * its heap, grown to need; no other monitor keeps one): the spawns it
+ * relays (the app noted when it relays, the pid when the answer passes),
+ * and what the other cores start themselves (proc_born: the manifest's
+ * programs, drivers, spawns by a program on its own core). An exit
+ * (proc_gone) drops its entry. When a core is lost its entries stay,
+ * marked lost (`ps` lists them), and each is reported to whoever watches
+ * it (exit_note, MON_EXIT_LOST).
+ */
+struct ran {
+	uint32_t pid;	 /* 0: a relayed spawn not answered yet */
+	uint32_t out_id; /* that spawn's relay id */
+	uint16_t core;
+	uint8_t lost;
+	char app[SYS_NAME_MAX];
+};
+static struct ran *ran;
+static uint32_t nran, ran_cap;
+
+static struct ran *ran_add(uint32_t core, const char *app)
+{
+	if (nran == ran_cap) {
+		uint32_t cap = ran_cap ? ran_cap * 2 : 16;
+		struct ran *n = realloc(ran, cap * sizeof(*n));
+
+		if (!n) {
+			return NULL; /* not listed: ps and exits miss it */
+		}
+		ran = n;
+		ran_cap = cap;
+	}
+	memset(&ran[nran], 0, sizeof(ran[nran]));
+	ran[nran].core = (uint16_t)core;
+	strlcpy(ran[nran].app, app, sizeof(ran[nran].app));
+	return &ran[nran++];
+}
+
+/* ran_del: entry i goes (the rest keep their order: `ps` lists them so) */
+static void ran_del(uint32_t i)
+{
+	memmove(ran + i, ran + i + 1, (--nran - i) * sizeof(*ran));
+}
+
+/* born: a process started here by anyone but core 0: core 0 notes it */
+static void born(uint32_t pid, const char *app)
+{
+	struct monitor_proc_born b = {pid, ""};
+	struct ran *e;
+
+	if (me.core_id != 0) {
+		strlcpy(b.app, app, sizeof(b.app));
+		monitor_send_proc_born(send_on, ROUTE(0), &b);
+	} else if (SYS_PID_CORE(pid) != 0 && (e = ran_add(SYS_PID_CORE(pid), app))) {
+		e->pid = pid;
+	}
+}
+
+int on_proc_born(void *vctx, const struct monitor_proc_born *m)
+{
+	struct ctx *cx = vctx;
+
+	if (me.core_id != 0 || cx->route <= 0 ||
+	    SYS_PID_CORE(m->pid) != (uint32_t)cx->route) {
+		return 0; /* only a core's monitor, about its own */
+	}
+	born(m->pid, m->app);
+	return 0;
+}
+
+void ran_gone(uint32_t pid)
+{
+	for (uint32_t i = 0; i < nran; i++) {
+		if (ran[i].pid == pid && !ran[i].lost) {
+			ran_del(i);
+			return;
+		}
+	}
+}
+
+/* ran_answered: a relayed spawn's answer passes core 0 */
+static void ran_answered(uint32_t out_id, uint32_t pid)
+{
+	for (uint32_t i = 0; i < nran; i++) {
+		if (!ran[i].pid && ran[i].out_id == out_id) {
+			if (pid) {
+				ran[i].pid = pid;
+			} else {
+				ran_del(i);
+			}
+			return;
+		}
+	}
 }
 
 struct pchan *proc_slot(uint32_t pid)
@@ -250,7 +354,10 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		return answer_spawn(cx->route, m->call_id, &rep);
 	}
 	if (core == me.core_id) {
+		/* core 0 noted a spawn it relayed (ran) */
+		relayed_by_0 = me.core_id != 0 && cx->route == 0;
 		rep.err = spawn_local(&fwd, &rep.pid);
+		relayed_by_0 = 0;
 		if (rep.err == 0) {
 			watch_add(rep.pid, cx->route);
 			if (any) {
@@ -265,6 +372,12 @@ int on_spawn_req(void *vctx, const struct monitor_spawn_req *m)
 		if (monitor_spawn_relay(
 		    &relays, send_on, ROUTE(to), to, cx->route, &fwd,
 		    any ? PLACE : SPAWN) == 0) {
+			struct ran *e = me.core_id == 0 ? ran_add(core, fwd.app)
+							 : NULL;
+
+			if (e) {
+				e->out_id = relays.seq; /* the relay's id */
+			}
 			return 0;
 		}
 	}
@@ -289,6 +402,9 @@ int on_spawn_reply(void *vctx, const struct monitor_spawn_reply *m)
 		if (e->kind == PLACE) {
 			placed_spawned(m->pid);
 		}
+	}
+	if (me.core_id == 0) {
+		ran_answered(e->out_id, m->err ? 0 : m->pid);
 	}
 	return answer_spawn(e->from, e->back_id, &back);
 }
@@ -386,6 +502,51 @@ int on_exit_note(void *vctx, const struct monitor_exit_note *m)
 	return 0;
 }
 
+/* procs_core_lost: core is lost (it runs nothing any more): core 0 marks
+ * what ran there lost and reports each to whoever watches it, as if it
+ * had exited with MON_EXIT_LOST (its spawner's quota comes back on the
+ * way, on_exit_note); a spawn not answered yet is forgotten (its asker
+ * was answered E_LOST). Elsewhere: nothing (every watch of a process of
+ * another core is core 0's first: spawns pass through it). */
+void procs_core_lost(uint32_t core)
+{
+	struct ctx cx = {ROUTE_SELF, NULL};
+
+	for (uint32_t i = 0; i < nran && me.core_id == 0;) {
+		struct monitor_exit_note note = {ran[i].pid, MON_EXIT_LOST};
+
+		if (ran[i].core != core || ran[i].lost) {
+			i++;
+			continue;
+		}
+		if (!ran[i].pid) {
+			ran_del(i);
+			continue;
+		}
+		ran[i++].lost = 1;
+		on_exit_note(&cx, &note);
+	}
+}
+
+/* ps_lost: core 0 answers for a lost core: what ran there, from ran */
+static void ps_lost(uint32_t core, struct monitor_ps_reply *rep)
+{
+	rep->err = E_LOST;
+	for (uint32_t i = 0; i < nran && rep->pids_count < 32; i++) {
+		size_t used = strlen(rep->names);
+
+		if (ran[i].core != core || !ran[i].lost) {
+			continue;
+		}
+		if (used + strlen(ran[i].app) + 2 >= sizeof(rep->names)) {
+			break;
+		}
+		rep->pids[rep->pids_count++] = ran[i].pid;
+		snprintf(rep->names + used, sizeof(rep->names) - used, "%s%s",
+			 used ? " " : "", ran[i].app);
+	}
+}
+
 int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 {
 	struct ctx *cx = vctx;
@@ -397,8 +558,13 @@ int on_ps_req(void *vctx, const struct monitor_ps_req *m)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.core = m->core;
+	if (m->core != me.core_id && health_lost(m->core) && me.core_id == 0) {
+		ps_lost(m->core, &rep);
+		return monitor_reply_ps(send_on, ROUTE(cx->route), m, &rep);
+	}
 	if (m->core != me.core_id) {
-		to = relay_target(m->core);
+		/* a lost core's: core 0 knows what ran there */
+		to = health_lost(m->core) ? 0 : relay_target(m->core);
 		if (to >= 0 &&
 		    monitor_ps_relay(&relays, send_on, ROUTE(to), to,
 				     cx->route, &fwd, RELAY) == 0) {

@@ -230,4 +230,5 @@ const struct monitor_handlers handlers = {
     .core_lost = on_core_lost,
     .fail_req = on_fail_req,
     .health_req = on_health_req,
+    .proc_born = on_proc_born,
 };

@@ -194,7 +194,10 @@ static void bench_wait(uint32_t client, uint32_t server)
 		left--;
 		if (pid == client) {
 			client = 0;
-			if (status != 0) {
+			if (status == MON_EXIT_LOST) {
+				say("bench: failed (lost with core %u)\n",
+				    SYS_PID_CORE(pid));
+			} else if (status != 0) {
 				say("bench: failed (status %ld)\n",
 				    (long)status);
 			}
@@ -283,14 +286,19 @@ static void cmd_ps(int argc, char **argv)
 	}
 	out("core pid      name\n");
 	for (uint32_t c = 0; c < me.ncores; c++) {
-		char *name = ps.names;
-		int r = mon_ps(c, &ps);
+		char *name;
+		int r;
+
+		memset(&ps, 0, sizeof(ps));
+		r = mon_ps(c, &ps);
+		if (r == E_LOST && ps.core != c) {
+			ps.pids_count = 0; /* the error came alone */
+		}
 
 		if (r == E_LOST) {
+			/* core 0's monitor lists what ran there */
 			say("%4u (core lost: what ran there is gone)\n", c);
-			continue;
-		}
-		if (r < 0) {
+		} else if (r < 0) {
 			say("%4u (no answer: %s)\n", c, err_msg(r));
 			continue;
 		}
@@ -302,7 +310,8 @@ static void cmd_ps(int argc, char **argv)
 
 			strlcpy(one, name, len + 1 < sizeof(one) ? len + 1
 								 : sizeof(one));
-			say("%4u 0x%-6x %s\n", c, ps.pids[i], one);
+			say("%4u 0x%-6x %s%s\n", c, ps.pids[i], one,
+			    r == E_LOST ? " (lost)" : "");
 			name += len + (end ? 1 : 0);
 		}
 	}
@@ -503,6 +512,11 @@ static void report_exits(void)
 	int64_t status;
 
 	while (mon_take_exit(&pid, &status) == 0) {
+		if (status == MON_EXIT_LOST) {
+			say("[pid 0x%x lost with core %u]\n", pid,
+			    SYS_PID_CORE(pid));
+			continue;
+		}
 		say("[pid 0x%x exited with status %ld]\n", pid, (long)status);
 	}
 }

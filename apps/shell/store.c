@@ -37,13 +37,15 @@ static int done(const char *cmd, int r)
 		break;
 	case E_TIMEOUT:
 	case E_CLOSED:
-	case E_LOST:
 		say("%s: no answer from the store service (%s)\n", cmd,
 		    err_msg(r));
-		/* given up (or it ended, or its core was lost): the old
-		 * binding is closed (its slot in the service comes back),
-		 * bound again next time */
+		/* given up (or it ended): the old binding is closed (its
+		 * slot in the service comes back), bound again next time */
 		link_drop(&store);
+		break;
+	case E_LOST:
+		say("%s: the store service is gone: %s\n", cmd, err_msg(r));
+		link_drop(&store); /* bound again (to its successor) next time */
 		break;
 	case E_FORMAT:
 		say("%s: malformed answer from the store service\n", cmd);

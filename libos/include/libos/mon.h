@@ -24,6 +24,9 @@
 #include <stdint.h>
 
 #define MON_CORE_ANY 0xffffffffu
+/* the exit status of a process whose core was lost (docs/failures.md):
+ * its exit note comes from core 0's monitor, not from its own */
+#define MON_EXIT_LOST (-0x7fffffffffffffffll - 1)
 
 /* How long a monitor call may take: monitors relay a call to another core
  * (forgetting it after MONITOR_RELAY_NS, then answering E_TIMEOUT), so
@@ -124,6 +127,10 @@ int mon_take_exit(uint32_t *pid, int64_t *status);
 
 /* mon_poll: take in what the monitor sent (exit notes) without waiting. */
 void mon_poll(void);
+/* mon_core_lost: our monitor said core was declared lost (peer_lost; read
+ * now): calls on bindings to servers there fail with E_LOST
+ * (libos/bind.c) */
+int mon_core_lost(uint32_t core);
 
 /* mon_exit_pending: exits heard of and not yet taken. */
 int mon_exit_pending(void);
