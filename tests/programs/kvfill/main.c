@@ -82,19 +82,21 @@ static int call(uint32_t n, int put, struct store_get_reply *got)
 
 	for (;;) {
 		r = connect();
-		if (r == 0 && put) {
+		if (r < 0) {
+			/* not bound (no store exported yet): try again */
+		} else if (put) {
 			memset(&pq, 0, sizeof(pq));
 			snprintf(pq.key, sizeof(pq.key), "k%u", n);
 			pq.value_len = (uint16_t)value_of(n, pq.value);
 			r = store_put_call(&b, &pq, &pr, CALL_NS);
 			r = r == 0 ? pr.err : r;
-		} else if (r == 0) {
+		} else {
 			memset(&gq, 0, sizeof(gq));
 			snprintf(gq.key, sizeof(gq.key), "k%u", n);
 			r = store_get_call(&b, &gq, got, CALL_NS);
 			r = r == 0 ? got->err : r;
 		}
-		if (r == 0 || r == E_NOENT) {
+		if (bound && (r == 0 || (!put && r == E_NOENT))) {
 			if (tries) {
 				printf("kvfill: store answers again after %lu "
 				       "ms\n",
