@@ -1471,7 +1471,7 @@ def _http_ok(port, timeout=30):
 
 def _fail_one(g, st, role, core, kind, ports):
     """Makes core fail with kind and waits till its role's service is
-    back; (row, [problems])."""
+    back (ports: {guest port: host port}); (row, [problems])."""
     st.poll()
     start, t0 = len(st.lines), g.elapsed()
     g.type('fail %d %s' % (core, kind))
@@ -1494,8 +1494,8 @@ def _fail_one(g, st, role, core, kind, ports):
             # that exited leaves its CPU driver and programs running): only
             # a curl started after the fence line counts
             if t_fence is not None and role == 'net':
-                curls = [_Curl(g, 'http://127.0.0.1:%d/' % p, t_fence)
-                         for p in ports]
+                curls = [_Curl(g, 'http://127.0.0.1:%d/' % ports[p],
+                               t_fence) for p in FAIL_PORTS]
         for c in curls:
             c.tick()
         text_done = all(st.find(w, t_fail or 0) is not None for w in want)
@@ -1525,9 +1525,9 @@ def _fail_one(g, st, role, core, kind, ports):
     t = dev and st.find(r'^monitor 0: %s recovered on core' % dev, t_fail)
     row['driver_ms'] = round((t - t_fail) * 1000) if t else None
     if role == 'net':
-        for c, p in zip(curls, ports):
+        for c, p in zip(curls, FAIL_PORTS):
             row['http_%d_ms' % p] = round((c.ok - t_fail) * 1000)
-        row['restored_ms'] = max(row['http_%d_ms' % p] for p in ports)
+        row['restored_ms'] = max(row['http_%d_ms' % p] for p in FAIL_PORTS)
     elif role == 'store':
         t = st.find(r'^kvfill: store answers again', t_fail)
         if t is not None:
@@ -1545,7 +1545,8 @@ def _failover_boot(ctx, s, b, run):
     with open(disk, 'wb') as f:
         f.truncate(4 << 20)
     rows = []
-    with _os_guest(ctx, FAIL_SMP, 'failover-os',
+    with _os_guest(ctx, FAIL_SMP, 'failover-os-run%d-boot%d' % (run + 1,
+                                                                b + 1),
                    iso=ctx.isos.get('failover'), net=net, disk=disk) as g:
         st = _Stamped(g)
         m, _ = g.wait_for(READY, BOOT_TIMEOUT + FAIL_SMP)
@@ -1570,8 +1571,7 @@ def _failover_boot(ctx, s, b, run):
                 g.type('spawn kvfill on 5 put 0 %d 20' % FAIL_KEYS)
                 st.wait(r'^kvfill: put k0 \(1 of %d\)$' % FAIL_KEYS, 30,
                         since)
-            row, bad = _fail_one(g, st, role, core, kind,
-                                 [ports[p] for p in FAIL_PORTS])
+            row, bad = _fail_one(g, st, role, core, kind, ports)
             row['run'] = run + 1
             rows.append(row)
             for why in bad:
@@ -1641,7 +1641,8 @@ def failover(ctx):
             row = {'kind': kind, 'role': role, 'core': core,
                    'runs': len(got)}
             for k in ('detect_ms', 'detect_host_ms', 'driver_ms',
-                      'restored_ms', 'kvfill_ms', 'silent_ms'):
+                      'restored_ms', 'http_80_ms', 'http_8080_ms',
+                      'kvfill_ms', 'silent_ms'):
                 row[k] = _median([r[k] for r in got
                                   if r.get(k) is not None])
             row['detect_x'] = _fail_ratio(row['detect_ms'])
