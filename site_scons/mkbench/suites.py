@@ -1679,7 +1679,7 @@ def _failover_plots(s):
                 kind, FAIL_DEADLINE_MS),
             'set style data histograms\nset style histogram clustered\n'
             'set style fill solid 0.6\nset ylabel "x deadline"\n'
-            'set yrange [0:*]\nset key inside left top\n'
+            'set yrange [0:*]\nset key outside bottom center horizontal\n'
             'plot "< grep -E \'^(kind|%s),\' @CSV@" using %d:xtic(%d) title '
             '"detected", "" using %d title "driver restarted", "" using '
             '%d title "service restored", %.2f with lines dashtype 2 '
