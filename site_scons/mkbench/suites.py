@@ -1607,7 +1607,8 @@ def failover(ctx):
         'core 5 puts a key every 20 ms and retries one that fails every '
         '100 ms, binding anew; its own figure, from its first failed put, '
         'is kvfill_ms; a put in flight when the store\'s core stops waits '
-        'out kvfill\'s 2 s call timeout before it is retried). driver: host clock from the same line to core 0\'s '
+        'out kvfill\'s 2 s call timeout before it is retried). driver: '
+        'host clock from the same line to core 0\'s '
         '`DEVICE recovered on core M` (the driver started on its new '
         'core). Idle: detection only. Ratios are to the detection '
         'deadline; the goal (issue 16) is service back within %.2fx.' % (
