@@ -384,6 +384,75 @@ def _tracing():
         shutil.rmtree(d, ignore_errors=True)
 
 
+# What the console shows of the store's core hanging while kvfill puts
+# keys (tests/system/failover.test; docs/failures.md, "Recovery").
+FAILOVER = '''fail: core 2 fails now (hang)
+kvfill: k37: no answer (connection closed); trying again
+monitor 0: core 2 silent for 2001 ms (deadline 2000 ms): asking the other monitors
+monitor 0: core 2 lost: no sign of life for 2503 ms (deadline 2000 ms); 7 monitors agree
+monitor 0: core 2 fenced: stopped (INIT IPI), 1 of its devices quiesced
+monitor 0: virtio-blk: its core 2 is lost; starting its driver on core 3
+monitor 0: virtio-blk recovered on core 3, driver pid 0x30004
+fail: core 2 declared lost 2951 ms after it failed
+kvfill: store answers again after 3120 ms
+kvfill: 400 keys committed (k0..k399)
+kvfill: 400 of 400 keys read back intact
+'''
+
+
+def _failover():
+    got, bad = suites.parse_failover(FAILOVER, 'store', 2, 'hang')
+    _want(not bad, 'good failover output rejected: %s' % bad)
+    _want(got == {'detect_ms': 2951, 'silent_ms': 2503, 'new_core': 3,
+                  'kvfill_ms': 3120}, 'failover values misread: %s' % got)
+    for old, new, why in (
+            ('(hang)', '(panic)', 'fails now'),
+            ('declared lost 2951 ms after it failed',
+             'was not declared lost within 5000 ms', 'not declared lost'),
+            ('virtio-blk recovered on core 3', 'virtio-blk recovered on '
+             'core 2', 'not recovered'),
+            ('monitor 0: virtio-blk recovered', 'monitor 0: virtio-net '
+             'recovered', 'not recovered'),
+            ('fenced: stopped', 'fenced? no', 'not fenced'),
+            ('kvfill: store answers again after 3120 ms\n', '',
+             'never waited'),
+            ('400 of 400 keys', '399 of 400 keys', 'read back intact'),
+            ('kvfill: 400 keys committed', 'kvfill: k38 not committed: '
+             'timed out; giving up\nkvfill: 400 keys committed',
+             'not committed'),
+            ('fail: core 2 declared', 'monitor 0: core 5 lost: no sign of '
+             'life for 2500 ms\nfail: core 2 declared', 'core 5 was '
+             'declared lost'),
+            ('fail: core 2 declared', 'PANIC core 4: page fault\nfail: '
+             'core 2 declared', 'PANIC core 4')):
+        _, bad = suites.parse_failover(FAILOVER.replace(old, new), 'store',
+                                       2, 'hang')
+        _want(any(why in b for b in bad), 'failover: %r -> %r not rejected '
+              '(%s)' % (old, new, bad))
+    # the failed core's own panic is what it was asked to do
+    _, bad = suites.parse_failover(FAILOVER.replace(
+        '(hang)', '(panic)\nPANIC core 2: fail: panic on purpose'), 'store',
+        2, 'panic')
+    _want(not bad, 'the failing core\'s own panic rejected: %s' % bad)
+    _, bad = suites.parse_failover(FAILOVER, 'net', 2, 'hang')
+    _want(any('virtio-net not recovered' in b for b in bad),
+          'the net role took a store recovery: %s' % bad)
+    # a run missing a figure fails its check; an idle core needs no
+    # restoration
+    s = Suite('failover', '')
+    s.rows = [{'kind': 'hang', 'role': 'idle', 'detect_ms': 2900,
+               'restored_ms': None},
+              {'kind': 'hang', 'role': 'net', 'detect_ms': 2900,
+               'restored_ms': 3400}]
+    _want(suites.check(s) == [], 'a good failover run failed: %s'
+          % suites.check(s))
+    s.rows[1]['restored_ms'] = None
+    _want(suites.check(s) == ['not measured: restored, hang, net core'],
+          'a failover run without restoration passed: %s' % suites.check(s))
+    s.rows = []
+    _want(suites.check(s) != [], 'a failover run with no rows passed')
+
+
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                    'docs', 'benchmarks.md')
 TCG = ['qemu-system-x86_64', '-M', 'q35', '-accel', 'tcg,thread=multi',
@@ -443,4 +512,4 @@ def parse_check():
     """(ok, reason) for the ostest plan."""
     return checks.run(_remote, _linux, _ready, _phases, _chan, _wrk,
                       _httpload, _check,
-                      _tracing, _icount)
+                      _tracing, _icount, _failover)
