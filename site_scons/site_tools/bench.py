@@ -145,7 +145,7 @@ def _test_check(env, name, iso, pingpong, isos):
 
 def _bench_test_checks(env, iso, pingpong, isos,
                        names=('boot', 'channels', 'network', 'isolation',
-                              'remote')):
+                              'remote', 'failover')):
     from ostest import PLAN
     from mkbench import selfcheck
     PLAN.checks.append(('bench/parse', selfcheck.parse_check))
