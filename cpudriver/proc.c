@@ -19,6 +19,8 @@
 #include "ktrace.h"
 #include "tdl.h"
 #include "slots.h"
+#define EXITQ_SIZE PROC_MAX
+#include "exitq.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -117,20 +119,18 @@ uint32_t proc_address_spaces(uint64_t *out, uint32_t max)
 }
 
 /*
- * Exits not yet collected by the monitor (SYS_REAP), oldest first. An
+ * Exits not yet collected by the monitor (SYS_REAP), oldest first
+ * (exitq.h; its length mirrored in a word of the monitor's). An
  * ended process frees its memory at once but keeps its table slot (the
  * slot's `unreaped`) until the monitor reaps its exit: a spawn finds the
  * table full meanwhile (E_TOOBIG, the push back), and there are never
  * more unreaped exits than slots, so a queue of PROC_MAX never drops a
  * note (no full-queue branch to get wrong).
  */
-#define EXITQ PROC_MAX
-static struct {
-	uint32_t pid;
-	int64_t status;
-	struct proc *slot;
-} exitq[EXITQ];
-static uint32_t exitq_head, exitq_len;
+static struct exitq exitq;
+_Static_assert(EXITQ_SIZE == PROC_MAX, "an exit queue entry per slot");
+/* the process whose word mirrors the queue's length (SYS_REAP) */
+static struct proc *exitq_owner;
 
 struct proc *proc_find(uint32_t pid)
 {
@@ -365,7 +365,6 @@ static void release_channels(struct proc *p);
 static void end(struct proc *p, int64_t status)
 {
 	struct proc *parent;
-	uint32_t i;
 
 	set_state(p, PROC_FREE);
 	TRACE_PID(ktrace, TRACE_EXIT, ktrace_pid(), p->pid, (uint64_t)status);
@@ -374,12 +373,14 @@ static void end(struct proc *p, int64_t status)
 	/* its devices stop DMA into frames that are about to be freed */
 	dev_proc_gone(p);
 	release_channels(p);
+	if (p == exitq_owner) {
+		/* its word goes with its memory */
+		exitq_mirror(&exitq, NULL);
+		exitq_owner = NULL;
+	}
 	free_space(p->pml4);
 	/* room is certain: every queued exit holds its slot (unreaped) */
-	i = (exitq_head + exitq_len++) % EXITQ;
-	exitq[i].pid = p->pid;
-	exitq[i].status = status;
-	exitq[i].slot = p;
+	exitq_push(&exitq, p->pid, status, p);
 	p->unreaped = true;
 	parent = p->parent ? proc_find(p->parent) : 0;
 	if (parent) {
@@ -797,15 +798,21 @@ void proc_console_input(void)
 
 int proc_reap(uint32_t *pid, int64_t *status)
 {
-	if (!exitq_len) {
+	struct exitq_entry x;
+
+	if (exitq_pop(&exitq, &x) < 0) {
 		return E_AGAIN;
 	}
-	*pid = exitq[exitq_head].pid;
-	*status = exitq[exitq_head].status;
-	exitq[exitq_head].slot->unreaped = false; /* the slot is free now */
-	exitq_head = (exitq_head + 1) % EXITQ;
-	exitq_len--;
+	*pid = x.pid;
+	*status = x.status;
+	((struct proc *)x.slot)->unreaped = false; /* the slot is free now */
 	return 0;
+}
+
+void proc_reap_mirror(struct proc *p, uint32_t *word)
+{
+	exitq_owner = p;
+	exitq_mirror(&exitq, word);
 }
 
 void sched_yield(void)
