@@ -125,6 +125,12 @@ void proc_console_input(void);
 /* proc_reap: takes one recorded exit; E_AGAIN if none. */
 int proc_reap(uint32_t *pid, int64_t *status);
 
+/* proc_reap_mirror: from now on *word (the kernel's mapping of a word of
+ * p's own memory that lives as long as p: the caller checked) holds the
+ * number of exits not yet reaped, written at every exit and reap; the
+ * last call wins, and p's end stops it. NULL: stop. */
+void proc_reap_mirror(struct proc *p, uint32_t *word);
+
 /* proc_address_spaces: the PML4s of up to max processes into out;
  * returns how many. */
 uint32_t proc_address_spaces(uint64_t *out, uint32_t max);

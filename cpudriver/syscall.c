@@ -523,16 +523,44 @@ static int64_t sys_doorbell(uint64_t core, uint64_t wake)
 	return 0;
 }
 
-static int64_t sys_reap(uint64_t uva)
+/* reap_word: where the kernel sees the caller's word at va: 4-byte
+ * aligned (not across a page), in its program image (never unmapped
+ * while it lives: not the heap, which shrinks), its own writable memory;
+ * NULL if not */
+static uint32_t *reap_word(struct proc *p, uint64_t va)
 {
+	uint64_t flags, pa;
+
+	if (va % sizeof(uint32_t) || va < USER_BASE || va >= USER_HEAP_BASE) {
+		return NULL;
+	}
+	pa = pt_translate(&kpt, p->pml4, va, &flags);
+	if (pa == UINT64_MAX || !(flags & PTE_U) || !(flags & PTE_W) ||
+	    (flags & PTE_SHARED) || pa < self.part_base ||
+	    pa >= self.part_end) {
+		return NULL;
+	}
+	return dmap(pa);
+}
+
+static int64_t sys_reap(uint64_t uva, uint64_t word_va)
+{
+	struct proc *p = proc_current();
 	struct sys_exit out;
+	uint32_t *word = NULL;
 	int r;
 
-	if (!proc_current()->monitor) {
+	if (!p->monitor) {
 		return E_PERM;
 	}
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
+	}
+	if (word_va && !(word = reap_word(p, word_va))) {
+		return E_FAULT;
+	}
+	if (word) {
+		proc_reap_mirror(p, word);
 	}
 	memset(&out, 0, sizeof(out));
 	r = proc_reap(&out.pid, &out.status);
@@ -679,7 +707,7 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_doorbell(a0, a1);
 		break;
 	case SYS_REAP:
-		r = sys_reap(a0);
+		r = sys_reap(a0, a1);
 		break;
 	case SYS_CORE_INFO:
 		r = sys_core_info(a0, a1);

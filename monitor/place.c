@@ -628,12 +628,41 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
 	return monitor_reply_kill(send_on, ROUTE(cx->route), m, &rep);
 }
 
+/* exits_queued: exits of this core not yet reaped, as the kernel keeps
+ * it once the first SYS_REAP asked it to (abi/syscall.h): a pass reads
+ * it and makes no system call while it is 0. 1 until then (and for good
+ * if the kernel refused the word): every pass asks. */
+static volatile uint32_t exits_queued = 1;
+static int exits_mirror_asked;
+
+static long reap_next(struct sys_exit *e)
+{
+	long r;
+
+	if (exits_mirror_asked) {
+		return sys_reap(e);
+	}
+	exits_mirror_asked = 1;
+	r = sys_reap_mirror(e, &exits_queued);
+	if (r == E_FAULT) {
+		printf("monitor %u: the kernel keeps no exit count for us: "
+		       "every pass asks\n",
+		       me.core_id);
+		exits_queued = 1;
+		return sys_reap(e);
+	}
+	return r;
+}
+
 int reap(void)
 {
 	struct sys_exit e;
 	int done = 0;
 
-	while (sys_reap(&e) == 0) {
+	if (!exits_queued) {
+		return 0; /* nothing ended: no system call */
+	}
+	while (reap_next(&e) == 0) {
 		struct monitor_exit_note note = {e.pid, e.status};
 		int to = watch_take(e.pid);
 

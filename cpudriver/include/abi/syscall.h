@@ -64,8 +64,15 @@ enum sys_number {
 				a program may ring only cores where it holds
 				a channel endpoint (E_PERM), at most 256 at
 				once and one per 4 us after that (E_AGAIN) */
-	SYS_REAP = 13,       /* (struct sys_exit *out): monitor only; one
-				exited process of this core, E_AGAIN if none */
+	SYS_REAP = 13,       /* (struct sys_exit *out, u32 *queued):
+				monitor only; one exited process of this
+				core, E_AGAIN if none. queued (NULL: as
+				before) is a word of the caller's program
+				image (4-byte aligned, writable, its own;
+				E_FAULT otherwise) where the kernel keeps,
+				from this call on, the number of exits not
+				yet reaped: a loop asks again only when it
+				is not 0 */
 	SYS_CORE_INFO = 14,  /* (u32 core, struct sys_core *out) */
 	SYS_CONSOLE_READ = 15, /* (char *buf, u64 len): bytes typed on the
 				  console so far (0 if none); core 0 only */

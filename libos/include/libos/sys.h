@@ -30,6 +30,9 @@ long sys_chan_release(uint64_t phys, uint32_t closer,
 		      const struct sys_seal *seal);
 long sys_doorbell(uint32_t core, uint32_t wake);
 long sys_reap(struct sys_exit *out);
+/* sys_reap_mirror: SYS_REAP that also asks the kernel to keep *queued
+ * equal to the exits not yet reaped (abi/syscall.h) */
+long sys_reap_mirror(struct sys_exit *out, volatile uint32_t *queued);
 long sys_core_info(uint32_t core, struct sys_core *out);
 long sys_console_read(char *buf, size_t len);
 long sys_console_write(const char *buf, size_t len);
