@@ -32,6 +32,13 @@
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_DHCP 1
+/* No ARP probe of the offered address before taking it: lwIP's check
+ * waits for no answer twice, 500 ms each, so netd came up a second
+ * after the server's ACK, at boot and after a restart on another core
+ * (docs/failures.md, "Recovery"). The address comes from QEMU's DHCP
+ * server, the only other host on its network, and a restarted netd is
+ * offered the same address it had: there is nobody to collide with. */
+#define DHCP_DOES_ARP_CHECK 0
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0

@@ -16,7 +16,12 @@
  * another core) or none, connections and waiting calls fail with
  * E_CLOSED; listeners stay, and as soon as a server is there we bind
  * to it and open them there again (same port and backlog, with the
- * accept grants of threads still waiting in sock_accept).
+ * accept grants of threads still waiting in sock_accept). Our monitor's
+ * channel is watched too: when it says netd's core was declared lost
+ * (peer_lost, docs/failures.md), that is a restart at once, not at the
+ * next look. While there is no server the looks come sooner (from
+ * ATTACH_FIRST_NS, doubling up to ATTACH_MAX_NS), so the new netd is
+ * found within a fraction of a second of its export.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -498,9 +503,20 @@ static int attach(void)
 	return 0;
 }
 
+/* r_init's look for the service, and the watch's while there is none:
+ * first after 10 ms, then twice as long each time up to 160 ms (a
+ * program started without a network asks core 0's monitor about 400
+ * times a minute, not 6,000) */
+#define ATTACH_FIRST_NS 10000000ull
+#define ATTACH_MAX_NS 160000000ull
+
+static uint64_t watch_nap; /* no server: the wait before the next look */
+static struct event_chan mon_ev;
+
 static void on_watch(struct event_timer *t)
 {
 	uint32_t now = lookup();
+	uint64_t nap = WATCH_NS;
 
 	if (bound && now != nb.peer_pid) {
 		lost();
@@ -508,14 +524,29 @@ static void on_watch(struct event_timer *t)
 	if (!bound && now) {
 		attach();
 	}
-	event_timer_add(t, sys_time_ns() + WATCH_NS, on_watch, 0);
+	if (!bound) {
+		nap = watch_nap ? watch_nap : ATTACH_FIRST_NS;
+		watch_nap = nap * 2 > ATTACH_MAX_NS ? ATTACH_MAX_NS : nap * 2;
+	} else {
+		watch_nap = 0;
+	}
+	event_timer_add(t, sys_time_ns() + nap, on_watch, 0);
 }
 
-/* r_init's look for the service: first after 10 ms, then twice as
- * long each time up to 160 ms (a program started without a network asks
- * core 0's monitor about 400 times a minute, not 6,000) */
-#define ATTACH_FIRST_NS 10000000ull
-#define ATTACH_MAX_NS 160000000ull
+/* on_mon: our monitor sent something: if it says netd's core was lost,
+ * the server is gone now; look for the next one soon */
+static void on_mon(struct event_chan *e)
+{
+	(void)e;
+	mon_poll();
+	if (bound && mon_core_lost(SYS_PID_CORE(nb.peer_pid))) {
+		lost();
+		event_timer_cancel(&watch);
+		watch_nap = 0;
+		event_timer_add(&watch, sys_time_ns() + ATTACH_FIRST_NS,
+				on_watch, 0);
+	}
+}
 
 static int r_init(uint64_t timeout_ns)
 {
@@ -536,6 +567,9 @@ static int r_init(uint64_t timeout_ns)
 		nap = nap * 2 > ATTACH_MAX_NS ? ATTACH_MAX_NS : nap * 2;
 	}
 	event_timer_add(&watch, sys_time_ns() + WATCH_NS, on_watch, 0);
+	if (mon_binding()) {
+		event_chan_add(&mon_ev, &mon_binding()->ch, on_mon, 0);
+	}
 	return 0;
 }
 

@@ -51,6 +51,22 @@ int mon_services(struct monitor_services_reply *out)
 	return 0;
 }
 
+/* no monitor channel here: nothing to poll, and no core is ever lost */
+struct binding *mon_binding(void)
+{
+	return NULL;
+}
+
+void mon_poll(void)
+{
+}
+
+int mon_core_lost(uint32_t core)
+{
+	(void)core;
+	return 0;
+}
+
 void host_os_free(void)
 {
 	for (int i = 0; i < nframes; i++) {
