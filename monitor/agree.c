@@ -196,6 +196,8 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		hi = lo + fanout;
 		hi = hi < me.ncores ? hi : me.ncores;
 	}
+	/* the children's doorbells in one system call, after every send */
+	bells_hold();
 	for (uint64_t c = lo; c < hi; c++) {
 		int to;
 
@@ -214,6 +216,7 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		a->waiting++;
 		set_missing(a, (uint32_t)to, true);
 	}
+	bells_ring();
 	/* the deadline is stamped by the next agree_expire (0 till then):
 	 * most operations are answered before the monitor next goes idle,
 	 * and then nobody reads the clock for them */

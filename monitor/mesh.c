@@ -42,12 +42,39 @@ struct relay_table relays = {.e = relay_entries,
 
 /* The monitor's bindings: it has no threads and never waits for a reply
  * (it relays), so a full ring is the only thing it waits for. */
+/* Doorbells held by bells_hold until bells_ring: one system call for a
+ * fan-out's cores (SYS_DOORBELLS), not one each. */
+static struct sys_bell held[SYS_BELLS_MAX];
+static unsigned nheld;
+static int holding;
+
 static void ring(uint32_t core, uint32_t wake)
 {
-	sys_doorbell(core, wake);
 	if (core == me.core_id) {
 		local_rang = 1;
 	}
+	if (holding && nheld < SYS_BELLS_MAX) {
+		held[nheld].core = core;
+		held[nheld++].wake = wake;
+		return;
+	}
+	sys_doorbell(core, wake);
+}
+
+void bells_hold(void)
+{
+	holding = 1;
+}
+
+void bells_ring(void)
+{
+	holding = 0;
+	if (nheld == 1) {
+		sys_doorbell(held[0].core, held[0].wake);
+	} else if (nheld) {
+		sys_doorbells(held, nheld);
+	}
+	nheld = 0;
 }
 
 static void pause_ns(uint64_t ns)

@@ -127,6 +127,10 @@ extern int local_sent;
  * it since the loop last yielded (main.c yields to it after the pass) */
 extern int local_rang;
 int sleep_at_once(void);
+/* bells_hold: the doorbells sends ring wait until bells_ring, which rings
+ * them in one system call (a fan-out to several cores; mesh.c) */
+void bells_hold(void);
+void bells_ring(void);
 void join_mesh(void);
 
 /* place.c */
