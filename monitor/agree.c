@@ -79,7 +79,7 @@ static int link_to(uint32_t c)
 	if (route_attach((int)c, (void *)sc.va, 0, c, 0) < 0) {
 		return -1;
 	}
-	links[c].up = 1;
+	link_mark_up(c);
 	return (int)c;
 }
 
@@ -116,7 +116,7 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 		return 0;
 	}
 	if (route_attach((int)m->from, (void *)sc.va, 1, m->from, 0) == 0) {
-		links[m->from].up = 1;
+		link_mark_up(m->from);
 	}
 	return 0;
 }

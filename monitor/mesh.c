@@ -22,6 +22,12 @@
 
 struct sys_info me;
 struct link links[MAX_CORES];
+/* link_live: the links that came up (a bit a core; a lost core's link is
+ * down again, health.c, so the walks still test .up): drain_all and
+ * set_sleep visit these, not every core's entry (a leaf at 64 cores has
+ * one or a few links, and walked 64 entries four times a wake-up) */
+static uint64_t link_live[MAX_CORES / 64];
+static uint32_t link_words; /* the words of link_live in use */
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
@@ -701,12 +707,25 @@ static uint32_t live_procs(void)
 	return routeset_live(&proc_live, proc_held);
 }
 
+void link_mark_up(uint32_t core)
+{
+	links[core].up = 1;
+	link_live[core / 64] |= 1ull << (core % 64);
+	if (core / 64 >= link_words) {
+		link_words = core / 64 + 1;
+	}
+}
+
 int drain_all(void)
 {
 	int done = 0;
 
-	for (uint32_t c = 0; c < me.ncores; c++) {
-		done += links[c].up ? drain((int)c) : 0;
+	for (uint32_t w = 0; w < link_words; w++) {
+		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+			uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			done += links[c].up ? drain((int)c) : 0;
+		}
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
 		done += drain(PROC_ROUTE + __builtin_ctz(m));
@@ -734,9 +753,14 @@ int set_sleep(int sleep)
 
 	/* links to cores that exist, then the process routes that hold a
 	 * program (a wake-up walks these twice) */
-	for (uint32_t r = 0; r < me.ncores && !muted; r++) {
-		if (links[r].up) {
-			pending_any |= sleep_one(&links[r].b->ch, sleep);
+	for (uint32_t w = 0; w < link_words && !muted; w++) {
+		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+			uint32_t r = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			if (links[r].up) {
+				pending_any |= sleep_one(&links[r].b->ch,
+							 sleep);
+			}
 		}
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
@@ -756,7 +780,7 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 		return;
 	}
 	if (route_attach((int)core, (void *)sc.va, side, core, 0) == 0) {
-		links[core].up = 1;
+		link_mark_up(core);
 	}
 }
 

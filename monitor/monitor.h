@@ -114,6 +114,8 @@ int drain(int route);
 /* drain_all: drain every link and every program's route (mesh.c) */
 int drain_all(void);
 int set_sleep(int sleep);
+/* link_mark_up: the link to core is up (drain_all and set_sleep visit it) */
+void link_mark_up(uint32_t core);
 /* nothing_due: a handler's answer ended this monitor's part and nothing
  * is on its way to it (agree.c sets it after the last message it handled,
  * drain() clears it before each); sleep_at_once: that, and no relayed call
