@@ -17,6 +17,7 @@
 #include "usercopy.h"
 #include "rights.h"
 #include "ktrace.h"
+#include "bells.h"
 #include <abi/syscall.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
@@ -490,10 +491,32 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 	}
 }
 
+/* ring_bell: the doorbell of core (checked: below ncores) for the process
+ * whose wake token is wake, or every process there, rung by p */
+static void ring_bell(struct proc *p, uint32_t core, uint32_t wake)
+{
+	uint64_t slot = (uint64_t)wake - SYS_WAKE_SLOT0;
+
+	/* our own core: no IPI to ourselves; the woken process runs when
+	 * the ringer waits or yields */
+	if (core == self.id) {
+		TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
+		TRACE_PID(ktrace, TRACE_DOORBELL_TAKE, p->pid, TRACE_NO_CORE,
+			  0);
+		proc_doorbell_local(wake);
+		return;
+	}
+	/* one process if the token names a slot, else all of them (the
+	 * token comes from the peer's channel frame: any value is safe) */
+	lapic_send_ipi(self.bt->cores[core].apic_id,
+		       slot < PROC_MAX ? VEC_DOORBELL_ONE + (uint32_t)slot
+				       : VEC_DOORBELL);
+	TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
+}
+
 static int64_t sys_doorbell(uint64_t core, uint64_t wake)
 {
 	struct proc *p = proc_current();
-	uint64_t slot = wake - SYS_WAKE_SLOT0;
 	int r;
 
 	if (core >= self.ncores) {
@@ -505,22 +528,32 @@ static int64_t sys_doorbell(uint64_t core, uint64_t wake)
 		0) {
 		return r;
 	}
-	/* our own core: no IPI to ourselves; the woken process runs when
-	 * the ringer waits or yields */
-	if (core == self.id) {
-		TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
-		TRACE_PID(ktrace, TRACE_DOORBELL_TAKE, p->pid, TRACE_NO_CORE,
-			  0);
-		proc_doorbell_local(wake);
-		return 0;
-	}
-	/* one process if the token names a slot, else all of them (the
-	 * token comes from the peer's channel frame: any value is safe) */
-	lapic_send_ipi(self.bt->cores[core].apic_id,
-		       slot < PROC_MAX ? VEC_DOORBELL_ONE + (uint32_t)slot
-				       : VEC_DOORBELL);
-	TRACE_PID(ktrace, TRACE_DOORBELL_SEND, p->pid, core, 0);
+	ring_bell(p, (uint32_t)core, (uint32_t)wake);
 	return 0;
+}
+
+static void ring_bell_of(void *p, uint32_t core, uint32_t wake)
+{
+	ring_bell(p, core, wake);
+}
+
+/* sys_doorbells: several doorbells in one call, the monitor's only
+ * (bells.h says what is checked) */
+static int64_t sys_doorbells(uint64_t uva, uint64_t n)
+{
+	struct sys_bell bells[SYS_BELLS_MAX];
+	struct proc *p = proc_current();
+
+	if (!p->monitor) {
+		return E_PERM;
+	}
+	if (n == 0 || n > SYS_BELLS_MAX) {
+		return E_RANGE;
+	}
+	if (copy_in(bells, uva, n * sizeof(bells[0]))) {
+		return E_FAULT;
+	}
+	return bells_ring(bells, n, self.ncores, ring_bell_of, p);
 }
 
 /* reap_word: where the kernel sees the caller's word at va: 4-byte
@@ -705,6 +738,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_DOORBELL:
 		r = sys_doorbell(a0, a1);
+		break;
+	case SYS_DOORBELLS:
+		r = sys_doorbells(a0, a1);
 		break;
 	case SYS_REAP:
 		r = sys_reap(a0, a1);

@@ -79,7 +79,7 @@ static int link_to(uint32_t c)
 	if (route_attach((int)c, (void *)sc.va, 0, c, 0) < 0) {
 		return -1;
 	}
-	links[c].up = 1;
+	link_mark_up(c);
 	return (int)c;
 }
 
@@ -116,7 +116,7 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m)
 		return 0;
 	}
 	if (route_attach((int)m->from, (void *)sc.va, 1, m->from, 0) == 0) {
-		links[m->from].up = 1;
+		link_mark_up(m->from);
 	}
 	return 0;
 }
@@ -196,6 +196,8 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		hi = lo + fanout;
 		hi = hi < me.ncores ? hi : me.ncores;
 	}
+	/* the children's doorbells in one system call, after every send */
+	bells_hold();
 	for (uint64_t c = lo; c < hi; c++) {
 		int to;
 
@@ -214,6 +216,7 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 		a->waiting++;
 		set_missing(a, (uint32_t)to, true);
 	}
+	bells_ring();
 	/* the deadline is stamped by the next agree_expire (0 till then):
 	 * most operations are answered before the monitor next goes idle,
 	 * and then nobody reads the clock for them */

@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	uint64_t idle_since = 0, due, poll_tsc;
 	uint32_t ev = 0;
 	unsigned busy = 0;
+	int at_once = 0;
 
 	(void)argc;
 	(void)argv;
@@ -104,7 +105,8 @@ int main(int argc, char **argv)
 			 * (set_sleep looks at every ring once more, and an
 			 * exit or a close ends the wait at once: the kernel
 			 * keeps them as events) */
-			if (!sleep_at_once() || closes_holding()) {
+			at_once = sleep_at_once() && !closes_holding();
+			if (!at_once) {
 				/* a program of this core that slept waiting
 				 * for what we sent runs now, not after our
 				 * next pass (it is the woken process: the
@@ -134,16 +136,18 @@ int main(int argc, char **argv)
 				sys_yield();
 			}
 		}
-		if (idle_since && timing_tsc() - idle_since < poll_tsc &&
-		    !sleep_at_once()) {
+		if (!at_once && idle_since &&
+		    timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
 			ring_relax();
 			continue;
 		}
 		idle_since = 0;
 		nothing_due = 0;
 		/* relayed calls past their deadline are answered; the next
-		 * deadline bounds the sleep */
-		due = relays_expire();
+		 * deadline bounds the sleep (sleeping at once, none is
+		 * waiting: only the heartbeat is due) */
+		due = at_once ? health_tick() : relays_expire();
+		at_once = 0;
 		if (set_sleep(1)) {
 			/* something arrived meanwhile: no wait */
 		} else if (!due && outq_quiet()) {

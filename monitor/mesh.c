@@ -22,6 +22,12 @@
 
 struct sys_info me;
 struct link links[MAX_CORES];
+/* link_live: the links that came up (a bit a core; a lost core's link is
+ * down again, health.c, so the walks still test .up): drain_all and
+ * set_sleep visit these, not every core's entry (a leaf at 64 cores has
+ * one or a few links, and walked 64 entries four times a wake-up) */
+static uint64_t link_live[MAX_CORES / 64];
+static uint32_t link_words; /* the words of link_live in use */
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
@@ -42,12 +48,39 @@ struct relay_table relays = {.e = relay_entries,
 
 /* The monitor's bindings: it has no threads and never waits for a reply
  * (it relays), so a full ring is the only thing it waits for. */
+/* Doorbells held by bells_hold until bells_ring: one system call for a
+ * fan-out's cores (SYS_DOORBELLS), not one each. */
+static struct sys_bell held[SYS_BELLS_MAX];
+static unsigned nheld;
+static int holding;
+
 static void ring(uint32_t core, uint32_t wake)
 {
-	sys_doorbell(core, wake);
 	if (core == me.core_id) {
 		local_rang = 1;
 	}
+	if (holding && nheld < SYS_BELLS_MAX) {
+		held[nheld].core = core;
+		held[nheld++].wake = wake;
+		return;
+	}
+	sys_doorbell(core, wake);
+}
+
+void bells_hold(void)
+{
+	holding = 1;
+}
+
+void bells_ring(void)
+{
+	holding = 0;
+	if (nheld == 1) {
+		sys_doorbell(held[0].core, held[0].wake);
+	} else if (nheld) {
+		sys_doorbells(held, nheld);
+	}
+	nheld = 0;
 }
 
 static void pause_ns(uint64_t ns)
@@ -674,12 +707,25 @@ static uint32_t live_procs(void)
 	return routeset_live(&proc_live, proc_held);
 }
 
+void link_mark_up(uint32_t core)
+{
+	links[core].up = 1;
+	link_live[core / 64] |= 1ull << (core % 64);
+	if (core / 64 >= link_words) {
+		link_words = core / 64 + 1;
+	}
+}
+
 int drain_all(void)
 {
 	int done = 0;
 
-	for (uint32_t c = 0; c < me.ncores; c++) {
-		done += links[c].up ? drain((int)c) : 0;
+	for (uint32_t w = 0; w < link_words; w++) {
+		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+			uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			done += links[c].up ? drain((int)c) : 0;
+		}
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
 		done += drain(PROC_ROUTE + __builtin_ctz(m));
@@ -707,9 +753,14 @@ int set_sleep(int sleep)
 
 	/* links to cores that exist, then the process routes that hold a
 	 * program (a wake-up walks these twice) */
-	for (uint32_t r = 0; r < me.ncores && !muted; r++) {
-		if (links[r].up) {
-			pending_any |= sleep_one(&links[r].b->ch, sleep);
+	for (uint32_t w = 0; w < link_words && !muted; w++) {
+		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+			uint32_t r = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			if (links[r].up) {
+				pending_any |= sleep_one(&links[r].b->ch,
+							 sleep);
+			}
 		}
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
@@ -729,7 +780,7 @@ static void link_up(uint32_t core, uint64_t phys, int side)
 		return;
 	}
 	if (route_attach((int)core, (void *)sc.va, side, core, 0) == 0) {
-		links[core].up = 1;
+		link_mark_up(core);
 	}
 }
 

@@ -114,6 +114,8 @@ int drain(int route);
 /* drain_all: drain every link and every program's route (mesh.c) */
 int drain_all(void);
 int set_sleep(int sleep);
+/* link_mark_up: the link to core is up (drain_all and set_sleep visit it) */
+void link_mark_up(uint32_t core);
 /* nothing_due: a handler's answer ended this monitor's part and nothing
  * is on its way to it (agree.c sets it after the last message it handled,
  * drain() clears it before each); sleep_at_once: that, and no relayed call
@@ -127,6 +129,10 @@ extern int local_sent;
  * it since the loop last yielded (main.c yields to it after the pass) */
 extern int local_rang;
 int sleep_at_once(void);
+/* bells_hold: the doorbells sends ring wait until bells_ring, which rings
+ * them in one system call (a fan-out to several cores; mesh.c) */
+void bells_hold(void);
+void bells_ring(void);
 void join_mesh(void);
 
 /* place.c */

@@ -196,8 +196,23 @@ enum sys_number {
 				interrupts any more; returns how many
 				devices were quiesced (E_PERM: not core 0's
 				monitor, E_RANGE: core 0 or no such core) */
+	SYS_DOORBELLS = 45,  /* (const struct sys_bell *bells, u64 n): monitor
+				only; rings each bells[i] as SYS_DOORBELL
+				would (a monitor fanning out to several cores
+				enters the kernel once); n at most
+				SYS_BELLS_MAX; every entry is checked first
+				(E_RANGE: n or a core out of range, E_FAULT:
+				the list unreadable; nothing rung then);
+				returns n */
 	SYS_COUNT
 };
+
+/* SYS_DOORBELLS' entries */
+struct sys_bell {
+	uint32_t core;
+	uint32_t wake; /* as SYS_DOORBELL's */
+};
+#define SYS_BELLS_MAX 64
 
 /* Special rights (struct sys_grant.rights, struct sys_proc.rights): the
  * manifest's `rights APP ...` lines say who holds them (docs/authority.md).

@@ -117,6 +117,11 @@ long sys_doorbell(uint32_t core, uint32_t wake)
 	return sys_call(SYS_DOORBELL, (long)core, (long)wake, 0, 0);
 }
 
+long sys_doorbells(const struct sys_bell *bells, uint64_t n)
+{
+	return sys_call(SYS_DOORBELLS, (long)bells, (long)n, 0, 0);
+}
+
 long sys_reap(struct sys_exit *out)
 {
 	return sys_call(SYS_REAP, (long)out, 0, 0, 0);

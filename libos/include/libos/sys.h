@@ -29,6 +29,7 @@ long sys_chan_closed(struct sys_chan_closed *out);
 long sys_chan_release(uint64_t phys, uint32_t closer,
 		      const struct sys_seal *seal);
 long sys_doorbell(uint32_t core, uint32_t wake);
+long sys_doorbells(const struct sys_bell *bells, uint64_t n);
 long sys_reap(struct sys_exit *out);
 /* sys_reap_mirror: SYS_REAP that also asks the kernel to keep *queued
  * equal to the exits not yet reaped (abi/syscall.h) */
