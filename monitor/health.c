@@ -178,6 +178,16 @@ static int live(uint32_t c)
 	       links[c].up;
 }
 
+/* suspect: core 0 is asking about v, or soon will: it has heard nothing
+ * from it for the deadline less the window. Its vote is not waited for
+ * (several cores that fail together would otherwise never make a
+ * majority of those asked); if it answers, its vote counts. */
+static int suspect(uint32_t v, uint64_t now)
+{
+	return judges[v].round ||
+	       now - sign[v].alive_ns >= deadline_ns - window_ns;
+}
+
 static void ask(uint32_t core, uint64_t now)
 {
 	struct judge *p = &judges[core];
@@ -194,8 +204,8 @@ static void ask(uint32_t core, uint64_t now)
 	for (uint32_t v = 1; v < me.ncores; v++) {
 		if (live(v) &&
 		    monitor_send_lost_ask(send_on, ROUTE(v), &q) == 0 &&
-		    v != core) {
-			p->asked++;
+		    v != core && !suspect(v, now)) {
+			p->asked++; /* a voter: a suspect may not answer */
 		}
 	}
 }
