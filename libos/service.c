@@ -150,7 +150,10 @@ int svc_run(struct service *s)
 		for (int i = 0; i < s->nclients && !s->stop; i++) {
 			done += serve(s, &s->clients[i]);
 		}
-		if (done) {
+		/* a service that sleeps when idle halts after every pass: the
+		 * pass drained every client, and sleep_all's check below finds
+		 * whatever came since (a second pass would only look again) */
+		if (done && !s->sleep_when_idle) {
 			idle_since = 0;
 			continue;
 		}
