@@ -53,11 +53,14 @@ static int64_t sys_log(uint64_t uva, uint64_t len)
 	return dropped ? E_FULL : (int64_t)len;
 }
 
-static int64_t sys_info(uint64_t uva)
+static int64_t sys_info(uint64_t uva, uint64_t what)
 {
 	struct sys_info in;
 	struct proc *p = proc_current();
 
+	if (what & ~(uint64_t)SYS_INFO_TABLES) {
+		return E_INVAL;
+	}
 	memset(&in, 0, sizeof(in));
 	in.core_id = self.id;
 	in.apic_id = self.apic_id;
@@ -72,11 +75,13 @@ static int64_t sys_info(uint64_t uva)
 	in.nprocs = proc_count();
 	in.ready = self.id == 0 && console_ready();
 	in.monlink_phys = self.id ? self.bt->cores[self.id].monlink_frame : 0;
-	in.chan_used = proc_chan_used(p);
 	in.chan_size = USER_CHAN_MAX;
 	in.half_closed_used = proc_half_closed();
 	in.half_closed_size = 0; /* no fixed size (kset.h) */
-	in.footprint = frame_used_bytes() - proc_program_bytes();
+	if (what & SYS_INFO_TABLES) {
+		in.chan_used = proc_chan_used(p);
+		in.footprint = frame_used_bytes() - proc_program_bytes();
+	}
 	in.lost_after_ms = self.bt->lost_after_ms;
 	return copy_out(uva, &in, sizeof(in));
 }
@@ -705,7 +710,7 @@ void syscall_dispatch(struct trap_frame *f)
 		if (proc_current()->monitor) {
 			console_stamp(BOOT_ST_MONITOR);
 		}
-		r = sys_info(a0);
+		r = sys_info(a0, a1);
 		break;
 	case SYS_SPAWN:
 		r = sys_spawn(a0, a1, a2, a3, a4, a5);

@@ -420,7 +420,7 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 	memset(&rep, 0, sizeof(rep));
 	rep.core = m->core;
 	if (m->core == me.core_id) {
-		rep.err = (int32_t)sys_info(&in);
+		rep.err = (int32_t)sys_info_tables(&in);
 		rep.apic_id = in.apic_id;
 		rep.part_base = in.part_base;
 		rep.part_end = in.part_end;
@@ -447,7 +447,7 @@ static void limits_here(struct monitor_limits_reply *rep)
 {
 	struct sys_info in;
 
-	rep->err = (int32_t)sys_info(&in);
+	rep->err = (int32_t)sys_info_tables(&in);
 	rep->procs_used = in.nprocs;
 	rep->procs_size = MAX_PROCS; /* the kernel's PROC_MAX, as ours */
 	for (int i = 0; i < MAX_PROCS; i++) {

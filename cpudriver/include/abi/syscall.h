@@ -24,7 +24,9 @@ enum sys_number {
 	SYS_YIELD = 2,      /* (): let the next runnable process run */
 	SYS_WAIT = 3,       /* (u64 timeout_ns): 0 = no timeout; returns
 			       event bits (SYS_EV_*) */
-	SYS_INFO = 4,       /* (struct sys_info *out) */
+	SYS_INFO = 4,       /* (struct sys_info *out, u32 what): what is 0
+			       or SYS_INFO_TABLES (the fields that walk
+			       page tables; else 0), E_INVAL otherwise */
 	SYS_SPAWN = 5,      /* (const char *app, u64 app_len, const char *args,
 			       u64 args_len, u64 chan_phys,
 			       const struct sys_grant *grant): monitor only;
@@ -258,6 +260,12 @@ struct sys_grant {
  * any pid. */
 #define SYS_PID_CORE(pid) ((uint32_t)((uint64_t)(pid) >> 16))
 
+/* SYS_INFO's what: also count chan_used and footprint, which walk page
+ * tables (the caller's, and every program's): thousands of instructions,
+ * so only for the pages that show them (`limits`, `cores`), not on the
+ * paths that want the core's id or its free memory */
+#define SYS_INFO_TABLES 1u
+
 struct sys_info {
 	uint32_t core_id;   /* this core's index, 0..ncores-1 */
 	uint32_t apic_id;   /* its local APIC id */
@@ -273,7 +281,8 @@ struct sys_info {
 	uint32_t ready;      /* core 0: `system ready` has been printed */
 	uint64_t monlink_phys; /* this core's monitor link frame (to core 0's
 				  monitor); 0 on core 0 */
-	uint32_t chan_used;  /* the caller's channel address slots in use */
+	uint32_t chan_used;  /* the caller's channel address slots in use
+				(SYS_INFO_TABLES) */
 	uint32_t chan_size;  /* and their number */
 	uint32_t half_closed_used; /* this core's frames with one end closed,
 				      the other on another core (remembered
@@ -283,7 +292,7 @@ struct sys_info {
 	uint64_t footprint; /* bytes of this core's frames its CPU driver
 			       instance, its monitor and its channels use:
 			       all in use but the programs' own frames and
-			       page tables */
+			       page tables (SYS_INFO_TABLES) */
 	uint64_t tsc_start; /* the TSC when this core's driver began:
 			       SYS_TIME_NS is abi_tsc_to_ns(TSC - tsc_start,
 			       tsc_khz) (abi/tsc.h), which libos computes in

@@ -70,6 +70,11 @@ long sys_info(struct sys_info *out)
 	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
 }
 
+long sys_info_tables(struct sys_info *out)
+{
+	return sys_call(SYS_INFO, (long)out, SYS_INFO_TABLES, 0, 0);
+}
+
 long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
 	       const struct sys_grant *grant)
 {
