@@ -15,7 +15,13 @@ void uart_init(void)
 	outb(UART_COM1 + UART_DLL, 1); /* 115200 baud */
 	outb(UART_COM1 + UART_DLM, 0);
 	outb(UART_COM1 + UART_LCR, UART_LCR_8N1);
-	outb(UART_COM1 + UART_FCR, 0x07); /* enable and clear FIFOs */
+	/* The FIFOs stay as the firmware left them (off under QEMU's
+	 * SeaBIOS and GRUB): turning them on clears what was received, and
+	 * with them off the UART holds a byte typed before us (the rest
+	 * waits in the sender), which the first receive interrupt takes.
+	 * Clearing it turned `spawn` typed during boot into `pawn`. A byte
+	 * at a time is plenty for typing: output waits for the transmit
+	 * register anyway. */
 	outb(UART_COM1 + UART_MCR, 0x03); /* DTR, RTS */
 }
 

@@ -8,7 +8,8 @@
 
 #include <stddef.h>
 
-/* uart_init: 115200 8N1, FIFOs on, interrupts off. */
+/* uart_init: 115200 8N1, interrupts off, the FIFOs as they were (what
+ * was typed before is kept for the console's input). */
 void uart_init(void);
 
 /* uart_write: writes n bytes, turning "\n" into "\r\n". Polls; bounded
