@@ -35,7 +35,7 @@
 #include "http.h"
 #include "httpd.h"
 
-#define BACKLOG 16
+#define BACKLOG 64 /* the most netd takes: bursts of new connections wait, not refused */
 #define CONN_STACK (32u << 10)
 #define SMALL_REPLY 2048 /* head and body in one send when they fit */
 #define ACCEPT_RETRY_NS (10ull * 1000 * 1000)

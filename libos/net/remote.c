@@ -649,6 +649,24 @@ static int opened(const struct net_sock_reply *rep, int r, int kind)
 	return s;
 }
 
+/* grant: keep accept grants out so that the server hands connections
+ * over as they come (into l->acc), not one per round trip of ours: up to
+ * the listener's backlog (at most NET_ACCEPT_MAX), counting the
+ * connections we hold. A burst (wrk's 16 connections opened at once)
+ * then waits here and in the server's queue of the backlog, not
+ * refused there while we take one at a time. Never waits: a grant the
+ * full channel does not take goes out at the next accept. */
+static void grant(struct rsock *l)
+{
+	int want = l->backlog < NET_ACCEPT_MAX ? l->backlog : NET_ACCEPT_MAX;
+	struct net_accept_req a = {l->srv};
+
+	while (l->srv >= 0 && l->grants + l->nacc < want &&
+	       net_send_accept_req(send_raw, 0, &a) == 0) {
+		l->grants++;
+	}
+}
+
 static int r_tcp_listen(uint16_t port, int backlog)
 {
 	struct net_listen_req q = {0, port, 0};
@@ -666,6 +684,7 @@ static int r_tcp_listen(uint16_t port, int backlog)
 	if ((s = opened(&rep, r, R_LISTEN)) >= 0) {
 		rs[s].port = port;
 		rs[s].backlog = q.backlog;
+		grant(&rs[s]);
 	}
 	return s;
 }
@@ -691,6 +710,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 				l->grants++;
 			}
 		}
+		grant(l);
 		if (l->acc_err) {
 			/* the server could not hand over a connection (this
 			 * client holds too many sockets) */
@@ -710,6 +730,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 		*peer = l->acc[0].peer;
 	}
 	memmove(l->acc, l->acc + 1, (size_t)--l->nacc * sizeof(l->acc[0]));
+	grant(l);
 	return conn;
 }
 
