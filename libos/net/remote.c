@@ -16,7 +16,7 @@
  * another core) or none, connections and waiting calls fail with
  * E_CLOSED; listeners stay, and as soon as a server is there we bind
  * to it and open them there again (same port and backlog, with the
- * accept grants of threads still waiting in sock_accept). Our monitor's
+ * accept grants we had out: grant()). Our monitor's
  * channel is watched too: when it says netd's core was declared lost
  * (peer_lost, docs/failures.md), that is a restart at once, not at the
  * next look. While there is no server the looks come sooner (from
