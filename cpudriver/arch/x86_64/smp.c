@@ -24,6 +24,7 @@
 
 #define START_RETRY_MS 10
 #define START_GIVEUP_MS 10000
+#define START_SLICE_US 20
 
 extern char tramp_start[], tramp_end[];
 extern char __ktext_start[], __ktext_end[], __krodata_start[],
@@ -309,28 +310,43 @@ static bool started(uint32_t c)
 	return slot(self.bt->cores[c].apic_id)[TSLOT_STARTED / 8] != 0;
 }
 
-/* wait_started: halt until kids have started or ms pass */
+/* wait_started: halt until kids have started or ms pass; the caller's
+ * periodic timer (start_slice) ends each halt */
 static void wait_started(const uint32_t *kids, int n, uint64_t ms)
 {
 	uint64_t end = rdtsc() + ms * self.tsc_khz;
 
 	for (;;) {
 		bool all = true;
-		uint64_t now = rdtsc(), ticks;
 
 		for (int i = 0; i < n; i++) {
 			all = all && started(kids[i]);
 		}
-		if (all || now >= end) {
-			break;
+		if (all || rdtsc() >= end) {
+			return;
 		}
-		ticks = (end - now) * self.lapic_khz / self.tsc_khz + 1;
-		lapic_timer_oneshot(ticks > 0xffffffffu ? 0xffffffffu
-							: (uint32_t)ticks);
 		irq_enable_and_halt();
 		irq_disable();
 	}
-	lapic_timer_oneshot(0);
+}
+
+/*
+ * start_slice: the periodic timer that bounds each halt of a booter.
+ * Short on purpose: under QEMU's single-threaded instruction counting
+ * (docs/benchmarks.md "Instruction counting") the INIT a child takes
+ * resets its vCPU, and the reset charges that vCPU's whole round-robin
+ * budget to the virtual clock as if it had run it: the budget lasts until
+ * the machine's next timer deadline, 10-100 ms of virtual time without a
+ * timer this close (docs/benchmarks.md "Boot at 255 cores under
+ * instruction counting"). A booter that wakes every START_SLICE_US keeps
+ * that deadline close from before the INIT is sent until the child runs;
+ * on hardware it costs a few hundred instructions a slice while waiting.
+ */
+static void start_slice(void)
+{
+	uint64_t ticks = START_SLICE_US * self.lapic_khz / 1000;
+
+	lapic_timer_periodic(ticks ? (uint32_t)ticks : 1);
 }
 
 void smp_boot_children(void)
@@ -338,6 +354,10 @@ void smp_boot_children(void)
 	uint32_t kids[2] = {0, 0};
 	int n = 0;
 
+	if (2 * self.id + 1 >= self.ncores) {
+		return;
+	}
+	start_slice();
 	for (uint32_t c = 2 * self.id + 1; c <= 2 * self.id + 2; c++) {
 		uint64_t pml4, rec;
 		uint32_t apic = self.bt->cores[c < self.ncores ? c : 0].apic_id;
@@ -369,6 +389,7 @@ void smp_boot_children(void)
 			lost(kids[i]);
 		}
 	}
+	lapic_timer_oneshot(0);
 }
 
 void smp_boot_done(void)
