@@ -317,6 +317,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.rsi = self.id;
 	p->frame.vector = 0;
 	p->chan_next = USER_CHAN_BASE;
+	p->chan_hole = USER_CHAN_BASE;
 	p->heap_end = USER_HEAP_BASE;
 	p->dev_next = USER_DEV_BASE;
 	p->mod_next = USER_MOD_BASE;
@@ -468,14 +469,12 @@ int64_t proc_trim_heap(struct proc *p, uint64_t bytes)
 
 uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 {
-	uint64_t va, flags;
+	/* the lowest slot a closed channel left, else the next one; below
+	 * chan_hole none is free (a monitor of 255 cores maps 254 links:
+	 * no walk over those already mapped per map) */
+	uint64_t va = pt_scan(&kpt, p->pml4, p->chan_hole, p->chan_next, false,
+			      0, 0);
 
-	/* the lowest slot a closed channel left, else the next one */
-	for (va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
-		if (pt_translate(&kpt, p->pml4, va, &flags) == UINT64_MAX) {
-			break;
-		}
-	}
 	if (va >= USER_CHAN_BASE + USER_CHAN_MAX * PAGE_SIZE ||
 	    pt_map(&kpt, p->pml4, va, phys, PAGE_SIZE,
 		   PTE_U | PTE_W | PTE_NX | PTE_SHARED |
@@ -483,6 +482,7 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 		   false)) {
 		return 0;
 	}
+	p->chan_hole = va + PAGE_SIZE;
 	if (va == p->chan_next) {
 		p->chan_next += PAGE_SIZE;
 	}
@@ -653,6 +653,9 @@ int proc_chan_close(struct proc *p, uint64_t va)
 	if (p == cur) {
 		invlpg(va);
 	}
+	if (va < p->chan_hole) {
+		p->chan_hole = va;
+	}
 	chan_unmapped(pa, flags);
 	return 0;
 }
@@ -673,15 +676,8 @@ static void release_channels(struct proc *p)
 
 bool proc_maps_shared(struct proc *p, uint64_t phys)
 {
-	uint64_t flags;
-
-	for (uint64_t va = USER_CHAN_BASE; va < p->chan_next; va += PAGE_SIZE) {
-		if (pt_translate(&kpt, p->pml4, va, &flags) == phys &&
-		    (flags & PTE_SHARED)) {
-			return true;
-		}
-	}
-	return false;
+	return pt_scan(&kpt, p->pml4, USER_CHAN_BASE, p->chan_next, true,
+		       phys, PTE_SHARED) < p->chan_next;
 }
 
 uint32_t proc_chan_used(struct proc *p)

@@ -37,6 +37,7 @@ struct proc {
 	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */
 	uint32_t events;   /* SYS_EV_* not yet delivered */
 	uint64_t chan_next; /* next free address for a channel frame */
+	uint64_t chan_hole; /* every slot below it is mapped (none free) */
 	uint64_t heap_end;  /* end of the memory SYS_MEM_MAP gave it */
 	uint64_t dev_next;  /* next free address for device registers */
 	uint32_t dev_used;  /* devices (directory index bits) it mapped or

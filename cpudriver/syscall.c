@@ -239,7 +239,7 @@ static int64_t sys_chan_map(uint64_t phys, uint64_t uva, uint64_t seal_uva)
 	struct proc *p = proc_current();
 	struct sys_chan out;
 	struct sys_seal seal;
-	int from = part_of(phys, PAGE_SIZE), r;
+	int from = -1, r; /* a boot link lies in no partition */
 
 	if (!p->monitor) {
 		return E_PERM;
@@ -257,6 +257,7 @@ static int64_t sys_chan_map(uint64_t phys, uint64_t uva, uint64_t seal_uva)
 		if ((r = seal_in(&seal, seal_uva)) < 0) {
 			return r;
 		}
+		from = part_of(phys, PAGE_SIZE);
 		if (from < 0 || from == (int)self.id ||
 		    rights_unseal(&krights, SEAL_CHAN, phys, PAGE_SIZE,
 				  (uint32_t)from, 0, &seal) < 0) {

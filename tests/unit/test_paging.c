@@ -690,6 +690,82 @@ static void test_prune(void **state)
 	expect_map(pml4, USER_BASE + PAGE_SIZE, 0x20201000, PTE_P | PTE_U | PTE_PS);
 }
 
+/* scan_slow: what pt_scan answers, by pt_translate page by page */
+static uint64_t scan_slow(uint64_t pml4, uint64_t lo, uint64_t hi,
+			  bool want_present, uint64_t phys, uint64_t flags)
+{
+	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+		uint64_t f, pa = tr(pml4, va, &f);
+		bool large = pa != UINT64_MAX && (f & PTE_PS);
+
+		if (!want_present && pa == UINT64_MAX) {
+			return va;
+		}
+		if (want_present && !large && pa == phys &&
+		    (f & flags) == flags) {
+			return va;
+		}
+	}
+	return hi;
+}
+
+static void test_scan(void **state)
+{
+	uint64_t pml4 = new_pml4();
+	const uint64_t base = USER_BASE, hi = USER_BASE + 8 * MiB;
+
+	(void)state;
+	/* nothing mapped: the first page is free, nothing matches */
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, false, 0, 0), base);
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, true, 0x20000000,
+				 PTE_SHARED),
+			 hi);
+	/* 600 pages from base (across a page-table border), one marked */
+	for (uint64_t i = 0; i < 600; i++) {
+		assert_int_equal(pt_map(&fk.a, pml4, base + i * PAGE_SIZE,
+					0x20000000 + i * PAGE_SIZE, PAGE_SIZE,
+					PTE_U | (i == 555 ? PTE_SHARED : 0),
+					false),
+				 0);
+	}
+	/* a 2 MiB page further up: neither free nor a 4 KiB match */
+	assert_int_equal(pt_map(&fk.a, pml4, base + 4 * MiB, 0x30000000,
+				2 * MiB, PTE_U, true),
+			 0);
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, false, 0, 0),
+			 base + 600 * PAGE_SIZE);
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, true,
+				 0x20000000 + 555 * PAGE_SIZE, PTE_SHARED),
+			 base + 555 * PAGE_SIZE);
+	/* the right frame without the flag, or not page-aligned: no match */
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, true,
+				 0x20000000 + 554 * PAGE_SIZE, PTE_SHARED),
+			 hi);
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, true,
+				 0x20000000 + 555 * PAGE_SIZE + 8, PTE_SHARED),
+			 hi);
+	/* a hole: found from below it, not from above it */
+	pt_unmap(&fk.a, pml4, base + 100 * PAGE_SIZE, PAGE_SIZE);
+	assert_int_equal(pt_scan(&fk.a, pml4, base, hi, false, 0, 0),
+			 base + 100 * PAGE_SIZE);
+	assert_int_equal(pt_scan(&fk.a, pml4, base + 101 * PAGE_SIZE, hi,
+				 false, 0, 0),
+			 base + 600 * PAGE_SIZE);
+	/* inside the large page nothing is free; past it, all is */
+	assert_int_equal(pt_scan(&fk.a, pml4, base + 4 * MiB, hi, false, 0, 0),
+			 base + 6 * MiB);
+	/* every start agrees with the page-by-page walk */
+	for (uint64_t lo = base; lo < hi; lo += 37 * PAGE_SIZE) {
+		assert_int_equal(pt_scan(&fk.a, pml4, lo, hi, false, 0, 0),
+				 scan_slow(pml4, lo, hi, false, 0, 0));
+		assert_int_equal(
+		    pt_scan(&fk.a, pml4, lo, hi, true,
+			    0x20000000 + 555 * PAGE_SIZE, PTE_SHARED),
+		    scan_slow(pml4, lo, hi, true, 0x20000000 + 555 * PAGE_SIZE,
+			      PTE_SHARED));
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -705,6 +781,7 @@ int main(void)
 	    T(test_nomem),
 	    T(test_free_user),
 	    T(test_prune),
+	    T(test_scan),
 	};
 #undef T
 

@@ -152,6 +152,68 @@ void pt_prune(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 	}
 }
 
+/* leaf_table: the page table (level 0) that maps va, or NULL when an upper
+ * entry is absent (*large: false) or a large page (*large: true) */
+static uint64_t *leaf_table(struct pt_alloc *a, uint64_t pml4, uint64_t va,
+			    bool *large)
+{
+	uint64_t e = pml4 | PTE_P;
+
+	*large = false;
+	for (int level = 3; level >= 1; level--) {
+		e = table(a, e)[IDX(va, level)];
+		if (!(e & PTE_P)) {
+			return 0;
+		}
+		if (e & PTE_PS) {
+			*large = true;
+			return 0;
+		}
+	}
+	return table(a, e);
+}
+
+static bool scan_hit(uint64_t e, bool want_present, uint64_t phys,
+		     uint64_t flags)
+{
+	if (!want_present) {
+		return !(e & PTE_P);
+	}
+	return (e & PTE_P) && (e & PTE_ADDR) == phys && (e & flags) == flags;
+}
+
+uint64_t pt_scan(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi,
+		 bool want_present, uint64_t phys, uint64_t flags)
+{
+	uint64_t va = lo & ~(PAGE_SIZE - 1);
+
+	while (va < hi) {
+		uint64_t end = (va | (LARGE_PAGE_SIZE - 1)) + 1;
+		bool large;
+		uint64_t *pt = leaf_table(a, pml4, va, &large);
+
+		if (end > hi) {
+			end = hi;
+		}
+		if (!pt) {
+			/* absent: every page of it is free; large: none is,
+			 * and it is no 4 KiB match */
+			if (!want_present && !large) {
+				return va;
+			}
+			va = end;
+			continue;
+		}
+		for (; va < end; va += PAGE_SIZE) {
+			if (scan_hit(pt[IDX(va, 0)], want_present, phys,
+				     flags)) {
+				return va;
+			}
+		}
+	}
+	return hi;
+}
+
 uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 		      uint64_t *flags)
 {

@@ -59,6 +59,15 @@ void pt_prune(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 uint64_t pt_translate(struct pt_alloc *a, uint64_t pml4, uint64_t va,
 		      uint64_t *flags);
 
+/* pt_scan: the first 4 KiB-aligned va in [lo, hi) whose 4 KiB leaf entry
+ * maps phys with every bit of `flags` set (want_present), or maps nothing
+ * (!want_present; phys and flags unused); hi if none. Reads each page
+ * table on the way once instead of walking from the root for every page
+ * (a process's channel area: proc.c). Inside a 2 MiB page nothing is
+ * free and nothing matches. */
+uint64_t pt_scan(struct pt_alloc *a, uint64_t pml4, uint64_t lo, uint64_t hi,
+		 bool want_present, uint64_t phys, uint64_t flags);
+
 /* pt_free_user: frees (through free_frame) every user-half table and
  * every frame mapped 4 KiB at a user address in the tables at pml4, except
  * frames mapped with PTE_SHARED (channel frames, boot module pages: owned
