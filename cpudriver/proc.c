@@ -317,7 +317,7 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	p->frame.rsi = self.id;
 	p->frame.vector = 0;
 	p->chan_next = USER_CHAN_BASE;
-	p->chan_hole = USER_CHAN_BASE;
+	p->chan_hole = 0;
 	p->heap_end = USER_HEAP_BASE;
 	p->dev_next = USER_DEV_BASE;
 	p->mod_next = USER_MOD_BASE;
@@ -472,8 +472,9 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 	/* the lowest slot a closed channel left, else the next one; below
 	 * chan_hole none is free (a monitor of 255 cores maps 254 links:
 	 * no walk over those already mapped per map) */
-	uint64_t va = pt_scan(&kpt, p->pml4, p->chan_hole, p->chan_next, false,
-			      0, 0);
+	uint64_t va = pt_scan(&kpt, p->pml4,
+			      USER_CHAN_BASE + (uint64_t)p->chan_hole * PAGE_SIZE,
+			      p->chan_next, false, 0, 0);
 
 	if (va >= USER_CHAN_BASE + USER_CHAN_MAX * PAGE_SIZE ||
 	    pt_map(&kpt, p->pml4, va, phys, PAGE_SIZE,
@@ -482,7 +483,7 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 		   false)) {
 		return 0;
 	}
-	p->chan_hole = va + PAGE_SIZE;
+	p->chan_hole = (uint32_t)((va - USER_CHAN_BASE) / PAGE_SIZE) + 1;
 	if (va == p->chan_next) {
 		p->chan_next += PAGE_SIZE;
 	}
@@ -653,8 +654,8 @@ int proc_chan_close(struct proc *p, uint64_t va)
 	if (p == cur) {
 		invlpg(va);
 	}
-	if (va < p->chan_hole) {
-		p->chan_hole = va;
+	if ((va - USER_CHAN_BASE) / PAGE_SIZE < p->chan_hole) {
+		p->chan_hole = (uint32_t)((va - USER_CHAN_BASE) / PAGE_SIZE);
 	}
 	chan_unmapped(pa, flags);
 	return 0;

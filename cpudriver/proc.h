@@ -36,8 +36,10 @@ struct proc {
 	uint64_t pml4;
 	uint64_t wake_tsc; /* WAITING: TSC to wake at, 0 = no timeout */
 	uint32_t events;   /* SYS_EV_* not yet delivered */
+	uint32_t chan_hole; /* every channel slot below this one is mapped
+			       (none free); in the padding before chan_next,
+			       so struct proc keeps its size and layout */
 	uint64_t chan_next; /* next free address for a channel frame */
-	uint64_t chan_hole; /* every slot below it is mapped (none free) */
 	uint64_t heap_end;  /* end of the memory SYS_MEM_MAP gave it */
 	uint64_t dev_next;  /* next free address for device registers */
 	uint32_t dev_used;  /* devices (directory index bits) it mapped or
