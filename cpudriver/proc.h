@@ -22,7 +22,11 @@
 #define PROC_NAME_MAX 32
 #define PROC_ARGS_MAX 128
 
-enum proc_state { PROC_FREE = 0, PROC_RUNNABLE, PROC_WAITING };
+enum proc_state {
+	PROC_FREE = 0,
+	PROC_RUNNABLE = SYS_PROC_RUNNABLE, /* as SYS_PROC_LIST reports them */
+	PROC_WAITING = SYS_PROC_WAITING
+};
 
 struct proc {
 	enum proc_state state;

@@ -54,7 +54,7 @@ static void sample(struct monitor_heartbeat *hb)
 			continue; /* ourselves: running as we look */
 		}
 		hb->live++;
-		hb->runnable += list[i].state == 1;
+		hb->runnable += list[i].state == SYS_PROC_RUNNABLE;
 		/* the newest program's pid (n counts up, modulo 2^16: a
 		 * spawn shows) */
 		if (hb->live == 1 ||

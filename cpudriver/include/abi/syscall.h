@@ -338,9 +338,13 @@ struct sys_chan {
 #define SYS_FAIL_PANIC 1u
 #define SYS_FAIL_HANG 2u
 
+/* struct sys_proc's state (the kernel's enum proc_state keeps them) */
+#define SYS_PROC_RUNNABLE 1u
+#define SYS_PROC_WAITING 2u
+
 struct sys_proc {
 	uint32_t pid;
-	uint32_t state; /* 1 runnable, 2 waiting */
+	uint32_t state; /* SYS_PROC_RUNNABLE or SYS_PROC_WAITING */
 	uint32_t parent; /* the process that spawned it (a monitor, for
 			    every program), 0 for a monitor */
 	uint32_t rights; /* SYS_RIGHT_* it holds */
