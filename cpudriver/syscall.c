@@ -447,10 +447,12 @@ static int64_t sys_mem_trim(uint64_t bytes)
 	return proc_trim_heap(proc_current(), bytes);
 }
 
-static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		       uint64_t a3)
 {
 	struct sys_range out;
 	struct sys_seal seal;
+	struct sys_lend lend = {{0, 0}, 0};
 	uint64_t base;
 	int from, r;
 
@@ -462,16 +464,24 @@ static int64_t sys_mem(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 		if (a1 >= self.ncores || a1 == self.id) {
 			return E_RANGE;
 		}
-		if (!user_range_ok(a2, sizeof(seal), true)) {
+		/* the answer's place checked (and written) before any
+		 * memory leaves: nothing can unmap it before the end of
+		 * this call, which writes it without a second check */
+		if (copy_out(a2, &lend, sizeof(lend))) {
 			return E_FAULT;
 		}
-		r = frame_lend(a0, &base);
-		if (r < 0) {
-			return r;
+		/* the reserve the monitor keeps: nothing taken below it */
+		lend.free_bytes = frame_free_bytes();
+		r = lend.free_bytes < a3 || a0 > lend.free_bytes - a3
+			? E_NOMEM
+			: frame_lend(a0, &base);
+		if (r == 0) {
+			lend.free_bytes = frame_free_bytes();
+			rights_seal(&krights, SEAL_MEM, base, a0, (uint32_t)a1,
+				    0, &lend.seal);
 		}
-		rights_seal(&krights, SEAL_MEM, base, a0, (uint32_t)a1, 0, &seal);
-		copy_out(a2, &seal, sizeof(seal)); /* checked above */
-		return (int64_t)base;
+		memcpy(user_ptr(a2), &lend, sizeof(lend)); /* checked above */
+		return r < 0 ? r : (int64_t)base;
 	case SYS_MEM_ADOPT:
 		from = part_of(a0, a1);
 		if (from < 0 || from == (int)self.id) {
@@ -743,7 +753,18 @@ void syscall_dispatch(struct trap_frame *f)
 		r = sys_chan_grant(a0, a1, a2);
 		break;
 	case SYS_DOORBELL:
+	case SYS_RING_WAIT:
+	case SYS_RING_YIELD:
+		/* one call site: sys_doorbell stays inlined here */
 		r = sys_doorbell(a0, a1);
+		if (r == 0 && nr == SYS_RING_WAIT) {
+			f->rax = 0;
+			sched_wait(f, a2);
+			return;
+		}
+		if (r == 0 && nr == SYS_RING_YIELD) {
+			sched_yield();
+		}
 		break;
 	case SYS_DOORBELLS:
 		r = sys_doorbells(a0, a1);
@@ -779,7 +800,7 @@ void syscall_dispatch(struct trap_frame *f)
 	case SYS_MEM_ADOPT:
 	case SYS_MEM_RELEASE:
 	case SYS_MEM_RECLAIM:
-		r = sys_mem(f->rax, a0, a1, a2);
+		r = sys_mem(f->rax, a0, a1, a2, a3);
 		break;
 	case SYS_DEV_INFO:
 		r = dev_sys_info(a0, a1);

@@ -513,7 +513,7 @@ static void fail_here(uint32_t kind)
 	}
 	/* our last line reaches the console before a panic writes
 	 * straight to the UART, byte by byte, across whatever it prints */
-	sys_wait(50 * MS);
+	bells_wait(50 * MS);
 	if (kind == 3) {
 		exit(0);
 	}

@@ -112,14 +112,12 @@ int main(int argc, char **argv)
 				 * next pass (it is the woken process: the
 				 * yield goes to it, not round robin) */
 				if (local_rang) {
-					local_rang = 0;
 					local_sent = 0;
-					sys_yield();
+					bells_yield();
 				}
 				continue;
 			}
 			local_sent = 0; /* our wait runs it, as a yield would */
-			local_rang = 0;
 		} else if (!idle_since) {
 			/* poll briefly before sleeping: a reply that is on
 			 * its way then needs no doorbell (the window in TSC
@@ -130,10 +128,9 @@ int main(int argc, char **argv)
 			 * runs now, not after our window (the kernel runs a
 			 * process a doorbell of its own core woke only when
 			 * the ringer waits or yields) */
-			if (local_sent) {
+			if (local_sent || local_rang) {
 				local_sent = 0;
-				local_rang = 0;
-				sys_yield();
+				bells_yield();
 			}
 		}
 		if (!at_once && idle_since &&
@@ -152,7 +149,7 @@ int main(int argc, char **argv)
 			/* something arrived meanwhile: no wait */
 		} else if (!due && outq_quiet()) {
 			/* nothing due, nothing queued: no clock to read */
-			ev = (uint32_t)sys_wait(0);
+			ev = bells_wait(0);
 		} else {
 			uint64_t now = sys_time_ns(), rel = outq_release(now);
 			uint64_t poll = outq_pending();
@@ -165,8 +162,7 @@ int main(int argc, char **argv)
 			if (poll && (!due || due > now + poll)) {
 				due = now + poll;
 			}
-			ev = (uint32_t)sys_wait(!due ? 0 : due > now ? due - now
-								       : 1);
+			ev = bells_wait(!due ? 0 : due > now ? due - now : 1);
 		}
 		set_sleep(0);
 		if (ev & SYS_EV_CLOSED) {

@@ -50,13 +50,30 @@ static uint32_t nlent;
 
 static void lent_add(uint64_t base, uint64_t size, uint32_t to)
 {
-	struct lent *n;
+	struct lent *n, *spare = 0;
 
+	/* a piece lent right below (lenders lend downwards) or above one
+	 * lent to the same core joins its record: one record per borrower
+	 * while it borrows in a row */
 	for (uint32_t i = 0; i < nlent; i++) {
-		if (!lent[i].size) {
-			lent[i] = (struct lent){base, size, to};
+		struct lent *l = &lent[i];
+
+		if (l->size && l->to == to && l->base == base + size) {
+			l->base = base;
+			l->size += size;
 			return;
 		}
+		if (l->size && l->to == to && l->base + l->size == base) {
+			l->size += size;
+			return;
+		}
+		if (!l->size && !spare) {
+			spare = l;
+		}
+	}
+	if (spare) {
+		*spare = (struct lent){base, size, to};
+		return;
 	}
 	n = realloc(lent, (nlent ? nlent * 2 : 4) * sizeof(*n));
 	if (!n) {
@@ -215,10 +232,8 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	struct ctx *cx = vctx;
 	struct monitor_lend_req fwd = *m;
 	struct monitor_lend_reply rep = {0};
-	struct sys_seal seal = {0, 0};
-	struct sys_info in;
-	uint64_t part;
-	const char *rule;
+	struct sys_lend out = {{0, 0}, 0};
+	uint64_t part = me.part_end - me.part_base;
 	long base;
 	int to;
 
@@ -232,27 +247,22 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 		rep.err = E_NOENT;
 		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 	}
-	if (sys_info(&in) < 0) {
-		in.part_end = in.part_base = in.free_bytes = 0;
-	}
-	part = in.part_end - in.part_base;
-	rule = lend_rule(in.free_bytes, part, m->bytes);
-	rep.free_bytes = in.free_bytes;
-	if (rule) {
+	/* the kernel keeps the reserve (lend_rule) and says what is free:
+	 * no SYS_INFO of its own on this path */
+	base = sys_mem_lend(m->bytes, m->borrower, &out, lend_reserve(part));
+	rep.free_bytes = out.free_bytes;
+	if (base == E_NOMEM && lend_rule(out.free_bytes, part, m->bytes)) {
 		printf("monitor %u: refused to lend %lu MiB: %s (%lu MiB)\n",
-		       me.core_id, (unsigned long)(m->bytes >> 20), rule,
+		       me.core_id, (unsigned long)(m->bytes >> 20),
+		       lend_rule(out.free_bytes, part, m->bytes),
 		       (unsigned long)(lend_reserve(part) >> 20));
-		rep.err = E_NOMEM;
-		return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);
 	}
-	base = sys_mem_lend(m->bytes, m->borrower, &seal);
 	rep.err = base < 0 ? (int32_t)base : 0;
 	rep.base = base < 0 ? 0 : (uint64_t)base;
 	rep.size = base < 0 ? 0 : m->bytes;
-	rep.seal_seq = seal.seq;
-	rep.seal_mac = seal.mac;
+	rep.seal_seq = out.seal.seq;
+	rep.seal_mac = out.seal.mac;
 	if (base >= 0) {
-		rep.free_bytes -= m->bytes;
 		lent_add((uint64_t)base, m->bytes, m->borrower);
 	}
 	return monitor_reply_lend(send_on, ROUTE(cx->route), m, &rep);

@@ -53,18 +53,50 @@ struct relay_table relays = {.e = relay_entries,
 static struct sys_bell held[SYS_BELLS_MAX];
 static unsigned nheld;
 static int holding;
+/* Our own core's doorbells wait until we yield or wait: such a doorbell
+ * only makes a program runnable, and it runs when we stop anyway; the
+ * yield or wait then rings it in the same system call (SYS_RING_YIELD,
+ * SYS_RING_WAIT). local_rang: some wait. */
+static struct sys_bell mine[SYS_BELLS_MAX];
+static unsigned nmine;
+
+static int keep(struct sys_bell *list, unsigned *n, uint32_t core,
+		uint32_t wake)
+{
+	for (unsigned i = 0; i < *n; i++) {
+		if (list[i].core == core && list[i].wake == wake) {
+			return 1; /* rung once is enough */
+		}
+	}
+	if (*n >= SYS_BELLS_MAX) {
+		return 0;
+	}
+	list[*n].core = core;
+	list[(*n)++].wake = wake;
+	return 1;
+}
 
 static void ring(uint32_t core, uint32_t wake)
 {
 	if (core == me.core_id) {
-		local_rang = 1;
-	}
-	if (holding && nheld < SYS_BELLS_MAX) {
-		held[nheld].core = core;
-		held[nheld++].wake = wake;
+		if (keep(mine, &nmine, core, wake)) {
+			local_rang = 1;
+			return;
+		}
+	} else if (holding && keep(held, &nheld, core, wake)) {
 		return;
 	}
 	sys_doorbell(core, wake);
+}
+
+static void ring_list(struct sys_bell *list, unsigned *n)
+{
+	if (*n == 1) {
+		sys_doorbell(list[0].core, list[0].wake);
+	} else if (*n) {
+		sys_doorbells(list, *n);
+	}
+	*n = 0;
 }
 
 void bells_hold(void)
@@ -75,17 +107,43 @@ void bells_hold(void)
 void bells_ring(void)
 {
 	holding = 0;
-	if (nheld == 1) {
-		sys_doorbell(held[0].core, held[0].wake);
-	} else if (nheld) {
-		sys_doorbells(held, nheld);
+	ring_list(held, &nheld);
+}
+
+void bells_yield(void)
+{
+	local_rang = 0;
+	if (nmine == 1) {
+		nmine = 0;
+		if (sys_ring_yield(mine[0].core, mine[0].wake) == 0) {
+			return;
+		}
+		sys_doorbell(mine[0].core, mine[0].wake); /* cannot fail */
 	}
-	nheld = 0;
+	ring_list(mine, &nmine);
+	sys_yield();
+}
+
+uint32_t bells_wait(uint64_t timeout_ns)
+{
+	long r;
+
+	local_rang = 0;
+	if (nmine == 1) {
+		nmine = 0;
+		r = sys_ring_wait(mine[0].core, mine[0].wake, timeout_ns);
+		if (r >= 0) {
+			return (uint32_t)r;
+		}
+		sys_doorbell(mine[0].core, mine[0].wake); /* cannot fail */
+	}
+	ring_list(mine, &nmine);
+	return (uint32_t)sys_wait(timeout_ns);
 }
 
 static void pause_ns(uint64_t ns)
 {
-	sys_wait(ns);
+	bells_wait(ns);
 }
 
 static void no_wait(struct binding *b, struct bind_call *c, uint64_t until)
@@ -231,13 +289,13 @@ static void send_taken(int route)
  * per link to another monitor and OUTQ per program, each in memory of
  * its own size (what monitors send each other is bounded by what they
  * hold, processes, bindings, relays, so a link's queue is deep: a lost
- * exit note or unbind would leave a waiter or a frame behind for good), and go out as the peer makes room (outq_flush, every
- * pass of the loop): a burst is delayed, not lost, and a program that
- * reads late still gets every reply and note (exit notes, client_gone).
- * Only a route whose queue is full too loses a message (logged as
- * before); a program's queue goes when its route is given to another
- * program. A second after the last burst the heap's free top goes back to
- * the core (outq_release): a burst costs nothing for good.
+ * exit note or unbind would leave a waiter or a frame behind for good), and go
+ * out as the peer makes room (outq_flush, every pass of the loop): a burst is
+ * delayed, not lost, and a program that reads late still gets every reply and
+ * note (exit notes, client_gone). Only a route whose queue is full too loses a
+ * message (logged as before); a program's queue goes when its route is given to
+ * another program. A second after the last burst the heap's free top goes back
+ * to the core (outq_release): a burst costs nothing for good.
  */
 #define OUTQ 64
 #define OUTQ_LINK 1024

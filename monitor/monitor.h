@@ -130,9 +130,14 @@ extern int local_sent;
 extern int local_rang;
 int sleep_at_once(void);
 /* bells_hold: the doorbells sends ring wait until bells_ring, which rings
- * them in one system call (a fan-out to several cores; mesh.c) */
+ * them in one system call (a fan-out to several cores; mesh.c). Our own
+ * core's doorbells wait for bells_yield or bells_wait (sys_yield and
+ * sys_wait that ring them in the same system call); the monitor yields
+ * or waits only through these. */
 void bells_hold(void);
 void bells_ring(void);
+void bells_yield(void);
+uint32_t bells_wait(uint64_t timeout_ns);
 void join_mesh(void);
 
 /* place.c */

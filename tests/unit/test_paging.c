@@ -690,6 +690,50 @@ static void test_prune(void **state)
 	expect_map(pml4, USER_BASE + PAGE_SIZE, 0x20201000, PTE_P | PTE_U | PTE_PS);
 }
 
+static void map_4k(uint64_t pml4, uint64_t va, uint64_t pa)
+{
+	assert_int_equal(
+	    pt_map(&fk.a, pml4, va, pa, PAGE_SIZE, PTE_U | PTE_W, false), 0);
+}
+
+/* pt_prune looks for a present entry outwards from the one cleared: one
+ * at the far end of the table, either way, still keeps the table */
+static void test_prune_far(void **state)
+{
+	/* the first address of a PD's range (1 GiB aligned) */
+	uint64_t at = (USER_BASE + GiB - 1) & ~(uint64_t)(GiB - 1);
+	uint64_t pml4 = new_pml4(), last = at + 511 * PAGE_SIZE;
+	uint64_t far_pd = at + 511 * 2 * MiB;
+	unsigned before = fk.nfreed;
+
+	(void)state;
+	/* one PT: entries 0 and 511; each in turn goes, the other stays */
+	map_4k(pml4, at, 0x20000000);
+	map_4k(pml4, last, 0x20001000);
+	pt_unmap(&fk.a, pml4, last, PAGE_SIZE);
+	pt_prune(&fk.a, pml4, last, fake_free_table);
+	assert_int_equal(fk.nfreed, before);
+	expect_map(pml4, at, 0x20000000, PTE_P | PTE_U | PTE_W);
+	map_4k(pml4, last, 0x20001000);
+	pt_unmap(&fk.a, pml4, at, PAGE_SIZE);
+	pt_prune(&fk.a, pml4, at, fake_free_table);
+	assert_int_equal(fk.nfreed, before);
+	expect_map(pml4, last, 0x20001000, PTE_P | PTE_U | PTE_W);
+	/* one PD: its PT (entry 0) and a large page at entry 511 */
+	assert_int_equal(pt_map(&fk.a, pml4, far_pd, 0x40000000, 2 * MiB,
+				PTE_U, true),
+			 0);
+	pt_unmap(&fk.a, pml4, last, PAGE_SIZE);
+	pt_prune(&fk.a, pml4, last, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 1); /* the PT only */
+	expect_map(pml4, far_pd, 0x40000000, PTE_P | PTE_U | PTE_PS);
+	/* the large page gone too: the PD and the PDPT go */
+	pt_unmap(&fk.a, pml4, far_pd, 2 * MiB);
+	pt_prune(&fk.a, pml4, far_pd, fake_free_table);
+	assert_int_equal(fk.nfreed, before + 3);
+	expect_unmapped(pml4, far_pd);
+}
+
 /* scan_slow: what pt_scan answers, by pt_translate page by page */
 static uint64_t scan_slow(uint64_t pml4, uint64_t lo, uint64_t hi,
 			  bool want_present, uint64_t phys, uint64_t flags)
@@ -781,6 +825,7 @@ int main(void)
 	    T(test_nomem),
 	    T(test_free_user),
 	    T(test_prune),
+	    T(test_prune_far),
 	    T(test_scan),
 	};
 #undef T

@@ -91,11 +91,14 @@ enum sys_number {
 				memory (rounded up to 4 KiB) at the end of the
 				caller's heap; returns its address, or E_NOMEM
 				(nothing mapped) when the core is out of frames */
-	SYS_MEM_LEND = 21,   /* (u64 bytes, u32 to_core, struct sys_seal
-				*seal): monitor only; takes bytes (2 MiB
-				multiple) off this core to lend to to_core;
-				returns the physical base, *seal the right
-				to_core's kernel wants */
+	SYS_MEM_LEND = 21,   /* (u64 bytes, u32 to_core, struct sys_lend
+				*out, u64 keep): monitor only; takes bytes
+				(2 MiB multiple) off this core to lend to
+				to_core, unless fewer than bytes + keep are
+				free (E_NOMEM, nothing taken); returns the
+				physical base, out->seal the right to_core's
+				kernel wants; out->free_bytes is this core's
+				free memory after (refused: as it is) */
 	SYS_MEM_ADOPT = 22,  /* (u64 base, u64 size, const struct sys_seal
 				*seal): monitor only; use memory another
 				core's kernel lent to this core (E_PERM
@@ -206,6 +209,18 @@ enum sys_number {
 				(E_RANGE: n or a core out of range, E_FAULT:
 				the list unreadable; nothing rung then);
 				returns n */
+	SYS_RING_WAIT = 46,  /* (u32 core, u32 wake, u64 timeout_ns):
+				SYS_DOORBELL(core, wake), then SYS_WAIT(
+				timeout_ns) in the same entry (a sender that
+				rang its peer and now waits for the answer:
+				one system call, not two); the doorbell's
+				error (nothing rung, no wait) or SYS_WAIT's
+				event bits */
+	SYS_RING_YIELD = 47, /* (u32 core, u32 wake): SYS_DOORBELL(core,
+				wake), then SYS_YIELD in the same entry (a
+				monitor that answered a program of its own
+				core lets it run); the doorbell's error
+				(nothing rung, no yield) or 0 */
 	SYS_COUNT
 };
 
@@ -317,6 +332,14 @@ struct sys_core {
 struct sys_seal {
 	uint64_t seq; /* the making kernel's sequence number, never 0 */
 	uint64_t mac; /* SipHash over the right, under the kernels' key */
+};
+
+/* SYS_MEM_LEND's answer: the lender's monitor needs its free memory for
+ * the reserve rule and the reply, and gets it here rather than by one
+ * more system call (SYS_INFO) on the borrow path */
+struct sys_lend {
+	struct sys_seal seal;
+	uint64_t free_bytes;
 };
 
 /* SYS_CHAN_CLOSED: our end of another core's channel frame closed */

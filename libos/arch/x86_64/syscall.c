@@ -65,6 +65,11 @@ long sys_wait(uint64_t timeout_ns)
 	return r;
 }
 
+long sys_ring_yield(uint32_t core, uint32_t wake)
+{
+	return sys_call(SYS_RING_YIELD, (long)core, (long)wake, 0, 0);
+}
+
 long sys_info(struct sys_info *out)
 {
 	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
@@ -120,6 +125,17 @@ long sys_chan_release(uint64_t phys, uint32_t closer,
 long sys_doorbell(uint32_t core, uint32_t wake)
 {
 	return sys_call(SYS_DOORBELL, (long)core, (long)wake, 0, 0);
+}
+
+long sys_ring_wait(uint32_t core, uint32_t wake, uint64_t timeout_ns)
+{
+	long r = sys_call(SYS_RING_WAIT, (long)core, (long)wake,
+			  (long)timeout_ns, 0);
+
+	if (r > 0 && (r & SYS_EV_TRACE)) {
+		trace_refresh();
+	}
+	return r;
 }
 
 long sys_doorbells(const struct sys_bell *bells, uint64_t n)
@@ -213,9 +229,11 @@ long sys_mem_trim(uint64_t bytes)
 	return sys_call(SYS_MEM_TRIM, (long)bytes, 0, 0, 0);
 }
 
-long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal)
+long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_lend *out,
+		  uint64_t keep)
 {
-	return sys_call(SYS_MEM_LEND, (long)bytes, (long)to_core, (long)seal, 0);
+	return sys_call(SYS_MEM_LEND, (long)bytes, (long)to_core, (long)out,
+			(long)keep);
 }
 
 long sys_mem_adopt(uint64_t base, uint64_t size, const struct sys_seal *seal)

@@ -31,6 +31,8 @@ long sys_chan_closed(struct sys_chan_closed *out);
 long sys_chan_release(uint64_t phys, uint32_t closer,
 		      const struct sys_seal *seal);
 long sys_doorbell(uint32_t core, uint32_t wake);
+long sys_ring_wait(uint32_t core, uint32_t wake, uint64_t timeout_ns);
+long sys_ring_yield(uint32_t core, uint32_t wake);
 long sys_doorbells(const struct sys_bell *bells, uint64_t n);
 long sys_reap(struct sys_exit *out);
 /* sys_reap_mirror: SYS_REAP that also asks the kernel to keep *queued
@@ -44,7 +46,8 @@ long sys_proc_list(struct sys_proc *out, size_t max);
 long sys_kill(uint32_t pid);
 long sys_mem_map(uint64_t bytes);
 long sys_mem_trim(uint64_t bytes);
-long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_seal *seal);
+long sys_mem_lend(uint64_t bytes, uint32_t to_core, struct sys_lend *out,
+		  uint64_t keep);
 long sys_mem_adopt(uint64_t base, uint64_t size, const struct sys_seal *seal);
 long sys_mem_release(struct sys_range *out);
 long sys_mem_reclaim(uint64_t base, uint64_t size);

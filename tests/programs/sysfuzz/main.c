@@ -369,7 +369,12 @@ static void one_call(uint64_t i)
 		a[2] = ptr();
 		break;
 	case SYS_DOORBELL:
+	case SYS_RING_YIELD:
 		a[0] = core_arg();
+		break;
+	case SYS_RING_WAIT: /* as SYS_WAIT: a short deadline */
+		a[0] = core_arg();
+		a[2] = 1 + below(2000000);
 		break;
 	case SYS_CORE_INFO:
 		a[0] = core_arg();
@@ -395,6 +400,7 @@ static void one_call(uint64_t i)
 		a[0] = len();
 		a[1] = core_arg();
 		a[2] = ptr();
+		a[3] = len();
 		break;
 	case SYS_MEM_ADOPT:
 	case SYS_MEM_RECLAIM:
