@@ -289,13 +289,13 @@ static void send_taken(int route)
  * per link to another monitor and OUTQ per program, each in memory of
  * its own size (what monitors send each other is bounded by what they
  * hold, processes, bindings, relays, so a link's queue is deep: a lost
- * exit note or unbind would leave a waiter or a frame behind for good), and go
- * out as the peer makes room (outq_flush, every pass of the loop): a burst is
- * delayed, not lost, and a program that reads late still gets every reply and
- * note (exit notes, client_gone). Only a route whose queue is full too loses a
- * message (logged as before); a program's queue goes when its route is given to
- * another program. A second after the last burst the heap's free top goes back
- * to the core (outq_release): a burst costs nothing for good.
+ * exit note or unbind would leave a waiter or a frame behind for good), and go out as the peer makes room (outq_flush, every
+ * pass of the loop): a burst is delayed, not lost, and a program that
+ * reads late still gets every reply and note (exit notes, client_gone).
+ * Only a route whose queue is full too loses a message (logged as
+ * before); a program's queue goes when its route is given to another
+ * program. A second after the last burst the heap's free top goes back to
+ * the core (outq_release): a burst costs nothing for good.
  */
 #define OUTQ 64
 #define OUTQ_LINK 1024
