@@ -234,6 +234,7 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	struct monitor_lend_reply rep = {0};
 	struct sys_lend out = {{0, 0}, 0};
 	uint64_t part = me.part_end - me.part_base;
+	const char *rule;
 	long base;
 	int to;
 
@@ -251,10 +252,10 @@ int on_lend_req(void *vctx, const struct monitor_lend_req *m)
 	 * no SYS_INFO of its own on this path */
 	base = sys_mem_lend(m->bytes, m->borrower, &out, lend_reserve(part));
 	rep.free_bytes = out.free_bytes;
-	if (base == E_NOMEM && lend_rule(out.free_bytes, part, m->bytes)) {
+	rule = base == E_NOMEM ? lend_rule(out.free_bytes, part, m->bytes) : 0;
+	if (rule) {
 		printf("monitor %u: refused to lend %lu MiB: %s (%lu MiB)\n",
-		       me.core_id, (unsigned long)(m->bytes >> 20),
-		       lend_rule(out.free_bytes, part, m->bytes),
+		       me.core_id, (unsigned long)(m->bytes >> 20), rule,
 		       (unsigned long)(lend_reserve(part) >> 20));
 	}
 	rep.err = base < 0 ? (int32_t)base : 0;

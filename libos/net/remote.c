@@ -654,15 +654,20 @@ static int opened(const struct net_sock_reply *rep, int r, int kind)
  * the listener's backlog (at most NET_ACCEPT_MAX), counting the
  * connections we hold. A burst (wrk's 16 connections opened at once)
  * then waits here and in the server's queue of the backlog, not
- * refused there while we take one at a time. Never waits: a grant the
- * full channel does not take goes out at the next accept. */
-static void grant(struct rsock *l)
+ * refused there while we take one at a time. At least one is out
+ * (backlog 0 too). Never waits, but for the only grant of an accept
+ * that has none (wait_one): a grant the full channel does not take
+ * goes out at the next accept. */
+static void grant(struct rsock *l, bool wait_one)
 {
 	int want = l->backlog < NET_ACCEPT_MAX ? l->backlog : NET_ACCEPT_MAX;
 	struct net_accept_req a = {l->srv};
 
+	want = want < 1 ? 1 : want;
 	while (l->srv >= 0 && l->grants + l->nacc < want &&
-	       net_send_accept_req(send_raw, 0, &a) == 0) {
+	       net_send_accept_req(wait_one && !l->grants ? send_wait
+							 : send_raw,
+				   0, &a) == 0) {
 		l->grants++;
 	}
 }
@@ -684,7 +689,7 @@ static int r_tcp_listen(uint16_t port, int backlog)
 	if ((s = opened(&rep, r, R_LISTEN)) >= 0) {
 		rs[s].port = port;
 		rs[s].backlog = q.backlog;
-		grant(&rs[s]);
+		grant(&rs[s], false);
 	}
 	return s;
 }
@@ -703,14 +708,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 		if (l->err) {
 			return l->err;
 		}
-		if (l->grants < 1 && l->srv >= 0) {
-			struct net_accept_req a = {l->srv};
-
-			if (net_send_accept_req(send_wait, 0, &a) == 0) {
-				l->grants++;
-			}
-		}
-		grant(l);
+		grant(l, true);
 		if (l->acc_err) {
 			/* the server could not hand over a connection (this
 			 * client holds too many sockets) */
@@ -730,7 +728,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 		*peer = l->acc[0].peer;
 	}
 	memmove(l->acc, l->acc + 1, (size_t)--l->nacc * sizeof(l->acc[0]));
-	grant(l);
+	grant(l, false);
 	return conn;
 }
 
