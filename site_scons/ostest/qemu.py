@@ -201,6 +201,23 @@ class Qmp:
             line, self.buf = self.buf.split(b'\n', 1)
             self._decode(line)
 
+    def hmp(self, p, line, timeout=10):
+        """What a human-monitor command printed (text), or None when QEMU
+        does not answer within timeout seconds (or has exited)."""
+        if self.sock is None or p.poll() is not None:
+            return None
+        try:
+            self.sock.sendall(json.dumps({
+                'execute': 'human-monitor-command',
+                'arguments': {'command-line': line}}).encode() + b'\r\n')
+        except OSError:
+            return None
+        msg = self._message(p, time.monotonic() + timeout, threading.Event())
+        self.sock.setblocking(False)
+        if msg is None or not isinstance(msg.get('return'), str):
+            return None
+        return msg['return']
+
     def reason(self):
         """QEMU's shutdown reason (guest-shutdown, guest-reset, ...), or
         None before a SHUTDOWN event."""
@@ -214,6 +231,52 @@ class Qmp:
             os.unlink(self.path)
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Where a vCPU's instruction pointer is, in words (docs/testing.md, "When
+# a boot times out"): the CPU driver runs in the top half of the address
+# space, programs at ring 3, firmware and the boot loader below 1 MiB or in
+# real mode's segments.
+def _where(rip, cpl):
+    if cpl == 3:
+        return 'in a program'
+    if rip >= 1 << 63:
+        return 'in the CPU driver'
+    if rip < 1 << 20:
+        return 'below 1 MiB (firmware, boot loader or trampoline)'
+    return 'in low memory (boot loader?)'
+
+
+def cpu_summary(text):
+    """One line from `info registers -a`: how many vCPUs are where, halted
+    or running, and vCPU 0's instruction pointer; None if text has no
+    vCPU in it."""
+    cpus = re.split(r'^CPU#(\d+)', text, flags=re.M)
+    groups = {}
+    rip0 = None
+    for i in range(1, len(cpus) - 1, 2):
+        body = cpus[i + 1]
+        rip = re.search(r'\b[RE]IP=([0-9a-f]+)', body)
+        cpl = re.search(r'\bCPL=(\d)', body)
+        hlt = re.search(r'\bHLT=(\d)', body)
+        cs = re.search(r'^CS\s*=([0-9a-f]+) ([0-9a-f]+)', body, re.M)
+        if not rip:
+            continue
+        addr = int(rip.group(1), 16)
+        if cs and len(rip.group(1)) <= 8:      # 32-bit or real mode
+            addr += int(cs.group(2), 16)
+        if cpus[i] == '0':
+            rip0 = addr
+        key = ('halted' if hlt and hlt.group(1) == '1' else 'running',
+               _where(addr, int(cpl.group(1)) if cpl else 0))
+        groups[key] = groups.get(key, 0) + 1
+    if not groups:
+        return None
+    parts = ['%d %s %s' % (n, k[0], k[1]) for k, n in groups.items()]
+    line = 'vCPUs at the timeout: ' + ', '.join(parts)
+    if rip0 is not None:
+        line += '; vCPU 0 at %#x' % rip0
+    return line
 
 
 def stop(p):

@@ -286,7 +286,7 @@ def spec_check():
 # Like QEMU with -S, it starts only once the harness has negotiated QMP and
 # said `cont`.
 _FAKE_QEMU = r'''
-import json, os, socket, sys, time
+import json, os, socket, sys, threading, time
 log, disk, qmp, fifo, what, answer = sys.argv[1:7]
 if what == 'fwdfail':
     print("qemu: -netdev user: Could not set up host forwarding rule 'x'")
@@ -309,6 +309,22 @@ if qmp != '-':
             sys.exit(9)
         conn.sendall(b'{"event": "RESUME", "data": {}}\r\n' * (want == 'cont')
                      + b'{"return": {}}\r\n')
+
+    def monitor(buf):
+        regs = ('CPU#0\r\nRIP=ffffffff80100000 RFL=00000246 [---Z-P-] CPL=0 '
+                'HLT=0\r\nCPU#1\r\nEIP=0000e05b EFL=00000002 CPL=0 HLT=1\r\n'
+                'CS =f000 000f0000 0000ffff 00009b00\r\n')
+        while True:
+            while b'\n' not in buf:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                buf += data
+            line, buf = buf.split(b'\n', 1)
+            if json.loads(line).get('execute') == 'human-monitor-command':
+                conn.sendall(json.dumps({'return': regs}).encode() + b'\r\n')
+    if status == 'run':
+        threading.Thread(target=monitor, args=(got,), daemon=True).start()
 if disk != '-':
     with open(disk, 'r+b') as f:
         f.seek(100)
@@ -483,6 +499,12 @@ def _host_failures(d, real):
     _want(not r.ok and r.reason.startswith('timeout after 1 s: line 3: host: ')
           and 'still running' in r.reason, 'timeout: %r' % r.reason)
     _want(_dead(os.path.join(out, 'bg')), 'host process group survived a timeout')
+    r, _, out = _run(d, real, 'timeout: 1\nexpect: never\n', ['ready\\n:run'])
+    where = ('vCPUs at the timeout: 1 running in the CPU driver, 1 halted below '
+             '1 MiB (firmware, boot loader or trampoline); vCPU 0 at '
+             '0xffffffff80100000 (build/tests/system/x/boot1.cpus)')
+    _want(not r.ok and where in r.tail, 'timeout tail: %r %r' % (r.reason, r.tail))
+    _want(os.path.exists(os.path.join(out, 'boot1.cpus')), 'no boot1.cpus')
     r, _, _ = _run(d, real, 'expect: ready\nexit: 0\nhost: true\n',
                    ['ready\\n:0'])
     _want(r.ok, 'host: after QEMU exited: %r' % r.reason)

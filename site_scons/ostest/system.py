@@ -321,6 +321,7 @@ class SystemRun:
         self.log = self.qlog = None        # its console and QEMU logs
         self.qmp = None                    # its qemu.Qmp
         self.failed_host = None
+        self.cpus = None                   # where the vCPUs were at a timeout
 
     # ---- set-up
 
@@ -534,8 +535,27 @@ class SystemRun:
                 if alive.done():
                     return True, ''
             if time.monotonic() > self.deadline:
+                self._dump_cpus(p)
                 return self._timeout(m, script, alive)
             time.sleep(POLL)
+
+    def _dump_cpus(self, p):
+        """At a timeout, while QEMU still runs: every vCPU's registers in
+        bootN.cpus, and a one-line summary of where they are for the
+        failure's tail (docs/testing.md, "When a boot times out")."""
+        text = self.qmp.hmp(p, 'info registers -a')
+        if text is None:
+            self.cpus = 'vCPUs at the timeout: QEMU did not answer on QMP'
+            return
+        path = os.path.join(self.outdir, 'boot%d.cpus' % self.boot.number)
+        try:
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+        except OSError:
+            path = None
+        self.cpus = qemu.cpu_summary(text) or 'vCPUs at the timeout: none'
+        if path:
+            self.cpus += ' (%s)' % _rel(path, self.top)
 
     def _timeout(self, m, script, alive):
         b = self.boot
@@ -581,6 +601,8 @@ class SystemRun:
             tail += self.con.lines[-TAIL:] or ['(nothing on the console)']
             tail += ['qemu: ' + x for x in self._qemu_output().splitlines()[-5:]
                      if 'terminating on signal' not in x]
+            if self.cpus:
+                tail.append(self.cpus)
             tail.append('console log: %s' % _rel(self.log, top))
         else:
             tail.append('(QEMU not started)')
