@@ -488,6 +488,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 		kprintf("PIT did not count: timer rates are guesses");
 	}
 	self.tsc_khz = bt->tsc_khz;
+	smp_bringup_start(ncores);
 	make_seal_key(bt);
 	dev_enumerate(bt, &acpi, &man, ncores);
 	split_memory(bt, ncores, mbi, total);

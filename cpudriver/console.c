@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "frame.h"
 #include "proc.h"
+#include "smp.h"
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
 #include <arch/x86.h>
@@ -127,6 +128,7 @@ static void print_ready(void)
 
 	put_line(buf, (size_t)n);
 	ready_printed = true;
+	smp_bringup_over();
 	proc_system_ready();
 }
 

@@ -98,6 +98,29 @@ static uint32_t named(const struct boottab *bt, const char *name,
 	return bt->npci;
 }
 
+/* size_owned: the BARs of the functions a core owns or takes over when
+ * its owner is lost; the others' stay zero (no core maps them, and a
+ * monitor moves only owned devices). Sizing switches a function's
+ * decoding off and on, which QEMU answers by rebuilding its memory map on
+ * every vCPU: sizing every function took 0.3 s of a 255-core boot
+ * (docs/benchmarks.md, "Bring-up at the firmware's pace"). */
+static void size_owned(struct boottab *bt, const struct pci_ops *ops)
+{
+	for (uint32_t i = 0; i < bt->npci; i++) {
+		struct boot_pcidev *d = &bt->pci[i];
+
+		if (d->owner == BOOT_NO_OWNER && d->fallback == BOOT_NO_OWNER) {
+			continue;
+		}
+		pci_size_bars(ops, &found[i]);
+		for (int b = 0; b < 6; b++) {
+			d->bar[b].base = found[i].bar[b].base;
+			d->bar[b].size = found[i].bar[b].size;
+			d->bar[b].flags = found[i].bar[b].flags;
+		}
+	}
+}
+
 void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 		   const struct manifest *man, uint32_t ncores)
 {
@@ -146,11 +169,6 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 					     ((uint64_t)f->dev << 15) +
 					     ((uint64_t)f->fn << 12)
 				   : 0;
-		for (int b = 0; b < 6; b++) {
-			d->bar[b].base = f->bar[b].base;
-			d->bar[b].size = f->bar[b].size;
-			d->bar[b].flags = f->bar[b].flags;
-		}
 		d->owner = default_owner(d->name, ncores);
 		d->fallback = BOOT_NO_OWNER;
 	}
@@ -178,4 +196,5 @@ void dev_enumerate(struct boottab *bt, const struct acpi_info *acpi,
 			bt->pci[i].fallback = mf->core;
 		}
 	}
+	size_owned(bt, &ops);
 }

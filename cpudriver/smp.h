@@ -19,6 +19,12 @@
  * temporary page tables. Core 0's boot phase, once. */
 void smp_install_trampoline(void);
 
+/* smp_bringup_start: core 0, once its timers are calibrated: the
+ * bring-up tick (smp.c) runs until smp_bringup_over (core 0, once every
+ * core is up or lost). */
+void smp_bringup_start(uint32_t ncores);
+void smp_bringup_over(void);
+
 /* smp_enter_core0: make core 0's own instance and move into it. */
 __attribute__((noreturn)) void smp_enter_core0(const struct boottab *bt);
 

@@ -44,11 +44,15 @@ int pci_find_cap(const struct pci_ops *o, uint8_t b, uint8_t d, uint8_t f,
 	return E_NOENT;
 }
 
-/* size_bars: fills f->bar[] of a type 0 header */
-static void size_bars(const struct pci_ops *o, struct pci_func *f)
+void pci_size_bars(const struct pci_ops *o, struct pci_func *f)
 {
-	uint32_t cmd = o->read32(o->ctx, f->bus, f->dev, f->fn, PCI_CFG_COMMAND);
+	uint32_t cmd;
 
+	memset(f->bar, 0, sizeof(f->bar));
+	if (f->header != 0) {
+		return;
+	}
+	cmd = o->read32(o->ctx, f->bus, f->dev, f->fn, PCI_CFG_COMMAND);
 	/* no decoding while a BAR holds all-ones */
 	o->write32(o->ctx, f->bus, f->dev, f->fn, PCI_CFG_COMMAND,
 		   (cmd & 0xffffu) & ~(PCI_CMD_IO | PCI_CMD_MEM));
@@ -127,7 +131,6 @@ static void read_func(const struct pci_ops *o, struct pci_func *f)
 	}
 	f->subsys_vendor = pci_read16(o, f->bus, f->dev, f->fn, 0x2c);
 	f->subsys = pci_read16(o, f->bus, f->dev, f->fn, 0x2e);
-	size_bars(o, f);
 	cap = pci_find_cap(o, f->bus, f->dev, f->fn, PCI_CAP_MSIX, 0);
 	if (cap > 0) {
 		f->msix_cap = (uint8_t)cap;

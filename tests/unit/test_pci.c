@@ -23,6 +23,7 @@ struct fake_fn {
 
 static struct fake_fn fns[2][32][8]; /* bus 0..1 */
 static unsigned writes_while_decoding;
+static unsigned writes; /* every configuration write */
 
 static struct fake_fn *at(uint8_t b, uint8_t d, uint8_t f)
 {
@@ -70,6 +71,7 @@ static void wr(void *ctx, uint8_t b, uint8_t d, uint8_t f, uint16_t off,
 	struct fake_fn *fn = at(b, d, f);
 
 	(void)ctx;
+	writes++;
 	if (!fn || !fn->present) {
 		return;
 	}
@@ -125,6 +127,7 @@ static int setup(void **state)
 	(void)state;
 	memset(fns, 0, sizeof(fns));
 	writes_while_decoding = 0;
+	writes = 0;
 	add(0, 0, 0, 0x8086, 0x29c0, 0x06); /* host bridge, no BARs */
 	/* a virtio-net: BAR0 I/O 32 bytes, BAR1 4 KiB, BAR4/5 64-bit 16 KiB
 	 * prefetchable; capabilities MSI-X (3 entries) -> vendor -> end */
@@ -172,7 +175,10 @@ static void test_scan(void **state)
 	assert_int_equal(f[3].fn, 3);
 	assert_int_equal(f[4].bus, 1);
 	assert_int_equal(f[4].device, 0x1111);
-	assert_int_equal(writes_while_decoding, 0);
+	/* enumeration only reads: no BAR sized, no decoding switched */
+	assert_int_equal(writes, 0);
+	assert_int_equal(f[1].bar[1].size, 0);
+	assert_int_equal(f[1].bar[1].base, 0);
 }
 
 static void test_bars(void **state)
@@ -181,6 +187,8 @@ static void test_bars(void **state)
 
 	(void)state;
 	assert_int_equal(pci_scan(&ops, 0, 0, f, 8), 4);
+	pci_size_bars(&ops, &f[1]);
+	assert_int_equal(writes_while_decoding, 0);
 	assert_int_equal(f[1].bar[0].flags, PCI_BAR_IO);
 	assert_int_equal(f[1].bar[0].base, 0xc040);
 	assert_int_equal(f[1].bar[0].size, 32);
@@ -237,6 +245,7 @@ static void test_bad_bar(void **state)
 	(void)state;
 	fn->bar_size[1] = 3000; /* not a power of two: not a usable BAR */
 	pci_scan(&ops, 0, 0, f, 8);
+	pci_size_bars(&ops, &f[1]);
 	assert_int_equal(f[1].bar[1].size, 0);
 	assert_int_equal(f[1].bar[1].base, 0);
 	/* a 64-bit BAR in the last slot is ignored */
@@ -245,6 +254,7 @@ static void test_bad_bar(void **state)
 	fn->bar_size[4] = 0;
 	put32(fn->cfg + 0x20, 0);
 	pci_scan(&ops, 0, 0, f, 8);
+	pci_size_bars(&ops, &f[1]);
 	assert_int_equal(f[1].bar[5].size, 0);
 }
 

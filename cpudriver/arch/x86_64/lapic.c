@@ -22,7 +22,6 @@
 #define REG_TIMER_DIV 0x3e0
 
 #define LVT_MASKED 0x10000u
-#define LVT_PERIODIC 0x20000u
 #define ICR_PENDING 0x1000u
 #define ICR_ASSERT 0x4000u
 #define ICR_INIT 0x500u
@@ -100,12 +99,6 @@ void lapic_timer_oneshot(uint32_t ticks)
 		return;
 	}
 	wr(REG_LVT_TIMER, VEC_TIMER);
-	wr(REG_TIMER_INIT, ticks);
-}
-
-void lapic_timer_periodic(uint32_t ticks)
-{
-	wr(REG_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
 	wr(REG_TIMER_INIT, ticks);
 }
 

@@ -51,3 +51,21 @@ int pit_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz)
 	}
 	return 0;
 }
+
+void pit_tick(unsigned us)
+{
+	uint64_t count = (uint64_t)PIT_HZ * us / 1000000;
+
+	if (!us) {
+		/* mode 0 with a count of 1: one terminal count, then the
+		 * channel holds its output and counts nothing more */
+		outb(0x43, 0x30);
+		outb(0x40, 1);
+		outb(0x40, 0);
+		return;
+	}
+	count = count < 2 ? 2 : count > 0xffff ? 0xffff : count;
+	outb(0x43, 0x34); /* ch 0, lo/hi, mode 2 (rate generator), binary */
+	outb(0x40, (uint8_t)count);
+	outb(0x40, (uint8_t)(count >> 8));
+}

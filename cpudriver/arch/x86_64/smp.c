@@ -18,14 +18,14 @@
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
 #include <arch/paging.h>
+#include <arch/pit.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
 #include <string.h>
 
 #define START_RETRY_MS 10
 #define START_GIVEUP_MS 10000
-#define START_SLICE_US 20
-#define START_SLICES 100 /* 2 ms of slices, then one timeout */
+#define BRINGUP_TICK_US 50
 
 extern char tramp_start[], tramp_end[];
 extern char __ktext_start[], __ktext_end[], __krodata_start[],
@@ -40,14 +40,17 @@ struct prep {
 static uint64_t window_pages;
 
 /* the window maps 4 KiB pages: a partition need not be 2 MiB aligned,
- * and the window never shows a byte outside the partition it is for */
+ * and the window never shows a byte outside the partition it is for.
+ * Its entries are not present before window_map (zeroed tables, and
+ * window_unmap clears them), and a TLB holds no not-present entry, so
+ * mapping needs no invalidation; unmapping reloads CR3 once instead of an
+ * INVLPG for each of up to 512 pages (one flush where TCG did 512). */
 static void window_map(uint64_t phys, uint64_t size)
 {
 	window_pages = size / PAGE_SIZE;
 	for (uint64_t i = 0; i < window_pages; i++) {
 		self.window_pt[i] = (phys + i * PAGE_SIZE) | PTE_P | PTE_W |
 				    PTE_NX;
-		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 }
 
@@ -55,9 +58,9 @@ static void window_unmap(void)
 {
 	for (uint64_t i = 0; i < window_pages; i++) {
 		self.window_pt[i] = 0;
-		invlpg(WINDOW_BASE + i * PAGE_SIZE);
 	}
 	window_pages = 0;
+	write_cr3(read_cr3());
 }
 
 static void *prep_p2v(struct pt_alloc *a, uint64_t phys)
@@ -311,12 +314,9 @@ static bool started(uint32_t c)
 	return slot(self.bt->cores[c].apic_id)[TSLOT_STARTED / 8] != 0;
 }
 
-/* wait_started: halt until kids have started or ms pass. The first
- * START_SLICES halts (counted in *slices across calls) end with the
- * caller's periodic timer (start_slice); later ones with a one-shot timer
- * for the time left, which replaces it. */
-static void wait_started(const uint32_t *kids, int n, uint64_t ms,
-			 unsigned *slices)
+/* wait_started: halt until kids have started (each wakes its booter:
+ * VEC_WAKE, kernel_entry) or ms pass */
+static void wait_started(const uint32_t *kids, int n, uint64_t ms)
 {
 	uint64_t end = rdtsc() + ms * self.tsc_khz;
 
@@ -330,51 +330,62 @@ static void wait_started(const uint32_t *kids, int n, uint64_t ms,
 		if (all || now >= end) {
 			return;
 		}
-		if (*slices < START_SLICES) {
-			(*slices)++;
-		} else {
-			ticks = (end - now) * self.lapic_khz / self.tsc_khz + 1;
-			lapic_timer_oneshot(ticks > 0xffffffffu ? 0xffffffffu
-								: (uint32_t)ticks);
-		}
+		ticks = (end - now) * self.lapic_khz / self.tsc_khz + 1;
+		lapic_timer_oneshot(ticks > 0xffffffffu ? 0xffffffffu
+							: (uint32_t)ticks);
 		irq_enable_and_halt();
 		irq_disable();
 	}
 }
 
 /*
- * start_slice: the periodic timer that bounds each halt of a booter.
- * Short on purpose: under QEMU's single-threaded instruction counting
+ * The bring-up tick: from core 0's PIT calibration until every core is up
+ * (or lost), PIT channel 0 counts periods of BRINGUP_TICK_US, an interrupt
+ * that reaches no core (its I/O APIC input stays masked, and LINT0 is
+ * masked on every core). It only gives QEMU a timer deadline that is never
+ * far. Under QEMU's single-threaded instruction counting
  * (docs/benchmarks.md "Instruction counting") the INIT a child takes
  * resets its vCPU, and the reset charges that vCPU's whole round-robin
  * budget to the virtual clock as if it had run it: the budget lasts until
- * the machine's next timer deadline, 10-100 ms of virtual time without a
- * timer this close (docs/benchmarks.md "Boot at 255 cores under
- * instruction counting"). A booter that wakes every START_SLICE_US keeps
- * that deadline close from before the INIT is sent until the child runs
- * (under instruction counting within 200 us at 255 cores). Only for the
- * first START_SLICES slices: on the wall clock a child's vCPU thread may
- * wait for the host much longer, and a booter's timer every 20 us for all
- * that time made QEMU's timer handling cost host time (255-core boots on
- * the wall clock: bring-up 3.3-3.8 s against 2.0-5.5 s before).
+ * the machine's next timer deadline, 10-100 ms of virtual time without one
+ * close by (docs/benchmarks.md "Boot at 255 cores under instruction
+ * counting"). With the tick a reset costs at most one period (20 us:
+ * 255 cores up in 38 ms of virtual time; 50 us: 42 ms; 100 us: 48 ms; the
+ * longer the period, the less the tick costs QEMU's main thread on the
+ * wall clock, where each period is two edges on the ISA interrupt line
+ * and each edge a walk over every vCPU's local APIC).
+ *
+ * One timer for the machine, not one per booter: each booter's periodic
+ * LAPIC timer (what kept the deadline close before) fired in QEMU's main
+ * thread once for every period that thread fell behind, re-inserting
+ * itself into the list of every core's timer each time. At 255 cores on
+ * the wall clock that was 41% of QEMU's host time and most of a 3-9 s
+ * bring-up (docs/benchmarks.md, "Bring-up at the firmware's pace").
+ * Re-armed one-shots instead leave no close deadline between a shot and
+ * its re-arming: 4.4 s of bring-up under instruction counting.
  */
-static void start_slice(void)
+void smp_bringup_start(uint32_t ncores)
 {
-	uint64_t ticks = START_SLICE_US * self.lapic_khz / 1000;
+	if (ncores > 1) {
+		pit_tick(BRINGUP_TICK_US);
+	}
+}
 
-	lapic_timer_periodic(ticks ? (uint32_t)ticks : 1);
+void smp_bringup_over(void)
+{
+	if (self.id == 0 && self.ncores > 1) {
+		pit_tick(0);
+	}
 }
 
 void smp_boot_children(void)
 {
 	uint32_t kids[2] = {0, 0};
-	unsigned slices = 0;
 	int n = 0;
 
 	if (2 * self.id + 1 >= self.ncores) {
 		return;
 	}
-	start_slice();
 	for (uint32_t c = 2 * self.id + 1; c <= 2 * self.id + 2; c++) {
 		uint64_t pml4, rec;
 		uint32_t apic = self.bt->cores[c < self.ncores ? c : 0].apic_id;
@@ -393,14 +404,14 @@ void smp_boot_children(void)
 		lapic_send_sipi(apic, TRAMP_CODE >> 12);
 		kids[n++] = c;
 	}
-	wait_started(kids, n, START_RETRY_MS, &slices);
+	wait_started(kids, n, START_RETRY_MS);
 	for (int i = 0; i < n; i++) {
 		if (!started(kids[i])) {
 			lapic_send_sipi(self.bt->cores[kids[i]].apic_id,
 					TRAMP_CODE >> 12);
 		}
 	}
-	wait_started(kids, n, START_GIVEUP_MS, &slices);
+	wait_started(kids, n, START_GIVEUP_MS);
 	for (int i = 0; i < n; i++) {
 		if (!started(kids[i])) {
 			lost(kids[i]);

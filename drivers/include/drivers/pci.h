@@ -56,12 +56,20 @@ struct pci_func {
 	struct pci_bar bar[6];
 };
 
-/* pci_scan: every function on buses [bus_lo, bus_hi] (type 0 headers
- * get their BARs sized; BAR decoding is switched off while sizing and
- * restored). Writes at most max entries; returns how many functions were
+/* pci_scan: every function on buses [bus_lo, bus_hi], read without a
+ * write to any of them: their BARs are left zero (pci_size_bars sizes
+ * them). Writes at most max entries; returns how many functions were
  * found (may exceed max: the rest are not stored). */
 int pci_scan(const struct pci_ops *ops, uint8_t bus_lo, uint8_t bus_hi,
 	     struct pci_func *out, int max);
+
+/* pci_size_bars: fills f->bar[] (zero for a header other than type 0, a
+ * BAR not implemented, or one whose answer is not a power of two).
+ * Decoding is off while a BAR holds all-ones and restored after. Costly
+ * under QEMU: each switch of decoding rebuilds the machine's memory map
+ * on every vCPU (docs/benchmarks.md, "Bring-up at the firmware's
+ * pace"), so the boot sizes only the functions a core will own. */
+void pci_size_bars(const struct pci_ops *ops, struct pci_func *f);
 
 /* pci_find_cap: offset of the first capability with id cap_id after
  * offset `after` (0: from the start of the list); E_NOENT if none,

@@ -44,10 +44,6 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t page);
  * (divide-by-1); 0 stops the timer. */
 void lapic_timer_oneshot(uint32_t ticks);
 
-/* lapic_timer_periodic: interrupt VEC_TIMER every `ticks` timer ticks
- * (divide-by-1, ticks > 0) until lapic_timer_oneshot replaces it. */
-void lapic_timer_periodic(uint32_t ticks);
-
 /* lapic_timer_count: the timer's current count (for calibration). */
 uint32_t lapic_timer_count(void);
 

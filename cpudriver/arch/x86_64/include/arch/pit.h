@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One-time calibration of the TSC and the LAPIC timer against the 8254 PIT.
- * The PIT is a shared device: only core 0 uses it, once, at boot; every
+ * The PIT is a shared device: only core 0 uses it, at boot (the
+ * calibration, then the bring-up tick until every core is up); every
  * other core takes the results from the boot table.
  */
 #ifndef ARCH_PIT_H
 #define ARCH_PIT_H
 
 #include <stdint.h>
+
+/* pit_tick: channel 0 as a rate generator with a period of `us`
+ * microseconds (clamped to what its 16-bit count allows), or, with 0,
+ * stopped after one more count. Its interrupt is left to the I/O APIC's
+ * masked input: a tick for QEMU's timer deadlines only (smp.c, the
+ * bring-up tick). */
+void pit_tick(unsigned us);
 
 /* pit_calibrate: measures over ~10 ms; the LAPIC must be enabled and
  * reachable (lapic_set_base). Returns 0, or E_TIMEOUT if the PIT never
