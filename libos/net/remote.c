@@ -468,6 +468,10 @@ static void lost(void)
 	bind_fail_all(&nb, E_CLOSED);
 }
 
+/* the binding to the server (mon_bind's channel address), kept until the
+ * next one replaces it */
+static void *nb_va;
+
 static int attach(void)
 {
 	void *va;
@@ -477,6 +481,14 @@ static int attach(void)
 	if (r < 0) {
 		return r;
 	}
+	/* the binding to the server that went away: our end goes now (its
+	 * frame stays half-closed on the server's core until it does), not
+	 * in lost(), where a thread it woke may still be on its way to look
+	 * at the ring */
+	if (nb_va) {
+		mon_close(nb_va);
+	}
+	nb_va = va;
 	bind_init(&nb, va, 1, SYS_PID_CORE(pid), pid, &bind_env_libos);
 	nb.other = on_other;
 	nb.late_fn = on_late;

@@ -36,6 +36,7 @@ static struct netstack *sa, *sb;
 extern const struct sock_backend sock_local_backend;
 extern int host_net_up;
 void host_os_free(void);
+int host_mon_open(void);
 
 static int setup(void **state)
 {
@@ -598,6 +599,9 @@ static void test_remote_restart(void **state)
 	assert_int_equal(sock_remote_backend.close(l), 0);
 	sock_close(c1);
 	sock_close(c2);
+	/* the binding to the server that went away was given back when the
+	 * client bound to the next one: one binding open, not two */
+	assert_int_equal(host_mon_open(), 1);
 }
 
 /* connections to a remote listener come faster than its program takes

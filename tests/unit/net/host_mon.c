@@ -5,6 +5,7 @@
  * server side to the socket server (netsrv_attach) and returns the client
  * side.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,31 @@
 
 /* the monitor: one service, "net", served in this process */
 static void *frames[16];
+static bool closed[16]; /* the client closed its end (mon_close) */
 static int nframes;
 int host_net_up = 1;
+
+/* host_mon_open: bindings made and not closed by the client */
+int host_mon_open(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < nframes; i++) {
+		n += !closed[i];
+	}
+	return n;
+}
+
+int mon_close(void *chan_va)
+{
+	for (int i = 0; i < nframes; i++) {
+		if (frames[i] == chan_va && !closed[i]) {
+			closed[i] = true;
+			return 0;
+		}
+	}
+	return E_NOENT;
+}
 
 int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 {
@@ -32,6 +56,7 @@ int mon_bind(const char *name, void **chan_va, uint32_t *server_pid)
 	netsrv_detach(FAKE_CLIENT_PID);
 	f = aligned_alloc(4096, 4096);
 	memset(f, 0, 4096);
+	closed[nframes] = false;
 	frames[nframes++] = f;
 	if (netsrv_attach(f, FAKE_CLIENT_PID) < 0) {
 		return E_NOMEM;
