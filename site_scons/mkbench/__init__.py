@@ -29,6 +29,18 @@ PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                     'apps', 'httpd', 'www', 'index.html')
 
 
+def linux_mode(text):
+    """bench_linux's value: True (the default: boot the Linux baseline) or
+    False (0, no, off: leave it out)."""
+    v = str(text if text is not None else '').strip().lower()
+    if v in ('', '1', 'yes', 'on'):
+        return True
+    if v in ('0', 'no', 'off'):
+        return False
+    raise SystemExit('bench: bench_linux=%s: want bench_linux=0 (leave the '
+                     'Linux baseline out) or 1 (the default)' % text)
+
+
 class Ctx:
     def __init__(self, env, opts):
         self.env = env
@@ -55,7 +67,10 @@ class Ctx:
         self.clocks = opts.get('icount', (False, ))
         self.icount = False
         self._linux = None
-        self.linux_error = ''
+        # bench_linux=0: no Linux baseline is fetched or booted; the suites
+        # note why, as for a failed fetch
+        self.linux_error = ('' if opts.get('linux', True) else
+                            'left out (bench_linux=0)')
         self.nginx = None        # linux.fetch_nginx's, when it worked
         self.nginx_error = ''
         self.tty = sys.stdout.isatty() and not self.quiet

@@ -508,8 +508,40 @@ def _icount():
           '%s' % suites.check(s))
 
 
+def _linux_mode():
+    """bench_linux: its values, a wrong one refused, and a context with
+    the baseline left out that neither fetches nor boots it."""
+    import mkbench
+
+    def mode(text):
+        try:
+            return mkbench.linux_mode(text)
+        except SystemExit as e:   # SCons's way to refuse an option
+            return str(e)
+    for text, want in (('', True), (None, True), ('1', True), (' ON ', True),
+                       ('0', False), ('no', False), ('off', False)):
+        _want(mode(text) is want, 'bench_linux=%r read as %r'
+              % (text, mode(text)))
+    for text in ('2', 'linux', '-1'):
+        got = mode(text)
+        _want(isinstance(got, str) and
+              got.startswith('bench: bench_linux=%s: want' % text),
+              'bench_linux=%s: %r' % (text, got))
+    d = tempfile.mkdtemp(prefix='mkbench-linux-')
+    try:
+        ctx = mkbench.Ctx(None, {'out': d, 'iso': '', 'pingpong': '',
+                                 'cache': os.path.join(d, 'no-cache'),
+                                 'cores': [1], 'linux': False})
+        _want(not ctx.linux_ok() and ctx.linux_error ==
+              'left out (bench_linux=0)', 'left out: %r' % ctx.linux_error)
+        _want(not os.path.exists(os.path.join(d, 'no-cache')),
+              'bench_linux=0 fetched the baseline')
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def parse_check():
     """(ok, reason) for the ostest plan."""
     return checks.run(_remote, _linux, _ready, _phases, _chan, _wrk,
                       _httpload, _check,
-                      _tracing, _icount, _failover)
+                      _tracing, _icount, _failover, _linux_mode)

@@ -12,6 +12,8 @@ these options:
   bench_runs=N             runs per point (median)
   bench_rounds=N           round trips per pingpong mode in the Linux guest
   bench_cache=DIR          where the Debian baseline packages are kept
+  bench_linux=0            leave the Linux baseline out (nothing fetched
+                           or booted; the suites note it); 1: the default
   bench_wrk_seconds=N      duration of each wrk run (network suite)
   bench_icount=1           each suite again under QEMU's instruction
                            counting (-icount shift=0,sleep=off, one host
@@ -112,6 +114,7 @@ def _opts(env, iso, pingpong, isos):
         'pingpong': _path(env, pingpong),
         'isos': {k: _path(env, v) for k, v in isos.items()},
         'icount': _icount(env),
+        'linux': mkbench.linux_mode(env.get('bench_linux')),
     }
 
 
