@@ -29,16 +29,24 @@ PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                     'apps', 'httpd', 'www', 'index.html')
 
 
-def linux_mode(text):
-    """bench_linux's value: True (the default: boot the Linux baseline) or
-    False (0, no, off: leave it out)."""
+def flag(text, default, refusal):
+    """An on/off option's value: default when empty, True for 1, yes, on,
+    False for 0, no, off; anything else ends SCons with refusal."""
     v = str(text if text is not None else '').strip().lower()
-    if v in ('', '1', 'yes', 'on'):
+    if v == '':
+        return default
+    if v in ('1', 'yes', 'on'):
         return True
     if v in ('0', 'no', 'off'):
         return False
-    raise SystemExit('bench: bench_linux=%s: want bench_linux=0 (leave the '
-                     'Linux baseline out) or 1 (the default)' % text)
+    raise SystemExit(refusal)
+
+
+def linux_mode(text):
+    """bench_linux's value: True (the default: boot the Linux baseline) or
+    False (0, no, off: leave it out)."""
+    return flag(text, True, 'bench: bench_linux=%s: want bench_linux=0 '
+                '(leave the Linux baseline out) or 1 (the default)' % text)
 
 
 class Ctx:

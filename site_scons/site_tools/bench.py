@@ -63,12 +63,9 @@ def _ints(text, what):
 
 def _trace(env):
     v = str(env.get('trace', '') or '').strip().lower()
-    if v in ('', '0', 'no', 'off'):
-        return False
-    if v in ('1', 'yes', 'on'):
-        return True
-    raise SystemExit('bench: trace=%s: want trace=1 (a trace per point) or '
-                     'nothing (trace=FILE is for `scons run`)' % v)
+    return mkbench.flag(v, False, 'bench: trace=%s: want trace=1 (a trace '
+                        'per point) or nothing (trace=FILE is for `scons '
+                        'run`)' % v)
 
 
 def _icount(env):
