@@ -23,6 +23,7 @@
 #include "manifest.h"
 #include "devboot.h"
 #include "partition.h"
+#include "bundle.h"
 #include "smp.h"
 #include <arch/lapic.h>
 #include <arch/memlayout.h>
@@ -82,15 +83,39 @@ static bool app_exists(void *ctx, const char *app)
 	       strcmp(app, "manifest") != 0;
 }
 
+/* take_modules: the boot table's modules from GRUB's, a bundle's
+ * members (abi/bundle.h) in its place */
 static void take_modules(struct boottab *bt)
 {
 	for (uint32_t i = 0; i < mb.n_modules; i++) {
 		const struct mb2_module *m = &mb.modules[i];
-		struct boot_module *b = &bt->modules[bt->nmodules++];
+		const char *name = m->cmdline ? m->cmdline : "";
+		const char *why;
+		uint32_t n;
+		int r;
 
-		b->start = m->start;
-		b->end = m->end;
-		strlcpy(b->name, m->cmdline ? m->cmdline : "", BOOT_NAME_MAX);
+		/* the boot phase reads modules through its first 4 GiB */
+		if (m->end > BOOT_IDENTITY_LIMIT) {
+			boot_fail("module '%s' lies above 4 GiB", name);
+		}
+		if (strcmp(name, BUNDLE_MODULE) == 0) {
+			r = bundle_split(dmap(m->start), m->end - m->start,
+					 m->start, &bt->modules[bt->nmodules],
+					 BOOT_MAX_MODULES - bt->nmodules, &n,
+					 &why);
+			if (r < 0) {
+				boot_fail("module '%s': %s", name, why);
+			}
+			bt->nmodules += n;
+			continue;
+		}
+		if (bt->nmodules >= BOOT_MAX_MODULES) {
+			boot_fail("more than %u boot modules", BOOT_MAX_MODULES);
+		}
+		bt->modules[bt->nmodules].start = m->start;
+		bt->modules[bt->nmodules].end = m->end;
+		strlcpy(bt->modules[bt->nmodules].name, name, BOOT_NAME_MAX);
+		bt->nmodules++;
 	}
 }
 
@@ -334,8 +359,11 @@ static int try_split(uint32_t ncores, uint64_t mbi, uint32_t mbi_size,
 		     : E_NOMEM;
 }
 
-static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
-			 uint32_t mbi_size)
+/* split_memory: cuts the partitions and moves the boot table from the
+ * staging copy into the shared boot region; returns the table's new
+ * place, where the rest of the boot phase must write */
+static struct boottab *split_memory(struct boottab *bt, uint32_t ncores,
+				    uint64_t mbi, uint32_t mbi_size)
 {
 	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	uint64_t base, total, shared, min = min_partition(), need = 0;
@@ -405,6 +433,7 @@ static void split_memory(struct boottab *bt, uint32_t ncores, uint64_t mbi,
 		bt->ram_bytes += parts[c].end - parts[c].base;
 	}
 	self.bt = bt;
+	return bt;
 }
 
 /* cmdline_flags: BOOT_F_* for the words of the CPU driver's command line */
@@ -479,19 +508,22 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 	bt->pm1a_cnt = acpi.pm1a_cnt;
 	lapic_set_base(dmap(bt->lapic_phys));
 	lapic_init();
+	/* the calibration's 10 ms run while the work below is done: it
+	 * uses no timer (self.tsc_khz is 0 until the rates are in) */
+	pit_calibrate_start();
 	found = order_cores(bt, lapic_id());
 	read_manifest(bt, found);
 	ncores = man.cores ? man.cores : found;
 	bt->ncores = ncores;
 	bt->ncores_found = found;
-	if (pit_calibrate(&bt->tsc_khz, &bt->lapic_khz) < 0) {
+	dev_enumerate(bt, &acpi, &man, ncores);
+	bt = split_memory(bt, ncores, mbi, total);
+	if (pit_calibrate_finish(&bt->tsc_khz, &bt->lapic_khz) < 0) {
 		kprintf("PIT did not count: timer rates are guesses");
 	}
 	self.tsc_khz = bt->tsc_khz;
 	smp_bringup_start(ncores);
 	make_seal_key(bt);
-	dev_enumerate(bt, &acpi, &man, ncores);
-	split_memory(bt, ncores, mbi, total);
 	smp_install_trampoline();
 	smp_enter_core0(self.bt);
 }

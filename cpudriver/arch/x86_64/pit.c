@@ -1,47 +1,84 @@
 // SPDX-License-Identifier: MIT
 /*
  * PIT channel 2 in mode 0 (interrupt on terminal count), gated through
- * port 0x61, polled on its OUT bit: the classic way to time a known
- * interval without interrupts. 11932 ticks of 1.193182 MHz = 10 ms.
+ * port 0x61, counting down from 0xffff (55 ms at 1.193182 MHz) and read
+ * through its latch: core 0 starts it, does its other boot work, and
+ * then reads until 5966 ticks (5 ms) have passed since the start
+ * (calib.h). The work happens inside the window instead of before it.
  */
 #include <arch/pit.h>
 #include <arch/lapic.h>
 #include <arch/x86.h>
 #include <abi/errors.h>
+#include "calib.h"
+#include "kernel.h"
 
-#define PIT_HZ 1193182u
-#define PIT_TICKS 11932u
+#define PIT_HZ CALIB_PIT_HZ
+#define SPIN_MAX 100000000L
 
-int pit_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz)
+static BOOT_PHASE struct calib_read calib_start;
+static BOOT_PHASE uint8_t saved_gate;
+static BOOT_PHASE bool started;
+
+/* read2: channel 2's count (latched), its OUT bit, the TSC and the LAPIC
+ * timer, close together */
+static void read2(struct calib_read *r)
+{
+	uint8_t lo, hi;
+
+	r->out = (inb(0x61) & 0x20) != 0;
+	outb(0x43, 0x80); /* latch channel 2 */
+	lo = inb(0x42);
+	hi = inb(0x42);
+	r->tsc = rdtsc();
+	r->lapic = lapic_timer_count();
+	r->count = (uint16_t)(lo | hi << 8);
+}
+
+void pit_calibrate_start(void)
 {
 	uint8_t gate = inb(0x61);
-	uint64_t t0, t1;
-	uint32_t l0, l1;
-	long spins = 0;
 
+	if (!started) {
+		saved_gate = gate;
+		started = true;
+	}
 	outb(0x61, (gate & ~0x02) | 0x01); /* gate on, speaker off */
 	outb(0x43, 0xb0);                  /* ch 2, lo/hi, mode 0, binary */
-	outb(0x42, PIT_TICKS & 0xff);
-	outb(0x42, PIT_TICKS >> 8);
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
 	lapic_timer_oneshot(0xffffffffu);
-	/* restart the count: a gate edge reloads channel 2 */
-	outb(0x61, inb(0x61) & ~0x01);
-	outb(0x61, inb(0x61) | 0x01);
-	t0 = rdtsc();
-	l0 = lapic_timer_count();
-	while (!(inb(0x61) & 0x20)) {
-		if (++spins > 100000000L) {
-			break;
-		}
+	read2(&calib_start);
+}
+
+/* finish: wait until the window since `a` is long enough, then turn
+ * out rates; -1 if the count passed zero or never moved */
+static int finish(const struct calib_read *a, uint64_t *tsc_khz,
+		  uint64_t *lapic_khz)
+{
+	struct calib_read b;
+	long spins = 0, t;
+
+	do {
+		read2(&b);
+		t = calib_elapsed(a, &b);
+	} while (t >= 0 && t < (long)CALIB_TICKS && ++spins < SPIN_MAX);
+	return calib_rates(a, &b, tsc_khz, lapic_khz);
+}
+
+int pit_calibrate_finish(uint64_t *tsc_khz, uint64_t *lapic_khz)
+{
+	int r = finish(&calib_start, tsc_khz, lapic_khz);
+
+	if (r < 0) {
+		/* the boot work outlasted the channel's 55 ms (or the first
+		 * read came too late): one window of its own */
+		pit_calibrate_start();
+		r = finish(&calib_start, tsc_khz, lapic_khz);
 	}
-	t1 = rdtsc();
-	l1 = lapic_timer_count();
 	lapic_timer_oneshot(0);
-	outb(0x61, gate);
-	/* 10 ms measured: per-ms rates are the differences / 10 */
-	*tsc_khz = (t1 - t0) * PIT_HZ / PIT_TICKS / 1000;
-	*lapic_khz = (uint64_t)(l0 - l1) * PIT_HZ / PIT_TICKS / 1000;
-	if (spins > 100000000L || *tsc_khz == 0) {
+	outb(0x61, saved_gate);
+	if (r < 0) {
 		*tsc_khz = 2000000;
 		*lapic_khz = 1000000;
 		return E_TIMEOUT;

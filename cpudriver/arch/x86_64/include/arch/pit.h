@@ -17,9 +17,17 @@
  * bring-up tick). */
 void pit_tick(unsigned us);
 
-/* pit_calibrate: measures over ~10 ms; the LAPIC must be enabled and
- * reachable (lapic_set_base). Returns 0, or E_TIMEOUT if the PIT never
- * counted down (then both results are guesses). */
-int pit_calibrate(uint64_t *tsc_khz, uint64_t *lapic_khz);
+/* pit_calibrate_start: starts the calibration window (PIT channel 2 and
+ * the LAPIC timer, read at once); the LAPIC must be enabled and reachable
+ * (lapic_set_base). Core 0 may then do other work that uses neither the
+ * LAPIC timer nor channel 2. */
+void pit_calibrate_start(void);
+
+/* pit_calibrate_finish: waits until 10 ms have passed since the start
+ * (not at all if they have), and gives the TSC's and the LAPIC timer's
+ * rates. If more than 55 ms passed, it measures a window of its own.
+ * Returns 0, or E_TIMEOUT if the PIT never counted down (then both
+ * results are guesses). */
+int pit_calibrate_finish(uint64_t *tsc_khz, uint64_t *lapic_khz);
 
 #endif
