@@ -339,13 +339,6 @@ def _lwip_library(env, target, port=(), **kw):
         objs += e.Object(obj, env.File(os.path.join(src, f)), **kw)
     pe = env.Clone()
     pe.Append(CPPPATH=[os.path.join(src, 'include')])
-    # The port without a section per function (the rest of the user code
-    # has them, xtoolchain.py): built so, netd's co-located web server
-    # answered 1-2% of requests 10-100 ms late (p99 0.3 -> 10-20 ms, wrk
-    # -c4), from stack.c's code placement alone (the same instructions).
-    # A stall that a code layout sets off is a latent bug, not found yet:
-    # docs/benchmarks.md, "A stall that code placement sets off".
-    pe['CCFLAGS'] = [f for f in pe['CCFLAGS'] if f != '-ffunction-sections']
     for p in env.Flatten([port]):
         node = env.File(p) if isinstance(p, str) else p
         name = os.path.splitext(node.name)[0]

@@ -3,11 +3,7 @@
 
 env.KernelEnv() -> environment for the CPU driver (mcmodel=kernel, no red
 zone, no SSE, no libc). env.UserEnv() -> environment for monitor and apps
-(static, non-PIC, linked with libos; every function and object in a
-section of its own and the linker dropping the ones nothing reaches:
-`hello` went from 94 to 29 KB, all modules together from 1.8 to 0.95 MB,
-which GRUB reads from the emulated CD at every boot). env['OSENV'] names
-the kind,
+(static, non-PIC, linked with libos). env['OSENV'] names the kind,
 'kernel' or 'user' (freestanding.py builds per kind). Both use gcc by default or clang with
 cc=clang; both compile with -nostdinc plus the compiler's own freestanding
 headers and libos/include (our string.h etc.).
@@ -70,9 +66,7 @@ def _kernel_env(env):
 
 def _user_env(env):
     e = _common(env)
-    e.Append(CCFLAGS=['-mno-red-zone', '-mgeneral-regs-only',
-                      '-ffunction-sections', '-fdata-sections'],
-             LINKFLAGS=['--gc-sections'],
+    e.Append(CCFLAGS=['-mno-red-zone', '-mgeneral-regs-only'],
              CPPDEFINES=['USERLAND'])
     e['OSENV'] = 'user'
     return e
