@@ -508,7 +508,7 @@ void boot_main(uint32_t mbi, uint64_t tsc)
 	bt->pm1a_cnt = acpi.pm1a_cnt;
 	lapic_set_base(dmap(bt->lapic_phys));
 	lapic_init();
-	/* the calibration's 10 ms run while the work below is done: it
+	/* the calibration's 5 ms run while the work below is done: it
 	 * uses no timer (self.tsc_khz is 0 until the rates are in) */
 	pit_calibrate_start();
 	found = order_cores(bt, lapic_id());

@@ -52,7 +52,8 @@ void pit_calibrate_start(void)
 }
 
 /* finish: wait until the window since `a` is long enough, then turn
- * out rates; -1 if the count passed zero or never moved */
+ * out rates; -1 if the count never moved or the clocks are bad, -2 if
+ * it passed zero (the window is lost, not the PIT) */
 static int finish(const struct calib_read *a, uint64_t *tsc_khz,
 		  uint64_t *lapic_khz)
 {
@@ -63,6 +64,9 @@ static int finish(const struct calib_read *a, uint64_t *tsc_khz,
 		read2(&b);
 		t = calib_elapsed(a, &b);
 	} while (t >= 0 && t < (long)CALIB_TICKS && ++spins < SPIN_MAX);
+	if (t < 0) {
+		return -2;
+	}
 	return calib_rates(a, &b, tsc_khz, lapic_khz);
 }
 
@@ -70,7 +74,7 @@ int pit_calibrate_finish(uint64_t *tsc_khz, uint64_t *lapic_khz)
 {
 	int r = finish(&calib_start, tsc_khz, lapic_khz);
 
-	if (r < 0) {
+	if (r == -2) {
 		/* the boot work outlasted the channel's 55 ms (or the first
 		 * read came too late): one window of its own */
 		pit_calibrate_start();

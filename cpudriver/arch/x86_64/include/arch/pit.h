@@ -23,7 +23,7 @@ void pit_tick(unsigned us);
  * LAPIC timer nor channel 2. */
 void pit_calibrate_start(void);
 
-/* pit_calibrate_finish: waits until 10 ms have passed since the start
+/* pit_calibrate_finish: waits until 5 ms have passed since the start
  * (not at all if they have), and gives the TSC's and the LAPIC timer's
  * rates. If more than 55 ms passed, it measures a window of its own.
  * Returns 0, or E_TIMEOUT if the PIT never counted down (then both
