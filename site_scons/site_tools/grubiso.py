@@ -10,7 +10,7 @@ and runs grub-mkrescue. GRUB loads the bundle as one module named "bundle"
 as a module of that name, and finds the monitor, the programs and the
 manifest by it. One file instead of one per module: GRUB's open and read of
 a file from the emulated CD costs about a millisecond each under TCG
-(docs/benchmarks.md, "Boot: fewer, smaller files"). With BUNDLE=False each
+(docs/benchmarks.md, "Boot: one file for the modules, ..."). With BUNDLE=False each
 module is its own file /boot/<name> and GRUB module, its command line its
 name (the CPU driver reads both forms; tests boot both). A name may contain
 '/' (web pages are "www/index.html"). Names are at most 31 bytes of

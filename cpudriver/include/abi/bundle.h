@@ -3,7 +3,7 @@
  * The module bundle: every boot module in one file, so that GRUB opens
  * and reads one file from the CD instead of one per module (each costs
  * it about a millisecond under QEMU's TCG; docs/benchmarks.md, "Boot:
- * fewer, smaller files"). The build writes it (site_scons/site_tools/
+ * one file for the modules, ..."). The build writes it (site_scons/site_tools/
  * grubiso.py) and GRUB loads it as the module named "bundle"; the CPU
  * driver's boot phase (cpudriver/bundle.c) turns its members into boot
  * modules, which from then on are the same as modules GRUB loaded one by
