@@ -39,6 +39,16 @@
  * server, the only other host on its network, and a restarted netd is
  * offered the same address it had: there is nobody to collide with. */
 #define DHCP_DOES_ARP_CHECK 0
+/* Every frame sent to an address still being resolved waits for the
+ * answer. lwIP's default keeps only the last one per address and frees
+ * the others without counting them: connections opened at once before
+ * the gateway's address was known lost all SYN-ACKs but one, and some
+ * waited over 20 s (tests/system/net-burst.test). No limit per address
+ * (ARP_QUEUE_LEN 0: lwIP would not count that limit's drops either):
+ * the pool MEMP_NUM_ARP_QUEUE bounds the waiting frames, and a frame it
+ * has no room for counts in the pool's error count (`net`: drop_mem). */
+#define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 0
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
 #define LWIP_DNS 0
@@ -69,7 +79,7 @@
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 512
 #define MEMP_NUM_REASSDATA 8
-#define MEMP_NUM_ARP_QUEUE 16
+#define MEMP_NUM_ARP_QUEUE 256
 #define PBUF_POOL_SIZE 256
 #define PBUF_POOL_BUFSIZE 1536
 
@@ -89,5 +99,15 @@
 
 /* addresses from the arch port */
 #define LWIP_RAND() ((u32_t)lwip_port_rand())
+
+/* Every TCP segment sent again, counted as it goes out (`net`:
+ * tcp_retransmits): lwIP's own count (mib2.tcpretranssegs) misses those
+ * its retransmission timer sends, the usual kind. The hook runs for
+ * every TCP header lwIP fills in; libos/net/stack.c keeps in the
+ * connection's one extra argument the end of the furthest sequence
+ * number sent, and a segment that starts before it is a resend. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+#define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts)                       \
+	(lwip_port_tcp_out((p), (hdr), (pcb)), (opts))
 
 #endif

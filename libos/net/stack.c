@@ -30,6 +30,8 @@
 #include "lwip/timeouts.h"
 #include "lwip/stats.h"
 #include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/tcp.h"
 #include "netif/ethernet.h"
 #include "nsock.h"
 
@@ -150,6 +152,41 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+/*
+ * A TCP segment goes out (lwipopts.h's hook, with its header filled in
+ * and P starting at it). Its sequence space (data, SYN, FIN) that starts
+ * before the furthest end sent on this connection is a resend, whatever
+ * sent it: the retransmission timer (which also winds snd_nxt back),
+ * a fast retransmit, an answer to a SYN sent again. The furthest end is
+ * kept in the connection's extra argument, 2^32 + end (0: nothing yet).
+ */
+void lwip_port_tcp_out(const struct pbuf *p, const struct tcp_hdr *hdr,
+		       const struct tcp_pcb *pcb)
+{
+	uint8_t flags = TCPH_FLAGS(hdr);
+	uint32_t seq = lwip_ntohl(hdr->seqno), len, end;
+	uintptr_t last;
+
+	if (!pcb || p->tot_len < TCPH_HDRLEN_BYTES(hdr)) {
+		return;
+	}
+	len = p->tot_len - TCPH_HDRLEN_BYTES(hdr) + ((flags & TCP_SYN) ? 1u : 0u) +
+	      ((flags & TCP_FIN) ? 1u : 0u);
+	if (len == 0) {
+		return; /* an ACK, a window update, a keep-alive */
+	}
+	end = seq + len;
+	last = (uintptr_t)pcb->ext_args[0].data;
+	if (last && TCP_SEQ_LT(seq, (uint32_t)last)) {
+		COUNT(tcp_retransmits);
+	}
+	if (!last || TCP_SEQ_GT(end, (uint32_t)last)) {
+		/* lwIP hands the hook a const connection: the field is ours */
+		((struct tcp_pcb *)pcb)->ext_args[0].data =
+		    (void *)(((uintptr_t)1 << 32) | end);
+	}
+}
+
 static int poll_device(struct netstack *st)
 {
 	int n, got = 0;
@@ -236,7 +273,6 @@ int netstack_stats(uint64_t *v, int cap)
 		all[NET_STAT_rx_ring_full] += current->dev->rx_ring_full;
 		all[NET_STAT_drop_rx_device] += current->dev->rx_bad;
 	}
-	all[NET_STAT_tcp_retransmits] += lwip_stats.mib2.tcpretranssegs;
 	all[NET_STAT_drop_link] += lwip_stats.etharp.drop;
 	all[NET_STAT_drop_ip] += lwip_stats.ip.drop;
 	all[NET_STAT_drop_tcp] += lwip_stats.tcp.drop;

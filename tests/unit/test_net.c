@@ -674,6 +674,53 @@ static void test_remote_accept_burst(void **state)
 	assert_int_equal(sock_remote_backend.close(l), 0);
 }
 
+/* A segment the network loses is sent again when lwIP's retransmission
+ * timer fires, and `net`'s tcp_retransmits counts it: lwIP's own count
+ * (MIB-2 tcpRetransSegs, all `net` showed before) misses the timer's
+ * resends. An exchange that loses nothing counts none. */
+static void test_retransmit_counted(void **state)
+{
+	struct echo e = {.be = &sock_local_backend, .port = 7050};
+	struct sock_addr to = {IP_B, e.port};
+	uint64_t s0[NET_STAT_COUNT], s1[NET_STAT_COUNT], s2[NET_STAT_COUNT];
+	struct thread *srv;
+	char buf[100], back[100];
+
+	(void)state;
+	memset(buf, 'r', sizeof(buf));
+	netstack_select(sb);
+	e.listen_s = sock_tcp_listen(e.port, 4);
+	assert_true(e.listen_s >= 0);
+	srv = thread_create(echo_server, &e, 0);
+	netstack_select(sa);
+	e.client_s = sock_tcp_connect(&to);
+	assert_true(e.client_s >= 0);
+	assert_int_equal(sock_timeout(e.client_s, 20000000000ull), 0);
+	assert_int_equal(netstack_stats(s0, NET_STAT_COUNT), NET_STAT_COUNT);
+	assert_int_equal(sock_send(e.client_s, buf, sizeof(buf)),
+			 (long)sizeof(buf));
+	assert_int_equal(sock_recv(e.client_s, back, sizeof(back)),
+			 (long)sizeof(back));
+	assert_int_equal(netstack_stats(s1, NET_STAT_COUNT), NET_STAT_COUNT);
+	assert_int_equal(s1[NET_STAT_tcp_retransmits],
+			 s0[NET_STAT_tcp_retransmits]);
+	/* the next frame with data in it (headers are 54 bytes) is lost:
+	 * nothing follows it, so only the timer sends it again */
+	memdev_lose(1, 54 + sizeof(buf));
+	assert_int_equal(sock_send(e.client_s, buf, sizeof(buf)),
+			 (long)sizeof(buf));
+	assert_int_equal(sock_recv(e.client_s, back, sizeof(back)),
+			 (long)sizeof(back));
+	assert_memory_equal(back, buf, sizeof(buf));
+	assert_int_equal(netstack_stats(s2, NET_STAT_COUNT), NET_STAT_COUNT);
+	assert_true(s2[NET_STAT_tcp_retransmits] >
+		    s1[NET_STAT_tcp_retransmits]);
+	memdev_lose(0, 0);
+	assert_int_equal(sock_close(e.client_s), 0);
+	thread_join(srv, NULL);
+	assert_int_equal(sock_close(e.listen_s), 0);
+}
+
 /* the programs' KEY=PORT arguments (echod tcp=7, httpd port=80) */
 static void test_port_arg(void **state)
 {
@@ -712,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_remote_deadline),
 		cmocka_unit_test(test_remote_restart),
 		cmocka_unit_test(test_remote_accept_burst),
+		cmocka_unit_test(test_retransmit_counted),
 		cmocka_unit_test(test_port_arg),
 	};
 

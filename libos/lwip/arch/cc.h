@@ -48,5 +48,13 @@ typedef long ssize_t;
 
 /* lwip_port_rand: ISNs, DHCP transaction ids, ports (sys_arch.c) */
 uint32_t lwip_port_rand(void);
+/* lwip_port_tcp_out: TCP header HDR of P goes out for connection PCB
+ * (NULL for a reset without one): the hook in lwipopts.h, counting
+ * resends (libos/net/stack.c) */
+struct pbuf;
+struct tcp_hdr;
+struct tcp_pcb;
+void lwip_port_tcp_out(const struct pbuf *p, const struct tcp_hdr *hdr,
+		       const struct tcp_pcb *pcb);
 
 #endif

@@ -17,6 +17,8 @@ struct memdev {
 
 static struct memdev devs[2];
 static unsigned long frames;
+static unsigned lose;
+static size_t lose_min;
 
 static int tx(struct netdev *d, const void *frame, size_t len)
 {
@@ -28,6 +30,11 @@ static int tx(struct netdev *d, const void *frame, size_t len)
 	}
 	if (p->n == QUEUE) {
 		return E_FULL;
+	}
+	if (lose && len >= lose_min) {
+		lose--;
+		frames++;
+		return 0;
 	}
 	at = (p->head + p->n++) % QUEUE;
 	memcpy(p->frame[at], frame, len);
@@ -70,6 +77,12 @@ void memdev_pair(struct netdev **a, struct netdev **b)
 	}
 	*a = &devs[0].nd;
 	*b = &devs[1].nd;
+}
+
+void memdev_lose(unsigned n, size_t min)
+{
+	lose = n;
+	lose_min = min;
 }
 
 unsigned long memdev_frames(void)

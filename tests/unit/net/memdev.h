@@ -12,5 +12,8 @@ struct memdev;
 void memdev_pair(struct netdev **a, struct netdev **b);
 /* memdev_frames: frames sent by either so far */
 unsigned long memdev_frames(void);
+/* memdev_lose: the next N frames of at least MIN bytes that either
+ * device sends are lost (tx says it sent them; the peer never sees them) */
+void memdev_lose(unsigned n, size_t min);
 
 #endif
