@@ -39,6 +39,17 @@ static uint8_t up[BOOT_MAX_CORES];
 static uint8_t lost[BOOT_MAX_CORES];
 static uint32_t nup, nlost;
 static bool ready_printed;
+/*
+ * A core that started but never comes up (it faulted or hangs in its CPU
+ * driver), and the subtree it was to boot, would hold `system ready` back
+ * for ever, and with it the health judge (which fences silent cores) and
+ * the end of the bring-up tick. So core 0 gives up on the missing ones
+ * once no core has come up or been reported lost for UP_STALL_MS: the
+ * deadline moves with every such report, and a slow bring-up that still
+ * progresses is never cut short. 0 once `system ready` is out.
+ */
+#define UP_STALL_MS 10000ull
+uint64_t console_up_deadline;
 /* boot phases (core 0): the latest of every core's stamps, how many cores
  * have sent BOOT_ST_MANIFEST's */
 static uint64_t last[BOOT_ST_N];
@@ -128,6 +139,7 @@ static void print_ready(void)
 
 	put_line(buf, (size_t)n);
 	ready_printed = true;
+	console_up_deadline = 0;
 	smp_bringup_over();
 	proc_system_ready();
 }
@@ -185,6 +197,13 @@ static void take_stamps(const uint64_t *st, unsigned first, unsigned n)
 	}
 }
 
+static void progress(void)
+{
+	if (!ready_printed) {
+		console_up_deadline = rdtsc() + UP_STALL_MS * self.tsc_khz;
+	}
+}
+
 static void mark_booted(uint32_t core)
 {
 	if (core < self.ncores && up[core] && !booted[core]) {
@@ -199,6 +218,7 @@ static void mark_up(uint32_t core)
 	if (core < self.ncores && !up[core] && !lost[core]) {
 		up[core] = 1;
 		nup++;
+		progress();
 		check_ready();
 	}
 }
@@ -209,8 +229,25 @@ static void mark_lost(uint32_t core)
 		lost[core] = 1;
 		nlost++;
 		kprintf("core %u did not start", core);
+		progress();
 		check_ready();
 	}
+}
+
+void console_up_give_up(void)
+{
+	if (self.id != 0 || ready_printed) {
+		return;
+	}
+	for (uint32_t c = 1; c < self.ncores; c++) {
+		if (!up[c] && !lost[c]) {
+			lost[c] = 1;
+			nlost++;
+			kprintf("core %u did not come up in %u s: given up", c,
+				(unsigned)(UP_STALL_MS / 1000));
+		}
+	}
+	check_ready();
 }
 
 void console_init(void)
@@ -219,6 +256,7 @@ void console_init(void)
 		ring_tx_init(&tx, dmap(self.bt->cores[self.id].console_frame));
 		return;
 	}
+	progress();
 	for (uint32_t c = 1; c < self.ncores; c++) {
 		static uint64_t page;
 

@@ -77,6 +77,13 @@ void console_input_irq(void);
  * echo), remembered as the interactive line (see console.c). */
 void console_raw(const char *s, size_t n);
 
+/* console_up_deadline: core 0, until `system ready`: when it gives up on
+ * the cores that have not come up (console.c; 0 on other cores and once
+ * ready). console_up_give_up: that time has come; the missing are
+ * reported lost and `system ready` follows. */
+extern uint64_t console_up_deadline;
+void console_up_give_up(void);
+
 /* console_ready: the `system ready` line has been printed (core 0). */
 bool console_ready(void);
 

@@ -906,9 +906,24 @@ static struct proc *pick(void)
 	return next < 0 ? 0 : &procs[next];
 }
 
-static void arm_timer(void)
+/* up_check: core 0, until `system ready`: cores that never came up are
+ * given up when their time has come (console.c). Only the idle loop looks,
+ * and only its timer holds that deadline: a busy core 0 looks when it
+ * next idles, and the paths that return to a process pay nothing. */
+static inline void up_check(void)
 {
-	uint64_t now = rdtsc(), deadline = 0, delta;
+	if (__builtin_expect(console_up_deadline != 0, 0) &&
+	    rdtsc() >= console_up_deadline) {
+		console_up_give_up();
+	}
+}
+
+/* arm_timer_until: the LAPIC timer for the earliest of this core's
+ * deadlines and `extra` (0: none) */
+static inline __attribute__((always_inline)) void
+arm_timer_until(uint64_t extra)
+{
+	uint64_t now = rdtsc(), deadline = extra, delta;
 	unsigned i;
 
 	SLOTS_EACH(i, waiting)
@@ -937,6 +952,11 @@ static void arm_timer(void)
 	lapic_timer_oneshot(delta ? (uint32_t)(delta > 0xffffffffu ? 0xffffffffu : delta) : 1);
 }
 
+static void arm_timer(void)
+{
+	arm_timer_until(0);
+}
+
 /* idle: halt until some process can run. Interrupts taken here are
  * kernel-mode traps: they only record events. */
 static struct proc *idle(void)
@@ -944,6 +964,7 @@ static struct proc *idle(void)
 	struct proc *p;
 
 	for (;;) {
+		up_check();
 		wake_expired();
 		p = pick();
 		if (p) {
@@ -956,7 +977,7 @@ static struct proc *idle(void)
 		if (console_idle() || posted) {
 			continue;
 		}
-		arm_timer();
+		arm_timer_until(console_up_deadline);
 		TRACE_PID(ktrace, TRACE_HALT, 0, 0, 0);
 		irq_enable_and_halt();
 		irq_disable();
