@@ -193,23 +193,33 @@ static int whole(struct chan *c, const struct ring_head *h, uint8_t *type,
 	return h->len;
 }
 
-int chan_msg_recv_slow(struct chan *c, const struct ring_head *first, int r,
-		       uint8_t *type, void *buf, size_t cap)
+/* slots one call takes at most: every fragment of the longest message
+ * and one more. A sender that keeps writing "more follows" as fast as
+ * they are read would otherwise hold the receiver in here for ever; past
+ * this the call returns E_AGAIN with the reassembly kept, and the caller's
+ * own budget (a pass over its other channels) comes first. */
+#define RECV_SLOTS_MAX ((CHAN_MSG_MAX + RING_PAYLOAD - 1) / RING_PAYLOAD + 1)
+
+/* reassemble: fragments into c->buf from the slot h (r from ring_peek)
+ * on, at most RECV_SLOTS_MAX of them this call; apart from
+ * chan_msg_recv_slow so that the one-slot path keeps its registers */
+static __attribute__((noinline)) int reassemble(struct chan *c,
+						struct ring_head h, int r,
+						uint8_t *type, void *buf,
+						size_t cap)
 {
-	struct ring_head h = *first;
 	int n;
 
-	for (;;) {
-		if (r >= 0 && c->len == 0 && !c->bad &&
-		    !(h.flags & RING_F_MORE)) {
-			return whole(c, &h, type, buf, cap);
-		}
+	for (int taken = 1;; taken++) {
 		n = take(c, &h, r);
 		if (n == E_FORMAT) {
 			return E_FORMAT;
 		}
 		if (n != E_AGAIN) {
 			break;
+		}
+		if (taken >= RECV_SLOTS_MAX) {
+			return E_AGAIN;
 		}
 		r = ring_peek(&c->rx, &h);
 		if (r == E_AGAIN) {
@@ -226,6 +236,16 @@ int chan_msg_recv_slow(struct chan *c, const struct ring_head *first, int r,
 		traced(c, TRACE_CHAN_RECV, c->type, (size_t)n, 0);
 	}
 	return n;
+}
+
+int chan_msg_recv_slow(struct chan *c, const struct ring_head *first, int r,
+		       uint8_t *type, void *buf, size_t cap)
+{
+	if (r >= 0 && c->len == 0 && !c->bad &&
+	    !(first->flags & RING_F_MORE)) {
+		return whole(c, first, type, buf, cap);
+	}
+	return reassemble(c, *first, r, type, buf, cap);
 }
 
 bool chan_needs_doorbell(const struct chan *c)

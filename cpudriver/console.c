@@ -495,9 +495,9 @@ void console_input_init(void)
 
 void console_input_irq(void)
 {
-	int c;
+	int c, left = 64; /* a stuck UART must not hold core 0 here */
 
-	while ((c = uart_getc()) >= 0) {
+	while (left-- > 0 && (c = uart_getc()) >= 0) {
 		if (in_len < INPUT_MAX) {
 			input[(in_head + in_len++) % INPUT_MAX] = (char)c;
 		}

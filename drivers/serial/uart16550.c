@@ -54,7 +54,10 @@ void uart_enable_rx_irq(void)
 
 int uart_getc(void)
 {
-	if (!(inb(UART_COM1 + UART_LSR) & UART_LSR_DR)) {
+	uint8_t lsr = inb(UART_COM1 + UART_LSR);
+
+	/* 0xff: nothing decodes the port (no UART), not "data ready" */
+	if (lsr == 0xff || !(lsr & UART_LSR_DR)) {
 		return -1;
 	}
 	return inb(UART_COM1 + UART_RBR);

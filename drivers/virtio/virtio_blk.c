@@ -27,6 +27,10 @@ struct vblk {
 	bool broken;
 };
 
+/* a request the device has not completed by then is given up on (QEMU
+ * completes one in milliseconds; a loaded host, in well under a second) */
+#define REQUEST_NS 10000000000ull
+
 /* request: one request of type t; count sectors through the data pages */
 static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 {
@@ -35,6 +39,7 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 	volatile uint8_t *status = v->hdr + STATUS_AT;
 	struct virtio_blk_req_hdr *h = (struct virtio_blk_req_hdr *)v->hdr;
 	void *tok;
+	uint64_t deadline;
 	int r;
 
 	if (v->broken) {
@@ -57,7 +62,17 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 		return E_IO;
 	}
 	virtq_kick(&v->dev, &v->q);
+	deadline = sys_time_ns() + REQUEST_NS;
 	while ((r = virtq_get(&v->q, &tok, &len)) == E_AGAIN) {
+		if (sys_time_ns() >= deadline) {
+			/* the device may still write the request's pages:
+			 * they stay its own, and no request follows */
+			v->broken = true;
+			printf("%s: a request did not complete in %llu s; "
+			       "stopped\n",
+			       v->dev.name, REQUEST_NS / 1000000000ull);
+			return E_TIMEOUT;
+		}
 		sys_wait(v->dev.irq >= 0 ? 100000000ull : 1000000ull);
 		if (v->dev.irq >= 0) {
 			sys_irq_ack();

@@ -133,7 +133,9 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 		return E_AGAIN;
 	}
 	reclaim(v);
-	for (;;) {
+	/* at most a ring's worth of entries a call: a device that keeps
+	 * returning bad ones must not hold the caller here */
+	for (unsigned tries = 0; tries < v->rxq.size; tries++) {
 		struct vbuf *b;
 		size_t n;
 
@@ -173,6 +175,7 @@ static int vnet_rx(struct netdev *nd, void *buf, size_t cap)
 			return (int)n;
 		}
 	}
+	return E_AGAIN;
 }
 
 /* vnet_start: buffers on their lists, receive buffers posted, the MAC,

@@ -447,15 +447,21 @@ static const struct net_handlers handlers = {
 	.stats_req = on_stats,
 };
 
+/* requests one pass takes from a client: a client that keeps writing
+ * requests that need no answer (credit, bytes to send) as fast as they
+ * are read would otherwise hold the server, lwIP's timers and every other
+ * client; the event loop comes back to a channel that still has some */
+#define REQ_BUDGET 16
+
 static void on_requests(struct event_chan *e)
 {
 	static uint8_t buf[CHAN_MSG_MAX];
 	struct client *c = e->arg;
 	uint8_t type = 0;
-	int n, r;
+	int n, r, budget = REQ_BUDGET;
 
 	/* read only while an answer fits: the client must read to send */
-	while (space(c) >= CHAN_REPLY_SLOTS &&
+	while (budget-- > 0 && space(c) >= CHAN_REPLY_SLOTS &&
 	       (n = chan_msg_recv(&c->b.ch, &type, buf, sizeof(buf))) !=
 		       E_AGAIN) {
 		uint32_t call_id = 0;

@@ -158,6 +158,36 @@ static void test_overlong_message_rejected(void **state)
 	assert_int_equal(type, 6);
 }
 
+/* a sender that keeps writing "more follows" cannot hold the receiver:
+ * one call takes at most the slots of the longest message and one more
+ * (20), then returns E_AGAIN with the rest still in the ring; the next
+ * calls go on where it stopped */
+static void test_endless_message_bounded(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[CHAN_MSG_MAX], type, junk[RING_PAYLOAD] = {0};
+	int sent = 0, calls = 0, r;
+
+	while (ring_send(&p->a.tx, 3, RING_F_MORE, junk, sizeof(junk)) == 0) {
+		sent++;
+	}
+	assert_true(sent > 20);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), E_AGAIN);
+	assert_int_equal(ring_rx_backlog(&p->b.rx), (unsigned)(sent - 20));
+	while ((r = chan_msg_recv(&p->b, &type, in, sizeof(in))) == E_AGAIN &&
+	       ring_rx_backlog(&p->b.rx) && ++calls < 10) {
+	}
+	assert_int_equal(r, E_AGAIN);
+	assert_int_equal(ring_rx_backlog(&p->b.rx), 0);
+	/* its end: one bad message, then the channel works again */
+	assert_int_equal(ring_send(&p->a.tx, 3, 0, junk, 1), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 E_FORMAT);
+	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
+	assert_int_equal(type, 6);
+}
+
 static void test_bad_slot_header(void **state)
 {
 	struct pair *p = *state;
@@ -367,6 +397,7 @@ int main(void)
 		T(test_too_big),
 		T(test_mixed_type_fragments_rejected),
 		T(test_overlong_message_rejected),
+		T(test_endless_message_bounded),
 		T(test_bad_slot_header),
 		T(test_small_receive_buffer),
 		T(test_sleep_doorbell),

@@ -384,6 +384,49 @@ static void test_server_windows(void **state)
 	free(fc_frame);
 }
 
+/* a client that keeps its channel full of requests that need no answer
+ * (credit of 0 bytes) cannot hold the server: one pass of the event loop
+ * takes at most 16 of them, and the rest on later passes */
+static void test_server_request_budget(void **state)
+{
+	struct net_udp_bind_req ub = {0, 7012};
+	struct net_sock_reply rep;
+	struct net_recvd rv;
+	uint8_t buf[CHAN_MSG_MAX], t;
+	uint32_t seq = 0;
+	unsigned room;
+	int n, sent = 0;
+
+	(void)state;
+	netstack_select(sb);
+	fc_frame = aligned_alloc(4096, 4096);
+	memset(fc_frame, 0, 4096);
+	assert_int_equal(netsrv_attach(fc_frame, 0x2000b), 0);
+	chan_init(&fc, fc_frame, 1);
+	assert_int_equal(net_call_udp_bind(fc_send, 0, &seq, &ub), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_udp_bind_match(&ub, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, 0);
+	rv.sock = rep.sock;
+	rv.bytes = 0;
+	while (net_send_recvd(fc_send, 0, &rv) == 0) {
+		sent++;
+	}
+	assert_true(sent > 16);
+	room = ring_tx_space(&fc.tx);
+	event_poll();
+	assert_int_equal(ring_tx_space(&fc.tx), room + 16);
+	for (int i = 0; i < 10 && ring_tx_space(&fc.tx) < room + (unsigned)sent;
+	     i++) {
+		event_poll();
+	}
+	assert_int_equal(ring_tx_space(&fc.tx), room + (unsigned)sent);
+	/* no answer to any of them: the channel back is empty */
+	assert_int_equal(chan_msg_recv(&fc, &t, buf, sizeof(buf)), E_AGAIN);
+	netsrv_detach(0x2000b);
+	free(fc_frame);
+}
+
 /* one client holds at most NETSRV_CLIENT_SOCKS sockets: an accept
  * beyond that fails with an error (the connection is closed), a listen
  * is answered E_TOOBIG */
@@ -760,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_remote_restart),
 		cmocka_unit_test(test_remote_accept_burst),
 		cmocka_unit_test(test_retransmit_counted),
+		cmocka_unit_test(test_server_request_budget),
 		cmocka_unit_test(test_port_arg),
 	};
 

@@ -211,12 +211,73 @@ static void test_last_message_before_gone_is_served(void **state)
 	assert_int_equal(turns.nclients, 0);
 }
 
+/*
+ * A client that keeps its channel full (it writes as fast as the loop
+ * reads) cannot hold the others: a pass takes at most 64 of one client's
+ * messages before the next client's. Client F fills its ring and writes
+ * one more each time one of its messages is dispatched, as a sender on
+ * another core would; client Q sends one message. Q's comes after at most
+ * 64 of F's (the loop that drained a client before going on never came
+ * to Q: the alarm ended the test).
+ */
+static struct service fair = {.name = "fair"};
+static int f_before_q, q_seen;
+static struct chan fair_f; /* F's side of its channel */
+
+static int dispatch_fair(struct svc_client *c, uint8_t type, const void *buf,
+			 size_t n)
+{
+	uint8_t none = 0;
+
+	(void)type;
+	(void)buf;
+	(void)n;
+	if (svc_client_pid(c) == ADMIN_PID) {
+		q_seen = 1;
+		fair.stop = true;
+	} else if (!q_seen) {
+		f_before_q++;
+		chan_msg_send(&fair_f, MSG_TYPE, &none, 1);
+	}
+	return 0;
+}
+
+static void test_flooding_client_does_not_hold_others(void **state)
+{
+	static struct chan mon, q;
+	uint8_t none = 0;
+	int sent = 0;
+
+	(void)state;
+	alarm(20);
+	memset(mon_frame, 0, sizeof(mon_frame));
+	memset(turn_frames[0], 0, sizeof(turn_frames[0]));
+	memset(turn_frames[1], 0, sizeof(turn_frames[1]));
+	chan_init(&mon, mon_frame, 0);
+	mon_init(mon_frame);
+	fair.dispatch = dispatch_fair;
+	bound(&mon, PLAIN_PID, 0, turn_frames[0]);
+	bound(&mon, ADMIN_PID, 0, turn_frames[1]);
+	chan_init(&fair_f, turn_frames[0], 1);
+	chan_init(&q, turn_frames[1], 1);
+	while (chan_msg_send(&fair_f, MSG_TYPE, &none, 1) == 0) {
+		sent++;
+	}
+	assert_true(sent > 16);
+	assert_int_equal(chan_msg_send(&q, MSG_TYPE, &none, 1), 0);
+	assert_int_equal(svc_run(&fair), 0);
+	alarm(0);
+	assert_int_equal(q_seen, 1);
+	assert_true(f_before_q <= 64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_handler_sees_the_monitors_word),
 	    cmocka_unit_test(test_gone_clients_give_slots_back),
 	    cmocka_unit_test(test_last_message_before_gone_is_served),
+	    cmocka_unit_test(test_flooding_client_does_not_hold_others),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);

@@ -222,9 +222,23 @@ long sys_dma_addr(const void *va)
 	return (long)(uintptr_t)va; /* identity: "physical" = virtual */
 }
 
+/* the clock: it moves only when the driver waits, by what it waits for
+ * (a device that never answers costs the test no time) */
+static uint64_t fake_now;
+static int fake_waits; /* this run's waits: a test of a wait that never
+			* ends fails instead of hanging */
+
+uint64_t sys_time_ns(void)
+{
+	return fake_now;
+}
+
 long sys_wait(uint64_t timeout_ns)
 {
-	(void)timeout_ns;
+	fake_now += timeout_ns ? timeout_ns : 1000000ull;
+	if (++fake_waits > 100000) { /* the driver's wait has no end */
+		fail_msg("the driver waited 100,000 times");
+	}
 	return 0;
 }
 
@@ -389,11 +403,34 @@ static void test_blk_open_unwinds(void **state)
 	fail_each_step("virtio-blk", open_blk);
 }
 
+/* a disk that takes a request and never completes it: the read gives
+ * up with E_TIMEOUT (10 s by the driver's clock, not for ever), the
+ * device is stopped, and the next request fails at once with E_IO */
+static void test_blk_request_deadline(void **state)
+{
+	struct blkdev *bd;
+	static uint8_t buf[512];
+	uint64_t t0;
+
+	(void)state;
+	device_reset("virtio-blk");
+	assert_int_equal(blkdev_open(&bd), 0);
+	assert_int_equal(bd->sectors, 2048);
+	t0 = fake_now;
+	assert_int_equal(bd->read(bd, 0, buf, 1), E_TIMEOUT);
+	assert_true(fake_now - t0 >= 10000000000ull);
+	assert_true(fake_now - t0 < 11000000000ull);
+	t0 = fake_now;
+	assert_int_equal(bd->read(bd, 1, buf, 1), E_IO);
+	assert_int_equal(fake_now, t0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_net_open_unwinds, setup),
 	    cmocka_unit_test_setup(test_blk_open_unwinds, setup),
+	    cmocka_unit_test_setup(test_blk_request_deadline, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
