@@ -66,12 +66,13 @@ static int request(struct vblk *v, uint32_t t, uint64_t lba, uint32_t count)
 	while ((r = virtq_get(&v->q, &tok, &len)) == E_AGAIN) {
 		if (sys_time_ns() >= deadline) {
 			/* the device may still write the request's pages:
-			 * they stay its own, and no request follows */
+			 * they stay its own, and no request follows; the
+			 * caller sees a device error (blkdev.h) */
 			v->broken = true;
 			printf("%s: a request did not complete in %llu s; "
 			       "stopped\n",
 			       v->dev.name, REQUEST_NS / 1000000000ull);
-			return E_TIMEOUT;
+			return E_IO;
 		}
 		sys_wait(v->dev.irq >= 0 ? 100000000ull : 1000000ull);
 		if (v->dev.irq >= 0) {

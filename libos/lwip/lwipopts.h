@@ -42,8 +42,8 @@
 /* Every frame sent to an address still being resolved waits for the
  * answer. lwIP's default keeps only the last one per address and frees
  * the others without counting them: connections opened at once before
- * the gateway's address was known lost all SYN-ACKs but one, and some
- * waited over 20 s (tests/system/net-burst.test). No limit per address
+ * the gateway's address was known lost all SYN-ACKs but one and waited
+ * 1-3 s for lwIP to send them again (tests/system/net-burst.test). No limit per address
  * (ARP_QUEUE_LEN 0: lwIP would not count that limit's drops either):
  * the pool MEMP_NUM_ARP_QUEUE bounds the waiting frames, and a frame it
  * has no room for counts in the pool's error count (`net`: drop_mem). */

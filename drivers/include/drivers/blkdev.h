@@ -18,7 +18,8 @@
 struct blkdev {
 	uint64_t sectors; /* capacity */
 	/* read/write: count (1..BLKDEV_MAX_XFER) sectors at lba; 0, or
-	 * E_RANGE past the end, E_IO when the device reports an error */
+	 * E_RANGE past the end, E_IO when the device reports an error or
+	 * does not answer in time (virtio-blk: 10 s) */
 	int (*read)(struct blkdev *d, uint64_t lba, void *buf, uint32_t count);
 	int (*write)(struct blkdev *d, uint64_t lba, const void *buf,
 		     uint32_t count);
