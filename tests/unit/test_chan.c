@@ -136,6 +136,20 @@ static void test_mixed_type_fragments_rejected(void **state)
 	assert_memory_equal(in, "good", 4);
 }
 
+/* end_overlong_then_next: the sender ends a message that is over the
+ * max; the receiver gets E_FORMAT for it, and the next message whole */
+static void end_overlong_then_next(struct pair *p)
+{
+	uint8_t in[CHAN_MSG_MAX], type, junk[RING_PAYLOAD] = {0};
+
+	assert_int_equal(ring_send(&p->a.tx, 3, 0, junk, 1), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
+			 E_FORMAT);
+	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
+	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
+	assert_int_equal(type, 6);
+}
+
 static void test_overlong_message_rejected(void **state)
 {
 	struct pair *p = *state;
@@ -150,12 +164,7 @@ static void test_overlong_message_rejected(void **state)
 		r = chan_msg_recv(&p->b, &type, in, sizeof(in));
 		assert_int_equal(r, E_AGAIN);
 	}
-	assert_int_equal(ring_send(&p->a.tx, 3, 0, junk, 1), 0);
-	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 E_FORMAT);
-	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
-	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
-	assert_int_equal(type, 6);
+	end_overlong_then_next(p);
 }
 
 /* a sender that keeps writing "more follows" cannot hold the receiver:
@@ -180,12 +189,7 @@ static void test_endless_message_bounded(void **state)
 	assert_int_equal(r, E_AGAIN);
 	assert_int_equal(ring_rx_backlog(&p->b.rx), 0);
 	/* its end: one bad message, then the channel works again */
-	assert_int_equal(ring_send(&p->a.tx, 3, 0, junk, 1), 0);
-	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)),
-			 E_FORMAT);
-	assert_int_equal(chan_msg_send(&p->a, 6, "next", 4), 0);
-	assert_int_equal(chan_msg_recv(&p->b, &type, in, sizeof(in)), 4);
-	assert_int_equal(type, 6);
+	end_overlong_then_next(p);
 }
 
 static void test_bad_slot_header(void **state)

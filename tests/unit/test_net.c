@@ -284,6 +284,33 @@ static int fc_next(uint8_t *type, uint8_t *buf, size_t cap)
 	return E_TIMEOUT;
 }
 
+/* fc_attach: a fake client, pid, bound to the server (on sb) over a
+ * fresh frame */
+static void fc_attach(uint32_t pid)
+{
+	netstack_select(sb);
+	fc_frame = aligned_alloc(4096, 4096);
+	memset(fc_frame, 0, 4096);
+	assert_int_equal(netsrv_attach(fc_frame, pid), 0);
+	chan_init(&fc, fc_frame, 1);
+}
+
+/* fc_udp_bind: the fake client binds UDP port; the socket's id */
+static int32_t fc_udp_bind(uint16_t port)
+{
+	struct net_udp_bind_req ub = {0, port};
+	struct net_sock_reply rep;
+	uint8_t buf[CHAN_MSG_MAX], t;
+	uint32_t seq = 0;
+	int n;
+
+	assert_int_equal(net_call_udp_bind(fc_send, 0, &seq, &ub), 0);
+	n = fc_next(&t, buf, sizeof(buf));
+	assert_int_equal(net_udp_bind_match(&ub, t, buf, (size_t)n, &rep), 0);
+	assert_int_equal(rep.err, 0);
+	return rep.sock;
+}
+
 static void expect_error(uint8_t type, int32_t sock, int err)
 {
 	uint8_t buf[CHAN_MSG_MAX], t;
@@ -311,11 +338,7 @@ static void test_server_bad_input(void **state)
 	int n, before = netsrv_sockets();
 
 	(void)state;
-	netstack_select(sb);
-	fc_frame = aligned_alloc(4096, 4096);
-	memset(fc_frame, 0, 4096);
-	assert_int_equal(netsrv_attach(fc_frame, 0x20009), 0);
-	chan_init(&fc, fc_frame, 1);
+	fc_attach(0x20009);
 
 	/* unknown type, malformed body, a server-to-client message */
 	assert_int_equal(chan_msg_send(&fc, 200, junk, sizeof(junk)), 0);
@@ -359,27 +382,14 @@ static void test_server_bad_input(void **state)
 /* window overrun: recvd beyond the window, send beyond the window */
 static void test_server_windows(void **state)
 {
-	struct net_udp_bind_req ub = {0, 7011};
-	struct net_sock_reply rep;
 	struct net_recvd rv;
-	uint8_t buf[CHAN_MSG_MAX], t;
-	uint32_t seq = 0;
-	int n;
 
 	(void)state;
-	netstack_select(sb);
-	fc_frame = aligned_alloc(4096, 4096);
-	memset(fc_frame, 0, 4096);
-	assert_int_equal(netsrv_attach(fc_frame, 0x2000a), 0);
-	chan_init(&fc, fc_frame, 1);
-	assert_int_equal(net_call_udp_bind(fc_send, 0, &seq, &ub), 0);
-	n = fc_next(&t, buf, sizeof(buf));
-	assert_int_equal(net_udp_bind_match(&ub, t, buf, (size_t)n, &rep), 0);
-	assert_int_equal(rep.err, 0);
-	rv.sock = rep.sock;
+	fc_attach(0x2000a);
+	rv.sock = fc_udp_bind(7011);
 	rv.bytes = 1; /* nothing was sent: the window is full already */
 	assert_int_equal(net_send_recvd(fc_send, 0, &rv), 0);
-	expect_error(NET_MSG_RECVD, rep.sock, E_RANGE);
+	expect_error(NET_MSG_RECVD, rv.sock, E_RANGE);
 	netsrv_detach(0x2000a);
 	free(fc_frame);
 }
@@ -389,25 +399,14 @@ static void test_server_windows(void **state)
  * takes at most 16 of them, and the rest on later passes */
 static void test_server_request_budget(void **state)
 {
-	struct net_udp_bind_req ub = {0, 7012};
-	struct net_sock_reply rep;
 	struct net_recvd rv;
 	uint8_t buf[CHAN_MSG_MAX], t;
-	uint32_t seq = 0;
 	unsigned room;
-	int n, sent = 0;
+	int sent = 0;
 
 	(void)state;
-	netstack_select(sb);
-	fc_frame = aligned_alloc(4096, 4096);
-	memset(fc_frame, 0, 4096);
-	assert_int_equal(netsrv_attach(fc_frame, 0x2000b), 0);
-	chan_init(&fc, fc_frame, 1);
-	assert_int_equal(net_call_udp_bind(fc_send, 0, &seq, &ub), 0);
-	n = fc_next(&t, buf, sizeof(buf));
-	assert_int_equal(net_udp_bind_match(&ub, t, buf, (size_t)n, &rep), 0);
-	assert_int_equal(rep.err, 0);
-	rv.sock = rep.sock;
+	fc_attach(0x2000c);
+	rv.sock = fc_udp_bind(7012);
 	rv.bytes = 0;
 	while (net_send_recvd(fc_send, 0, &rv) == 0) {
 		sent++;
@@ -423,7 +422,7 @@ static void test_server_request_budget(void **state)
 	assert_int_equal(ring_tx_space(&fc.tx), room + (unsigned)sent);
 	/* no answer to any of them: the channel back is empty */
 	assert_int_equal(chan_msg_recv(&fc, &t, buf, sizeof(buf)), E_AGAIN);
-	netsrv_detach(0x2000b);
+	netsrv_detach(0x2000c);
 	free(fc_frame);
 }
 
@@ -443,11 +442,7 @@ static void test_server_client_limit(void **state)
 	static int conns[NETSRV_CLIENT_SOCKS];
 
 	(void)state;
-	netstack_select(sb);
-	fc_frame = aligned_alloc(4096, 4096);
-	memset(fc_frame, 0, 4096);
-	assert_int_equal(netsrv_attach(fc_frame, 0x2000b), 0);
-	chan_init(&fc, fc_frame, 1);
+	fc_attach(0x2000b);
 	assert_int_equal(net_call_listen(fc_send, 0, &seq, &lq), 0);
 	n = fc_next(&t, buf, sizeof(buf));
 	assert_int_equal(net_listen_match(&lq, t, buf, (size_t)n, &rep), 0);
