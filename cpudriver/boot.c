@@ -33,10 +33,10 @@
 #include <drivers/uart.h>
 #include <string.h>
 
-STATIC_ASSERT(sizeof(struct boot_core) == 40, "boot table layout");
+STATIC_ASSERT(sizeof(struct boot_core) == 56, "boot table layout");
 STATIC_ASSERT(sizeof(struct boot_start) == 176, "boot table layout");
 STATIC_ASSERT(sizeof(struct boot_service) == 64, "boot table layout");
-STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
+STATIC_ASSERT(sizeof(struct bootrec) == 88, "boot record layout");
 
 /* A partition is 2 MiB aligned and at least 2 MiB (lending works in
  * 2 MiB pieces, frame.c) when RAM allows that for every core; otherwise
@@ -50,6 +50,17 @@ STATIC_ASSERT(sizeof(struct bootrec) == 72, "boot record layout");
 #define MONITOR_TABLES 12
 #define MONITOR_ROOM (64ull << 10)
 #define LINK_BYTES (2ull << 10) /* core 0's monitor: a link a core */
+/* Boot slices, when partitions are 2 MiB ones: each core's first frames
+ * (its instance, its monitor's first pages: 252 KiB idle,
+ * docs/cpudriver.md "Footprint") come from its slice, min_partition()
+ * bytes (what an idle core needs, with room: 384 KiB today), and the
+ * slices lie side by side in the shared boot region, five to a 2 MiB
+ * page. A host that backs guest RAM with 2 MiB pages zeroes one such page
+ * at the first touch of each: with the first frames at the start of each
+ * partition a boot touched one 2 MiB page per core, on each level of the
+ * boot tree's critical path (docs/benchmarks.md, "Boot slices"). Small
+ * partitions (PART_ALIGN_SMALL-granular) lie side by side already and
+ * have no slice. */
 #define BOOT_IDENTITY_LIMIT (4ull << 30) /* what boot32.S maps */
 
 extern char __kimage_phys_start[], __kimage_phys_end[], __kbss_start[],
@@ -338,18 +349,33 @@ static uint64_t carve(unsigned nfree, uint64_t size)
 	return 0;
 }
 
-/* try_split: the shared region (at *base, *shared bytes) and the
- * partitions, every piece `align` aligned and each partition at least
- * min_size; *total gets the usable bytes */
+/* slices_at: where the boot slices start in the shared region: after
+ * the boot table and the console and link frames, PART_ALIGN_SMALL
+ * aligned */
+static uint64_t slices_at(uint32_t ncores)
+{
+	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+
+	return (tab + 2 * ncores * PAGE_SIZE + PART_ALIGN_SMALL - 1) &
+	       ~(PART_ALIGN_SMALL - 1);
+}
+
+/* try_split: the shared region (at *base, *shared bytes: with a boot
+ * slice of `slice` bytes a core, 0 for none) and the partitions, every
+ * piece `align` aligned and each partition at least min_size; *total gets
+ * the usable bytes */
 static int try_split(uint32_t ncores, uint64_t mbi, uint32_t mbi_size,
 		     uint64_t align, uint64_t min_size, const uint64_t *asked,
-		     uint64_t *base, uint64_t *shared, uint64_t *total)
+		     uint64_t slice, uint64_t *base, uint64_t *shared,
+		     uint64_t *total)
 {
 	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	unsigned nram = usable_ram(), nres = reserve(mbi, mbi_size);
 	int nfree;
 
-	*shared = (tab + 2 * ncores * PAGE_SIZE + align - 1) & ~(align - 1);
+	*shared = slice ? slices_at(ncores) + ncores * slice
+			: tab + 2 * ncores * PAGE_SIZE;
+	*shared = (*shared + align - 1) & ~(align - 1);
 	nfree = part_free_ranges(ram, nram, res, nres, 1ull << 20, align,
 				 freer, PART_MAX_RANGES);
 	*total = nfree > 0 ? part_total(freer, (unsigned)nfree) : 0;
@@ -367,11 +393,12 @@ static struct boottab *split_memory(struct boottab *bt, uint32_t ncores,
 {
 	uint64_t tab = (sizeof(struct boottab) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	uint64_t base, total, shared, min = min_partition(), need = 0;
+	uint64_t slice = min; /* holds the instance its booter lays out */
 	bool raise = false;
 	int r;
 
 	r = try_split(ncores, mbi, mbi_size, PART_ALIGN, MIN_PARTITION,
-		      man.mem, &base, &shared, &total);
+		      man.mem, slice, &base, &shared, &total);
 	if (r == E_NOMEM) {
 		/* not 2 MiB each: small partitions (they lend nothing); a core
 		 * whose equal share is less than it needs asks for that */
@@ -382,8 +409,9 @@ static struct boottab *split_memory(struct boottab *bt, uint32_t ncores,
 			need += (floor_ask[c] + PART_ALIGN_SMALL - 1) &
 				~(PART_ALIGN_SMALL - 1);
 		}
+		slice = 0;
 		r = try_split(ncores, mbi, mbi_size, PART_ALIGN_SMALL, min,
-			      man.mem, &base, &shared, &total);
+			      man.mem, 0, &base, &shared, &total);
 		/* a raised core takes from the equal shares: look again */
 		for (int round = 0; r == 0 && round < 4; round++) {
 			raise = false;
@@ -397,7 +425,7 @@ static struct boottab *split_memory(struct boottab *bt, uint32_t ncores,
 				break;
 			}
 			r = try_split(ncores, mbi, mbi_size, PART_ALIGN_SMALL,
-				      min, asked, &base, &shared, &total);
+				      min, asked, 0, &base, &shared, &total);
 		}
 	}
 	if (r == E_NOMEM) {
@@ -428,9 +456,15 @@ static struct boottab *split_memory(struct boottab *bt, uint32_t ncores,
 		bt->cores[c].console_frame = base + tab + c * PAGE_SIZE;
 		bt->cores[c].monlink_frame =
 			base + tab + (ncores + c) * PAGE_SIZE;
+		if (slice) {
+			bt->cores[c].slice_base =
+			    base + slices_at(ncores) + c * slice;
+			bt->cores[c].slice_end =
+			    bt->cores[c].slice_base + slice;
+		}
 		ring_frame_init(dmap(bt->cores[c].console_frame));
 		memset(dmap(bt->cores[c].monlink_frame), 0, PAGE_SIZE);
-		bt->ram_bytes += parts[c].end - parts[c].base;
+		bt->ram_bytes += parts[c].end - parts[c].base + slice;
 	}
 	self.bt = bt;
 	return bt;

@@ -860,7 +860,7 @@ int64_t dev_sys_dma_addr(uint64_t va)
 	    !(flags & PTE_W)) {
 		return E_FAULT;
 	}
-	if (!((pa >= self.part_base && pa < self.part_end) ||
+	if (!(own_mem(pa & ~(PAGE_SIZE - 1), PAGE_SIZE) ||
 	      frame_adopted(pa & ~(PAGE_SIZE - 1), PAGE_SIZE))) {
 		return E_FAULT;
 	}

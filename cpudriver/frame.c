@@ -24,7 +24,7 @@
 
 #include "rangetab.h"
 
-enum { OWN = 0, BORROWED = 1 };
+enum { OWN = 0, BORROWED = 1, SLICE = 2 };
 
 static struct rtab regions, lent;
 static uint64_t free_head, nfree;
@@ -62,22 +62,36 @@ static void *tab_p2v(void *ctx, uint64_t phys)
 	return dmap(phys);
 }
 
-void frame_init(uint64_t next, uint64_t end)
+void frame_init(uint64_t next)
 {
-	struct range r0 = {0};
+	struct range r0 = {0}, sl = {0};
+	bool slice = self.slice_end > self.slice_base;
 
 	rt_init(&regions, tab_alloc, tab_free, tab_p2v, 0);
 	rt_init(&lent, tab_alloc, tab_free, tab_p2v, 0);
+	next = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	/* region 0 is the whole partition; what the booter took below next
-	 * (instance, page tables, boot record) counts as used and may come
-	 * back (smp_boot_done frees the trampoline's tables) */
+	 * (instance, page tables, boot record), in the slice if there is
+	 * one, counts as used and may come back (smp_boot_done frees the
+	 * trampoline's tables) */
 	r0.base = self.part_base;
-	r0.lo = (next + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	r0.lo = slice ? r0.base : next;
 	r0.used = (r0.lo - r0.base) / PAGE_SIZE;
-	r0.end = r0.hi = end & ~(PAGE_SIZE - 1);
+	r0.end = r0.hi = self.part_end & ~(PAGE_SIZE - 1);
 	r0.kind = OWN;
 	r0.owner = self.id;
 	rt_add(&regions, &r0);
+	/* the slice: an entry of its own kind (it merges with nothing) that
+	 * frame_alloc_raw uses first */
+	if (slice) {
+		sl.base = self.slice_base;
+		sl.lo = next;
+		sl.used = (sl.lo - sl.base) / PAGE_SIZE;
+		sl.end = sl.hi = self.slice_end & ~(PAGE_SIZE - 1);
+		sl.kind = SLICE;
+		sl.owner = self.id;
+		rt_add(&regions, &sl);
+	}
 	free_head = 0;
 	nfree = 0;
 	kpt.alloc = pt_frame;
@@ -102,12 +116,18 @@ uint64_t frame_alloc_raw(void)
 		free_head = *(uint64_t *)dmap(f);
 		nfree--;
 	} else {
-		/* region 0 bottom up (lending takes its top); the others top
-		 * down (a piece lent below one merges with it) */
-		for (uint32_t i = 0; i < regions.n && !f; i++) {
-			r = rt_at(&regions, i);
-			if (r->lo < r->hi) {
-				if (i == 0) {
+		/* the slice first (it shares its 2 MiB page with other
+		 * cores' slices), then region 0 bottom up (lending takes
+		 * its top), then the others top down (a piece lent below
+		 * one merges with it) */
+		for (uint32_t pass = 0; pass < 2 && !f; pass++) {
+			for (uint32_t i = 0; i < regions.n && !f; i++) {
+				r = rt_at(&regions, i);
+				if ((r->kind == SLICE) != (pass == 0) ||
+				    r->lo >= r->hi) {
+					continue;
+				}
+				if (i == 0 || r->kind == SLICE) {
 					f = r->lo;
 					r->lo += PAGE_SIZE;
 				} else {

@@ -12,8 +12,10 @@
 #include <stdint.h>
 #include <arch/paging.h>
 
-/* frame_init: frames come from [next, end) of this core's partition. */
-void frame_init(uint64_t next, uint64_t end);
+/* frame_init: frames come from this core's boot slice (self.slice_*)
+ * first, then its partition; the booter used the slice, or if there is
+ * none the partition, up to next. */
+void frame_init(uint64_t next);
 
 /* frame_alloc: a zeroed frame's physical address, or 0 if none left. */
 uint64_t frame_alloc(void);

@@ -23,6 +23,8 @@ struct self {
 	const struct boottab *bt; /* read-only, through DMAP */
 	uint64_t part_base;       /* this core's partition */
 	uint64_t part_end;
+	uint64_t slice_base;      /* its boot slice (0, 0: none) */
+	uint64_t slice_end;
 	uint64_t kern_phys;       /* physical address of this instance's bss */
 	uint64_t pml4;            /* kernel page tables (physical) */
 	uint64_t *window_pt;      /* the boot window's page table (DMAP) */
@@ -32,6 +34,35 @@ struct self {
 };
 
 extern struct self self;
+
+/* in_range: [pa, pa + size) is a non-empty piece of [base, end) */
+static inline bool in_range(uint64_t pa, uint64_t size, uint64_t base,
+			    uint64_t end)
+{
+	return size && pa + size > pa && pa >= base && pa + size <= end;
+}
+
+/*
+ * A core's own memory is its partition and its boot slice (a small piece
+ * of the shared boot region that holds its first frames: the CPU driver
+ * instance and its monitor's first pages, packed beside the other cores'
+ * so that a boot touches few 2 MiB pages; docs/cpudriver.md,
+ * "Partitions"). core_mem: [pa, pa + size) lies in core b's own memory;
+ * own_mem: in this core's. Memory borrowed from another core is not own
+ * memory (frame_adopted says so).
+ */
+static inline bool core_mem(const struct boot_core *b, uint64_t pa,
+			    uint64_t size)
+{
+	return in_range(pa, size, b->part_base, b->part_end) ||
+	       in_range(pa, size, b->slice_base, b->slice_end);
+}
+
+static inline bool own_mem(uint64_t pa, uint64_t size)
+{
+	return in_range(pa, size, self.part_base, self.part_end) ||
+	       in_range(pa, size, self.slice_base, self.slice_end);
+}
 
 #define STATIC_ASSERT(c, m) _Static_assert(c, m)
 

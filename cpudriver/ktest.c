@@ -87,8 +87,7 @@ static bool may_write(uint64_t pa, uint64_t size)
 {
 	const struct boottab *bt = self.bt;
 
-	if ((pa >= self.part_base && pa + size <= self.part_end) ||
-	    frame_adopted(pa, size)) {
+	if (own_mem(pa, size) || frame_adopted(pa, size)) {
 		return true;
 	}
 	if (size == PAGE_SIZE && pa == bt->lapic_phys) {
@@ -126,6 +125,13 @@ static int check_leaf(struct walk *w, uint64_t va, uint64_t pa,
 			     bt->cores[c].part_end)) {
 			return ktest_fail(w->why, w->n,
 					  "va 0x%lx maps core %u's partition "
+					  "(pa 0x%lx)", va, c, pa);
+		}
+		if (c != self.id && bt->cores[c].slice_end &&
+		    overlaps(pa, size, bt->cores[c].slice_base,
+			     bt->cores[c].slice_end)) {
+			return ktest_fail(w->why, w->n,
+					  "va 0x%lx maps core %u's boot slice "
 					  "(pa 0x%lx)", va, c, pa);
 		}
 	}
@@ -175,11 +181,10 @@ static int check_user_leaf(struct walk *w, uint64_t va, uint64_t pa,
 		}
 		return 0;
 	}
-	if (size != PAGE_SIZE || pa < self.part_base ||
-	    pa + size > self.part_end) {
+	if (size != PAGE_SIZE || !own_mem(pa, size)) {
 		return ktest_fail(w->why, w->n,
 				  "user va 0x%lx maps pa 0x%lx outside this "
-				  "core's partition", va, pa);
+				  "core's own memory", va, pa);
 	}
 	return 0;
 }
@@ -211,8 +216,14 @@ KTEST(own_instance)
 		return ktest_fail(why, n, "bss at pa 0x%lx, expected 0x%lx", pa,
 				  self.kern_phys);
 	}
-	if (pa < self.part_base || pa >= self.part_end) {
-		return ktest_fail(why, n, "bss outside the partition");
+	/* in the boot slice if the core has one, else in the partition */
+	if (self.slice_end > self.slice_base
+		    ? !in_range(pa, PAGE_SIZE, self.slice_base, self.slice_end)
+		    : !in_range(pa, PAGE_SIZE, self.part_base, self.part_end)) {
+		return ktest_fail(why, n, "bss at pa 0x%lx, outside %s", pa,
+				  self.slice_end > self.slice_base
+					  ? "the boot slice"
+					  : "the partition");
 	}
 	if (!(flags & PTE_W) || !(flags & PTE_NX)) {
 		return ktest_fail(why, n, "bss flags 0x%lx", flags);
@@ -220,6 +231,56 @@ KTEST(own_instance)
 	pa = pt_translate(&kpt, self.pml4, (uint64_t)__ktext_start, &flags);
 	if (pa == UINT64_MAX || (flags & PTE_W) || (flags & PTE_NX)) {
 		return ktest_fail(why, n, "text not read-only executable");
+	}
+	return 0;
+}
+
+/* the boot slices (boot.c): every core has one or none has; they lie side
+ * by side, equal and page aligned, in the shared boot region, clear of
+ * the boot table and every partition; this core's first frames are in
+ * its own */
+KTEST(boot_slices)
+{
+	const struct boottab *bt = self.bt;
+	const struct boot_core *c0 = &bt->cores[0];
+	uint64_t size = c0->slice_end - c0->slice_base;
+
+	if (!c0->slice_end) {
+		for (uint32_t c = 0; c < self.ncores; c++) {
+			if (bt->cores[c].slice_base || bt->cores[c].slice_end) {
+				return ktest_fail(why, n, "core %u alone has a "
+						  "slice", c);
+			}
+		}
+		return 0;
+	}
+	if (!size || size % PAGE_SIZE || c0->slice_end < c0->slice_base ||
+	    c0->slice_base < bt->shared_base + sizeof(*bt) ||
+	    c0->slice_base + self.ncores * size > bt->shared_end) {
+		return ktest_fail(why, n, "slices [0x%lx, +%u x 0x%lx) outside "
+				  "the shared region", c0->slice_base,
+				  self.ncores, size);
+	}
+	for (uint32_t c = 0; c < self.ncores; c++) {
+		const struct boot_core *b = &bt->cores[c];
+
+		if (b->slice_base != c0->slice_base + c * size ||
+		    b->slice_end != b->slice_base + size) {
+			return ktest_fail(why, n, "core %u's slice not in line",
+					  c);
+		}
+		if (overlaps(c0->slice_base, self.ncores * size, b->part_base,
+			     b->part_end)) {
+			return ktest_fail(why, n, "the slices overlap core %u's "
+					  "partition", c);
+		}
+	}
+	if (self.slice_base != bt->cores[self.id].slice_base ||
+	    self.slice_end != bt->cores[self.id].slice_end ||
+	    !in_range(self.kern_phys, PAGE_SIZE, self.slice_base,
+		      self.slice_end)) {
+		return ktest_fail(why, n, "this core's instance is not in its "
+				  "slice");
 	}
 	return 0;
 }
@@ -280,7 +341,7 @@ KTEST(frame_roundtrip)
 	uint64_t before = frame_free_bytes(), f = frame_alloc(), g;
 	const uint64_t *p;
 
-	if (!f || f < self.part_base || f >= self.part_end) {
+	if (!f || !own_mem(f, PAGE_SIZE)) {
 		return ktest_fail(why, n, "frame 0x%lx outside partition", f);
 	}
 	p = dmap(f);

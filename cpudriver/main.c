@@ -27,9 +27,15 @@
  * would make us scribble outside our partition. */
 static bool check_bootrec(const struct bootrec *br)
 {
+	bool slice = br->slice_base || br->slice_end;
+	uint64_t from = slice ? br->slice_base : br->part_base;
+	uint64_t to = slice ? br->slice_end : br->part_end;
+
 	return br->magic == BOOTREC_MAGIC && br->part_base < br->part_end &&
-	       br->alloc_next >= br->part_base &&
-	       br->alloc_next <= br->part_end &&
+	       (!slice || (br->slice_base < br->slice_end &&
+			   (br->slice_end <= br->part_base ||
+			    br->slice_base >= br->part_end))) &&
+	       br->alloc_next >= from && br->alloc_next <= to &&
 	       br->core_id < BOOT_MAX_CORES;
 }
 
@@ -50,6 +56,8 @@ void kernel_entry(struct bootrec *br)
 	self.ncores = bt->ncores;
 	self.part_base = br->part_base;
 	self.part_end = br->part_end;
+	self.slice_base = br->slice_base;
+	self.slice_end = br->slice_end;
 	self.kern_phys = br->kern_phys;
 	self.pml4 = br->pml4;
 	self.window_pt = dmap(br->window_pt);
@@ -65,7 +73,7 @@ void kernel_entry(struct bootrec *br)
 	if (self.id != 0) {
 		lapic_send_ipi(bt->cores[self.booter].apic_id, VEC_WAKE);
 	}
-	frame_init(br->alloc_next, self.part_end);
+	frame_init(br->alloc_next);
 	console_init();
 	dev_init();
 	console_input_init();

@@ -269,8 +269,8 @@ int proc_spawn(const char *app, const char *args, uint32_t parent,
 	}
 	/* a frame of this core the spawner maps (one SYS_CHAN_CREATE made) */
 	if (chan_phys &&
-	    (!spawner || chan_phys < self.part_base ||
-	     chan_phys >= self.part_end || !proc_maps_shared(spawner, chan_phys))) {
+	    (!spawner || !own_mem(chan_phys, PAGE_SIZE) ||
+	     !proc_maps_shared(spawner, chan_phys))) {
 		return E_PERM;
 	}
 	r = elf_parse(dmap(m->start), m->end - m->start, USER_BASE,
@@ -490,12 +490,11 @@ uint64_t proc_map_shared(struct proc *p, uint64_t phys, bool remote)
 	return va;
 }
 
-/* own_frame: a frame this core's allocator gave out (its partition, or
- * memory it borrowed) */
+/* own_frame: a frame this core's allocator gave out (its partition or
+ * boot slice, or memory it borrowed) */
 static bool own_frame(uint64_t pa)
 {
-	return (pa >= self.part_base && pa < self.part_end) ||
-	       frame_adopted(pa, PAGE_SIZE);
+	return own_mem(pa, PAGE_SIZE) || frame_adopted(pa, PAGE_SIZE);
 }
 
 /* maps_anywhere: a live process of this core maps pa as a channel */
@@ -523,12 +522,12 @@ static struct kset closes;
  * core's end closed, 0 if ours (rights_unseal checked the other's seal) */
 static struct kset halves;
 
-/* part_core: the core whose partition holds pa, or -1 */
+/* part_core: the core whose own memory (partition or boot slice) holds
+ * pa, or -1 */
 static int part_core(uint64_t pa)
 {
 	for (uint32_t c = 0; c < self.ncores; c++) {
-		if (pa >= self.bt->cores[c].part_base &&
-		    pa < self.bt->cores[c].part_end) {
+		if (core_mem(&self.bt->cores[c], pa, 1)) {
 			return (int)c;
 		}
 	}

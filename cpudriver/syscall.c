@@ -68,6 +68,7 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	in.pid = p->pid;
 	in.part_base = self.part_base;
 	in.part_end = self.part_end;
+	in.slice_bytes = self.slice_end - self.slice_base;
 	in.free_bytes = frame_free_bytes();
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;
@@ -166,14 +167,12 @@ static int64_t sys_boot_service(uint64_t index, uint64_t uva)
 	return copy_out(uva, &out, sizeof(out));
 }
 
-/* part_of: the core whose partition holds [pa, pa+size), or -1 */
+/* part_of: the core whose own memory (partition or boot slice) holds
+ * [pa, pa+size), or -1 */
 static int part_of(uint64_t pa, uint64_t size)
 {
 	for (uint32_t c = 0; c < self.ncores; c++) {
-		const struct boot_core *b = &self.bt->cores[c];
-
-		if (size && pa + size > pa && pa >= b->part_base &&
-		    pa + size <= b->part_end) {
+		if (core_mem(&self.bt->cores[c], pa, size)) {
 			return (int)c;
 		}
 	}
@@ -585,8 +584,7 @@ static uint32_t *reap_word(struct proc *p, uint64_t va)
 	}
 	pa = pt_translate(&kpt, p->pml4, va, &flags);
 	if (pa == UINT64_MAX || !(flags & PTE_U) || !(flags & PTE_W) ||
-	    (flags & PTE_SHARED) || pa < self.part_base ||
-	    pa >= self.part_end) {
+	    (flags & PTE_SHARED) || !own_mem(pa, sizeof(uint32_t))) {
 		return NULL;
 	}
 	return dmap(pa);

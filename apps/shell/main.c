@@ -369,11 +369,15 @@ static void cmd_mem(int argc, char **argv)
 	(void)argv;
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		if (mon_core_stat(c, &st) == 0) {
-			total += st.part_end - st.part_base;
+			/* its own memory: partition and boot slice */
+			uint64_t own =
+			    st.part_end - st.part_base + st.slice_bytes;
+
+			total += own;
 			free += st.free_bytes;
 			say("core %u: %lu of %lu KiB free\n", c,
 			    (unsigned long)(st.free_bytes >> 10),
-			    (unsigned long)((st.part_end - st.part_base) >> 10));
+			    (unsigned long)(own >> 10));
 		}
 	}
 	say("all: %lu of %lu MiB free\n", (unsigned long)(free >> 20),

@@ -32,7 +32,7 @@ extern char __ktext_start[], __ktext_end[], __krodata_start[],
 	__krodata_end[], __kbss_start[], __kbss_end[], __kguard0[], __kguard1[];
 
 struct prep {
-	uint64_t base; /* partition start = window start */
+	uint64_t base; /* boot slice or partition start = window start */
 	uint64_t next; /* bump pointer */
 	uint64_t end;  /* end of what the window shows */
 };
@@ -182,8 +182,14 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 {
 	const struct boot_core *b = &self.bt->cores[c];
 	uint64_t size = b->part_end - b->part_base;
-	struct prep pr = {b->part_base, b->part_base,
-			  b->part_base + (size < WINDOW_SIZE ? size : WINDOW_SIZE)};
+	/* the instance goes in c's boot slice if it has one, else at the
+	 * start of its partition */
+	uint64_t from = b->slice_end > b->slice_base ? b->slice_base
+						     : b->part_base;
+	uint64_t room = b->slice_end > b->slice_base ? b->slice_end - from
+						     : size;
+	struct prep pr = {from, from,
+			  from + (room < WINDOW_SIZE ? room : WINDOW_SIZE)};
 	struct pt_alloc a = {prep_alloc, prep_p2v, &pr};
 	uint64_t bss = (uint64_t)(__kbss_end - __kbss_start);
 	uint64_t pml4, kern, wpdpt, wpd, wpt, rec;
@@ -207,6 +213,9 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	if (!wpt || !rec || map_kernel(&a, pml4, kern) ||
 	    pt_map(&a, pml4, DMAP_BASE + b->part_base, b->part_base, size,
 		   PTE_W | PTE_NX, true) ||
+	    (b->slice_end > b->slice_base &&
+	     pt_map(&a, pml4, DMAP_BASE + b->slice_base, b->slice_base,
+		    b->slice_end - b->slice_base, PTE_W | PTE_NX, false)) ||
 	    map_boot_data(&a, pml4, c)) {
 		goto nomem;
 	}
@@ -223,6 +232,8 @@ static int prepare(uint32_t c, uint32_t booter, uint64_t *pml4_out,
 	br->boottab = self.bt->shared_base;
 	br->part_base = b->part_base;
 	br->part_end = b->part_end;
+	br->slice_base = b->slice_base;
+	br->slice_end = b->slice_end;
 	br->kern_phys = kern;
 	br->pml4 = pml4;
 	br->window_pt = wpt;

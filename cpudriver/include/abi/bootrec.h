@@ -8,8 +8,8 @@
  * modules are and what the manifest asks for.
  *
  * struct bootrec is one core's own record, written by its booter into the
- * new core's partition just before INIT-SIPI-SIPI: the new core's identity,
- * its partition, how much of the partition its boot structures used, and
+ * new core's memory just before INIT-SIPI-SIPI: the new core's identity,
+ * its partition and boot slice, how much its boot structures used, and
  * where its page tables are. Only the new core reads it afterwards.
  *
  * Both are read by another core, so their layouts are fixed (see the
@@ -45,6 +45,10 @@ struct boot_core {
 	uint64_t console_frame; /* this core's console channel frame (phys) */
 	uint64_t monlink_frame; /* channel frame between this core's monitor
 				   and core 0's (phys; unused for core 0) */
+	uint64_t slice_base; /* boot slice [slice_base, slice_end) in the
+				shared boot region, this core's alone: its
+				first frames (0, 0: none) */
+	uint64_t slice_end;
 };
 
 struct boot_module {
@@ -144,7 +148,10 @@ struct bootrec {
 	uint64_t boottab;     /* physical address of the boot table */
 	uint64_t part_base;
 	uint64_t part_end;
-	uint64_t alloc_next;  /* first partition byte not used at boot */
+	uint64_t slice_base;  /* the boot slice, as in the boot table */
+	uint64_t slice_end;
+	uint64_t alloc_next;  /* first byte not used at boot: in the slice
+				 if the core has one, else in the partition */
 	uint64_t kern_phys;   /* this instance's writable memory (bss) */
 	uint64_t pml4;        /* physical address of this core's PML4 */
 	uint64_t window_pt;   /* physical: the page table of the boot window */

@@ -288,7 +288,7 @@ struct sys_info {
 	uint32_t pid;       /* the caller's pid */
 	uint64_t part_base; /* this core's memory partition [base, end) */
 	uint64_t part_end;
-	uint64_t free_bytes; /* free memory left in the partition */
+	uint64_t free_bytes; /* free own memory left (partition, slice) */
 	uint64_t kern_phys;  /* physical address of this core's CPU driver
 				instance (its writable memory) */
 	uint64_t tsc_khz;    /* calibrated TSC frequency */
@@ -316,6 +316,8 @@ struct sys_info {
 				   silent this long is declared lost
 				   (docs/failures.md); 0: detection off */
 	uint32_t pad;
+	uint64_t slice_bytes; /* this core's boot slice: own memory beside
+				 the partition (its first frames; 0: none) */
 };
 
 /* What any core may know of another from the boot table. */
