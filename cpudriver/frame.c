@@ -241,6 +241,28 @@ uint32_t frame_borrowed(void)
 	return n;
 }
 
+uint64_t frame_borrowed_bytes(void)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < regions.n; i++) {
+		struct range *r = rt_at(&regions, i);
+		n += r->kind == BORROWED ? r->end - r->base : 0;
+	}
+	return n;
+}
+
+uint64_t frame_lent_bytes(void)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < lent.n; i++) {
+		struct range *l = rt_at(&lent, i);
+		n += l->end - l->base;
+	}
+	return n;
+}
+
 void frame_tables(uint32_t *regions_used, uint32_t *regions_size,
 		  uint32_t *lent_used, uint32_t *lent_size)
 {

@@ -41,6 +41,11 @@ uint64_t frame_free_bytes(void);
  * ones too) */
 uint64_t frame_used_bytes(void);
 
+/* frame_borrowed_bytes / frame_lent_bytes: the memory this core holds
+ * from other cores now, and what of its own it has lent out now */
+uint64_t frame_borrowed_bytes(void);
+uint64_t frame_lent_bytes(void);
+
 /* frame_lend: takes size bytes (2 MiB multiple) of never-used memory off
  * this core, unmapped from its DMAP, to lend to another core; *base gets
  * the range. E_NOMEM if that much is not free at the top. */

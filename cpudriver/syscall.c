@@ -69,6 +69,8 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	in.part_base = self.part_base;
 	in.part_end = self.part_end;
 	in.slice_bytes = self.slice_end - self.slice_base;
+	in.borrowed_bytes = frame_borrowed_bytes();
+	in.lent_bytes = frame_lent_bytes();
 	in.free_bytes = frame_free_bytes();
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;

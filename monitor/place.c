@@ -430,6 +430,8 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 		rep.link_msgs = link_msgs;
 		rep.footprint = in.footprint;
 		rep.slice_bytes = in.slice_bytes;
+		rep.borrowed_bytes = in.borrowed_bytes;
+		rep.lent_bytes = in.lent_bytes;
 		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
 					       &rep);
 	}

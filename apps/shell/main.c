@@ -369,15 +369,26 @@ static void cmd_mem(int argc, char **argv)
 	(void)argv;
 	for (uint32_t c = 0; c < me.ncores; c++) {
 		if (mon_core_stat(c, &st) == 0) {
-			/* its own memory: partition and boot slice */
-			uint64_t own =
-			    st.part_end - st.part_base + st.slice_bytes;
+			/* what it has: its own memory (partition and boot
+			 * slice) and what it borrowed, less what it lent;
+			 * its free memory is part of that */
+			uint64_t has = st.part_end - st.part_base +
+				       st.slice_bytes + st.borrowed_bytes -
+				       st.lent_bytes;
 
-			total += own;
+			char more[64] = "";
+
+			total += has;
 			free += st.free_bytes;
-			say("core %u: %lu of %lu KiB free\n", c,
+			if (st.borrowed_bytes || st.lent_bytes) {
+				snprintf(more, sizeof(more),
+					 ", %lu KiB borrowed, %lu KiB lent",
+					 (unsigned long)(st.borrowed_bytes >> 10),
+					 (unsigned long)(st.lent_bytes >> 10));
+			}
+			say("core %u: %lu of %lu KiB free%s\n", c,
 			    (unsigned long)(st.free_bytes >> 10),
-			    (unsigned long)(own >> 10));
+			    (unsigned long)(has >> 10), more);
 		}
 	}
 	say("all: %lu of %lu MiB free\n", (unsigned long)(free >> 20),

@@ -318,6 +318,10 @@ struct sys_info {
 	uint32_t pad;
 	uint64_t slice_bytes; /* this core's boot slice: own memory beside
 				 the partition (its first frames; 0: none) */
+	uint64_t borrowed_bytes; /* memory it holds from other cores now
+				    (in free_bytes while unused) */
+	uint64_t lent_bytes;     /* its own memory lent out now (not in
+				    free_bytes) */
 };
 
 /* What any core may know of another from the boot table. */

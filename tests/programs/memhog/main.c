@@ -15,6 +15,9 @@
  * memory this program still uses; the monitor must refuse them all. It
  * then checks that every page still holds what it wrote: "memhog: N MiB
  * intact after K forged give-backs".
+ *
+ * With `hold` it prints "memhog: holding" and keeps its memory for 60 s
+ * (the shell's `mem` can be read meanwhile), then exits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +138,14 @@ int main(int argc, char **argv)
 		}
 		printf("memhog: %lu MiB intact after %d forged give-backs\n",
 		       (unsigned long)got, forged);
+	}
+	if (argc > 2 && strcmp(argv[2], "hold") == 0) {
+		uint64_t end = sys_time_ns() + 60ull * 1000 * 1000 * 1000;
+
+		printf("memhog: holding\n");
+		while (sys_time_ns() < end) {
+			sys_wait(end - sys_time_ns());
+		}
 	}
 	return 0;
 }
