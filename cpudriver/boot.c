@@ -50,17 +50,6 @@ STATIC_ASSERT(sizeof(struct bootrec) == 88, "boot record layout");
 #define MONITOR_TABLES 12
 #define MONITOR_ROOM (64ull << 10)
 #define LINK_BYTES (2ull << 10) /* core 0's monitor: a link a core */
-/* Boot slices, when partitions are 2 MiB ones: each core's first frames
- * (its instance, its monitor's first pages: 252 KiB idle,
- * docs/cpudriver.md "Footprint") come from its slice, min_partition()
- * bytes (what an idle core needs, with room: 384 KiB today), and the
- * slices lie side by side in the shared boot region, five to a 2 MiB
- * page. A host that backs guest RAM with 2 MiB pages zeroes one such page
- * at the first touch of each: with the first frames at the start of each
- * partition a boot touched one 2 MiB page per core, on each level of the
- * boot tree's critical path (docs/benchmarks.md, "Boot slices"). Small
- * partitions (PART_ALIGN_SMALL-granular) lie side by side already and
- * have no slice. */
 #define BOOT_IDENTITY_LIMIT (4ull << 30) /* what boot32.S maps */
 
 extern char __kimage_phys_start[], __kimage_phys_end[], __kbss_start[],
@@ -349,7 +338,19 @@ static uint64_t carve(unsigned nfree, uint64_t size)
 	return 0;
 }
 
-/* slices_at: where the boot slices start in the shared region: after
+/* Boot slices, when partitions are 2 MiB ones: each core's first frames
+ * (its instance, its monitor's first pages: 252 KiB idle,
+ * docs/cpudriver.md "Footprint") come from its slice, min_partition()
+ * bytes (what an idle core needs, with room: 384 KiB today), and the
+ * slices lie side by side in the shared boot region, five to a 2 MiB
+ * page. A host that backs guest RAM with 2 MiB pages zeroes one such page
+ * at the first touch of each: with the first frames at the start of each
+ * partition a boot touched one 2 MiB page per core, on each level of the
+ * boot tree's critical path (docs/benchmarks.md, "Boot slices"). Small
+ * partitions (PART_ALIGN_SMALL-granular) lie side by side already and
+ * have no slice.
+ *
+ * slices_at: where the boot slices start in the shared region: after
  * the boot table and the console and link frames, PART_ALIGN_SMALL
  * aligned */
 static uint64_t slices_at(uint32_t ncores)

@@ -270,9 +270,13 @@ KTEST(boot_slices)
 					  c);
 		}
 		if (overlaps(c0->slice_base, self.ncores * size, b->part_base,
-			     b->part_end)) {
+			     b->part_end) ||
+		    overlaps(c0->slice_base, self.ncores * size,
+			     b->console_frame, b->console_frame + PAGE_SIZE) ||
+		    overlaps(c0->slice_base, self.ncores * size,
+			     b->monlink_frame, b->monlink_frame + PAGE_SIZE)) {
 			return ktest_fail(why, n, "the slices overlap core %u's "
-					  "partition", c);
+					  "partition or frames", c);
 		}
 	}
 	if (self.slice_base != bt->cores[self.id].slice_base ||
@@ -342,7 +346,7 @@ KTEST(frame_roundtrip)
 	const uint64_t *p;
 
 	if (!f || !own_mem(f, PAGE_SIZE)) {
-		return ktest_fail(why, n, "frame 0x%lx outside partition", f);
+		return ktest_fail(why, n, "frame 0x%lx outside own memory", f);
 	}
 	p = dmap(f);
 	for (int i = 0; i < 512; i++) {
