@@ -13,6 +13,7 @@
 #include "smp.h"
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
+#include <arch/memlayout.h>
 #include <arch/x86.h>
 #include <channels/ring.h>
 #include <drivers/uart.h>
@@ -24,6 +25,8 @@ enum cons_type {
 	CONS_UP = 2,   /* the sender's monitor is up */
 	CONS_LOST = 3, /* payload: u32 count, u32 core ids that never started */
 	CONS_BOOTED = 4, /* the sender's manifest programs are started */
+	CONS_BEAT = 5, /* its driver speaks for its sleeping monitor:
+			  struct cons_beat */
 };
 
 /* CONS_UP's payload: the sender's stamps up to BOOT_ST_UP; CONS_BOOTED's:
@@ -36,6 +39,9 @@ static char *lbuf[BOOT_MAX_CORES];
 static uint16_t llen[BOOT_MAX_CORES];
 static uint64_t drops_seen[BOOT_MAX_CORES];
 static uint8_t up[BOOT_MAX_CORES];
+/* the latest heartbeat from each core's driver: a page of core 0's own
+ * (not bss: every instance copies bss) */
+static struct sys_beat *beats;
 static uint8_t lost[BOOT_MAX_CORES];
 static uint32_t nup, nlost;
 static bool ready_printed;
@@ -257,6 +263,16 @@ void console_init(void)
 		return;
 	}
 	progress();
+	STATIC_ASSERT(BOOT_MAX_CORES * sizeof(struct sys_beat) <= PAGE_SIZE,
+		      "heartbeats in one page");
+	{
+		uint64_t bp = frame_alloc();
+
+		if (!bp) {
+			panic("console: no memory for heartbeats");
+		}
+		beats = dmap(bp);
+	}
 	for (uint32_t c = 1; c < self.ncores; c++) {
 		static uint64_t page;
 
@@ -420,6 +436,41 @@ bad:
 	kprintf("console: core %u sent a malformed lost-cores message", c);
 }
 
+/* take_beat: a heartbeat from core c's driver (its length checked: the
+ * sender is another core) */
+static void take_beat(uint32_t c, const struct ring_msg *m)
+{
+	struct cons_beat b;
+
+	if (m->len != sizeof(b) || !beats) {
+		kprintf("console: core %u sent a malformed heartbeat", c);
+		return;
+	}
+	memcpy(&b, m->payload, sizeof(b));
+	beats[c].seq++;
+	beats[c].runnable = b.runnable;
+	beats[c].live = b.live;
+	beats[c].last_pid = b.last_pid;
+	beats[c].free_mib = b.free_mib;
+}
+
+int console_beat(const struct cons_beat *b)
+{
+	return ring_send(&tx, CONS_BEAT, 0, b, sizeof(*b)) < 0 ? E_FULL : 0;
+}
+
+void console_beats_from(uint32_t first, struct sys_beat *out, uint32_t n)
+{
+	drain_first();
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t c = first + i;
+
+		out[i] = beats && c < self.ncores
+				 ? beats[c]
+				 : (struct sys_beat){0, 0, 0, 0, 0};
+	}
+}
+
 static void drain_one(uint32_t c)
 {
 	struct ring_msg m;
@@ -454,6 +505,9 @@ static void drain_one(uint32_t c)
 			break;
 		case CONS_LOST:
 			take_lost(c, &m);
+			break;
+		case CONS_BEAT:
+			take_beat(c, &m);
 			break;
 		default:
 			kprintf("console: core %u sent unknown message type %u",

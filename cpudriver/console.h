@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <abi/syscall.h>
 
 #define CONSOLE_LINE_MAX 224 /* 4 slots */
 
@@ -62,6 +63,23 @@ void console_stamp(enum boot_stamp s);
 /* console_cores_lost: cores [first..] in `ids` never started (told by their
  * booter); core 0 stops waiting for them. */
 void console_cores_lost(const uint32_t *ids, uint32_t n);
+
+/* A heartbeat this core's driver sends core 0 for its sleeping monitor
+ * (proc.c, SYS_WAIT_BEAT): the core's load, as sys_beat has it. */
+struct cons_beat {
+	uint16_t runnable, live;
+	uint32_t last_pid;
+	uint32_t free_mib;
+};
+
+/* console_beat: sends b on this core's console ring (cores other than 0;
+ * no doorbell: core 0 reads it when its monitor asks, SYS_BEATS). 0, or
+ * E_FULL with the ring full (nothing sent). */
+int console_beat(const struct cons_beat *b);
+
+/* console_beats_from: core 0: the latest heartbeat of cores [first,
+ * first + n) into out (after reading every console ring) */
+void console_beats_from(uint32_t first, struct sys_beat *out, uint32_t n);
 
 /* console_doorbell: a console doorbell IPI arrived (core 0). */
 void console_doorbell(void);

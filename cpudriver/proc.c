@@ -819,9 +819,15 @@ void sched_yield(void)
 
 /* the last wait timeout in TSC ticks (tscmemo.h) */
 static struct tscmemo wait_memo;
+/* the monitor's SYS_WAIT_BEAT: its timeout in TSC ticks while it waits
+ * so (0: it does not), and the heartbeats this driver sent for it */
+static uint64_t beat_tsc, kernel_beats;
 
 void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
 {
+	if (cur->monitor) {
+		beat_tsc = 0;
+	}
 	if (cur->events) {
 		f->rax = cur->events;
 		cur->events = 0;
@@ -831,6 +837,50 @@ void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
 	cur->wake_tsc =
 	    timeout_ns ? rdtsc() + tscmemo_get(&wait_memo, timeout_ns, ns_to_tsc)
 		       : 0;
+}
+
+void sched_wait_beat(struct trap_frame *f, uint64_t timeout_ns)
+{
+	sched_wait(f, timeout_ns);
+	if (cur->state == PROC_WAITING && cur->wake_tsc) {
+		beat_tsc = cur->wake_tsc - rdtsc();
+	}
+}
+
+uint64_t sched_kernel_beats(void)
+{
+	return kernel_beats;
+}
+
+/* beat_for: the monitor p sleeps through a heartbeat's timeout: send
+ * core 0 the heartbeat from here, with this core's load, as its
+ * monitor's would carry it; false if the console ring had no room (the
+ * monitor then wakes and sends its own) */
+static bool beat_for(const struct proc *p)
+{
+	struct cons_beat b = {0, 0, 0, 0};
+	bool first = true;
+
+	for (int i = 0; i < PROC_MAX; i++) {
+		const struct proc *q = &procs[i];
+
+		if (q->state == PROC_FREE || q == p) {
+			continue;
+		}
+		b.live++;
+		b.runnable += q->state == PROC_RUNNABLE;
+		/* the newest pid (n counts up, modulo 2^16) */
+		if (first || (uint16_t)(q->pid - b.last_pid) < 0x8000) {
+			b.last_pid = q->pid;
+		}
+		first = false;
+	}
+	b.free_mib = (uint32_t)(frame_free_bytes() >> 20);
+	if (console_beat(&b) < 0) {
+		return false;
+	}
+	kernel_beats++;
+	return true;
 }
 
 /* cur_live: while sched_return runs, the frame on the kernel stack that
@@ -862,11 +912,19 @@ static void wake_expired(void)
 	{
 		struct proc *p = &procs[i];
 		if (p->wake_tsc && p->wake_tsc <= now) {
+			/* the monitor's heartbeat timeout: this driver
+			 * speaks for it, and it sleeps on */
+			if (beat_tsc && p->monitor && !p->events &&
+			    beat_for(p)) {
+				p->wake_tsc = now + beat_tsc;
+				continue;
+			}
 			p->events |= SYS_EV_TIMER;
 		}
 		if (p->events) {
 			set_state(p, PROC_RUNNABLE);
 			p->wake_tsc = 0;
+			beat_tsc = p->monitor ? 0 : beat_tsc;
 			frame_of(p)->rax = p->events;
 			p->events = 0;
 		}

@@ -168,6 +168,11 @@ void proc_exit(struct trap_frame *f, int64_t status);
  * waits for an event or timeout_ns (0 = no timeout). */
 void sched_yield(void);
 void sched_wait(struct trap_frame *f, uint64_t timeout_ns);
+/* sched_wait_beat: SYS_WAIT_BEAT: the monitor waits, and a timeout with no
+ * other event sends core 0 a heartbeat from this driver (console_beat)
+ * and waits on, instead of waking it; how many were sent */
+void sched_wait_beat(struct trap_frame *f, uint64_t timeout_ns);
+uint64_t sched_kernel_beats(void);
 
 /* sched_tick: the timer fired (any mode). */
 void sched_tick(struct trap_frame *f);

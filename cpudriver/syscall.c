@@ -71,6 +71,7 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	in.slice_bytes = self.slice_end - self.slice_base;
 	in.borrowed_bytes = frame_borrowed_bytes();
 	in.lent_bytes = frame_lent_bytes();
+	in.kernel_beats = sched_kernel_beats();
 	in.free_bytes = frame_free_bytes();
 	in.kern_phys = self.kern_phys;
 	in.tsc_khz = self.tsc_khz;
@@ -410,6 +411,34 @@ static int64_t sys_poweroff(void)
 	return E_UNSUPPORTED;
 }
 
+/* sys_beats: core 0's monitor: the heartbeats other cores' drivers sent */
+static int64_t sys_beats(uint64_t uva, uint64_t n)
+{
+	struct sys_beat b[64];
+	uint64_t done = 0;
+
+	if (!proc_current()->monitor || self.id != 0) {
+		return E_PERM;
+	}
+	if (n > self.ncores) {
+		return E_RANGE;
+	}
+	if (!user_range_ok(uva, n * sizeof(b[0]), true)) {
+		return E_FAULT;
+	}
+	/* a few at a time: the kernel stack holds 64 */
+	while (done < n) {
+		uint64_t k = n - done < 64 ? n - done : 64;
+
+		console_beats_from((uint32_t)done, b, (uint32_t)k);
+		if (copy_out(uva + done * sizeof(b[0]), b, k * sizeof(b[0]))) {
+			return E_FAULT;
+		}
+		done += k;
+	}
+	return (int64_t)n;
+}
+
 static int64_t sys_proc_list(uint64_t uva, uint64_t max)
 {
 	struct sys_proc list[PROC_MAX];
@@ -717,6 +746,19 @@ void syscall_dispatch(struct trap_frame *f)
 		f->rax = 0;
 		sched_wait(f, a0);
 		return;
+	case SYS_WAIT_BEAT:
+		/* the monitor of a core that sends heartbeats (not core 0,
+		 * the judge) */
+		if (!proc_current()->monitor || self.id == 0) {
+			r = E_PERM;
+			break;
+		}
+		f->rax = 0;
+		sched_wait_beat(f, a0);
+		return;
+	case SYS_BEATS:
+		r = sys_beats(a0, a1);
+		break;
 	case SYS_INFO:
 		if (proc_current()->monitor) {
 			console_stamp(BOOT_ST_MONITOR);

@@ -56,7 +56,10 @@ static uint64_t lost_bits[MAX_CORES / 64];
 static struct sign {
 	uint64_t alive_ns; /* when seen last changed (or judging began) */
 	uint64_t seen;	   /* its link's receive sequence at the last look */
+	uint32_t kseen;	   /* core 0: its driver's heartbeats at the last
+			      look (SYS_BEATS) */
 } *sign;
+static struct sys_beat *kbeats; /* core 0: SYS_BEATS' answer, a core each */
 static struct judge {
 	uint64_t round_end;
 	uint32_t round; /* the question out about it (0: none) */
@@ -78,6 +81,7 @@ static uint64_t next_ns;   /* the next look */
 static uint64_t last_ns;   /* the last look (core 0: lateness) */
 static int judging;	   /* core 0, once the system is ready */
 static uint64_t sent_seen; /* others: our send sequence to core 0 */
+static uint64_t own_beats; /* others: heartbeats we sent ourselves */
 static uint32_t rounds;
 
 static void start(void)
@@ -92,7 +96,8 @@ static void start(void)
 	}
 	sign = calloc(me.ncores, sizeof(*sign));
 	judges = me.core_id == 0 ? calloc(me.ncores, sizeof(*judges)) : NULL;
-	if (!sign || (me.core_id == 0 && !judges)) {
+	kbeats = me.core_id == 0 ? calloc(me.ncores, sizeof(*kbeats)) : NULL;
+	if (!sign || (me.core_id == 0 && (!judges || !kbeats))) {
 		printf("monitor %u: no memory for failure detection: it is "
 		       "off\n",
 		       me.core_id);
@@ -266,12 +271,18 @@ static void decide(uint32_t core, uint64_t now)
 	}
 }
 
-/* judge: core 0's look at every other core */
+/* judge: core 0's look at every other core: a message on its link, or
+ * a heartbeat its CPU driver sent while its monitor slept (SYS_BEATS:
+ * the driver sends one only while the monitor waits in its loop, so it
+ * speaks for the monitor) */
 static void judge(uint64_t now)
 {
+	int kb = sys_beats(kbeats, me.ncores) == (long)me.ncores;
+
 	for (uint32_t c = 1; c < me.ncores; c++) {
 		struct judge *p = &judges[c];
 		uint64_t seq;
+		int spoke = 0;
 
 		if (!live(c)) {
 			continue;
@@ -279,6 +290,20 @@ static void judge(uint64_t now)
 		seq = links[c].b->ch.rx.seq;
 		if (seq != sign[c].seen) {
 			sign[c].seen = seq;
+			spoke = 1;
+		}
+		if (kb && kbeats[c].seq != sign[c].kseen) {
+			struct monitor_heartbeat hb = {0};
+
+			sign[c].kseen = kbeats[c].seq;
+			hb.runnable = kbeats[c].runnable;
+			hb.live = kbeats[c].live;
+			hb.last_pid = kbeats[c].last_pid;
+			hb.free_mib = kbeats[c].free_mib;
+			load_heard(c, &hb); /* its load rides on it too */
+			spoke = 1;
+		}
+		if (spoke) {
 			sign[c].alive_ns = now;
 			if (p->round) {
 				p->vetoed = 1; /* it spoke: not lost */
@@ -303,8 +328,12 @@ static void judge_start(uint64_t now)
 		return;
 	}
 	judging = 1;
+	if (sys_beats(kbeats, me.ncores) != (long)me.ncores) {
+		memset(kbeats, 0, me.ncores * sizeof(*kbeats));
+	}
 	for (uint32_t c = 1; c < me.ncores; c++) {
 		sign[c].seen = links[c].up ? links[c].b->ch.rx.seq : 0;
+		sign[c].kseen = kbeats[c].seq;
 		sign[c].alive_ns = now;
 	}
 }
@@ -340,6 +369,7 @@ static void beat(uint64_t now)
 		if ((links[0].b->ch.tx.seq == sent_seen || changed) &&
 		    monitor_send_heartbeat(send_quiet, 0, &hb) == 0) {
 			load_reported(&hb);
+			own_beats++;
 		}
 		sent_seen = links[0].b->ch.tx.seq;
 	}
@@ -349,6 +379,17 @@ static void beat(uint64_t now)
 			sign[c].alive_ns = now;
 		}
 	}
+}
+
+int health_beat_wait(uint64_t due)
+{
+	return me.core_id != 0 && deadline_ns && due && due == next_ns &&
+	       links[0].up && !health_lost(me.core_id);
+}
+
+uint64_t health_own_beats(void)
+{
+	return own_beats;
 }
 
 uint64_t health_tick(void)
@@ -424,8 +465,12 @@ int on_lost_ask(void *vctx, const struct monitor_lost_ask *m)
 	if (m->core == me.core_id) {
 		v.heard = 1; /* alive, if late */
 	} else if (live(m->core) && deadline_ns &&
-		   (links[m->core].b->ch.rx.seq != sign[m->core].seen ||
+		   ((links[m->core].b->ch.rx.seq != sign[m->core].seen &&
+		     now - last_ns < deadline_ns) ||
 		    now - sign[m->core].alive_ns < deadline_ns)) {
+		/* a message since our last look counts only if that look
+		 * was within the deadline: our driver may have sent our
+		 * heartbeats for a long while, and we looked at nothing */
 		v.heard = 1;
 	}
 	return monitor_send_lost_vote(send_on, ROUTE(0), &v);

@@ -162,7 +162,15 @@ int main(int argc, char **argv)
 			if (poll && (!due || due > now + poll)) {
 				due = now + poll;
 			}
-			ev = bells_wait(!due ? 0 : due > now ? due - now : 1);
+			uint64_t t = !due ? 0 : due > now ? due - now : 1;
+
+			/* only our heartbeat is due, nothing else waits
+			 * for a deadline or for room: the driver sends it
+			 * while we sleep on (docs/failures.md) */
+			ev = !rel && !poll && outq_quiet() && relays_idle() &&
+					 health_beat_wait(due)
+				 ? bells_wait_beat(t)
+				 : bells_wait(t);
 		}
 		set_sleep(0);
 		if (ev & SYS_EV_CLOSED) {

@@ -141,6 +141,18 @@ uint32_t bells_wait(uint64_t timeout_ns)
 	return (uint32_t)sys_wait(timeout_ns);
 }
 
+uint32_t bells_wait_beat(uint64_t timeout_ns)
+{
+	long r;
+
+	local_rang = 0;
+	ring_list(mine, &nmine);
+	r = sys_wait_beat(timeout_ns);
+	/* refused (never, for a monitor of a core other than 0): the plain
+	 * wait, which wakes us to beat */
+	return (uint32_t)(r < 0 ? sys_wait(timeout_ns) : r);
+}
+
 static void pause_ns(uint64_t ns)
 {
 	bells_wait(ns);
@@ -589,6 +601,11 @@ uint64_t relays_expire(void)
 	r = !r ? a : !a ? r : a < r ? a : r;
 	a = health_tick(); /* heartbeats and the judge's looks (health.c) */
 	return !r ? a : !a ? r : a < r ? a : r;
+}
+
+int relays_idle(void)
+{
+	return !relay_next_deadline(&relays) && !agree_expire();
 }
 
 /* relay_limit_last: the call relayed last may take ns, not

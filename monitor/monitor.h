@@ -138,6 +138,12 @@ void bells_hold(void);
 void bells_ring(void);
 void bells_yield(void);
 uint32_t bells_wait(uint64_t timeout_ns);
+/* bells_wait_beat: bells_wait for a wait whose timeout is only our next
+ * heartbeat: the CPU driver sends it for us if nothing else comes
+ * (SYS_WAIT_BEAT; health_beat_wait says when) */
+uint32_t bells_wait_beat(uint64_t timeout_ns);
+/* relays_idle: no relayed call and no agreement waits for a deadline */
+int relays_idle(void);
 void join_mesh(void);
 
 /* place.c */
@@ -251,6 +257,11 @@ void memory_core_lost(uint32_t core);
  * when one is due; returns when the next is (sys_time_ns; 0: detection
  * off). Called by relays_expire before every sleep. */
 uint64_t health_tick(void);
+/* health_beat_wait: a sleep until `due` waits only for our next heartbeat
+ * (cores but 0): the CPU driver may send it (bells_wait_beat).
+ * health_own_beats: the heartbeats this monitor sent itself. */
+int health_beat_wait(uint64_t due);
+uint64_t health_own_beats(void);
 /* health_lost: core was declared lost: nothing goes to it any more */
 int health_lost(uint32_t core);
 int on_heartbeat(void *vctx, const struct monitor_heartbeat *m);

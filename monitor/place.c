@@ -432,6 +432,8 @@ int on_core_stat_req(void *vctx, const struct monitor_core_stat_req *m)
 		rep.slice_bytes = in.slice_bytes;
 		rep.borrowed_bytes = in.borrowed_bytes;
 		rep.lent_bytes = in.lent_bytes;
+		rep.monitor_beats = health_own_beats();
+		rep.kernel_beats = in.kernel_beats;
 		return monitor_reply_core_stat(send_on, ROUTE(cx->route), m,
 					       &rep);
 	}

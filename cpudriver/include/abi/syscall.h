@@ -221,6 +221,19 @@ enum sys_number {
 				monitor that answered a program of its own
 				core lets it run); the doorbell's error
 				(nothing rung, no yield) or 0 */
+	SYS_WAIT_BEAT = 48,  /* (u64 timeout_ns): monitor only, on cores
+				other than 0; SYS_WAIT, except that when the
+				timeout passes with nothing else for it, this
+				core's CPU driver sends core 0 the heartbeat
+				itself (its console ring: the monitor is alive,
+				waiting in its loop; with this core's load) and
+				waits on for another timeout_ns instead of
+				running the monitor (docs/failures.md,
+				"Heartbeats from the CPU driver") */
+	SYS_BEATS = 49,      /* (struct sys_beat *out, u32 n): core 0's
+				monitor only: the heartbeats the other cores'
+				CPU drivers sent, for cores [0, n) (n at most
+				the core count); returns the count written */
 	SYS_COUNT
 };
 
@@ -322,6 +335,20 @@ struct sys_info {
 				    (in free_bytes while unused) */
 	uint64_t lent_bytes;     /* its own memory lent out now (not in
 				    free_bytes) */
+	uint64_t kernel_beats;   /* heartbeats this core's CPU driver sent
+				    for its monitor (SYS_WAIT_BEAT) */
+};
+
+/* A heartbeat a core's CPU driver sent for its sleeping monitor, as core 0
+ * keeps the latest (SYS_BEATS): how many it sent, and the core's load
+ * then (as a monitor's heartbeat carries it: processes other than the
+ * monitor, the runnable ones, the newest one's pid, free memory). */
+struct sys_beat {
+	uint32_t seq;      /* heartbeats received from that core's driver */
+	uint16_t runnable;
+	uint16_t live;
+	uint32_t last_pid;
+	uint32_t free_mib;
 };
 
 /* What any core may know of another from the boot table. */

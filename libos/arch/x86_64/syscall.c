@@ -209,6 +209,21 @@ long sys_poweroff(void)
 	return sys_call(SYS_POWEROFF, 0, 0, 0, 0);
 }
 
+long sys_wait_beat(uint64_t timeout_ns)
+{
+	long r = sys_call(SYS_WAIT_BEAT, (long)timeout_ns, 0, 0, 0);
+
+	if (r > 0 && (r & SYS_EV_TRACE)) {
+		trace_refresh();
+	}
+	return r;
+}
+
+long sys_beats(struct sys_beat *out, uint32_t n)
+{
+	return sys_call(SYS_BEATS, (long)out, (long)n, 0, 0);
+}
+
 long sys_proc_list(struct sys_proc *out, size_t max)
 {
 	return sys_call(SYS_PROC_LIST, (long)out, (long)max, 0, 0);

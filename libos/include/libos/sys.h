@@ -16,6 +16,10 @@ long sys_log(const char *buf, size_t len);
 __attribute__((noreturn)) void sys_exit(long status);
 long sys_yield(void);
 long sys_wait(uint64_t timeout_ns);
+/* monitors: SYS_WAIT_BEAT (the driver sends the heartbeat at the timeout)
+ * and SYS_BEATS (core 0: the heartbeats the drivers sent) */
+long sys_wait_beat(uint64_t timeout_ns);
+long sys_beats(struct sys_beat *out, uint32_t n);
 long sys_info(struct sys_info *out);
 /* sys_info with the fields that walk page tables (SYS_INFO_TABLES) */
 long sys_info_tables(struct sys_info *out);
