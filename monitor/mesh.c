@@ -145,8 +145,12 @@ uint32_t bells_wait_beat(uint64_t timeout_ns)
 {
 	long r;
 
+	/* a doorbell of ours still to ring: that and the wait in one system
+	 * call (SYS_RING_WAIT), waking at the look this once */
+	if (nmine) {
+		return bells_wait(timeout_ns);
+	}
 	local_rang = 0;
-	ring_list(mine, &nmine);
 	r = sys_wait_beat(timeout_ns);
 	/* refused (never, for a monitor of a core other than 0): the plain
 	 * wait, which wakes us to beat */
@@ -605,7 +609,7 @@ uint64_t relays_expire(void)
 
 int relays_idle(void)
 {
-	return !relay_next_deadline(&relays) && !agree_expire();
+	return relay_count(&relays) == 0 && agree_waiting() == 0;
 }
 
 /* relay_limit_last: the call relayed last may take ns, not
