@@ -77,7 +77,6 @@ int main(int argc, char **argv)
 {
 	uint64_t idle_since = 0, due, poll_tsc;
 	uint32_t ev = 0;
-	int idle_beat = 0; /* the last sleep ended at its timeout alone */
 	unsigned busy = 0;
 	int at_once = 0;
 
@@ -166,15 +165,12 @@ int main(int argc, char **argv)
 			uint64_t t = !due ? 0 : due > now ? due - now : 1;
 
 			/* only our heartbeat is due, nothing else waits
-			 * for a deadline or for room, and our last sleep
-			 * ended at its timeout (we are idle, not between
-			 * two requests): the driver sends it while we
-			 * sleep on (docs/failures.md) */
-			ev = idle_beat && health_beat_wait(due) && !rel &&
-					 !poll && outq_quiet() && relays_idle()
+			 * for a deadline or for room: the driver sends it
+			 * while we sleep on (docs/failures.md) */
+			ev = health_beat_wait(due) && !rel && !poll &&
+					 outq_quiet() && relays_idle()
 				 ? bells_wait_beat(t)
 				 : bells_wait(t);
-			idle_beat = ev == SYS_EV_TIMER;
 		}
 		set_sleep(0);
 		if (ev & SYS_EV_CLOSED) {
