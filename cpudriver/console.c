@@ -459,16 +459,12 @@ int console_beat(const struct cons_beat *b)
 	return ring_send(&tx, CONS_BEAT, 0, b, sizeof(*b)) < 0 ? E_FULL : 0;
 }
 
-void console_beats_from(uint32_t first, struct sys_beat *out, uint32_t n)
+const struct sys_beat *console_beats(void)
 {
-	drain_first();
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t c = first + i;
-
-		out[i] = beats && c < self.ncores
-				 ? beats[c]
-				 : (struct sys_beat){0, 0, 0, 0, 0};
+	if (beats) {
+		drain_first();
 	}
+	return beats;
 }
 
 static void drain_one(uint32_t c)

@@ -77,9 +77,9 @@ struct cons_beat {
  * E_FULL with the ring full (nothing sent). */
 int console_beat(const struct cons_beat *b);
 
-/* console_beats_from: core 0: the latest heartbeat of cores [first,
- * first + n) into out (after reading every console ring) */
-void console_beats_from(uint32_t first, struct sys_beat *out, uint32_t n);
+/* console_beats: core 0: the latest heartbeat of every core, indexed by
+ * core (after reading every console ring); NULL on other cores */
+const struct sys_beat *console_beats(void);
 
 /* console_doorbell: a console doorbell IPI arrived (core 0). */
 void console_doorbell(void);

@@ -819,8 +819,9 @@ void sched_yield(void)
 
 /* the last wait timeout in TSC ticks (tscmemo.h) */
 static struct tscmemo wait_memo;
-/* the monitor's SYS_WAIT_BEAT: its timeout in TSC ticks while it waits
- * so (0: it does not), and the heartbeats this driver sent for it */
+/* the monitor's SYS_WAIT_BEAT: its timeout in TSC ticks if its last wait
+ * was one (each of its waits sets it: only a waiting monitor reads it),
+ * and the heartbeats this driver sent for it */
 static uint64_t beat_tsc, kernel_beats;
 
 void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
@@ -852,29 +853,34 @@ uint64_t sched_kernel_beats(void)
 	return kernel_beats;
 }
 
-/* beat_for: the monitor p sleeps through a heartbeat's timeout: send
- * core 0 the heartbeat from here, with this core's load, as its
- * monitor's would carry it; false if the console ring had no room (the
- * monitor then wakes and sends its own) */
-static bool beat_for(const struct proc *p)
+void proc_load(uint16_t *runnable, uint16_t *live, uint32_t *last_pid)
 {
-	struct cons_beat b = {0, 0, 0, 0};
-	bool first = true;
-
+	*runnable = *live = 0;
+	*last_pid = 0;
 	for (int i = 0; i < PROC_MAX; i++) {
 		const struct proc *q = &procs[i];
 
-		if (q->state == PROC_FREE || q == p) {
+		if (q->state == PROC_FREE || q->monitor) {
 			continue;
 		}
-		b.live++;
-		b.runnable += q->state == PROC_RUNNABLE;
-		/* the newest pid (n counts up, modulo 2^16) */
-		if (first || (uint16_t)(q->pid - b.last_pid) < 0x8000) {
-			b.last_pid = q->pid;
+		(*live)++;
+		*runnable += q->state == PROC_RUNNABLE;
+		/* the newest pid (n counts up, modulo 2^16: a spawn shows) */
+		if (*live == 1 || (uint16_t)(q->pid - *last_pid) < 0x8000) {
+			*last_pid = q->pid;
 		}
-		first = false;
 	}
+}
+
+/* beat_for: the monitor sleeps through a heartbeat's timeout: send core
+ * 0 the heartbeat from here, with this core's load, as the monitor's
+ * would carry it; false if the console ring had no room (the monitor
+ * then wakes and sends its own) */
+static bool beat_for(void)
+{
+	struct cons_beat b;
+
+	proc_load(&b.runnable, &b.live, &b.last_pid);
 	b.free_mib = (uint32_t)(frame_free_bytes() >> 20);
 	if (console_beat(&b) < 0) {
 		return false;
@@ -915,7 +921,7 @@ static void wake_expired(void)
 			/* the monitor's heartbeat timeout: this driver
 			 * speaks for it, and it sleeps on */
 			if (beat_tsc && p->monitor && !p->events &&
-			    beat_for(p)) {
+			    beat_for()) {
 				p->wake_tsc = now + beat_tsc;
 				continue;
 			}
@@ -924,7 +930,6 @@ static void wake_expired(void)
 		if (p->events) {
 			set_state(p, PROC_RUNNABLE);
 			p->wake_tsc = 0;
-			beat_tsc = p->monitor ? 0 : beat_tsc;
 			frame_of(p)->rax = p->events;
 			p->events = 0;
 		}

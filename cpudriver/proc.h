@@ -173,6 +173,9 @@ void sched_wait(struct trap_frame *f, uint64_t timeout_ns);
  * and waits on, instead of waking it; how many were sent */
 void sched_wait_beat(struct trap_frame *f, uint64_t timeout_ns);
 uint64_t sched_kernel_beats(void);
+/* proc_load: this core's processes but the monitor, the runnable ones,
+ * and the newest one's pid (SYS_INFO_LOAD, the driver's heartbeat) */
+void proc_load(uint16_t *runnable, uint16_t *live, uint32_t *last_pid);
 
 /* sched_tick: the timer fired (any mode). */
 void sched_tick(struct trap_frame *f);

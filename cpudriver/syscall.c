@@ -58,7 +58,7 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	struct sys_info in;
 	struct proc *p = proc_current();
 
-	if (what & ~(uint64_t)SYS_INFO_TABLES) {
+	if (what & ~(uint64_t)(SYS_INFO_TABLES | SYS_INFO_LOAD)) {
 		return E_INVAL;
 	}
 	memset(&in, 0, sizeof(in));
@@ -69,8 +69,6 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	in.part_base = self.part_base;
 	in.part_end = self.part_end;
 	in.slice_bytes = self.slice_end - self.slice_base;
-	in.borrowed_bytes = frame_borrowed_bytes();
-	in.lent_bytes = frame_lent_bytes();
 	in.kernel_beats = sched_kernel_beats();
 	in.free_bytes = frame_free_bytes();
 	in.kern_phys = self.kern_phys;
@@ -85,6 +83,12 @@ static int64_t sys_info(uint64_t uva, uint64_t what)
 	if (what & SYS_INFO_TABLES) {
 		in.chan_used = proc_chan_used(p);
 		in.footprint = frame_used_bytes() - proc_program_bytes();
+		in.borrowed_bytes = frame_borrowed_bytes();
+		in.lent_bytes = frame_lent_bytes();
+	}
+	if (what & SYS_INFO_LOAD) {
+		proc_load(&in.load_runnable, &in.load_live,
+			  &in.load_last_pid);
 	}
 	in.lost_after_ms = self.bt->lost_after_ms;
 	return copy_out(uva, &in, sizeof(in));
@@ -414,8 +418,7 @@ static int64_t sys_poweroff(void)
 /* sys_beats: core 0's monitor: the heartbeats other cores' drivers sent */
 static int64_t sys_beats(uint64_t uva, uint64_t n)
 {
-	struct sys_beat b[64];
-	uint64_t done = 0;
+	const struct sys_beat *b;
 
 	if (!proc_current()->monitor || self.id != 0) {
 		return E_PERM;
@@ -423,20 +426,11 @@ static int64_t sys_beats(uint64_t uva, uint64_t n)
 	if (n > self.ncores) {
 		return E_RANGE;
 	}
-	if (!user_range_ok(uva, n * sizeof(b[0]), true)) {
-		return E_FAULT;
+	b = console_beats();
+	if (!b) {
+		return E_NOMEM;
 	}
-	/* a few at a time: the kernel stack holds 64 */
-	while (done < n) {
-		uint64_t k = n - done < 64 ? n - done : 64;
-
-		console_beats_from((uint32_t)done, b, (uint32_t)k);
-		if (copy_out(uva + done * sizeof(b[0]), b, k * sizeof(b[0]))) {
-			return E_FAULT;
-		}
-		done += k;
-	}
-	return (int64_t)n;
+	return copy_out(uva, b, n * sizeof(b[0])) ?: (int64_t)n;
 }
 
 static int64_t sys_proc_list(uint64_t uva, uint64_t max)

@@ -41,28 +41,20 @@ static struct load {
 } *loads;
 static uint32_t *fresh;
 
-/* sample: this core's load now (cores other than 0) */
+/* sample: this core's load now (cores other than 0): the driver counts
+ * it (SYS_INFO_LOAD), as it does for the heartbeats it sends for us */
 static void sample(struct monitor_heartbeat *hb)
 {
-	struct sys_proc list[MAX_PROCS];
 	struct sys_info in;
-	long n = sys_proc_list(list, MAX_PROCS);
 
-	hb->runnable = hb->live = hb->last_pid = 0;
-	for (long i = 0; i < n; i++) {
-		if (list[i].pid == me.pid) {
-			continue; /* ourselves: running as we look */
-		}
-		hb->live++;
-		hb->runnable += list[i].state == SYS_PROC_RUNNABLE;
-		/* the newest program's pid (n counts up, modulo 2^16: a
-		 * spawn shows) */
-		if (hb->live == 1 ||
-		    (uint16_t)(list[i].pid - hb->last_pid) < 0x8000) {
-			hb->last_pid = list[i].pid;
-		}
+	if (sys_info_load(&in) < 0) {
+		hb->runnable = hb->live = hb->last_pid = hb->free_mib = 0;
+		return;
 	}
-	hb->free_mib = sys_info(&in) == 0 ? (uint32_t)(in.free_bytes / MIB) : 0;
+	hb->runnable = in.load_runnable;
+	hb->live = in.load_live;
+	hb->last_pid = in.load_last_pid;
+	hb->free_mib = (uint32_t)(in.free_bytes / MIB);
 }
 
 int load_sample(struct monitor_heartbeat *hb)

@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 			/* only our heartbeat is due, nothing else waits
 			 * for a deadline or for room: the driver sends it
 			 * while we sleep on (docs/failures.md) */
-			ev = health_beat_wait(due) && !rel && !poll &&
-					 outq_quiet() && relays_idle()
+			ev = health_beat_wait(due) && outq_quiet() &&
+					 relays_idle()
 				 ? bells_wait_beat(t)
 				 : bells_wait(t);
 		}

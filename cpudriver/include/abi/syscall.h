@@ -290,9 +290,13 @@ struct sys_grant {
 
 /* SYS_INFO's what: also count chan_used and footprint, which walk page
  * tables (the caller's, and every program's): thousands of instructions,
- * so only for the pages that show them (`limits`, `cores`), not on the
- * paths that want the core's id or its free memory */
+ * so only for the pages that show them (`limits`, `cores`, `mem`), not
+ * on the paths that want the core's id or its free memory; with them
+ * borrowed_bytes and lent_bytes */
 #define SYS_INFO_TABLES 1u
+/* SYS_INFO's `what`: also the core's load (load_*), as a heartbeat
+ * carries it (a walk of the process table: for the heartbeat's look) */
+#define SYS_INFO_LOAD 2u
 
 struct sys_info {
 	uint32_t core_id;   /* this core's index, 0..ncores-1 */
@@ -332,11 +336,17 @@ struct sys_info {
 	uint64_t slice_bytes; /* this core's boot slice: own memory beside
 				 the partition (its first frames; 0: none) */
 	uint64_t borrowed_bytes; /* memory it holds from other cores now
-				    (in free_bytes while unused) */
+				    (in free_bytes while unused;
+				    SYS_INFO_TABLES) */
 	uint64_t lent_bytes;     /* its own memory lent out now (not in
-				    free_bytes) */
+				    free_bytes; SYS_INFO_TABLES) */
 	uint64_t kernel_beats;   /* heartbeats this core's CPU driver sent
 				    for its monitor (SYS_WAIT_BEAT) */
+	uint16_t load_runnable;  /* SYS_INFO_LOAD: its processes but the
+				    monitor that are runnable, */
+	uint16_t load_live;      /* all of them, */
+	uint32_t load_last_pid;  /* and the newest one's pid (pids count
+				    up modulo 2^16; 0: none) */
 };
 
 /* A heartbeat a core's CPU driver sent for its sleeping monitor, as core 0

@@ -75,6 +75,11 @@ long sys_info(struct sys_info *out)
 	return sys_call(SYS_INFO, (long)out, 0, 0, 0);
 }
 
+long sys_info_load(struct sys_info *out)
+{
+	return sys_call(SYS_INFO, (long)out, SYS_INFO_LOAD, 0, 0);
+}
+
 long sys_info_tables(struct sys_info *out)
 {
 	return sys_call(SYS_INFO, (long)out, SYS_INFO_TABLES, 0, 0);

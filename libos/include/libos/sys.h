@@ -23,6 +23,8 @@ long sys_beats(struct sys_beat *out, uint32_t n);
 long sys_info(struct sys_info *out);
 /* sys_info with the fields that walk page tables (SYS_INFO_TABLES) */
 long sys_info_tables(struct sys_info *out);
+/* sys_info with the core's load (SYS_INFO_LOAD) */
+long sys_info_load(struct sys_info *out);
 long sys_spawn(const char *app, const char *args, uint64_t chan_phys,
 	       const struct sys_grant *grant);
 long sys_chan_create(struct sys_chan *out, uint32_t pid, uint32_t peer_core,
