@@ -12,7 +12,11 @@
  * callback always has room for it.
  *
  * Restarts: while bound, a timer asks the monitors every WATCH_NS which
- * process serves "net". If it is another one (netd restarted, maybe on
+ * process serves "net", unless the server sent us something since the
+ * last look (it runs: a busy client's core is not made to switch to its
+ * monitor and back, and core 0's asked, twice a second for nothing;
+ * under QEMU's TCG a switch after a long run can stall the core for tens
+ * of ms, docs/benchmarks.md). If it is another one (netd restarted, maybe on
  * another core) or none, connections and waiting calls fail with
  * E_CLOSED; listeners stay, and as soon as a server is there we bind
  * to it and open them there again (same port and backlog, with the
@@ -79,6 +83,7 @@ struct rsock {
 };
 
 static struct binding nb; /* to the server; nb.peer_pid serves "net" */
+static uint64_t watch_seen; /* its messages at the watch's last look */
 static bool bound;
 static uint32_t gen;
 static struct event_chan ev;
@@ -493,6 +498,7 @@ static int attach(void)
 	nb.other = on_other;
 	nb.late_fn = on_late;
 	nb.send_wait_ns = NET_SEND_NS;
+	watch_seen = nb.ch.rx.seq; /* a look counts its messages from here */
 	bound = true;
 	event_chan_add(&ev, &nb.ch, on_msgs, 0);
 	for (int i = 0; i < NET_SOCKS_MAX; i++) {
@@ -527,8 +533,16 @@ static struct event_chan mon_ev;
 
 static void on_watch(struct event_timer *t)
 {
-	uint32_t now = lookup();
+	uint32_t now;
 	uint64_t nap = WATCH_NS;
+
+	if (bound && nb.ch.rx.seq != watch_seen) {
+		/* it spoke since the last look: it still serves */
+		watch_seen = nb.ch.rx.seq;
+		event_timer_add(t, sys_time_ns() + nap, on_watch, 0);
+		return;
+	}
+	now = lookup();
 
 	if (bound && now != nb.peer_pid) {
 		lost();

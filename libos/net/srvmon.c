@@ -16,6 +16,13 @@
  * that bound later may have started after the monitor answered). A core
  * whose monitor does not answer within ALIVE_ASK_NS is not asked again
  * for QUIET_NS (its clients are kept meanwhile), with one log line.
+ *
+ * The notes are the way clients are dropped; the question only catches
+ * a note that was lost, so it backs off: the first round LIVENESS_NS
+ * after the start, each next one twice as late, up to LIVENESS_MAX_NS.
+ * Every round costs our core two switches to its monitor and back, and
+ * under QEMU's TCG such a switch after a long run can stall the core for
+ * tens of ms (docs/benchmarks.md, "The liveness questions").
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +36,8 @@
 #include "server.h"
 #include "nsock.h"
 
-#define LIVENESS_NS 1000000000ull
+#define LIVENESS_NS 1000000000ull	       /* the first round */
+#define LIVENESS_MAX_NS (32ull * 1000000000ull) /* the longest gap */
 #define ALIVE_ASK_NS 500000000ull	/* 0.5 s */
 #define QUIET_NS (30ull * 1000000000ull) /* a silent core is left alone */
 #define CORES_MAX 256
@@ -48,6 +56,7 @@ static struct {
 
 static struct event_chan mon_ev;
 static struct event_timer live;
+static uint64_t live_nap; /* the gap before the next round */
 
 /* judge: the answer to ask i, if it came: clients it does not list have
  * ended (a pid is never reused while its process runs) */
@@ -155,7 +164,9 @@ static void on_live(struct event_timer *t)
 	if (us > netstack_stat[NET_STAT_mon_wait_max_us]) {
 		netstack_stat[NET_STAT_mon_wait_max_us] = us;
 	}
-	event_timer_add(t, now + LIVENESS_NS, on_live, 0);
+	live_nap = live_nap * 2 > LIVENESS_MAX_NS ? LIVENESS_MAX_NS
+						  : live_nap * 2;
+	event_timer_add(t, now + live_nap, on_live, 0);
 	on_monitor(&mon_ev); /* answers that came meanwhile */
 }
 
@@ -167,7 +178,8 @@ int netsrv_start(void)
 		return r;
 	}
 	event_chan_add(&mon_ev, mon_channel(), on_monitor, 0);
-	event_timer_add(&live, sys_time_ns() + LIVENESS_NS, on_live, 0);
+	live_nap = LIVENESS_NS;
+	event_timer_add(&live, sys_time_ns() + live_nap, on_live, 0);
 	/* a client that bound while the export was on its way: its note was
 	 * kept by the call (mon.c) and will not make the channel pending */
 	on_monitor(&mon_ev);

@@ -140,6 +140,31 @@ static int recv_type(struct chan *mon, uint8_t want, uint8_t *buf,
 	return -1;
 }
 
+/* start_served: netd started with one client (CLIENT_PID on core 3)
+ * bound before its export's reply, over the frame of mon; the first
+ * liveness question (about core 3) taken into *q */
+static void start_served(struct chan *mon, uint8_t *frame,
+			 struct monitor_ps_req *q)
+{
+	struct monitor_bound early = {3, CLIENT_PID, CLIENT_VA, 0};
+	struct monitor_export_reply rep = {1, 0};
+	uint8_t buf[CHAN_MSG_MAX];
+	int n;
+
+	nattached = ndetached = 0;
+	chan_init(mon, frame, 0);
+	mon_init(frame);
+	assert_int_equal(monitor_send_bound(mon_side_send, mon, &early), 0);
+	assert_int_equal(monitor_send_export_reply(mon_side_send, mon, &rep),
+			 0);
+	assert_int_equal(netsrv_start(), 0);
+	assert_int_equal(nattached, 1);
+	n = recv_type(mon, MONITOR_MSG_PS_REQ, buf, sizeof(buf));
+	assert_true(n >= 0);
+	assert_int_equal(monitor_ps_req_unmarshal(buf, (size_t)n, q), 0);
+	assert_int_equal(q->core, 3);
+}
+
 /*
  * The liveness check asks a client's monitor which processes run and
  * must not halt netd while the answer is on its way: the question leaves
@@ -155,28 +180,13 @@ static void test_liveness_does_not_wait(void **state)
 {
 	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
 	static struct chan mon;
-	struct monitor_bound early = {3, CLIENT_PID, CLIENT_VA, 0};
 	struct monitor_bound late = {3, CLIENT_PID + 1, CLIENT_VA, 0};
-	struct monitor_export_reply rep = {1, 0};
 	struct monitor_ps_req q;
 	struct monitor_ps_reply ans;
-	uint8_t buf[CHAN_MSG_MAX];
-	int n;
 
 	(void)state;
-	nattached = ndetached = 0;
-	chan_init(&mon, frame, 0);
-	mon_init(frame);
-	assert_int_equal(monitor_send_bound(mon_side_send, &mon, &early), 0);
-	assert_int_equal(monitor_send_export_reply(mon_side_send, &mon, &rep),
-			 0);
-	assert_int_equal(netsrv_start(), 0);
-	assert_int_equal(nattached, 1);
 	/* the question about core 3 leaves; the loop returned to us */
-	n = recv_type(&mon, MONITOR_MSG_PS_REQ, buf, sizeof(buf));
-	assert_true(n >= 0);
-	assert_int_equal(monitor_ps_req_unmarshal(buf, (size_t)n, &q), 0);
-	assert_int_equal(q.core, 3);
+	start_served(&mon, frame, &q);
 	/* a client binds after the question left */
 	assert_int_equal(monitor_send_bound(mon_side_send, &mon, &late), 0);
 	for (int i = 0; i < 10; i++) {
@@ -199,11 +209,46 @@ static void test_liveness_does_not_wait(void **state)
 	netsrv_stop();
 }
 
+/*
+ * The question only catches a client_gone note that was lost, and each
+ * round makes netd's core switch to its monitor and back: the rounds
+ * back off (1 s, then 2, 4, ... up to 32 s). Here the client is alive in
+ * the first answer, and the second question may not come before 1.5 s
+ * after it (it came 1 s after it when every round was a second apart;
+ * a slow host only makes the gap longer).
+ */
+static void test_liveness_backs_off(void **state)
+{
+	static _Alignas(4096) uint8_t frame[CHAN_FRAME_SIZE];
+	static struct chan mon;
+	struct monitor_ps_req q;
+	struct monitor_ps_reply ans;
+	uint8_t buf[CHAN_MSG_MAX];
+	uint64_t first;
+
+	(void)state;
+	start_served(&mon, frame, &q);
+	first = sys_time_ns();
+	ndetached = 0; /* attaching detaches the pid's old binding first */
+	/* the answer: the client runs */
+	memset(&ans, 0, sizeof(ans));
+	ans.call_id = q.call_id;
+	ans.core = 3;
+	ans.pids_count = 1;
+	ans.pids[0] = CLIENT_PID;
+	assert_int_equal(monitor_send_ps_reply(mon_side_send, &mon, &ans), 0);
+	assert_true(recv_type(&mon, MONITOR_MSG_PS_REQ, buf, sizeof(buf)) >= 0);
+	assert_true(sys_time_ns() - first >= 1500000000ull);
+	assert_int_equal(ndetached, 0);
+	netsrv_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_client_bound_during_export),
 	    cmocka_unit_test(test_liveness_does_not_wait),
+	    cmocka_unit_test(test_liveness_backs_off),
 	};
 
 	return cmocka_run_group_tests(tests, 0, 0);
