@@ -117,23 +117,106 @@ static int send_raw(void *tctx, uint8_t type, const void *buf, size_t len)
 	return r;
 }
 
+/*
+ * Threads that wait for room in the channel to the server, oldest first,
+ * each on a node of its own stack. Only the oldest tries to send; the
+ * others queue behind it (a thread that finds the queue non-empty does not
+ * try first), so sends go in the order they came. The server's messages
+ * say it has read ours (it answers each `send` with `sent`), so on_msgs
+ * wakes the oldest; RETRY_NS bounds a wait that no message ends.
+ * Before, every waiter slept RETRY_NS and tried again: with 16
+ * connections' answers (15 of the ring's 30 slots each) a send could
+ * lose to newer ones for milliseconds (docs/benchmarks.md, "Room in the
+ * channel, in turn").
+ */
+struct room_waiter {
+	struct thread *t;
+	struct room_waiter *next;
+};
+static struct room_waiter *room_head, *room_tail;
+
+static void room_leave(struct room_waiter *me)
+{
+	struct room_waiter **pp = &room_head, *prev = NULL;
+
+	while (*pp && *pp != me) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp) {
+		*pp = me->next;
+		if (room_tail == me) {
+			room_tail = prev;
+		}
+	}
+	if (room_head) {
+		thread_wake(room_head->t); /* the next one tries at once */
+	}
+}
+
+static void wake_timer(struct event_timer *t)
+{
+	thread_wake(t->arg);
+}
+
+/* send_queued: sends, waiting for room in turn; E_TIMEOUT past end (0:
+ * no end) */
+static int send_queued(uint8_t type, const void *buf, size_t len,
+		       uint64_t end)
+{
+	struct room_waiter me = {thread_self(), NULL};
+	struct event_timer t;
+	uint64_t now, at;
+	int r = E_FULL;
+
+	if (event_in_callback()) {
+		/* a callback cannot block: it tries until end, as before */
+		while ((r = send_raw(0, type, buf, len)) == E_FULL &&
+		       (!end || sys_time_ns() < end)) {
+		}
+		return r == E_FULL ? E_TIMEOUT : r;
+	}
+	if (!room_head && (r = send_raw(0, type, buf, len)) != E_FULL) {
+		return r;
+	}
+	if (room_tail) {
+		room_tail->next = &me;
+	} else {
+		room_head = &me;
+	}
+	room_tail = &me;
+	for (;;) {
+		if (room_head == &me &&
+		    (r = send_raw(0, type, buf, len)) != E_FULL) {
+			break;
+		}
+		now = sys_time_ns();
+		if (end && now >= end) {
+			r = E_TIMEOUT;
+			break;
+		}
+		at = now + RETRY_NS;
+		event_timer_add(&t, end && end < at ? end : at, wake_timer,
+				thread_self());
+		thread_block();
+		event_timer_cancel(&t);
+	}
+	room_leave(&me);
+	return r;
+}
+
 /* send_wait: for threads: waits while the channel is full, at most
  * NET_SEND_NS (a server that does not read: E_TIMEOUT, logged) */
 static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 {
-	uint64_t end = sys_time_ns() + NET_SEND_NS;
-	int r;
+	int r = send_queued(type, buf, len, sys_time_ns() + NET_SEND_NS);
 
-	while ((r = send_raw(tctx, type, buf, len)) == E_FULL) {
-		if (sys_time_ns() >= end) {
-			printf("net client: the network service (pid 0x%x) has "
-			       "not read its channel for %u s: %s\n",
-			       nb.peer_pid,
-			       (unsigned)(NET_SEND_NS / BIND_SECOND),
-			       err_msg(E_TIMEOUT));
-			return E_TIMEOUT;
-		}
-		event_sleep_ns(RETRY_NS);
+	(void)tctx;
+	if (r == E_TIMEOUT) {
+		printf("net client: the network service (pid 0x%x) has "
+		       "not read its channel for %u s: %s\n",
+		       nb.peer_pid, (unsigned)(NET_SEND_NS / BIND_SECOND),
+		       err_msg(E_TIMEOUT));
 	}
 	return r;
 }
@@ -142,16 +225,7 @@ static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
  * (a socket's deadline, 0: none) */
 static int send_until(void *tctx, uint8_t type, const void *buf, size_t len)
 {
-	const uint64_t *deadline = tctx;
-	int r;
-
-	while ((r = send_raw(0, type, buf, len)) == E_FULL) {
-		if (*deadline && sys_time_ns() >= *deadline) {
-			return E_TIMEOUT;
-		}
-		event_sleep_ns(RETRY_NS);
-	}
-	return r;
+	return send_queued(type, buf, len, *(const uint64_t *)tctx);
 }
 
 static struct rsock *get(int s, int kind)
@@ -412,6 +486,9 @@ static void on_msgs(struct event_chan *e)
 	if (bound) {
 		bind_poll(&nb);
 	}
+	if (room_head) {
+		thread_wake(room_head->t); /* the server read: maybe room now */
+	}
 }
 
 /* ------------------------------------------------------------ restarts */
@@ -600,11 +677,6 @@ static int r_init(uint64_t timeout_ns)
 }
 
 /* --------------------------------------------------------------- calls */
-
-static void wake_timer(struct event_timer *t)
-{
-	thread_wake(t->arg);
-}
 
 /* wait: blocks until a wake through *slot or the deadline (0: none) */
 static int wait(struct thread **slot, uint64_t deadline)

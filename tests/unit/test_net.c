@@ -712,6 +712,76 @@ static void test_remote_accept_burst(void **state)
 	assert_int_equal(sock_remote_backend.close(l), 0);
 }
 
+/* Sends that wait for room in the channel to netd go in turn: a 900-byte
+ * send takes 17 of the ring's 30 slots, so one fits at a time. T0 fills
+ * the ring, T1 and T2 find it full and wait; T3 comes 50 us later, when
+ * netd has read T0's. T3 must not go before T1 and T2. Before, a waiting
+ * send slept 200 us and tried again, and T3 took the room netd had just
+ * made (done in the order T0, T3, T1, T2; wrk -c16 across cores: sends
+ * that lost such races for milliseconds made the tail). */
+#define TURNS 4
+
+struct turn {
+	int s;
+	uint64_t delay_ns;
+	int done_at;
+};
+
+static int turn_order;
+
+static int turn_sender(void *arg)
+{
+	static uint8_t buf[900];
+	struct turn *t = arg;
+	long n;
+
+	if (t->delay_ns) {
+		event_sleep_ns(t->delay_ns);
+	}
+	n = sock_remote_backend.send(t->s, buf, sizeof(buf));
+	t->done_at = n == (long)sizeof(buf) ? ++turn_order : -1;
+	return 0;
+}
+
+static void test_remote_room_in_turn(void **state)
+{
+	struct sock_addr to = {IP_B, 7060}, peer;
+	struct turn turns[TURNS];
+	struct thread *th[TURNS];
+	int l, acc[TURNS];
+
+	(void)state;
+	netstack_select(sb);
+	l = sock_tcp_listen(7060, TURNS);
+	assert_true(l >= 0);
+	netstack_select(sa);
+	for (int i = 0; i < TURNS; i++) {
+		turns[i].s = sock_remote_backend.tcp_connect(&to);
+		assert_true(turns[i].s >= 0);
+		acc[i] = sock_accept(l, &peer);
+		assert_true(acc[i] >= 0);
+		turns[i].delay_ns = i == TURNS - 1 ? 50000 : 0;
+		turns[i].done_at = 0;
+	}
+	turn_order = 0;
+	for (int i = 0; i < TURNS; i++) {
+		th[i] = thread_create(turn_sender, &turns[i], 0);
+	}
+	for (int i = 0; i < TURNS; i++) {
+		thread_join(th[i], NULL);
+		assert_true(turns[i].done_at > 0);
+	}
+	assert_int_equal(turns[0].done_at, 1);
+	for (int i = 1; i < TURNS - 1; i++) {
+		assert_true(turns[i].done_at < turns[TURNS - 1].done_at);
+	}
+	for (int i = 0; i < TURNS; i++) {
+		assert_int_equal(sock_remote_backend.close(turns[i].s), 0);
+		sock_close(acc[i]);
+	}
+	assert_int_equal(sock_close(l), 0);
+}
+
 /* A segment the network loses is sent again when lwIP's retransmission
  * timer fires, and `net`'s tcp_retransmits counts it: lwIP's own count
  * (MIB-2 tcpRetransSegs, all `net` showed before) misses the timer's
@@ -797,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_remote_deadline),
 		cmocka_unit_test(test_remote_restart),
 		cmocka_unit_test(test_remote_accept_burst),
+		cmocka_unit_test(test_remote_room_in_turn),
 		cmocka_unit_test(test_retransmit_counted),
 		cmocka_unit_test(test_server_request_budget),
 		cmocka_unit_test(test_port_arg),
