@@ -630,10 +630,22 @@ def _qemu_args(real):
     _want(want % ',append=on' in got, 'trace device, appending: %s' % got)
 
 
+def _run_environ(real):
+    run_environ = real.QemuRunEnviron
+    base = {'PATH': '/bin'}
+    got = run_environ(base, '/b/liblistenq.so')
+    _want(got == {'PATH': '/bin', 'LD_PRELOAD': '/b/liblistenq.so'} and
+          base == {'PATH': '/bin'}, 'run environment: %s' % got)
+    got = run_environ({'LD_PRELOAD': '/x.so'}, '/b/l.so')['LD_PRELOAD']
+    _want(got == '/b/l.so:/x.so', 'run environment, preload kept: %s' % got)
+    _want(run_environ(base, None) == base, 'run environment without one')
+
+
 def host_check(env):
     d = tempfile.mkdtemp(prefix='ostest-host-')
     try:
         _qemu_args(env)
+        _run_environ(env)
         _host_fails(d, env)
         _host_reboot(d, env)
         _host_failures(d, env)
