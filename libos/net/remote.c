@@ -221,11 +221,15 @@ static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 	return r;
 }
 
-/* send_until: send_wait that gives up with E_TIMEOUT at *(uint64_t *)tctx
- * (a socket's deadline, 0: none) */
+/* send_until: send_wait that gives up with E_TIMEOUT at *(uint64_t *)tctx,
+ * a socket's deadline; without one (0) after NET_SEND_NS, as send_wait
+ * (before, a socket without a deadline waited for room for ever) */
 static int send_until(void *tctx, uint8_t type, const void *buf, size_t len)
 {
-	return send_queued(type, buf, len, *(const uint64_t *)tctx);
+	uint64_t dl = *(const uint64_t *)tctx;
+
+	return dl ? send_queued(type, buf, len, dl)
+		  : send_wait(0, type, buf, len);
 }
 
 static struct rsock *get(int s, int kind)

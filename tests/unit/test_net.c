@@ -782,6 +782,36 @@ static void test_remote_room_in_turn(void **state)
 	assert_int_equal(sock_close(l), 0);
 }
 
+/* netd stops reading a client's channel (here it forgot the client, as
+ * netsrv_detach does for one that has gone): a send on a socket without a
+ * deadline gives up after NET_SEND_NS (5 s) with E_TIMEOUT, as every
+ * other call's request does. Before, it waited for room for ever. Last of
+ * the remote tests: the backend stays bound to the server that forgot it. */
+static void test_remote_send_room_ends(void **state)
+{
+	static uint8_t buf[900];
+	struct sock_addr to = {IP_B, 7070}, peer;
+	int l, c, a;
+	long r = 0;
+
+	(void)state;
+	netstack_select(sb);
+	l = sock_tcp_listen(7070, 1);
+	assert_true(l >= 0);
+	netstack_select(sa);
+	c = sock_remote_backend.tcp_connect(&to);
+	assert_true(c >= 0);
+	a = sock_accept(l, &peer);
+	assert_true(a >= 0);
+	netsrv_detach(0x10005u); /* host_mon.c's client */
+	for (int i = 0; i < 8 && r >= 0; i++) {
+		r = sock_remote_backend.send(c, buf, sizeof(buf));
+	}
+	assert_int_equal(r, E_TIMEOUT);
+	sock_close(a);
+	assert_int_equal(sock_close(l), 0);
+}
+
 /* A segment the network loses is sent again when lwIP's retransmission
  * timer fires, and `net`'s tcp_retransmits counts it: lwIP's own count
  * (MIB-2 tcpRetransSegs, all `net` showed before) misses the timer's
@@ -871,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_retransmit_counted),
 		cmocka_unit_test(test_server_request_budget),
 		cmocka_unit_test(test_port_arg),
+		cmocka_unit_test(test_remote_send_room_ends),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
