@@ -159,25 +159,29 @@ static void wake_timer(struct event_timer *t)
 	thread_wake(t->arg);
 }
 
-/* send_queued: sends, waiting for room in turn; E_TIMEOUT past end (0:
- * no end) */
+/* send_queued: sends, waiting for room in turn; E_TIMEOUT past end, or
+ * when end is 0, wait_ns after the wait began (no clock is read when
+ * there is room) */
 static int send_queued(uint8_t type, const void *buf, size_t len,
-		       uint64_t end)
+		       uint64_t end, uint64_t wait_ns)
 {
 	struct room_waiter me = {thread_self(), NULL};
 	struct event_timer t;
 	uint64_t now, at;
 	int r = E_FULL;
 
+	if (!room_head && (r = send_raw(0, type, buf, len)) != E_FULL) {
+		return r;
+	}
+	if (!end) {
+		end = sys_time_ns() + wait_ns;
+	}
 	if (event_in_callback()) {
 		/* a callback cannot block: it tries until end, as before */
 		while ((r = send_raw(0, type, buf, len)) == E_FULL &&
-		       (!end || sys_time_ns() < end)) {
+		       sys_time_ns() < end) {
 		}
 		return r == E_FULL ? E_TIMEOUT : r;
-	}
-	if (!room_head && (r = send_raw(0, type, buf, len)) != E_FULL) {
-		return r;
 	}
 	if (room_tail) {
 		room_tail->next = &me;
@@ -191,12 +195,12 @@ static int send_queued(uint8_t type, const void *buf, size_t len,
 			break;
 		}
 		now = sys_time_ns();
-		if (end && now >= end) {
+		if (now >= end) {
 			r = E_TIMEOUT;
 			break;
 		}
 		at = now + RETRY_NS;
-		event_timer_add(&t, end && end < at ? end : at, wake_timer,
+		event_timer_add(&t, end < at ? end : at, wake_timer,
 				thread_self());
 		thread_block();
 		event_timer_cancel(&t);
@@ -209,7 +213,7 @@ static int send_queued(uint8_t type, const void *buf, size_t len,
  * NET_SEND_NS (a server that does not read: E_TIMEOUT, logged) */
 static int send_wait(void *tctx, uint8_t type, const void *buf, size_t len)
 {
-	int r = send_queued(type, buf, len, sys_time_ns() + NET_SEND_NS);
+	int r = send_queued(type, buf, len, 0, NET_SEND_NS);
 
 	(void)tctx;
 	if (r == E_TIMEOUT) {
@@ -228,7 +232,7 @@ static int send_until(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	uint64_t dl = *(const uint64_t *)tctx;
 
-	return dl ? send_queued(type, buf, len, dl)
+	return dl ? send_queued(type, buf, len, dl, 0)
 		  : send_wait(0, type, buf, len);
 }
 
