@@ -55,14 +55,19 @@ long sys_yield(void)
 	return sys_call(SYS_YIELD, 0, 0, 0, 0);
 }
 
-long sys_wait(uint64_t timeout_ns)
+/* woken: a wait's result; a trace switched on or off meanwhile is
+ * picked up (SYS_EV_TRACE) */
+static long woken(long r)
 {
-	long r = sys_call(SYS_WAIT, (long)timeout_ns, 0, 0, 0);
-
 	if (r > 0 && (r & SYS_EV_TRACE)) {
 		trace_refresh();
 	}
 	return r;
+}
+
+long sys_wait(uint64_t timeout_ns)
+{
+	return woken(sys_call(SYS_WAIT, (long)timeout_ns, 0, 0, 0));
 }
 
 long sys_ring_yield(uint32_t core, uint32_t wake)
@@ -134,13 +139,8 @@ long sys_doorbell(uint32_t core, uint32_t wake)
 
 long sys_ring_wait(uint32_t core, uint32_t wake, uint64_t timeout_ns)
 {
-	long r = sys_call(SYS_RING_WAIT, (long)core, (long)wake,
-			  (long)timeout_ns, 0);
-
-	if (r > 0 && (r & SYS_EV_TRACE)) {
-		trace_refresh();
-	}
-	return r;
+	return woken(sys_call(SYS_RING_WAIT, (long)core, (long)wake,
+			      (long)timeout_ns, 0));
 }
 
 long sys_doorbells(const struct sys_bell *bells, uint64_t n)
@@ -216,12 +216,7 @@ long sys_poweroff(void)
 
 long sys_wait_beat(uint64_t timeout_ns)
 {
-	long r = sys_call(SYS_WAIT_BEAT, (long)timeout_ns, 0, 0, 0);
-
-	if (r > 0 && (r & SYS_EV_TRACE)) {
-		trace_refresh();
-	}
-	return r;
+	return woken(sys_call(SYS_WAIT_BEAT, (long)timeout_ns, 0, 0, 0));
 }
 
 long sys_beats(struct sys_beat *out, uint32_t n)
