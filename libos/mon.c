@@ -230,6 +230,20 @@ int mon_agree(int tree, uint32_t fanout, struct monitor_agree_reply *out)
 	return ASK(agree, &req, out ? out : &rep);
 }
 
+int mon_ping(void)
+{
+	struct monitor_ping req;
+	struct monitor_pong rep;
+	int r;
+
+	req.stamp = 0;
+	req.payload_len = 0;
+	r = have && mon_make_room()
+		? monitor_ping_call(&mb, &req, &rep, MON_CALL_NS)
+		: E_UNSUPPORTED;
+	return r ? timed_out("ping", r) : 0;
+}
+
 int mon_devices(struct monitor_devices_reply *out)
 {
 	struct monitor_devices_req req = {0};

@@ -13,12 +13,16 @@
  *   unicast an operation every monitor acknowledges, sent by core 0 to
  *           each core (mon_agree, agree.c)
  *   tree    the same down a FANOUT-ary tree of monitors
+ *   local   an empty call to our own monitor (mon_ping): the two
+ *           same-core hand-offs every operation above starts and ends
+ *           with, so that an all-core operation can be judged without
+ *           them (docs/benchmarks.md, "Agreement: the floor")
  *
  * M is inter-monitor messages per operation: for spawn and borrow the
  * change in core 0's monitor's link count (every message of the star
  * passes core 0: it counts each once, sent or received), including the
  * spawned program's exit notes; for unicast and tree what the operation
- * itself added up. Then `bench remote done: cores N`, or
+ * itself added up (local: 0, nothing leaves core 0). Then `bench remote done: cores N`, or
  * `bench remote failed: WHY`. remotebench nop exits at once.
  *
  * remotebench agree unicast|tree [ROUNDS] times that operation alone
@@ -165,6 +169,27 @@ static int bench_agree(int tree, int rounds)
 	return 0;
 }
 
+static int bench_local(int rounds)
+{
+	uint64_t m0 = 0, t0;
+	int r;
+
+	for (int i = -WARMUP; i < rounds; i++) {
+		if (i == 0 && (r = link_msgs(&m0)) < 0) {
+			return failed("core_stat", r);
+		}
+		t0 = timing_tsc();
+		r = mon_ping();
+		if (i >= 0) {
+			t[i] = timing_tsc() - t0;
+		}
+		if (r < 0) {
+			return failed("local", r);
+		}
+	}
+	return report_counted("local", rounds, m0);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = 20, agree = -1, a = 1;
@@ -198,7 +223,8 @@ int main(int argc, char **argv)
 	}
 	if (agree >= 0 ? bench_agree(agree, rounds)
 		       : bench_spawn(rounds) || bench_borrow(rounds) ||
-			     bench_agree(0, rounds) || bench_agree(1, rounds)) {
+			     bench_agree(0, rounds) || bench_agree(1, rounds) ||
+			     bench_local(rounds)) {
 		return 1;
 	}
 	printf("bench remote done: cores %u\n", me.ncores);

@@ -24,6 +24,7 @@ bench remote spawn: cores 4 median_ns 123456 p99_ns 234567 msgs 2.00
 bench remote borrow: cores 4 median_ns 1,234 p99_ns 5678.5 msgs 2
 bench remote unicast:  cores 4  median_ns 9000 p99_ns 12000 msgs 6.00
 bench remote tree: cores 4 median_ns 8000 p99_ns 11000 msgs 6.00
+bench remote local: cores 4 median_ns 2000 p99_ns 2500 msgs 0.00
 bench remote done: cores 4
 > '''
 
@@ -75,14 +76,16 @@ def _remote():
             ('median_ns 123456', 'median_ns 0', 'spawn: median 0 ns'),
             ('p99_ns 11000', 'p99_ns 7999', 'tree: p99 7999 ns below'),
             ('unicast:  cores 4', 'unicast:  cores 3', 'unicast says 3 '
-             'cores')):
+             'cores'),
+            ('p99_ns 2500 msgs 0.00', 'p99_ns 2500 msgs 2.00',
+             'local: 2 inter-monitor messages')):
         _, bad = suites.parse_remote(OURS.replace(old, new), 4)
         _want(any(b.startswith(why) for b in bad),
               'remote: %r not rejected (%s)' % (new, bad))
     _, bad = suites.parse_remote(OURS, 8)
     _want(bad, 'remote output of 4 cores taken for 8')
     _, bad = suites.parse_remote(OURS.replace('msgs', 'messages'), 4)
-    _want(bad and 'spawn, borrow, unicast, tree' in bad[-1],
+    _want(bad and 'spawn, borrow, unicast, tree, local' in bad[-1],
           'lines without msgs taken: %s' % bad)
     failed = OURS.replace('bench remote done: cores 4',
                           'bench remote failed: no memory')
@@ -91,6 +94,20 @@ def _remote():
     _, bad = suites.parse_remote('> bench remote 10\nusage: bench chan A B'
                                  '   (cores 0..3)\n> ', 4)
     _want(any('the shell said' in b for b in bad), 'shell usage missed')
+    # issue 14's target 4: unicast against polling and sleeping round
+    # trips, with and without the local call, from one row
+    got['rtt'], got['rtt_sleep'] = (700.0, 900.0, 1e6), (3500.0, 4000.0, 0)
+    row = suites._remote_row(4, [got], [])
+    _want(row['ours_rtt_sleep_median_ns'] == 3500.0 and
+          row['ours_local_median_ns'] == 2000.0,
+          'remote row: %s' % row)
+    _want([x[1:] for x in suites._agree_floor(row)] ==
+          [(9000.0, 4200.0), (7000.0, 4200.0), (7000.0, 10500.0)],
+          'agreement floor: %s' % suites._agree_floor(row))
+    del row['ours_local_median_ns']
+    _want([x[1:] for x in suites._agree_floor(row)] ==
+          [(9000.0, 4200.0), (None, 4200.0), (None, 10500.0)],
+          'agreement floor without local: %s' % suites._agree_floor(row))
 
 
 def _linux():

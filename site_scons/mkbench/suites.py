@@ -996,10 +996,11 @@ LINUX_REMOTE_RX = (r'pingpong remote (\w+) cpus (\d+) median_ns (\d+) '
                    r'p99_ns (\d+)(?: tlb_ipis_per_op ([\d.]+) reached '
                    r'(\d+))?')
 LINUX_REMOTE_FAIL = r'pingpong remote (\w+) failed: (.*)'
-REMOTE_OPS = ('spawn', 'borrow', 'unicast', 'tree')
+REMOTE_OPS = ('spawn', 'borrow', 'unicast', 'tree', 'local')
 LINUX_OPS = ('spawn', 'spawnexec', 'borrow', 'allcore')
 REMOTE_BIG = 32              # from this many cores on, at least 4 GiB
-REMOTE_RTT_ROUNDS = 200      # `bench chan 0 1 N` after `bench remote`
+REMOTE_RTT_ROUNDS = 200      # `bench chan 0 1 [sleep] N` after `bench remote`
+# (below RIGHTS_BELL_BURST, 256: the sleeping one is never throttled)
 REMOTE_BIG_MIB = 4096
 
 
@@ -1048,6 +1049,8 @@ def parse_remote(text, n):
         if op in ('unicast', 'tree') and msgs != 2 * (n - 1):
             bad.append('%s: %g messages an operation, not 2(%d-1) = %d'
                        % (op, msgs, n, 2 * (n - 1)))
+        if op == 'local' and msgs != 0:
+            bad.append('local: %g inter-monitor messages, not 0' % msgs)
     end = re.search(REMOTE_END, text, re.M)
     if end and end.group('why') is not None:
         bad.append('bench remote failed: ' + end.group('why').strip())
@@ -1112,26 +1115,29 @@ def _remote_ours(ctx, s, n, run=1):
         got, bad = parse_remote(text, n)
         # the unit borrow is judged in (issue 14: <= 12): a polling
         # channel round trip between the same cores (remotebench on 0
-        # borrows from 1 first), in the same boot
+        # borrows from 1 first), in the same boot; and the same with the
+        # receiver asleep, what an agreement's leaf is (idle cores halt)
         _prompt(g)
-        try:
-            got['rtt'] = _remote_rtt(g)
-        except GuestError as e:
-            if g.p.poll() is not None:
-                raise
-            bad.append('bench chan 0 1: %s' % e)
+        for key, mode in (('rtt', ''), ('rtt_sleep', 'sleep ')):
+            try:
+                got[key] = _remote_rtt(g, mode)
+            except GuestError as e:
+                if g.p.poll() is not None:
+                    raise
+                bad.append('bench chan 0 1 %s: %s' % (mode, e))
     for b in bad:
         s.note('ours at %d cores: %s' % (n, b), ours=True)
     return got
 
 
-def _remote_rtt(g):
-    """`bench chan 0 1 REMOTE_RTT_ROUNDS` at the prompt: (rtt median ns,
-    p99 ns, one-way /s). As _bench_chan, but the prompt after it is asked
-    for again (_prompt) when a program's line (the default manifest's
-    httpd) lands on the prompt's line."""
+def _remote_rtt(g, mode=''):
+    """`bench chan 0 1 [sleep ]REMOTE_RTT_ROUNDS` at the prompt: (rtt
+    median ns, p99 ns, one-way /s). As _bench_chan, but the prompt after
+    it is asked for again (_prompt) when a program's line (the default
+    manifest's httpd) lands on the prompt's line. mode 'sleep ': the
+    receiver halts between messages (woken by its doorbell)."""
     start = g.pos
-    g.type('bench chan 0 1 %d' % REMOTE_RTT_ROUNDS)
+    g.type('bench chan 0 1 %s%d' % (mode, REMOTE_RTT_ROUNDS))
     g.wait_for('(?:%s)|(?:%s)' % (CHAN_RX, SHELL_FAIL), 120)
     m, _ = _prompt(g)
     vals, bad = parse_chan(g.text[start:m.start()])
@@ -1164,6 +1170,8 @@ def _remote_row(n, ours, lx):
             row['ours_%s_%s' % (op, k)] = _median([v[i] for v in vals])
     row['ours_rtt_median_ns'] = _median([r['rtt'][0] for r in ours
                                          if 'rtt' in r])
+    row['ours_rtt_sleep_median_ns'] = _median(
+        [r['rtt_sleep'][0] for r in ours if 'rtt_sleep' in r])
     # borrow in polling round trips, each run against its own rtt
     row['ours_borrow_rtts'] = _median([r['borrow'][0] / r['rtt'][0]
                                        for r in ours if 'borrow' in r and
@@ -1207,6 +1215,33 @@ def _remote_ratios(s):
         s.ratio('borrow 2 MiB / polling rtt 0-1 (both ours, target <= 12), '
                 '%s cores' % r['cores'], r.get('ours_borrow_median_ns'),
                 r.get('ours_rtt_median_ns'), 'ns')
+    # issue 14's target 4, and its floor (docs/benchmarks.md "Agreement:
+    # the floor"): unicast against its 2(N-1) messages as polling round
+    # trips (target <= 1.5); without the asker's two hand-offs with its
+    # own monitor (the local call); and against N-1 round trips to a
+    # receiver that sleeps, which is what every leaf is
+    for r in s.rows:
+        for what, ours, base in _agree_floor(r):
+            s.ratio('%s, %s cores' % (what, r['cores']), ours, base, 'ns')
+
+
+def _agree_floor(r):
+    """[(what, ours, base)] for issue 14's target 4 at one row; None
+    where a value is missing."""
+    n, uni = r['cores'], r.get('ours_unicast_median_ns')
+    loc, rtt = r.get('ours_local_median_ns'), r.get('ours_rtt_median_ns')
+    srtt = r.get('ours_rtt_sleep_median_ns')
+    net = uni - loc if uni is not None and loc is not None else None
+
+    def times(k, v):
+        return k * v if v is not None else None
+    return [
+        ('unicast / 2(N-1) polling rtts (target <= 1.5)', uni,
+         times(2 * (n - 1), rtt)),
+        ('unicast minus local call / 2(N-1) polling rtts', net,
+         times(2 * (n - 1), rtt)),
+        ('unicast minus local call / (N-1) sleeping rtts', net,
+         times(n - 1, srtt))]
 
 
 def _remote_plots(s):
@@ -1217,7 +1252,7 @@ def _remote_plots(s):
 
     # One colour per operation: ours solid, Linux dashed.
     color = {'spawn': 1, 'borrow': 2, 'unicast': 3, 'tree': 4, 'allcore': 7,
-             'spawnexec': 5}
+             'spawnexec': 5, 'local': 6}
     line = ('"@CSV@" using 1:%d with linespoints linecolor %d dashtype %d '
             'title "%s"')
     lines = [line % (col('ours_%s_median_ns' % op), color[op], 1,
@@ -1250,8 +1285,10 @@ def remote(ctx):
         'many inter-monitor messages one takes: spawn (start a program on '
         'core N-1 and get its reply), borrow (2 MiB from another core\'s '
         'partition), unicast (an operation every core acknowledges, sent by '
-        'core 0 to each core) and tree (the same through a 4-ary tree of '
-        'monitors). Linux: `pingpong remote %d` (tests/bench/pingpong.c) in '
+        'core 0 to each core), tree (the same through a 4-ary tree of '
+        'monitors) and local (an empty call to remotebench\'s own monitor on '
+        'core 0: the two same-core hand-offs the others start and end with). '
+        'Linux: `pingpong remote %d` (tests/bench/pingpong.c) in '
         'the baseline guest with the same N and memory, main thread on CPU 0: '
         'spawn = fork a child that pins itself to the last CPU and writes '
         'to a pipe, until the parent reads it (no exec; reaped untimed); '
@@ -1273,9 +1310,16 @@ def remote(ctx):
         'run(s) per point, median of the medians. In the same boot after '
         '`bench remote`, ours also runs `bench chan 0 1 %d` (a polling '
         'channel round trip between cores 0 and 1, where the borrow goes): '
-        'borrow / polling rtt is the borrow in round trips.' % (
+        'borrow / polling rtt is the borrow in round trips; then `bench '
+        'chan 0 1 sleep %d` (the receiver halts between messages, as an '
+        'agreement\'s leaf does; its %d round trips stay within a program\'s '
+        'burst of 256 doorbells, so it is the wake\'s cost, not the kernel\'s '
+        'refill of one doorbell per 4 us): unicast, with and without the local call, '
+        'is given against its 2(N-1) messages as polling round trips '
+        '(issue 14: <= 1.5) and against N-1 sleeping round trips.' % (
             ctx.remote_rounds, ctx.remote_rounds, ctx.remote_rounds,
-            REMOTE_BIG, REMOTE_BIG_MIB, ctx.runs, REMOTE_RTT_ROUNDS))
+            REMOTE_BIG, REMOTE_BIG_MIB, ctx.runs, REMOTE_RTT_ROUNDS,
+            REMOTE_RTT_ROUNDS, REMOTE_RTT_ROUNDS))
     cores = ctx.remote_cores
     steps = len(cores) * 2 * ctx.runs
     step = 0

@@ -112,6 +112,11 @@ int mon_borrow(uint64_t bytes);
  * acknowledged and how many messages it took. 0 or an error. */
 int mon_agree(int tree, uint32_t fanout, struct monitor_agree_reply *out);
 
+/* mon_ping: a call this core's monitor answers at once (an empty ping,
+ * its pong): the cost of asking one's own monitor anything, which every
+ * mon_* call pays on top of its work. 0 or an error (E_TIMEOUT, ...). */
+int mon_ping(void);
+
 /* mon_devices: the device directory (core 0's replica): names, owner
  * cores, driver pids */
 int mon_devices(struct monitor_devices_reply *out);
