@@ -265,11 +265,6 @@ unsigned chan_rx_room(const struct chan *c)
 	return c->rx.n - ring_rx_backlog(&c->rx);
 }
 
-bool chan_pending(const struct chan *c)
-{
-	return ring_rx_pending(&c->rx);
-}
-
 void chan_sleep(struct chan *c)
 {
 	ring_rx_sleep_as(&c->rx, chan_wake_token);

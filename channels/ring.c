@@ -110,14 +110,6 @@ unsigned ring_rx_backlog(const struct ring_rx *rx)
 	return n > rx->n ? rx->n : (unsigned)n;
 }
 
-bool ring_rx_pending(const struct ring_rx *rx)
-{
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
-	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
-
-	return HDR_SEQ(h) == (uint32_t)(rx->seq + 1);
-}
-
 int ring_recv(struct ring_rx *rx, struct ring_msg *m)
 {
 	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];

@@ -795,19 +795,35 @@ void link_mark_up(uint32_t core)
 	}
 }
 
+/* drain_all: one pass over every route. A route is looked at in place
+ * (its ring's next slot, inline) and drain() is called only for one that
+ * holds a message: most routes of most passes are empty, and the root of
+ * an agreement makes several passes per operation (docs/benchmarks.md,
+ * "Agreement: the floor"). A muted monitor reads no link (drain). */
 int drain_all(void)
 {
 	int done = 0;
 
-	for (uint32_t w = 0; w < link_words; w++) {
+	for (uint32_t w = 0; w < link_words && !muted; w++) {
 		for (uint64_t m = link_live[w]; m; m &= m - 1) {
 			uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(m);
 
-			done += links[c].up ? drain((int)c) : 0;
+			if (links[c].up && links[c].b &&
+			    chan_pending(&links[c].b->ch)) {
+				done += drain((int)c);
+			}
 		}
 	}
-	for (uint32_t m = live_procs(); m; m &= m - 1) {
-		done += drain(PROC_ROUTE + __builtin_ctz(m));
+	/* the process routes; a slot whose program is gone leaves the set
+	 * here (routeset.h's rule, without a walk of its own) */
+	for (uint32_t m = proc_live; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		if (!proc_held(i)) {
+			routeset_drop(&proc_live, i);
+		} else if (procs[i].b && chan_pending(&procs[i].b->ch)) {
+			done += drain(PROC_ROUTE + (int)i);
+		}
 	}
 	return done;
 }

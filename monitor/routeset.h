@@ -18,6 +18,12 @@ static inline void routeset_add(uint32_t *set, unsigned slot)
 	*set |= 1u << slot;
 }
 
+/* routeset_drop: slot's program is gone (a walk found it so) */
+static inline void routeset_drop(uint32_t *set, unsigned slot)
+{
+	*set &= ~(1u << slot);
+}
+
 /* routeset_live: the slots of *set that still hold a program (held(slot)
  * nonzero); the others leave *set */
 static inline uint32_t routeset_live(uint32_t *set, int (*held)(unsigned))
@@ -26,7 +32,7 @@ static inline uint32_t routeset_live(uint32_t *set, int (*held)(unsigned))
 		unsigned i = (unsigned)__builtin_ctz(m);
 
 		if (!held(i)) {
-			*set &= ~(1u << i);
+			routeset_drop(set, i);
 		}
 	}
 	return *set;

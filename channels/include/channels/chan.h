@@ -142,7 +142,10 @@ extern uint32_t chan_wake_token;
 unsigned chan_rx_room(const struct chan *c);
 
 /* chan_pending / chan_sleep / chan_wake: see the ring's sleep protocol. */
-bool chan_pending(const struct chan *c);
+static inline bool chan_pending(const struct chan *c)
+{
+	return ring_rx_pending(&c->rx);
+}
 void chan_sleep(struct chan *c);
 void chan_wake(struct chan *c);
 

@@ -250,8 +250,16 @@ static inline void ring_take(struct ring_rx *rx, const struct ring_head *h,
  * read early) */
 unsigned ring_rx_backlog(const struct ring_rx *rx);
 
-/* ring_rx_pending: true if a message is waiting. */
-bool ring_rx_pending(const struct ring_rx *rx);
+/* ring_rx_pending: true if a message is waiting (inline: a monitor's pass
+ * asks it of every route, and most have nothing) */
+static inline bool ring_rx_pending(const struct ring_rx *rx)
+{
+	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
+
+	/* the slot's sequence number is the header's low 32 bits */
+	return (uint32_t)__atomic_load_n(&s->header, __ATOMIC_ACQUIRE) ==
+	       (uint32_t)(rx->seq + 1);
+}
 
 /* ring_rx_ack: publish the receiver's position (frees slots).
  * ring_rx_publish: the same, inline (channels/chan.h's receive path;
