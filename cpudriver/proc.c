@@ -17,6 +17,7 @@
 #include "rights.h"
 #include "kset.h"
 #include "ktrace.h"
+#include "wakeq.h"
 #include "tdl.h"
 #include "slots.h"
 #define EXITQ_SIZE PROC_MAX
@@ -29,7 +30,7 @@
 #include <arch/x86.h>
 #include <string.h>
 
-#define SLICE_NS 10000000ull /* 10 ms */
+#define SLICE_MS 10ull /* a time slice */
 
 static struct proc procs[PROC_MAX];
 struct rights krights;
@@ -43,6 +44,8 @@ static uint32_t next_gen;
 /* the slots in each state but PROC_FREE (slots.h): the scheduler's walks
  * at every return to ring 3 visit only these */
 static slots_t runnable, waiting;
+/* when `waiting` must be walked, and its earliest timeout (wakeq.h) */
+static struct wakeq wq;
 _Static_assert(PROC_MAX <= SLOTS_MAX, "a bit per slot");
 
 /* set_state: every change of a process's state goes through here */
@@ -388,6 +391,7 @@ static void end(struct proc *p, int64_t status)
 	if (parent) {
 		/* a waiting parent wakes in wake_expired, with the events */
 		parent->events |= SYS_EV_CHILD;
+		wakeq_post(&wq);
 	}
 }
 
@@ -554,6 +558,7 @@ static void remote_closed(uint64_t pa)
 			procs[i].events |= SYS_EV_CLOSED;
 		}
 	}
+	wakeq_post(&wq);
 }
 
 int proc_chan_closed(struct sys_chan_closed *out)
@@ -704,6 +709,7 @@ static void post(uint32_t event)
 	unsigned i;
 
 	posted = true;
+	wakeq_post(&wq);
 	SLOTS_EACH(i, runnable | waiting)
 	{
 		procs[i].events |= event;
@@ -717,6 +723,7 @@ void proc_irq(uint32_t pid, uint32_t handle)
 	if (p && handle < 32) {
 		p->irq_pending |= 1u << handle;
 		p->events |= SYS_EV_IRQ;
+		wakeq_post(&wq);
 	}
 }
 
@@ -756,6 +763,7 @@ static void ring_one(uint32_t slot, bool at_once)
 	p = &procs[slot];
 	p->events |= SYS_EV_DOORBELL;
 	posted = true;
+	wakeq_post(&wq);
 	if (p != cur) {
 		woken = p;
 		need_resched |= at_once;
@@ -838,6 +846,7 @@ void sched_wait(struct trap_frame *f, uint64_t timeout_ns)
 	cur->wake_tsc =
 	    timeout_ns ? rdtsc() + tscmemo_get(&wait_memo, timeout_ns, ns_to_tsc)
 		       : 0;
+	wakeq_wait(&wq, cur->wake_tsc);
 }
 
 void sched_wait_beat(struct trap_frame *f, uint64_t timeout_ns)
@@ -904,16 +913,22 @@ static struct trap_frame *frame_of(struct proc *p)
 }
 
 /* wake_expired: waiting processes whose timeout passed or that have an
- * event become runnable, with the events as SYS_WAIT's result */
+ * event become runnable, with the events as SYS_WAIT's result. The walk
+ * is made only when it can find something (wakeq.h): an event was posted
+ * or the earliest timeout came. */
 static void wake_expired(void)
 {
-	uint64_t now;
+	uint64_t now, next = WAKEQ_NONE;
 	unsigned i;
 
 	if (!waiting) {
+		wakeq_walked(&wq, WAKEQ_NONE);
 		return;
 	}
 	now = rdtsc();
+	if (!wakeq_due(&wq, now)) {
+		return;
+	}
 	SLOTS_EACH(i, waiting)
 	{
 		struct proc *p = &procs[i];
@@ -923,17 +938,20 @@ static void wake_expired(void)
 			if (beat_tsc && p->monitor && !p->events &&
 			    beat_for()) {
 				p->wake_tsc = now + beat_tsc;
-				continue;
+			} else {
+				p->events |= SYS_EV_TIMER;
 			}
-			p->events |= SYS_EV_TIMER;
 		}
 		if (p->events) {
 			set_state(p, PROC_RUNNABLE);
 			p->wake_tsc = 0;
 			frame_of(p)->rax = p->events;
 			p->events = 0;
+		} else if (p->wake_tsc && p->wake_tsc < next) {
+			next = p->wake_tsc;
 		}
 	}
+	wakeq_walked(&wq, next);
 }
 
 void sched_tick(struct trap_frame *f)
@@ -986,14 +1004,12 @@ static inline __attribute__((always_inline)) void
 arm_timer_until(uint64_t extra)
 {
 	uint64_t now = rdtsc(), deadline = extra, delta;
-	unsigned i;
+	uint64_t wait = waiting ? wakeq_deadline(&wq) : 0;
 
-	SLOTS_EACH(i, waiting)
-	{
-		struct proc *p = &procs[i];
-		if (p->wake_tsc && (!deadline || p->wake_tsc < deadline)) {
-			deadline = p->wake_tsc;
-		}
+	/* the earliest wait timeout, kept by wake_expired and sched_wait
+	 * (possibly early: the timer then fires once for nothing) */
+	if (wait && (!deadline || wait < deadline)) {
+		deadline = wait;
 	}
 	if (slots_many(runnable) && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
@@ -1068,7 +1084,7 @@ void sched_return(struct trap_frame *f)
 	}
 	cur_live = NULL;
 	if (next != cur || need_resched) {
-		slice_end = rdtsc() + ns_to_tsc(SLICE_NS);
+		slice_end = rdtsc() + SLICE_MS * self.tsc_khz;
 	}
 	need_resched = false;
 	if (next != cur) {
@@ -1093,7 +1109,7 @@ void sched_start(void)
 
 	cur = p;
 	need_resched = false;
-	slice_end = rdtsc() + ns_to_tsc(SLICE_NS);
+	slice_end = rdtsc() + SLICE_MS * self.tsc_khz;
 	write_cr3(p->pml4);
 	arm_timer();
 	trap_enter_user(&p->frame);
