@@ -55,6 +55,11 @@ int relay_match(struct relay_table *t, const struct bind_iface *iface,
 	int err;
 	bool is_error = false;
 
+	/* nothing relayed and unanswered: nothing can match (the common
+	 * case: every message a monitor takes asks this first) */
+	if (!t->used) {
+		return 0;
+	}
 	if (iface->error_of &&
 	    iface->error_of(type, buf, len, &id, &err) == 0) {
 		is_error = true;
