@@ -628,6 +628,13 @@ def _qemu_args(real):
     got = ' '.join(real.QemuCommand('x.iso', serial='file:x',
                                     trace='/t,1.bin', trace_append=True))
     _want(want % ',append=on' in got, 'trace device, appending: %s' % got)
+    # accel=icount: one thread, instruction counting, nothing else's
+    # accelerator line
+    env = real.Clone(accel='icount')
+    got = ' '.join(env.QemuCommand('x.iso', serial='file:x'))
+    _want('-accel tcg,thread=single -icount shift=0,sleep=off' in got and
+          'thread=multi' not in got and 'kvm' not in got,
+          'accel=icount: %s' % got)
 
 
 def _run_environ(real):

@@ -95,6 +95,10 @@ def _qemu_command(env, iso, smp=None, mem=None, machine=None,
     cmd = [QEMU, '-M', str(machine or env['machine'])]
     if env['accel'] == 'kvm':
         cmd += ['-accel', 'kvm', '-cpu', 'host']
+    elif env['accel'] == 'icount':
+        # one host thread runs the vCPUs in turn, a guest instruction is
+        # a virtual ns: a run repeats exactly (docs/benchmarks.md)
+        cmd += ['-accel', 'tcg,thread=single', '-icount', 'shift=0,sleep=off']
     else:
         cmd += ['-accel', 'tcg,thread=multi']
     cmd += ['-smp', str(smp or env['smp']),
