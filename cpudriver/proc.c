@@ -1036,18 +1036,23 @@ static void arm_timer(void)
 }
 
 /* idle: halt until some process can run. Interrupts taken here are
- * kernel-mode traps: they only record events. */
-static struct proc *idle(void)
+ * kernel-mode traps: they only record events. looked: the caller has
+ * just run wake_expired and pick and found nobody (the first pass skips
+ * them, and up_check, whose deadline the halt's timer holds) */
+static struct proc *idle(bool looked)
 {
 	struct proc *p;
 
 	for (;;) {
-		up_check();
-		wake_expired();
-		p = pick();
-		if (p) {
-			return p;
+		if (!looked) {
+			up_check();
+			wake_expired();
+			p = pick();
+			if (p) {
+				return p;
+			}
 		}
+		looked = false;
 		posted = false;
 		/* draining the console may post an event (`system ready`):
 		 * a process it woke must run, not wait for the next
@@ -1080,7 +1085,7 @@ void sched_return(struct trap_frame *f)
 	wake_expired();
 	next = pick();
 	if (!next) {
-		next = idle();
+		next = idle(true);
 	}
 	cur_live = NULL;
 	if (next != cur || need_resched) {
@@ -1105,7 +1110,7 @@ void sched_start(void)
 	struct proc *p;
 
 	tdl_forget(&timer); /* boot code and in-kernel tests wrote it */
-	p = idle();
+	p = idle(false);
 
 	cur = p;
 	need_resched = false;

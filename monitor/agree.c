@@ -158,11 +158,15 @@ static void set_missing(struct agree *a, uint32_t c, bool on)
 /* op_find: the operation op waiting for an answer from child_route */
 static struct agree *op_find(uint32_t op, int child_route)
 {
-	for (int i = 0; i < MAX_AGREE; i++) {
-		if (ops[i].used && ops[i].op == op && ops[i].waiting &&
-		    child_route >= 0 && child_route < (int)me.ncores &&
-		    is_missing(&ops[i], (uint32_t)child_route)) {
-			return &ops[i];
+	if (child_route < 0 || child_route >= (int)me.ncores) {
+		return 0;
+	}
+	for (uint32_t m = ops_used; m; m &= m - 1) {
+		struct agree *a = &ops[__builtin_ctz(m)];
+
+		if (a->op == op && a->waiting &&
+		    is_missing(a, (uint32_t)child_route)) {
+			return a;
 		}
 	}
 	return 0;
@@ -189,19 +193,27 @@ static int finish(struct agree *a, int root)
 
 /* fan_out: sends the operation to this monitor's children; answers at
  * once when there are none (or none could be reached) */
+/* children: the cores [*lo, *hi) this monitor passes an operation to
+ * (none when *lo >= *hi: a leaf) */
+static void children(uint32_t mode, uint32_t fanout, int root, uint64_t *lo,
+		     uint64_t *hi)
+{
+	if (mode == UNICAST) {
+		*lo = root ? 1 : me.ncores;
+		*hi = me.ncores;
+	} else {
+		*lo = (uint64_t)me.core_id * fanout + 1;
+		*hi = *lo + fanout;
+		*hi = *hi < me.ncores ? *hi : me.ncores;
+	}
+}
+
 static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 {
 	struct monitor_agree_down d = {a->op, mode, fanout};
 	uint64_t lo, hi;
 
-	if (mode == UNICAST) {
-		lo = root ? 1 : me.ncores;
-		hi = me.ncores;
-	} else {
-		lo = (uint64_t)me.core_id * fanout + 1;
-		hi = lo + fanout;
-		hi = hi < me.ncores ? hi : me.ncores;
-	}
+	children(mode, fanout, root, &lo, &hi);
 	/* the children's doorbells in one system call, after every send */
 	bells_hold();
 	for (uint64_t c = lo; c < hi; c++) {
@@ -264,6 +276,7 @@ int on_agree_down(void *vctx, const struct monitor_agree_down *m)
 	struct ctx *cx = vctx;
 	struct monitor_agree_up up = {m->op, E_INVAL, 0, 0};
 	struct agree *a;
+	uint64_t lo, hi;
 
 	if (route_pid(cx->route) || me.core_id == 0) {
 		printf("monitor %u: agree_down from route %d refused\n",
@@ -274,6 +287,15 @@ int on_agree_down(void *vctx, const struct monitor_agree_down *m)
 						   &up);
 	}
 	if (m->mode > TREE || m->fanout < 1 || m->fanout > FANOUT_MAX) {
+		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
+	}
+	/* a leaf (every monitor below a unicast root): no child to ask, no
+	 * operation to keep; the answer fan_out and finish would give */
+	children(m->mode, m->fanout, 0, &lo, &hi);
+	if (lo >= hi) {
+		up.err = 0;
+		up.cores = 1;
+		nothing_due = 1; /* as finish: nothing more of it comes */
 		return monitor_send_agree_up(send_on, ROUTE(cx->route), &up);
 	}
 	if (!(a = op_new())) {

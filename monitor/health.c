@@ -79,6 +79,7 @@ static uint64_t look_ns;   /* core 0's look: a sixteenth of the deadline */
 static uint64_t window_ns; /* the question's: an eighth of the deadline */
 static uint64_t next_ns;   /* the next look */
 static uint64_t last_ns;   /* the last look (core 0: lateness) */
+static uint64_t tick_ns;   /* the clock health_tick read last */
 static int judging;	   /* core 0, once the system is ready */
 static uint64_t sent_seen; /* others: our send sequence to core 0 */
 static uint64_t own_beats; /* others: heartbeats we sent ourselves */
@@ -387,6 +388,11 @@ int health_beat_wait(uint64_t due)
 	       links[0].up && !health_lost(me.core_id);
 }
 
+uint64_t health_tick_ns(void)
+{
+	return tick_ns;
+}
+
 uint64_t health_own_beats(void)
 {
 	return own_beats;
@@ -402,7 +408,7 @@ uint64_t health_tick(void)
 	if (!deadline_ns) {
 		return 0;
 	}
-	now = sys_time_ns();
+	now = tick_ns = sys_time_ns();
 	if (now < next_ns) {
 		return next_ns;
 	}

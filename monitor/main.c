@@ -144,14 +144,19 @@ int main(int argc, char **argv)
 		 * deadline bounds the sleep (sleeping at once, none is
 		 * waiting: only the heartbeat is due) */
 		due = at_once ? health_tick() : relays_expire();
-		at_once = 0;
 		if (set_sleep(1)) {
 			/* something arrived meanwhile: no wait */
 		} else if (!due && outq_quiet()) {
 			/* nothing due, nothing queued: no clock to read */
 			ev = bells_wait(0);
 		} else {
-			uint64_t now = sys_time_ns(), rel = outq_release(now);
+			/* sleeping at once with a heartbeat due, health_tick
+			 * read the clock a moment ago: not worth a read of its
+			 * own (the wait ends that much later); no relayed call
+			 * or agreement waits */
+			uint64_t now =
+			    at_once && due ? health_tick_ns() : sys_time_ns();
+			uint64_t rel = outq_release(now);
 			uint64_t poll = outq_pending();
 
 			if (rel && (!due || rel < due)) {
@@ -168,10 +173,11 @@ int main(int argc, char **argv)
 			 * for a deadline or for room: the driver sends it
 			 * while we sleep on (docs/failures.md) */
 			ev = health_beat_wait(due) && outq_quiet() &&
-					 relays_idle()
+					 (at_once || relays_idle())
 				 ? bells_wait_beat(t)
 				 : bells_wait(t);
 		}
+		at_once = 0;
 		set_sleep(0);
 		if (ev & SYS_EV_CLOSED) {
 			closes_drain();

@@ -53,6 +53,10 @@ struct relay_table relays = {.e = relay_entries,
 static struct sys_bell held[SYS_BELLS_MAX];
 static unsigned nheld;
 static int holding;
+/* bit c: held has an entry for core c (a fan-out to every core then
+ * looks for a duplicate only when the core is already there, not through
+ * the whole list at every send) */
+static uint64_t held_cores[MAX_CORES / 64];
 /* Our own core's doorbells wait until we yield or wait: such a doorbell
  * only makes a program runnable, and it runs when we stop anyway; the
  * yield or wait then rings it in the same system call (SYS_RING_YIELD,
@@ -76,6 +80,26 @@ static int keep(struct sys_bell *list, unsigned *n, uint32_t core,
 	return 1;
 }
 
+/* keep_held: keep, for the held list */
+static int keep_held(uint32_t core, uint32_t wake)
+{
+	uint64_t bit = 1ull << (core % 64);
+
+	if (core >= MAX_CORES) {
+		return 0;
+	}
+	if (held_cores[core / 64] & bit) {
+		return keep(held, &nheld, core, wake);
+	}
+	if (nheld >= SYS_BELLS_MAX) {
+		return 0;
+	}
+	held_cores[core / 64] |= bit;
+	held[nheld].core = core;
+	held[nheld++].wake = wake;
+	return 1;
+}
+
 static void ring(uint32_t core, uint32_t wake)
 {
 	if (core == me.core_id) {
@@ -83,7 +107,7 @@ static void ring(uint32_t core, uint32_t wake)
 			local_rang = 1;
 			return;
 		}
-	} else if (holding && keep(held, &nheld, core, wake)) {
+	} else if (holding && keep_held(core, wake)) {
 		return;
 	}
 	sys_doorbell(core, wake);
@@ -107,6 +131,9 @@ void bells_hold(void)
 void bells_ring(void)
 {
 	holding = 0;
+	for (unsigned i = 0; i < nheld; i++) {
+		held_cores[held[i].core / 64] = 0;
+	}
 	ring_list(held, &nheld);
 }
 
@@ -708,25 +735,18 @@ static int relay_reply(struct ctx *cx, uint8_t type, uint8_t *buf, int n,
 
 #define DRAIN_MAX 32
 
-/* drain: handle what arrived on one route; returns messages handled */
-int drain(int route)
+/* drain: handle what arrived on route, whose channel c holds a message
+ * (drain_all looked; a muted monitor never reads a link: the peer sees a
+ * silent monitor); returns messages handled */
+int drain(int route, struct chan *c)
 {
 	static uint8_t buf[IFC_MAX_MSG];
-	struct chan *c = route_chan(route);
 	struct relay_entry e;
 	struct ctx cx;
 	uint8_t type = 0;
 	uint32_t id;
 	int n, done = 0, r;
 
-	if (muted && route < PROC_ROUTE) {
-		return 0; /* never read: the peer sees a silent monitor */
-	}
-	/* nothing there: nothing to do (before the relay table's walk
-	 * below: most routes of a pass are empty) */
-	if (!c || !chan_pending(c)) {
-		return 0;
-	}
 	/* a program with PROC_INFLIGHT calls relayed and not answered is
 	 * not read until one is: its own ring fills and its sends wait (a
 	 * flooding program pushes back on itself, not on the links) */
@@ -796,7 +816,7 @@ void link_mark_up(uint32_t core)
 }
 
 /* drain_all: one pass over every route. A route is looked at in place
- * (its ring's next slot, inline) and drain() is called only for one that
+ * (its ring's next slot, inline) and drained only when it
  * holds a message: most routes of most passes are empty, and the root of
  * an agreement makes several passes per operation (docs/benchmarks.md,
  * "Agreement: the floor"). A muted monitor reads no link (drain). */
@@ -808,9 +828,9 @@ int drain_all(void)
 		for (uint64_t m = link_live[w]; m; m &= m - 1) {
 			uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(m);
 
-			if (links[c].up && links[c].b &&
+			if (links[c].up && links[c].b && !muted &&
 			    chan_pending(&links[c].b->ch)) {
-				done += drain((int)c);
+				done += drain((int)c, &links[c].b->ch);
 			}
 		}
 	}
@@ -822,7 +842,8 @@ int drain_all(void)
 		if (!proc_held(i)) {
 			routeset_drop(&proc_live, i);
 		} else if (procs[i].b && chan_pending(&procs[i].b->ch)) {
-			done += drain(PROC_ROUTE + (int)i);
+			done += drain(PROC_ROUTE + (int)i,
+					   &procs[i].b->ch);
 		}
 	}
 	return done;

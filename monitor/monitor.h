@@ -110,7 +110,8 @@ int link_has_room(int route);
 /* proc_slot: this core's process pid (not a monitor), or NULL */
 struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
-int drain(int route);
+/* drain: what arrived on route, whose channel c holds a message */
+int drain(int route, struct chan *c);
 /* drain_all: drain every link and every program's route (mesh.c) */
 int drain_all(void);
 int set_sleep(int sleep);
@@ -257,6 +258,9 @@ void memory_core_lost(uint32_t core);
  * when one is due; returns when the next is (sys_time_ns; 0: detection
  * off). Called by relays_expire before every sleep. */
 uint64_t health_tick(void);
+/* health_tick_ns: the clock the last health_tick read (valid after one
+ * that returned a deadline: it read the clock for it) */
+uint64_t health_tick_ns(void);
 /* health_beat_wait: a sleep until `due` waits only for our next heartbeat
  * (cores but 0): the CPU driver may send it (bells_wait_beat).
  * health_own_beats: the heartbeats this monitor sent itself. */
