@@ -31,6 +31,7 @@ void ring_rx_init_n(struct ring_rx *rx, void *ring, unsigned nslots)
 	rx->f = ring;
 	rx->n = nslots;
 	rx->seq = __atomic_load_n(&rx->f->rx.ack, __ATOMIC_RELAXED);
+	rx->at = (unsigned)(rx->seq % rx->n);
 }
 
 void ring_tx_init(struct ring_tx *tx, struct ring_frame *f)
@@ -112,13 +113,13 @@ unsigned ring_rx_backlog(const struct ring_rx *rx)
 
 int ring_recv(struct ring_rx *rx, struct ring_msg *m)
 {
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
+	const struct ring_slot *s = ring_rx_slot(rx);
 	uint64_t h = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	if (HDR_SEQ(h) != (uint32_t)(rx->seq + 1)) {
 		return E_AGAIN;
 	}
-	rx->seq++;
+	ring_rx_step(rx);
 	if (HDR_LEN(h) > RING_PAYLOAD) {
 		return E_FORMAT;
 	}

@@ -93,8 +93,28 @@ struct ring_tx {
 struct ring_rx {
 	struct ring_frame *f;
 	unsigned n;
+	/* seq % n, the slot the next message comes in: kept as seq moves
+	 * (ring_rx_step), so that a look at the ring (every route of a
+	 * monitor's pass) divides nothing; in what was padding (the
+	 * console's 256 of these per core stay the size they were) */
+	unsigned at;
 	uint64_t seq; /* last sequence number received */
 };
+
+_Static_assert(sizeof(struct ring_rx) == 24, "ring_rx: 24 bytes");
+
+/* ring_rx_step: the slot at rx->at was taken */
+static inline void ring_rx_step(struct ring_rx *rx)
+{
+	rx->seq++;
+	rx->at = rx->at + 1 == rx->n ? 0 : rx->at + 1;
+}
+
+/* ring_rx_slot: the slot the next message comes in */
+static inline const struct ring_slot *ring_rx_slot(const struct ring_rx *rx)
+{
+	return &rx->f->slots[rx->at];
+}
 
 struct ring_msg {
 	uint8_t type;
@@ -218,7 +238,7 @@ struct ring_head {
  * hostile sender cannot change a length that was checked. */
 static inline int ring_peek(struct ring_rx *rx, struct ring_head *h)
 {
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
+	const struct ring_slot *s = ring_rx_slot(rx);
 	uint64_t w = __atomic_load_n(&s->header, __ATOMIC_ACQUIRE);
 
 	if ((uint32_t)w != (uint32_t)(rx->seq + 1)) {
@@ -228,7 +248,7 @@ static inline int ring_peek(struct ring_rx *rx, struct ring_head *h)
 	h->flags = (uint8_t)(w >> 48);
 	h->len = (uint8_t)(w >> 40);
 	if (h->len > RING_PAYLOAD) {
-		rx->seq++;
+		ring_rx_step(rx);
 		return E_FORMAT;
 	}
 	return h->len;
@@ -237,12 +257,10 @@ static inline int ring_peek(struct ring_rx *rx, struct ring_head *h)
 static inline void ring_take(struct ring_rx *rx, const struct ring_head *h,
 			     void *dst)
 {
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
-
 	if (dst != NULL && h->len) {
-		__builtin_memcpy(dst, s->payload, h->len);
+		__builtin_memcpy(dst, ring_rx_slot(rx)->payload, h->len);
 	}
-	rx->seq++;
+	ring_rx_step(rx);
 }
 
 /* ring_rx_backlog: slots sent and not read yet, as the sender's line says
@@ -254,9 +272,9 @@ unsigned ring_rx_backlog(const struct ring_rx *rx);
  * asks it of every route, and most have nothing) */
 static inline bool ring_rx_pending(const struct ring_rx *rx)
 {
-	const struct ring_slot *s = &rx->f->slots[rx->seq % rx->n];
-
 	/* the slot's sequence number is the header's low 32 bits */
+	const struct ring_slot *s = ring_rx_slot(rx);
+
 	return (uint32_t)__atomic_load_n(&s->header, __ATOMIC_ACQUIRE) ==
 	       (uint32_t)(rx->seq + 1);
 }
