@@ -21,9 +21,9 @@
 #define WAKEQ_NONE UINT64_MAX
 
 struct wakeq {
-	uint64_t next;	/* earliest wait timeout (TSC), WAKEQ_NONE: none,
-			   0: not known yet (walk) */
-	bool posted;	/* an event was posted since the last walk */
+	uint64_t next; /* earliest wait timeout (TSC), WAKEQ_NONE: none,
+			  0: not known yet (walk) */
+	bool posted;   /* an event was posted since the last walk */
 };
 
 /* wakeq_post: an event for some process (a doorbell, an exit, ...) */

@@ -191,8 +191,6 @@ static int finish(struct agree *a, int root)
 	return monitor_send_agree_up(send_on, ROUTE(from), &up);
 }
 
-/* fan_out: sends the operation to this monitor's children; answers at
- * once when there are none (or none could be reached) */
 /* children: the cores [*lo, *hi) this monitor passes an operation to
  * (none when *lo >= *hi: a leaf) */
 static void children(uint32_t mode, uint32_t fanout, int root, uint64_t *lo,
@@ -208,6 +206,8 @@ static void children(uint32_t mode, uint32_t fanout, int root, uint64_t *lo,
 	}
 }
 
+/* fan_out: sends the operation to this monitor's children; answers at
+ * once when there are none (or none could be reached) */
 static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 {
 	struct monitor_agree_down d = {a->op, mode, fanout};

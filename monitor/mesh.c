@@ -816,10 +816,11 @@ void link_mark_up(uint32_t core)
 }
 
 /* drain_all: one pass over every route. A route is looked at in place
- * (its ring's next slot, inline) and drained only when it
- * holds a message: most routes of most passes are empty, and the root of
- * an agreement makes several passes per operation (docs/benchmarks.md,
- * "Agreement: the floor"). A muted monitor reads no link (drain). */
+ * (its ring's next slot, inline) and drained only when it holds a
+ * message: most routes of most passes are empty, and the root of an
+ * agreement makes several passes per operation (docs/benchmarks.md,
+ * "Agreement: where its instructions go"). A muted monitor reads no
+ * link. */
 int drain_all(void)
 {
 	int done = 0;
@@ -842,8 +843,7 @@ int drain_all(void)
 		if (!proc_held(i)) {
 			routeset_drop(&proc_live, i);
 		} else if (procs[i].b && chan_pending(&procs[i].b->ch)) {
-			done += drain(PROC_ROUTE + (int)i,
-					   &procs[i].b->ch);
+			done += drain(PROC_ROUTE + (int)i, &procs[i].b->ch);
 		}
 	}
 	return done;

@@ -16,14 +16,16 @@
  *   local   an empty call to our own monitor (mon_ping): the two
  *           same-core hand-offs every operation above starts and ends
  *           with, so that an all-core operation can be judged without
- *           them (docs/benchmarks.md, "Agreement: the floor")
+ *           them (docs/benchmarks.md, "Agreement: where its
+ *           instructions go")
  *
  * M is inter-monitor messages per operation: for spawn and borrow the
  * change in core 0's monitor's link count (every message of the star
  * passes core 0: it counts each once, sent or received), including the
  * spawned program's exit notes; for unicast and tree what the operation
- * itself added up (local: 0, nothing leaves core 0). Then `bench remote done: cores N`, or
- * `bench remote failed: WHY`. remotebench nop exits at once.
+ * itself added up (local: 0, nothing leaves core 0). Then `bench remote
+ * done: cores N`, or `bench remote failed: WHY`. remotebench nop exits at
+ * once.
  *
  * remotebench agree unicast|tree [ROUNDS] times that operation alone
  * (its line, then the same last line): a trace of agreement alone, and

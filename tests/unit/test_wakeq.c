@@ -111,9 +111,9 @@ static void test_random_never_misses(void **state)
 				event[p] = 0;
 			} else if (!waiting[p]) {
 				waiting[p] = 1;
-				timeout[p] = (x >> 30) % 3 ? now + 1 +
-								 (x >> 40) % 400
-							   : 0;
+				timeout[p] = (x >> 30) % 3
+						 ? now + 1 + (x >> 40) % 400
+						 : 0;
 				wakeq_wait(&q, timeout[p]);
 			}
 			break;
