@@ -211,7 +211,10 @@ static void children(uint32_t mode, uint32_t fanout, int root, uint64_t *lo,
 static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 {
 	struct monitor_agree_down d = {a->op, mode, fanout};
+	uint8_t msg[IFC_MAX_MSG];
 	uint64_t lo, hi;
+	/* the same message to every child: marshalled once */
+	int len = monitor_agree_down_marshal(&d, msg, sizeof(msg));
 
 	children(mode, fanout, root, &lo, &hi);
 	/* the children's doorbells in one system call, after every send */
@@ -226,8 +229,9 @@ static int fan_out(struct agree *a, uint32_t mode, uint32_t fanout, int root)
 			continue;
 		}
 		to = mode == UNICAST ? (int)c : link_to((uint32_t)c);
-		if (to < 0 ||
-		    monitor_send_agree_down(send_on, ROUTE(to), &d) < 0) {
+		if (to < 0 || len < 0 ||
+		    send_on(ROUTE(to), MONITOR_MSG_AGREE_DOWN, msg,
+			    (size_t)len) < 0) {
 			a->err = a->err ? a->err : E_UNREACH;
 			continue;
 		}

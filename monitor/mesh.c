@@ -529,15 +529,28 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	int route = (int)(intptr_t)tctx;
 	struct binding *b = route_binding(route);
+	uint8_t *slot;
 	int r, q;
 
 	if (!b) {
 		return E_NOENT;
 	}
 	/* behind what already waits, or at once if it can; else it waits
-	 * its turn */
+	 * its turn. The usual case, nothing waiting and a one-slot message
+	 * with room, goes straight into the slot (bind_send's first step,
+	 * without try_send's and bind_send's calls: every agree_down of a
+	 * fan-out and every answer takes it) */
 	q = qi(route);
-	r = q >= 0 && outq[q].len ? E_FULL : try_send(b, type, buf, len);
+	if (q >= 0 && !outq[q].len && len <= RING_PAYLOAD &&
+	    (slot = bind_reserve(b)) != NULL) {
+		if (len) {
+			memcpy(slot, buf, len);
+		}
+		r = bind_commit(b, type, len);
+	} else {
+		r = q >= 0 && outq[q].len ? E_FULL
+					  : try_send(b, type, buf, len);
+	}
 	if (r == E_FULL && q >= 0 && outq_add(q, type, buf, len) == 0) {
 		return 0;
 	}

@@ -166,6 +166,10 @@ static int on_trace_req(void *vctx, const struct monitor_trace_req *m)
 	static int traced_##fn(void *cx, const T *m)                           \
 	{                                                                      \
 		int r;                                                         \
+		/* untraced (the usual case): a tail call, no frame */         \
+		if (__builtin_expect(mon_trace == NULL, 1)) {                  \
+			return fn(cx, m);                                      \
+		}                                                              \
 		TRACE(mon_trace, TRACE_MON_BEGIN, op, m->id);                  \
 		r = fn(cx, m);                                                 \
 		TRACE(mon_trace, TRACE_MON_END, op, m->id);                    \
