@@ -265,12 +265,3 @@ unsigned chan_rx_room(const struct chan *c)
 	return c->rx.n - ring_rx_backlog(&c->rx);
 }
 
-void chan_sleep(struct chan *c)
-{
-	ring_rx_sleep_as(&c->rx, chan_wake_token);
-}
-
-void chan_wake(struct chan *c)
-{
-	ring_rx_wake(&c->rx);
-}

@@ -135,23 +135,6 @@ void ring_rx_ack(struct ring_rx *rx)
 	__atomic_store_n(&rx->f->rx.ack, rx->seq, __ATOMIC_RELEASE);
 }
 
-void ring_rx_sleep_as(struct ring_rx *rx, uint32_t wake)
-{
-	__atomic_store_n(&rx->f->rx.sleeping, wake ? wake : RING_WAKE_ANY,
-			 __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-void ring_rx_sleep(struct ring_rx *rx)
-{
-	ring_rx_sleep_as(rx, RING_WAKE_ANY);
-}
-
-void ring_rx_wake(struct ring_rx *rx)
-{
-	__atomic_store_n(&rx->f->rx.sleeping, 0, __ATOMIC_RELAXED);
-}
-
 uint64_t ring_tx_dropped(const struct ring_frame *f)
 {
 	return __atomic_load_n(&f->tx.dropped, __ATOMIC_RELAXED);

@@ -146,7 +146,15 @@ static inline bool chan_pending(const struct chan *c)
 {
 	return ring_rx_pending(&c->rx);
 }
-void chan_sleep(struct chan *c);
-void chan_wake(struct chan *c);
+
+static inline void chan_sleep(struct chan *c)
+{
+	ring_rx_sleep_as(&c->rx, chan_wake_token);
+}
+
+static inline void chan_wake(struct chan *c)
+{
+	ring_rx_wake(&c->rx);
+}
 
 #endif

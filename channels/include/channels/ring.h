@@ -290,12 +290,26 @@ static inline void ring_rx_publish(struct ring_rx *rx)
 void ring_rx_ack(struct ring_rx *rx);
 
 /* ring_rx_sleep / ring_rx_wake: set or clear the receiver's asleep flag.
- * ring_rx_sleep includes the full fence; check ring_rx_pending after it. */
-void ring_rx_sleep(struct ring_rx *rx);
-void ring_rx_wake(struct ring_rx *rx);
-/* ring_rx_sleep_as: ring_rx_sleep with this receiver's own wake token
- * (0 is taken as RING_WAKE_ANY) */
-void ring_rx_sleep_as(struct ring_rx *rx, uint32_t wake);
+ * ring_rx_sleep includes the full fence; check ring_rx_pending after it.
+ * ring_rx_sleep_as: ring_rx_sleep with this receiver's own wake token (0
+ * is taken as RING_WAKE_ANY). Inline: a monitor sets and clears the flag
+ * of every route at each sleep and wake. */
+static inline void ring_rx_sleep_as(struct ring_rx *rx, uint32_t wake)
+{
+	__atomic_store_n(&rx->f->rx.sleeping, wake ? wake : RING_WAKE_ANY,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void ring_rx_sleep(struct ring_rx *rx)
+{
+	ring_rx_sleep_as(rx, RING_WAKE_ANY);
+}
+
+static inline void ring_rx_wake(struct ring_rx *rx)
+{
+	__atomic_store_n(&rx->f->rx.sleeping, 0, __ATOMIC_RELAXED);
+}
 
 /* ring_tx_dropped: the sender's drop counter (readable by the receiver). */
 uint64_t ring_tx_dropped(const struct ring_frame *f);
