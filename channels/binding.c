@@ -53,15 +53,11 @@ static void ring_peer(struct binding *b)
 int bind_send(struct binding *b, uint8_t type, const void *buf, size_t len)
 {
 	uint64_t deadline = 0, pause = PAUSE_MIN_NS;
-	uint8_t *slot;
 	int r;
 
 	/* one slot with room: straight in, the usual case */
-	if (len <= RING_PAYLOAD && (slot = bind_reserve(b)) != NULL) {
-		if (len) { /* (NULL, 0) is a valid empty message */
-			memcpy(slot, buf, len);
-		}
-		return bind_commit(b, type, len);
+	if ((r = bind_send_slot(b, type, buf, len)) != E_AGAIN) {
+		return r;
 	}
 	r = chan_msg_send(&b->ch, type, buf, len);
 	/* a peer that reads on another core makes room within microseconds:

@@ -64,6 +64,18 @@ static uint64_t held_cores[MAX_CORES / 64];
 static struct sys_bell mine[SYS_BELLS_MAX];
 static unsigned nmine;
 
+/* keep_add: one more doorbell on list (0: the list is full) */
+static int keep_add(struct sys_bell *list, unsigned *n, uint32_t core,
+		    uint32_t wake)
+{
+	if (*n >= SYS_BELLS_MAX) {
+		return 0;
+	}
+	list[*n].core = core;
+	list[(*n)++].wake = wake;
+	return 1;
+}
+
 static int keep(struct sys_bell *list, unsigned *n, uint32_t core,
 		uint32_t wake)
 {
@@ -72,12 +84,7 @@ static int keep(struct sys_bell *list, unsigned *n, uint32_t core,
 			return 1; /* rung once is enough */
 		}
 	}
-	if (*n >= SYS_BELLS_MAX) {
-		return 0;
-	}
-	list[*n].core = core;
-	list[(*n)++].wake = wake;
-	return 1;
+	return keep_add(list, n, core, wake);
 }
 
 /* keep_held: keep, for the held list */
@@ -91,12 +98,10 @@ static int keep_held(uint32_t core, uint32_t wake)
 	if (held_cores[core / 64] & bit) {
 		return keep(held, &nheld, core, wake);
 	}
-	if (nheld >= SYS_BELLS_MAX) {
+	if (!keep_add(held, &nheld, core, wake)) {
 		return 0;
 	}
 	held_cores[core / 64] |= bit;
-	held[nheld].core = core;
-	held[nheld++].wake = wake;
 	return 1;
 }
 
@@ -529,7 +534,6 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 {
 	int route = (int)(intptr_t)tctx;
 	struct binding *b = route_binding(route);
-	uint8_t *slot;
 	int r, q;
 
 	if (!b) {
@@ -537,19 +541,14 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	}
 	/* behind what already waits, or at once if it can; else it waits
 	 * its turn. The usual case, nothing waiting and a one-slot message
-	 * with room, goes straight into the slot (bind_send's first step,
-	 * without try_send's and bind_send's calls: every agree_down of a
+	 * with room, goes straight into the slot (bind_send_slot, inline:
+	 * without try_send's and bind_send's calls; every agree_down of a
 	 * fan-out and every answer takes it) */
 	q = qi(route);
-	if (q >= 0 && !outq[q].len && len <= RING_PAYLOAD &&
-	    (slot = bind_reserve(b)) != NULL) {
-		if (len) {
-			memcpy(slot, buf, len);
-		}
-		r = bind_commit(b, type, len);
-	} else {
-		r = q >= 0 && outq[q].len ? E_FULL
-					  : try_send(b, type, buf, len);
+	if (q >= 0 && outq[q].len) {
+		r = E_FULL;
+	} else if ((r = bind_send_slot(b, type, buf, len)) == E_AGAIN) {
+		r = try_send(b, type, buf, len);
 	}
 	if (r == E_FULL && q >= 0 && outq_add(q, type, buf, len) == 0) {
 		return 0;

@@ -180,6 +180,7 @@ static int send_queued(uint8_t type, const void *buf, size_t len,
 		/* a callback cannot block: it tries until end, as before */
 		while ((r = send_raw(0, type, buf, len)) == E_FULL &&
 		       sys_time_ns() < end) {
+			ring_relax();
 		}
 		return r == E_FULL ? E_TIMEOUT : r;
 	}

@@ -157,6 +157,24 @@ static inline int bind_commit(struct binding *b, uint8_t type, size_t len)
 	return 0;
 }
 
+/* bind_send_slot: bind_send's usual case, inline and never waiting: a
+ * one-slot message into a slot with room. 0 (or bind_commit's error), or
+ * E_AGAIN when it does not fit one slot or the ring is full (then
+ * bind_send, or a queue of the caller's). */
+static inline int bind_send_slot(struct binding *b, uint8_t type,
+				 const void *buf, size_t len)
+{
+	uint8_t *slot;
+
+	if (len > RING_PAYLOAD || (slot = bind_reserve(b)) == NULL) {
+		return E_AGAIN;
+	}
+	if (len) { /* (NULL, 0) is a valid empty message */
+		__builtin_memcpy(slot, buf, len);
+	}
+	return bind_commit(b, type, len);
+}
+
 /* bind_next_id: a fresh call id (never 0). */
 uint32_t bind_next_id(struct binding *b);
 
