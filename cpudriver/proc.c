@@ -697,6 +697,8 @@ uint32_t proc_chan_used(struct proc *p)
 	return n;
 }
 
+static void wake_now(struct proc *p);
+
 /* post: an event for every process of this core. Running ones too: a
  * process that checked its channels and is about to call SYS_WAIT must
  * not miss the doorbell that arrives in between; its wait then returns at
@@ -763,7 +765,12 @@ static void ring_one(uint32_t slot, bool at_once)
 	p = &procs[slot];
 	p->events |= SYS_EV_DOORBELL;
 	posted = true;
-	wakeq_post(&wq);
+	/* a waiting process is woken here, as the walk would wake it, and
+	 * nobody else is walked for it; a running one finds the event at
+	 * its next SYS_WAIT (sched_wait) */
+	if (p->state == PROC_WAITING) {
+		wake_now(p);
+	}
 	if (p != cur) {
 		woken = p;
 		need_resched |= at_once;
@@ -912,6 +919,15 @@ static struct trap_frame *frame_of(struct proc *p)
 	return p == cur && cur_live ? cur_live : &p->frame;
 }
 
+/* wake_now: waiting p runs again, with its events as SYS_WAIT's result */
+static void wake_now(struct proc *p)
+{
+	set_state(p, PROC_RUNNABLE);
+	p->wake_tsc = 0;
+	frame_of(p)->rax = p->events;
+	p->events = 0;
+}
+
 /* wake_expired: waiting processes whose timeout passed or that have an
  * event become runnable, with the events as SYS_WAIT's result. The walk
  * is made only when it can find something (wakeq.h): an event was posted
@@ -943,10 +959,7 @@ static void wake_expired(void)
 			}
 		}
 		if (p->events) {
-			set_state(p, PROC_RUNNABLE);
-			p->wake_tsc = 0;
-			frame_of(p)->rax = p->events;
-			p->events = 0;
+			wake_now(p);
 		} else if (p->wake_tsc && p->wake_tsc < next) {
 			next = p->wake_tsc;
 		}
@@ -1014,7 +1027,8 @@ arm_timer_until(uint64_t extra)
 	if (slots_many(runnable) && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
 	}
-	/* written only when the deadline changed or the timer fired */
+	/* written only when the deadline came earlier or the timer fired
+	 * (tdl.h: an early timer is harmless) */
 	if (!tdl_set(&timer, deadline)) {
 		return;
 	}

@@ -3,8 +3,8 @@
  * The timer deadline cache of the scheduler (proc.c's arm_timer): every
  * return to ring 3 computes the earliest deadline of this core (a wait's
  * timeout, the end of a time slice), but the one-shot LAPIC timer is
- * written only when that deadline changed or the timer fired since it was
- * written. A pure helper, so that the host tests can drive it
+ * written only when that deadline came earlier than the one it is armed
+ * for, or the timer fired since it was written. A pure helper, so that the host tests can drive it
  * (tests/unit/test_tdl.c).
  */
 #ifndef TDL_H
@@ -23,10 +23,18 @@ struct tdl {
 };
 
 /* tdl_set: the timer should fire at `deadline` (0: never); true if the
- * timer must be written for that, false if it already is. */
+ * timer must be written for that, false if it already is, or if it is
+ * armed for an earlier time: a timer that fires early only makes the
+ * scheduler look once for nothing (every deadline is checked when it
+ * fires) and then be written for what is due by then. So a deadline that
+ * moves later at every switch (a new time slice) or goes away (the
+ * process woke before its timeout) costs no write; one that comes
+ * earlier always does, so the timer is never late. */
 static inline bool tdl_set(struct tdl *t, uint64_t deadline)
 {
-	if (t->armed == deadline) {
+	if (t->armed == deadline ||
+	    (t->armed != 0 && t->armed != TDL_UNKNOWN &&
+	     (deadline == 0 || t->armed < deadline))) {
 		return false;
 	}
 	t->armed = deadline;
