@@ -73,6 +73,24 @@ static int poll_all(void)
 
 #define POLL_NS 50000ull /* 50 us */
 
+/* rings_asleep: our rings still say we sleep (set_sleep(1) before the
+ * last wait). A wake-up leaves them so: most wake-ups handle what came
+ * in one pass and sleep again at once, and a ring that says we sleep
+ * only makes a sender ring a doorbell we do not need (it ends our next
+ * wait at once; nothing is lost). They are woken (set_sleep(0)) only
+ * when we stay up for another pass or poll (stay_up): a busy monitor is
+ * not rung for every message. Saves a walk of every ring per wake-up
+ * (docs/benchmarks.md, "Agreement: where its instructions go"). */
+static int rings_asleep;
+
+static void stay_up(void)
+{
+	if (rings_asleep) {
+		rings_asleep = 0;
+		set_sleep(0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t idle_since = 0, due, poll_tsc;
@@ -107,6 +125,7 @@ int main(int argc, char **argv)
 			 * keeps them as events) */
 			at_once = sleep_at_once() && !closes_holding();
 			if (!at_once) {
+				stay_up();
 				/* a program of this core that slept waiting
 				 * for what we sent runs now, not after our
 				 * next pass (it is the woken process: the
@@ -142,6 +161,7 @@ int main(int argc, char **argv)
 		}
 		if (!at_once && idle_since &&
 		    timing_tsc() - idle_since < poll_tsc && !sleep_at_once()) {
+			stay_up();
 			ring_relax();
 			continue;
 		}
@@ -185,7 +205,7 @@ int main(int argc, char **argv)
 				 : bells_wait(t);
 		}
 		at_once = 0;
-		set_sleep(0);
+		rings_asleep = 1;
 		if (ev & SYS_EV_CLOSED) {
 			closes_drain();
 		}

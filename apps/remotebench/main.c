@@ -30,6 +30,8 @@
  * remotebench agree unicast|tree [ROUNDS] times that operation alone
  * (its line, then the same last line): a trace of agreement alone, and
  * tests of an agreement that cannot complete (tests/system/agree-*.test).
+ * remotebench local [ROUNDS] times the local call alone (a profile of it:
+ * docs/benchmarks.md, "Agreement: where its instructions go").
  */
 #include <stdio.h>
 #include <string.h>
@@ -207,6 +209,9 @@ int main(int argc, char **argv)
 			: strcmp(argv[2], "tree") == 0	? 1
 							: -2;
 		a = 3;
+	} else if (argc > 1 && strcmp(argv[1], "local") == 0) {
+		agree = 2;
+		a = 2;
 	}
 	if (argc > a) {
 		uint64_t v;
@@ -215,7 +220,8 @@ int main(int argc, char **argv)
 	}
 	if (agree == -2 || argc > a + 1 || rounds < 1 || rounds > ROUNDS_MAX) {
 		printf("usage: remotebench [ROUNDS]   (1..%d)\n"
-		       "       remotebench agree unicast|tree [ROUNDS]\n",
+		       "       remotebench agree unicast|tree [ROUNDS]\n"
+		       "       remotebench local [ROUNDS]\n",
 		       ROUNDS_MAX);
 		return 2;
 	}
@@ -223,7 +229,8 @@ int main(int argc, char **argv)
 		printf("bench remote failed: needs at least 2 cores\n");
 		return 1;
 	}
-	if (agree >= 0 ? bench_agree(agree, rounds)
+	if (agree == 2	 ? bench_local(rounds)
+	    : agree >= 0 ? bench_agree(agree, rounds)
 		       : bench_spawn(rounds) || bench_borrow(rounds) ||
 			     bench_agree(0, rounds) || bench_agree(1, rounds) ||
 			     bench_local(rounds)) {
