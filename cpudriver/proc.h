@@ -45,6 +45,9 @@ struct proc {
 			       so struct proc keeps its size and layout */
 	uint64_t chan_next; /* next free address for a channel frame */
 	uint64_t heap_end;  /* end of the memory SYS_MEM_MAP gave it */
+	/* SYS_DOORBELLS: the page of its image its last list was in, and
+	 * that page's frame (usercopy.h's user_image_frame; 0: none yet) */
+	uint64_t bells_page, bells_pa;
 	uint64_t dev_next;  /* next free address for device registers */
 	uint32_t dev_used;  /* devices (directory index bits) it mapped or
 			       took interrupts of */

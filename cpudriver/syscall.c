@@ -578,11 +578,13 @@ static void ring_bell_of(void *p, uint32_t core, uint32_t wake)
 }
 
 /* sys_doorbells: several doorbells in one call, the monitor's only
- * (bells.h says what is checked) */
+ * (bells.h says what is checked). The list is copied before it is
+ * checked: what is checked is what is rung. */
 static int64_t sys_doorbells(uint64_t uva, uint64_t n)
 {
 	struct sys_bell bells[SYS_BELLS_MAX];
 	struct proc *p = proc_current();
+	uint64_t pa;
 
 	if (!p->monitor) {
 		return E_PERM;
@@ -590,7 +592,14 @@ static int64_t sys_doorbells(uint64_t uva, uint64_t n)
 	if (n == 0 || n > SYS_BELLS_MAX) {
 		return E_RANGE;
 	}
-	if (copy_in(bells, uva, n * sizeof(bells[0]))) {
+	/* a monitor's list is a static array: its page's frame is kept
+	 * (usercopy.h), not looked up at every fan-out
+	 * (docs/benchmarks.md, "Agreement: where its instructions go") */
+	pa = user_image_frame(uva, n * sizeof(bells[0]), &p->bells_page,
+			      &p->bells_pa);
+	if (pa != UINT64_MAX) {
+		memcpy(bells, dmap(pa), n * sizeof(bells[0]));
+	} else if (copy_in(bells, uva, n * sizeof(bells[0]))) {
 		return E_FAULT;
 	}
 	return bells_ring(bells, n, self.ncores, ring_bell_of, p);
@@ -600,19 +609,15 @@ static int64_t sys_doorbells(uint64_t uva, uint64_t n)
  * aligned (not across a page), in its program image (never unmapped
  * while it lives: not the heap, which shrinks), its own writable memory;
  * NULL if not */
-static uint32_t *reap_word(struct proc *p, uint64_t va)
+static uint32_t *reap_word(uint64_t va)
 {
-	uint64_t flags, pa;
+	uint64_t page = 0, frame = 0, pa;
 
-	if (va % sizeof(uint32_t) || va < USER_BASE || va >= USER_HEAP_BASE) {
+	if (va % sizeof(uint32_t)) {
 		return NULL;
 	}
-	pa = pt_translate(&kpt, p->pml4, va, &flags);
-	if (pa == UINT64_MAX || !(flags & PTE_U) || !(flags & PTE_W) ||
-	    (flags & PTE_SHARED) || !own_mem(pa, sizeof(uint32_t))) {
-		return NULL;
-	}
-	return dmap(pa);
+	pa = user_image_frame(va, sizeof(uint32_t), &page, &frame);
+	return pa == UINT64_MAX ? NULL : dmap(pa);
 }
 
 static int64_t sys_reap(uint64_t uva, uint64_t word_va)
@@ -628,7 +633,7 @@ static int64_t sys_reap(uint64_t uva, uint64_t word_va)
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
 	}
-	if (word_va && !(word = reap_word(p, word_va))) {
+	if (word_va && !(word = reap_word(word_va))) {
 		return E_FAULT;
 	}
 	if (word) {

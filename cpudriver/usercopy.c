@@ -67,3 +67,26 @@ int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len)
 	}
 	return 0;
 }
+
+uint64_t user_image_frame(uint64_t uva, uint64_t len, uint64_t *page,
+			  uint64_t *pa)
+{
+	struct proc *p = proc_current();
+	uint64_t pg = uva & ~(PAGE_SIZE - 1), flags, f;
+
+	if (len == 0 || uva + len < uva ||
+	    ((uva + len - 1) & ~(PAGE_SIZE - 1)) != pg || pg < USER_BASE ||
+	    pg >= USER_HEAP_BASE) {
+		return UINT64_MAX;
+	}
+	if (!*page || *page != pg) {
+		f = pt_translate(&kpt, p->pml4, pg, &flags);
+		if (f == UINT64_MAX || !(flags & PTE_U) || !(flags & PTE_W) ||
+		    (flags & PTE_SHARED) || !own_mem(f, PAGE_SIZE)) {
+			return UINT64_MAX;
+		}
+		*page = pg;
+		*pa = f;
+	}
+	return *pa + (uva - pg);
+}

@@ -42,4 +42,16 @@ int copy_out(uint64_t uva, const void *src, uint64_t len);
  * string holds a NUL). */
 int copy_str(char *buf, size_t size, uint64_t uva, uint64_t len);
 
+/* user_image_frame: the physical address of uva when [uva, uva + len)
+ * lies in one page of the current process's program image ([USER_BASE,
+ * USER_HEAP_BASE)) that it may write, owns (this core's memory) and does
+ * not share; UINT64_MAX if not (len 0, across pages, elsewhere, or a
+ * page that fails a check). Image pages are never unmapped while the
+ * process lives (only the heap shrinks, and channels go), so the last
+ * page found is kept in *page / *pa (0: none kept) and a call for the
+ * same page does not walk the page table again: the caller keeps them in
+ * the process (a new one starts with none). */
+uint64_t user_image_frame(uint64_t uva, uint64_t len, uint64_t *page,
+			  uint64_t *pa);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kernel.h"
 #include "proc.h"
 #include "usercopy.h"
 #include <arch/memlayout.h>
@@ -14,6 +15,9 @@
 #define MAX_TABLES 64
 
 struct pt_alloc kpt;
+/* this core, for usercopy.c's own_mem: host_mmu_start makes every host
+ * address its own memory (a test may narrow it) */
+struct self self;
 static struct proc cur;
 static void *tables[MAX_TABLES];
 static unsigned ntables;
@@ -68,6 +72,8 @@ void *user_ptr(uint64_t va)
 
 void host_mmu_start(void)
 {
+	memset(&self, 0, sizeof(self));
+	self.part_end = UINT64_MAX;
 	kpt.alloc = table_alloc;
 	kpt.p2v = table_p2v;
 	if (!guard) {

@@ -16,7 +16,8 @@
 /* the kernel's page-table allocator, over host memory */
 extern struct pt_alloc kpt;
 
-/* host_mmu_start: a current process with empty page tables (the first
+/* host_mmu_start: a current process with empty page tables, and every
+ * host address this core's own memory (kernel.h's self) (the first
  * call also makes the guard page); host_mmu_stop frees the tables */
 void host_mmu_start(void);
 void host_mmu_stop(void);

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 
 #include "abi/errors.h"
+#include "kernel.h"
 #include "proc.h"
 #include "usercopy.h"
 #include "host_mmu.h"
@@ -102,7 +103,7 @@ static void map(int w, unsigned i, uint64_t flags)
 static int setup(void **state)
 {
 	(void)state;
-	host_mmu_start();
+	host_mmu_start(); /* every host address this core's own memory */
 	for (int i = 0; i < NWIN; i++) {
 		struct window *x = &win[i];
 		size_t size = (x->npages + 2) * P;
@@ -244,6 +245,81 @@ static void expect_refused(uint64_t va, uint64_t len, bool read_ok)
 }
 
 static const uint64_t mid = USER_BASE;
+
+/* host address of user address va, as a frame number would be */
+static uint64_t frame_of(uint64_t va)
+{
+	return (uint64_t)(uintptr_t)host_of(va);
+}
+
+/* user_image_frame: a list in one writable page of the image is found,
+ * its page kept; the kept page is used without a walk (shown by
+ * unmapping it behind the cache's back) until another page is asked */
+static void test_image_frame_kept(void **state)
+{
+	uint64_t page = 0, pa = 0;
+
+	(void)state;
+	map(W_MID, 0, UW);
+	map(W_MID, 1, UW);
+	assert_int_equal(user_image_frame(mid + 0x40, 64, &page, &pa),
+			 frame_of(mid + 0x40));
+	assert_int_equal(page, mid);
+	assert_int_equal(pa, frame_of(mid));
+	pt_unmap(&kpt, host_mmu_pml4(), mid, P);
+	win[W_MID].flags[0] = 0;
+	assert_int_equal(user_image_frame(mid + 0x80, 8, &page, &pa),
+			 frame_of(mid + 0x80));
+	/* another page: looked up (and kept) */
+	assert_int_equal(user_image_frame(mid + P + 8, 8, &page, &pa),
+			 frame_of(mid + P + 8));
+	assert_int_equal(page, mid + P);
+	/* back to the first, now unmapped: refused, the kept page stays */
+	assert_int_equal(user_image_frame(mid + 8, 8, &page, &pa), UINT64_MAX);
+	assert_int_equal(page, mid + P);
+	/* nothing kept yet: an unmapped page is refused */
+	page = pa = 0;
+	assert_int_equal(user_image_frame(mid + 8, 8, &page, &pa), UINT64_MAX);
+	assert_int_equal(page, 0);
+}
+
+/* what is not one writable, own, unshared image page is refused, and
+ * nothing is kept for it */
+static void test_image_frame_refused(void **state)
+{
+	uint64_t page = 0, pa = 0;
+
+	(void)state;
+	map(W_MID, 0, UW);
+	map(W_MID, 1, UW);
+	map(W_MID, 2, UR);
+	map(W_MID, 3, KW);
+	/* across two pages, even both fine */
+	assert_int_equal(user_image_frame(mid + P - 8, 16, &page, &pa),
+			 UINT64_MAX);
+	assert_int_equal(user_image_frame(mid + 8, 0, &page, &pa), UINT64_MAX);
+	assert_int_equal(user_image_frame(UINT64_MAX - 4, 8, &page, &pa),
+			 UINT64_MAX);
+	/* read-only, kernel-only */
+	assert_int_equal(user_image_frame(mid + 2 * P, 8, &page, &pa),
+			 UINT64_MAX);
+	assert_int_equal(user_image_frame(mid + 3 * P, 8, &page, &pa),
+			 UINT64_MAX);
+	/* below the image, and the heap and above (not the image) */
+	assert_int_equal(user_image_frame(P, 8, &page, &pa), UINT64_MAX);
+	assert_int_equal(user_image_frame(USER_TOP - P, 8, &page, &pa),
+			 UINT64_MAX);
+	/* a shared frame (a channel's, a boot module's) */
+	pt_unmap(&kpt, host_mmu_pml4(), mid + P, P);
+	map(W_MID, 1, UW | PTE_SHARED);
+	assert_int_equal(user_image_frame(mid + P, 8, &page, &pa), UINT64_MAX);
+	/* memory that is not this core's */
+	self.part_base = self.part_end = 0;
+	assert_int_equal(user_image_frame(mid, 8, &page, &pa), UINT64_MAX);
+	assert_int_equal(page, 0);
+	self.part_end = UINT64_MAX;
+	assert_int_equal(user_image_frame(mid, 8, &page, &pa), frame_of(mid));
+}
 
 static void test_one_page(void **state)
 {
@@ -486,6 +562,7 @@ int main(void)
 	    T(test_wrap_around),      T(test_len_zero),
 	    T(test_page_zero),	      T(test_user_top),
 	    T(test_very_large_len),   T(test_copy_str),
+	    T(test_image_frame_kept), T(test_image_frame_refused),
 	};
 #undef T
 
