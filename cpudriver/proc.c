@@ -1012,9 +1012,10 @@ static inline void up_check(void)
 }
 
 /* arm_timer_until: the LAPIC timer for the earliest of this core's
- * deadlines and `extra` (0: none) */
+ * deadlines and `extra` (0: none); early: a timer armed earlier may stay
+ * (tdl_set_early: returning to a process, not halting) */
 static inline __attribute__((always_inline)) void
-arm_timer_until(uint64_t extra)
+arm_timer_until(uint64_t extra, bool early)
 {
 	uint64_t now = rdtsc(), deadline = extra, delta;
 	uint64_t wait = waiting ? wakeq_deadline(&wq) : 0;
@@ -1027,9 +1028,10 @@ arm_timer_until(uint64_t extra)
 	if (slots_many(runnable) && (!deadline || slice_end < deadline)) {
 		deadline = slice_end;
 	}
-	/* written only when the deadline came earlier or the timer fired
-	 * (tdl.h: an early timer is harmless) */
-	if (!tdl_set(&timer, deadline)) {
+	/* written only when the deadline changed (or, going back to a
+	 * process, came earlier) or the timer fired (tdl.h) */
+	if (!(early ? tdl_set_early(&timer, deadline)
+		    : tdl_set(&timer, deadline))) {
 		return;
 	}
 	if (!deadline) {
@@ -1046,7 +1048,7 @@ arm_timer_until(uint64_t extra)
 
 static void arm_timer(void)
 {
-	arm_timer_until(0);
+	arm_timer_until(0, true);
 }
 
 /* idle: halt until some process can run. Interrupts taken here are
@@ -1074,7 +1076,7 @@ static struct proc *idle(bool looked)
 		if (console_idle() || posted) {
 			continue;
 		}
-		arm_timer_until(console_up_deadline);
+		arm_timer_until(console_up_deadline, false);
 		TRACE_PID(ktrace, TRACE_HALT, 0, 0, 0);
 		irq_enable_and_halt();
 		irq_disable();

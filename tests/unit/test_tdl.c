@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The scheduler's timer deadline cache (cpudriver/tdl.h): the LAPIC timer
- * is written only when the earliest deadline came earlier than the one it
- * is armed for, or the timer fired. A fake one-shot timer (written value,
- * cleared when it fires) must never fire later than the deadline last
- * asked for (never late; early is allowed: the scheduler then looks once
- * for nothing), and after it fires the next ask is written exactly: in
- * fixed cases and over a million random steps of asking and firing.
+ * The scheduler's timer deadline cache (cpudriver/tdl.h). tdl_set (a core
+ * that halts): the LAPIC timer is written only when the earliest deadline
+ * changed or the timer fired, and then holds exactly the deadline asked
+ * for. tdl_set_early (a core going back to a process): written only when
+ * the deadline came earlier than the one armed, or the timer fired; it
+ * must never fire later than asked (early is allowed: the scheduler then
+ * looks once for nothing). A fake one-shot timer (written value, cleared
+ * when it fires) is checked in fixed cases and over a million random
+ * steps of asking, halting and firing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,15 @@ static uint64_t hw;
 static unsigned writes;
 
 static void ask(struct tdl *t, uint64_t deadline)
+{
+	if (tdl_set_early(t, deadline)) {
+		hw = deadline;
+		writes++;
+	}
+}
+
+/* ask_exact: what a core that halts asks */
+static void ask_exact(struct tdl *t, uint64_t deadline)
 {
 	if (tdl_set(t, deadline)) {
 		hw = deadline;
@@ -86,6 +97,26 @@ static void test_fired_timer_is_written_again(void **state)
 	assert_int_equal(hw, 7000);
 }
 
+static void test_halting_core_gets_the_exact_deadline(void **state)
+{
+	struct tdl t = {0};
+
+	(void)state;
+	hw = 0;
+	writes = 0;
+	ask(&t, 1000);
+	ask(&t, 1500); /* running: armed early is enough */
+	assert_int_equal(hw, 1000);
+	ask_exact(&t, 1500); /* halting: no early wake-up for nothing */
+	assert_int_equal(writes, 2);
+	assert_int_equal(hw, 1500);
+	ask_exact(&t, 1500);
+	assert_int_equal(writes, 2);
+	ask_exact(&t, 0); /* halting with nothing due: disarmed */
+	assert_int_equal(writes, 3);
+	assert_int_equal(hw, 0);
+}
+
 static void test_forget_writes_whatever_comes(void **state)
 {
 	struct tdl t = {0};
@@ -120,11 +151,16 @@ static void test_random_steps_keep_the_timer_right(void **state)
 		/* few distinct deadlines, 0 among them, so repeats happen */
 		asked = (x >> 8) % 4 == 0 ? 0 : 1000 + (x >> 16) % 3;
 		unsigned before = writes;
-		ask(&t, asked);
+		if ((x >> 24) % 3 == 0) {
+			ask_exact(&t, asked); /* halting: exact */
+			assert_int_equal(hw, asked);
+		} else {
+			ask(&t, asked);
+			assert_false(late(asked));
+			early += asked && hw < asked;
+		}
 		skipped += writes == before;
-		assert_false(late(asked));
-		early += asked && hw < asked;
-		/* written only for an earlier deadline or after a fire */
+		/* written only for a changed deadline or after a fire */
 		assert_true(writes == before || hw == asked);
 	}
 	assert_true(skipped > 100000); /* the cache did skip writes */
@@ -136,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_unchanged_or_later_deadline_writes_once),
 	    cmocka_unit_test(test_fired_timer_is_written_again),
+	    cmocka_unit_test(test_halting_core_gets_the_exact_deadline),
 	    cmocka_unit_test(test_forget_writes_whatever_comes),
 	    cmocka_unit_test(test_random_steps_keep_the_timer_right),
 	};
