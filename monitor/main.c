@@ -91,12 +91,43 @@ static void stay_up(void)
 	}
 }
 
+#define LINGER_NS 20000ull /* 20 us */
+
+/* linger: our part ended with an answer sent on link `route` and nothing
+ * of this core waits to run: before we halt, that link alone is watched for
+ * LINGER_NS, its ring saying we are awake. The next message of a burst
+ * (the next operation of an agreement, a relayed call's next one) then
+ * comes without a doorbell, and we need no halt and no wake-up for it: on
+ * one host thread (icount) a look costs a few instructions and a pause
+ * that lets the other vCPUs run, against about 900 for the doorbell, the
+ * interrupt, the wake and the way back to sleep (docs/benchmarks.md,
+ * "Agreement: lingering on the parent's link"). Other routes wait at
+ * most the window. 1: a message came (make a pass); 0: go to sleep. */
+static int linger(int route, uint64_t window)
+{
+	struct chan *c = route_chan(route);
+	uint64_t t0 = timing_tsc();
+
+	if (!c) {
+		return 0;
+	}
+	chan_wake(c);
+	while (!chan_pending(c)) {
+		if (timing_tsc() - t0 >= window) {
+			chan_sleep(c);
+			return chan_pending(c);
+		}
+		ring_relax();
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t idle_since = 0, due, poll_tsc;
+	uint64_t idle_since = 0, due, poll_tsc, linger_tsc;
 	uint32_t ev = 0;
 	unsigned busy = 0;
-	int at_once = 0;
+	int at_once = 0, quiet_here = 0;
 
 	(void)argc;
 	(void)argv;
@@ -104,6 +135,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	poll_tsc = POLL_NS * me.tsc_khz / 1000000;
+	linger_tsc = LINGER_NS * me.tsc_khz / 1000000;
 	devices_init();
 	join_mesh();
 	clock_start();
@@ -111,6 +143,7 @@ int main(int argc, char **argv)
 	devices_start_drivers();
 	start_manifest_programs();
 	for (;;) {
+		pass_sent = -1;
 		if (poll_all()) {
 			/* a monitor kept busy still meets its deadlines */
 			if (++busy % 64 == 0) {
@@ -143,6 +176,8 @@ int main(int argc, char **argv)
 				}
 				continue;
 			}
+			/* nothing of this core to run: we may linger */
+			quiet_here = !local_sent && !local_rang;
 			local_sent = 0; /* our wait runs it, as a yield would */
 		} else if (!idle_since) {
 			/* poll briefly before sleeping: a reply that is on
@@ -167,6 +202,14 @@ int main(int argc, char **argv)
 		}
 		idle_since = 0;
 		nothing_due = 0;
+		/* our part ended with an answer to another monitor (the
+		 * last we sent went on a link) and nothing of this core
+		 * waits to run: watch that link a moment */
+		if (at_once && quiet_here && pass_sent >= 0 &&
+		    pass_sent < PROC_ROUTE && linger(pass_sent, linger_tsc)) {
+			at_once = 0;
+			continue;
+		}
 		/* relayed calls past their deadline are answered; the next
 		 * deadline bounds the sleep (sleeping at once, none is
 		 * waiting: only the heartbeat is due) */

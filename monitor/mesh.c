@@ -31,6 +31,7 @@ static uint32_t link_words; /* the words of link_live in use */
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
+int pass_sent = -1;
 int local_sent;
 /* local_rang: we rang the doorbell of a program of this core (it slept
  * on its channel) since the loop last yielded */
@@ -563,6 +564,7 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 		return r;
 	}
 	send_taken(route);
+	pass_sent = route;
 	if (route < PROC_ROUTE) {
 		link_msgs++;
 	} else {

@@ -130,6 +130,9 @@ extern int local_sent;
  * it since the loop last yielded (main.c yields to it after the pass) */
 extern int local_rang;
 int sleep_at_once(void);
+/* pass_sent: the route the loop's current pass last sent on (-1:
+ * nothing; main.c resets it before each pass, send_on sets it) */
+extern int pass_sent;
 /* bells_hold: the doorbells sends ring wait until bells_ring, which rings
  * them in one system call (a fan-out to several cores; mesh.c). Our own
  * core's doorbells wait for bells_yield or bells_wait (sys_yield and
