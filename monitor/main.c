@@ -91,18 +91,30 @@ static void stay_up(void)
 	}
 }
 
-#define LINGER_NS 20000ull /* 20 us */
+#define LINGER_NS 50000ull /* 50 us */
 
-/* linger: our part ended with an answer sent on link `route` and nothing
- * of this core waits to run: before we halt, that link alone is watched for
- * LINGER_NS, its ring saying we are awake. The next message of a burst
- * (the next operation of an agreement, a relayed call's next one) then
- * comes without a doorbell, and we need no halt and no wake-up for it: on
- * one host thread (icount) a look costs a few instructions and a pause
- * that lets the other vCPUs run, against about 900 for the doorbell, the
- * interrupt, the wake and the way back to sleep (docs/benchmarks.md,
- * "Agreement: lingering on the parent's link"). Other routes wait at
- * most the window. 1: a message came (make a pass); 0: go to sleep. */
+/* Lingering: when our part ended with an answer sent on a link and
+ * nothing of this core waits to run, the next message on that link often
+ * comes soon (the next operation of an agreement, a borrower's next
+ * call). If it came sooner than LINGER_NS last time (or nothing is known
+ * yet), that link alone is watched for up to LINGER_NS before we halt,
+ * its ring saying we are awake: the message then comes without a
+ * doorbell, and needs no halt and no wake-up (on one host thread,
+ * icount, a look is a few instructions and a pause that lets the other
+ * vCPUs run, against about 900 for the doorbell, the interrupt, the wake
+ * and the way back to sleep). If it came later, we halt at once: a wait
+ * that long would only have held the core (and, where vCPUs outnumber
+ * host CPUs, a host CPU the others need). Messages on other routes wait
+ * at most the window. docs/benchmarks.md, "Agreement: lingering on the
+ * link just answered".
+ *
+ * answered_tsc: when we last answered on a link; last_gap: from such an
+ * answer to that link's next message, the last time one was timed (0:
+ * none yet) */
+static uint64_t answered_tsc, last_gap;
+
+/* linger: watch link `route` for a message until `window` TSC ticks
+ * have passed; 1: a message came (make a pass), 0: go to sleep */
 static int linger(int route, uint64_t window)
 {
 	struct chan *c = route_chan(route);
@@ -120,6 +132,17 @@ static int linger(int route, uint64_t window)
 		ring_relax();
 	}
 	return 1;
+}
+
+/* answered: our part ended with an answer on link `route`: its next
+ * message is timed (mesh.c's heard_route), and we linger if the last
+ * one came within the window */
+static int answered(int route, uint64_t window)
+{
+	answered_tsc = timing_tsc();
+	heard_route = route;
+	heard_tsc = 0;
+	return last_gap < window && linger(route, window);
 }
 
 int main(int argc, char **argv)
@@ -145,6 +168,11 @@ int main(int argc, char **argv)
 	for (;;) {
 		pass_sent = -1;
 		if (poll_all()) {
+			if (heard_tsc) {
+				/* the link we answered spoke again */
+				last_gap = heard_tsc - answered_tsc;
+				heard_tsc = 0;
+			}
 			/* a monitor kept busy still meets its deadlines */
 			if (++busy % 64 == 0) {
 				relays_expire();
@@ -206,7 +234,7 @@ int main(int argc, char **argv)
 		 * last we sent went on a link) and nothing of this core
 		 * waits to run: watch that link a moment */
 		if (at_once && quiet_here && pass_sent >= 0 &&
-		    pass_sent < PROC_ROUTE && linger(pass_sent, linger_tsc)) {
+		    pass_sent < PROC_ROUTE && answered(pass_sent, linger_tsc)) {
 			at_once = 0;
 			continue;
 		}

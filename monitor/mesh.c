@@ -16,6 +16,7 @@
  */
 #include "monitor.h"
 #include "routeset.h"
+#include <libos/timing.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,8 @@ struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
 int pass_sent = -1;
+int heard_route = -1;
+uint64_t heard_tsc;
 int local_sent;
 /* local_rang: we rang the doorbell of a program of this core (it slept
  * on its channel) since the loop last yielded */
@@ -776,6 +779,10 @@ int drain(int route, struct chan *c)
 		nothing_due = 0; /* its handler says if it ends our part */
 		if (route < PROC_ROUTE) {
 			link_msgs++;
+			if (route == heard_route) {
+				heard_tsc = timing_tsc();
+				heard_route = -1;
+			}
 		}
 		if (n < 0) {
 			complain(route, 0, buf, -1, n);

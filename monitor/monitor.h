@@ -133,6 +133,11 @@ int sleep_at_once(void);
 /* pass_sent: the route the loop's current pass last sent on (-1:
  * nothing; main.c resets it before each pass, send_on sets it) */
 extern int pass_sent;
+/* heard_route: a link whose next message is timed (-1: none); drain
+ * stamps heard_tsc (timing_tsc) when it takes one from it and clears
+ * heard_route (main.c's lingering) */
+extern int heard_route;
+extern uint64_t heard_tsc;
 /* bells_hold: the doorbells sends ring wait until bells_ring, which rings
  * them in one system call (a fan-out to several cores; mesh.c). Our own
  * core's doorbells wait for bells_yield or bells_wait (sys_yield and
