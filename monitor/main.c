@@ -136,13 +136,22 @@ static int linger(int route, uint64_t window)
 
 /* answered: our part ended with an answer on link `route`: its next
  * message is timed (mesh.c's heard_route), and we linger if the last
- * one came within the window */
+ * one came within the window. A linger that runs out counts as a gap of
+ * the whole window: a link that never speaks again (the end of a burst)
+ * costs one window, not one after every later answer. */
 static int answered(int route, uint64_t window)
 {
 	answered_tsc = timing_tsc();
 	heard_route = route;
 	heard_tsc = 0;
-	return last_gap < window && linger(route, window);
+	if (last_gap >= window) {
+		return 0;
+	}
+	if (linger(route, window)) {
+		return 1;
+	}
+	last_gap = window;
+	return 0;
 }
 
 int main(int argc, char **argv)
