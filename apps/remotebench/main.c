@@ -196,7 +196,7 @@ static int bench_local(int rounds)
 
 int main(int argc, char **argv)
 {
-	int rounds = 20, agree = -1, a = 1;
+	int rounds = 20, agree = -1, local = 0, a = 1;
 
 	if (argc > 1 && strcmp(argv[1], "nop") == 0) {
 		return 0;
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 							: -2;
 		a = 3;
 	} else if (argc > 1 && strcmp(argv[1], "local") == 0) {
-		agree = 2;
+		local = 1;
 		a = 2;
 	}
 	if (argc > a) {
@@ -229,11 +229,11 @@ int main(int argc, char **argv)
 		printf("bench remote failed: needs at least 2 cores\n");
 		return 1;
 	}
-	if (agree == 2	 ? bench_local(rounds)
+	if (local	 ? bench_local(rounds)
 	    : agree >= 0 ? bench_agree(agree, rounds)
-		       : bench_spawn(rounds) || bench_borrow(rounds) ||
-			     bench_agree(0, rounds) || bench_agree(1, rounds) ||
-			     bench_local(rounds)) {
+			 : bench_spawn(rounds) || bench_borrow(rounds) ||
+			       bench_agree(0, rounds) ||
+			       bench_agree(1, rounds) || bench_local(rounds)) {
 		return 1;
 	}
 	printf("bench remote done: cores %u\n", me.ncores);

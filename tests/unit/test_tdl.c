@@ -22,21 +22,25 @@
 static uint64_t hw;
 static unsigned writes;
 
-static void ask(struct tdl *t, uint64_t deadline)
+/* written: the cache said the timer must be written for deadline */
+static void written(bool w, uint64_t deadline)
 {
-	if (tdl_set_early(t, deadline)) {
+	if (w) {
 		hw = deadline;
 		writes++;
 	}
 }
 
-/* ask_exact: what a core that halts asks */
+/* ask: what a core going back to a process asks; ask_exact: what a core
+ * that halts asks */
+static void ask(struct tdl *t, uint64_t deadline)
+{
+	written(tdl_set_early(t, deadline), deadline);
+}
+
 static void ask_exact(struct tdl *t, uint64_t deadline)
 {
-	if (tdl_set(t, deadline)) {
-		hw = deadline;
-		writes++;
-	}
+	written(tdl_set(t, deadline), deadline);
 }
 
 static void fire(struct tdl *t)
