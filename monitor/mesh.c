@@ -15,6 +15,7 @@
  * silence (docs/monitor.md, "Deadlines").
  */
 #include "monitor.h"
+#include "linkscan.h"
 #include "routeset.h"
 #include <libos/timing.h>
 #include <stdlib.h>
@@ -23,12 +24,14 @@
 
 struct sys_info me;
 struct link links[MAX_CORES];
-/* link_live: the links that came up (a bit a core; a lost core's link is
- * down again, health.c, so the walks still test .up): drain_all and
+/* links_seen: the links that came up (a bit a core; a lost core's link
+ * is down again, health.c, so the walks still test .up): drain_all and
  * set_sleep visit these, not every core's entry (a leaf at 64 cores has
- * one or a few links, and walked 64 entries four times a wake-up) */
-static uint64_t link_live[MAX_CORES / 64];
-static uint32_t link_words; /* the words of link_live in use */
+ * one or a few links, and walked 64 entries four times a wake-up); and
+ * which of them a pass looks at (linkscan.h: the hot ones, all of them
+ * every few passes and after a wake-up) */
+static struct linkscan links_seen;
+_Static_assert(MAX_CORES <= LINKSCAN_WORDS * 64, "a bit per link");
 struct pchan procs[MAX_PROCS];
 uint64_t link_msgs;
 int nothing_due;
@@ -428,6 +431,8 @@ int outq_flush(void)
 			}
 			if (q < MAX_CORES) {
 				link_msgs++;
+				/* an answer may come back on it */
+				linkscan_heat(&links_seen, (uint32_t)q);
 			}
 			send_taken(route); /* the end of a silence, if any */
 			done++;
@@ -570,6 +575,8 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	pass_sent = route;
 	if (route < PROC_ROUTE) {
 		link_msgs++;
+		/* an answer may come back on it: the next passes look there */
+		linkscan_heat(&links_seen, (uint32_t)route);
 	} else {
 		local_sent = 1;
 	}
@@ -830,28 +837,35 @@ static uint32_t live_procs(void)
 void link_mark_up(uint32_t core)
 {
 	links[core].up = 1;
-	link_live[core / 64] |= 1ull << (core % 64);
-	if (core / 64 >= link_words) {
-		link_words = core / 64 + 1;
-	}
+	linkscan_up(&links_seen, core);
+	linkscan_heat(&links_seen, core);
 }
 
-/* drain_all: one pass over every route. A route is looked at in place
- * (its ring's next slot, inline) and drained only when it holds a
- * message: most routes of most passes are empty, and the root of an
- * agreement makes several passes per operation (docs/benchmarks.md,
- * "Agreement: where its instructions go"). A muted monitor reads no
- * link. */
+void links_look_all(void)
+{
+	linkscan_full_next(&links_seen);
+}
+
+/* drain_all: one pass over the routes: every program's, and the links
+ * linkscan.h picks (the hot ones; every link every few passes and after
+ * a wake-up). A route is looked at in place (its ring's next slot,
+ * inline) and drained only when it holds a message: most routes of most
+ * passes are empty, and the root of an agreement makes several passes
+ * per operation (docs/benchmarks.md, "Agreement: where its instructions
+ * go"). A muted monitor reads no link. */
 int drain_all(void)
 {
-	int done = 0;
+	int done = 0, full = linkscan_begin(&links_seen);
 
-	for (uint32_t w = 0; w < link_words && !muted; w++) {
-		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+	for (uint32_t w = 0; w < links_seen.words && !muted; w++) {
+		for (uint64_t m = linkscan_word(&links_seen, w, full); m;
+		     m &= m - 1) {
 			uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(m);
 
 			if (links[c].up && links[c].b && !muted &&
 			    chan_pending(&links[c].b->ch)) {
+				/* it spoke: the next passes look there */
+				linkscan_heat_bits(&links_seen, w, m & -m);
 				done += drain((int)c, &links[c].b->ch);
 			}
 		}
@@ -890,8 +904,8 @@ int set_sleep(int sleep)
 
 	/* links to cores that exist, then the process routes that hold a
 	 * program (a wake-up walks these twice) */
-	for (uint32_t w = 0; w < link_words && !muted; w++) {
-		for (uint64_t m = link_live[w]; m; m &= m - 1) {
+	for (uint32_t w = 0; w < links_seen.words && !muted; w++) {
+		for (uint64_t m = links_seen.live[w]; m; m &= m - 1) {
 			uint32_t r = w * 64 + (uint32_t)__builtin_ctzll(m);
 
 			if (links[r].up) {
@@ -902,6 +916,11 @@ int set_sleep(int sleep)
 	}
 	for (uint32_t m = live_procs(); m; m &= m - 1) {
 		pending_any |= sleep_one(&procs[__builtin_ctz(m)].b->ch, sleep);
+	}
+	/* we stay up for it: the next pass looks at every link (it may be
+	 * one a pass of hot links would not look at yet) */
+	if (pending_any) {
+		linkscan_full_next(&links_seen);
 	}
 	return pending_any;
 }

@@ -112,11 +112,15 @@ struct pchan *proc_slot(uint32_t pid);
 int pid_route(uint32_t pid);
 /* drain: what arrived on route, whose channel c holds a message */
 int drain(int route, struct chan *c);
-/* drain_all: drain every link and every program's route (mesh.c) */
+/* drain_all: drain every program's route and the links linkscan.h
+ * picks (mesh.c) */
 int drain_all(void);
 int set_sleep(int sleep);
 /* link_mark_up: the link to core is up (drain_all and set_sleep visit it) */
 void link_mark_up(uint32_t core);
+/* links_look_all: the next pass looks at every link, not only the hot
+ * ones (monitor/linkscan.h): after a wake-up */
+void links_look_all(void);
 /* nothing_due: a handler's answer ended this monitor's part and nothing
  * is on its way to it (agree.c sets it after the last message it handled,
  * drain() clears it before each); sleep_at_once: that, and no relayed call

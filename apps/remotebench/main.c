@@ -196,7 +196,8 @@ static int bench_local(int rounds)
 
 int main(int argc, char **argv)
 {
-	int rounds = 20, agree = -1, local = 0, a = 1;
+	int rounds = 20, agree = -1, a = 1;
+	int (*one)(int) = NULL; /* local or borrow: that alone */
 
 	if (argc > 1 && strcmp(argv[1], "nop") == 0) {
 		return 0;
@@ -210,7 +211,10 @@ int main(int argc, char **argv)
 							: -2;
 		a = 3;
 	} else if (argc > 1 && strcmp(argv[1], "local") == 0) {
-		local = 1;
+		one = bench_local;
+		a = 2;
+	} else if (argc > 1 && strcmp(argv[1], "borrow") == 0) {
+		one = bench_borrow;
 		a = 2;
 	}
 	if (argc > a) {
@@ -221,7 +225,7 @@ int main(int argc, char **argv)
 	if (agree == -2 || argc > a + 1 || rounds < 1 || rounds > ROUNDS_MAX) {
 		printf("usage: remotebench [ROUNDS]   (1..%d)\n"
 		       "       remotebench agree unicast|tree [ROUNDS]\n"
-		       "       remotebench local [ROUNDS]\n",
+		       "       remotebench local|borrow [ROUNDS]\n",
 		       ROUNDS_MAX);
 		return 2;
 	}
@@ -229,7 +233,7 @@ int main(int argc, char **argv)
 		printf("bench remote failed: needs at least 2 cores\n");
 		return 1;
 	}
-	if (local	 ? bench_local(rounds)
+	if (one		 ? one(rounds)
 	    : agree >= 0 ? bench_agree(agree, rounds)
 			 : bench_spawn(rounds) || bench_borrow(rounds) ||
 			       bench_agree(0, rounds) ||

@@ -144,11 +144,70 @@ static void test_lender_choice(void **state)
 	assert_int_equal(lender_choice(eq, eqp, 4, 1, 9, 2 * MiB), 2);
 }
 
+/* the rule as policy.h says it, core by core in the order after the
+ * asker: what lender_choice's shortcut (a core weighed only if it has
+ * more than the best so far) must agree with */
+static int ref_choice(const uint32_t *fr, const uint32_t *part, uint32_t n,
+		      uint32_t me, int last, uint64_t bytes)
+{
+	int best = -1;
+
+	for (uint32_t k = 1; k < n; k++) {
+		uint32_t c = (me + k) % n;
+
+		if (lend_rule((uint64_t)fr[c] << 20, (uint64_t)part[c] << 20,
+			      bytes) == NULL &&
+		    (best < 0 || fr[c] > fr[best])) {
+			best = (int)c;
+		}
+	}
+	if (best >= 0 && last >= 0 && (uint32_t)last < n &&
+	    (uint32_t)last != me && last != best &&
+	    lend_rule((uint64_t)fr[last] << 20, (uint64_t)part[last] << 20,
+		      bytes) == NULL &&
+	    fr[last] >= fr[best] - fr[best] / 8) {
+		best = last;
+	}
+	return best;
+}
+
+static void test_lender_choice_random(void **state)
+{
+	static uint32_t fr[256], part[256];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		uint32_t n, me;
+		int last;
+		uint64_t bytes;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 1 + (uint32_t)(x % 256);
+		me = (uint32_t)(x >> 8) % n;
+		last = (int)((x >> 16) % (n + 2)) - 1; /* -1 .. n */
+		bytes = ((x >> 24) % 8 + 1) * 2 * MiB;
+		for (uint32_t c = 0; c < n; c++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* few distinct values: ties and refusals are common */
+			part[c] = 16 + (uint32_t)(x % 4) * 16;
+			fr[c] = (uint32_t)(x >> 8) % (part[c] + 1);
+		}
+		assert_int_equal(lender_choice(fr, part, n, me, last, bytes),
+				 ref_choice(fr, part, n, me, last, bytes));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kill),
 	    cmocka_unit_test(test_lender_choice),
+	    cmocka_unit_test(test_lender_choice_random),
 	    cmocka_unit_test(test_spawn_rights_and_slots),
 	    cmocka_unit_test(test_export),
 	    cmocka_unit_test(test_borrow_and_lend),
