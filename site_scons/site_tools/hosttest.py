@@ -75,11 +75,34 @@ def _fuzz_env(env):
     return e
 
 
+def _after_dirs(env):
+    """The folders env's compiler searches after the system's
+    (-idirafter DIR in CPPFLAGS or CCFLAGS: libos/include, whose string.h
+    must not hide the host's)."""
+    flags = []
+    for var in ('CPPFLAGS', 'CCFLAGS'):
+        flags += [str(f) for f in env.Flatten([env.get(var, [])])]
+    return [flags[i + 1] for i in range(len(flags) - 1)
+            if flags[i] == '-idirafter']
+
+
+def _headers_under(folder):
+    out = []
+    for root, _, files in os.walk(folder):
+        out += [os.path.join(root, f) for f in files if f.endswith('.h')]
+    return sorted(out)
+
+
 def _objects(env, kind, name, sources, kw):
     """Compiles sources into build/tests/obj/<kind>/<name>/<path in tree>.o;
-    anything that is not C or assembly (objects, libraries) passes through."""
+    anything that is not C or assembly (objects, libraries) passes through.
+    SCons's scanner follows #include through CPPPATH only: a header found
+    through -idirafter would never rebuild the test, so every header under
+    such a folder is a dependency of every object (a change to any of them
+    rebuilds these few tests, never too few)."""
     top = env.Dir('#')
     out = []
+    after = [env.File(h) for d in _after_dirs(env) for h in _headers_under(d)]
     for s in env.Flatten([sources]):
         node = env.File(s) if isinstance(s, str) else s
         rel = node.srcnode().get_path(top)
@@ -89,9 +112,12 @@ def _objects(env, kind, name, sources, kw):
         if ext not in COMPILED:
             out.append(node)
             continue
-        out += env.Object('#build/tests/obj/%s/%s/%s%s' % (kind, name, base,
-                                                         env['OBJSUFFIX']),
-                          node, **kw)
+        obj = env.Object('#build/tests/obj/%s/%s/%s%s' % (kind, name, base,
+                                                        env['OBJSUFFIX']),
+                         node, **kw)
+        if after:
+            env.Depends(obj, after)
+        out += obj
     return out
 
 
