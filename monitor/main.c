@@ -23,6 +23,7 @@
  * every channel we sleep and halt (SYS_WAIT) until a doorbell or an exit.
  */
 #include "monitor.h"
+#include "lingerrule.h"
 #include <libos/timing.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,8 +97,9 @@ static void stay_up(void)
 /* Lingering: when our part ended with an answer sent on a link and
  * nothing of this core waits to run, the next message on that link often
  * comes soon (the next operation of an agreement, a borrower's next
- * call). If it came sooner than LINGER_NS last time (or nothing is known
- * yet), that link alone is watched for up to LINGER_NS before we halt,
+ * call). If lingerrule.h says so (it came within twice LINGER_NS last
+ * time, or nothing is known yet, and no linger ran out in the last few
+ * answers), that link alone is watched for up to LINGER_NS before we halt,
  * its ring saying we are awake: the message then comes without a
  * doorbell, and needs no halt and no wake-up (on one host thread,
  * icount, a look is a few instructions and a pause that lets the other
@@ -108,10 +110,11 @@ static void stay_up(void)
  * at most the window. docs/benchmarks.md, "Agreement: lingering on the
  * link just answered".
  *
- * answered_tsc: when we last answered on a link; last_gap: from such an
- * answer to that link's next message, the last time one was timed (0:
- * none yet) */
-static uint64_t answered_tsc, last_gap;
+ * answered_tsc: when we last answered on a link; rule: whether to
+ * linger (lingerrule.h), from the gap between such an answer and that
+ * link's next message */
+static uint64_t answered_tsc;
+static struct lingerrule rule;
 
 /* linger: watch link `route` for a message until `window` TSC ticks
  * have passed; 1: a message came (make a pass), 0: go to sleep */
@@ -134,40 +137,21 @@ static int linger(int route, uint64_t window)
 	return 1;
 }
 
-/* LINGER_SKIP: answers after a linger that ran out that never linger */
-#define LINGER_SKIP 8
-static unsigned linger_skip;
-
 /* answered: our part ended with an answer on link `route`: its next
- * message is timed (mesh.c's heard_route), and we linger if the last
- * one came within twice the window. Twice: a gap timed while we did not
- * linger holds the doorbells, interrupts and wake-ups that lingering
- * saves, ours and the other monitors' (at 32 cores under icount an
- * agreement's next operation came 65 us after a leaf's answer when no
- * leaf lingered and 40 us when all did; judged against the window alone
- * the leaves never started). A linger that runs out counts as a gap of
- * twice the window (a link that never speaks again, the end of a burst,
- * costs one window, not one after every later answer), and the next
- * LINGER_SKIP answers do not linger whatever the gaps: a link whose
- * messages come a little later than the window costs a window in
- * LINGER_SKIP + 1 answers, not every other one. */
+ * message is timed (mesh.c's heard_route), and we linger if lingerrule.h
+ * says so */
 static int answered(int route, uint64_t window)
 {
 	answered_tsc = timing_tsc();
 	heard_route = route;
 	heard_tsc = 0;
-	if (linger_skip) {
-		linger_skip--;
-		return 0;
-	}
-	if (last_gap >= 2 * window) {
+	if (!lingerrule_ask(&rule, window)) {
 		return 0;
 	}
 	if (linger(route, window)) {
 		return 1;
 	}
-	last_gap = 2 * window;
-	linger_skip = LINGER_SKIP;
+	lingerrule_missed(&rule, window);
 	return 0;
 }
 
@@ -196,7 +180,7 @@ int main(int argc, char **argv)
 		if (poll_all()) {
 			if (heard_tsc) {
 				/* the link we answered spoke again */
-				last_gap = heard_tsc - answered_tsc;
+				lingerrule_gap(&rule, heard_tsc - answered_tsc);
 				heard_tsc = 0;
 			}
 			/* a monitor kept busy still meets its deadlines */
