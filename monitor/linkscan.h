@@ -9,16 +9,16 @@
  * to (an answer comes back there) and the ones that just spoke.
  *
  * So a pass looks at the hot links only: those we sent on or took a
- * message from since the last full pass, or in the span before it (a
- * link stays hot for at least LINKSCAN_FULL passes after it was last
- * used). Every LINKSCAN_FULL-th pass looks at every link, and so does
+ * message from in the current span of LINKSCAN_FULL passes or in the
+ * span before it (a link stays hot for at least LINKSCAN_FULL passes
+ * after it was last used). Every LINKSCAN_FULL-th pass looks at every link, and so does
  * the first pass after a wake-up or after the way to sleep found a ring
  * with something (linkscan_full_next): while the monitor is awake its
  * rings say so and no sender rings a doorbell, so a message on a cold
  * link waits at most LINKSCAN_FULL - 1 passes, each of them cheaper
  * than a full one; the way to sleep (set_sleep) still looks at every
  * ring, so nothing waits for a wake-up that does not come.
- * docs/monitor.md, "The loop"; docs/benchmarks.md, "Passes over the
+ * docs/monitor.md, "Channels"; docs/benchmarks.md, "Passes over the
  * hot links".
  *
  * A pure helper, so that the host tests can drive it
