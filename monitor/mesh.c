@@ -336,6 +336,15 @@ static void send_taken(int route)
 	}
 }
 
+/* link_sent: a message went on link c (at once or from its queue):
+ * counted, and an answer may come back on it, so the next passes look
+ * there (linkscan.h) */
+static inline void link_sent(uint32_t c)
+{
+	link_msgs++;
+	linkscan_heat(&links_seen, c);
+}
+
 /* calls one program may have relayed at once (drain) */
 #define PROC_INFLIGHT 4
 
@@ -430,9 +439,7 @@ int outq_flush(void)
 				break;
 			}
 			if (q < MAX_CORES) {
-				link_msgs++;
-				/* an answer may come back on it */
-				linkscan_heat(&links_seen, (uint32_t)q);
+				link_sent((uint32_t)q);
 			}
 			send_taken(route); /* the end of a silence, if any */
 			done++;
@@ -574,9 +581,7 @@ int send_on(void *tctx, uint8_t type, const void *buf, size_t len)
 	send_taken(route);
 	pass_sent = route;
 	if (route < PROC_ROUTE) {
-		link_msgs++;
-		/* an answer may come back on it: the next passes look there */
-		linkscan_heat(&links_seen, (uint32_t)route);
+		link_sent((uint32_t)route);
 	} else {
 		local_sent = 1;
 	}

@@ -31,6 +31,7 @@ soak system tests alone, through the same runner (only= too).
 """
 
 import atexit
+import functools
 import os
 import subprocess
 import sys
@@ -86,11 +87,14 @@ def _after_dirs(env):
             if flags[i] == '-idirafter']
 
 
+@functools.lru_cache(maxsize=None)
 def _headers_under(folder):
+    """Every .h under folder, walked once per build whatever the number
+    of tests that search it."""
     out = []
     for root, _, files in os.walk(folder):
         out += [os.path.join(root, f) for f in files if f.endswith('.h')]
-    return sorted(out)
+    return tuple(sorted(out))
 
 
 def _objects(env, kind, name, sources, kw):
