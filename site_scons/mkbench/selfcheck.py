@@ -31,6 +31,7 @@ bench remote done: cores 4
 LINUX = '''pingpong remote spawn cpus 4 median_ns 1577010 p99_ns 9832550
 pingpong remote spawnexec cpus 4 median_ns 2577010 p99_ns 9932550
 pingpong remote borrow cpus 4 median_ns 5912920 p99_ns 8379980
+pingpong remote local cpus 4 median_ns 12000 p99_ns 30000
 pingpong remote allcore cpus 4 median_ns 388730 p99_ns 5043250 \
 tlb_ipis_per_op 3.00 reached 3
 '''
@@ -120,6 +121,8 @@ def _linux():
           'allcore misread: %s' % (got.get('allcore'),))
     _want(got['spawnexec'] == (2577010, 9932550, None, None),
           'spawnexec misread: %s' % (got.get('spawnexec'),))
+    _want(got['local'] == (12000, 30000, None, None),
+          'local misread: %s' % (got.get('local'),))
     _, bad = suites.parse_linux_remote(LINUX.replace('reached 3',
                                                      'reached 2'), 4)
     _want(any('reached 2 of the 3' in b for b in bad),
@@ -127,7 +130,7 @@ def _linux():
     _, bad = suites.parse_linux_remote('pingpong remote spawn failed: '
                                        'fork: x\n', 4)
     _want(bad == ['spawn failed: fork: x', 'no `pingpong remote OP` line '
-                  'for spawnexec, borrow, allcore'],
+                  'for spawnexec, borrow, local, allcore'],
           'failed pingpong remote: %s' % bad)
 
 

@@ -997,7 +997,7 @@ LINUX_REMOTE_RX = (r'pingpong remote (\w+) cpus (\d+) median_ns (\d+) '
                    r'(\d+))?')
 LINUX_REMOTE_FAIL = r'pingpong remote (\w+) failed: (.*)'
 REMOTE_OPS = ('spawn', 'borrow', 'unicast', 'tree', 'local')
-LINUX_OPS = ('spawn', 'spawnexec', 'borrow', 'allcore')
+LINUX_OPS = ('spawn', 'spawnexec', 'borrow', 'local', 'allcore')
 REMOTE_BIG = 32              # from this many cores on, at least 4 GiB
 REMOTE_RTT_ROUNDS = 200      # `bench chan 0 1 [sleep] N` after `bench remote`
 # (below RIGHTS_BELL_BURST, 256: the sleeping one is never throttled)
@@ -1201,6 +1201,8 @@ def _remote_ratios(s):
              'linux_spawn_median_ns'),
             ('borrow 2 MiB median', 'ours_borrow_median_ns',
              'linux_borrow_median_ns'),
+            ('local call median vs Linux same-CPU process round trip',
+             'ours_local_median_ns', 'linux_local_median_ns'),
             ('unicast median vs Linux all-core', 'ours_unicast_median_ns',
              'linux_allcore_median_ns'),
             ('tree median vs Linux all-core', 'ours_tree_median_ns',
@@ -1298,6 +1300,10 @@ def remote(ctx):
         '(pingpong itself, `pingpong execnop FD`, whose main writes the '
         'byte): fork + exec + start-up, the counterpart of our spawn; '
         'borrow = mmap 2 MiB anonymous with MAP_POPULATE, then munmap; '
+        'local = a request and its reply between two processes on CPU 0 '
+        '(a forked child and the main thread sleep in FUTEX_WAIT in turn on '
+        'two words of a shared mapping: two switches between address '
+        'spaces, the counterpart of our local call); '
         'all-core = munmap of a 2 MiB-aligned region whose page table is '
         'freed, which makes Linux send a TLB shootdown IPI to every CPU '
         'that has the address space loaded, idle ones included, and wait '

@@ -40,6 +40,13 @@
  *            acknowledge, so every CPU has this address space loaded (a
  *            lazy CPU drops it when it takes the shootdown). No thread
  *            spins: under TCG spinning vCPUs starve the others.
+ *   local    a request and its reply between two processes on the same
+ *            CPU: a forked child (pinned where the main thread is) sleeps
+ *            in FUTEX_WAIT on a word of a shared mapping; the parent sets
+ *            the word, wakes it and sleeps on a second word, which the
+ *            child sets before it wakes the parent and sleeps again. Two
+ *            switches between address spaces a round, the counterpart of
+ *            our local call (a program's empty call to its own monitor).
  * One line each:
  *   pingpong remote OP cpus N median_ns X p99_ns Y
  * and for allcore ` tlb_ipis_per_op F reached K` added: TLB shootdowns
@@ -66,6 +73,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -590,6 +598,63 @@ static void allcore(struct remote *r)
 	fflush(stdout);
 }
 
+/* local_calls: the `local` operation (see the top); the child leaves
+ * when it finds w[2] set, and a child that died makes the parent's wait
+ * end with the round unanswered (FUTEX_WAIT has a 1 s deadline) */
+static void local_calls(struct remote *r)
+{
+	_Atomic uint32_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec limit = {1, 0};
+	pid_t pid;
+
+	if (w == MAP_FAILED) {
+		remote_fail("local", "mmap");
+	}
+	pid = fork();
+	if (pid < 0) {
+		remote_fail("local", "fork");
+	}
+	if (pid == 0) {
+		for (;;) {
+			while (atomic_load(&w[0]) == 0) {
+				syscall(SYS_futex, (uint32_t *)&w[0],
+					FUTEX_WAIT, 0, NULL, NULL, 0);
+			}
+			if (atomic_load(&w[2])) {
+				_exit(0);
+			}
+			atomic_store(&w[0], 0);
+			atomic_store(&w[1], 1);
+			futex(&w[1], FUTEX_WAKE, 1);
+		}
+	}
+	for (unsigned long i = 0; i < REMOTE_WARMUP + r->rounds; i++) {
+		uint64_t t0 = now_ns();
+
+		atomic_store(&w[0], 1);
+		futex(&w[0], FUTEX_WAKE, 1);
+		while (atomic_load(&w[1]) == 0) {
+			if (syscall(SYS_futex, (uint32_t *)&w[1], FUTEX_WAIT, 0,
+				    &limit, NULL, 0) != 0 &&
+			    errno == ETIMEDOUT) {
+				kill(pid, SIGKILL);
+				remote_fail("local", "no answer within 1 s");
+			}
+		}
+		if (i >= REMOTE_WARMUP) {
+			r->ns[i - REMOTE_WARMUP] = now_ns() - t0;
+		}
+		atomic_store(&w[1], 0);
+	}
+	atomic_store(&w[2], 1);
+	atomic_store(&w[0], 1);
+	futex(&w[0], FUTEX_WAKE, 1);
+	waitpid(pid, NULL, 0);
+	munmap((void *)w, 4096);
+	remote_print(r, "local", 0);
+}
+
 static int remote_main(unsigned long rounds)
 {
 	static struct remote r;
@@ -628,6 +693,7 @@ static int remote_main(unsigned long rounds)
 		}
 	}
 	remote_print(&r, "borrow", 0);
+	local_calls(&r);
 	allcore(&r);
 	free(r.ns);
 	return 0;
