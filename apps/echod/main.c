@@ -23,6 +23,7 @@
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <libos/thread.h>
+#include <net/conncap.h>
 #include <net/sock.h>
 
 #define ECHOD_CONN_MAX 32
@@ -35,21 +36,15 @@
 #define UDP_MAX 65507
 #define ACCEPT_RETRY_NS (10ull * 1000 * 1000)
 
-struct conn {
-	int s;
-	bool evicted;	/* let go to make room: end at once */
-	uint64_t since; /* accepted, or its last byte came */
-};
-
-/* the TCP connections served (threads are cooperative: no lock); an
- * evicted one leaves the table at once, its thread ends soon after */
-static struct conn *conns[ECHOD_CONN_MAX];
-static unsigned ending; /* evicted, thread not ended yet */
+/* the TCP connections served (net/conncap.h); a connection's since is
+ * when it was accepted or its last byte came */
+static struct conncap_conn *conns[ECHOD_CONN_MAX];
+static struct conncap table = {conns, ECHOD_CONN_MAX, 0};
 static uint8_t datagram[UDP_MAX];
 
 static int tcp_conn(void *arg)
 {
-	struct conn *c = arg;
+	struct conncap_conn *c = arg;
 	char buf[CHUNK];
 	long n;
 
@@ -66,55 +61,18 @@ static int tcp_conn(void *arg)
 		sock_deadline(c->s, 0);
 	}
 	sock_close(c->s);
-	if (c->evicted) {
-		ending--;
-	} else {
-		for (int i = 0; i < ECHOD_CONN_MAX; i++) {
-			if (conns[i] == c) {
-				conns[i] = NULL;
-			}
-		}
-	}
+	conncap_end(&table, c);
 	free(c);
 	return 0;
 }
 
-/* evict: at the cap, the connection that has waited longest since its
- * last byte lets go of its slot; its index, or -1 (too many still end) */
-static int evict(void)
-{
-	int v = -1;
-
-	if (ending >= ECHOD_CONN_MAX) {
-		return -1;
-	}
-	for (int i = 0; i < ECHOD_CONN_MAX; i++) {
-		if (conns[i] && (v < 0 || conns[i]->since < conns[v]->since)) {
-			v = i;
-		}
-	}
-	if (v >= 0) {
-		conns[v]->evicted = true;
-		sock_deadline(conns[v]->s, 1); /* its waiting call ends now */
-		conns[v] = NULL;
-		ending++;
-	}
-	return v;
-}
-
 static void tcp_start(int s)
 {
-	struct conn *c = NULL;
+	struct conncap_conn *c = NULL;
 	struct thread *t;
-	int slot = -1;
+	int slot = conncap_take(&table);
 
-	for (int i = 0; i < ECHOD_CONN_MAX && slot < 0; i++) {
-		if (!conns[i]) {
-			slot = i;
-		}
-	}
-	if ((slot < 0 && (slot = evict()) < 0) ||
-	    sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
+	if (slot < 0 || sock_timeout(s, ECHOD_IDLE_NS) < 0 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		goto fail;
 	}

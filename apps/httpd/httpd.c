@@ -30,6 +30,7 @@
 #include <libos/event.h>
 #include <libos/sys.h>
 #include <libos/thread.h>
+#include <net/conncap.h>
 #include <net/sock.h>
 
 #include "http.h"
@@ -41,11 +42,11 @@
 #define ACCEPT_RETRY_NS (10ull * 1000 * 1000)
 
 struct conn {
-	int s;
+	/* its socket, evicted, and since: busy, when its first byte came;
+	 * idle, when it went idle (net/conncap.h) */
+	struct conncap_conn cap;
 	size_t len;	/* bytes in buf */
 	bool busy;	/* a request has begun (a byte of it came) */
-	bool evicted;	/* let go to make room: end at once */
-	uint64_t since; /* busy: its first byte came; idle: it went idle */
 	uint64_t req_deadline; /* busy: the whole request by then */
 	struct http_request req;
 	struct http_reply rep;
@@ -53,25 +54,24 @@ struct conn {
 	char out[SMALL_REPLY];
 };
 
-/* the connections served (threads are cooperative, so no lock); an
- * evicted one leaves the table at once, its thread ends soon after */
-static struct conn *conns[HTTPD_CONN_MAX];
-static unsigned ending; /* evicted, thread not ended yet */
+/* the connections served (net/conncap.h) */
+static struct conncap_conn *conns[HTTPD_CONN_MAX];
+static struct conncap table = {conns, HTTPD_CONN_MAX, 0};
 
 /* deadline: every socket call of c gives up at when (0: none); an
  * evicted connection keeps a deadline in the past */
 static void deadline(struct conn *c, uint64_t when)
 {
-	sock_deadline(c->s, c->evicted ? 1 : when);
+	sock_deadline(c->cap.s, c->cap.evicted ? 1 : when);
 }
 
 /* idle: no request under way; the next one's bytes, if any already came
  * (pipelined), start its deadline now */
 static void idle(struct conn *c)
 {
-	c->since = sys_time_ns();
+	c->cap.since = sys_time_ns();
 	c->busy = c->len > 0;
-	c->req_deadline = c->since + HTTPD_REQUEST_NS;
+	c->req_deadline = c->cap.since + HTTPD_REQUEST_NS;
 	deadline(c, c->busy ? c->req_deadline : 0);
 }
 
@@ -79,15 +79,16 @@ static void idle(struct conn *c)
  * (closed, silent, past the request's deadline, evicted, an error) */
 static bool fill(struct conn *c)
 {
-	long n = sock_recv(c->s, c->buf + c->len, sizeof(c->buf) - c->len);
+	long n =
+	    sock_recv(c->cap.s, c->buf + c->len, sizeof(c->buf) - c->len);
 
-	if (n <= 0 || c->evicted) {
+	if (n <= 0 || c->cap.evicted) {
 		return false;
 	}
 	if (!c->busy) {
 		c->busy = true;
-		c->since = sys_time_ns();
-		c->req_deadline = c->since + HTTPD_REQUEST_NS;
+		c->cap.since = sys_time_ns();
+		c->req_deadline = c->cap.since + HTTPD_REQUEST_NS;
 		deadline(c, c->req_deadline);
 	}
 	c->len += (size_t)n;
@@ -109,8 +110,8 @@ static bool drop(struct conn *c, uint64_t n)
 	deadline(c, c->req_deadline);
 	while (n > 0) {
 		size_t want = n < sizeof(c->buf) ? (size_t)n : sizeof(c->buf);
-		long got = sock_recv(c->s, c->buf, want);
-		if (got <= 0 || c->evicted) {
+		long got = sock_recv(c->cap.s, c->buf, want);
+		if (got <= 0 || c->cap.evicted) {
 			return false;
 		}
 		n -= (uint64_t)got;
@@ -128,16 +129,17 @@ static bool send_reply(struct conn *c)
 	if (r->head_len + r->body_len <= sizeof(c->out)) {
 		memcpy(c->out, r->head, r->head_len);
 		memcpy(c->out + r->head_len, r->body, r->body_len);
-		return sock_send(c->s, c->out, r->head_len + r->body_len) >= 0;
+		return sock_send(c->cap.s, c->out,
+				 r->head_len + r->body_len) >= 0;
 	}
-	return sock_send(c->s, r->head, r->head_len) >= 0 &&
-	       sock_send(c->s, r->body, r->body_len) >= 0;
+	return sock_send(c->cap.s, r->head, r->head_len) >= 0 &&
+	       sock_send(c->cap.s, r->body, r->body_len) >= 0;
 }
 
 static void serve(struct conn *c)
 {
 	idle(c);
-	while (!c->evicted) {
+	while (!c->cap.evicted) {
 		size_t used = http_parse(c->buf, c->len, &c->req);
 		if (used == 0) {
 			if (!fill(c)) {
@@ -146,7 +148,7 @@ static void serve(struct conn *c)
 			continue;
 		}
 		http_reply(&c->req, bootfile, &c->rep);
-		if (!send_reply(c) || c->rep.close || c->evicted ||
+		if (!send_reply(c) || c->rep.close || c->cap.evicted ||
 		    !drop(c, used + c->req.body_len)) {
 			return;
 		}
@@ -159,42 +161,10 @@ static int conn_thread(void *arg)
 	struct conn *c = arg;
 
 	serve(c);
-	sock_close(c->s);
-	if (c->evicted) {
-		ending--;
-	} else {
-		for (int i = 0; i < HTTPD_CONN_MAX; i++) {
-			if (conns[i] == c) {
-				conns[i] = NULL;
-			}
-		}
-	}
+	sock_close(c->cap.s);
+	conncap_end(&table, &c->cap);
 	free(c);
 	return 0;
-}
-
-/* evict: at the cap, the connection whose wait began longest ago (the
- * oldest idle one, or the one whose request is the slowest) lets go of
- * its slot; its index, or -1 when none can (too many still ending) */
-static int evict(void)
-{
-	int v = -1;
-
-	if (ending >= HTTPD_CONN_MAX) {
-		return -1;
-	}
-	for (int i = 0; i < HTTPD_CONN_MAX; i++) {
-		if (conns[i] && (v < 0 || conns[i]->since < conns[v]->since)) {
-			v = i;
-		}
-	}
-	if (v >= 0) {
-		conns[v]->evicted = true;
-		deadline(conns[v], 1); /* its waiting call ends now */
-		conns[v] = NULL;
-		ending++;
-	}
-	return v;
 }
 
 /* start: a thread for connection s, making room if the cap is reached;
@@ -203,26 +173,20 @@ static void start(int s)
 {
 	struct conn *c = NULL;
 	struct thread *t = NULL;
-	int slot = -1;
+	int slot = conncap_take(&table);
 
-	for (int i = 0; i < HTTPD_CONN_MAX && slot < 0; i++) {
-		if (!conns[i]) {
-			slot = i;
-		}
-	}
-	if ((slot < 0 && (slot = evict()) < 0) ||
-	    sock_timeout(s, HTTPD_IDLE_NS) < 0 ||
+	if (slot < 0 || sock_timeout(s, HTTPD_IDLE_NS) < 0 ||
 	    (c = malloc(sizeof(*c))) == NULL) {
 		goto fail;
 	}
 	memset(c, 0, offsetof(struct conn, req));
-	c->s = s;
-	c->since = sys_time_ns();
+	c->cap.s = s;
+	c->cap.since = sys_time_ns();
 	if ((t = thread_create(conn_thread, c, CONN_STACK)) == NULL) {
 		goto fail;
 	}
 	thread_detach(t);
-	conns[slot] = c;
+	conns[slot] = &c->cap;
 	return;
 fail:
 	free(c);
