@@ -427,6 +427,25 @@ int event_sleep_ns(uint64_t ns)
 	return event_sleep_until(sys_time_ns() + ns);
 }
 
+int event_block_until(struct thread **slot, uint64_t deadline_ns)
+{
+	struct event_timer t;
+
+	if (deadline_ns && sys_time_ns() >= deadline_ns) {
+		return E_TIMEOUT;
+	}
+	*slot = thread_self();
+	if (deadline_ns) {
+		event_timer_add(&t, deadline_ns, wake_timer, thread_self());
+	}
+	thread_block();
+	if (deadline_ns) {
+		event_timer_cancel(&t);
+	}
+	*slot = NULL;
+	return 0;
+}
+
 struct console_wait {
 	struct thread *t;
 	char *buf;

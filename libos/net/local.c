@@ -15,6 +15,7 @@
 #include <libos/thread.h>
 #include <net/sock_backend.h>
 #include <net/stack.h>
+#include "deadline.h"
 #include "nsock.h"
 
 #define LOCAL_SOCKS 256
@@ -61,47 +62,6 @@ static int slot_for(struct nsock *ns)
 	return E_NOMEM;
 }
 
-static void wake_timer(struct event_timer *t)
-{
-	thread_wake(t->arg);
-}
-
-/* wait: blocks the caller until a notify of l (or the deadline: 0 none);
- * E_TIMEOUT once the deadline has passed */
-static int wait(struct lsock *l, struct thread **slot, uint64_t deadline)
-{
-	struct event_timer t;
-
-	if (deadline && sys_time_ns() >= deadline) {
-		return E_TIMEOUT;
-	}
-	*slot = thread_self();
-	if (deadline) {
-		event_timer_add(&t, deadline, wake_timer, thread_self());
-	}
-	thread_block();
-	if (deadline) {
-		event_timer_cancel(&t);
-	}
-	*slot = NULL;
-	(void)l;
-	return 0;
-}
-
-static uint64_t deadline_of(const struct lsock *l)
-{
-	return l->timeout_ns ? sys_time_ns() + l->timeout_ns : 0;
-}
-
-/* until: the earlier of a call's deadline dl and the socket's (0: none) */
-static uint64_t until(const struct lsock *l, uint64_t dl)
-{
-	if (!l->deadline || (dl && dl < l->deadline)) {
-		return dl;
-	}
-	return l->deadline;
-}
-
 static int l_init(uint64_t timeout_ns)
 {
 	(void)timeout_ns;
@@ -134,9 +94,10 @@ static int l_accept(int s, struct sock_addr *peer)
 	if (!l || nsock_kind(l->ns) != NSOCK_LISTEN) {
 		return E_INVAL;
 	}
-	dl = deadline_of(l);
+	dl = deadline_after(l->timeout_ns);
 	while ((r = nsock_accept(l->ns, &ns, peer)) == E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
+		if ((r = event_block_until(
+			     &l->rx_wait, deadline_first(dl, l->deadline))) < 0) {
 			return r;
 		}
 	}
@@ -154,7 +115,7 @@ static int l_tcp_connect(const struct sock_addr *to)
 	}
 	l = &socks[s];
 	while ((r = nsock_connected(ns)) == E_AGAIN) {
-		wait(l, &l->tx_wait, 0);
+		event_block_until(&l->tx_wait, 0);
 	}
 	if (r < 0) {
 		nsock_close(ns);
@@ -176,7 +137,7 @@ static long l_send(int s, const void *buf, size_t len)
 	while (done < len) {
 		n = nsock_send(l->ns, (const char *)buf + done, len - done);
 		if (n == E_AGAIN) {
-			if (wait(l, &l->tx_wait, l->deadline) < 0) {
+			if (event_block_until(&l->tx_wait, l->deadline) < 0) {
 				return E_TIMEOUT;
 			}
 			if (!get(s)) {
@@ -202,9 +163,10 @@ static long l_recv(int s, void *buf, size_t cap)
 	if (!l || nsock_kind(l->ns) != NSOCK_TCP) {
 		return E_INVAL;
 	}
-	dl = deadline_of(l);
+	dl = deadline_after(l->timeout_ns);
 	while ((n = nsock_peek(l->ns, buf, cap)) == E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
+		if ((r = event_block_until(
+			     &l->rx_wait, deadline_first(dl, l->deadline))) < 0) {
 			return r;
 		}
 		if (!get(s)) {
@@ -290,10 +252,11 @@ static long l_recvfrom(int s, void *buf, size_t cap, struct sock_addr *from)
 	if (!l || nsock_kind(l->ns) != NSOCK_UDP) {
 		return E_INVAL;
 	}
-	dl = deadline_of(l);
+	dl = deadline_after(l->timeout_ns);
 	while ((n = nsock_peek_datagram(l->ns, buf, cap, from)) ==
 	       E_AGAIN) {
-		if ((r = wait(l, &l->rx_wait, until(l, dl))) < 0) {
+		if ((r = event_block_until(
+			     &l->rx_wait, deadline_first(dl, l->deadline))) < 0) {
 			return r;
 		}
 		if (!get(s)) {

@@ -40,6 +40,7 @@
 #include <monitor_if.h>
 #include <net/proto.h>
 #include <net/sock_backend.h>
+#include "deadline.h"
 #include "net_if.h"
 
 #define WATCH_NS 500000000ull
@@ -687,40 +688,6 @@ static int r_init(uint64_t timeout_ns)
 
 /* --------------------------------------------------------------- calls */
 
-/* wait: blocks until a wake through *slot or the deadline (0: none) */
-static int wait(struct thread **slot, uint64_t deadline)
-{
-	struct event_timer t;
-
-	if (deadline && sys_time_ns() >= deadline) {
-		return E_TIMEOUT;
-	}
-	*slot = thread_self();
-	if (deadline) {
-		event_timer_add(&t, deadline, wake_timer, thread_self());
-	}
-	thread_block();
-	if (deadline) {
-		event_timer_cancel(&t);
-	}
-	*slot = NULL;
-	return 0;
-}
-
-static uint64_t deadline_of(const struct rsock *s)
-{
-	return s->timeout_ns ? sys_time_ns() + s->timeout_ns : 0;
-}
-
-/* until: the earlier of a call's deadline dl and the socket's (0: none) */
-static uint64_t until(const struct rsock *s, uint64_t dl)
-{
-	if (!s->deadline || (dl && dl < s->deadline)) {
-		return dl;
-	}
-	return s->deadline;
-}
-
 /* call: what a generated call gave (r), else the reply's own err */
 #define call(r, err) ({ int r_ = (r); r_ < 0 ? r_ : (err); })
 
@@ -810,7 +777,7 @@ static int r_accept(int sd, struct sock_addr *peer)
 	if (!l) {
 		return E_INVAL;
 	}
-	dl = deadline_of(l);
+	dl = deadline_after(l->timeout_ns);
 	while (!l->nacc) {
 		if (l->err) {
 			return l->err;
@@ -823,7 +790,8 @@ static int r_accept(int sd, struct sock_addr *peer)
 			l->acc_err = 0;
 			return r;
 		}
-		if ((r = wait(&l->rx_wait, until(l, dl))) < 0) {
+		if ((r = event_block_until(
+			     &l->rx_wait, deadline_first(dl, l->deadline))) < 0) {
 			return r; /* the grant stays: the next accept gets it */
 		}
 		if (!get(sd, R_LISTEN)) {
@@ -868,7 +836,7 @@ static long r_send(int sd, const void *buf, size_t len)
 			return s->err ? s->err : E_CLOSED;
 		}
 		if (!s->send_credit) {
-			if (wait(&s->tx_wait, s->deadline) < 0) {
+			if (event_block_until(&s->tx_wait, s->deadline) < 0) {
 				return E_TIMEOUT;
 			}
 			if (!get(sd, R_TCP)) {
@@ -915,7 +883,7 @@ static long r_recv(int sd, void *buf, size_t cap)
 	if (!s) {
 		return E_INVAL;
 	}
-	dl = deadline_of(s);
+	dl = deadline_after(s->timeout_ns);
 	while (!s->rx_len) {
 		if (s->eof) {
 			return 0;
@@ -923,7 +891,8 @@ static long r_recv(int sd, void *buf, size_t cap)
 		if (s->err) {
 			return s->err;
 		}
-		if ((r = wait(&s->rx_wait, until(s, dl))) < 0) {
+		if ((r = event_block_until(
+			     &s->rx_wait, deadline_first(dl, s->deadline))) < 0) {
 			return r;
 		}
 		if (!get(sd, R_TCP)) {
@@ -1038,12 +1007,13 @@ static long r_recvfrom(int sd, void *buf, size_t cap, struct sock_addr *from)
 	if (!s) {
 		return E_INVAL;
 	}
-	dl = deadline_of(s);
+	dl = deadline_after(s->timeout_ns);
 	while (!s->ndq) {
 		if (s->err) {
 			return s->err;
 		}
-		if ((r = wait(&s->rx_wait, until(s, dl))) < 0) {
+		if ((r = event_block_until(
+			     &s->rx_wait, deadline_first(dl, s->deadline))) < 0) {
 			return r;
 		}
 		if (!get(sd, R_UDP)) {

@@ -165,6 +165,14 @@ int event_wait_chan(struct chan *c);
 int event_sleep_until(uint64_t at_ns);
 int event_sleep_ns(uint64_t ns);
 
+/* event_block_until: the calling thread blocks until whoever finds it in
+ * *slot wakes it (thread_wake), or until deadline_ns (0: none); *slot is
+ * NULL again on return. E_TIMEOUT at once when the deadline has passed,
+ * else 0 (a wake-up, or the deadline: the caller looks again). From a
+ * thread, like thread_block (the blocking sockets, libos/net). */
+struct thread;
+int event_block_until(struct thread **slot, uint64_t deadline_ns);
+
 /* event_read_console: the calling thread waits for console input and
  * reads up to cap bytes of it into buf; returns how many (>= 1),
  * E_UNSUPPORTED off core 0, E_PERM inside a callback. Bytes beyond
