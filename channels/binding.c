@@ -230,15 +230,22 @@ void bind_fail_all(struct binding *b, int err)
 
 int bind_call_wait(struct binding *b, struct bind_call *c, uint64_t deadline_ns)
 {
-	bind_poll(b);
+	/* a reply already in (a peer on another core that polls): read it;
+	 * else nothing to read, and the look is a load */
+	if (chan_pending(&b->ch)) {
+		bind_poll(b);
+	}
+	/* the clock is read after each wait, not before the first: the
+	 * environment's wait returns at once for a deadline that has passed
+	 * (one clock read a call less: every monitor call waits once) */
 	while (!c->done) {
-		if (b->env->now_ns() >= deadline_ns) {
-			bind_call_cancel(b, c);
-			return E_TIMEOUT;
-		}
 		b->env->wait(b, c, deadline_ns);
 		if (!c->done) {
 			bind_poll(b);
+		}
+		if (!c->done && b->env->now_ns() >= deadline_ns) {
+			bind_call_cancel(b, c);
+			return E_TIMEOUT;
 		}
 	}
 	return c->result;

@@ -135,6 +135,10 @@ static struct exitq exitq;
 _Static_assert(EXITQ_SIZE == PROC_MAX, "an exit queue entry per slot");
 /* the process whose word mirrors the queue's length (SYS_REAP) */
 static struct proc *exitq_owner;
+/* SYS_RAN_MIRROR: the monitor's word the switch to another process sets,
+ * and that monitor */
+static volatile uint32_t *ran_word;
+static struct proc *ran_owner;
 
 struct proc *proc_find(uint32_t pid)
 {
@@ -382,6 +386,10 @@ static void end(struct proc *p, int64_t status)
 		/* its word goes with its memory */
 		exitq_mirror(&exitq, NULL);
 		exitq_owner = NULL;
+	}
+	if (p == ran_owner) {
+		ran_word = NULL;
+		ran_owner = NULL;
 	}
 	free_space(p->pml4);
 	/* room is certain: every queued exit holds its slot (unreaped) */
@@ -827,6 +835,12 @@ void proc_reap_mirror(struct proc *p, uint32_t *word)
 	exitq_mirror(&exitq, word);
 }
 
+void proc_ran_mirror(struct proc *p, uint32_t *word)
+{
+	ran_word = word;
+	ran_owner = word ? p : NULL;
+}
+
 void sched_yield(void)
 {
 	need_resched = true;
@@ -928,23 +942,13 @@ static void wake_now(struct proc *p)
 	p->events = 0;
 }
 
-/* wake_expired: waiting processes whose timeout passed or that have an
- * event become runnable, with the events as SYS_WAIT's result. The walk
- * is made only when it can find something (wakeq.h): an event was posted
- * or the earliest timeout came. */
-static void wake_expired(void)
+/* wake_walk: waiting processes whose timeout passed or that have an
+ * event become runnable, with the events as SYS_WAIT's result */
+static __attribute__((noinline)) void wake_walk(uint64_t now)
 {
-	uint64_t now, next = WAKEQ_NONE;
+	uint64_t next = WAKEQ_NONE;
 	unsigned i;
 
-	if (!waiting) {
-		wakeq_walked(&wq, WAKEQ_NONE);
-		return;
-	}
-	now = rdtsc();
-	if (!wakeq_due(&wq, now)) {
-		return;
-	}
 	SLOTS_EACH(i, waiting)
 	{
 		struct proc *p = &procs[i];
@@ -965,6 +969,24 @@ static void wake_expired(void)
 		}
 	}
 	wakeq_walked(&wq, next);
+}
+
+/* wake_expired: wake_walk, made only when it can find something
+ * (wakeq.h): an event was posted or the earliest timeout came. The
+ * tests inline, the walk apart: every return to ring 3 makes the tests,
+ * few walk. */
+static inline __attribute__((always_inline)) void wake_expired(void)
+{
+	uint64_t now;
+
+	if (!waiting) {
+		wakeq_walked(&wq, WAKEQ_NONE);
+		return;
+	}
+	now = rdtsc();
+	if (wakeq_due(&wq, now)) {
+		wake_walk(now);
+	}
 }
 
 void sched_tick(struct trap_frame *f)
@@ -1113,6 +1135,9 @@ void sched_return(struct trap_frame *f)
 			cur->frame = *f;
 		}
 		*f = next->frame;
+		if (ran_word && next != ran_owner) {
+			*ran_word = 1;
+		}
 		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
 			  next->pid);
 		write_cr3(next->pml4);

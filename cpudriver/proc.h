@@ -141,6 +141,11 @@ int proc_reap(uint32_t *pid, int64_t *status);
  * last call wins, and p's end stops it. NULL: stop. */
 void proc_reap_mirror(struct proc *p, uint32_t *word);
 
+/* proc_ran_mirror: from now on *word (as proc_reap_mirror's) is set to 1
+ * whenever this core switches to a process other than p; the last call
+ * wins, and p's end stops it. NULL: stop. */
+void proc_ran_mirror(struct proc *p, uint32_t *word);
+
 /* proc_address_spaces: the PML4s of up to max processes into out;
  * returns how many. */
 uint32_t proc_address_spaces(uint64_t *out, uint32_t max);

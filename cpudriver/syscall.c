@@ -605,11 +605,11 @@ static int64_t sys_doorbells(uint64_t uva, uint64_t n)
 	return bells_ring(bells, n, self.ncores, ring_bell_of, p);
 }
 
-/* reap_word: where the kernel sees the caller's word at va: 4-byte
+/* image_word (SYS_REAP, SYS_RAN_MIRROR): where the kernel sees the caller's word at va: 4-byte
  * aligned (not across a page), in its program image (never unmapped
  * while it lives: not the heap, which shrinks), its own writable memory;
  * NULL if not */
-static uint32_t *reap_word(uint64_t va)
+static uint32_t *image_word(uint64_t va)
 {
 	uint64_t page = 0, frame = 0, pa;
 
@@ -633,7 +633,7 @@ static int64_t sys_reap(uint64_t uva, uint64_t word_va)
 	if (!user_range_ok(uva, sizeof(out), true)) {
 		return E_FAULT;
 	}
-	if (word_va && !(word = reap_word(word_va))) {
+	if (word_va && !(word = image_word(word_va))) {
 		return E_FAULT;
 	}
 	if (word) {
@@ -645,6 +645,21 @@ static int64_t sys_reap(uint64_t uva, uint64_t word_va)
 		return r;
 	}
 	return copy_out(uva, &out, sizeof(out));
+}
+
+static int64_t sys_ran_mirror(uint64_t word_va)
+{
+	struct proc *p = proc_current();
+	uint32_t *word = NULL;
+
+	if (!p->monitor) {
+		return E_PERM;
+	}
+	if (word_va && !(word = image_word(word_va))) {
+		return E_FAULT;
+	}
+	proc_ran_mirror(p, word);
+	return 0;
 }
 
 static int64_t sys_trace(uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -812,6 +827,9 @@ void syscall_dispatch(struct trap_frame *f)
 		break;
 	case SYS_REAP:
 		r = sys_reap(a0, a1);
+		break;
+	case SYS_RAN_MIRROR:
+		r = sys_ran_mirror(a0);
 		break;
 	case SYS_CORE_INFO:
 		r = sys_core_info(a0, a1);

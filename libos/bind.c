@@ -67,16 +67,22 @@ static uint32_t self_core(void);
 struct binding *bind_mon_binding;
 int (*bind_core_lost)(uint32_t core);
 
-/* peer_lost: b's peer is on another core, declared lost; its calls are
- * ended (E_LOST) */
-static bool peer_lost(struct binding *b)
+/* lost_check: peer_lost past its first tests (apart: a call to our own
+ * monitor, every monitor call, pays no frame for it) */
+static __attribute__((noinline)) bool lost_check(struct binding *b)
 {
-	if (!bind_core_lost || b == bind_mon_binding ||
-	    b->peer_core == self_core() || !bind_core_lost(b->peer_core)) {
+	if (b->peer_core == self_core() || !bind_core_lost(b->peer_core)) {
 		return false;
 	}
 	bind_fail_all(b, E_LOST);
 	return true;
+}
+
+/* peer_lost: b's peer is on another core, declared lost; its calls are
+ * ended (E_LOST) */
+static inline bool peer_lost(struct binding *b)
+{
+	return bind_core_lost && b != bind_mon_binding && lost_check(b);
 }
 
 static void on_mon_msg(struct event_chan *e)

@@ -46,6 +46,20 @@ int local_rang;
  * loop's passes and set_sleep visit these, not all MAX_PROCS slots */
 static uint32_t proc_live;
 _Static_assert(MAX_PROCS <= 32, "a bit per process route");
+/* procs_ran: 1 when a program of this core may have written its channel
+ * since the loop last looked at the process routes. The kernel sets it
+ * whenever it switches to another process (SYS_RAN_MIRROR), and a program
+ * writes only while it runs, and runs only on this core: while it stays
+ * 0 (the pass that looks clears it first), drain_all skips the process
+ * routes, about a dozen instructions each (ten or so on core 0) on a pass
+ * that only a link's message started (an agreement's root waiting for its
+ * answers, a leaf lingering on its link). It stays 1 when the kernel
+ * keeps no such word for us, when a route is left with something unread
+ * (DRAIN_MAX, PROC_INFLIGHT), and set_sleep, which looks at every route
+ * before we halt, sets it when something came: nothing waits for a
+ * program to run again. */
+static volatile uint32_t procs_ran = 1;
+static int ran_kept;
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -424,7 +438,9 @@ static void outq_pop(int q)
 	}
 }
 
-int outq_flush(void)
+/* flush_some: outq_flush when something waits (apart: the usual pass,
+ * with nothing queued, pays no frame) */
+static __attribute__((noinline)) int flush_some(void)
 {
 	int done = 0;
 
@@ -447,6 +463,11 @@ int outq_flush(void)
 		}
 	}
 	return done;
+}
+
+int outq_flush(void)
+{
+	return outq_links || outq_progs ? flush_some() : 0;
 }
 
 /*
@@ -860,7 +881,7 @@ void links_look_all(void)
  * go"). A muted monitor reads no link. */
 int drain_all(void)
 {
-	int done = 0, full = linkscan_begin(&links_seen);
+	int done = 0, more = 0, full = linkscan_begin(&links_seen);
 
 	for (uint32_t w = 0; w < links_seen.words && !muted; w++) {
 		for (uint64_t m = linkscan_word(&links_seen, w, full); m;
@@ -875,8 +896,15 @@ int drain_all(void)
 			}
 		}
 	}
-	/* the process routes; a slot whose program is gone leaves the set
-	 * here (routeset.h's rule, without a walk of its own) */
+	/* the process routes, if a program may have written since we last
+	 * looked (procs_ran, cleared before the look: a switch during it
+	 * sets it again); a slot whose program is gone leaves the set here
+	 * (routeset.h's rule, without a walk of its own) */
+	if (!procs_ran) {
+		return done;
+	}
+	procs_ran = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	for (uint32_t m = proc_live; m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
 
@@ -884,7 +912,13 @@ int drain_all(void)
 			routeset_drop(&proc_live, i);
 		} else if (procs[i].b && chan_pending(&procs[i].b->ch)) {
 			done += drain(PROC_ROUTE + (int)i, &procs[i].b->ch);
+			if (procs[i].b && chan_pending(&procs[i].b->ch)) {
+				more = 1; /* left unread: look again */
+			}
 		}
+	}
+	if (more || !ran_kept) {
+		procs_ran = 1;
 	}
 	return done;
 }
@@ -923,9 +957,11 @@ int set_sleep(int sleep)
 		pending_any |= sleep_one(&procs[__builtin_ctz(m)].b->ch, sleep);
 	}
 	/* we stay up for it: the next pass looks at every link (it may be
-	 * one a pass of hot links would not look at yet) */
+	 * one a pass of hot links would not look at yet) and every process
+	 * route */
 	if (pending_any) {
 		linkscan_full_next(&links_seen);
+		procs_ran = 1;
 	}
 	return pending_any;
 }
@@ -970,6 +1006,8 @@ void join_mesh(void)
 {
 	struct sys_core sc;
 
+	/* procs_ran's keeper: without it every pass looks at every program */
+	ran_kept = sys_ran_mirror(&procs_ran) == 0;
 	mute_check();
 	if (me.core_id != 0) {
 		link_up(0, me.monlink_phys, 1);

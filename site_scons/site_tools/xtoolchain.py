@@ -40,7 +40,7 @@ def _common(env):
     e.Replace(CCFLAGS=['-std=c11', '-g', '-Wall', '-Wextra', '-Werror=implicit-function-declaration',
                        '-ffreestanding', '-fno-builtin', '-nostdinc', '-isystem', inc,
                        '-fno-pic', '-fno-pie', '-fno-stack-protector',
-                       '-fno-asynchronous-unwind-tables', '-fno-omit-frame-pointer',
+                       '-fno-asynchronous-unwind-tables', '-fomit-frame-pointer',
                        '-m64', '-march=x86-64'] + opt,
               ASFLAGS=['-g', '-m64', '-fno-pic', '-fno-pie'],
               CPPPATH=['#cpudriver/include', '#libos/include', '#channels/include',

@@ -234,6 +234,18 @@ enum sys_number {
 				monitor only: the heartbeats the other cores'
 				CPU drivers sent, for cores [0, n) (n at most
 				the core count); returns the count written */
+	SYS_RAN_MIRROR = 50, /* (u32 *word): monitor only; word (NULL: stop)
+				is a word of the caller's program image
+				(4-byte aligned, writable, its own; E_FAULT
+				otherwise) that the kernel sets to 1, from
+				this call on, whenever it switches to another
+				process of this core. A program writes its
+				channel to the monitor only while it runs,
+				and it runs only on this core: while the word
+				stays 0 (the monitor clears it), no process
+				route can hold anything new, and the
+				monitor's pass need not look at them
+				(docs/monitor.md, "The loop") */
 	SYS_COUNT
 };
 

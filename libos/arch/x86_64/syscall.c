@@ -158,6 +158,11 @@ long sys_reap_mirror(struct sys_exit *out, volatile uint32_t *queued)
 	return sys_call(SYS_REAP, (long)out, (long)queued, 0, 0);
 }
 
+long sys_ran_mirror(volatile uint32_t *word)
+{
+	return sys_call(SYS_RAN_MIRROR, (long)word, 0, 0, 0);
+}
+
 long sys_console_read(char *buf, size_t len)
 {
 	return sys_call(SYS_CONSOLE_READ, (long)buf, (long)len, 0, 0);
