@@ -22,6 +22,7 @@
 #include "slots.h"
 #define EXITQ_SIZE PROC_MAX
 #include "exitq.h"
+#include "ranmirror.h"
 #include "tscmemo.h"
 #include <abi/syscall.h>
 #include <arch/lapic.h>
@@ -135,10 +136,8 @@ static struct exitq exitq;
 _Static_assert(EXITQ_SIZE == PROC_MAX, "an exit queue entry per slot");
 /* the process whose word mirrors the queue's length (SYS_REAP) */
 static struct proc *exitq_owner;
-/* SYS_RAN_MIRROR: the monitor's word the switch to another process sets,
- * and that monitor */
-static volatile uint32_t *ran_word;
-static struct proc *ran_owner;
+/* SYS_RAN_MIRROR: the monitor's word the switch to another process sets */
+static struct ranmirror ran;
 
 struct proc *proc_find(uint32_t pid)
 {
@@ -387,10 +386,7 @@ static void end(struct proc *p, int64_t status)
 		exitq_mirror(&exitq, NULL);
 		exitq_owner = NULL;
 	}
-	if (p == ran_owner) {
-		ran_word = NULL;
-		ran_owner = NULL;
-	}
+	ranmirror_gone(&ran, p);
 	free_space(p->pml4);
 	/* room is certain: every queued exit holds its slot (unreaped) */
 	exitq_push(&exitq, p->pid, status, p);
@@ -837,8 +833,7 @@ void proc_reap_mirror(struct proc *p, uint32_t *word)
 
 void proc_ran_mirror(struct proc *p, uint32_t *word)
 {
-	ran_word = word;
-	ran_owner = word ? p : NULL;
+	ranmirror_set(&ran, word, p);
 }
 
 void sched_yield(void)
@@ -1135,9 +1130,7 @@ void sched_return(struct trap_frame *f)
 			cur->frame = *f;
 		}
 		*f = next->frame;
-		if (ran_word && next != ran_owner) {
-			*ran_word = 1;
-		}
+		ranmirror_switch(&ran, next);
 		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
 			  next->pid);
 		write_cr3(next->pml4);

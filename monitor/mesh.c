@@ -16,6 +16,7 @@
  */
 #include "monitor.h"
 #include "linkscan.h"
+#include "procscan.h"
 #include "routeset.h"
 #include <libos/timing.h>
 #include <stdlib.h>
@@ -46,20 +47,9 @@ int local_rang;
  * loop's passes and set_sleep visit these, not all MAX_PROCS slots */
 static uint32_t proc_live;
 _Static_assert(MAX_PROCS <= 32, "a bit per process route");
-/* procs_ran: 1 when a program of this core may have written its channel
- * since the loop last looked at the process routes. The kernel sets it
- * whenever it switches to another process (SYS_RAN_MIRROR), and a program
- * writes only while it runs, and runs only on this core: while it stays
- * 0 (the pass that looks clears it first), drain_all skips the process
- * routes, about a dozen instructions each (ten or so on core 0) on a pass
- * that only a link's message started (an agreement's root waiting for its
- * answers, a leaf lingering on its link). It stays 1 when the kernel
- * keeps no such word for us, when a route is left with something unread
- * (DRAIN_MAX, PROC_INFLIGHT), and set_sleep, which looks at every route
- * before we halt, sets it when something came: nothing waits for a
- * program to run again. */
-static volatile uint32_t procs_ran = 1;
-static int ran_kept;
+/* whether a pass looks at the process routes (procscan.h): only when
+ * the kernel says another process ran since the last look */
+static struct procscan procs_ran = {.ran = 1};
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -897,14 +887,11 @@ int drain_all(void)
 		}
 	}
 	/* the process routes, if a program may have written since we last
-	 * looked (procs_ran, cleared before the look: a switch during it
-	 * sets it again); a slot whose program is gone leaves the set here
+	 * looked (procscan.h); a slot whose program is gone leaves the set here
 	 * (routeset.h's rule, without a walk of its own) */
-	if (!procs_ran) {
+	if (!procscan_begin(&procs_ran)) {
 		return done;
 	}
-	procs_ran = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	for (uint32_t m = proc_live; m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
 
@@ -917,9 +904,7 @@ int drain_all(void)
 			}
 		}
 	}
-	if (more || !ran_kept) {
-		procs_ran = 1;
-	}
+	procscan_end(&procs_ran, more);
 	return done;
 }
 
@@ -961,7 +946,7 @@ int set_sleep(int sleep)
 	 * route */
 	if (pending_any) {
 		linkscan_full_next(&links_seen);
-		procs_ran = 1;
+		procscan_again(&procs_ran);
 	}
 	return pending_any;
 }
@@ -1007,7 +992,7 @@ void join_mesh(void)
 	struct sys_core sc;
 
 	/* procs_ran's keeper: without it every pass looks at every program */
-	ran_kept = sys_ran_mirror(&procs_ran) == 0;
+	procs_ran.kept = sys_ran_mirror(&procs_ran.ran) == 0;
 	mute_check();
 	if (me.core_id != 0) {
 		link_up(0, me.monlink_phys, 1);
