@@ -7,7 +7,8 @@
  * answered: "rogue: monitor still answers" and the child's exit status.
  * With "svc NAME" it then binds to service NAME, sends it the same kind
  * of garbage and one good message, which must come back: "rogue: service
- * still answers".
+ * still answers". Before all that it asks for the words the kernel keeps
+ * for the monitor (SYS_REAP's, SYS_RAN_MIRROR's), which must be refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,20 @@ int main(int argc, char **argv)
 	if (!c || sys_info(&in) < 0) {
 		printf("rogue: no monitor channel\n");
 		return 1;
+	}
+	/* the words the kernel keeps in its monitor's memory (SYS_REAP's
+	 * exit count, SYS_RAN_MIRROR's "another process ran"): a program
+	 * that took one over would leave the monitor's passes blind to
+	 * exits or to its programs' channels */
+	{
+		static volatile uint32_t word;
+		struct sys_exit e;
+		long a = sys_ran_mirror(&word);
+		long b = sys_reap_mirror(&e, &word);
+
+		printf("rogue: monitor words: ran %s, reap %s\n",
+		       a < 0 ? err_msg((int)a) : "taken",
+		       b < 0 ? err_msg((int)b) : "taken");
 	}
 	memset(junk, 0xee, sizeof(junk));
 	/* 1: a type nobody knows */
