@@ -49,8 +49,9 @@ struct bind_env {
 	/* pause: let ns pass (the peer's ring is full) */
 	void (*pause)(uint64_t ns);
 	/* wait: call c is not done yet: return when it may be (something
-	 * arrived on b) or at deadline_ns. It must see to it that b is read
-	 * (bind_poll), by this thread or another. */
+	 * arrived on b) or at deadline_ns, at once if that has passed
+	 * (bind_call_wait reads the clock only after a wait). It must see
+	 * to it that b is read (bind_poll), by this thread or another. */
 	void (*wait)(struct binding *b, struct bind_call *c,
 		     uint64_t deadline_ns);
 	/* wake: call c, which another thread waits for, is done */
