@@ -177,3 +177,37 @@ def turns(rows):
         else:
             t[2].append((prog, fn, n))
     return [tuple(t) for t in out]
+
+
+def window(rows, prog, fn, nth):
+    """The rows of one operation: from the nth (1-based) entry into
+    function fn of program prog (a row of it after a row of another
+    function) up to the next entry, not included; [] if there are not
+    that many."""
+    out, seen, prev = [], 0, None
+    for row in rows:
+        here = (row[1], row[2])
+        if here == (prog, fn) and prev != here:
+            seen += 1
+            if seen > nth:
+                break
+        prev = here
+        if seen == nth:
+            out.append(row)
+    return out
+
+
+def segments(rows):
+    """Consecutive rows of one vCPU and one image merged:
+    [(cpu, program, instructions, {function: instructions})], in order:
+    an operation's steps (a program's call, the kernel's switch, a
+    monitor's pass, another core's turn)."""
+    out = []
+    for cpu, prog, fn, n in rows:
+        if not out or out[-1][:2] != (cpu, prog):
+            out.append((cpu, prog, 0, {}))
+        c, p, total, fns = out[-1]
+        fns[fn] = fns.get(fn, 0) + n
+        out[-1] = (c, p, total + n, fns)
+    return out
+

@@ -2,6 +2,7 @@
 """python3 -m icountprof LOG --kernel ELF [--program NAME=ELF]...
                          [--start NAME] [--per N] [--top N]
                          [--turns FROM:TO] [--turn K]
+                         [--op PROGRAM:FUNCTION [--nth K] [--calls]]
 
 Where a guest's instructions went, from a QEMU log written with
 `-d in_asm,out_asm,exec,nochain -D LOG` under `-icount shift=0,sleep=off`
@@ -19,6 +20,13 @@ accel=icount qemu_args=...` boots so).
   --turns FROM:TO      list turns FROM..TO-1: a turn is one vCPU's run
                        until icount's round robin moves on
   --turn K             turn K, function by function, with running totals
+  --op PROG:FN         one operation: from the Kth entry into function FN
+                       of program PROG (--nth, default 2: the first may
+                       be cold) to the next; its steps (a vCPU's run in
+                       one image: the program's call, the kernel's switch,
+                       a monitor's pass) with running totals and each
+                       step's largest functions, or with --calls every
+                       function in order
 
 Exit status 0, 1 when the log holds no execution, 2 for a bad command
 line.
@@ -27,7 +35,18 @@ line.
 import argparse
 import sys
 
-from . import Image, attribute, read, totals, turns
+from . import Image, attribute, read, segments, totals, turns, window
+
+
+def turns_of_calls(rows):
+    """rows with consecutive rows of one function merged"""
+    out = []
+    for cpu, prog, fn, n in rows:
+        if out and out[-1][:3] == (cpu, prog, fn):
+            out[-1] = (cpu, prog, fn, out[-1][3] + n)
+        else:
+            out.append((cpu, prog, fn, n))
+    return out
 
 
 def main(argv=None):
@@ -40,6 +59,9 @@ def main(argv=None):
     ap.add_argument('--top', type=int, default=40)
     ap.add_argument('--turns')
     ap.add_argument('--turn', type=int)
+    ap.add_argument('--op')
+    ap.add_argument('--nth', type=int, default=2)
+    ap.add_argument('--calls', action='store_true')
     a = ap.parse_args(argv)
     progs = []
     for spec in a.program:
@@ -54,6 +76,28 @@ def main(argv=None):
         print('icountprof: %s: no block executions%s' % (
             a.log, ' of %s' % a.start if a.start else ''), file=sys.stderr)
         return 1
+    if a.op:
+        prog, sep, fn = a.op.partition(':')
+        if not sep or not prog or not fn or a.nth < 1:
+            ap.error('--op wants PROGRAM:FUNCTION, --nth at least 1')
+        op = window(rows, prog, fn, a.nth)
+        if not op:
+            print('icountprof: %s: no entry %d into %s' % (a.log, a.nth,
+                                                           a.op),
+                  file=sys.stderr)
+            return 1
+        acc = 0
+        if a.calls:
+            for cpu, prog, fn, n in turns_of_calls(op):
+                acc += n
+                print('%7d %6d  cpu %-3d %-12s %s' % (acc, n, cpu, prog, fn))
+            return 0
+        for cpu, prog, n, fns in segments(op):
+            acc += n
+            top = sorted(fns.items(), key=lambda x: -x[1])[:8]
+            print('%7d %6d  cpu %-3d %-12s %s' % (
+                acc, n, cpu, prog, ' '.join('%s:%d' % f for f in top)))
+        return 0
     t = turns(rows)
     if a.turn is not None:
         if not 0 <= a.turn < len(t):

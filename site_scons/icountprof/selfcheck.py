@@ -10,7 +10,7 @@ flush, an execution of a block the log never translated (skipped), and
 two vCPUs taking turns.
 """
 
-from . import Block, Image, attribute, owner, read, turns
+from . import Block, Image, attribute, owner, read, segments, turns, window
 from ostest import checks
 
 _want = checks.want
@@ -76,6 +76,20 @@ def _canned():
     _want(t == [(0, 8, [('a', 'fa', 8)]), (1, 1, [('kernel', 'kf', 1)]),
                 (0, 4, [('b', 'fb', 2), ('b', 'gb', 2)])],
           'turns: %s' % t)
+    # one operation: from the 2nd entry into b's fb to the next (none:
+    # to the end); an entry is a row after another function's
+    ops = [(0, 'b', 'fb', 2), (1, 'kernel', 'kf', 1), (1, 'kernel', 'kf', 3),
+           (0, 'b', 'fb', 1), (0, 'b', 'fb', 1), (0, 'b', 'gb', 2),
+           (0, 'b', 'fb', 5), (1, 'a', 'fa', 7)]
+    _want(window(ops, 'b', 'fb', 2) == ops[3:6], 'window 2: %s' %
+          window(ops, 'b', 'fb', 2))
+    _want(window(ops, 'b', 'fb', 3) == ops[6:], 'window 3: %s' %
+          window(ops, 'b', 'fb', 3))
+    _want(window(ops, 'b', 'fb', 4) == [], 'window 4: %s' %
+          window(ops, 'b', 'fb', 4))
+    seg = segments(ops[:6])
+    _want(seg == [(0, 'b', 2, {'fb': 2}), (1, 'kernel', 4, {'kf': 4}),
+                  (0, 'b', 4, {'fb': 2, 'gb': 2})], 'segments: %s' % seg)
     # the same bytes in two programs: neither is named
     twin = Image('twin', [(0x401000, 'ft')], PROG_B.segments)
     _want(owner(Block(0x401000, 2, bytes.fromhex('90c3')), KERNEL,
