@@ -605,10 +605,10 @@ static int64_t sys_doorbells(uint64_t uva, uint64_t n)
 	return bells_ring(bells, n, self.ncores, ring_bell_of, p);
 }
 
-/* image_word (SYS_REAP, SYS_RAN_MIRROR): where the kernel sees the caller's word at va: 4-byte
- * aligned (not across a page), in its program image (never unmapped
- * while it lives: not the heap, which shrinks), its own writable memory;
- * NULL if not */
+/* image_word (SYS_REAP, SYS_RAN_MIRROR): where the kernel sees the
+ * caller's word at va: 4-byte aligned (not across a page), in its program
+ * image (never unmapped while it lives: not the heap, which shrinks), its
+ * own writable memory; NULL if not */
 static uint32_t *image_word(uint64_t va)
 {
 	uint64_t page = 0, frame = 0, pa;
