@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * When the monitor's pass looks at its programs' routes (docs/monitor.md,
- * "The loop"). A program writes its channel only while it runs, and runs
+ * "Channels"). A program writes its channel only while it runs, and runs
  * only on this core; the kernel sets `ran` whenever it switches to
  * another process (SYS_RAN_MIRROR, cpudriver/ranmirror.h). So while `ran`
  * stays 0 no process route can hold anything the last look did not see,

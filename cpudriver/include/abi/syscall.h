@@ -245,7 +245,7 @@ enum sys_number {
 				stays 0 (the monitor clears it), no process
 				route can hold anything new, and the
 				monitor's pass need not look at them
-				(docs/monitor.md, "The loop") */
+				(docs/monitor.md, "Channels") */
 	SYS_COUNT
 };
 
