@@ -76,6 +76,12 @@ def main(argv=None):
         print('icountprof: %s: no block executions%s' % (
             a.log, ' of %s' % a.start if a.start else ''), file=sys.stderr)
         return 1
+    unknown = sum(n for _, prog, _, n in rows if prog == '?')
+    if unknown * 10 > sum(n for *_, n in rows):
+        print('icountprof: %d%% of the instructions are in blocks no image '
+              'given holds: was %s written by a build of these ELFs?' % (
+                  unknown * 100 // sum(n for *_, n in rows), a.log),
+              file=sys.stderr)
     if a.op:
         prog, sep, fn = a.op.partition(':')
         if not sep or not prog or not fn or a.nth < 1:
