@@ -1108,9 +1108,10 @@ static struct proc *idle(bool looked)
 	}
 }
 
-void sched_return(struct trap_frame *f)
+struct trap_frame *sched_return(struct trap_frame *f)
 {
 	struct proc *next;
+	struct trap_frame *back = f;
 
 	/* cur's registers stay in f (frame_of): a wait of cur that ends
 	 * before we pick puts its result there */
@@ -1129,7 +1130,9 @@ void sched_return(struct trap_frame *f)
 		if (cur) {
 			cur->frame = *f;
 		}
-		*f = next->frame;
+		/* next's registers go back from its slot itself (entry.S):
+		 * no copy onto the kernel stack first */
+		back = &next->frame;
 		ranmirror_switch(&ran, next);
 		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
 			  next->pid);
@@ -1137,6 +1140,7 @@ void sched_return(struct trap_frame *f)
 		cur = next;
 	}
 	arm_timer();
+	return back;
 }
 
 void sched_start(void)

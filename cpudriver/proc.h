@@ -190,7 +190,7 @@ void sched_tick(struct trap_frame *f);
 
 /* sched_return: at the end of every trap from ring 3: picks what runs next
  * (halting while nothing can), puts its frame in f and arms the timer. */
-void sched_return(struct trap_frame *f);
+struct trap_frame *sched_return(struct trap_frame *f);
 
 /* sched_start: run the first process; never returns. */
 __attribute__((noreturn)) void sched_start(void);

@@ -52,8 +52,8 @@ static struct agree {
 static uint32_t next_op;
 /* bit i: ops[i].used (agree_waiting, on every pass of every monitor,
  * then looks only at operations in progress: usually none) */
-static uint32_t ops_used;
-_Static_assert(MAX_AGREE <= 32, "ops_used is one word");
+uint32_t agree_ops; /* monitor.h */
+_Static_assert(MAX_AGREE <= 32, "agree_ops is one word");
 
 /* link_to: a route straight to core c's monitor (c above this core),
  * offering a new link through core 0 when there is none; -1 if none can
@@ -131,7 +131,7 @@ static struct agree *op_new(void)
 		if (!ops[i].used) {
 			memset(&ops[i], 0, sizeof(ops[i]));
 			ops[i].used = 1;
-			ops_used |= 1u << i;
+			agree_ops |= 1u << i;
 			return &ops[i];
 		}
 	}
@@ -161,7 +161,7 @@ static struct agree *op_find(uint32_t op, int child_route)
 	if (child_route < 0 || child_route >= (int)me.ncores) {
 		return 0;
 	}
-	for (uint32_t m = ops_used; m; m &= m - 1) {
+	for (uint32_t m = agree_ops; m; m &= m - 1) {
 		struct agree *a = &ops[__builtin_ctz(m)];
 
 		if (a->op == op && a->waiting &&
@@ -178,7 +178,7 @@ static int finish(struct agree *a, int root)
 	int from = a->from;
 
 	a->used = 0;
-	ops_used &= ~(1u << (a - ops));
+	agree_ops &= ~(1u << (a - ops));
 	a->cores++; /* this monitor */
 	if (root) {
 		struct monitor_agree_reply rep = {a->call_id, a->err, a->cores,
@@ -370,7 +370,7 @@ int agree_waiting(void)
 {
 	int n = 0;
 
-	for (uint32_t m = ops_used; m; m &= m - 1) {
+	for (uint32_t m = agree_ops; m; m &= m - 1) {
 		n += ops[__builtin_ctz(m)].waiting != 0;
 	}
 	return n;

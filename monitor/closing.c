@@ -14,7 +14,7 @@
 /* the close taken from the kernel that waits for room in its link (a
  * burst of closes is delayed, never dropped: the kernel keeps the rest) */
 static struct sys_chan_closed held;
-static bool holding;
+bool closes_held; /* monitor.h */
 
 int closes_drain(void)
 {
@@ -24,10 +24,10 @@ int closes_drain(void)
 		struct monitor_chan_closed m;
 		int to;
 
-		if (!holding && sys_chan_closed(&held) != 0) {
+		if (!closes_held && sys_chan_closed(&held) != 0) {
 			return done;
 		}
-		holding = true;
+		closes_held = true;
 		to = relay_target(held.core);
 		if (to >= 0 && !link_has_room(to)) {
 			return done; /* again on the next pass */
@@ -35,7 +35,7 @@ int closes_drain(void)
 		m = (struct monitor_chan_closed){held.core, me.core_id,
 						 held.phys, held.seal.seq,
 						 held.seal.mac};
-		holding = false;
+		closes_held = false;
 		done++;
 		if (health_lost(held.core)) {
 			/* its frame is in a lost core's partition: nobody
@@ -48,11 +48,6 @@ int closes_drain(void)
 			       me.core_id, held.core, (unsigned long)held.phys);
 		}
 	}
-}
-
-int closes_holding(void)
-{
-	return holding;
 }
 
 int on_chan_closed(void *vctx, const struct monitor_chan_closed *m)

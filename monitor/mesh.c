@@ -19,6 +19,7 @@
 #include "procscan.h"
 #include "routeset.h"
 #include <libos/timing.h>
+#include <libos/trace.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,7 +234,8 @@ static uint32_t lost_links[MAX_CORES], lost_procs[MAX_PROCS];
  * `start mute on CORE`, see mute_check) */
 static int muted;
 
-static struct binding *route_binding(int route)
+static inline __attribute__((always_inline)) struct binding *
+route_binding(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
 		return procs[route - PROC_ROUTE].pid
@@ -296,7 +298,7 @@ int route_attach(int route, void *frame, int side, uint32_t peer_core,
 }
 
 /* lost_count: the counter of route's lost messages (0: none) */
-static uint32_t *lost_count(int route)
+static inline uint32_t *lost_count(int route)
 {
 	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
 		return &lost_procs[route - PROC_ROUTE];
@@ -324,19 +326,26 @@ static void send_lost(int route, uint8_t type, int err)
 	}
 }
 
-/* send_taken: route took a message: the end of a silence, if any */
-static void send_taken(int route)
+/* taken_again: route took a message after a silence: logged, and the
+ * count starts again */
+static __attribute__((noinline)) void taken_again(int route, uint32_t *lost)
+{
+	printf("monitor %u: %s 0x%x reads again; %u messages to it "
+	       "were lost\n",
+	       me.core_id, route >= PROC_ROUTE ? "program" : "core",
+	       route >= PROC_ROUTE ? route_pid(route) : (uint32_t)route,
+	       *lost);
+	*lost = 0;
+}
+
+/* send_taken: route took a message: the end of a silence, if any
+ * (inline: every send asks, and almost never is there one) */
+static inline void send_taken(int route)
 {
 	uint32_t *lost = lost_count(route);
 
 	if (lost && *lost) {
-		printf("monitor %u: %s 0x%x reads again; %u messages to it "
-		       "were lost\n",
-		       me.core_id, route >= PROC_ROUTE ? "program" : "core",
-		       route >= PROC_ROUTE ? route_pid(route)
-					   : (uint32_t)route,
-		       *lost);
-		*lost = 0;
+		taken_again(route, lost);
 	}
 }
 
@@ -378,8 +387,8 @@ static struct {
 	struct outmsg *head, *tail;
 	uint32_t len;
 } outq[OUTQS];
-static uint32_t outq_links; /* links with something queued */
-static uint32_t outq_progs; /* programs with something queued */
+uint32_t outq_links; /* links with something queued (monitor.h) */
+uint32_t outq_progs; /* programs with something queued */
 static uint64_t outq_used_ns; /* when one was last added to (0: trimmed) */
 #define OUTQ_KEEP_NS 1000000000ull
 
@@ -428,9 +437,8 @@ static void outq_pop(int q)
 	}
 }
 
-/* flush_some: outq_flush when something waits (apart: the usual pass,
- * with nothing queued, pays no frame) */
-static __attribute__((noinline)) int flush_some(void)
+/* outq_flush_some: outq_flush when something waits (monitor.h) */
+int outq_flush_some(void)
 {
 	int done = 0;
 
@@ -453,26 +461,6 @@ static __attribute__((noinline)) int flush_some(void)
 		}
 	}
 	return done;
-}
-
-int outq_flush(void)
-{
-	return outq_links || outq_progs ? flush_some() : 0;
-}
-
-/*
- * sleep_at_once: whether the loop may skip its poll window. The window
- * exists so that an answer on its way needs no doorbell; a monitor whose
- * last message ended its part (an agreement's monitor below the root that
- * has answered upwards) waits for nothing, and polling would only hold
- * its core and, where vCPUs outnumber host CPUs, the host CPU the cores it
- * is waiting for need (docs/benchmarks.md, "Agreement"). Only when no
- * relayed call, no agreement and no queued message waits.
- */
-int sleep_at_once(void)
-{
-	return nothing_due && !outq_links && !outq_progs &&
-	       relay_count(&relays) == 0 && agree_waiting() == 0;
 }
 
 int outq_quiet(void)
@@ -775,22 +763,65 @@ static int relay_reply(struct ctx *cx, uint8_t type, uint8_t *buf, int n,
 
 #define DRAIN_MAX 32
 
+/* handle: one message of n bytes (or the error n < 0) that came on route;
+ * apart from drain's loop, which then keeps its registers for the ring.
+ * Tracing off, the handlers are called without their tracing wrappers
+ * (tracing.c's two tables). */
+static __attribute__((noinline)) void handle(int route, uint8_t type,
+					     uint8_t *buf, int n)
+{
+	struct relay_entry e;
+	struct ctx cx;
+	uint32_t id;
+	int r;
+
+	if (n < 0) {
+		complain(route, 0, buf, -1, n);
+		return;
+	}
+	cx.route = route;
+	cx.relay = 0;
+	/* a reply to a call we relayed (none is: no look) */
+	if (relays.used && relay_reply(&cx, type, buf, n, &e)) {
+		return;
+	}
+	/* what only monitors may send is refused from a program
+	 * (`from monitor` in monitor.if) */
+	r = monitor_dispatch_from(mon_trace ? &handlers : &handlers_plain, &cx,
+				  route_pid(route) ? IFC_FROM_PROGRAM
+						   : IFC_FROM_MONITOR,
+				  type, buf, (size_t)n);
+	if (r == E_NOSYS && !route_pid(route) &&
+	    monitor_bind_iface.reply_id_of(type, buf, (size_t)n, &id) == 0) {
+		/* a reply no relayed call waits for (any more) */
+		printf("monitor %u: %s %u from route %d matches "
+		       "nothing\n",
+		       me.core_id, monitor_msg_name(type), id, route);
+	} else if (r == E_NOSYS || r == E_FORMAT || r == E_PERM) {
+		complain(route, type, buf, n, r);
+	}
+}
+
+/* heard: the link we lingered for spoke (its gap is timed, main.c) */
+static __attribute__((noinline)) void heard(void)
+{
+	heard_tsc = timing_tsc();
+	heard_route = -1;
+}
+
 /* drain: handle what arrived on route, whose channel c holds a message
  * (drain_all looked; a muted monitor never reads a link: the peer sees a
  * silent monitor); returns messages handled */
 int drain(int route, struct chan *c)
 {
 	static uint8_t buf[IFC_MAX_MSG];
-	struct relay_entry e;
-	struct ctx cx;
 	uint8_t type = 0;
-	uint32_t id;
-	int n, done = 0, r;
+	int n, done = 0;
 
 	/* a program with PROC_INFLIGHT calls relayed and not answered is
 	 * not read until one is: its own ring fills and its sends wait (a
 	 * flooding program pushes back on itself, not on the links) */
-	if (route >= PROC_ROUTE &&
+	if (route >= PROC_ROUTE && relays.used &&
 	    relay_count_from(&relays, route) >= PROC_INFLIGHT) {
 		return 0;
 	}
@@ -803,36 +834,11 @@ int drain(int route, struct chan *c)
 		if (route < PROC_ROUTE) {
 			link_msgs++;
 			if (route == heard_route) {
-				heard_tsc = timing_tsc();
-				heard_route = -1;
+				heard();
 			}
 		}
-		if (n < 0) {
-			complain(route, 0, buf, -1, n);
-			continue;
-		}
-		cx.route = route;
-		cx.relay = 0;
-		if (relay_reply(&cx, type, buf, n, &e)) {
-			c = route_chan(route);
-			continue;
-		}
-		/* what only monitors may send is refused from a program
-		 * (`from monitor` in monitor.if) */
-		r = monitor_dispatch_from(&handlers, &cx,
-					  route_pid(route) ? IFC_FROM_PROGRAM
-							   : IFC_FROM_MONITOR,
-					  type, buf, (size_t)n);
-		if (r == E_NOSYS && !route_pid(route) &&
-		    monitor_bind_iface.reply_id_of(type, buf, (size_t)n,
-						   &id) == 0) {
-			/* a reply no relayed call waits for (any more) */
-			printf("monitor %u: %s %u from route %d matches "
-			       "nothing\n",
-			       me.core_id, monitor_msg_name(type), id, route);
-		} else if (r == E_NOSYS || r == E_FORMAT || r == E_PERM) {
-			complain(route, type, buf, n, r);
-		}
+		handle(route, type, buf, n);
+		/* the handler may have closed the route */
 		c = route_chan(route);
 	}
 	return done;

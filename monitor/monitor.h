@@ -74,7 +74,8 @@ extern struct relay_table relays; /* calls relayed to other monitors */
 extern uint64_t link_msgs; /* sent or received on links since boot */
 
 /* the dispatch table (main.c) */
-extern const struct monitor_handlers handlers;
+extern const struct monitor_handlers handlers; /* traced */
+extern const struct monitor_handlers handlers_plain; /* tracing off */
 
 /* mesh.c */
 struct chan *route_chan(int route);
@@ -98,7 +99,6 @@ uint32_t route_pid(int route);
  * program ended); outq_release: with every queue empty for a second, the
  * heap's free top goes back to the core; else when to ask again (0:
  * nothing to release) */
-int outq_flush(void);
 uint64_t outq_pending(void);
 void outq_drop(int route);
 uint64_t outq_release(uint64_t now);
@@ -133,7 +133,6 @@ extern int local_sent;
 /* local_rang: a program of this core slept on its channel and we rang
  * it since the loop last yielded (main.c yields to it after the pass) */
 extern int local_rang;
-int sleep_at_once(void);
 /* pass_sent: the route the loop's current pass last sent on (-1:
  * nothing; main.c resets it before each pass, send_on sets it) */
 extern int pass_sent;
@@ -171,7 +170,6 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m);
 /* asker: the process slot of a program route (one holding nothing if the
  * program is gone), NULL for a monitor's */
 struct pchan *asker(int route);
-int reap(void);
 /* what runs on the other cores (core 0, docs/failures.md): proc_born
  * adds, ran_gone drops an exit; procs_core_lost reports a lost core's
  * processes to their watchers with MON_EXIT_LOST */
@@ -251,8 +249,6 @@ int on_link_offer(void *vctx, const struct monitor_link_offer *m);
 /* closes_drain: pass our kernel's closes of other cores' channel frames to
  * their cores (closing.c); on_chan_closed: such a close reached us */
 int closes_drain(void);
-/* closes_holding: one taken waits for room in its link */
-int closes_holding(void);
 int on_chan_closed(void *vctx, const struct monitor_chan_closed *m);
 /* agree_expire: operations whose children did not all answer in time are
  * answered E_TIMEOUT; returns the next deadline (0: none waits) */
@@ -309,5 +305,46 @@ int on_move_checked(void *vctx, const struct monitor_move_req *m);
 /* tracing.c: the clock measurement at boot (the handler table is there
  * too, with the tracing of monitor operations) */
 void clock_start(void);
+
+/*
+ * The loop's quick looks, inline: a pass that finds nothing to do pays no
+ * call for them (every pass of every monitor asks each).
+ *   outq_flush: messages waiting for room (mesh.c's queues) go out
+ *   reap: exits the kernel says ended are reaped (place.c)
+ *   closes_holding: a channel close taken waits for room in its link
+ *     (closing.c)
+ *   sleep_at_once: nothing_due, and no relayed call, no agreement and no
+ *     queued message waits: the loop may sleep without its poll window,
+ *     which exists so that an answer on its way needs no doorbell (a
+ *     monitor whose part ended waits for nothing, and polling would only
+ *     hold the core: docs/benchmarks.md, "Agreement")
+ */
+extern uint32_t outq_links, outq_progs; /* mesh.c: routes with a queue */
+extern volatile uint32_t exits_queued;	/* place.c: the kernel's word */
+extern bool closes_held;		/* closing.c */
+extern uint32_t agree_ops;		/* agree.c: a bit per operation */
+int outq_flush_some(void);
+int reap_some(void);
+
+static inline int outq_flush(void)
+{
+	return outq_links || outq_progs ? outq_flush_some() : 0;
+}
+
+static inline int reap(void)
+{
+	return exits_queued ? reap_some() : 0; /* nothing ended: no call */
+}
+
+static inline int closes_holding(void)
+{
+	return closes_held;
+}
+
+static inline int sleep_at_once(void)
+{
+	return nothing_due && !outq_links && !outq_progs && relays.used == 0 &&
+	       (!agree_ops || agree_waiting() == 0);
+}
 
 #endif

@@ -637,7 +637,7 @@ int on_kill_req(void *vctx, const struct monitor_kill_req *m)
  * it once the first SYS_REAP asked it to (abi/syscall.h): a pass reads
  * it and makes no system call while it is 0. 1 until then (and for good
  * if the kernel refused the word): every pass asks. */
-static volatile uint32_t exits_queued = 1;
+volatile uint32_t exits_queued = 1; /* monitor.h */
 static int exits_mirror_asked;
 
 static long reap_next(struct sys_exit *e)
@@ -659,9 +659,8 @@ static long reap_next(struct sys_exit *e)
 	return r;
 }
 
-/* reap_some: reap, when the kernel says something ended (apart: the
- * usual pass, with nothing ended, pays no frame) */
-static __attribute__((noinline)) int reap_some(void)
+/* reap_some: reap, when the kernel says something ended (monitor.h) */
+int reap_some(void)
 {
 	struct sys_exit e;
 	int done = 0;
@@ -700,11 +699,6 @@ static __attribute__((noinline)) int reap_some(void)
 		give_back_unused();
 	}
 	return done;
-}
-
-int reap(void)
-{
-	return exits_queued ? reap_some() : 0; /* nothing ended: no call */
 }
 
 void start_manifest_programs(void)

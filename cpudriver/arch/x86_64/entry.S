@@ -57,6 +57,11 @@ trap_common:
 	cld
 	mov %rsp, %rdi
 	call trap_handler
+	/* the frame to go back with: this one, or another process's slot
+	 * (sched_return); interrupts stay off until iretq or sysretq, and
+	 * an NMI has a stack of its own (IST), so nothing else runs on that
+	 * slot as a stack */
+	mov %rax, %rsp
 	.globl trap_return
 trap_return:
 	cmpq $VEC_SYSCALL, FRAME_VECTOR(%rsp)

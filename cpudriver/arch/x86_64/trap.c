@@ -208,7 +208,7 @@ static void interrupt(struct trap_frame *f)
 	}
 }
 
-void trap_handler(struct trap_frame *f)
+struct trap_frame *trap_handler(struct trap_frame *f)
 {
 	bool from_user = (f->cs & 3) == 3;
 
@@ -222,7 +222,5 @@ void trap_handler(struct trap_frame *f)
 	} else {
 		interrupt(f);
 	}
-	if (from_user) {
-		sched_return(f);
-	}
+	return from_user ? sched_return(f) : f;
 }

@@ -30,7 +30,7 @@ void trap_init(void);
 
 /* trap_handler: called from entry.S with the frame; returns to the frame
  * (which the scheduler may have replaced). */
-void trap_handler(struct trap_frame *f);
+struct trap_frame *trap_handler(struct trap_frame *f);
 
 /* trap_enter_user: load frame f onto the kernel stack and return to ring 3
  * with it. Never returns. */
