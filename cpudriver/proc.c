@@ -1133,7 +1133,7 @@ struct trap_frame *sched_return(struct trap_frame *f)
 		/* next's registers go back from its slot itself (entry.S):
 		 * no copy onto the kernel stack first */
 		back = &next->frame;
-		ranmirror_switch(&ran, next);
+		ranmirror_switch(&ran, next, next->pid);
 		TRACE_PID(ktrace, TRACE_SWITCH, next->pid, cur ? cur->pid : 0,
 			  next->pid);
 		write_cr3(next->pml4);

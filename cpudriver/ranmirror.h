@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The monitor's "another process ran" word (SYS_RAN_MIRROR): a word of the
- * monitor's own memory that the kernel sets to 1 whenever it switches to
- * another process of this core. The monitor clears it before it looks at
- * its programs' routes and skips them while it stays 0
+ * The monitor's "which processes ran" word (SYS_RAN_MIRROR): a word of
+ * the monitor's own memory in which the kernel sets bit (pid % 32)
+ * whenever it switches to another process of this core (ranmirror_bit).
+ * The monitor clears it before it looks at its programs' routes, skips
+ * them all while it stays 0 and looks only at those whose bit is set
  * (monitor/procscan.h): a program writes its channel only while it runs,
- * and it runs only here. Written by the kernel of the same core, so a
- * plain store is seen by the monitor's next load; the kernel never reads
- * it back. A pure helper, so that the host tests can drive it with the
+ * and it runs only here; two programs that share a bit only cost a look.
+ * Written by the kernel of the same core while the monitor does not run,
+ * so a plain read and store are seen by the monitor's next load. A pure helper, so that the host tests can drive it with the
  * monitor's side (tests/unit/test_procscan.c).
  */
 #ifndef RANMIRROR_H
@@ -29,12 +30,18 @@ static inline void ranmirror_set(struct ranmirror *m, volatile uint32_t *word,
 	m->owner = word ? owner : NULL;
 }
 
-/* ranmirror_switch: the core switches to process next */
+/* ranmirror_bit: the bit of process pid in the word */
+static inline uint32_t ranmirror_bit(uint32_t pid)
+{
+	return 1u << (pid % 32);
+}
+
+/* ranmirror_switch: the core switches to process next, whose pid is pid */
 static inline void ranmirror_switch(const struct ranmirror *m,
-				    const void *next)
+				    const void *next, uint32_t pid)
 {
 	if (m->word && next != m->owner) {
-		*m->word = 1;
+		*m->word |= ranmirror_bit(pid);
 	}
 }
 

@@ -50,7 +50,12 @@ static uint32_t proc_live;
 _Static_assert(MAX_PROCS <= 32, "a bit per process route");
 /* whether a pass looks at the process routes (procscan.h): only when
  * the kernel says another process ran since the last look */
-static struct procscan procs_ran = {.ran = 1};
+static struct procscan procs_ran = {.ran = PROCSCAN_ALL};
+/* by_bit[b]: the process routes whose program's pid has bit b in that word
+ * (pid % 32 == b; a route is in one, its_bit's: set when it is attached),
+ * so that a pass walks the routes of the programs that ran, not all */
+static uint32_t by_bit[32];
+static uint8_t its_bit[MAX_PROCS];
 
 static struct relay_entry relay_entries[MAX_PENDING];
 struct relay_table relays = {.e = relay_entries,
@@ -288,9 +293,14 @@ int route_attach(int route, void *frame, int side, uint32_t peer_core,
 	outq_drop(route); /* nothing of a former holder of the route */
 	if (route >= PROC_ROUTE) {
 		/* a program that does not read costs one failed send */
+		unsigned slot = (unsigned)(route - PROC_ROUTE);
+
 		b->send_wait_ns = 0;
-		lost_procs[route - PROC_ROUTE] = 0;
-		routeset_add(&proc_live, (unsigned)(route - PROC_ROUTE));
+		lost_procs[slot] = 0;
+		routeset_add(&proc_live, slot);
+		by_bit[its_bit[slot]] &= ~(1u << slot);
+		its_bit[slot] = (uint8_t)(peer_pid % 32);
+		by_bit[its_bit[slot]] |= 1u << slot;
 	} else {
 		lost_links[route] = 0;
 	}
@@ -892,18 +902,28 @@ int drain_all(void)
 			}
 		}
 	}
-	/* the process routes, if a program may have written since we last
-	 * looked (procscan.h); a slot whose program is gone leaves the set here
+	/* the routes of the programs that ran since we last looked
+	 * (procscan.h); a slot whose program is gone leaves the set here
 	 * (routeset.h's rule, without a walk of its own) */
-	if (!procscan_begin(&procs_ran)) {
+	uint32_t ran = procscan_begin(&procs_ran), look = proc_live;
+
+	if (!ran) {
 		return done;
 	}
-	for (uint32_t m = proc_live; m; m &= m - 1) {
+	if (ran != PROCSCAN_ALL) {
+		look = 0;
+		for (uint32_t r = ran; r; r &= r - 1) {
+			look |= by_bit[__builtin_ctz(r)];
+		}
+		look &= proc_live;
+	}
+	for (uint32_t m = look; m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
 
 		if (!proc_held(i)) {
 			routeset_drop(&proc_live, i);
-		} else if (procs[i].b && chan_pending(&procs[i].b->ch)) {
+		} else if (procscan_wants(ran, procs[i].pid) && procs[i].b &&
+			   chan_pending(&procs[i].b->ch)) {
 			done += drain(PROC_ROUTE + (int)i, &procs[i].b->ch);
 			if (procs[i].b && chan_pending(&procs[i].b->ch)) {
 				more = 1; /* left unread: look again */

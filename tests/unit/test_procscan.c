@@ -2,13 +2,14 @@
 /*
  * The monitor's rule for looking at its programs' routes
  * (monitor/procscan.h) with the kernel's word (cpudriver/ranmirror.h): a
- * pass skips the routes only while no other process ran since the last
- * look, so a skip must never leave a message unseen. Checked in fixed
- * cases and in a random model of one core: programs write their route
- * only while they run, the kernel switches at random (also in the middle
- * of a look: the monitor preempted), and the monitor's look takes at most
- * a few messages a route (the cap of a pass). At every pass that skips,
- * every route must be empty.
+ * pass looks only at the routes of the programs that ran since the last
+ * look (a bit a pid), so a skip must never leave a message unseen.
+ * Checked in fixed cases and in a random model of one core: programs
+ * write their route only while they run, two of them share a bit, the
+ * kernel switches at random (also in the middle of a look: the monitor
+ * preempted), and the monitor's look takes at most a few messages a route
+ * (the cap of a pass). Whenever a pass skips a route (or all of them),
+ * that route held nothing when the pass began.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,44 +25,53 @@ static int procs[8]; /* [0]: the monitor; their addresses name them */
 
 static void test_skip_until_another_ran(void **unused)
 {
-	struct procscan s = {.ran = 1, .kept = true};
+	struct procscan s = {.ran = PROCSCAN_ALL, .kept = true};
 	struct ranmirror m = {0};
+	uint32_t ran;
 
 	(void)unused;
 	ranmirror_set(&m, &s.ran, &procs[0]);
-	assert_true(procscan_begin(&s)); /* the first pass looks */
+	assert_int_equal(procscan_begin(&s), PROCSCAN_ALL); /* the first */
 	procscan_end(&s, false);
-	assert_false(procscan_begin(&s)); /* nobody ran */
-	ranmirror_switch(&m, &procs[0]);  /* back to the monitor itself */
-	assert_false(procscan_begin(&s));
-	ranmirror_switch(&m, &procs[3]);
-	ranmirror_switch(&m, &procs[0]);
-	assert_true(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), 0); /* nobody ran */
+	ranmirror_switch(&m, &procs[0], 0x10000); /* back to the monitor */
+	assert_int_equal(procscan_begin(&s), 0);
+	ranmirror_switch(&m, &procs[3], 0x10003);
+	ranmirror_switch(&m, &procs[0], 0x10000);
+	ran = procscan_begin(&s);
+	assert_int_equal(ran, 1u << 3); /* that program alone */
+	assert_true(procscan_wants(ran, 0x10003));
+	assert_true(procscan_wants(ran, 0x20023)); /* shares its bit */
+	assert_false(procscan_wants(ran, 0x10004));
+	assert_false(procscan_wants(ran, 0x10013)); /* 19: a bit of its own */
 	procscan_end(&s, false);
-	assert_false(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), 0);
+	ranmirror_switch(&m, &procs[3], 0x10003);
+	ranmirror_switch(&m, &procs[4], 0x1003f);
+	assert_int_equal(procscan_begin(&s), 1u << 3 | 1u << 31);
 }
 
 static void test_left_unread_or_found_looks_again(void **unused)
 {
-	struct procscan s = {.ran = 1, .kept = true};
+	struct procscan s = {.ran = PROCSCAN_ALL, .kept = true};
 
 	(void)unused;
-	assert_true(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), PROCSCAN_ALL);
 	procscan_end(&s, true); /* a route left with something */
-	assert_true(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), PROCSCAN_ALL);
 	procscan_end(&s, false);
-	assert_false(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), 0);
 	procscan_again(&s); /* the way to sleep found something */
-	assert_true(procscan_begin(&s));
+	assert_int_equal(procscan_begin(&s), PROCSCAN_ALL);
 }
 
 static void test_no_word_always_looks(void **unused)
 {
-	struct procscan s = {.ran = 1, .kept = false};
+	struct procscan s = {.ran = PROCSCAN_ALL, .kept = false};
 
 	(void)unused;
 	for (int i = 0; i < 3; i++) {
-		assert_true(procscan_begin(&s));
+		assert_int_equal(procscan_begin(&s), PROCSCAN_ALL);
 		procscan_end(&s, false);
 	}
 }
@@ -72,28 +82,36 @@ static void test_word_stops_with_its_owner(void **unused)
 	struct ranmirror m = {0};
 
 	(void)unused;
-	ranmirror_switch(&m, &procs[1]); /* none set: nothing written */
+	ranmirror_switch(&m, &procs[1], 1); /* none set: nothing written */
 	ranmirror_set(&m, &word, &procs[0]);
 	ranmirror_gone(&m, &procs[2]); /* another process ends */
-	ranmirror_switch(&m, &procs[1]);
-	assert_int_equal(word, 1);
+	ranmirror_switch(&m, &procs[1], 0x10005);
+	assert_int_equal(word, 1u << 5);
+	ranmirror_switch(&m, &procs[2], 0x10006);
+	assert_int_equal(word, 1u << 5 | 1u << 6); /* added, not replaced */
 	word = 0;
 	ranmirror_gone(&m, &procs[0]); /* the monitor ends */
-	ranmirror_switch(&m, &procs[1]);
+	ranmirror_switch(&m, &procs[1], 0x10005);
 	assert_int_equal(word, 0);
 }
 
 #define NPROG 6 /* programs 1..NPROG; 0 is the monitor */
 #define CAP 2	/* messages a look takes from a route */
 
+/* the programs' pids: 1 and 3 share a bit (1 and 33), so do 4 and 6 */
+static const uint32_t pids[NPROG + 1] = {0x10000, 0x10001, 0x10002, 0x10021,
+					 0x10004, 0x10005, 0x10024};
+
 static void test_random_core(void **unused)
 {
-	struct procscan s = {.ran = 1, .kept = true};
+	struct procscan s = {.ran = PROCSCAN_ALL, .kept = true};
 	struct ranmirror m = {0};
-	unsigned pending[NPROG + 1] = {0};
+	unsigned pending[NPROG + 1] = {0}, at_begin[NPROG + 1] = {0};
 	int running = 0, looking = 0, at = 0;
+	uint32_t ran = 0;
 	bool more = false;
-	unsigned long skips = 0, looks = 0, taken = 0, written = 0;
+	unsigned long skips = 0, route_skips = 0, looks = 0, taken = 0,
+		      written = 0;
 
 	(void)unused;
 	srand(14);
@@ -104,14 +122,15 @@ static void test_random_core(void **unused)
 		if (r < 1) { /* the kernel switches (a wait, a yield, a tick),
 			      * to the monitor half the time */
 			running = rand() % 2 ? 0 : 1 + rand() % NPROG;
-			ranmirror_switch(&m, &procs[running]);
+			ranmirror_switch(&m, &procs[running], pids[running]);
 		} else if (running) { /* the program writes its channel */
 			if (r < 4) {
 				pending[running]++;
 				written++;
 			}
 		} else if (!looking) { /* the monitor starts a pass */
-			if (!procscan_begin(&s)) {
+			ran = procscan_begin(&s);
+			if (!ran) {
 				skips++;
 				for (int i = 1; i <= NPROG; i++) {
 					assert_int_equal(pending[i], 0);
@@ -122,20 +141,33 @@ static void test_random_core(void **unused)
 			looking = 1;
 			at = 1;
 			more = false;
+			for (int i = 1; i <= NPROG; i++) {
+				at_begin[i] = pending[i];
+			}
 		} else { /* the look goes on, one route a step */
-			unsigned k = pending[at] < CAP ? pending[at] : CAP;
+			if (!procscan_wants(ran, pids[at])) {
+				/* what it skips was written after the
+				 * pass began, if anything (and then its
+				 * bit is set again for the next one) */
+				route_skips++;
+				assert_int_equal(at_begin[at], 0);
+			} else {
+				unsigned k =
+				    pending[at] < CAP ? pending[at] : CAP;
 
-			pending[at] -= k;
-			taken += k;
-			more |= pending[at] != 0;
+				pending[at] -= k;
+				taken += k;
+				more |= pending[at] != 0;
+			}
 			if (++at > NPROG) {
 				procscan_end(&s, more);
 				looking = 0;
 			}
 		}
 	}
-	/* the rule was exercised both ways */
+	/* the rule was exercised every way */
 	assert_true(skips > 1000);
+	assert_true(route_skips > 1000);
 	assert_true(looks > 1000);
 	assert_true(taken > written / 2);
 }

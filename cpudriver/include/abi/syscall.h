@@ -237,15 +237,15 @@ enum sys_number {
 	SYS_RAN_MIRROR = 50, /* (u32 *word): monitor only; word (NULL: stop)
 				is a word of the caller's program image
 				(4-byte aligned, writable, its own; E_FAULT
-				otherwise) that the kernel sets to 1, from
-				this call on, whenever it switches to another
-				process of this core. A program writes its
-				channel to the monitor only while it runs,
-				and it runs only on this core: while the word
-				stays 0 (the monitor clears it), no process
-				route can hold anything new, and the
-				monitor's pass need not look at them
-				(docs/monitor.md, "Channels") */
+				otherwise) in which the kernel sets bit
+				(pid % 32), from this call on, whenever it
+				switches to another process of this core. A
+				program writes its channel to the monitor
+				only while it runs, and it runs only on this
+				core: while a program's bit stays 0 (the
+				monitor clears the word), its route holds
+				nothing new, and the monitor's pass need not
+				look at it (docs/monitor.md, "Channels") */
 	SYS_COUNT
 };
 

@@ -44,8 +44,8 @@ long sys_reap(struct sys_exit *out);
 /* sys_reap_mirror: SYS_REAP that also asks the kernel to keep *queued
  * equal to the exits not yet reaped (abi/syscall.h) */
 long sys_reap_mirror(struct sys_exit *out, volatile uint32_t *queued);
-/* sys_ran_mirror: the kernel sets *word to 1 whenever it switches to
- * another process of this core (abi/syscall.h) */
+/* sys_ran_mirror: the kernel sets bit (pid % 32) of *word whenever it
+ * switches to another process of this core (abi/syscall.h) */
 long sys_ran_mirror(volatile uint32_t *word);
 long sys_core_info(uint32_t core, struct sys_core *out);
 long sys_console_read(char *buf, size_t len);
