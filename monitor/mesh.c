@@ -239,26 +239,6 @@ static uint32_t lost_links[MAX_CORES], lost_procs[MAX_PROCS];
  * `start mute on CORE`, see mute_check) */
 static int muted;
 
-static inline __attribute__((always_inline)) struct binding *
-route_binding(int route)
-{
-	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
-		return procs[route - PROC_ROUTE].pid
-			   ? procs[route - PROC_ROUTE].b
-			   : 0;
-	}
-	if (route >= 0 && route < MAX_CORES && links[route].up) {
-		return links[route].b;
-	}
-	return 0;
-}
-
-struct chan *route_chan(int route)
-{
-	struct binding *b = route_binding(route);
-
-	return b ? &b->ch : 0;
-}
 
 int route_reserve(int route)
 {

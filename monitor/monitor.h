@@ -78,7 +78,30 @@ extern const struct monitor_handlers handlers; /* traced */
 extern const struct monitor_handlers handlers_plain; /* tracing off */
 
 /* mesh.c */
-struct chan *route_chan(int route);
+/* route_binding: the binding of a route (a program's while it holds its
+ * slot, a link's while it is up), or NULL; route_chan: its channel
+ * (inline: every message handled asks again, its handler may have
+ * closed the route) */
+static inline __attribute__((always_inline)) struct binding *
+route_binding(int route)
+{
+	if (route >= PROC_ROUTE && route < PROC_ROUTE + MAX_PROCS) {
+		return procs[route - PROC_ROUTE].pid
+			   ? procs[route - PROC_ROUTE].b
+			   : 0;
+	}
+	if (route >= 0 && route < MAX_CORES && links[route].up) {
+		return links[route].b;
+	}
+	return 0;
+}
+
+static inline struct chan *route_chan(int route)
+{
+	struct binding *b = route_binding(route);
+
+	return b ? &b->ch : 0;
+}
 int send_on(void *tctx, uint8_t type, const void *buf, size_t len);
 void watch_add(uint32_t pid, int route);
 int watch_take(uint32_t pid);
