@@ -4,8 +4,9 @@
  *
  * Switching: every trap from ring 3 leaves the running process's registers
  * in a frame on the kernel stack. To switch, sched_return saves that frame
- * into the old process, copies the new process's frame over it and loads
- * the new address space; the trap then "returns" into the new process.
+ * into the old process, loads the new address space and hands the new
+ * process's frame, in its slot, to entry.S, which "returns" from the trap
+ * with it into the new process (no copy onto the kernel stack first).
  */
 #include "proc.h"
 #include "dev.h"

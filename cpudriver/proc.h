@@ -189,7 +189,9 @@ void proc_load(uint16_t *runnable, uint16_t *live, uint32_t *last_pid);
 void sched_tick(struct trap_frame *f);
 
 /* sched_return: at the end of every trap from ring 3: picks what runs next
- * (halting while nothing can), puts its frame in f and arms the timer. */
+ * (halting while nothing can) and arms the timer; returns the frame to
+ * leave the trap with: f if the same process goes on, else the next
+ * process's own (f is then saved in the old one's slot). */
 struct trap_frame *sched_return(struct trap_frame *f);
 
 /* sched_start: run the first process; never returns. */

@@ -239,7 +239,6 @@ static uint32_t lost_links[MAX_CORES], lost_procs[MAX_PROCS];
  * `start mute on CORE`, see mute_check) */
 static int muted;
 
-
 int route_reserve(int route)
 {
 	struct binding **bp = route < PROC_ROUTE ? &links[route].b

@@ -196,7 +196,7 @@ TRACED_BY(on_agree_up, TRACE_MON_AGREE, struct monitor_agree_up, op)
 
 /* HANDLERS(H): every message's handler, untraced and traced (H(field,
  * plain, traced)); drain takes the untraced table while tracing is off,
- * so that a message pays no wrapper (docs/monitor.md, "Tracing") */
+ * so that a message pays no wrapper (docs/tracing.md, "Turning it on") */
 #define HANDLERS(H) \
 	H(spawn_req, on_spawn_req, traced_on_spawn_req) \
 	H(spawn_reply, on_spawn_reply, traced_on_spawn_reply) \

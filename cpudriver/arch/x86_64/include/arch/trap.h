@@ -28,8 +28,8 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "frame layout is asm's");
  * IDT and the syscall MSRs. */
 void trap_init(void);
 
-/* trap_handler: called from entry.S with the frame; returns to the frame
- * (which the scheduler may have replaced). */
+/* trap_handler: called from entry.S with the frame; returns the frame to
+ * leave the trap with (f, or the next process's own after a switch). */
 struct trap_frame *trap_handler(struct trap_frame *f);
 
 /* trap_enter_user: load frame f onto the kernel stack and return to ring 3
