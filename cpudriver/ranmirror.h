@@ -8,8 +8,9 @@
  * (monitor/procscan.h): a program writes its channel only while it runs,
  * and it runs only here; two programs that share a bit only cost a look.
  * Written by the kernel of the same core while the monitor does not run,
- * so a plain read and store are seen by the monitor's next load. A pure helper, so that the host tests can drive it with the
- * monitor's side (tests/unit/test_procscan.c).
+ * so a plain read and store are seen by the monitor's next load. A pure
+ * helper, so that the host tests can drive it with the monitor's side
+ * (tests/unit/test_procscan.c).
  */
 #ifndef RANMIRROR_H
 #define RANMIRROR_H

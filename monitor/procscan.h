@@ -35,24 +35,32 @@
 
 #define PROCSCAN_ALL 0xffffffffu
 
+/* PROCSCAN_SWITCH(): a point in procscan_begin where the kernel may switch
+ * away from the monitor and back (nothing here; test_procscan switches
+ * to a program that writes its route there) */
+#ifndef PROCSCAN_SWITCH
+#define PROCSCAN_SWITCH() ((void)0)
+#endif
+
 struct procscan {
 	volatile uint32_t ran; /* the kernel's word: PROCSCAN_ALL at first */
 	bool kept;	       /* the kernel keeps it (SYS_RAN_MIRROR) */
 };
 
 /* procscan_begin: the bits of the programs that ran since the last look
- * (0: look at none), the word cleared */
+ * (0: look at none), the word cleared. Read and cleared in one
+ * instruction (an exchange), before any look at a ring: a switch between
+ * a read and a clear would set a bit that the clear then drops, and that
+ * program's route would wait for the way to sleep. The first read only
+ * spares the exchange when nothing ran; a bit set after it stays for the
+ * next pass. */
 static inline uint32_t procscan_begin(struct procscan *s)
 {
-	uint32_t ran = s->ran;
-
-	if (!ran) {
+	if (!s->ran) {
 		return 0;
 	}
-	s->ran = 0;
-	/* the clear before any look at a ring */
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	return ran;
+	PROCSCAN_SWITCH();
+	return __atomic_exchange_n(&s->ran, 0, __ATOMIC_SEQ_CST);
 }
 
 /* procscan_wants: whether the look takes the route of program pid */

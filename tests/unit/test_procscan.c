@@ -19,9 +19,28 @@
 #include <cmocka.h>
 
 #include "ranmirror.h"
+
+/* a switch inside procscan_begin: to a program that writes its route, and
+ * back to the monitor (begin_to says which, 0: none) */
+static void switch_in_begin(void);
+#define PROCSCAN_SWITCH() switch_in_begin()
 #include "procscan.h"
 
 static int procs[8]; /* [0]: the monitor; their addresses name them */
+static struct ranmirror *begin_mirror;
+static unsigned *begin_pending;
+static const uint32_t *begin_pids;
+static int begin_to; /* the program switched to inside begin, 0: none */
+
+static void switch_in_begin(void)
+{
+	if (begin_to && begin_mirror) {
+		ranmirror_switch(begin_mirror, &procs[begin_to],
+				 begin_pids[begin_to]);
+		begin_pending[begin_to]++;
+		ranmirror_switch(begin_mirror, &procs[0], begin_pids[0]);
+	}
+}
 
 static void test_skip_until_another_ran(void **unused)
 {
@@ -63,6 +82,39 @@ static void test_left_unread_or_found_looks_again(void **unused)
 	assert_int_equal(procscan_begin(&s), 0);
 	procscan_again(&s); /* the way to sleep found something */
 	assert_int_equal(procscan_begin(&s), PROCSCAN_ALL);
+}
+
+/* a program that runs while the monitor is inside procscan_begin (the
+ * kernel switches away between its read of the word and its clear) must
+ * be looked at by this pass or the next: its bit must not be lost */
+static void test_switch_inside_begin(void **unused)
+{
+	static const uint32_t pid_of[8] = {0x10000, 0x10001, 0x10002,
+					   0x10003};
+	unsigned pending[8] = {0};
+	struct procscan s = {.ran = PROCSCAN_ALL, .kept = true};
+	struct ranmirror m = {0};
+	uint32_t ran;
+
+	(void)unused;
+	ranmirror_set(&m, &s.ran, &procs[0]);
+	procscan_begin(&s);
+	procscan_end(&s, false);
+	ranmirror_switch(&m, &procs[1], pid_of[1]); /* program 1 runs */
+	begin_mirror = &m;
+	begin_pending = pending;
+	begin_pids = pid_of;
+	begin_to = 2; /* and program 2, inside the next begin */
+	ran = procscan_begin(&s);
+	begin_to = 0;
+	begin_mirror = NULL;
+	assert_int_equal(pending[2], 1);
+	assert_true(procscan_wants(ran, pid_of[1]));
+	/* program 2 wrote: this pass or the next looks at it */
+	if (!procscan_wants(ran, pid_of[2])) {
+		procscan_end(&s, false);
+		assert_true(procscan_wants(procscan_begin(&s), pid_of[2]));
+	}
 }
 
 static void test_no_word_always_looks(void **unused)
@@ -116,6 +168,9 @@ static void test_random_core(void **unused)
 	(void)unused;
 	srand(14);
 	ranmirror_set(&m, &s.ran, &procs[0]);
+	begin_mirror = &m;
+	begin_pending = pending;
+	begin_pids = pids;
 	for (long step = 0; step < 2000000; step++) {
 		int r = rand() % 16;
 
@@ -129,7 +184,12 @@ static void test_random_core(void **unused)
 				written++;
 			}
 		} else if (!looking) { /* the monitor starts a pass */
+			/* sometimes the kernel switches away inside
+			 * begin, to a program that writes its route */
+			begin_to = rand() % 4 ? 0 : 1 + rand() % NPROG;
+			written += begin_to != 0;
 			ran = procscan_begin(&s);
+			begin_to = 0;
 			if (!ran) {
 				skips++;
 				for (int i = 1; i <= NPROG; i++) {
@@ -177,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_skip_until_another_ran),
 	    cmocka_unit_test(test_left_unread_or_found_looks_again),
+	    cmocka_unit_test(test_switch_inside_begin),
 	    cmocka_unit_test(test_no_word_always_looks),
 	    cmocka_unit_test(test_word_stops_with_its_owner),
 	    cmocka_unit_test(test_random_core),

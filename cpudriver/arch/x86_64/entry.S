@@ -3,8 +3,9 @@
  * Entries into the CPU driver. Every path builds a struct trap_frame on
  * this core's kernel stack (arch/trap.h) and calls trap_handler(frame),
  * which returns the frame to leave with (that one, or another process's
- * in its slot: a switch). Returning: frames that came in through `syscall` and still go back to a
- * canonical user address leave with sysretq; all others with iretq.
+ * in its slot: a switch). Returning: frames that came in through
+ * `syscall` and still go back to a canonical user address leave with
+ * sysretq; all others with iretq.
  *
  * The kernel stack is a plain global address (__kstack_top): every core
  * maps its own stack there, so no swapgs and no per-CPU pointer is needed.
